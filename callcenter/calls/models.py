@@ -1,0 +1,99 @@
+"""SQLAlchemy tables for calls, queue visits and agent-state intervals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from callcenter.db import Base
+
+
+class Call(Base):
+    """One call, written once when it ends, keyed by (server, linkedid)."""
+
+    __tablename__ = "calls"
+    __table_args__ = (
+        UniqueConstraint("server", "linkedid"),
+        Index("ix_calls_started_at", "started_at"),
+        Index("ix_calls_caller_number", "caller_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    server: Mapped[str] = mapped_column(String(64))
+    linkedid: Mapped[str] = mapped_column(String(64))
+    direction: Mapped[str] = mapped_column(String(16))
+    caller_number: Mapped[str | None] = mapped_column(String(64))
+    caller_name: Mapped[str | None] = mapped_column(String(255))
+    dialed_number: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime]
+    talk_s: Mapped[float | None] = mapped_column(Float)
+    hold_s: Mapped[float] = mapped_column(Float, default=0.0)
+    outcome: Mapped[str] = mapped_column(String(16))
+    agent: Mapped[str | None] = mapped_column(String(128))
+    transfer_target: Mapped[str | None] = mapped_column(String(128))
+    data_gap: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    queue_visits: Mapped[list[QueueVisit]] = relationship(
+        back_populates="call",
+        order_by="QueueVisit.seq",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+
+
+class QueueVisit(Base):
+    """One stay of a call in one queue."""
+
+    __tablename__ = "queue_visits"
+    __table_args__ = (
+        UniqueConstraint("call_id", "seq"),
+        Index("ix_queue_visits_queue_entered_at", "queue", "entered_at"),
+        Index("ix_queue_visits_uniqueid", "uniqueid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    queue: Mapped[str] = mapped_column(String(128))
+    uniqueid: Mapped[str] = mapped_column(String(64))
+    entered_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    position: Mapped[int | None] = mapped_column(Integer)
+    exit_position: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(16))
+    agent: Mapped[str | None] = mapped_column(String(128))
+    wait_s: Mapped[float | None] = mapped_column(Float)
+    ring_s: Mapped[float | None] = mapped_column(Float)
+    talk_s: Mapped[float | None] = mapped_column(Float)
+    hold_s: Mapped[float] = mapped_column(Float, default=0.0)
+    ring_no_answer: Mapped[int] = mapped_column(Integer, default=0)
+    transfer_target: Mapped[str | None] = mapped_column(String(128))
+    hangup_by: Mapped[str | None] = mapped_column(String(16))
+
+    call: Mapped[Call] = relationship(back_populates="queue_visits", lazy="raise")
+
+
+class AgentStateInterval(Base):
+    """A closed interval of one agent in one state."""
+
+    __tablename__ = "agent_state_intervals"
+    __table_args__ = (
+        UniqueConstraint("server", "interface", "queue", "state", "started_at"),
+        Index("ix_agent_state_intervals_agent_started_at", "agent", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    server: Mapped[str] = mapped_column(String(64))
+    agent: Mapped[str] = mapped_column(String(128))
+    interface: Mapped[str] = mapped_column(String(128))
+    # "" means every queue the agent is a member of (NULL would escape the unique key).
+    queue: Mapped[str] = mapped_column(String(128), default="")
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(128))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime]
+    data_gap: Mapped[bool] = mapped_column(Boolean, default=False)

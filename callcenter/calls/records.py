@@ -1,0 +1,105 @@
+"""Immutable call records: the shape both the CTI tracker and the simulator produce."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Direction(StrEnum):
+    """Which way a call crossed the PBX."""
+
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+    INTERNAL = "internal"
+
+
+class CallOutcome(StrEnum):
+    """How a whole call ended."""
+
+    ANSWERED = "answered"
+    ABANDONED = "abandoned"
+    TIMEOUT = "timeout"
+    TRANSFERRED = "transferred"
+    EXITED = "exited"
+    FAILED = "failed"
+
+
+class VisitOutcome(StrEnum):
+    """How one stay in one queue ended."""
+
+    ANSWERED = "answered"
+    ABANDONED = "abandoned"
+    TIMEOUT = "timeout"
+    TRANSFERRED = "transferred"
+    EXITED = "exited"
+
+
+class AgentState(StrEnum):
+    """What an agent is doing, as the PBX sees it."""
+
+    LOGGED_OUT = "logged_out"
+    AVAILABLE = "available"
+    RINGING = "ringing"
+    ON_CALL = "on_call"
+    WRAP_UP = "wrap_up"
+    PAUSED = "paused"
+
+
+@dataclass(frozen=True, slots=True)
+class QueueVisitRecord:
+    """One stay of a caller in one queue (a queue_log ENTERQUEUE to its closing line)."""
+
+    queue: str
+    uniqueid: str
+    entered_at: datetime
+    outcome: VisitOutcome
+    position: int | None = None
+    ended_at: datetime | None = None
+    agent: str | None = None
+    wait_s: float | None = None
+    ring_s: float | None = None
+    talk_s: float | None = None
+    hold_s: float = 0.0
+    ring_no_answer: int = 0
+    transfer_target: str | None = None
+    exit_position: int | None = None
+    hangup_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """One call from first channel to last hang-up, keyed by (server, linkedid)."""
+
+    server: str
+    linkedid: str
+    direction: Direction
+    started_at: datetime
+    ended_at: datetime
+    outcome: CallOutcome
+    caller_number: str | None = None
+    caller_name: str | None = None
+    dialed_number: str | None = None
+    answered_at: datetime | None = None
+    talk_s: float | None = None
+    hold_s: float = 0.0
+    agent: str | None = None
+    transfer_target: str | None = None
+    data_gap: bool = False
+    queue_visits: tuple[QueueVisitRecord, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class AgentStateRecord:
+    """A closed interval of one agent in one state (queue None means all queues)."""
+
+    server: str
+    agent: str
+    interface: str
+    state: AgentState
+    started_at: datetime
+    ended_at: datetime
+    reason: str | None = None
+    queue: str | None = None
+    data_gap: bool = False

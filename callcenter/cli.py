@@ -1,0 +1,78 @@
+"""The `callcenter` command: one entry point, each package adds its own subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+from callcenter.settings import Settings, get_settings
+
+# Each module exposes `register(subparsers)`, adding commands whose handler is stored as
+# `func` and takes the parsed namespace, returning an exit code.
+COMMAND_MODULES = ("callcenter.commands",)
+
+
+class UsageError(Exception):
+    """Bad input from the user: printed as one sentence, exit code 2."""
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse that reports errors as one sentence and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
+def add_database_option(parser: argparse.ArgumentParser) -> None:
+    """The `--database URL` option every command takes."""
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="database URL (default: CALLCENTER_DATABASE_URL or a SQLite file under ./var/)",
+    )
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Settings with `--database` (when given) taking precedence over the environment."""
+    settings = get_settings()
+    database = getattr(args, "database", None)
+    if database:
+        settings = settings.model_copy(update={"database_url": database})
+    return settings
+
+
+def build_parser() -> ArgumentParser:
+    """The full command tree."""
+    parser = ArgumentParser(prog="callcenter", description="Telephony CRM for call centers.")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
+    groups = parser.add_subparsers(dest="group", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(name)
+        module.register(groups)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.WARNING - 10 * min(args.verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
+    if func is None:
+        parser.error("choose a subcommand")
+    try:
+        return func(args)
+    except UsageError as exc:
+        print(f"callcenter: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

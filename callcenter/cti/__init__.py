@@ -1,0 +1,1 @@
+"""CTI adapter: the AMI connection, event translation, the call tracker and PBX commands."""

@@ -1,0 +1,144 @@
+"""Typed domain events: what happened on the phone system, in the business's words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from callcenter.calls.records import AgentState, AgentStateRecord, CallRecord
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DomainEvent:
+    """Base of every event on the bus: when it happened and on which PBX."""
+
+    at: datetime
+    server: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallStarted(DomainEvent):
+    """A new call appeared (its first channel)."""
+
+    linkedid: str
+    caller_number: str | None
+    caller_name: str | None
+    dialed_number: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallQueued(DomainEvent):
+    """A caller joined a queue."""
+
+    linkedid: str
+    uniqueid: str
+    queue: str
+    position: int | None
+    caller_number: str | None
+    caller_name: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentRinging(DomainEvent):
+    """The PBX rings an agent's device for a queued caller (the screen-pop moment)."""
+
+    linkedid: str
+    uniqueid: str
+    queue: str
+    agent: str
+    interface: str
+    caller_number: str | None
+    caller_name: str | None
+    waited_s: float | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentRingNoAnswer(DomainEvent):
+    """An agent let a queue call ring without answering."""
+
+    linkedid: str
+    queue: str
+    agent: str
+    interface: str
+    ring_s: float | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallAnswered(DomainEvent):
+    """An agent (or a dialled party) answered the call."""
+
+    linkedid: str
+    queue: str | None
+    agent: str | None
+    interface: str | None
+    wait_s: float | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallHeld(DomainEvent):
+    """A party of the call was put on hold."""
+
+    linkedid: str
+    channel: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallUnheld(DomainEvent):
+    """A held party came back."""
+
+    linkedid: str
+    channel: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallTransferred(DomainEvent):
+    """A call was transferred (blind or attended) away from an agent or queue."""
+
+    linkedid: str
+    kind: str
+    queue: str | None
+    agent: str | None
+    target: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallAbandoned(DomainEvent):
+    """A caller left a queue before being answered (hang-up or queue timeout)."""
+
+    linkedid: str
+    queue: str
+    wait_s: float | None
+    timeout: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallEnded(DomainEvent):
+    """A call is over; `record` is what gets stored."""
+
+    record: CallRecord
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentStateChanged(DomainEvent):
+    """An agent's state changed (as the PBX reports it)."""
+
+    agent: str
+    interface: str
+    state: AgentState
+    reason: str | None
+    queue: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentStateClosed(DomainEvent):
+    """An agent-state interval closed; `record` is what gets stored."""
+
+    record: AgentStateRecord
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PbxConnectionChanged(DomainEvent):
+    """The AMI connection went up or down (down means a possible data gap)."""
+
+    connected: bool
+    detail: str = ""

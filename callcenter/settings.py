@@ -1,0 +1,90 @@
+"""The one settings object, read from `CALLCENTER_*` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from urllib.parse import unquote, urlsplit
+
+from pydantic import BaseModel, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./var/callcenter.db"
+
+
+class AmiTarget(BaseModel):
+    """Where and as whom to reach an Asterisk Manager Interface."""
+
+    host: str
+    port: int = 5038
+    username: str
+    secret: str
+
+    @property
+    def server(self) -> str:
+        """The PBX's name in call records when none is configured."""
+        return self.host if self.port == 5038 else f"{self.host}:{self.port}"
+
+
+def parse_ami_url(url: str) -> AmiTarget:
+    """Parse `ami://user:secret@host:5038`; raise ValueError with one clear sentence."""
+    parts = urlsplit(url)
+    if parts.scheme != "ami":
+        raise ValueError(f"AMI URL must start with ami:// (got {url!r})")
+    if not parts.hostname:
+        raise ValueError(f"AMI URL has no host: {url!r}")
+    if not parts.username or parts.password is None:
+        raise ValueError(f"AMI URL needs user and secret, as ami://user:secret@host:5038: {url!r}")
+    try:
+        port = parts.port or 5038
+    except ValueError as exc:
+        raise ValueError(f"AMI URL has a bad port: {url!r}") from exc
+    return AmiTarget(
+        host=parts.hostname,
+        port=port,
+        username=unquote(parts.username),
+        secret=unquote(parts.password),
+    )
+
+
+class Settings(BaseSettings):
+    """Deployment settings; every field is `CALLCENTER_<NAME>` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="CALLCENTER_", env_file=None, extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    ami_url: str | None = None
+    pbx_name: str | None = None
+    default_region: str = "US"
+    bus_url: str | None = None
+    secret_key: str = "change-me-in-production"
+
+    @field_validator("ami_url")
+    @classmethod
+    def _check_ami_url(cls, value: str | None) -> str | None:
+        if value:
+            parse_ami_url(value)
+        return value or None
+
+    @field_validator("default_region")
+    @classmethod
+    def _upper_region(cls, value: str) -> str:
+        return value.upper()
+
+    @property
+    def ami(self) -> AmiTarget | None:
+        """The parsed AMI target, or None when no PBX is configured."""
+        return parse_ami_url(self.ami_url) if self.ami_url else None
+
+    @property
+    def server(self) -> str:
+        """The PBX name written on call records (`pbx_name`, else the AMI host, else 'pbx')."""
+        if self.pbx_name:
+            return self.pbx_name
+        ami = self.ami
+        return ami.server if ami else "pbx"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (read once)."""
+    return Settings()

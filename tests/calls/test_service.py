@@ -1,0 +1,93 @@
+"""Call records are stored idempotently and read back unchanged."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from callcenter.calls.records import (
+    AgentState,
+    AgentStateRecord,
+    CallOutcome,
+    CallRecord,
+    Direction,
+    QueueVisitRecord,
+    VisitOutcome,
+)
+from callcenter.calls.service import (
+    list_agent_states,
+    list_calls,
+    store_agent_states,
+    store_calls,
+)
+from callcenter.db import transaction
+
+T0 = datetime(2026, 11, 23, 13, 37, 53, tzinfo=UTC)
+
+
+def _call(linkedid: str, *, talk: float = 5.0) -> CallRecord:
+    return CallRecord(
+        server="pbx1",
+        linkedid=linkedid,
+        direction=Direction.INBOUND,
+        started_at=T0,
+        ended_at=T0 + timedelta(seconds=7),
+        outcome=CallOutcome.ANSWERED,
+        caller_number="+15551230001",
+        caller_name="José Núñez",
+        answered_at=T0 + timedelta(seconds=2),
+        talk_s=talk,
+        agent="Alice",
+        queue_visits=(
+            QueueVisitRecord(
+                queue="support",
+                uniqueid=linkedid,
+                entered_at=T0,
+                outcome=VisitOutcome.ANSWERED,
+                position=1,
+                agent="Alice",
+                wait_s=2.0,
+                ring_s=2.0,
+                talk_s=talk,
+            ),
+        ),
+    )
+
+
+def test_store_twice_keeps_one_row_per_call(sessions: sessionmaker[Session]) -> None:
+    for _ in range(2):
+        with transaction(sessions) as session:
+            store_calls(session, [_call("1.0"), _call("2.0")])
+    with sessions() as session:
+        calls = list_calls(session)
+    assert [c.linkedid for c in calls] == ["1.0", "2.0"]
+    assert calls[0] == _call("1.0")
+
+
+def test_later_record_of_same_call_replaces_the_earlier(sessions: sessionmaker[Session]) -> None:
+    with transaction(sessions) as session:
+        store_calls(session, [_call("1.0", talk=5.0)])
+    with transaction(sessions) as session:
+        store_calls(session, [_call("1.0", talk=9.0)])
+    with sessions() as session:
+        (call,) = list_calls(session)
+    assert call.talk_s == 9.0
+    assert call.queue_visits[0].talk_s == 9.0
+
+
+def test_agent_state_intervals_are_idempotent(sessions: sessionmaker[Session]) -> None:
+    interval = AgentStateRecord(
+        server="pbx1",
+        agent="Bob",
+        interface="PJSIP/1002",
+        state=AgentState.PAUSED,
+        started_at=T0,
+        ended_at=T0 + timedelta(seconds=60),
+        reason="Lunch",
+    )
+    for _ in range(2):
+        with transaction(sessions) as session:
+            store_agent_states(session, [interval])
+    with sessions() as session:
+        assert list_agent_states(session) == [interval]
