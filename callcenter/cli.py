@@ -13,7 +13,7 @@ from callcenter.settings import Settings, get_settings
 
 # Each module exposes `register(subparsers)`, adding commands whose handler is stored as
 # `func` and takes the parsed namespace, returning an exit code.
-COMMAND_MODULES = ("callcenter.commands",)
+COMMAND_MODULES = ("callcenter.commands", "callcenter.cti.cli")
 
 
 class UsageError(Exception):
