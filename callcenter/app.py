@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from agent_ui.wiring import install_console, start_console, stop_console
 from callcenter import __version__
 from callcenter.bus import Bus
 from callcenter.db import make_engine, make_sessionmaker
+from callcenter.deps import api_user
 from callcenter.settings import Settings, get_settings
+from crm.exceptions import CrmError
+from crm.history import CallHistory
+from crm.router import crm_error_handler
+from crm.router import router as crm_router
+from crm.tasks import start_scheduler
 
 
 @dataclass
@@ -40,15 +51,77 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             bus=Bus(),
         )
         app.state.callcenter = state
+        history = asyncio.create_task(
+            CallHistory(state.sessions, settings).run(state.bus), name="crm-call-history"
+        )
+        await asyncio.sleep(0)  # let it subscribe before anything can publish
+        scheduler = start_scheduler(
+            state.sessions, state.bus, settings.server, settings.sla_check_interval_s
+        )
+        adapter = None
+        # The console subscribes before the PBX link starts, so no agent event is missed.
+        console = start_console(state)
+        app.state.console = console
         try:
+            if settings.ami is not None:
+                # The PBX link in the same process: its events reach the CRM on this bus.
+                from callcenter.cti.live import LiveAdapter
+
+                live = LiveAdapter(
+                    settings.ami,
+                    server=settings.server,
+                    sessions=state.sessions,
+                    bus=state.bus,
+                    region=settings.default_region,
+                )
+                await live.start()
+                adapter = live
+                console.pbx.connection = live.connection
             yield
         finally:
+            await stop_console(console)
+            if adapter is not None:
+                await adapter.stop()
+            scheduler.shutdown(wait=True)
+            history.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await history
             engine.dispose()
 
     app = FastAPI(title="callcenter", version=__version__, lifespan=lifespan)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(CrmError, crm_error_handler)
+    # Every CRM route needs a signed-in user or a bearer token.
+    app.include_router(crm_router, dependencies=[Depends(api_user)])
+    install_console(app)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
     return app
+
+
+async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """422 with one entry per bad field: where it is (`name`, `query.limit`) and why.
+
+    Body fields are named by their path in the body (`phones.0.number`), as services name
+    the fields they refuse, so a client handles both the same way.
+    """
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {
+            "field": _field_name(error.get("loc", ())),
+            "message": str(error.get("msg", "invalid")),
+            "type": str(error.get("type", "invalid")),
+        }
+        for error in exc.errors()
+    ]
+    return JSONResponse({"detail": "invalid input", "errors": errors}, status_code=422)
+
+
+def _field_name(loc: object) -> str:
+    parts = [str(part) for part in loc] if isinstance(loc, (list, tuple)) else [str(loc)]
+    if parts[:1] == ["body"] and len(parts) > 1:
+        parts = parts[1:]
+    return ".".join(parts)

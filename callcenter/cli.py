@@ -13,7 +13,15 @@ from callcenter.settings import Settings, get_settings
 
 # Each module exposes `register(subparsers)`, adding commands whose handler is stored as
 # `func` and takes the parsed namespace, returning an exit code.
-COMMAND_MODULES = ("callcenter.commands", "callcenter.cti.cli")
+COMMAND_MODULES = (
+    "callcenter.commands",
+    "callcenter.users.cli",
+    "callcenter.cti.cli",
+    "callcenter.web_cli",
+    "crm.cli",
+    "sim.cli",
+    "callcenter.demo",
+)
 
 
 class UsageError(Exception):

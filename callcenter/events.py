@@ -142,3 +142,13 @@ class PbxConnectionChanged(DomainEvent):
 
     connected: bool
     detail: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TicketEscalated(DomainEvent):
+    """A ticket missed an SLA target and went one escalation level up."""
+
+    ticket_id: int
+    number: str | None
+    level: int
+    reason: str

@@ -8,7 +8,11 @@ from sqlalchemy import MetaData
 
 from callcenter.db import Base
 
-MODEL_MODULES = ("callcenter.calls.models",)
+MODEL_MODULES = ("callcenter.calls.models", "callcenter.users.models", "crm.models")
+
+# Tables migrations create by hand (full-text indexes) that no model describes; Alembic
+# comparisons skip them.
+UNMANAGED_TABLE_PREFIXES = ("crm_fts_",)
 
 
 def target_metadata() -> MetaData:

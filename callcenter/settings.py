@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Annotated
 from urllib.parse import unquote, urlsplit
 
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/callcenter.db"
@@ -57,6 +58,14 @@ class Settings(BaseSettings):
     default_region: str = "US"
     bus_url: str | None = None
     secret_key: str = "change-me-in-production"
+    # An abandon shorter than this (seconds in queue) is a short abandon: no callback.
+    short_abandon_s: Annotated[float, Field(ge=0)] = 5.0
+    # Business minutes within which an abandoned caller is owed a call back.
+    callback_due_minutes: Annotated[int, Field(ge=0)] = 30
+    # A resolved ticket can be reopened for this many days, then a new ticket is needed.
+    ticket_reopen_days: Annotated[int, Field(ge=0)] = 7
+    # How often the SLA job looks for breached tickets.
+    sla_check_interval_s: Annotated[float, Field(gt=0)] = 60.0
 
     @field_validator("ami_url")
     @classmethod

@@ -5,9 +5,14 @@ from __future__ import annotations
 from alembic import context
 
 from callcenter.db import make_engine
-from callcenter.models_registry import target_metadata
+from callcenter.models_registry import UNMANAGED_TABLE_PREFIXES, target_metadata
 
 config = context.config
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Leave hand-made tables (full-text indexes and their shadow tables) out of comparisons."""
+    return not (type_ == "table" and name is not None and name.startswith(UNMANAGED_TABLE_PREFIXES))
 
 
 def run_migrations_offline() -> None:
@@ -38,6 +43,7 @@ def _run(connection: object) -> None:
         target_metadata=target_metadata(),
         render_as_batch=True,
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

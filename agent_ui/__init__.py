@@ -1,0 +1,1 @@
+"""The agent console: sign-in, live screen pops over a websocket, call controls and wrap-up."""

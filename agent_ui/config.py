@@ -1,0 +1,50 @@
+"""Console settings a call center tunes: pause reasons, dispositions, wrap-up time per queue."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConsoleSettings(BaseSettings):
+    """Read from `CALLCENTER_CONSOLE_*` (lists and maps as JSON, e.g. `'["Break", "Lunch"]'`)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CALLCENTER_CONSOLE_", env_file=None, extra="ignore"
+    )
+
+    pause_reasons: list[str] = Field(
+        default_factory=lambda: ["Break", "Lunch", "Meeting", "Training", "Back office"]
+    )
+    dispositions: list[str] = Field(
+        default_factory=lambda: [
+            "Resolved",
+            "Information given",
+            "Ticket opened",
+            "Callback promised",
+            "Transferred",
+            "Wrong number",
+        ]
+    )
+    # Seconds of after-call work per queue; queues not listed get `wrap_up_default_s`.
+    # 0 means no console wrap-up (the agent is available as soon as the call ends).
+    wrap_up_s: dict[str, float] = Field(default_factory=dict)
+    wrap_up_default_s: float = 30.0
+    # The pause reason the PBX sees while an agent wraps up; it is how the console tells a
+    # wrap-up pause from a break when the PBX reports the pause back.
+    wrap_up_reason: str = "Wrap-up"
+    # Dialplan context for click-to-dial and transfers, and queue -> extension for transfers.
+    dial_context: str = "from-internal"
+    queue_extensions: dict[str, str] = Field(default_factory=dict)
+    # How many frames per agent are kept for consoles resuming after a reconnect.
+    replay_frames: int = Field(default=256, ge=16, le=100_000)
+
+    def wrap_up_for(self, queue: str | None) -> float:
+        """The wrap-up time after a call from `queue`."""
+        if queue is not None and queue in self.wrap_up_s:
+            return self.wrap_up_s[queue]
+        return self.wrap_up_default_s
+
+    def queue_extension(self, queue: str) -> str:
+        """The extension that puts a caller into `queue` (the queue's name when not mapped)."""
+        return self.queue_extensions.get(queue, queue)

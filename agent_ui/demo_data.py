@@ -1,0 +1,127 @@
+"""Demo data: the demo scenario's callers as customers, tickets, KB articles and the staff."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from callcenter.users.models import User
+from callcenter.users.service import Role, create_user, set_password
+from crm.enums import CustomerCategory, TicketPriority
+from crm.models import Customer, KBArticle
+from crm.schemas import ContactCreate, CustomerCreate, PhoneIn
+from crm.schemas_service import KBArticleIn, TicketCreate
+from crm.service_customers import create_customer
+from crm.service_kb import create_article
+from crm.service_tickets import create_ticket
+
+
+@dataclass(frozen=True, slots=True)
+class DemoUser:
+    """A demo account: who, role, team, phone (PBX interface), member name and queues."""
+
+    username: str
+    role: Role
+    team: str | None
+    interface: str | None = None
+    member_name: str | None = None
+    queues: tuple[tuple[str, int], ...] = ()
+
+
+# agent1 is the person at a console in sim/scenarios/demo.toml (PJSIP/1001, human = true);
+# agent2 sits on billing-bot's phone, so signing in as agent2 watches a simulated colleague.
+DEMO_USERS = (
+    DemoUser("agent1", Role.AGENT, "front office", "PJSIP/1001", "agent1", (("support", 0),)),
+    DemoUser("agent2", Role.AGENT, "front office", "PJSIP/1101", "billing-bot", (("billing", 0),)),
+    DemoUser("supervisor1", Role.SUPERVISOR, "front office"),
+    DemoUser("admin", Role.ADMIN, None),
+)
+
+# (code, name, category, blacklisted, phone, contacts) — phones are demo.toml's caller numbers.
+DEMO_CUSTOMERS: tuple[tuple[str, str, CustomerCategory, bool, str, list[str]], ...] = (
+    ("C-1001", "Ann Customer", CustomerCategory.VIP, False, "+15551230001", ["Ann Smith"]),
+    ("C-1002", "Ben Customer", CustomerCategory.REGULAR, False, "+15551230002", ["Ben Jones"]),
+    ("C-1003", "Cara Customer", CustomerCategory.PARTNER, False, "+15551230003", []),
+    ("C-1004", "Dan Customer", CustomerCategory.REGULAR, True, "+15551230004", []),
+    ("C-1005", "Eve Customer", CustomerCategory.PROSPECT, False, "+15551230005", ["Eve Adams"]),
+    ("C-1006", "Finn Customer", CustomerCategory.REGULAR, False, "+15551230006", []),
+    ("C-1007", "Gina Customer", CustomerCategory.VIP, False, "+15551230007", []),
+    ("C-1008", "Hank Customer", CustomerCategory.REGULAR, False, "+15551230008", []),
+    # A second owner of Ben's number: the pop asks the agent to choose.
+    ("C-2002", "Ben's Bakery", CustomerCategory.REGULAR, False, "+15551230002", []),
+)
+
+DEMO_TICKETS = (
+    ("C-1001", "Invoice shows the wrong VAT rate", TicketPriority.HIGH),
+    ("C-1002", "Router drops the connection every evening", TicketPriority.NORMAL),
+    ("C-1007", "Upgrade to the premium plan", TicketPriority.LOW),
+)
+
+DEMO_ARTICLES = (
+    ("Reset a customer's portal password", "The customer cannot sign in to the portal.",
+     "Send the reset link from the customer's page; it is valid for 24 hours.", "portal,password"),
+    ("Router drops the connection", "The line drops every few hours, often in the evening.",
+     "Check the firmware version; update to 4.2 and disable the power-saving mode.",
+     "router,connection,firmware"),
+    ("Wrong VAT on an invoice", "The invoice shows the standard rate on reduced-rate items.",
+     "Open a billing ticket; billing issues a credit note within two business days.",
+     "billing,invoice,vat"),
+    ("Change of plan", "The customer wants a bigger or smaller plan.",
+     "Plans change on the first day of the next month; no fee for upgrades.", "plan,upgrade"),
+)  # fmt: skip
+
+
+def seed_demo(session: Session, region: str, password: str | None) -> dict[str, str]:
+    """Add what is missing of the demo data; returns each demo user's password.
+
+    Running it again adds nothing twice; passwords are reset to `password` (or new random
+    ones), so the printed passwords always work.
+    """
+    passwords: dict[str, str] = {}
+    for spec in DEMO_USERS:
+        chosen = password or secrets.token_urlsafe(9)
+        user = session.scalar(select(User).where(User.username == spec.username))
+        if user is None:
+            create_user(
+                session,
+                spec.username,
+                role=spec.role,
+                password=chosen,
+                team=spec.team,
+                interface=spec.interface,
+                member_name=spec.member_name,
+                queues=spec.queues,
+            )
+        else:
+            set_password(session, user, chosen)
+        passwords[spec.username] = chosen
+    by_code: dict[str, int] = {}
+    for code, name, category, blacklisted, phone, contacts in DEMO_CUSTOMERS:
+        existing = session.scalar(select(Customer.id).where(Customer.code == code))
+        if existing is not None:
+            by_code[code] = existing
+            continue
+        data = CustomerCreate(
+            name=name,
+            code=code,
+            category=category,
+            blacklisted=blacklisted,
+            phones=[PhoneIn(number=phone)],
+            contacts=[ContactCreate(name=contact) for contact in contacts],
+        )
+        by_code[code] = create_customer(session, data, region).id
+        for ticket_code, subject, priority in DEMO_TICKETS:
+            if ticket_code == code:  # tickets come with their (new) customer, once
+                ticket = TicketCreate(subject=subject, priority=priority, customer_id=by_code[code])
+                create_ticket(session, ticket, "admin")
+    if session.scalar(select(KBArticle.id).limit(1)) is None:
+        for title, problem, solution, tags in DEMO_ARTICLES:
+            create_article(
+                session,
+                KBArticleIn(title=title, problem=problem, solution=solution, tags=tags.split(",")),
+            )
+    session.flush()
+    return passwords

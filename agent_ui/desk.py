@@ -1,0 +1,410 @@
+"""Each agent's live desk: state and time in state, the call on screen, wrap-up and its timer.
+
+Driven by the bus (what the PBX reports), never by what the console asked for: when a
+supervisor pauses an agent from elsewhere, the agent's console follows. Frames for the
+consoles go through the pop hub, in order per agent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from agent_ui.config import ConsoleSettings
+from agent_ui.hub import PopHub
+from agent_ui.pbx import ConsoleError, PbxControl
+from agent_ui.render import fragment
+from callcenter.bus import Bus
+from callcenter.calls.records import AgentState
+from callcenter.db import utc_now
+from callcenter.events import (
+    AgentRinging,
+    AgentRingNoAnswer,
+    AgentStateChanged,
+    CallAnswered,
+    CallEnded,
+    DomainEvent,
+)
+from callcenter.users.models import User
+from crm.schemas import LookupCard
+from crm.service_lookup import lookup
+
+log = logging.getLogger(__name__)
+
+WRAP_UP = "wrap_up"
+
+
+@dataclass
+class LiveCall:
+    """The call on an agent's screen: from the ring until the agent finishes wrap-up."""
+
+    server: str
+    linkedid: str
+    uniqueid: str
+    queue: str
+    caller_number: str | None
+    caller_name: str | None
+    waited_s: float | None
+    rang_at: datetime
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+    customer_id: int | None = None
+    matches: int = 0
+
+    def public(self) -> dict[str, Any]:
+        """The call as the console's JSON sees it."""
+        return {
+            "server": self.server,
+            "linkedid": self.linkedid,
+            "queue": self.queue,
+            "caller_number": self.caller_number,
+            "caller_name": self.caller_name,
+            "waited_s": self.waited_s,
+            "rang_at": self.rang_at.isoformat(),
+            "answered_at": self.answered_at.isoformat() if self.answered_at else None,
+            "ended_at": self.ended_at.isoformat() if self.ended_at else None,
+            "customer_id": self.customer_id,
+        }
+
+
+@dataclass
+class AgentDesk:
+    """One agent's live view."""
+
+    user_id: int
+    username: str
+    interface: str
+    state: str = AgentState.LOGGED_OUT.value
+    reason: str | None = None
+    since: datetime = field(default_factory=utc_now)
+    queues: set[str] = field(default_factory=set)
+    call: LiveCall | None = None
+    # The previous call stays reachable for notes and tickets written after wrap-up.
+    last_call: LiveCall | None = None
+    pop_html: str | None = None
+    wrap_up_until: datetime | None = None
+    wrap_timer: asyncio.Task[None] | None = None
+
+    def public(self) -> dict[str, Any]:
+        """State, reason, time in state and the call, as sent to consoles."""
+        return {
+            "state": self.state,
+            "reason": self.reason,
+            "since": self.since.isoformat(),
+            "queues": sorted(self.queues),
+            "wrap_up_until": self.wrap_up_until.isoformat() if self.wrap_up_until else None,
+            "call": self.call.public() if self.call else None,
+        }
+
+
+def build_pop(
+    sessions: sessionmaker[Session], region: str, event: AgentRinging
+) -> tuple[LookupCard | None, str]:
+    """The customer card for a ringing call and its HTML (escaped by the template)."""
+    card = None
+    if event.caller_number:
+        with sessions() as session:
+            card = lookup(session, event.caller_number, region)
+    html = fragment("_pop.html", event=event, card=card)
+    return card, html
+
+
+class Desks:
+    """Every agent's desk, fed by the bus, published through the hub."""
+
+    def __init__(
+        self,
+        *,
+        hub: PopHub,
+        sessions: sessionmaker[Session],
+        region: str,
+        config: ConsoleSettings,
+        pbx: PbxControl,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.hub = hub
+        self.sessions = sessions
+        self.region = region
+        self.config = config
+        self.pbx = pbx
+        self.clock = clock
+        self._desks: dict[int, AgentDesk] = {}
+        self._by_interface: dict[str, tuple[int, str] | None] = {}
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._inboxes: dict[str, asyncio.Queue[DomainEvent]] = {}
+        self._unsubscribe: list[Callable[[], None]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._shown: dict[int, dict[str, Any]] = {}
+
+    # -- wiring ---------------------------------------------------------------------------
+
+    def start(self, bus: Bus) -> None:
+        """Subscribe to the events an agent's console shows (call from inside the loop)."""
+        self._loop = asyncio.get_running_loop()
+        for kind in (
+            AgentRinging,
+            AgentRingNoAnswer,
+            CallAnswered,
+            CallEnded,
+            AgentStateChanged,
+        ):
+            self._unsubscribe.append(bus.subscribe(kind, self._received))
+
+    async def stop(self) -> None:
+        """Unsubscribe, stop wrap-up timers and pending work."""
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        pending = [*self._tasks]
+        pending += [d.wrap_timer for d in self._desks.values() if d.wrap_timer is not None]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    def _received(self, event: DomainEvent) -> None:
+        loop = self._loop
+        if loop is None:
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._spawn(event)
+        else:
+            loop.call_soon_threadsafe(self._spawn, event)
+
+    def _spawn(self, event: DomainEvent) -> None:
+        interface = getattr(event, "interface", None)
+        if isinstance(event, CallEnded):
+            return  # wrap-up starts from the agent's state change; nothing else to show
+        if not interface:
+            return
+        # One inbox and one worker per phone: an agent's events are shown in the order the
+        # PBX reported them, whatever each one waits for (a user lookup, a customer card).
+        inbox = self._inboxes.get(interface)
+        if inbox is None:
+            inbox = self._inboxes[interface] = asyncio.Queue()
+            task = asyncio.create_task(self._work(interface, inbox))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        inbox.put_nowait(event)
+
+    async def _work(self, interface: str, inbox: asyncio.Queue[DomainEvent]) -> None:
+        while True:
+            event = await inbox.get()
+            await self._handle(interface, event)
+
+    # -- agents ---------------------------------------------------------------------------
+
+    def agent_of(self, interface: str) -> tuple[int, str] | None:
+        """(user id, username) of the agent using `interface`, cached."""
+        if interface not in self._by_interface:
+            with self.sessions() as session:
+                row = session.execute(
+                    select(User.id, User.username).where(User.interface == interface)
+                ).first()
+            self._by_interface[interface] = (row[0], row[1]) if row else None
+        return self._by_interface[interface]
+
+    def forget_interfaces(self) -> None:
+        """Drop the interface cache (after users change)."""
+        self._by_interface.clear()
+
+    def desk(self, user_id: int, username: str, interface: str) -> AgentDesk:
+        """The agent's desk, created on first use."""
+        desk = self._desks.get(user_id)
+        if desk is None:
+            desk = AgentDesk(user_id=user_id, username=username, interface=interface)
+            self._desks[user_id] = desk
+        return desk
+
+    def find(self, user_id: int) -> AgentDesk | None:
+        """The agent's desk if the console has seen them."""
+        return self._desks.get(user_id)
+
+    def snapshot(self, user_id: int) -> dict[str, Any]:
+        """What a fresh console tab needs: state and the call's pop, if any."""
+        desk = self._desks.get(user_id)
+        if desk is None:
+            return {"state": AgentState.LOGGED_OUT.value, "reason": None, "call": None}
+        return {**desk.public(), "pop_html": desk.pop_html}
+
+    # -- events ---------------------------------------------------------------------------
+
+    async def _handle(self, interface: str, event: DomainEvent) -> None:
+        if interface in self._by_interface:
+            agent = self._by_interface[interface]
+        else:
+            agent = await asyncio.to_thread(self.agent_of, interface)
+        if agent is None:
+            return
+        user_id, username = agent
+        lock = self._locks.setdefault(user_id, asyncio.Lock())
+        async with lock:  # frames of one agent leave in the order their events happened
+            desk = self.desk(user_id, username, interface)
+            try:
+                if isinstance(event, AgentRinging):
+                    await self._ringing(desk, event)
+                elif isinstance(event, AgentRingNoAnswer):
+                    self._ring_over(desk, event)
+                elif isinstance(event, CallAnswered):
+                    self._answered(desk, event)
+                elif isinstance(event, AgentStateChanged):
+                    await self._state_changed(desk, event)
+            except Exception:
+                log.exception("console of %s could not show %s", username, type(event).__name__)
+
+    async def _ringing(self, desk: AgentDesk, event: AgentRinging) -> None:
+        # Inline, not in a worker thread: the lookup is a few indexed queries (~1 ms), and a
+        # thread hop costs more than that under the GIL's 5 ms switch interval.
+        card, html = build_pop(self.sessions, self.region, event)
+        matches = len(card.matches) if card else 0
+        desk.call = LiveCall(
+            server=event.server,
+            linkedid=event.linkedid,
+            uniqueid=event.uniqueid,
+            queue=event.queue,
+            caller_number=event.caller_number,
+            caller_name=event.caller_name,
+            waited_s=event.waited_s,
+            rang_at=event.at,
+            customer_id=card.matches[0].customer.id if matches == 1 and card else None,
+            matches=matches,
+        )
+        desk.pop_html = html
+        self.hub.publish(desk.user_id, "pop", {"call": desk.call.public(), "html": html})
+
+    def _ring_over(self, desk: AgentDesk, event: DomainEvent) -> None:
+        call = desk.call
+        linkedid = getattr(event, "linkedid", None)
+        if call is None or call.linkedid != linkedid or call.answered_at is not None:
+            return
+        desk.call, desk.pop_html = None, None
+        self.hub.publish(desk.user_id, "missed", {"linkedid": linkedid})
+
+    def _answered(self, desk: AgentDesk, event: CallAnswered) -> None:
+        if desk.call is None or desk.call.linkedid != event.linkedid:
+            return
+        desk.call.answered_at = event.at
+        self.hub.publish(desk.user_id, "answered", {"call": desk.call.public()})
+
+    async def _state_changed(self, desk: AgentDesk, event: AgentStateChanged) -> None:
+        new = event.state.value
+        was = desk.state
+        in_wrap_up = desk.wrap_timer is not None
+        if in_wrap_up and new == AgentState.PAUSED.value:
+            if event.reason == self.config.wrap_up_reason:
+                return  # the PBX confirms the wrap-up pause the console asked for
+            self._end_wrap_up(desk)  # someone paused the agent for another reason
+        elif in_wrap_up and new in (AgentState.RINGING.value, AgentState.ON_CALL.value):
+            self._end_wrap_up(desk)
+        elif in_wrap_up and new == AgentState.AVAILABLE.value:
+            self._end_wrap_up(desk)  # unpaused elsewhere (or by the timer): follow the PBX
+        elif in_wrap_up and new == AgentState.LOGGED_OUT.value:
+            self._end_wrap_up(desk)
+        if event.queue:
+            if new == AgentState.LOGGED_OUT.value:
+                desk.queues.discard(event.queue)
+            else:
+                desk.queues.add(event.queue)
+        if new == AgentState.LOGGED_OUT.value:
+            desk.queues.clear()
+        if was == AgentState.ON_CALL.value and new == AgentState.AVAILABLE.value and desk.call:
+            desk.call.ended_at = event.at
+            if self.config.wrap_up_for(desk.call.queue) > 0:
+                await self._start_wrap_up(desk)
+                return
+        self._set_state(desk, new, event.reason)
+
+    def _set_state(self, desk: AgentDesk, state: str, reason: str | None) -> None:
+        # Time in state is wall-clock time at the console (a simulated PBX may run faster).
+        if state != desk.state or reason != desk.reason:
+            desk.state, desk.reason, desk.since = state, reason, self.clock()
+        if state == AgentState.AVAILABLE.value and desk.call and desk.call.ended_at:
+            desk.last_call, desk.call, desk.pop_html = desk.call, None, None
+        self.publish_state(desk)
+
+    def publish_state(self, desk: AgentDesk) -> None:
+        """Send the desk's state to its consoles, unless they already show exactly that."""
+        view = desk.public()
+        if view == self._shown.get(desk.user_id):
+            return
+        self._shown[desk.user_id] = view
+        self.hub.publish(desk.user_id, "state", view)
+
+    def set_queues(self, user_id: int, username: str, interface: str, queues: list[str]) -> None:
+        """The queues the agent signed in to or out of through the console (QueueAdd/Remove)."""
+        desk = self.desk(user_id, username, interface)
+        desk.queues = set(queues)
+        self.publish_state(desk)
+
+    # -- wrap-up --------------------------------------------------------------------------
+
+    async def _start_wrap_up(self, desk: AgentDesk) -> None:
+        """After a call: paused in the PBX (so no call rings) until done or the limit."""
+        queue = desk.call.queue if desk.call else None
+        limit = self.config.wrap_up_for(queue)
+        desk.wrap_up_until = self.clock() + timedelta(seconds=limit)
+        desk.wrap_timer = asyncio.create_task(self._wrap_up_timer(desk, limit))
+        self._set_state(desk, WRAP_UP, self.config.wrap_up_reason)
+        try:
+            await self.pbx.pause(desk.interface, self.config.wrap_up_reason)
+        except ConsoleError as exc:
+            log.warning("wrap-up pause of %s not sent: %s", desk.username, exc)
+
+    async def _wrap_up_timer(self, desk: AgentDesk, limit: float) -> None:
+        await asyncio.sleep(limit)
+        lock = self._locks.setdefault(desk.user_id, asyncio.Lock())
+        async with lock:
+            if desk.state == WRAP_UP:
+                desk.wrap_timer = None  # this task ends here; do not cancel it
+                await self._finish_wrap_up(desk)
+
+    async def finish_wrap_up(self, user_id: int) -> None:
+        """The agent is done with after-call work: available again."""
+        desk = self._desks.get(user_id)
+        if desk is None or desk.state != WRAP_UP:
+            raise ConsoleError("you are not in wrap-up")
+        async with self._locks.setdefault(user_id, asyncio.Lock()):
+            self._end_wrap_up(desk)
+            await self._finish_wrap_up(desk)
+
+    async def _finish_wrap_up(self, desk: AgentDesk) -> None:
+        desk.wrap_up_until = None
+        self._set_state(desk, AgentState.AVAILABLE.value, None)
+        try:
+            await self.pbx.unpause(desk.interface)
+        except ConsoleError as exc:
+            log.warning("end of wrap-up of %s not sent: %s", desk.username, exc)
+
+    def _end_wrap_up(self, desk: AgentDesk) -> None:
+        timer, desk.wrap_timer = desk.wrap_timer, None
+        desk.wrap_up_until = None
+        if timer is not None and timer is not asyncio.current_task():
+            timer.cancel()
+
+    def call_of(self, user_id: int, linkedid: str) -> LiveCall | None:
+        """The agent's current or previous call with that Linkedid, else None."""
+        desk = self._desks.get(user_id)
+        if desk is None:
+            return None
+        for call in (desk.call, desk.last_call):
+            if call is not None and call.linkedid == linkedid:
+                return call
+        return None
+
+    def choose_customer(self, user_id: int, linkedid: str, customer_id: int) -> LiveCall:
+        """The agent says which of several matching customers is calling."""
+        call = self.call_of(user_id, linkedid)
+        if call is None:
+            raise ConsoleError("that call is no longer on your screen")
+        call.customer_id = customer_id
+        return call

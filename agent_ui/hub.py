@@ -1,0 +1,162 @@
+"""The pop hub: one numbered stream of frames per agent, fanned out to every open console tab.
+
+Each frame gets the agent's next sequence number and is kept in a bounded log. A console
+acknowledges what it has shown; after a websocket reconnect it asks for everything after its
+last sequence, so a pop sent during a network blink is replayed, never lost. A console whose
+gap is older than the log gets a fresh snapshot instead (`resync`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+# A tab that cannot keep up (hung browser) loses its websocket rather than growing memory;
+# it reconnects and resumes from its last sequence.
+TAB_QUEUE_LIMIT = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One message to an agent's consoles; `text` is the JSON sent on the wire."""
+
+    seq: int
+    kind: str
+    text: str
+
+
+@dataclass(eq=False)
+class Tab:
+    """One open console (one websocket) of an agent."""
+
+    user_id: int
+    queue: asyncio.Queue[Frame | None] = field(
+        default_factory=lambda: asyncio.Queue(maxsize=TAB_QUEUE_LIMIT)
+    )
+    acked: int = 0
+
+    def close(self) -> None:
+        """Tell the tab's writer to stop: what it has not sent yet is dropped (it resumes)."""
+        while True:
+            try:
+                self.queue.get_nowait()
+            except asyncio.QueueEmpty:
+                break
+        self.queue.put_nowait(None)
+
+
+@dataclass
+class AgentStream:
+    """An agent's frames: the last sequence, the replay log, the open tabs."""
+
+    log: deque[Frame]
+    seq: int = 0
+    acked: int = 0
+    tabs: set[Tab] = field(default_factory=set)
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """What a tab gets on (re)connect: the frames it missed, or a request to resync."""
+
+    tab: Tab
+    replay: list[Frame]
+    resync: bool
+    seq: int
+
+
+class PopHub:
+    """Sequence, log and fan-out of frames per agent (user id); lives in the event loop."""
+
+    def __init__(self, replay_frames: int = 256) -> None:
+        self.replay_frames = replay_frames
+        self._streams: dict[int, AgentStream] = {}
+        self._watchers: list[Callable[[int, Frame], None]] = []
+
+    def _stream(self, user_id: int) -> AgentStream:
+        stream = self._streams.get(user_id)
+        if stream is None:
+            stream = AgentStream(log=deque(maxlen=self.replay_frames))
+            self._streams[user_id] = stream
+        return stream
+
+    def publish(self, user_id: int, kind: str, payload: dict[str, Any]) -> Frame:
+        """Number `payload` as the agent's next frame, log it and send it to every open tab."""
+        stream = self._stream(user_id)
+        stream.seq += 1
+        body = {"seq": stream.seq, "type": kind, **payload}
+        frame = Frame(stream.seq, kind, json.dumps(body, separators=(",", ":"), default=str))
+        stream.log.append(frame)
+        for tab in list(stream.tabs):
+            try:
+                tab.queue.put_nowait(frame)
+            except asyncio.QueueFull:
+                log.warning("console tab of user %s is not reading; dropping it", user_id)
+                self._drop(stream, tab)
+        for watcher in self._watchers:
+            watcher(user_id, frame)
+        return frame
+
+    def watch(self, watcher: Callable[[int, Frame], None]) -> Callable[[], None]:
+        """Call `watcher(user_id, frame)` for every published frame (supervisor views, tests)."""
+        self._watchers.append(watcher)
+        return lambda: self._watchers.remove(watcher)
+
+    def attach(self, user_id: int, since: int | None) -> Attachment:
+        """Open a tab; `since` is the last sequence this tab showed (None: a fresh tab)."""
+        stream = self._stream(user_id)
+        tab = Tab(user_id)
+        stream.tabs.add(tab)
+        if since is None or since > stream.seq:
+            # A fresh tab, or a sequence from before a server restart: start from a snapshot.
+            return Attachment(tab, [], True, stream.seq)
+        oldest = stream.log[0].seq if stream.log else stream.seq + 1
+        if since + 1 < oldest:
+            return Attachment(tab, [], True, stream.seq)
+        replay = [frame for frame in stream.log if frame.seq > since]
+        return Attachment(tab, replay, False, stream.seq)
+
+    def detach(self, tab: Tab) -> None:
+        """Close a tab."""
+        stream = self._streams.get(tab.user_id)
+        if stream is not None:
+            stream.tabs.discard(tab)
+
+    def ack(self, tab: Tab, seq: int) -> None:
+        """The tab has shown every frame up to `seq`."""
+        stream = self._stream(tab.user_id)
+        seq = min(seq, stream.seq)
+        tab.acked = max(tab.acked, seq)
+        stream.acked = max(stream.acked, seq)
+
+    def acked(self, user_id: int) -> int:
+        """The highest sequence any tab of the agent acknowledged."""
+        stream = self._streams.get(user_id)
+        return stream.acked if stream else 0
+
+    def last_seq(self, user_id: int) -> int:
+        """The agent's latest sequence number."""
+        stream = self._streams.get(user_id)
+        return stream.seq if stream else 0
+
+    def tabs(self, user_id: int) -> int:
+        """How many consoles of the agent are open."""
+        stream = self._streams.get(user_id)
+        return len(stream.tabs) if stream else 0
+
+    def close(self) -> None:
+        """End every tab (server shutdown)."""
+        for stream in self._streams.values():
+            for tab in list(stream.tabs):
+                self._drop(stream, tab)
+
+    def _drop(self, stream: AgentStream, tab: Tab) -> None:
+        stream.tabs.discard(tab)
+        tab.close()

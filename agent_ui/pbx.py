@@ -1,0 +1,151 @@
+"""What the console asks of the PBX: queue sign-in, pauses, click-to-dial, transfers, hangup."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Sequence
+
+from callcenter.cti import commands
+from callcenter.cti.connection import AmiConnection
+from callcenter.cti.protocol import CommandError
+
+log = logging.getLogger(__name__)
+
+
+class ConsoleError(Exception):
+    """A console action that cannot be done; the sentence is shown to the agent."""
+
+    status_code = 409
+
+
+class NoPbx(ConsoleError):
+    """No PBX is connected, so nothing can be sent to it."""
+
+    status_code = 503
+
+
+class PbxControl:
+    """The agent-facing PBX commands, on one AMI connection (the CTI adapter's own).
+
+    Every method raises ConsoleError with a sentence the agent can act on; the PBX then
+    reports the change back as events, which is what the console shows.
+    """
+
+    def __init__(self, connection: AmiConnection | None, dial_context: str) -> None:
+        self.connection = connection
+        self.dial_context = dial_context
+
+    def _pbx(self) -> AmiConnection:
+        if self.connection is None:
+            raise NoPbx("no PBX is connected to this console server")
+        return self.connection
+
+    async def sign_in(
+        self, interface: str, member_name: str | None, queues: Sequence[tuple[str, int]]
+    ) -> list[str]:
+        """QueueAdd the agent's interface to each of their queues; the queues joined."""
+        if not queues:
+            raise ConsoleError("you are not a member of any queue; ask a supervisor")
+        joined = []
+        for queue, penalty in queues:
+            await self._run(
+                commands.add_queue_member(
+                    self._pbx(),
+                    queue=queue,
+                    interface=interface,
+                    member_name=member_name,
+                    penalty=penalty,
+                ),
+                f"sign in to {queue}",
+                tolerate="already there",
+            )
+            joined.append(queue)
+        return joined
+
+    async def sign_out(self, interface: str, queues: Sequence[str]) -> None:
+        """QueueRemove the agent's interface from each queue."""
+        for queue in queues:
+            await self._run(
+                commands.remove_queue_member(self._pbx(), queue=queue, interface=interface),
+                f"sign out of {queue}",
+                tolerate="not there",
+            )
+
+    async def pause(self, interface: str, reason: str) -> None:
+        """Pause the agent in all their queues with `reason`."""
+        await self._run(
+            commands.pause_member(self._pbx(), interface=interface, reason=reason), "pause"
+        )
+
+    async def unpause(self, interface: str) -> None:
+        """Make the agent available in all their queues."""
+        await self._run(commands.unpause_member(self._pbx(), interface=interface), "unpause")
+
+    async def dial(self, interface: str, number: str, caller_id: str | None = None) -> None:
+        """Click-to-dial: ring the agent's phone, then call `number`."""
+        await self._run(
+            commands.originate(
+                self._pbx(),
+                interface=interface,
+                number=number,
+                context=self.dial_context,
+                caller_id=caller_id,
+            ),
+            f"dial {number}",
+        )
+
+    async def agent_channel(self, interface: str) -> str:
+        """The agent's live channel (e.g. PJSIP/1001-0000002b), from CoreShowChannels."""
+        try:
+            frames = await self._pbx().request_list({"Action": "CoreShowChannels"})
+        except CommandError as exc:
+            raise ConsoleError(f"could not ask the PBX for your call: {exc}") from exc
+        prefix = interface + "-"
+        for frame in frames:
+            channel = frame.get("Channel")
+            if channel and (channel.startswith(prefix) or channel == interface):
+                return channel
+        raise ConsoleError("you have no call on your phone right now")
+
+    async def hangup(self, interface: str) -> None:
+        """Hang up the agent's call."""
+        channel = await self.agent_channel(interface)
+        await self._run(commands.hangup(self._pbx(), channel=channel, cause=16), "hang up")
+
+    async def blind_transfer(self, interface: str, exten: str) -> None:
+        """Send the caller to `exten` and leave the call."""
+        channel = await self.agent_channel(interface)
+        await self._run(
+            commands.blind_transfer(
+                self._pbx(), channel=channel, exten=exten, context=self.dial_context
+            ),
+            f"transfer to {exten}",
+        )
+
+    async def attended_transfer(self, interface: str, exten: str) -> None:
+        """Consult `exten` first; hanging up completes the transfer."""
+        channel = await self.agent_channel(interface)
+        await self._run(
+            commands.attended_transfer(
+                self._pbx(), channel=channel, exten=exten, context=self.dial_context
+            ),
+            f"consult {exten}",
+        )
+
+    async def _run(
+        self, command: Awaitable[object], what: str, tolerate: str | None = None
+    ) -> None:
+        try:
+            await command
+        except CommandError as exc:
+            # QueueAdd of a member already in the queue (or QueueRemove of one not in it)
+            # leaves the agent where they wanted to be.
+            if tolerate and _is_harmless(str(exc)):
+                log.info("%s: %s (nothing to do)", what, exc)
+                return
+            raise ConsoleError(f"could not {what}: {exc}") from exc
+
+
+def _is_harmless(message: str) -> bool:
+    text = message.lower()
+    return "already there" in text or "not there" in text or "not in queue" in text

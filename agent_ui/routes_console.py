@@ -1,0 +1,230 @@
+"""The console page, the agent list in scope, and the agent's state and call controls."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from agent_ui.pbx import ConsoleError
+from agent_ui.render import fragment, templates
+from agent_ui.wiring import ConsoleDep
+from callcenter.deps import CurrentUser, PageUser, SessionDep, SignedInUser
+from callcenter.users.auth import can_see_agent
+from callcenter.users.models import User
+
+router = APIRouter()
+
+Reason = Annotated[str, Form(min_length=1, max_length=64)]
+Number = Annotated[str, Form(min_length=1, max_length=64, pattern=r"^[0-9+*#]+$")]
+
+
+def notice(message: str, kind: str = "ok") -> HTMLResponse:
+    """A one-line answer shown in the console's notice area."""
+    return HTMLResponse(fragment("_notice.html", message=message, kind=kind))
+
+
+def agents_in_scope(session: Session, viewer: SignedInUser) -> list[User]:
+    """The agents `viewer` may see: themself, their team, or everyone (admin)."""
+    me = session.get(User, viewer.id)
+    if me is None:
+        return []
+    query = select(User).where(User.interface.is_not(None)).order_by(User.username)
+    return [agent for agent in session.scalars(query) if can_see_agent(me, agent)]
+
+
+def agent_in_scope(session: Session, viewer: SignedInUser, username: str) -> User:
+    """The agent called `username` if `viewer` may see them: 404 unknown, 403 out of scope."""
+    agent = session.scalar(select(User).where(User.username == username))
+    me = session.get(User, viewer.id)
+    if agent is None or me is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no user named {username!r}")
+    if not can_see_agent(me, agent):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"{username} is not in your scope")
+    return agent
+
+
+def _agent_console(user: SignedInUser) -> str:
+    if not user.interface:
+        raise ConsoleError("you have no phone (PBX interface); ask an admin to set one")
+    return user.interface
+
+
+@router.get("/", include_in_schema=False)
+def home(user: PageUser) -> RedirectResponse:
+    """The console."""
+    del user
+    return RedirectResponse("/console", status_code=status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/console", response_class=HTMLResponse, include_in_schema=False)
+def console_page(
+    request: Request, user: PageUser, session: SessionDep, console: ConsoleDep
+) -> Response:
+    """An agent's own console; supervisors and admins get the agents they can watch."""
+    if user.interface is None:
+        agents = agents_in_scope(session, user)
+        states = {a.id: console.desks.snapshot(a.id)["state"] for a in agents}
+        return templates.TemplateResponse(
+            request, "agents.html", {"user": user, "agents": agents, "states": states}
+        )
+    return _render_console(request, user, user, console, readonly=False)
+
+
+@router.get("/console/agents/{username}", response_class=HTMLResponse, include_in_schema=False)
+def watch_agent(
+    request: Request, username: str, user: PageUser, session: SessionDep, console: ConsoleDep
+) -> Response:
+    """Another agent's console, read-only, for a supervisor of their team or an admin."""
+    agent = SignedInUser.of(agent_in_scope(session, user, username))
+    return _render_console(request, user, agent, console, readonly=agent.id != user.id)
+
+
+def _render_console(
+    request: Request,
+    user: SignedInUser,
+    agent: SignedInUser,
+    console: ConsoleDep,
+    *,
+    readonly: bool,
+) -> Response:
+    context: dict[str, Any] = {
+        "user": user,
+        "agent": agent,
+        "viewing": agent.username if readonly else "",
+        "readonly": readonly,
+        "config": console.config,
+        "snapshot": console.desks.snapshot(agent.id),
+    }
+    return templates.TemplateResponse(request, "console.html", context)
+
+
+@router.get("/api/agents", tags=["console"])
+def list_agents(
+    user: CurrentUser, session: SessionDep, console: ConsoleDep
+) -> list[dict[str, Any]]:
+    """The agents in the caller's scope with their live state."""
+    return [
+        {
+            "username": agent.username,
+            "display_name": agent.display_name,
+            "interface": agent.interface,
+            "team": agent.team.name if agent.team else None,
+            **{
+                k: v
+                for k, v in console.desks.snapshot(agent.id).items()
+                if k in ("state", "reason", "since", "queues")
+            },
+        }
+        for agent in agents_in_scope(session, user)
+    ]
+
+
+@router.post("/console/queues/signin", response_class=HTMLResponse, tags=["console"])
+async def queue_sign_in(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
+    """QueueAdd the agent to every queue they are a member of."""
+    interface = _agent_console(user)
+    joined = await console.pbx.sign_in(interface, user.member_name, user.queues)
+    console.desks.set_queues(user.id, user.username, interface, joined)
+    return notice(f"Signed in to {', '.join(joined)}.")
+
+
+@router.post("/console/queues/signout", response_class=HTMLResponse, tags=["console"])
+async def queue_sign_out(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
+    """QueueRemove the agent from their queues."""
+    interface = _agent_console(user)
+    await console.pbx.sign_out(interface, [queue for queue, _ in user.queues])
+    console.desks.set_queues(user.id, user.username, interface, [])
+    return notice("Signed out of your queues.")
+
+
+@router.post("/console/available", response_class=HTMLResponse, tags=["console"])
+async def available(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
+    """Unpause the agent (ends a wrap-up too)."""
+    interface = _agent_console(user)
+    desk = console.desks.find(user.id)
+    if desk is not None and desk.state == "wrap_up":
+        await console.desks.finish_wrap_up(user.id)
+    else:
+        await console.pbx.unpause(interface)
+    return notice("Available.")
+
+
+@router.post("/console/pause", response_class=HTMLResponse, tags=["console"])
+async def pause(user: CurrentUser, console: ConsoleDep, reason: Reason) -> HTMLResponse:
+    """Pause the agent with one of the configured reasons."""
+    if reason not in console.config.pause_reasons:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown reason {reason!r}")
+    await console.pbx.pause(_agent_console(user), reason)
+    return notice(f"Paused: {reason}.")
+
+
+@router.post("/console/wrapup/done", response_class=HTMLResponse, tags=["console"])
+async def wrap_up_done(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
+    """After-call work finished: available again."""
+    _agent_console(user)
+    await console.desks.finish_wrap_up(user.id)
+    return notice("Wrap-up done.")
+
+
+@router.post("/console/call/hangup", response_class=HTMLResponse, tags=["console"])
+async def hang_up(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
+    """Hang up the agent's call."""
+    await console.pbx.hangup(_agent_console(user))
+    return notice("Hung up.")
+
+
+class TransferKind(StrEnum):
+    """Blind: the caller goes at once. Attended: the agent talks to the target first."""
+
+    BLIND = "blind"
+    ATTENDED = "attended"
+
+
+class TargetType(StrEnum):
+    """What the transfer target names."""
+
+    NUMBER = "number"
+    QUEUE = "queue"
+    AGENT = "agent"
+
+
+@router.post("/console/call/transfer", response_class=HTMLResponse, tags=["console"])
+async def transfer(
+    user: CurrentUser,
+    session: SessionDep,
+    console: ConsoleDep,
+    kind: Annotated[TransferKind, Form()],
+    target_type: Annotated[TargetType, Form()],
+    target: Annotated[str, Form(min_length=1, max_length=64)],
+) -> HTMLResponse:
+    """Blind or attended transfer to a number, a queue or another agent."""
+    interface = _agent_console(user)
+    target = target.strip()
+    if target_type is TargetType.QUEUE:
+        exten = console.config.queue_extension(target)
+    elif target_type is TargetType.AGENT:
+        other = session.scalar(select(User).where(User.username == target))
+        if other is None or not other.interface:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"no agent {target!r}")
+        exten = other.interface.rpartition("/")[2]
+    else:
+        if not target.replace("+", "", 1).isdigit():
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "a number has only digits")
+        exten = target
+    if kind is TransferKind.BLIND:
+        await console.pbx.blind_transfer(interface, exten)
+        return notice(f"Transferred to {target}.")
+    await console.pbx.attended_transfer(interface, exten)
+    return notice(f"Consulting {target}; hang up to complete the transfer.")
+
+
+@router.post("/console/dial", response_class=HTMLResponse, tags=["console"])
+async def dial(user: CurrentUser, console: ConsoleDep, number: Number) -> HTMLResponse:
+    """Click-to-dial: ring the agent's phone, then the number."""
+    await console.pbx.dial(_agent_console(user), number)
+    return notice(f"Calling {number}…")

@@ -1,0 +1,227 @@
+"""After-call work from the console: customers, tickets, notes and disposition, KB, callbacks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Query, status
+from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
+
+from agent_ui.desk import LiveCall
+from agent_ui.render import fragment
+from agent_ui.routes_console import notice
+from agent_ui.wiring import ConsoleDep
+from callcenter.deps import CurrentUser, SessionDep, SettingsDep, SignedInUser
+from crm.enums import InteractionKind, TicketPriority
+from crm.schemas import CustomerCreate, InteractionCreate, PhoneIn
+from crm.schemas_service import CallbackCreate, CallRef, TicketCreate
+from crm.service_callbacks import request_callback
+from crm.service_customers import create_customer
+from crm.service_interactions import add_interaction
+from crm.service_lookup import lookup
+from crm.service_search import search_kb
+from crm.service_tickets import create_ticket, link_call
+
+router = APIRouter(tags=["console"])
+
+OptionalId = Annotated[str, Form(max_length=12)]
+LinkedId = Annotated[str, Form(max_length=64)]
+
+
+def _id(value: str, field: str) -> int | None:
+    """A form's optional id field ('' = none)."""
+    if not value.strip():
+        return None
+    if not value.strip().isdigit():
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{field} must be a number")
+    return int(value)
+
+
+def _call_of(console: ConsoleDep, user: SignedInUser, linkedid: str) -> LiveCall | None:
+    """The agent's call on screen with that Linkedid; a call never on their screen: 403."""
+    if not linkedid.strip():
+        return None
+    call = console.desks.call_of(user.id, linkedid)
+    if call is None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "that call is not (or no longer) yours")
+    return call
+
+
+def _invalid(exc: ValidationError) -> HTTPException:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first.get("loc", ()))
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{where}: {first.get('msg')}")
+
+
+@router.post("/console/customers", response_class=HTMLResponse)
+def new_customer(
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    console: ConsoleDep,
+    number: Annotated[str, Form(min_length=1, max_length=64)],
+    name: Annotated[str, Form(min_length=1, max_length=255)],
+    linkedid: LinkedId = "",
+) -> HTMLResponse:
+    """One click on an unknown number's pop: a customer with that number; the pop refreshed."""
+    call = _call_of(console, user, linkedid)
+    try:
+        data = CustomerCreate(name=name, phones=[PhoneIn(number=number)])
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
+    customer = create_customer(session, data, settings.default_region)
+    card = lookup(session, number, settings.default_region)
+    if call is None:
+        return notice(f"Customer {customer.name} created.")
+    call.customer_id = customer.id
+    html = fragment("_pop.html", event=call, card=card)
+    desk = console.desks.find(user.id)
+    if desk is not None and desk.call is call:
+        desk.pop_html = html
+    return HTMLResponse(html)
+
+
+@router.post("/console/calls/customer", response_class=HTMLResponse)
+def choose_customer(
+    user: CurrentUser,
+    console: ConsoleDep,
+    linkedid: LinkedId,
+    customer_id: Annotated[int, Form(ge=1)],
+) -> HTMLResponse:
+    """Several customers have the number: the agent picks the caller."""
+    console.desks.choose_customer(user.id, linkedid, customer_id)
+    return notice("Caller chosen.")
+
+
+@router.post("/console/tickets", response_class=HTMLResponse)
+def open_ticket(
+    user: CurrentUser,
+    session: SessionDep,
+    console: ConsoleDep,
+    subject: Annotated[str, Form(min_length=1, max_length=255)],
+    description: Annotated[str, Form(max_length=20_000)] = "",
+    priority: Annotated[TicketPriority, Form()] = TicketPriority.NORMAL,
+    customer_id: OptionalId = "",
+    linkedid: LinkedId = "",
+) -> HTMLResponse:
+    """A ticket prefilled from the call: customer, caller number, queue, and the call linked."""
+    call = _call_of(console, user, linkedid)
+    customer = _id(customer_id, "customer_id") or (call.customer_id if call else None)
+    lines = [description.strip()] if description.strip() else []
+    if call is not None:
+        lines.append(f"Caller {call.caller_number or 'unknown'} in queue {call.queue}.")
+    data = TicketCreate(
+        subject=subject,
+        description="\n".join(lines) or None,
+        priority=priority,
+        customer_id=customer,
+        assignee=user.username,
+        call=CallRef(server=call.server, linkedid=call.linkedid) if call else None,
+    )
+    ticket = create_ticket(session, data, user.username)
+    return notice(f"Ticket {ticket.number} opened.")
+
+
+@router.post("/console/tickets/{ticket_id}/calls", response_class=HTMLResponse)
+def link_to_ticket(
+    ticket_id: int,
+    user: CurrentUser,
+    session: SessionDep,
+    console: ConsoleDep,
+    linkedid: LinkedId,
+) -> HTMLResponse:
+    """Link the call on screen to an open ticket."""
+    call = _call_of(console, user, linkedid)
+    if call is None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "no call to link")
+    ticket = link_call(
+        session, ticket_id, CallRef(server=call.server, linkedid=call.linkedid), user.username
+    )
+    return notice(f"Call linked to {ticket.number}.")
+
+
+@router.post("/console/wrapup/notes", response_class=HTMLResponse)
+def save_notes(
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    console: ConsoleDep,
+    disposition: Annotated[str, Form(min_length=1, max_length=64)],
+    notes: Annotated[str, Form(max_length=20_000)] = "",
+    customer_id: OptionalId = "",
+    linkedid: LinkedId = "",
+) -> HTMLResponse:
+    """The call's disposition and notes, written to the customer's history."""
+    if disposition not in console.config.dispositions:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown disposition {disposition!r}"
+        )
+    call = _call_of(console, user, linkedid)
+    customer = _id(customer_id, "customer_id") or (call.customer_id if call else None)
+    if customer is None:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "no customer on this call: choose one or create one first",
+        )
+    subject = f"Disposition: {disposition}"
+    if call is not None:
+        subject += f" (call {call.linkedid}, queue {call.queue})"
+    data = InteractionCreate(
+        kind=InteractionKind.NOTE,
+        subject=subject,
+        body=notes.strip() or None,
+        number=call.caller_number if call else None,
+    )
+    add_interaction(session, customer, data, user.username, region=settings.default_region)
+    return notice("Notes saved.")
+
+
+@router.get("/console/kb", response_class=HTMLResponse)
+def kb_search(
+    user: CurrentUser,
+    session: SessionDep,
+    q: Annotated[str, Query(max_length=200)] = "",
+) -> HTMLResponse:
+    """Knowledge-base articles matching the words typed."""
+    del user
+    articles = search_kb(session, q, limit=10) if q.strip() else []
+    return HTMLResponse(fragment("_kb.html", articles=articles, query=q))
+
+
+@router.post("/console/callbacks", response_class=HTMLResponse)
+def schedule_callback(
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    number: Annotated[str, Form(min_length=1, max_length=64)],
+    customer_id: OptionalId = "",
+    due_at: Annotated[str, Form(max_length=32)] = "",
+    note: Annotated[str, Form(max_length=20_000)] = "",
+) -> HTMLResponse:
+    """A callback owed to the caller; due when the agent says, else on the default SLA."""
+    due = None
+    if due_at.strip():
+        try:
+            due = datetime.fromisoformat(due_at.strip())
+        except ValueError:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT, "due_at is not a date and time"
+            ) from None
+        if due.tzinfo is None:
+            due = due.replace(tzinfo=UTC)  # the browser's datetime-local has no zone
+    try:
+        data = CallbackCreate(
+            number=number,
+            customer_id=_id(customer_id, "customer_id"),
+            due_at=due,
+            note=(note.strip() or None),
+        )
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
+    del user
+    callback = request_callback(
+        session, data, settings.default_region, settings.callback_due_minutes
+    )
+    return notice(f"Callback to {callback.number} due {callback.due_at:%Y-%m-%d %H:%M} UTC.")

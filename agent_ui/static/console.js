@@ -1,0 +1,132 @@
+// The console's live half: one websocket, numbered frames, acks, resume after reconnect.
+(function () {
+  "use strict";
+  const body = document.body;
+  const agent = body.dataset.agent;
+  const viewing = body.dataset.viewing;
+  const seqKey = "callcenter.seq." + agent;
+  let lastSeq = sessionStorage.getItem(seqKey);
+  let socket = null;
+  let retry = 250;
+  let stateSince = null;
+  let wrapUntil = null;
+  let call = null;
+
+  const $ = (id) => document.getElementById(id);
+
+  function remember(seq) {
+    lastSeq = String(seq);
+    sessionStorage.setItem(seqKey, lastSeq);
+  }
+
+  function showLink(text) {
+    $("link").textContent = text;
+  }
+
+  function showPop(html) {
+    const pop = $("pop");
+    pop.innerHTML = html; // rendered and escaped by the server's templates
+    if (window.htmx) window.htmx.process(pop);
+  }
+
+  function fillCall() {
+    const linkedid = call ? call.linkedid : "";
+    const customer = call && call.customer_id ? String(call.customer_id) : "";
+    const number = call && call.caller_number ? call.caller_number : "";
+    document.querySelectorAll(".call-linkedid").forEach((el) => { el.value = linkedid; });
+    document.querySelectorAll(".call-customer").forEach((el) => { el.value = customer; });
+    document.querySelectorAll(".call-number").forEach((el) => { if (!el.value || el.dataset.auto) { el.value = number; el.dataset.auto = "1"; } });
+  }
+
+  function showState(frame) {
+    $("state").textContent = frame.state;
+    $("reason").textContent = frame.reason ? "(" + frame.reason + ")" : "";
+    $("queues").textContent = (frame.queues || []).join(", ");
+    stateSince = frame.since ? Date.parse(frame.since) : null;
+    wrapUntil = frame.wrap_up_until ? Date.parse(frame.wrap_up_until) : null;
+    $("wrap-up").hidden = !wrapUntil;
+    if ("call" in frame) {
+      call = frame.call;
+      if (!call) showPop('<p class="muted">No call.</p>');
+      fillCall();
+    }
+    tick();
+  }
+
+  function clock(ms) {
+    const s = Math.max(0, Math.round(ms / 1000));
+    return Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+  }
+
+  function tick() {
+    if (stateSince) $("in-state").textContent = clock(Date.now() - stateSince);
+    if (wrapUntil) $("wrap-left").textContent = clock(wrapUntil - Date.now());
+  }
+
+  function handle(frame) {
+    switch (frame.type) {
+      case "hello":
+        if (frame.snapshot) {
+          showState(frame.snapshot);
+          if (frame.snapshot.pop_html) showPop(frame.snapshot.pop_html);
+          remember(frame.seq);
+        }
+        break;
+      case "pop":
+        call = frame.call;
+        showPop(frame.html);
+        fillCall();
+        break;
+      case "answered":
+        call = frame.call;
+        fillCall();
+        break;
+      case "missed":
+        if (call && call.linkedid === frame.linkedid) {
+          call = null;
+          showPop('<p class="muted">Missed call.</p>');
+          fillCall();
+        }
+        break;
+      case "state":
+        showState(frame);
+        break;
+    }
+  }
+
+  function connect() {
+    const query = new URLSearchParams();
+    if (lastSeq !== null) query.set("since", lastSeq);
+    if (viewing) query.set("agent", viewing);
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + "/ws/console?" + query.toString());
+    socket.onopen = () => { retry = 250; showLink("live"); };
+    socket.onmessage = (message) => {
+      const frame = JSON.parse(message.data);
+      handle(frame);
+      if (frame.seq && frame.type !== "hello") {
+        remember(frame.seq);
+        socket.send(JSON.stringify({ ack: frame.seq }));
+      }
+    };
+    socket.onclose = (event) => {
+      if (event.code === 4401) { location.href = "/signin"; return; }
+      showLink("reconnecting…");
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 5000);
+    };
+  }
+
+  document.body.addEventListener("htmx:afterRequest", (event) => {
+    if (event.detail.failed && event.detail.xhr) {
+      let text = event.detail.xhr.statusText;
+      try { text = JSON.parse(event.detail.xhr.responseText).detail || text; } catch (e) { /* not JSON */ }
+      const p = document.createElement("p");
+      p.className = "notice error";
+      p.textContent = text;
+      $("notice").replaceChildren(p);
+    }
+  });
+  setInterval(tick, 1000);
+  connect();
+})();

@@ -1,0 +1,178 @@
+"""The one path from AMI bytes to records: frames -> typed events -> tracker -> bus -> database."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from callcenter.bus import Bus
+from callcenter.calls.records import AgentStateRecord, CallRecord
+from callcenter.calls.service import store_agent_states, store_calls
+from callcenter.cti.frames import Frame, FrameParser
+from callcenter.cti.tracker import Tracker
+from callcenter.cti.tracker_reconcile import reconcile
+from callcenter.cti.tracker_state import to_datetime
+from callcenter.cti.translate import FRAME_FILTERS, TRANSLATORS
+from callcenter.db import transaction
+from callcenter.events import AgentStateClosed, CallEnded, PbxConnectionChanged
+
+log = logging.getLogger(__name__)
+
+
+class RecordWriter:
+    """Buffers finished calls and closed agent intervals; writes a batch per transaction.
+
+    Subscribed to CallEnded and AgentStateClosed. A batch that fails to write stays
+    buffered and is retried on the next flush, so a database hiccup loses nothing.
+    """
+
+    def __init__(self, bus: Bus, sessions: sessionmaker[Session], batch_size: int = 500) -> None:
+        self._sessions = sessions
+        self.batch_size = max(1, batch_size)
+        self.calls: list[CallRecord] = []
+        self.states: list[AgentStateRecord] = []
+        self.written_calls = 0
+        self.written_states = 0
+        self._unsubscribe = (
+            bus.subscribe(CallEnded, self._on_call),
+            bus.subscribe(AgentStateClosed, self._on_state),
+        )
+
+    def _on_call(self, event: CallEnded) -> None:
+        self.calls.append(event.record)
+        if len(self.calls) + len(self.states) >= self.batch_size:
+            self.flush()
+
+    def _on_state(self, event: AgentStateClosed) -> None:
+        self.states.append(event.record)
+        if len(self.calls) + len(self.states) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.calls and not self.states:
+            return
+        calls, states = self.calls, self.states
+        try:
+            with transaction(self._sessions) as session:
+                written_calls = store_calls(session, calls)
+                written_states = store_agent_states(session, states)
+        except Exception:
+            log.exception("writing %d calls and %d agent states failed", len(calls), len(states))
+            return
+        self.calls, self.states = [], []
+        self.written_calls += written_calls
+        self.written_states += written_states
+
+    def close(self) -> None:
+        self.flush()
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+
+
+class Pipeline:
+    """A live connection and a replay feed the same object; records come out on the bus.
+
+    Feed raw bytes (`feed_bytes`, any split) or frames a protocol already parsed
+    (`feed_frame`). Time is each event's `Timestamp` header, else `received_at`; a saved
+    stream without either gets times derived from the PBX's own fields (see EventClock).
+    With `sessions`, a RecordWriter stores CallEnded and AgentStateClosed records in
+    batches of `batch_size`, idempotently by (server, linkedid).
+    """
+
+    def __init__(
+        self,
+        *,
+        server: str,
+        bus: Bus,
+        sessions: sessionmaker[Session] | None,
+        region: str = "US",
+        batch_size: int = 500,
+    ) -> None:
+        self.server = server
+        self.bus = bus
+        self.tracker = Tracker(server=server, publish=bus.publish, region=region)
+        self.clock = self.tracker.clock
+        self.parser = FrameParser(wanted=FRAME_FILTERS)
+        self.writer = RecordWriter(bus, sessions, batch_size) if sessions is not None else None
+        self.frames = 0
+        self.malformed = 0
+        self.failed = 0
+        self._closed = False
+
+    @property
+    def events_seen(self) -> int:
+        """Frames taken in: decoded ones plus those skipped undecoded as irrelevant."""
+        return self.frames + self.parser.ignored
+
+    def feed_bytes(self, data: bytes, received_at: float | None = None) -> None:
+        """A chunk of the raw AMI stream, split anywhere."""
+        apply = self._apply
+        for frame in self.parser.feed(data):
+            apply(frame, received_at)
+
+    def feed_frame(self, frame: Frame, received_at: float) -> None:
+        """One frame parsed elsewhere, received at `received_at` (epoch seconds)."""
+        self._apply(frame, received_at)
+
+    def _apply(self, frame: Frame, received_at: float | None) -> None:
+        self.frames += 1
+        name = frame.get("Event")
+        if name is None:
+            return  # a Response: the connection's business
+        translator = TRANSLATORS.get(name)
+        if translator is None:
+            return
+        at = self.clock.tick(frame.get("Timestamp"), received_at)
+        try:
+            event = translator(frame)
+        except KeyError as missing:
+            self.malformed += 1
+            log.warning("skipped a %s event without its %s header", name, missing)
+            return
+        if event is None:
+            return
+        try:
+            self.tracker.apply(event, at)
+        except Exception:
+            # One event the tracker cannot place must not stop the stream for every call.
+            self.failed += 1
+            log.exception("the tracker failed on a %s event; going on", name)
+
+    def connection_lost(self, at: float) -> None:
+        """The PBX link dropped: calls in flight are flagged data_gap."""
+        self.tracker.connection_lost(at)
+
+    def reconcile(self, frames: Sequence[Frame], at: float) -> None:
+        """After each (re)connect: the answers to QueueStatus, QueueSummary, CoreShowChannels."""
+        self.clock.tick(None, at)
+        reconcile(self.tracker, frames, at)
+        self.bus.publish(
+            PbxConnectionChanged(at=to_datetime(at), server=self.server, connected=True)
+        )
+
+    def flush(self) -> None:
+        """Write buffered records now."""
+        if self.writer is not None:
+            self.writer.flush()
+
+    def close(self, at: float | None = None, *, end_open_calls: bool = False) -> None:
+        """End of stream: finish what the bytes allow and write everything buffered.
+
+        Calls waiting only for a trailing AgentComplete are closed. With `end_open_calls`
+        (a replayed file: nothing more will come) calls still in flight are closed with
+        what is known and flagged data_gap, and open agent intervals end at the last event
+        time, flagged too; without it (a live adapter stopping) they stay in memory
+        unwritten, to be picked up by the next run's resync.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        for frame in self.parser.close():
+            self._apply(frame, None)
+        self.tracker.finish_parked()
+        if end_open_calls:
+            self.tracker.end_all(at if at is not None else self.clock.now)
+        if self.writer is not None:
+            self.writer.close()

@@ -1,0 +1,276 @@
+"""Queue visits: a caller's stay in each queue, from QueueCaller* and Agent* events."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from callcenter.calls.records import VisitOutcome
+from callcenter.cti.numbers import normalize_number
+from callcenter.cti.pbx_events import (
+    CallerAbandonedQueue,
+    CallerJoinedQueue,
+    CallerLeftQueue,
+    MemberCall,
+    MemberCallKind,
+    MemberChanged,
+    QueueExitStatus,
+)
+from callcenter.cti.tracker_state import Call, Visit, VisitPhase, to_datetime
+from callcenter.events import (
+    AgentRinging,
+    AgentRingNoAnswer,
+    CallAbandoned,
+    CallAnswered,
+    CallQueued,
+)
+
+if TYPE_CHECKING:
+    from callcenter.cti.tracker import Tracker
+
+log = logging.getLogger(__name__)
+
+# QUEUESTATUS values (set when Queue() returns) that mean the caller left without an agent.
+_EXIT_STATUSES = {
+    "TIMEOUT": VisitOutcome.TIMEOUT,
+    "LEAVEEMPTY": VisitOutcome.EXITED,
+    "LEAVEUNAVAIL": VisitOutcome.EXITED,
+}
+
+
+class QueueCallHandlers:
+    """The queue side of the tracker: visits open on QueueCallerJoin and close on the
+    caller giving up (QueueCallerAbandon) or the agent's part ending (AgentComplete).
+
+    Durations come from Asterisk's own HoldTime/RingTime/TalkTime, the figures queue_log
+    holds; a caller that leaves while its channel was asked to hang up abandoned, one that
+    leaves with its channel still alive timed out (app_queue reports both as abandons).
+    """
+
+    def __init__(self, tracker: Tracker) -> None:
+        self.tracker = tracker
+        # AgentComplete may arrive without the caller's headers: find the visit by member.
+        self._connected: dict[tuple[str, str], Visit] = {}
+
+    def handlers(self) -> dict[type[Any], Callable[[Any, float], None]]:
+        return {
+            CallerJoinedQueue: self._joined,
+            CallerLeftQueue: self._left,
+            CallerAbandonedQueue: self._abandoned,
+            QueueExitStatus: self._exit_status,
+            MemberCall: self._member_call,
+            MemberChanged: self._member_changed,
+        }
+
+    def _joined(self, event: CallerJoinedQueue, at: float) -> None:
+        tracker = self.tracker
+        channel = tracker.channel(event.uniqueid, event.linkedid, "", at)
+        if channel is None:
+            return
+        call = tracker.calls[channel.linkedid]
+        if call.caller_number is None and call.first_uniqueid == channel.uniqueid:
+            call.caller_number, call.caller_name = event.caller_number, event.caller_name
+        for visit in call.visits:
+            if visit.uniqueid == event.uniqueid and visit.phase in (
+                VisitPhase.WAITING,
+                VisitPhase.LEFT,
+            ):
+                self.settle(visit, at, outcome=VisitOutcome.EXITED)
+        call.visits.append(Visit(call, event.queue, event.uniqueid, at, event.position))
+        tracker.publish(
+            CallQueued(
+                at=to_datetime(at),
+                server=tracker.server,
+                linkedid=call.linkedid,
+                uniqueid=event.uniqueid,
+                queue=event.queue,
+                position=event.position,
+                caller_number=normalize_number(call.caller_number, tracker.region),
+                caller_name=call.caller_name,
+            )
+        )
+
+    def _visit(self, uniqueid: str | None, linkedid: str | None, queue: str) -> Visit | None:
+        call = self.tracker.call_of(uniqueid, linkedid)
+        visit = call.open_visit(uniqueid, queue) if call else None
+        if visit is None:
+            log.debug("no open visit of %s in %s", uniqueid, queue)
+        return visit
+
+    def _left(self, event: CallerLeftQueue, at: float) -> None:
+        visit = self._visit(event.uniqueid, event.linkedid, event.queue)
+        if visit is not None:
+            visit.leave(at, event.position)
+
+    def _abandoned(self, event: CallerAbandonedQueue, at: float) -> None:
+        visit = self._visit(event.uniqueid, event.linkedid, event.queue)
+        if visit is None:
+            return
+        tracker = self.tracker
+        hold = event.hold_time
+        at = tracker.clock.at_least(at, visit.entered_at + hold if hold is not None else None)
+        channel = tracker.channels.get(event.uniqueid)
+        hung_up = channel is None or channel.hangup_requested
+        visit.wait_s = hold
+        visit.give_up(
+            at, VisitOutcome.ABANDONED if hung_up else VisitOutcome.TIMEOUT, event.position
+        )
+        tracker.publish(
+            CallAbandoned(
+                at=to_datetime(at),
+                server=tracker.server,
+                linkedid=visit.call.linkedid,
+                queue=visit.queue,
+                wait_s=visit.wait_s,
+                timeout=not hung_up,
+            )
+        )
+
+    def _exit_status(self, event: QueueExitStatus, at: float) -> None:
+        outcome = _EXIT_STATUSES.get(event.status)
+        call = self.tracker.call_of(event.uniqueid, event.linkedid)
+        if outcome is None or call is None:
+            return
+        for visit in reversed(call.visits):
+            if visit.uniqueid != event.uniqueid:
+                continue
+            if visit.phase is VisitPhase.LEFT or visit.outcome in (
+                VisitOutcome.ABANDONED,
+                VisitOutcome.TIMEOUT,
+            ):
+                visit.phase = VisitPhase.DONE
+                visit.outcome = outcome
+                visit.hangup_by = None
+            return
+
+    def _member_changed(self, event: MemberChanged, at: float) -> None:
+        self.tracker.agents.member_changed(event, at)
+
+    def _member_call(self, event: MemberCall, at: float) -> None:
+        kind = event.kind
+        if kind is MemberCallKind.COMPLETED:
+            self._completed(event, at)
+            return
+        visit = self._visit(event.uniqueid, event.linkedid, event.queue)
+        agents = self.tracker.agents
+        if kind is MemberCallKind.CALLED:
+            if event.member_uniqueid is not None:
+                agents.ringing(
+                    event.interface, event.member_name, event.queue, event.member_uniqueid, at
+                )
+            if visit is not None:
+                self._ringing(visit, event, at)
+        elif kind is MemberCallKind.CONNECTED:
+            if visit is not None:
+                at = self._connected_visit(visit, event, at)
+            agents.connected(
+                event.interface, event.member_name, event.queue, event.member_uniqueid, at
+            )
+        elif kind is MemberCallKind.RING_NO_ANSWER:
+            started = agents.ring_started(event.interface, event.member_uniqueid)
+            if started is not None and event.ring_time is not None:
+                at = self.tracker.clock.at_least(at, started + event.ring_time)
+            agents.ring_ended(event.interface, event.member_uniqueid, at)
+            if visit is not None:
+                visit.ring_no_answer += 1
+                self.tracker.publish(
+                    AgentRingNoAnswer(
+                        at=to_datetime(at),
+                        server=self.tracker.server,
+                        linkedid=visit.call.linkedid,
+                        queue=visit.queue,
+                        agent=event.member_name,
+                        interface=event.interface,
+                        ring_s=event.ring_time,
+                    )
+                )
+        else:  # DUMPED: the member hung up on the caller before being connected
+            agents.ring_ended(event.interface, event.member_uniqueid, at)
+
+    def _ringing(self, visit: Visit, event: MemberCall, at: float) -> None:
+        tracker = self.tracker
+        call = visit.call
+        tracker.publish(
+            AgentRinging(
+                at=to_datetime(at),
+                server=tracker.server,
+                linkedid=call.linkedid,
+                uniqueid=visit.uniqueid,
+                queue=visit.queue,
+                agent=event.member_name,
+                interface=event.interface,
+                caller_number=normalize_number(call.caller_number, tracker.region),
+                caller_name=call.caller_name,
+                waited_s=max(0.0, at - visit.entered_at),
+            )
+        )
+
+    def _connected_visit(self, visit: Visit, event: MemberCall, at: float) -> float:
+        tracker = self.tracker
+        hold = event.hold_time
+        at = tracker.clock.at_least(at, visit.entered_at + hold if hold is not None else None)
+        visit.connect(at, event.member_name, event.interface, event.member_uniqueid)
+        visit.wait_s = hold if hold is not None else max(0.0, at - visit.entered_at)
+        visit.ring_s = event.ring_time
+        call = visit.call
+        if call.answered_at is None:
+            call.answered_at = at
+        self._connected[(visit.queue, event.interface)] = visit
+        tracker.publish(
+            CallAnswered(
+                at=to_datetime(at),
+                server=tracker.server,
+                linkedid=call.linkedid,
+                queue=visit.queue,
+                agent=event.member_name,
+                interface=event.interface,
+                wait_s=visit.wait_s,
+            )
+        )
+        return at
+
+    def _completed(self, event: MemberCall, at: float) -> None:
+        tracker = self.tracker
+        visit: Visit | None = None
+        call = tracker.call_of(event.uniqueid, event.linkedid) if event.uniqueid else None
+        if call is not None:
+            visit = next(
+                (
+                    v
+                    for v in reversed(call.visits)
+                    if v.phase is VisitPhase.CONNECTED
+                    and v.queue == event.queue
+                    and v.uniqueid == event.uniqueid
+                ),
+                None,
+            )
+        if visit is None:
+            visit = self._connected.get((event.queue, event.interface))
+        if visit is not None and visit.phase is VisitPhase.CONNECTED:
+            self._connected.pop((event.queue, event.interface), None)
+            talk = event.talk_time
+            connected_at = visit.connected_at
+            bound = connected_at + talk if connected_at is not None and talk is not None else None
+            at = tracker.clock.at_least(at, bound)
+            visit.complete(at, talk, event.reason)
+            self._after_completion(visit.call, at)
+        tracker.agents.completed(event.interface, event.queue, event.member_uniqueid, at)
+
+    def _after_completion(self, call: Call, at: float) -> None:
+        """A call parked for its trailing AgentComplete closes as soon as it has it."""
+        if not call.live and not call.awaits_completion():
+            self.tracker.close_call(call)
+
+    def settle(self, visit: Visit, at: float, *, outcome: VisitOutcome | None = None) -> None:
+        """Give an unfinished visit its ending when its call closes (or it is superseded)."""
+        phase = visit.phase
+        if phase is VisitPhase.DONE:
+            return
+        if phase is VisitPhase.CONNECTED:
+            self._connected.pop((visit.queue, visit.interface or ""), None)
+            visit.complete(at, None, None)
+        elif phase is VisitPhase.LEFT:
+            visit.give_up(visit.ended_at or at, VisitOutcome.EXITED, visit.exit_position)
+        else:
+            visit.give_up(at, outcome or VisitOutcome.ABANDONED, None)

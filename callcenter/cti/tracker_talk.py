@@ -1,0 +1,197 @@
+"""Dials, bridges, hold and transfers: when a call is answered, talks, waits on hold, moves on."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from callcenter.cti.pbx_events import (
+    BridgeChanged,
+    CallTransferred,
+    DialEnded,
+    DialStarted,
+    HoldChanged,
+)
+from callcenter.cti.tracker_state import Call, Channel, VisitPhase, to_datetime
+from callcenter.events import CallAnswered, CallHeld, CallUnheld
+from callcenter.events import CallTransferred as CallTransferredEvent
+
+if TYPE_CHECKING:
+    from callcenter.cti.tracker import Tracker
+
+log = logging.getLogger(__name__)
+
+_FAILED_DIALS = frozenset({"BUSY", "CONGESTION", "CHANUNAVAIL", "NOANSWER"})
+
+
+class TalkHandlers:
+    """The conversation side of the tracker.
+
+    A call is answered when a channel of it dials someone who answers (a queue's answer is
+    told by AgentConnect instead); its caller talks while sharing a bridge with anyone; hold
+    runs from Hold to Unhold (or to the holder's hang-up); a transfer names its target on
+    the visit the transferring agent was serving.
+    """
+
+    def __init__(self, tracker: Tracker) -> None:
+        self.tracker = tracker
+
+    def handlers(self) -> dict[type[Any], Callable[[Any, float], None]]:
+        return {
+            DialStarted: self._dial_started,
+            DialEnded: self._dial_ended,
+            BridgeChanged: self._bridge_changed,
+            HoldChanged: self._hold_changed,
+            CallTransferred: self._transferred,
+        }
+
+    def _dial_started(self, event: DialStarted, at: float) -> None:
+        if event.uniqueid is None:
+            return  # an Originate dialing its first leg: no caller yet
+        call = self.tracker.call_of(event.uniqueid, event.linkedid)
+        if call is not None and call.first_uniqueid == event.uniqueid and call.dial_exten is None:
+            call.dial_exten = event.exten
+
+    def _dial_ended(self, event: DialEnded, at: float) -> None:
+        if event.uniqueid is None:
+            return
+        call = self.tracker.call_of(event.uniqueid, event.linkedid)
+        if call is None:
+            return
+        if event.status != "ANSWER":
+            call.dial_failed = call.dial_failed or event.status in _FAILED_DIALS
+            return
+        if any(v.is_open and v.uniqueid == event.uniqueid for v in call.visits):
+            return  # a queue answer: AgentConnect tells it with the queue's own figures
+        dest = self.tracker.channels.get(event.dest_uniqueid)
+        device = dest.device if dest else None
+        if call.answered_at is None:
+            call.answered_at = at
+            call.answered_device = device
+        self.tracker.publish(
+            CallAnswered(
+                at=to_datetime(at),
+                server=self.tracker.server,
+                linkedid=call.linkedid,
+                queue=None,
+                agent=self.tracker.agents.name_of_device(device),
+                interface=device,
+                wait_s=max(0.0, at - call.started_at),
+            )
+        )
+
+    def _bridge_changed(self, event: BridgeChanged, at: float) -> None:
+        channel = self.tracker.channel(event.uniqueid, event.linkedid, "", at)
+        if channel is None:
+            return
+        if not event.entered:
+            if channel.bridge == event.bridge:
+                self.leave_bridge(channel, at)
+            return
+        if channel.bridge is not None:
+            self.leave_bridge(channel, at)
+        members = self.tracker.bridges.setdefault(event.bridge, set())
+        members.add(channel.uniqueid)
+        channel.bridge = event.bridge
+        self._update_talk(members, at)
+
+    def leave_bridge(self, channel: Channel, at: float) -> None:
+        bridge = channel.bridge
+        channel.bridge = None
+        members = self.tracker.bridges.get(bridge) if bridge else None
+        if members is None:
+            return
+        members.discard(channel.uniqueid)
+        self._update_talk((*members, channel.uniqueid), at)
+        if not members:
+            del self.tracker.bridges[bridge]  # type: ignore[arg-type]
+
+    def _update_talk(self, uniqueids: Iterable[str], at: float) -> None:
+        """A caller talks while it shares a bridge with anyone else."""
+        for uniqueid in uniqueids:
+            channel = self.tracker.channels.get(uniqueid)
+            if channel is None:
+                continue
+            call = self.tracker.calls.get(channel.linkedid)
+            if call is None or call.first_uniqueid != uniqueid:
+                continue
+            members = self.tracker.bridges.get(channel.bridge) if channel.bridge else None
+            if members is not None and len(members) >= 2:
+                call.start_talk(at)
+            else:
+                call.stop_talk(at)
+
+    def _hold_changed(self, event: HoldChanged, at: float) -> None:
+        channel = self.tracker.channel(event.uniqueid, event.linkedid, "", at)
+        call = self.tracker.calls.get(channel.linkedid) if channel is not None else None
+        if channel is None or call is None:
+            return
+        if event.held:
+            if channel.held_since is not None:
+                log.debug("hold on %s while already held: ignored", channel.uniqueid)
+                return
+            channel.held_since = at
+            channel.held_visit = call.connected_visit()
+            self.tracker.publish(
+                CallHeld(
+                    at=to_datetime(at),
+                    server=self.tracker.server,
+                    linkedid=call.linkedid,
+                    channel=channel.name,
+                )
+            )
+            return
+        if channel.held_since is None:
+            log.debug("unhold on %s without a hold: ignored", channel.uniqueid)
+            return
+        self.end_hold(channel, call, at)
+        self.tracker.publish(
+            CallUnheld(
+                at=to_datetime(at),
+                server=self.tracker.server,
+                linkedid=call.linkedid,
+                channel=channel.name,
+            )
+        )
+
+    def end_hold(self, channel: Channel, call: Call, at: float) -> None:
+        held = max(0.0, at - (channel.held_since or at))
+        call.hold_s += held
+        if channel.held_visit is not None:
+            channel.held_visit.hold_s += held
+        channel.held_since, channel.held_visit = None, None
+
+    def _transferred(self, event: CallTransferred, at: float) -> None:
+        call = self.tracker.call_of(
+            event.transferer_uniqueid, event.linkedid
+        ) or self.tracker.call_of(event.transferee_uniqueid, None)
+        if call is None:
+            log.info("transfer of an unknown call ignored (%s)", event.linkedid)
+            return
+        visit = (
+            next(
+                (
+                    v
+                    for v in reversed(call.visits)
+                    if v.phase is VisitPhase.CONNECTED
+                    and event.transferer_uniqueid in (v.member_uniqueid, None)
+                ),
+                None,
+            )
+            or call.connected_visit()
+        )
+        if visit is not None:
+            visit.transfer_target = event.target
+        call.transfer_target = event.target
+        self.tracker.publish(
+            CallTransferredEvent(
+                at=to_datetime(at),
+                server=self.tracker.server,
+                linkedid=call.linkedid,
+                kind="attended" if event.attended else "blind",
+                queue=visit.queue if visit else None,
+                agent=visit.agent if visit else None,
+                target=event.target,
+            )
+        )

@@ -1,0 +1,369 @@
+"""The one table from AMI event names to handlers that turn a frame into a typed PBX event.
+
+Only this module knows AMI header names. A handler returns None when the frame carries
+nothing the tracker needs (a failed transfer, a VarSet of another variable); a frame missing
+a header its event always has raises KeyError, which the pipeline logs and skips.
+Dialplan-class events (VarSet, Newexten) are optional: nothing here depends on them, VarSet
+QUEUESTATUS only sharpens why a caller left a queue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from callcenter.cti.frames import Frame
+from callcenter.cti.pbx_events import (
+    BridgeChanged,
+    CallerAbandonedQueue,
+    CallerJoinedQueue,
+    CallerLeftQueue,
+    CallTransferred,
+    ChannelChanged,
+    ChannelCreated,
+    ChannelHungUp,
+    ChannelListed,
+    DialEnded,
+    DialStarted,
+    HangupRequested,
+    HoldChanged,
+    ListComplete,
+    LocalOptimized,
+    LocalPaired,
+    MemberCall,
+    MemberCallKind,
+    MemberChanged,
+    MemberChangeKind,
+    PbxEvent,
+    QueueCallerListed,
+    QueueExitStatus,
+)
+
+Translator = Callable[[Frame], PbxEvent | None]
+
+_UNKNOWN = frozenset({"", "<unknown>", "<Unknown>"})
+
+
+def _text(value: str | None) -> str | None:
+    """A header value, None when Asterisk says it has none."""
+    if value is None or value in _UNKNOWN:
+        return None
+    return value
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+def _hms(value: str | None) -> float | None:
+    """CoreShowChannel's Duration (HH:MM:SS) in seconds."""
+    if not value:
+        return None
+    try:
+        hours, minutes, seconds = value.split(":")
+        return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    except ValueError:
+        return None
+
+
+def _target(exten: str | None, context: str | None) -> str | None:
+    exten = _text(exten)
+    if not exten or exten == "s":
+        return None
+    context = _text(context)
+    return f"{exten}@{context}" if context else exten
+
+
+def _device(channel: str | None) -> str | None:
+    """The device a channel belongs to: its name without the `-<sequence>` (and `;n`)."""
+    if not channel:
+        return None
+    name = channel.partition(";")[0]
+    head, sep, _ = name.rpartition("-")
+    return head if sep else name
+
+
+def new_channel(f: Frame) -> ChannelCreated:
+    return ChannelCreated(
+        f["Uniqueid"],
+        f["Linkedid"],
+        f["Channel"],
+        _text(f.get("CallerIDNum")),
+        _text(f.get("CallerIDName")),
+        _text(f.get("Exten")),
+    )
+
+
+def channel_changed(f: Frame) -> ChannelChanged:
+    return ChannelChanged(
+        f["Uniqueid"],
+        f["Linkedid"],
+        f["Channel"],
+        _text(f.get("CallerIDNum")),
+        _text(f.get("CallerIDName")),
+    )
+
+
+def hangup(f: Frame) -> ChannelHungUp:
+    return ChannelHungUp(f["Uniqueid"], f["Linkedid"], f["Channel"], f.get("Cause"))
+
+
+def hangup_request(f: Frame) -> HangupRequested:
+    return HangupRequested(f["Uniqueid"], f["Linkedid"])
+
+
+def dial_begin(f: Frame) -> DialStarted:
+    return DialStarted(
+        f.get("Uniqueid"),
+        f.get("Linkedid"),
+        _text(f.get("Exten")),
+        f["DestUniqueid"],
+        f["DestLinkedid"],
+        f["DestChannel"],
+    )
+
+
+def dial_end(f: Frame) -> DialEnded:
+    return DialEnded(f.get("Uniqueid"), f.get("Linkedid"), f["DestUniqueid"], f["DialStatus"])
+
+
+def bridge_enter(f: Frame) -> BridgeChanged:
+    return BridgeChanged(f["BridgeUniqueid"], f["Uniqueid"], f["Linkedid"], True)
+
+
+def bridge_leave(f: Frame) -> BridgeChanged:
+    return BridgeChanged(f["BridgeUniqueid"], f["Uniqueid"], f["Linkedid"], False)
+
+
+def local_bridge(f: Frame) -> LocalPaired:
+    return LocalPaired(f["LocalOneUniqueid"], f["LocalTwoUniqueid"])
+
+
+def local_optimization_begin(f: Frame) -> LocalOptimized:
+    return LocalOptimized(f["LocalOneUniqueid"], f["LocalTwoUniqueid"], True)
+
+
+def local_optimization_end(f: Frame) -> LocalOptimized:
+    return LocalOptimized(f["LocalOneUniqueid"], f["LocalTwoUniqueid"], False)
+
+
+def queue_caller_join(f: Frame) -> CallerJoinedQueue:
+    return CallerJoinedQueue(
+        f["Uniqueid"],
+        f["Linkedid"],
+        f["Queue"],
+        _int(f.get("Position")),
+        _text(f.get("CallerIDNum")),
+        _text(f.get("CallerIDName")),
+    )
+
+
+def queue_caller_leave(f: Frame) -> CallerLeftQueue:
+    return CallerLeftQueue(f["Uniqueid"], f["Linkedid"], f["Queue"], _int(f.get("Position")))
+
+
+def queue_caller_abandon(f: Frame) -> CallerAbandonedQueue:
+    return CallerAbandonedQueue(
+        f["Uniqueid"],
+        f["Linkedid"],
+        f["Queue"],
+        _int(f.get("Position")),
+        _seconds(f.get("HoldTime")),
+    )
+
+
+def var_set(f: Frame) -> QueueExitStatus | None:
+    if f.get("Variable") != "QUEUESTATUS" or "Uniqueid" not in f:
+        return None
+    return QueueExitStatus(f["Uniqueid"], f["Linkedid"], f.get("Value", ""))
+
+
+def _member_call(kind: MemberCallKind) -> Translator:
+    def translate(f: Frame) -> MemberCall:
+        ring_time = _seconds(f.get("RingTime"))
+        if kind is MemberCallKind.RING_NO_ANSWER and ring_time is not None:
+            ring_time /= 1000.0  # AgentRingNoAnswer reports milliseconds
+        reason = f.get("Reason")
+        return MemberCall(
+            kind,
+            f["Queue"],
+            f.get("Interface") or f.get("MemberName", ""),
+            f.get("MemberName") or f.get("Interface", ""),
+            f.get("Uniqueid"),
+            f.get("Linkedid"),
+            f.get("DestUniqueid"),
+            f.get("DestChannel"),
+            _seconds(f.get("HoldTime")),
+            ring_time,
+            _seconds(f.get("TalkTime")),
+            reason.strip() if reason else None,
+        )
+
+    return translate
+
+
+def _member_changed(kind: MemberChangeKind) -> Translator:
+    def translate(f: Frame) -> MemberChanged:
+        # QueueMember (a list answer) names its fields differently from QueueMember* events.
+        interface = f.get("Interface") or f.get("Location") or ""
+        name = f.get("MemberName") or f.get("Name") or interface
+        paused = f.get("Paused")
+        return MemberChanged(
+            kind,
+            f["Queue"],
+            interface,
+            name,
+            f.get("StateInterface") or None,
+            _int(f.get("Status")),
+            None if paused is None else paused == "1",
+            f.get("PausedReason") or None,
+        )
+
+    return translate
+
+
+def blind_transfer(f: Frame) -> CallTransferred | None:
+    if f.get("Result") != "Success":
+        return None
+    return CallTransferred(
+        False,
+        f.get("TransfererUniqueid"),
+        f.get("TransfererLinkedid") or f.get("TransfereeLinkedid"),
+        f.get("TransfereeUniqueid"),
+        _target(f.get("Extension"), f.get("Context")),
+    )
+
+
+def attended_transfer(f: Frame) -> CallTransferred | None:
+    if f.get("Result") != "Success":
+        return None
+    target = (
+        _target(f.get("TransferTargetExten"), f.get("TransferTargetContext"))
+        or _target(f.get("SecondTransfererExten"), f.get("SecondTransfererContext"))
+        or _text(f.get("DestApp"))
+        or _device(f.get("TransferTargetChannel"))
+    )
+    return CallTransferred(
+        True,
+        f.get("OrigTransfererUniqueid"),
+        f.get("OrigTransfererLinkedid") or f.get("TransfereeLinkedid"),
+        f.get("TransfereeUniqueid"),
+        target,
+    )
+
+
+def hold(f: Frame) -> HoldChanged:
+    return HoldChanged(f["Uniqueid"], f["Linkedid"], True)
+
+
+def unhold(f: Frame) -> HoldChanged:
+    return HoldChanged(f["Uniqueid"], f["Linkedid"], False)
+
+
+def queue_entry(f: Frame) -> QueueCallerListed:
+    return QueueCallerListed(
+        f["Queue"],
+        f["Uniqueid"],
+        f.get("Channel", ""),
+        _int(f.get("Position")),
+        _seconds(f.get("Wait")),
+        _text(f.get("CallerIDNum")),
+        _text(f.get("CallerIDName")),
+    )
+
+
+def core_show_channel(f: Frame) -> ChannelListed:
+    return ChannelListed(
+        f["Uniqueid"],
+        f.get("Linkedid") or f["Uniqueid"],
+        f["Channel"],
+        _text(f.get("CallerIDNum")),
+        _text(f.get("CallerIDName")),
+        _text(f.get("Exten")),
+        _hms(f.get("Duration")),
+        f.get("Application") or None,
+    )
+
+
+def list_complete(f: Frame) -> ListComplete:
+    return ListComplete(f["Event"])
+
+
+def clock_only(f: Frame) -> None:
+    """Nothing for the tracker; decoded for its Timestamp alone."""
+    return None
+
+
+TRANSLATORS: Mapping[str, Translator] = {
+    # channels
+    "Newchannel": new_channel,
+    "Newstate": channel_changed,
+    "NewCallerid": channel_changed,
+    "Hangup": hangup,
+    "HangupRequest": hangup_request,
+    "SoftHangupRequest": hangup_request,
+    "DialBegin": dial_begin,
+    "DialEnd": dial_end,
+    "BridgeEnter": bridge_enter,
+    "BridgeLeave": bridge_leave,
+    "LocalBridge": local_bridge,
+    "LocalOptimizationBegin": local_optimization_begin,
+    "LocalOptimizationEnd": local_optimization_end,
+    "Hold": hold,
+    "Unhold": unhold,
+    "BlindTransfer": blind_transfer,
+    "AttendedTransfer": attended_transfer,
+    # queue callers
+    "QueueCallerJoin": queue_caller_join,
+    "QueueCallerLeave": queue_caller_leave,
+    "QueueCallerAbandon": queue_caller_abandon,
+    "VarSet": var_set,
+    # queue members serving callers
+    "AgentCalled": _member_call(MemberCallKind.CALLED),
+    "AgentRingNoAnswer": _member_call(MemberCallKind.RING_NO_ANSWER),
+    "AgentConnect": _member_call(MemberCallKind.CONNECTED),
+    "AgentComplete": _member_call(MemberCallKind.COMPLETED),
+    "AgentDump": _member_call(MemberCallKind.DUMPED),
+    # queue memberships
+    "QueueMemberAdded": _member_changed(MemberChangeKind.ADDED),
+    "QueueMemberRemoved": _member_changed(MemberChangeKind.REMOVED),
+    "QueueMemberPause": _member_changed(MemberChangeKind.PAUSE),
+    "QueueMemberPaused": _member_changed(MemberChangeKind.PAUSE),  # Asterisk 11 name
+    "QueueMemberStatus": _member_changed(MemberChangeKind.STATUS),
+    "QueueMemberPenalty": _member_changed(MemberChangeKind.PENALTY),
+    # the login's echo: a replay's first clock reading, before list answers that have none
+    "SuccessfulAuth": clock_only,
+    # answers to the resync actions (QueueStatus, CoreShowChannels)
+    "QueueMember": _member_changed(MemberChangeKind.SNAPSHOT),
+    "QueueEntry": queue_entry,
+    "CoreShowChannel": core_show_channel,
+    "QueueStatusComplete": list_complete,
+    "CoreShowChannelsComplete": list_complete,
+}
+
+# VarSet is the busiest event on a PBX that shows the dialplan class; only QUEUESTATUS
+# matters, so the parser decodes just the VarSet frames that mention it.
+FRAME_FILTERS: Mapping[str, bytes | None] = {
+    name: (b"\r\nVariable: QUEUESTATUS\r\n" if name == "VarSet" else None) for name in TRANSLATORS
+}
+
+
+def translate(frame: Frame) -> PbxEvent | None:
+    """The typed event of one frame (None: nothing for the tracker; KeyError: malformed)."""
+    name = frame.get("Event")
+    handler = TRANSLATORS.get(name) if name else None
+    return handler(frame) if handler else None
+
+
+def device_of(channel: str | None) -> str | None:
+    """The device a channel belongs to (`PJSIP/1001-0000002b` -> `PJSIP/1001`)."""
+    return _device(channel)

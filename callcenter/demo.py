@@ -1,0 +1,173 @@
+"""`callcenter demo`: the web app, the simulated PBX, the CTI adapter and demo data, at once."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import secrets
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from callcenter.cli import UsageError, add_database_option, settings_from
+from callcenter.db import make_engine, make_sessionmaker, transaction, upgrade
+from callcenter.settings import Settings
+
+DEMO_DATABASE = "sqlite:///./var/demo.db"
+DEMO_SCENARIO = "demo"
+AMI_USER, AMI_SECRET = "crm", "crmsecret"
+
+
+@dataclass
+class DemoStack:
+    """What a running demo is made of (also used by the end-to-end tests)."""
+
+    settings: Settings
+    pbx: Any  # sim.pbx.live.SimulatedPbx
+    passwords: dict[str, str]
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 < value <= 65535:
+        raise argparse.ArgumentTypeError("must be between 1 and 65535")
+    return value
+
+
+def register(groups: Any) -> None:
+    """Add `callcenter demo`."""
+    parser = groups.add_parser(
+        "demo",
+        help="run the web app against the simulated PBX, with demo data",
+        description="Start the simulated PBX (demo scenario) on a free local port, the web app "
+        "with the CTI adapter connected to it, and demo customers, tickets, articles and users.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="web address (default 127.0.0.1)")
+    parser.add_argument("--port", type=_port, default=8000, help="web port (default 8000)")
+    parser.add_argument(
+        "--speed", type=_positive, default=1.0, help="simulated seconds per real second"
+    )
+    parser.add_argument(
+        "--password", help="one password for every demo user (default: random, printed)"
+    )
+    add_database_option(parser)
+    parser.set_defaults(func=run_demo)
+
+
+def prepare_database(settings: Settings, password: str | None) -> dict[str, str]:
+    """Migrate the database and add the demo data; returns the demo users' passwords."""
+    from agent_ui.demo_data import seed_demo
+
+    if password is not None and len(password) < 8:
+        raise UsageError("a demo password needs at least 8 characters")
+    if settings.database_url.startswith("sqlite:///./"):
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            return seed_demo(session, settings.default_region, password)
+    finally:
+        engine.dispose()
+
+
+@asynccontextmanager
+async def simulated_pbx(speed: float) -> AsyncIterator[Any]:
+    """The demo scenario's PBX speaking AMI on a free port of 127.0.0.1."""
+    from sim.pbx.live import PbxOptions, SimulatedPbx
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(DEMO_SCENARIO)
+    pbx = SimulatedPbx(scenario, PbxOptions(speed=speed, username=AMI_USER, secret=AMI_SECRET))
+    await pbx.start("127.0.0.1", 0)
+    try:
+        yield pbx
+    finally:
+        await pbx.close()
+
+
+def demo_settings(base: Settings, pbx_port: int, server: str) -> Settings:
+    """The app's settings pointed at the simulated PBX, with a secret key for this run."""
+    return base.model_copy(
+        update={
+            "ami_url": f"ami://{AMI_USER}:{AMI_SECRET}@127.0.0.1:{pbx_port}",
+            "pbx_name": server,
+            "secret_key": secrets.token_urlsafe(32),
+        }
+    )
+
+
+def _check_port_free(host: str, port: int) -> None:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise UsageError(f"cannot listen on {host}:{port} ({exc.strerror})") from exc
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """Everything in one process until Ctrl-C."""
+    import uvicorn
+
+    from callcenter.app import create_app
+
+    base = settings_from(args)
+    if not args.database:
+        base = base.model_copy(update={"database_url": DEMO_DATABASE})
+    _check_port_free(args.host, args.port)
+    passwords = prepare_database(base, args.password)
+
+    async def serve() -> None:
+        async with simulated_pbx(args.speed) as pbx:
+            settings = demo_settings(base, pbx.port, pbx.scenario.server)
+            config = uvicorn.Config(
+                create_app(settings), host=args.host, port=args.port, log_level="warning"
+            )
+            server = uvicorn.Server(config)
+            _announce(args, settings, pbx.port, passwords)
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError):
+                    loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
+            await server.serve()
+
+    asyncio.run(serve())
+    return 0
+
+
+def _announce(
+    args: argparse.Namespace, settings: Settings, pbx_port: int, passwords: dict[str, str]
+) -> None:
+    lines = [
+        f"callcenter demo on http://{args.host}:{args.port}/  (Ctrl-C stops it)",
+        f"simulated PBX (demo scenario, {args.speed:g}x) on 127.0.0.1:{pbx_port}, "
+        f"database {settings.database_url}",
+        "sign in as agent1 (phone PJSIP/1001), press 'Sign in to my queues' then 'Available';",
+        "the simulated callers ring you within a minute or two (less with --speed).",
+        "",
+        "user         password",
+    ]
+    lines += [f"{name:<12} {password}" for name, password in passwords.items()]
+    print("\n".join(lines), file=sys.stderr, flush=True)

@@ -1,0 +1,1 @@
+"""Users, teams, agents' PBX identities and API tokens."""

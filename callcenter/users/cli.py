@@ -1,0 +1,131 @@
+"""`callcenter users`: create and list users, issue and revoke API tokens."""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from callcenter.cli import UsageError, add_database_option, settings_from
+from callcenter.db import make_engine, make_sessionmaker, transaction, upgrade
+from callcenter.users import service
+from callcenter.users.exceptions import UserError
+from callcenter.users.service import Role
+
+
+def register(groups: Any) -> None:
+    """Add the `users` command group."""
+    users = groups.add_parser("users", help="people who sign in, and their API tokens")
+    actions = users.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    create = actions.add_parser("create", help="add a user")
+    create.add_argument("name")
+    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create.add_argument("--password", help="default: a random one, printed once")
+    create.add_argument("--display-name")
+    create.add_argument("--team")
+    create.add_argument("--interface", help="the agent's phone as the PBX names it: PJSIP/1001")
+    create.add_argument("--member-name", help="the agent's queue member name")
+    create.add_argument(
+        "--queue",
+        action="append",
+        default=[],
+        metavar="QUEUE[:PENALTY]",
+        help="a queue the agent serves (repeat for several)",
+    )
+    create.set_defaults(func=_create)
+
+    listing = actions.add_parser("list", help="list users")
+    listing.set_defaults(func=_list)
+
+    token = actions.add_parser("token", help="print a new API token for a user")
+    token.add_argument("name")
+    token.add_argument("--label", default="", help="what the token is for")
+    token.set_defaults(func=_token)
+
+    revoke = actions.add_parser("revoke", help="revoke a user's API tokens")
+    revoke.add_argument("name")
+    revoke.add_argument("--id", type=int, help="only this token (default: all of them)")
+    revoke.set_defaults(func=_revoke)
+
+    for parser in (create, listing, token, revoke):
+        add_database_option(parser)
+
+
+def _sessions(args: argparse.Namespace) -> Any:
+    url = settings_from(args).database_url
+    upgrade(url)
+    return make_sessionmaker(make_engine(url))
+
+
+def _queues(values: list[str]) -> list[tuple[str, int]]:
+    queues = []
+    for value in values:
+        name, _, penalty = value.partition(":")
+        if not name or (penalty and not penalty.isdigit()):
+            raise UsageError(f"--queue takes QUEUE or QUEUE:PENALTY, not {value!r}")
+        queues.append((name, int(penalty or 0)))
+    return queues
+
+
+def _create(args: argparse.Namespace) -> int:
+    password = args.password or secrets.token_urlsafe(12)
+    try:
+        with transaction(_sessions(args)) as session:
+            user = service.create_user(
+                session,
+                args.name,
+                role=Role(args.role),
+                password=password,
+                display_name=args.display_name,
+                team=args.team,
+                interface=args.interface,
+                member_name=args.member_name,
+                queues=_queues(args.queue),
+            )
+            print(f"created {user.role} {user.username}")
+    except UserError as exc:
+        raise UsageError(str(exc)) from exc
+    if not args.password:
+        print(f"password: {password}")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    with _sessions(args)() as session:
+        table = Table("user", "name", "role", "team", "interface", "member", "queues")
+        for user in service.list_users(session):
+            table.add_row(
+                user.username,
+                user.display_name,
+                user.role,
+                user.team.name if user.team else "",
+                user.interface or "",
+                user.member_name or "",
+                ", ".join(f"{m.queue}:{m.penalty}" for m in user.memberships),
+            )
+        Console().print(table)
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    try:
+        with transaction(_sessions(args)) as session:
+            token = service.issue_token(session, service.get_user(session, args.name), args.label)
+    except UserError as exc:
+        raise UsageError(str(exc)) from exc
+    print(token)
+    return 0
+
+
+def _revoke(args: argparse.Namespace) -> int:
+    try:
+        with transaction(_sessions(args)) as session:
+            count = service.revoke_tokens(session, service.get_user(session, args.name), args.id)
+    except UserError as exc:
+        raise UsageError(str(exc)) from exc
+    print(f"revoked {count} token(s) of {args.name}")
+    return 0

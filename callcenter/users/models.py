@@ -1,0 +1,76 @@
+"""SQLAlchemy tables for teams, users, queue memberships and API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from callcenter.db import Base, utc_now
+
+
+class Team(Base):
+    """A group of agents led by supervisors."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+
+
+class User(Base):
+    """Someone who signs in: an agent, a supervisor or an admin."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The agent's phone as the PBX names it (e.g. PJSIP/1001) and its queue member name.
+    interface: Mapped[str | None] = mapped_column(String(128), unique=True)
+    member_name: Mapped[str | None] = mapped_column(String(128))
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+    team: Mapped[Team | None] = relationship(lazy="joined")
+    memberships: Mapped[list[QueueMembership]] = relationship(
+        back_populates="user",
+        cascade="all, delete-orphan",
+        order_by="QueueMembership.queue",
+        lazy="selectin",
+    )
+
+
+class QueueMembership(Base):
+    """An agent's place in one queue, with its penalty (lower rings first)."""
+
+    __tablename__ = "queue_memberships"
+    __table_args__ = (UniqueConstraint("user_id", "queue"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    queue: Mapped[str] = mapped_column(String(128))
+    penalty: Mapped[int] = mapped_column(Integer, default=0)
+
+    user: Mapped[User] = relationship(back_populates="memberships", lazy="raise")
+
+
+class ApiToken(Base):
+    """A bearer token acting with its user's scope; only its hash is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(128), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(lazy="joined")

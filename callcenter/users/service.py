@@ -1,0 +1,160 @@
+"""Creating users, checking passwords and bearer tokens; flushes, never commits."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from enum import StrEnum
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from callcenter.db import utc_now
+from callcenter.users.exceptions import DuplicateUser, UserError, UserNotFound
+from callcenter.users.models import ApiToken, QueueMembership, Team, User
+
+_hasher = PasswordHasher()
+# Verifying against this keeps the time of a sign-in with an unknown name like a known one.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+class Role(StrEnum):
+    """What a user may see: their own console, their team, or everything."""
+
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of `password`."""
+    if len(password) < 8:
+        raise UserError("a password needs at least 8 characters")
+    return _hasher.hash(password)
+
+
+def create_user(
+    session: Session,
+    username: str,
+    *,
+    role: Role,
+    password: str,
+    display_name: str | None = None,
+    team: str | None = None,
+    interface: str | None = None,
+    member_name: str | None = None,
+    queues: Sequence[tuple[str, int]] = (),
+    skills: Sequence[str] = (),
+) -> User:
+    """Add a user; an agent may carry a PBX interface, member name and queue memberships."""
+    username = username.strip()
+    if not username or not username.replace("_", "").replace(".", "").replace("-", "").isalnum():
+        raise UserError(f"{username!r} is not a valid username (letters, digits, . _ -)")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise DuplicateUser(f"a user named {username!r} already exists")
+    if interface and session.scalar(select(User.id).where(User.interface == interface)):
+        raise DuplicateUser(f"the interface {interface!r} already belongs to another user")
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        role=Role(role).value,
+        password_hash=hash_password(password),
+        interface=interface,
+        member_name=member_name or (display_name if interface else None),
+        skills=list(skills),
+        team=ensure_team(session, team) if team else None,
+        memberships=[QueueMembership(queue=q, penalty=p) for q, p in queues],
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def ensure_team(session: Session, name: str) -> Team:
+    """The team called `name`, created when missing."""
+    team = session.scalar(select(Team).where(Team.name == name))
+    if team is None:
+        team = Team(name=name)
+        session.add(team)
+        session.flush()
+    return team
+
+
+def get_user(session: Session, username: str) -> User:
+    """The user called `username`, or UserNotFound."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise UserNotFound(f"no user named {username!r}")
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    """Every user, by name."""
+    return list(session.scalars(select(User).order_by(User.username)))
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Replace a user's password."""
+    user.password_hash = hash_password(password)
+    session.flush()
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user whose password matches, else None (same work either way)."""
+    user = session.scalar(select(User).where(User.username == username))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+        session.flush()
+    return user
+
+
+def issue_token(session: Session, user: User, label: str = "") -> str:
+    """A new bearer token for `user`; the plain token is shown once, only its hash is kept."""
+    token = "cc_" + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, token_hash=_digest(token), label=label))
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """The active user a valid, unrevoked token acts for, else None."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    row.last_used_at = utc_now()
+    session.flush()
+    return row.user
+
+
+def revoke_tokens(session: Session, user: User, token_id: int | None = None) -> int:
+    """Revoke one token of `user` (by id) or all of them; returns how many were revoked."""
+    query = select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    if token_id is not None:
+        query = query.where(ApiToken.id == token_id)
+    rows = list(session.scalars(query))
+    if token_id is not None and not rows:
+        raise UserError(f"{user.username} has no active token with id {token_id}")
+    now = utc_now()
+    for row in rows:
+        row.revoked_at = now
+    session.flush()
+    return len(rows)
+
+
+def list_tokens(session: Session, user: User) -> list[ApiToken]:
+    """Every token of `user`, newest first."""
+    query = select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+    return list(session.scalars(query))
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

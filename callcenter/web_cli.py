@@ -1,0 +1,61 @@
+"""`callcenter serve`: the web app (API, OpenAPI at /docs) and, with a PBX set, the CTI adapter."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from typing import Any
+
+from callcenter.cli import UsageError, add_database_option, settings_from
+
+
+def register(groups: Any) -> None:
+    """Add the `serve` command."""
+    serve = groups.add_parser(
+        "serve",
+        help="run the web app",
+        description=(
+            "Run the web app with uvicorn. When CALLCENTER_AMI_URL is set, the CTI adapter "
+            "runs in the same process and its calls reach the CRM directly."
+        ),
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=_port, default=8000, help="TCP port (8000)")
+    add_database_option(serve)
+    serve.set_defaults(func=_serve)
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"port {port} is outside 1-65535")
+    return port
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+    from sqlalchemy.exc import ArgumentError, OperationalError
+
+    from callcenter.app import create_app
+    from callcenter.db import upgrade
+
+    settings = settings_from(args)
+    try:
+        upgrade(settings.database_url)
+    except (ArgumentError, OperationalError) as exc:
+        raise UsageError(
+            f"cannot open the database {settings.database_url!r}: {exc.__class__.__name__}"
+        ) from exc
+    config = uvicorn.Config(
+        create_app(settings), host=args.host, port=args.port, log_level="info", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    # Ctrl-C is how a foreground server is stopped; uvicorn has shut down cleanly by then.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
+    # uvicorn leaves `started` False when the lifespan failed (a PBX that refused the login)
+    # or the port was taken; its log says which.
+    return 0 if server.started else 1

@@ -1,0 +1,1 @@
+"""The CRM: customers, contacts, numbers, history, tickets, SLAs, knowledge base, callbacks."""

@@ -1,0 +1,108 @@
+"""`callcenter crm import FILE` and `callcenter crm export [FILE]`: customers as CSV."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from callcenter.cli import UsageError, add_database_option, settings_from
+from callcenter.db import make_engine, make_sessionmaker, transaction
+from crm.csv_io import COLUMNS, Row, check_header, export_rows, import_rows, write_csv
+
+
+def register(groups: Any) -> None:
+    """Add the `crm` command group."""
+    crm = groups.add_parser("crm", help="customers, contacts and numbers")
+    actions = crm.add_subparsers(dest="action", metavar="ACTION", required=True)
+    load = actions.add_parser(
+        "import",
+        help="import customers from CSV",
+        description=(
+            "Import customers from a CSV file with a header row. Required columns: name and "
+            "phone (several numbers separated by ';'). Optional: " + ", ".join(COLUMNS) + "."
+        ),
+    )
+    load.add_argument("file", type=Path, metavar="FILE", help="CSV file (UTF-8, comma-separated)")
+    add_database_option(load)
+    load.set_defaults(func=_import)
+    dump = actions.add_parser("export", help="export customers as CSV")
+    dump.add_argument("file", nargs="?", type=Path, metavar="FILE", help="default: standard output")
+    add_database_option(dump)
+    dump.set_defaults(func=_export)
+
+
+def _import(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    path: Path = args.file
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {_reason(exc)}") from exc
+    reader = csv.reader(text.splitlines())
+    try:
+        header = check_header(next(reader, []))
+    except (ValueError, csv.Error) as exc:
+        raise UsageError(f"{path} is not a customer CSV: {exc}") from exc
+    engine = make_engine(settings.database_url)
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            report = import_rows(session, _rows(reader, header), settings.default_region)
+    except csv.Error as exc:
+        raise UsageError(f"{path} is not valid CSV: {exc}") from exc
+    except SQLAlchemyError as exc:
+        raise UsageError(f"cannot write to the database: {exc.__class__.__name__}") from exc
+    finally:
+        engine.dispose()
+    for line, message in report.errors:
+        print(f"{path}:{line}: {message}", file=sys.stderr)
+    print(
+        f"{report.created} customers created, {report.updated} updated, "
+        f"{report.contacts} contact rows, {len(report.errors)} rows refused"
+    )
+    return 1 if report.errors else 0
+
+
+def _rows(reader: Iterator[list[str]], header: list[str]) -> Iterator[tuple[int, Row]]:
+    for number, cells in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) > len(header):
+            yield number, f"{len(cells)} cells under a header of {len(header)} columns"
+            continue
+        yield number, dict(zip(header, cells, strict=False))
+
+
+def _export(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    engine = make_engine(settings.database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            if args.file is None:
+                count = write_csv(sys.stdout, export_rows(session))
+            else:
+                try:
+                    with args.file.open("w", encoding="utf-8", newline="") as out:
+                        count = write_csv(out, export_rows(session))
+                except OSError as exc:
+                    raise UsageError(f"cannot write {args.file}: {_reason(exc)}") from exc
+    except SQLAlchemyError as exc:
+        raise UsageError(f"cannot read the database: {exc.__class__.__name__}") from exc
+    finally:
+        engine.dispose()
+    if args.file is not None:
+        print(f"{count} rows written to {args.file}")
+    return 0
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return "it is not UTF-8 text"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    return str(exc)

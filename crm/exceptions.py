@@ -1,0 +1,47 @@
+"""The CRM's domain errors; the web layer maps each to one HTTP status."""
+
+from __future__ import annotations
+
+
+class CrmError(Exception):
+    """Base of every CRM error; `str(error)` is a sentence fit for the user."""
+
+    status_code = 400
+
+
+class NotFound(CrmError):
+    """A record asked for by id does not exist."""
+
+    status_code = 404
+
+    def __init__(self, kind: str, key: object) -> None:
+        super().__init__(f"{kind} {key} not found")
+        self.kind = kind
+        self.key = key
+
+
+class InvalidInput(CrmError):
+    """A value is well-formed but not acceptable (a number that cannot be a phone number)."""
+
+    status_code = 422
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class Conflict(CrmError):
+    """The request clashes with stored data (a customer code already taken)."""
+
+    status_code = 409
+
+
+class TransitionRefused(Conflict):
+    """A ticket cannot move to the asked status; the message says why."""
+
+    def __init__(self, current: str, target: str, reason: str) -> None:
+        super().__init__(f"cannot move a ticket from {current} to {target}: {reason}")
+        self.current = current
+        self.target = target
+        self.reason = reason

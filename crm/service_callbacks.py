@@ -1,0 +1,148 @@
+"""Callbacks the center owes: listing, manual requests, attempts, closing; flushes only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from callcenter.db import utc_now
+from crm.enums import CallbackOrigin, CallbackStatus
+from crm.exceptions import InvalidInput, NotFound
+from crm.models import Callback, Contact, Customer
+from crm.phones import normalize
+from crm.schemas_service import CallbackAttempt, CallbackCreate, CallbackUpdate
+from crm.service_sla import default_calendar
+
+
+def get_callback(session: Session, callback_id: int) -> Callback:
+    """The callback with `callback_id`, or NotFound."""
+    callback = session.get(Callback, callback_id)
+    if callback is None:
+        raise NotFound("callback", callback_id)
+    return callback
+
+
+def list_callbacks(
+    session: Session,
+    *,
+    status: str | None = None,
+    number: str | None = None,
+    customer_id: int | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Callback], int]:
+    """A page of callbacks, soonest due first."""
+    query = select(Callback)
+    if status is not None:
+        query = query.where(Callback.status == status)
+    if number is not None:
+        query = query.where(Callback.number == number)
+    if customer_id is not None:
+        query = query.where(Callback.customer_id == customer_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Callback.due_at, Callback.id).limit(limit).offset(offset))
+    return list(rows), total
+
+
+def request_callback(
+    session: Session,
+    data: CallbackCreate,
+    region: str,
+    due_minutes: int,
+    now: datetime | None = None,
+) -> Callback:
+    """A callback asked for by a person (due on business hours unless a time is given)."""
+    now = now or utc_now()
+    number = normalize(data.number, region)
+    if data.customer_id is not None and session.get(Customer, data.customer_id) is None:
+        raise InvalidInput("customer_id", f"no customer with id {data.customer_id}")
+    if data.contact_id is not None:
+        contact = session.get(Contact, data.contact_id)
+        if contact is None:
+            raise InvalidInput("contact_id", f"no contact with id {data.contact_id}")
+        if data.customer_id is not None and contact.customer_id != data.customer_id:
+            raise InvalidInput("contact_id", f"contact {data.contact_id} is not at that customer")
+    due = data.due_at or default_calendar(session).add(now, due_minutes)
+    callback = Callback(
+        number=number,
+        customer_id=data.customer_id,
+        contact_id=data.contact_id,
+        due_at=due,
+        status=str(CallbackStatus.OPEN),
+        origin=str(CallbackOrigin.REQUESTED),
+        note=data.note,
+        created_at=now,
+    )
+    session.add(callback)
+    session.flush()
+    return callback
+
+
+def update_callback(session: Session, callback_id: int, data: CallbackUpdate) -> Callback:
+    """Move the due time or change the note of an open callback."""
+    callback = _open(session, callback_id)
+    for name, value in data.changes().items():
+        setattr(callback, name, value)
+    session.flush()
+    return callback
+
+
+def record_attempt(
+    session: Session,
+    callback_id: int,
+    data: CallbackAttempt,
+    actor: str,
+    now: datetime | None = None,
+) -> Callback:
+    """Count one try; reaching the caller closes the callback."""
+    now = now or utc_now()
+    callback = _open(session, callback_id)
+    callback.attempts += 1
+    callback.last_attempt_at = now
+    if data.note:
+        callback.note = data.note
+    if data.reached:
+        callback.status = str(CallbackStatus.DONE)
+        callback.closed_at = now
+        callback.closed_by = actor
+    session.flush()
+    return callback
+
+
+def cancel_callback(
+    session: Session, callback_id: int, actor: str, note: str | None, now: datetime | None = None
+) -> Callback:
+    """Drop a callback that is no longer owed."""
+    callback = _open(session, callback_id)
+    callback.status = str(CallbackStatus.CANCELLED)
+    callback.closed_at = now or utc_now()
+    callback.closed_by = actor
+    if note:
+        callback.note = note
+    session.flush()
+    return callback
+
+
+def close_reached(session: Session, number: str, reached_at: datetime, by: str) -> int:
+    """Close the open callbacks of `number` owed since before `reached_at`; how many closed."""
+    result = session.execute(
+        update(Callback)
+        .where(
+            Callback.number == number,
+            Callback.status == str(CallbackStatus.OPEN),
+            Callback.created_at <= reached_at,
+        )
+        .values(status=str(CallbackStatus.DONE), closed_at=reached_at, closed_by=by)
+        .execution_options(synchronize_session="fetch")
+    )
+    session.flush()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _open(session: Session, callback_id: int) -> Callback:
+    callback = get_callback(session, callback_id)
+    if callback.status != str(CallbackStatus.OPEN):
+        raise InvalidInput("status", f"callback {callback_id} is already {callback.status}")
+    return callback

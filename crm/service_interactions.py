@@ -1,0 +1,250 @@
+"""Contact history: entries agents write, and calls from the PBX turned into history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from callcenter.calls.records import CallOutcome, CallRecord, Direction
+from callcenter.db import utc_now
+from crm.enums import CallbackOrigin, CallbackStatus, InteractionKind
+from crm.exceptions import InvalidInput
+from crm.models import Callback, Contact, Interaction, Ticket
+from crm.phones import candidates
+from crm.schemas import InteractionCreate
+from crm.service_callbacks import close_reached
+from crm.service_customers import get_customer
+from crm.service_lookup import Owner, owners
+from crm.service_sla import default_calendar
+
+# Outcomes where the caller never reached anybody (a queue timeout counts: app_queue does too).
+_MISSED = frozenset({CallOutcome.ABANDONED, CallOutcome.TIMEOUT})
+
+
+@dataclass
+class HistoryPolicy:
+    """The settings call history follows."""
+
+    region: str
+    short_abandon_s: float
+    callback_due_minutes: int
+
+
+@dataclass
+class HistoryResult:
+    """What one batch of calls wrote."""
+
+    interactions: int = 0
+    callbacks_opened: int = 0
+    callbacks_closed: int = 0
+
+
+def add_interaction(
+    session: Session,
+    customer_id: int,
+    data: InteractionCreate,
+    agent: str,
+    *,
+    region: str | None = None,
+) -> Interaction:
+    """A history entry written by hand (a note, an e-mail, a visit, a call logged later).
+
+    With `region`, a number is stored in E.164 so history by number finds it.
+    """
+    get_customer(session, customer_id)
+    if data.contact_id is not None:
+        contact = session.get(Contact, data.contact_id)
+        if contact is None or contact.customer_id != customer_id:
+            raise InvalidInput("contact_id", f"no contact {data.contact_id} at this customer")
+    if data.ticket_id is not None and session.get(Ticket, data.ticket_id) is None:
+        raise InvalidInput("ticket_id", f"no ticket with id {data.ticket_id}")
+    interaction = Interaction(
+        kind=str(data.kind),
+        customer_id=customer_id,
+        contact_id=data.contact_id,
+        occurred_at=data.occurred_at or utc_now(),
+        number=_stored_number(data.number, region),
+        subject=data.subject,
+        body=data.body,
+        agent=agent,
+        ticket_id=data.ticket_id,
+    )
+    session.add(interaction)
+    session.flush()
+    return interaction
+
+
+def _stored_number(presented: str | None, region: str | None) -> str | None:
+    if presented is None or region is None:
+        return presented
+    readings = candidates(presented, region)
+    return readings[0] if readings else presented
+
+
+def list_interactions(
+    session: Session, customer_id: int, *, limit: int, offset: int
+) -> tuple[list[Interaction], int]:
+    """A page of a customer's history, newest first."""
+    get_customer(session, customer_id)
+    query = select(Interaction).where(Interaction.customer_id == customer_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows), total
+
+
+def record_calls(
+    session: Session, records: Sequence[CallRecord], policy: HistoryPolicy
+) -> HistoryResult:
+    """Turn ended calls into history, open callbacks for abandons, close reached ones.
+
+    Replaying the same calls writes nothing twice (interactions and callbacks are keyed by
+    the call's server and linkedid).
+    """
+    result = HistoryResult()
+    for record in sorted(records, key=lambda r: (r.started_at, r.linkedid)):
+        presented = _external_number(record)
+        if presented is None:
+            continue
+        readings = candidates(presented, policy.region)
+        number = readings[0] if readings else presented
+        matched = owners(session, readings)
+        if not _already_recorded(session, record):
+            result.interactions += _write_interactions(session, record, number, matched)
+        reached_at = record.answered_at
+        if reached_at is not None and readings:
+            result.callbacks_closed += close_reached(
+                session, number, reached_at, f"call {record.linkedid}"
+            )
+        elif record.direction == Direction.INBOUND and record.outcome in _MISSED and readings:
+            result.callbacks_opened += _open_callback(session, record, number, matched, policy)
+    session.flush()
+    return result
+
+
+def _external_number(record: CallRecord) -> str | None:
+    if record.direction == Direction.INBOUND:
+        return record.caller_number or None
+    if record.direction == Direction.OUTBOUND:
+        return record.dialed_number or None
+    return None  # internal calls are not customer history
+
+
+def _already_recorded(session: Session, record: CallRecord) -> bool:
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    Interaction.server == record.server, Interaction.linkedid == record.linkedid
+                )
+            )
+        )
+    )
+
+
+def _write_interactions(
+    session: Session, record: CallRecord, number: str, matched: list[Owner]
+) -> int:
+    kind = (
+        InteractionKind.CALL_IN
+        if record.direction == Direction.INBOUND
+        else InteractionKind.CALL_OUT
+    )
+    queue = record.queue_visits[-1].queue if record.queue_visits else None
+    duration = record.talk_s
+    if duration is None and record.answered_at is not None:
+        duration = (record.ended_at - record.answered_at).total_seconds()
+    # One entry per owner; a number nobody owns yet is still history (customer unknown).
+    targets: list[tuple[int | None, int | None]] = [
+        (o.customer_id, o.contact_ids[0] if o.contact_ids else None) for o in matched
+    ]
+    for customer_id, contact_id in targets or [(None, None)]:
+        session.add(
+            Interaction(
+                kind=str(kind),
+                customer_id=customer_id,
+                contact_id=contact_id,
+                occurred_at=record.started_at,
+                number=number,
+                subject=_subject(record, queue),
+                agent=record.agent,
+                server=record.server,
+                linkedid=record.linkedid,
+                queue=queue,
+                outcome=str(record.outcome),
+                answered=record.answered_at is not None,
+                duration_s=duration,
+            )
+        )
+    return len(targets) or 1
+
+
+def _subject(record: CallRecord, queue: str | None) -> str:
+    way = "Inbound" if record.direction == Direction.INBOUND else "Outbound"
+    where = f" via {queue}" if queue else ""
+    return f"{way} call{where}: {record.outcome}"
+
+
+def _open_callback(
+    session: Session, record: CallRecord, number: str, matched: list[Owner], policy: HistoryPolicy
+) -> int:
+    wait = record.queue_visits[-1].wait_s if record.queue_visits else None
+    if wait is None:
+        wait = (record.ended_at - record.started_at).total_seconds()
+    if wait < policy.short_abandon_s:
+        return 0
+    if session.scalar(
+        select(
+            exists().where(Callback.server == record.server, Callback.linkedid == record.linkedid)
+        )
+    ):
+        return 0
+    if _got_through_since(session, number, record):
+        return 0
+    if session.scalar(
+        select(
+            exists().where(Callback.number == number, Callback.status == str(CallbackStatus.OPEN))
+        )
+    ):
+        return 0  # one owed callback per number is enough; the queue sees the first
+    owner = matched[0] if len(matched) == 1 else None
+    session.add(
+        Callback(
+            number=number,
+            customer_id=owner.customer_id if owner else None,
+            contact_id=owner.contact_ids[0] if owner and owner.contact_ids else None,
+            due_at=default_calendar(session).add(record.ended_at, policy.callback_due_minutes),
+            status=str(CallbackStatus.OPEN),
+            origin=str(CallbackOrigin.ABANDONED_CALL),
+            server=record.server,
+            linkedid=record.linkedid,
+            queue=record.queue_visits[-1].queue if record.queue_visits else None,
+            # Owed from the moment the caller gave up (a later answered call closes it).
+            created_at=record.ended_at,
+        )
+    )
+    session.flush()
+    return 1
+
+
+def _got_through_since(session: Session, number: str, record: CallRecord) -> bool:
+    since: datetime = record.started_at
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    Interaction.number == number,
+                    Interaction.answered.is_(True),
+                    Interaction.occurred_at >= since,
+                    Interaction.linkedid != record.linkedid,
+                )
+            )
+        )
+    )

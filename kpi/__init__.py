@@ -1,0 +1,1 @@
+"""Call-center KPIs: pure definitions, queue summaries and Erlang C/A staffing."""

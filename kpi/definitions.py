@@ -1,0 +1,147 @@
+"""KPI definitions: pure functions over queue visits and totals, each stating its formula.
+
+A queue *visit* is one stay of a caller in one queue (`QueueVisitRecord`; the simulator's
+`VisitTrace` has the same fields). A call transferred from one queue to another is one visit
+in each, so each queue is judged on what it was offered. Defaults follow DESIGN.md: threshold
+T = 20 s, short-abandon threshold 5 s.
+
+Choices, in one place:
+- offered = every visit that entered the queue (transfers in included).
+- answered = visits an agent answered, including those the agent then transferred away
+  (app_queue counts a transferred call as completed too).
+- abandoned = the caller hung up while waiting (also while an agent was ringing); a queue
+  timeout or other exit is *not* an abandon here (app_queue counts them as abandoned in its
+  own counters; see `service_level_asterisk2`).
+- short abandon = abandoned with wait < the short-abandon threshold (strictly less).
+- answered within T = answered with wait <= T; wait runs from queue entry to answer, ringing
+  included (app_queue's holdtime).
+- A rate whose denominator is zero is None ("no data"), never 0.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from callcenter.calls.records import VisitOutcome
+
+DEFAULT_SERVICE_LEVEL_S = 20.0
+DEFAULT_SHORT_ABANDON_S = 5.0
+
+
+class Visit(Protocol):
+    """What a KPI needs from one queue visit."""
+
+    @property
+    def queue(self) -> str: ...
+
+    @property
+    def outcome(self) -> VisitOutcome: ...
+
+    @property
+    def wait_s(self) -> float | None: ...
+
+    @property
+    def talk_s(self) -> float | None: ...
+
+
+def is_answered(visit: Visit) -> bool:
+    """An agent answered the visit (transferred visits were answered first)."""
+    return visit.outcome is VisitOutcome.ANSWERED or visit.outcome is VisitOutcome.TRANSFERRED
+
+
+def is_abandoned(visit: Visit) -> bool:
+    """The caller hung up while waiting in the queue."""
+    return visit.outcome is VisitOutcome.ABANDONED
+
+
+def is_short_abandon(visit: Visit, short_abandon_s: float = DEFAULT_SHORT_ABANDON_S) -> bool:
+    """Abandoned after waiting less than `short_abandon_s` (misdials, instant hang-ups)."""
+    return is_abandoned(visit) and (visit.wait_s or 0.0) < short_abandon_s
+
+
+def is_answered_within(visit: Visit, threshold_s: float = DEFAULT_SERVICE_LEVEL_S) -> bool:
+    """Answered after waiting at most `threshold_s` (ringing included)."""
+    return is_answered(visit) and (visit.wait_s or 0.0) <= threshold_s
+
+
+def is_left_within(visit: Visit, threshold_s: float = DEFAULT_SERVICE_LEVEL_S) -> bool:
+    """Left unanswered (abandon, timeout or other exit) after at most `threshold_s`."""
+    return not is_answered(visit) and (visit.wait_s or 0.0) <= threshold_s
+
+
+def ratio(numerator: float, denominator: float) -> float | None:
+    """numerator / denominator, or None when the denominator is not positive."""
+    return numerator / denominator if denominator > 0 else None
+
+
+def service_level(answered_within: int, offered: int, short_abandoned: int) -> float | None:
+    """Service level = answered within T / (offered - short abandons).
+
+    Abandons after the short threshold and queue timeouts stay in the denominator: a caller
+    who gave up counts against the queue. None when nothing but short abandons was offered.
+    """
+    return ratio(answered_within, offered - short_abandoned)
+
+
+def service_level_asterisk(answered_within: int, answered: int) -> float | None:
+    """app_queue's ServicelevelPerf: answered within T / answered."""
+    return ratio(answered_within, answered)
+
+
+def service_level_asterisk2(
+    answered_within: int, answered: int, left_within: int, left: int
+) -> float | None:
+    """app_queue's ServicelevelPerf2: (answered within T + left within T) / (answered + left).
+
+    `left` is what app_queue calls abandoned: caller hang-ups plus queue timeouts and
+    empty-queue exits; `left_within` those that left after at most T.
+    """
+    return ratio(answered_within + left_within, answered + left)
+
+
+def abandon_rate(abandoned: int, short_abandoned: int, offered: int) -> float | None:
+    """Abandonment = (abandoned - short abandons) / (offered - short abandons)."""
+    return ratio(abandoned - short_abandoned, offered - short_abandoned)
+
+
+def average_speed_of_answer(total_wait_answered_s: float, answered: int) -> float | None:
+    """ASA = mean wait of answered visits (zero waits included), in seconds."""
+    return ratio(total_wait_answered_s, answered)
+
+
+def average_time_to_abandon(total_wait_abandoned_s: float, abandoned: int) -> float | None:
+    """Mean wait of abandoned visits (short abandons included), in seconds."""
+    return ratio(total_wait_abandoned_s, abandoned)
+
+
+def average_talk_time(total_talk_s: float, answered: int) -> float | None:
+    """ATT = mean talk of answered visits, in seconds."""
+    return ratio(total_talk_s, answered)
+
+
+def average_handle_time(
+    total_talk_s: float, total_hold_s: float, total_wrap_up_s: float, answered: int
+) -> float | None:
+    """AHT = (talk + hold + wrap-up) / answered visits, in seconds."""
+    return ratio(total_talk_s + total_hold_s + total_wrap_up_s, answered)
+
+
+def occupancy(busy_s: float, available_s: float) -> float | None:
+    """Occupancy = busy / (busy + available): the share of staffed, unpaused agent time
+    spent ringing, talking, on hold or in wrap-up."""
+    return ratio(busy_s, busy_s + available_s)
+
+
+def utilisation(busy_s: float, logged_in_s: float) -> float | None:
+    """Utilisation = busy / logged-in time (pauses included in the denominator)."""
+    return ratio(busy_s, logged_in_s)
+
+
+def calls_per_agent_hour(answered: int, logged_in_s: float) -> float | None:
+    """Answered calls per hour of logged-in agent time."""
+    return ratio(answered * 3600.0, logged_in_s)
+
+
+def transfer_rate(transferred: int, answered: int) -> float | None:
+    """Share of answered visits the agent transferred away."""
+    return ratio(transferred, answered)

@@ -1,0 +1,1 @@
+"""Call-center simulator: scenario files, a fast discrete-event engine, a simulated PBX."""

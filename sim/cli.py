@@ -1,0 +1,202 @@
+"""The `sim` command group: `callcenter sim run SCENARIO` (fast mode) and its output."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from callcenter.calls.records import AgentStateRecord, CallRecord
+from callcenter.cli import UsageError
+from sim.pbx.cli import add_pbx_command
+from sim.run import RunError, RunResult, expected_calls, simulate
+from sim.scenario import ScenarioError, load_scenario
+
+
+def register(groups: Any) -> None:
+    """Add the `sim` command group: `run` (fast mode) and `pbx` (the simulated PBX)."""
+    sim = groups.add_parser("sim", help="the call-center simulator")
+    actions = sim.add_subparsers(dest="action", metavar="ACTION", required=True)
+    run = actions.add_parser(
+        "run",
+        help="simulate a scenario quickly and print each queue's KPIs",
+        description="Run a scenario as a fast discrete-event simulation, then summarise it.",
+    )
+    run.add_argument("scenario", help="a scenario TOML file, or the name of one in sim/scenarios")
+    amount = run.add_mutually_exclusive_group()
+    amount.add_argument("--calls", type=_positive_int, metavar="N", help="simulate N callers")
+    amount.add_argument(
+        "--hours",
+        type=_positive_float,
+        metavar="H",
+        help="simulate H hours of arrivals (default 8)",
+    )
+    run.add_argument("--seed", type=int, metavar="S", help="random seed (default: the scenario's)")
+    run.add_argument("--json", action="store_true", help="print the KPIs as JSON")
+    run.add_argument(
+        "--database",
+        metavar="URL",
+        help="also store every call record and agent-state interval in this database "
+        "(migrated first; runs the event engine, which reports agent states)",
+    )
+    run.set_defaults(func=_run)
+    add_pbx_command(actions)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        scenario = load_scenario(args.scenario)
+    except ScenarioError as exc:
+        raise UsageError(str(exc)) from exc
+    console = Console(stderr=True)
+    total = expected_calls(scenario, args.calls, args.hours)
+    with _storage(args.database) as stores, _progress_bar(console, total) as progress:
+        store_calls, store_states = stores
+        try:
+            result = simulate(
+                scenario,
+                calls=args.calls,
+                hours=args.hours,
+                seed=args.seed,
+                store=store_calls,
+                store_agent_states=store_states,
+                progress=progress,
+            )
+        except RunError as exc:
+            raise UsageError(str(exc)) from exc
+    if args.json:
+        print(json.dumps({"queues": {n: s.as_json() for n, s in result.summaries.items()}}))
+    else:
+        out = Console()
+        if not out.is_terminal:
+            out = Console(width=120)  # piped: room for every column
+        out.print(_table(scenario.source, result))
+    return 0
+
+
+Stores = tuple[
+    Callable[[list[CallRecord]], int] | None, Callable[[list[AgentStateRecord]], int] | None
+]
+
+
+@contextmanager
+def _storage(url: str | None) -> Iterator[Stores]:
+    """Batch writers of call records and agent-state intervals into a migrated database,
+    committed together when the run ends; (None, None) without a URL."""
+    if not url:
+        yield None, None
+        return
+    from callcenter.calls.service import store_agent_states, store_calls
+    from callcenter.db import make_engine, make_sessionmaker, transaction, upgrade
+
+    try:
+        upgrade(url)
+    except (ArgumentError, OperationalError) as exc:
+        raise UsageError(f"cannot open the database {url!r}: {exc.__class__.__name__}") from exc
+    engine = make_engine(url)
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            yield (
+                lambda records: store_calls(session, records),
+                lambda states: store_agent_states(session, states),
+            )
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def _progress_bar(console: Console, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A progress callback that shows a bar only once the run has taken over a second."""
+    bar = Progress(
+        TextColumn("simulating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    task = bar.add_task("calls", total=total)
+    started = time.monotonic()
+    shown = False
+
+    def update(finished: int) -> None:
+        nonlocal shown
+        if not shown and time.monotonic() - started > 1.0:
+            bar.start()
+            shown = True
+        if shown:
+            bar.update(task, completed=finished)
+
+    try:
+        yield update
+    finally:
+        if shown:
+            bar.stop()
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f} %"
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} s"
+
+
+def _table(source: str, result: RunResult) -> Table:
+    hours = result.simulated_s / 3600.0
+    path = "fast path" if result.fast_path else "event engine"
+    table = Table(
+        title=f"{source}: {result.calls:,} calls over {hours:,.1f} h (seed {result.seed}, {path})"
+    )
+    for column in ("queue", "offered", "answered", "abandoned", "short ab.", "SL", "T"):
+        table.add_column(column, justify="left" if column == "queue" else "right")
+    for column in ("abandon", "ASA", "AHT", "occupancy"):
+        table.add_column(column, justify="right")
+    for name, s in result.summaries.items():
+        table.add_row(
+            name,
+            f"{s.offered:,}",
+            f"{s.answered:,}",
+            f"{s.abandoned:,}",
+            f"{s.short_abandoned:,}",
+            _percent(s.service_level),
+            f"{s.service_level_s:g} s",
+            _percent(s.abandon_rate),
+            _seconds(s.asa_s),
+            _seconds(s.aht_s),
+            _percent(s.occupancy),
+        )
+    if result.stored:
+        table.caption = (
+            f"stored {result.stored:,} call records and "
+            f"{result.stored_agent_states:,} agent-state intervals"
+        )
+    return table

@@ -1,0 +1,371 @@
+"""The calls' side of the engine: arrivals, ringing, answer, talk, abandon, timeout, transfer."""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from callcenter.calls.records import AgentState, CallOutcome, CallRecord, Direction, VisitOutcome
+from sim.arrivals import next_arrival
+from sim.desk import (
+    ANSWER,
+    ARRIVAL,
+    PATIENCE,
+    RETRY,
+    RING_OUT,
+    TALK_END,
+    TIMEOUT,
+    WRAP_END,
+    AgentDesk,
+)
+from sim.observer import EngineObserver
+from sim.records import CallTrace, RecordClock, VisitTrace, call_record, queue_target
+from sim.routing import pick_agents, position_in
+from sim.scenario import Scenario
+from sim.state import CallPhase, QueueState, SimAgent, SimCall
+
+_new_visit = VisitTrace._make
+_new_trace = CallTrace._make
+QUEUED, RINGING, RETRYING, TALKING, DIALING, ENDED = (
+    CallPhase.QUEUED,
+    CallPhase.RINGING,
+    CallPhase.RETRY,
+    CallPhase.TALKING,
+    CallPhase.DIALING,
+    CallPhase.ENDED,
+)
+ON_CALL, WRAP_UP, RINGING_AGENT = AgentState.ON_CALL, AgentState.WRAP_UP, AgentState.RINGING
+
+
+class CallFlow(AgentDesk):
+    """Moves calls through queues; see `sim.engine.Engine` for the public face."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        rng: np.random.Generator,
+        observer: EngineObserver | None,
+        *,
+        on_call_end: Callable[[CallTrace], None] | None,
+        live_humans: bool,
+    ) -> None:
+        super().__init__(scenario, rng, observer)
+        self.on_call_end = on_call_end
+        self.live_humans = live_humans
+        self.clock = RecordClock(scenario.start)
+        self.calls: dict[int, SimCall] = {}  # in progress, by id
+        self.finished = 0
+        self.arrivals_left: int | None = None
+        self.arrivals_until: float | None = None
+        self._pending_arrivals = 0
+        self._ids = 0
+        self._callers = self.draws.callers
+        self._routing = self.draws.routing
+
+    def _pick_index(self, size: int) -> int:
+        return min(int(self._routing() * size), size - 1)
+
+    # -- arrivals ---------------------------------------------------------------------------
+
+    def _schedule_arrival(self, queue: QueueState) -> None:
+        at = next_arrival(queue.spec, queue.draws.arrival, self._start_clock_s, self.now)
+        if at is None:
+            return
+        until = self.arrivals_until
+        if until is not None and at > until:
+            return
+        self._pending_arrivals += 1
+        self._push(at, ARRIVAL, queue)
+
+    def _drop_arrivals(self, after: float = -1.0) -> None:
+        """Forget scheduled arrivals later than `after` (all of them by default)."""
+        heap = self._heap
+        kept = [e for e in heap if not (e[2] == ARRIVAL and e[0] > after)]
+        self._pending_arrivals -= len(heap) - len(kept)
+        heap[:] = kept  # in place: a running loop holds this list
+        heapq.heapify(heap)
+
+    def _new_call(self, queue: QueueState | None, direction: Direction) -> SimCall:
+        number, name = self._callers.next_caller()
+        ident = self._ids
+        self._ids = ident + 1
+        dialed = None if queue is None else (queue.spec.dialed_number or queue.name)
+        linkedid = f"{int(self.clock.epoch + self.now)}.{ident}"
+        call = SimCall(ident, linkedid, self.now, direction, number, name, dialed)
+        self.calls[ident] = call
+        if self.observer is not None:
+            self.observer.call_arrived(self.now, call)
+        return call
+
+    def _on_arrival(self, queue: QueueState) -> None:
+        self._pending_arrivals -= 1
+        left = self.arrivals_left
+        if left is not None:
+            if left <= 0:
+                return
+            self.arrivals_left = left - 1
+        queue.arrivals += 1
+        call = self._new_call(queue, Direction.INBOUND)
+        if left is None or left > 1:
+            self._schedule_arrival(queue)
+        else:
+            self._drop_arrivals()  # that was the last caller: other queues' arrivals go too
+        self._enter(call, queue)
+
+    # -- in the queue -------------------------------------------------------------------------
+
+    def _enter(self, call: SimCall, queue: QueueState) -> None:
+        now = self.now
+        call.queue = queue
+        call.visit += 1
+        call.step += 1
+        call.phase = QUEUED
+        call.entered_at = now
+        call.ring_no_answer = 0
+        call.answered_at = None
+        call.agent = None
+        call.planned_transfer = None
+        waiting = queue.waiting
+        call.position = len(waiting) + 1
+        waiting[call] = None
+        draws = queue.draws
+        call.talk_s = draws.talk()
+        if self.observer is not None:
+            self.observer.queue_joined(now, call, queue.name, call.position)
+        if draws.patience is not None:
+            patience = call.patience_s = draws.patience()
+            self._push(now + patience, PATIENCE, call, call.visit)
+        timeout = queue.spec.timeout_s
+        if timeout is not None:
+            self._push(now + timeout, TIMEOUT, call, call.visit)
+        if queue.available:
+            agents = pick_agents(queue, self._pick_index)
+            if agents:
+                self._ring(call, agents)
+
+    def _ring(self, call: SimCall, agents: list[SimAgent]) -> None:
+        queue = call.queue
+        assert queue is not None
+        now = self.now
+        call.phase = RINGING
+        step = call.step = call.step + 1
+        call.ring_started_at = now
+        call.ringing = agents
+        observer = self.observer
+        member_timeout = queue.spec.member_timeout_s
+        winner: SimAgent | None = None
+        best = math.inf
+        for agent in agents:
+            if agent.idle_since is not None:
+                self._unavailable(agent)
+            agent.activity = RINGING_AGENT
+            agent.call = call
+            delay = agent.ring_draw()
+            p = agent.ring_no_answer_probability
+            if (
+                delay < member_timeout
+                and delay < best
+                and not (p > 0 and agent.ring_no_answer_draw() < p)
+            ):
+                winner, best = agent, delay
+            if observer is not None:
+                self._report(agent)
+                observer.agent_ringing(now, call, agent)
+        if winner is None:
+            self._push(now + member_timeout, RING_OUT, call, step)
+        elif best == 0.0 and len(agents) == 1:
+            self._answer(call, winner)
+        else:
+            self._push(now + best, ANSWER, call, step, winner)
+
+    def _answer(self, call: SimCall, agent: SimAgent) -> None:
+        queue = call.queue
+        assert queue is not None
+        now = self.now
+        del queue.waiting[call]
+        call.phase = TALKING
+        step = call.step = call.step + 1
+        call.agent = agent
+        call.last_agent = agent.name
+        call.answered_at = now
+        if call.first_answered_at is None:
+            call.first_answered_at = now
+        agent.activity = ON_CALL
+        counts = agent.calls_by_queue
+        counts[queue.name] = counts.get(queue.name, 0) + 1
+        others = call.ringing
+        call.ringing = []
+        observer = self.observer
+        if observer is not None:
+            observer.answered(now, call, agent)
+            self._report(agent)
+        if len(others) > 1:
+            for other in others:
+                if other is not agent:
+                    self._stop_ringing(call, other, answered_elsewhere=True)
+        transfer = queue.spec.transfer
+        if transfer is not None and queue.draws.transfer() < transfer.probability:
+            call.planned_transfer = self.queues[transfer.queue]
+        if self.live_humans and agent.human:
+            # A person talks until the console hangs up; the caller gives up after max_talk_s.
+            self._push(now + agent.spec.max_talk_s, TALK_END, call, step, "caller")
+        else:
+            self._push(now + call.talk_s, TALK_END, call, step)
+
+    def _stop_ringing(self, call: SimCall, agent: SimAgent, *, answered_elsewhere: bool) -> None:
+        queue = call.queue
+        assert queue is not None
+        queue.busy_s += self.now - call.ring_started_at
+        if self.observer is not None and answered_elsewhere:
+            self.observer.ring_cancelled(self.now, call, agent)
+        self._free(agent)
+
+    def _on_ring_out(self, call: SimCall) -> None:
+        """Nobody answered within the member timeout: try again after `retry_s`."""
+        queue = call.queue
+        assert queue is not None
+        ringing = call.ringing
+        call.ringing = []
+        call.phase = RETRYING
+        step = call.step = call.step + 1
+        call.ring_no_answer += len(ringing)
+        for agent in ringing:
+            if self.observer is not None:
+                self.observer.ring_no_answer(self.now, call, agent, self.now - call.ring_started_at)
+            self._stop_ringing(call, agent, answered_elsewhere=False)
+        self._push(self.now + queue.spec.retry_s, RETRY, call, step)
+
+    def _on_retry(self, call: SimCall) -> None:
+        queue = call.queue
+        assert queue is not None
+        call.phase = QUEUED
+        call.step += 1
+        agents = pick_agents(queue, self._pick_index)
+        if agents:
+            self._ring(call, agents)
+
+    def _leave_queue(self, call: SimCall, outcome: VisitOutcome) -> None:
+        """The caller hung up (abandon) or the queue timed out."""
+        queue = call.queue
+        assert queue is not None
+        now = self.now
+        wait = now - call.entered_at
+        ringing = call.ringing
+        call.ringing = []
+        call.step += 1
+        exit_position = position_in(queue, call)
+        del queue.waiting[call]
+        call.phase = ENDED
+        hangup_by = "caller" if outcome is VisitOutcome.ABANDONED else None
+        call.visits.append(
+            _new_visit(
+                (queue.name, outcome, call.entered_at, now, call.position, None, wait, None,
+                 None, call.ring_no_answer, None, exit_position, hangup_by)
+            )
+        )  # fmt: skip
+        observer = self.observer
+        if observer is not None:
+            if outcome is VisitOutcome.ABANDONED:
+                observer.abandoned(now, call, queue.name, wait)
+            else:
+                observer.queue_timeout(now, call, queue.name, wait)
+        for agent in ringing:
+            self._stop_ringing(call, agent, answered_elsewhere=True)
+        call.hangup_by = hangup_by
+        if outcome is VisitOutcome.ABANDONED:
+            self._finish(call, CallOutcome.ABANDONED)
+        else:
+            self._finish(call, CallOutcome.TIMEOUT)
+
+    # -- talking and after ------------------------------------------------------------------
+
+    def _end_talk(
+        self, call: SimCall, hangup_by: str | None, transfer_to: str | None = None
+    ) -> None:
+        """The connection with the agent ends: hang-up, or a blind transfer to `transfer_to`
+        (a queue name or a number); a planned scenario transfer applies on a normal end."""
+        now = self.now
+        agent = call.agent
+        answered_at = call.answered_at
+        assert agent is not None and answered_at is not None
+        queue = call.queue
+        talk = now - answered_at
+        call.talk_total_s += talk
+        call.step += 1
+        target_queue: QueueState | None = None
+        if transfer_to is None and call.planned_transfer is not None:
+            target_queue = call.planned_transfer
+        elif transfer_to is not None and transfer_to in self.queues:
+            target_queue = self.queues[transfer_to]
+        target = queue_target(target_queue.name) if target_queue is not None else transfer_to
+        if queue is not None:
+            ring = answered_at - call.ring_started_at
+            queue.busy_s += ring + talk
+            transferred = target is not None
+            call.visits.append(
+                _new_visit(
+                    (queue.name,
+                     VisitOutcome.TRANSFERRED if transferred else VisitOutcome.ANSWERED,
+                     call.entered_at, now, call.position, agent.name, answered_at - call.entered_at,
+                     ring, talk, call.ring_no_answer, target, None,
+                     None if transferred else hangup_by)
+                )
+            )  # fmt: skip
+        call.agent = None
+        call.answered_at = None
+        self._after_call(agent, queue)
+        if target is not None:
+            call.transfer_target = call.transfer_target or target
+            if self.observer is not None:
+                name = target_queue.name if target_queue is not None else None
+                self.observer.transferred(now, call, agent, target, name)
+            if target_queue is not None:
+                self._enter(call, target_queue)
+                return
+            call.hangup_by = None
+            self._finish(call, CallOutcome.TRANSFERRED)
+            return
+        call.hangup_by = hangup_by
+        self._finish(call, CallOutcome.ANSWERED)
+
+    def _after_call(self, agent: SimAgent, queue: QueueState | None) -> None:
+        agent.last_call_end = self.now
+        wrap = queue.spec.wrap_up_s if queue is not None else 0.0
+        if wrap > 0 and queue is not None:
+            agent.activity = WRAP_UP
+            agent.call = None
+            agent.wrap += 1
+            agent.wrap_queue = queue
+            queue.busy_s += wrap
+            self._push(self.now + wrap, WRAP_END, agent, agent.wrap)
+            if self.observer is not None:
+                self._report(agent)
+        else:
+            self._free(agent)
+
+    def _finish(self, call: SimCall, outcome: CallOutcome) -> None:
+        call.phase = ENDED
+        now = call.ended_at = self.now
+        call.outcome = outcome
+        del self.calls[call.id]
+        self.finished += 1
+        if self.on_call_end is None and self.observer is None:
+            return
+        answered = call.first_answered_at
+        trace = _new_trace(
+            (call.id, call.linkedid, call.direction, call.arrived_at, now, outcome,
+             call.caller_number, call.caller_name, call.dialed_number, answered,
+             call.talk_total_s if answered is not None else None, call.last_agent,
+             call.transfer_target, call.hangup_by, tuple(call.visits))
+        )  # fmt: skip
+        if self.on_call_end is not None:
+            self.on_call_end(trace)
+        if self.observer is not None:
+            self.observer.call_ended(now, call, self.call_record(trace))
+
+    def call_record(self, call: CallTrace) -> CallRecord:
+        """The immutable record of a finished call (same shape as the CTI's)."""
+        return call_record(self.clock, self.scenario.server, call)

@@ -1,0 +1,146 @@
+"""What the engine tells the outside world: one callback per thing that happens in the center.
+
+Subclass `EngineObserver` and override the callbacks you need (all default to doing nothing);
+`at` is the simulated time in seconds since the scenario start. The simulated PBX turns these
+into AMI events; fast mode passes no observer at all, and the engine then skips every callback
+behind a single `is None` test. Callbacks run inside the engine's step: they may read the engine
+and its objects, and may call its control methods only for what happens *after* the current
+moment (the engine is re-entrant for control calls, which act at `engine.now`).
+
+Order for a typical answered call: call_arrived, queue_joined, agent_state_changed(RINGING),
+agent_ringing, answered, agent_state_changed(ON_CALL), call_ended (with the record),
+agent_state_changed(WRAP_UP or AVAILABLE).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from callcenter.calls.records import AgentState, CallRecord
+
+if TYPE_CHECKING:
+    from sim.state import SimAgent, SimCall
+
+
+class EngineObserver:
+    """No-op base class of everything that listens to an engine."""
+
+    def call_arrived(self, at: float, call: SimCall) -> None:
+        """A new call: inbound caller dialling a queue, or an agent's outbound call."""
+
+    def queue_joined(self, at: float, call: SimCall, queue: str, position: int) -> None:
+        """The caller entered `queue` at `position` (1 = first); also after a transfer."""
+
+    def agent_ringing(self, at: float, call: SimCall, agent: SimAgent) -> None:
+        """The agent's device starts ringing for this caller."""
+
+    def ring_no_answer(self, at: float, call: SimCall, agent: SimAgent, ring_s: float) -> None:
+        """The agent let the call ring out (member timeout); the caller stays queued."""
+
+    def ring_cancelled(self, at: float, call: SimCall, agent: SimAgent) -> None:
+        """Ringing stopped without an answer: another member answered (ringall) or the caller
+        left."""
+
+    def answered(self, at: float, call: SimCall, agent: SimAgent) -> None:
+        """The agent answered (inbound), or the customer answered (outbound)."""
+
+    def abandoned(self, at: float, call: SimCall, queue: str, wait_s: float) -> None:
+        """The caller hung up while waiting in `queue` (also while an agent was ringing)."""
+
+    def queue_timeout(self, at: float, call: SimCall, queue: str, wait_s: float) -> None:
+        """The queue's `timeout_s` passed; the caller leaves the queue."""
+
+    def transferred(
+        self, at: float, call: SimCall, agent: SimAgent | None, target: str, queue: str | None
+    ) -> None:
+        """Blind transfer by `agent` to `target`; `queue` is set when the target is a queue
+        (a `queue_joined` follows)."""
+
+    def call_ended(self, at: float, call: SimCall, record: CallRecord) -> None:
+        """The call is over; `call.hangup_by` says who hung up ("caller", "agent" or None)."""
+
+    def agent_state_changed(
+        self, at: float, agent: SimAgent, state: AgentState, reason: str | None
+    ) -> None:
+        """The agent's overall state changed (LOGGED_OUT, AVAILABLE, RINGING, ON_CALL,
+        WRAP_UP, PAUSED with reason)."""
+
+    def member_added(self, at: float, agent: SimAgent, queue: str, penalty: int) -> None:
+        """The agent logged in to `queue` (scenario start, shift start or `login`)."""
+
+    def member_removed(self, at: float, agent: SimAgent, queue: str) -> None:
+        """The agent logged out of `queue`."""
+
+    def member_paused(
+        self, at: float, agent: SimAgent, queue: str, paused: bool, reason: str | None
+    ) -> None:
+        """The agent was paused or unpaused in `queue`."""
+
+
+class ObserverGroup(EngineObserver):
+    """Fans every callback out to several observers, in order."""
+
+    def __init__(self, *observers: EngineObserver) -> None:
+        self.observers = observers
+
+    def call_arrived(self, at: float, call: SimCall) -> None:
+        for o in self.observers:
+            o.call_arrived(at, call)
+
+    def queue_joined(self, at: float, call: SimCall, queue: str, position: int) -> None:
+        for o in self.observers:
+            o.queue_joined(at, call, queue, position)
+
+    def agent_ringing(self, at: float, call: SimCall, agent: SimAgent) -> None:
+        for o in self.observers:
+            o.agent_ringing(at, call, agent)
+
+    def ring_no_answer(self, at: float, call: SimCall, agent: SimAgent, ring_s: float) -> None:
+        for o in self.observers:
+            o.ring_no_answer(at, call, agent, ring_s)
+
+    def ring_cancelled(self, at: float, call: SimCall, agent: SimAgent) -> None:
+        for o in self.observers:
+            o.ring_cancelled(at, call, agent)
+
+    def answered(self, at: float, call: SimCall, agent: SimAgent) -> None:
+        for o in self.observers:
+            o.answered(at, call, agent)
+
+    def abandoned(self, at: float, call: SimCall, queue: str, wait_s: float) -> None:
+        for o in self.observers:
+            o.abandoned(at, call, queue, wait_s)
+
+    def queue_timeout(self, at: float, call: SimCall, queue: str, wait_s: float) -> None:
+        for o in self.observers:
+            o.queue_timeout(at, call, queue, wait_s)
+
+    def transferred(
+        self, at: float, call: SimCall, agent: SimAgent | None, target: str, queue: str | None
+    ) -> None:
+        for o in self.observers:
+            o.transferred(at, call, agent, target, queue)
+
+    def call_ended(self, at: float, call: SimCall, record: CallRecord) -> None:
+        for o in self.observers:
+            o.call_ended(at, call, record)
+
+    def agent_state_changed(
+        self, at: float, agent: SimAgent, state: AgentState, reason: str | None
+    ) -> None:
+        for o in self.observers:
+            o.agent_state_changed(at, agent, state, reason)
+
+    def member_added(self, at: float, agent: SimAgent, queue: str, penalty: int) -> None:
+        for o in self.observers:
+            o.member_added(at, agent, queue, penalty)
+
+    def member_removed(self, at: float, agent: SimAgent, queue: str) -> None:
+        for o in self.observers:
+            o.member_removed(at, agent, queue)
+
+    def member_paused(
+        self, at: float, agent: SimAgent, queue: str, paused: bool, reason: str | None
+    ) -> None:
+        for o in self.observers:
+            o.member_paused(at, agent, queue, paused, reason)

@@ -1,0 +1,59 @@
+"""A call as the switchboard follows it: its channels, rings, bridge and ground-truth draft."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sim.pbx.model import Bridge, Channel, Device, Member, QueueEntry
+from sim.pbx.truth import CallDraft, VisitDraft
+
+
+@dataclass(eq=False, slots=True)
+class Ring:
+    """One member's phone ringing for a caller."""
+
+    channel: Channel
+    member: Member
+    started_at: float
+
+
+@dataclass(eq=False, slots=True)
+class Consultation:
+    """An attended transfer in progress: the agent talks to `target` in its own bridge."""
+
+    target: Channel
+    bridge: Bridge
+    label: str
+
+
+@dataclass(eq=False, slots=True)
+class Outbound:
+    """What a click-to-dial call needs to remember."""
+
+    device: Device
+    number: str
+    context: str
+    action_id: str | None
+
+
+@dataclass(eq=False, slots=True)
+class Call:
+    """One caller's journey through the PBX."""
+
+    key: object
+    caller: Channel
+    truth: CallDraft
+    queue: str | None = None
+    visit: VisitDraft | None = None
+    entry: QueueEntry | None = None
+    rings: dict[str, Ring] = field(default_factory=dict)
+    agent_channel: Channel | None = None
+    agent_member: Member | None = None
+    bridge: Bridge | None = None
+    answered_at: float = 0.0
+    held: bool = False
+    # After a transfer out of the queues, or in an outbound call: the far party.
+    far: Channel | None = None
+    ended: bool = False
+    consult: Consultation | None = None
+    outbound: Outbound | None = None

@@ -1,0 +1,112 @@
+"""`callcenter sim pbx SCENARIO`: run the simulated PBX as an AMI server until interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+
+from sim.scenario import ScenarioError, load_scenario
+
+DEFAULT_USER = "crm"
+DEFAULT_SECRET = "crmsecret"
+
+
+def _speed(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("must be between 0 and 65535")
+    return value
+
+
+def add_pbx_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `pbx` to the `sim` command group."""
+    parser = commands.add_parser(
+        "pbx",
+        help="serve AMI as Asterisk 22 would, driven by the simulation",
+        description="Run the simulated PBX: an AMI server on a TCP port, speaking as Asterisk 22 "
+        "does, whose calls come from the scenario's simulation.",
+    )
+    parser.add_argument("scenario", metavar="SCENARIO", help="scenario file or bundled name")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=_port, default=5038, help="AMI port (default 5038)")
+    parser.add_argument(
+        "--speed", type=_speed, default=1.0, help="simulated seconds per real second"
+    )
+    parser.add_argument("--user", default=DEFAULT_USER, help="AMI username clients log in with")
+    parser.add_argument("--secret", default=DEFAULT_SECRET, help="AMI secret")
+    parser.add_argument(
+        "--local-channels",
+        action="store_true",
+        help="name channels as the capture PBX did (Local/...;1) instead of PJSIP",
+    )
+    parser.add_argument(
+        "--no-timestamps",
+        action="store_true",
+        help="leave out the Timestamp header (Asterisk's timestampevents = no)",
+    )
+    parser.add_argument(
+        "--no-arrivals",
+        action="store_true",
+        help="no random callers: only those sent in with AMI Originate into a queue",
+    )
+    parser.set_defaults(func=run_pbx)
+
+
+def run_pbx(args: argparse.Namespace) -> int:
+    """Load the scenario, start the server, run until Ctrl-C or SIGTERM."""
+    from callcenter.cli import UsageError
+    from sim.pbx.live import PbxOptions, SimulatedPbx
+
+    try:
+        scenario = load_scenario(args.scenario)
+    except ScenarioError as exc:
+        raise UsageError(str(exc)) from exc
+    options = PbxOptions(
+        speed=args.speed,
+        local_channels=args.local_channels,
+        timestamps=not args.no_timestamps,
+        username=args.user,
+        secret=args.secret,
+        auto_arrivals=not args.no_arrivals,
+    )
+
+    async def serve() -> None:
+        pbx = SimulatedPbx(scenario, options)
+        try:
+            await pbx.start(args.host, args.port)
+        except OSError as exc:
+            raise UsageError(f"cannot listen on {args.host}:{args.port} ({exc.strerror})") from exc
+        print(
+            f"simulated PBX on {args.host}:{pbx.port} (user {args.user}, speed {args.speed}x); "
+            "Ctrl-C stops it",
+            file=sys.stderr,
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        try:
+            await stop.wait()
+        finally:
+            await pbx.close()
+        print(f"{len(pbx.records)} calls simulated", file=sys.stderr)
+
+    asyncio.run(serve())
+    return 0

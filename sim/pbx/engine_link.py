@@ -1,0 +1,125 @@
+"""The simulated PBX's handle on the discrete-event engine: stepping it and its control calls."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from callcenter.calls.records import AgentState, Direction
+from sim.engine import Engine
+from sim.observer import EngineObserver
+from sim.scenario import Scenario
+from sim.state import SimCall
+
+log = logging.getLogger(__name__)
+
+
+class EngineLink:
+    """Wraps `sim.engine.Engine` for live use; every call here acts at the engine's `now`.
+
+    Control calls that the engine refuses (a call that ended in the meantime, an agent who is
+    busy) are logged and ignored: the AMI reply was already sent, as on a real PBX where the
+    state can change between an action and its effect.
+    """
+
+    def __init__(
+        self, scenario: Scenario, observer: EngineObserver, *, auto_arrivals: bool = True
+    ) -> None:
+        self.engine = Engine(
+            scenario,
+            np.random.default_rng(scenario.seed),
+            observer,
+            live_humans=True,
+            auto_arrivals=auto_arrivals,
+        )
+
+    # -- stepping ------------------------------------------------------------------------
+
+    def next_event_time(self) -> float | None:
+        """When the engine's next event is due (simulated seconds)."""
+        return self.engine.next_event_time()
+
+    def run_until(self, t: float) -> None:
+        """Handle every engine event due up to `t`."""
+        if t >= self.engine.now:
+            self.engine.run_until(t)
+
+    # -- questions -----------------------------------------------------------------------
+
+    @staticmethod
+    def is_outbound(call: SimCall) -> bool:
+        """Whether the engine call is an agent's outbound call."""
+        return call.direction is Direction.OUTBOUND
+
+    def agent_busy(self, agent: str) -> bool:
+        """Whether the agent is ringing, talking or wrapping up."""
+        try:
+            return self.engine.agent(agent).activity is not AgentState.AVAILABLE
+        except KeyError:
+            return False
+
+    def knows_agent(self, agent: str) -> bool:
+        """Whether the scenario has this agent (others are PBX-only members)."""
+        try:
+            self.engine.agent(agent)
+        except KeyError:
+            return False
+        return True
+
+    # -- control -------------------------------------------------------------------------
+
+    def login(self, agent: str, queue: str, penalty: int, paused: bool, reason: str) -> None:
+        """QueueAdd (optionally paused)."""
+        if not self.knows_agent(agent):
+            return
+        self.engine.login(agent, queue, penalty)
+        if paused:
+            self.engine.pause(agent, reason or None, queue)
+
+    def logout(self, agent: str, queue: str) -> None:
+        """QueueRemove."""
+        if self.knows_agent(agent):
+            self.engine.logout(agent, queue)
+
+    def pause(self, agent: str, queue: str | None, paused: bool, reason: str) -> None:
+        """QueuePause / unpause, in one queue or all."""
+        if not self.knows_agent(agent):
+            return
+        if paused:
+            self.engine.pause(agent, reason or None, queue)
+        else:
+            self.engine.unpause(agent, queue)
+
+    def inject_caller(self, queue: str, number: str, name: str) -> SimCall:
+        """A scripted caller dials `queue` now."""
+        return self.engine.inject_call(queue, number, name or None)
+
+    def originate(self, agent: str, number: str, answer_after_s: float) -> SimCall | None:
+        """The agent's outbound call; None if the engine refuses it (agent busy)."""
+        try:
+            return self.engine.originate(agent, number, answer_after_s)
+        except (KeyError, ValueError) as exc:
+            log.info("originate from %s refused: %s", agent, exc)
+            return None
+
+    def hangup(self, key: object, by: str) -> None:
+        """A party of the call hangs up (`by` is "agent" or "caller")."""
+        try:
+            self.engine.hangup(_call_id(key), by=by)
+        except KeyError:
+            log.info("hangup: call %s already ended", key)
+
+    def blind_transfer(self, key: object, target: str) -> None:
+        """The connected call is transferred to a queue (by name) or a number."""
+        try:
+            self.engine.blind_transfer(_call_id(key), target)
+        except (KeyError, ValueError) as exc:
+            log.info("transfer of call %s refused: %s", key, exc)
+
+
+def _call_id(key: object) -> int:
+    """The engine's id of a call (the switchboard keys engine calls by it)."""
+    if not isinstance(key, int):
+        raise KeyError(key)
+    return key

@@ -1,0 +1,88 @@
+"""Which agent gets a caller, and which caller a free agent gets (app_queue's strategies)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sim.scenario import Strategy
+from sim.state import CallPhase, QueueState, SimAgent, SimCall
+
+
+def pick_agents(queue: QueueState, pick_index: Callable[[int], int]) -> list[SimAgent]:
+    """The member(s) to ring for the next caller of `queue`, or [] if nobody is free.
+
+    Only free members with the lowest penalty among the free ones are considered, as app_queue
+    does. ringall returns all of them; rrmemory continues after the member rung last; linear
+    always starts from the first member; leastrecent takes the one whose last call ended
+    longest ago; fewestcalls the one with the fewest calls answered in this queue; random any.
+    """
+    available = queue.available
+    if not available:
+        return []
+    members = queue.members
+    candidates: list[SimAgent] | dict[SimAgent, None] = available
+    if len(available) > 1:
+        lowest = min(members[a] for a in available)
+        if any(members[a] != lowest for a in available):
+            candidates = [a for a in available if members[a] == lowest]
+    strategy = queue.spec.strategy
+    if strategy is Strategy.RRMEMORY or strategy is Strategy.LINEAR:
+        order = queue.member_order
+        count = len(order)
+        start = queue.rr_next if strategy is Strategy.RRMEMORY else 0
+        for step in range(count):
+            index = (start + step) % count
+            agent = order[index]
+            if agent in candidates:
+                queue.rr_next = index + 1
+                return [agent]
+        return []  # unreachable while `available` only holds members
+    if strategy is Strategy.LEASTRECENT:
+        return [min(candidates, key=lambda a: a.last_call_end)]
+    if strategy is Strategy.FEWESTCALLS:
+        name = queue.name
+        return [min(candidates, key=lambda a: a.calls_by_queue.get(name, 0))]
+    if strategy is Strategy.RANDOM:
+        pool = list(candidates)
+        return [pool[pick_index(len(pool))]]
+    return list(candidates)  # ringall
+
+
+def pick_call(agent: SimAgent, queues: dict[str, QueueState]) -> SimCall | None:
+    """The waiting caller a newly free agent takes, or None.
+
+    Across the agent's queues (those it is logged in to and not paused in), the head caller
+    that can be offered now is compared by queue weight (higher first), the agent's penalty in
+    that queue (lower first), then by the time it entered the queue (earlier first).
+    """
+    best: SimCall | None = None
+    best_key: tuple[int, int, float] | None = None
+    paused = agent.paused
+    for name, penalty in agent.memberships.items():
+        if name in paused:
+            continue
+        queue = queues[name]
+        if not queue.waiting:
+            continue
+        head = _first_offerable(queue)
+        if head is None:
+            continue
+        key = (-queue.spec.weight, penalty, head.entered_at)
+        if best_key is None or key < best_key:
+            best, best_key = head, key
+    return best
+
+
+def _first_offerable(queue: QueueState) -> SimCall | None:
+    for call in queue.waiting:
+        if call.phase is CallPhase.QUEUED:
+            return call
+    return None
+
+
+def position_in(queue: QueueState, call: SimCall) -> int:
+    """1-based place of `call` among the callers in `queue` (for exit positions)."""
+    for place, waiting in enumerate(queue.waiting, start=1):
+        if waiting is call:
+            return place
+    return len(queue.waiting) + 1

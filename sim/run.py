@@ -1,0 +1,179 @@
+"""Fast mode: run a scenario to the end, summarise every queue with `kpi`, optionally store.
+
+`simulate()` picks the fast path (`sim.kernel`) when the scenario fits it and the event engine
+(`sim.engine`) otherwise; both give the same calls for the same scenario and seed. Each
+finished call's queue visits go straight into the KPI summary (constant memory, so a run of
+millions of calls fits), and, with a database, into call records stored in batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from callcenter.calls.records import AgentStateRecord, CallRecord
+from kpi.summary import AgentTime, QueueSummary, QueueSummaryBuilder, QueueThresholds
+from sim.agent_states import AgentStateRecorder
+from sim.arrivals import rate_per_hour_at
+from sim.engine import Engine
+from sim.kernel import FastKernel, unsupported_reason
+from sim.records import CallTrace, RecordClock, call_record
+from sim.scenario import Scenario
+
+DEFAULT_HOURS = 8.0
+STORE_BATCH = 5_000
+
+
+class RunError(ValueError):
+    """A run that cannot be done as asked (the message is one sentence for the CLI)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """What a fast run produced: how much was simulated and each queue's KPIs."""
+
+    seed: int
+    calls: int
+    simulated_s: float
+    fast_path: bool
+    summaries: dict[str, QueueSummary]
+    stored: int = 0
+    stored_agent_states: int = 0
+
+
+def thresholds_of(scenario: Scenario) -> dict[str, QueueThresholds]:
+    """Each queue's KPI thresholds as the scenario sets them."""
+    return {
+        q.name: QueueThresholds(
+            service_level_s=q.service_level_s, short_abandon_s=q.short_abandon_s
+        )
+        for q in scenario.queues
+    }
+
+
+def check_runnable(scenario: Scenario) -> None:
+    """Refuse scenarios whose run could never end, with a sentence saying why."""
+    if not any(q.has_arrivals for q in scenario.queues):
+        raise RunError(f"{scenario.source}: no queue has arriving callers")
+    staffed = {m.queue for a in scenario.agents for m in a.memberships}
+    for queue in scenario.queues:
+        if queue.name not in staffed and queue.patience is None and queue.timeout_s is None:
+            raise RunError(
+                f"{scenario.source}: queue {queue.name!r} has no agents and its callers never "
+                "give up (set patience or timeout_s), so the run would never end"
+            )
+
+
+def simulate(
+    scenario: Scenario,
+    *,
+    calls: int | None = None,
+    hours: float | None = None,
+    seed: int | None = None,
+    store: Callable[[list[CallRecord]], int] | None = None,
+    store_agent_states: Callable[[list[AgentStateRecord]], int] | None = None,
+    progress: Callable[[int], None] | None = None,
+    fast_path: bool | None = None,
+) -> RunResult:
+    """Simulate `calls` callers (or `hours` of arrivals, default 8) and summarise the queues.
+
+    `store(records)` receives call records in batches, `store_agent_states(records)` the
+    agents' state intervals (only the event engine reports those, so asking for them rules
+    out the fast path). `fast_path` forces the kernel (True) or the engine (False) instead of
+    choosing.
+    """
+    if calls is not None and hours is not None:
+        raise RunError("give either a number of calls or a number of hours, not both")
+    if calls is None and hours is None:
+        hours = DEFAULT_HOURS
+    check_runnable(scenario)
+    run_seed = scenario.seed if seed is None else seed
+    rng = np.random.default_rng(run_seed)
+    builder = QueueSummaryBuilder(thresholds_of(scenario))
+    add_visit = builder.add_visit
+    clock = RecordClock(scenario.start)
+    batch: list[CallRecord] = []
+    stored = stored_states = 0
+    recorder = None
+    if store_agent_states is not None:
+        if fast_path:
+            raise RunError("the fast path does not report agent states")
+        fast_path = False
+        recorder = AgentStateRecorder(clock, scenario.server)
+
+    def flush() -> None:
+        nonlocal stored, stored_states
+        if store is not None and batch:
+            stored += store(batch)
+            batch.clear()
+        if recorder is not None and store_agent_states is not None and recorder.records:
+            stored_states += store_agent_states(recorder.take())
+
+    def summarise(trace: CallTrace) -> None:
+        for visit in trace.visits:
+            add_visit(visit)
+
+    def summarise_and_store(trace: CallTrace) -> None:
+        for visit in trace.visits:
+            add_visit(visit)
+        if store is not None:
+            batch.append(call_record(clock, scenario.server, trace))
+        if len(batch) >= STORE_BATCH or (
+            recorder is not None and len(recorder.records) >= STORE_BATCH
+        ):
+            flush()
+
+    storing = store is not None or recorder is not None
+    on_call_end = summarise_and_store if storing else summarise
+
+    use_kernel = unsupported_reason(scenario) is None if fast_path is None else fast_path
+    agent_time: dict[str, AgentTime] = {}
+    if use_kernel:
+        kernel = FastKernel(scenario, rng, on_call_end=on_call_end)
+        kernel.run(calls=calls, hours=hours, progress=progress)
+        finished, now = kernel.finished, kernel.now
+        for name, pool in kernel.pools.items():
+            agent_time[name] = AgentTime(pool.busy_s, pool.idle_s)
+    else:
+        engine = Engine(scenario, rng, recorder, on_call_end=on_call_end)
+        engine.run(calls=calls, hours=hours, progress=progress)
+        finished, now = engine.finished, engine.now
+        if recorder is not None:
+            recorder.close(now)
+        for name, queue in engine.queues.items():
+            agent_time[name] = AgentTime(queue.busy_s, queue.idle_s)
+    flush()
+    for spec in scenario.queues:
+        totals = builder.totals.get(spec.name)
+        answered = totals.answered if totals is not None else 0
+        time = agent_time[spec.name]
+        agent_time[spec.name] = AgentTime(time.busy_s, time.available_s, spec.wrap_up_s * answered)
+    return RunResult(
+        seed=run_seed,
+        calls=finished,
+        simulated_s=now,
+        fast_path=use_kernel,
+        summaries=builder.result(agent_time),
+        stored=stored,
+        stored_agent_states=stored_states,
+    )
+
+
+def expected_calls(scenario: Scenario, calls: int | None, hours: float | None) -> int | None:
+    """About how many calls a run will have (for a progress bar), None if unknown."""
+    if calls is not None:
+        return calls
+    if hours is None:
+        return None
+    start = scenario.start
+    start_clock_s = start.hour * 3600.0 + start.minute * 60.0 + start.second
+    step = 900.0
+    total = 0.0
+    for queue in scenario.queues:
+        t = 0.0
+        while t < hours * 3600.0:
+            total += rate_per_hour_at(queue, start_clock_s, t) * step / 3600.0
+            t += step
+    return int(total) or None

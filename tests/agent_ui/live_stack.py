@@ -1,0 +1,158 @@
+"""The whole product on real sockets, in a background thread: simulated PBX + web app + CTI.
+
+Callers are sent in by the test (AMI Originate into `queues,<queue>`, as the captures were
+made), so nothing rings until the test says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from sqlalchemy.orm import Session, sessionmaker
+
+from callcenter.app import create_app
+from callcenter.cti import commands
+from callcenter.cti.connection import AmiConnection
+from callcenter.settings import AmiTarget, Settings
+from sim.pbx.live import PbxOptions, SimulatedPbx
+from sim.scenario import parse_scenario
+
+# One queue and one person at a console (agent1, PJSIP/1001), who answers what rings.
+ONE_AGENT = """
+seed = 3
+server = "sim"
+
+[[queue]]
+name = "support"
+arrival_rate_per_hour = 1
+service_level_s = 20
+short_abandon_s = 0
+wrap_up_s = 0
+member_timeout_s = 15
+retry_s = 1
+talk = { distribution = "deterministic", mean_s = 30 }
+
+[[queue]]
+name = "billing"
+arrival_rate_per_hour = 1
+service_level_s = 20
+short_abandon_s = 0
+wrap_up_s = 0
+talk = { distribution = "deterministic", mean_s = 30 }
+
+[[agent]]
+name = "agent1"
+interface = "PJSIP/1001"
+human = true
+queues = ["support"]
+max_talk_s = 900
+
+[[agent]]
+name = "billing-bot"
+interface = "PJSIP/1101"
+queues = ["billing"]
+ring = { distribution = "deterministic", mean_s = 1 }
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class LiveStack:
+    """A running simulated PBX and web app; `call_in` sends a caller to a queue."""
+
+    settings: Settings
+    base_url: str
+    loop: asyncio.AbstractEventLoop
+    pbx: SimulatedPbx
+    ami: AmiConnection
+    stopped: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def run(self, coro: Any) -> Any:
+        """Run a coroutine on the stack's loop from the test's thread."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=30)
+
+    def call_in(self, number: str, name: str, queue: str = "support") -> None:
+        """A caller dials in and joins `queue`."""
+        self.run(
+            commands.originate(
+                self.ami,
+                interface=f"Local/{number}@customer/n",
+                number=queue,
+                context="queues",
+                caller_id=f'"{name}" <{number}>',
+            )
+        )
+
+
+@contextlib.contextmanager
+def live_stack(
+    database_url: str, sessions: sessionmaker[Session], speed: float = 1.0
+) -> Iterator[LiveStack]:
+    """Start everything in a thread; stop it all afterwards."""
+    del sessions  # the caller seeds the database before starting the stack
+    ready: Future[LiveStack] = Future()
+    web_port = free_port()
+
+    async def main() -> None:
+        scenario = parse_scenario(ONE_AGENT, source="live_stack.toml")
+        pbx = SimulatedPbx(scenario, PbxOptions(speed=speed, auto_arrivals=False, hold_share=0))
+        await pbx.start("127.0.0.1", 0)
+        settings = Settings(
+            database_url=database_url,
+            ami_url=f"ami://crm:crmsecret@127.0.0.1:{pbx.port}",
+            pbx_name="sim",
+            secret_key="live-stack-secret",
+            sla_check_interval_s=3600,
+        )
+        config = uvicorn.Config(
+            create_app(settings), host="127.0.0.1", port=web_port, log_level="warning"
+        )
+        server = uvicorn.Server(config)
+        serving = asyncio.create_task(server.serve())
+        while not server.started:
+            if serving.done():
+                serving.result()
+            await asyncio.sleep(0.02)
+        ami = AmiConnection(
+            AmiTarget(host="127.0.0.1", port=pbx.port, username="crm", secret="crmsecret")
+        )
+        await ami.start()
+        stack = LiveStack(
+            settings, f"http://127.0.0.1:{web_port}", asyncio.get_running_loop(), pbx, ami
+        )
+        ready.set_result(stack)
+        await stack.stopped.wait()
+        await ami.aclose()
+        server.should_exit = True
+        await serving
+        await pbx.close()
+
+    def thread_main() -> None:
+        try:
+            asyncio.run(main())
+        except BaseException as exc:
+            if not ready.done():
+                ready.set_exception(exc)
+            raise
+
+    thread = threading.Thread(target=thread_main, name="live-stack", daemon=True)
+    thread.start()
+    stack = ready.result(timeout=30)
+    try:
+        yield stack
+    finally:
+        stack.loop.call_soon_threadsafe(stack.stopped.set)
+        thread.join(timeout=30)

@@ -1,0 +1,162 @@
+"""During and after the call: tickets, notes and disposition, KB, callbacks, new customers."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from crm.models import Callback, Interaction, PhoneNumber, Ticket, TicketCall
+from crm.schemas_service import KBArticleIn, TicketCreate
+from crm.service_kb import create_article
+from crm.service_tickets import create_ticket
+from tests.agent_ui.conftest import Staff, publish, ringing, sign_in_as
+
+
+def pop(client: TestClient, linkedid: str, number: str = "+15551230001", name: str = "Ann") -> None:
+    """Ring agent1 and wait until the pop reached their console."""
+    with client.websocket_connect("/ws/console") as ws:
+        ws.receive_json()
+        publish(client, ringing("PJSIP/1001", linkedid, number=number, name=name))
+        while ws.receive_json()["type"] != "pop":
+            pass
+
+
+def test_a_ticket_opened_from_the_call_is_prefilled_and_linked(
+    client: TestClient, staff: Staff, ann: int, sessions: sessionmaker[Session]
+) -> None:
+    csrf = sign_in_as(client, staff, "agent1")
+    pop(client, "call-t1")
+    response = client.post(
+        "/console/tickets",
+        data={"subject": "Invoice question", "linkedid": "call-t1"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert response.status_code == 200, response.text
+    with sessions() as session:
+        ticket = session.scalars(select(Ticket)).one()
+        link = session.scalars(select(TicketCall)).one()
+    assert (ticket.customer_id, ticket.assignee) == (ann, "agent1")
+    assert "+15551230001" in (ticket.description or "")
+    assert (link.ticket_id, link.server, link.linkedid) == (ticket.id, "sim", "call-t1")
+
+
+def test_the_call_can_be_linked_to_an_open_ticket(
+    client: TestClient, staff: Staff, ann: int, sessions: sessionmaker[Session]
+) -> None:
+    with sessions() as session, session.begin():
+        ticket_id = create_ticket(session, TicketCreate(subject="Old", customer_id=ann), "x").id
+    csrf = sign_in_as(client, staff, "agent1")
+    pop(client, "call-t2")
+    response = client.post(
+        f"/console/tickets/{ticket_id}/calls",
+        data={"linkedid": "call-t2"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert response.status_code == 200, response.text
+    with sessions() as session:
+        assert session.scalars(select(TicketCall.linkedid)).all() == ["call-t2"]
+
+
+def test_an_agent_cannot_file_another_agents_call(client: TestClient, staff: Staff) -> None:
+    publish(client, ringing("PJSIP/1001", "agent1s-call"))
+    csrf = sign_in_as(client, staff, "agent2")
+    response = client.post(
+        "/console/tickets",
+        data={"subject": "Not mine", "linkedid": "agent1s-call"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert response.status_code == 403
+
+
+def test_one_click_makes_a_customer_of_an_unknown_number(
+    client: TestClient, staff: Staff, sessions: sessionmaker[Session]
+) -> None:
+    csrf = sign_in_as(client, staff, "agent1")
+    pop(client, "call-new", number="+15559990002", name="<script>x</script>")
+    response = client.post(
+        "/console/customers",
+        data={"number": "+15559990002", "name": "<script>x</script>", "linkedid": "call-new"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert response.status_code == 200, response.text
+    assert "<script>" not in response.text
+    assert "&lt;script&gt;x&lt;/script&gt;" in response.text
+    with sessions() as session:
+        phone = session.scalars(select(PhoneNumber)).one()
+    assert phone.e164 == "+15559990002"
+
+
+def test_disposition_and_notes_go_to_the_customers_history(
+    client: TestClient, staff: Staff, ann: int, sessions: sessionmaker[Session]
+) -> None:
+    csrf = sign_in_as(client, staff, "agent1")
+    pop(client, "call-n1")
+    response = client.post(
+        "/console/wrapup/notes",
+        data={"disposition": "Resolved", "notes": "Explained the bill", "linkedid": "call-n1"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert response.status_code == 200, response.text
+    with sessions() as session:
+        note = session.scalars(select(Interaction)).one()
+    assert note.customer_id == ann
+    assert note.subject is not None and note.subject.startswith("Disposition: Resolved")
+    assert (note.body, note.agent) == ("Explained the bill", "agent1")
+
+
+def test_a_disposition_outside_the_configured_list_is_refused(
+    client: TestClient, staff: Staff, ann: int
+) -> None:
+    csrf = sign_in_as(client, staff, "agent1")
+    response = client.post(
+        "/console/wrapup/notes",
+        data={"disposition": "Made up", "customer_id": str(ann)},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert response.status_code == 422
+
+
+def test_knowledge_base_search_shows_matching_articles_escaped(
+    client: TestClient, staff: Staff, sessions: sessionmaker[Session]
+) -> None:
+    with sessions() as session, session.begin():
+        create_article(
+            session,
+            KBArticleIn(title="Router <b>drops</b>", problem="The line drops", solution="Reboot"),
+        )
+    sign_in_as(client, staff, "agent1")
+    response = client.get("/console/kb", params={"q": "router"})
+    assert response.status_code == 200
+    assert "Router &lt;b&gt;drops&lt;/b&gt;" in response.text
+
+
+def test_a_callback_is_scheduled_for_the_caller(
+    client: TestClient, staff: Staff, ann: int, sessions: sessionmaker[Session]
+) -> None:
+    csrf = sign_in_as(client, staff, "agent1")
+    response = client.post(
+        "/console/callbacks",
+        data={"number": "+15551230001", "customer_id": str(ann), "due_at": "2026-03-03T10:00"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert response.status_code == 200, response.text
+    with sessions() as session:
+        callback = session.scalars(select(Callback)).one()
+    assert (callback.number, callback.customer_id) == ("+15551230001", ann)
+    assert callback.due_at.isoformat().startswith("2026-03-03T10:00")
+
+
+def test_phone_controls_without_a_pbx_say_so(client: TestClient, staff: Staff) -> None:
+    csrf = sign_in_as(client, staff, "agent1")
+    response = client.post("/console/call/hangup", headers={"X-CSRF-Token": csrf})
+    assert response.status_code == 503
+    assert response.json()["detail"] == "no PBX is connected to this console server"
+
+
+def test_a_pause_reason_outside_the_configured_list_is_refused(
+    client: TestClient, staff: Staff
+) -> None:
+    csrf = sign_in_as(client, staff, "agent1")
+    response = client.post("/console/pause", data={"reason": "Nap"}, headers={"X-CSRF-Token": csrf})
+    assert response.status_code == 422

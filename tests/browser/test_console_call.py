@@ -1,0 +1,110 @@
+"""An agent's day in a real browser: sign in, go available, take a call, ticket in wrap-up."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from callcenter.calls.models import Call
+from callcenter.users import service as users_service
+from callcenter.users.service import Role, create_user
+from crm.models import Ticket, TicketCall
+from crm.schemas import CustomerCreate, PhoneIn
+from crm.service_customers import create_customer
+from tests.agent_ui.live_stack import live_stack
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "agent1-password"
+T = TypeVar("T")
+
+
+def eventually(probe: Callable[[], T | None], timeout: float = 20.0) -> T:
+    """Wait for something the system does in the background (a record written, a row)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value is not None:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{probe.__doc__ or 'condition'} did not happen")
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def seeded(sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        users_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    )
+    with sessions() as session, session.begin():
+        create_user(
+            session,
+            "agent1",
+            role=Role.AGENT,
+            password=PASSWORD,
+            interface="PJSIP/1001",
+            member_name="agent1",
+            queues=[("support", 0)],
+        )
+        create_customer(
+            session,
+            CustomerCreate(
+                name="Ann Customer", category="vip", phones=[PhoneIn(number="+15551230001")]
+            ),
+            "US",
+        )
+
+
+def test_agent_takes_a_call_and_opens_a_ticket_in_wrap_up(
+    page: Any, database_url: str, sessions: sessionmaker[Session], seeded: None
+) -> None:
+    with live_stack(database_url, sessions) as stack:
+        page.goto(stack.base_url + "/console")
+        page.fill("input[name=username]", "agent1")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_selector("[data-testid=link]:has-text('live')")
+
+        page.click("[data-testid=queue-signin]")
+        page.click("[data-testid=available]")
+        page.wait_for_selector("#notice:has-text('Available.')")
+
+        stack.call_in("+15551230001", "Ann Customer")
+        page.wait_for_selector("[data-testid=customer-name]:has-text('Ann Customer')")
+        assert page.inner_text("[data-testid=caller-number]") == "+15551230001"
+        assert "VIP" in page.inner_text("[data-testid=pop]")
+        linkedid = page.get_attribute(".pop", "data-linkedid")
+        page.wait_for_selector("[data-testid=state]:has-text('on_call')")
+
+        page.click("[data-testid=hangup]")
+        page.wait_for_selector("[data-testid=state]:has-text('wrap_up')")
+        page.fill("[data-testid=ticket-subject]", "Asked about the invoice")
+        page.click("[data-testid=ticket-open]")
+        page.wait_for_selector("#notice:has-text('opened')")
+
+    def ticket_link() -> tuple[Ticket, TicketCall] | None:
+        """the ticket and its call link are stored"""
+        with sessions() as session:
+            row = session.execute(
+                select(Ticket, TicketCall).join(TicketCall, TicketCall.ticket_id == Ticket.id)
+            ).first()
+            return (row[0], row[1]) if row else None
+
+    ticket, link = eventually(ticket_link)
+    assert ticket.subject == "Asked about the invoice"
+    assert ticket.customer_id is not None
+    assert (link.server, link.linkedid) == ("sim", linkedid)
+
+    def call_record() -> Call | None:
+        """the call record is stored"""
+        with sessions() as session:
+            return session.scalar(select(Call).where(Call.linkedid == linkedid))
+
+    call = eventually(call_record)
+    assert call.server == "sim"

@@ -1,0 +1,222 @@
+"""Calls become history: interactions on the caller's customer, callbacks for abandons."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from callcenter.bus import Bus
+from callcenter.calls.records import (
+    CallOutcome,
+    CallRecord,
+    Direction,
+    QueueVisitRecord,
+    VisitOutcome,
+)
+from callcenter.cti.pipeline import Pipeline
+from callcenter.settings import Settings
+from crm.history import CallHistory
+from crm.models import Callback, Interaction
+from crm.schemas_service import CallbackCreate
+from crm.service_callbacks import request_callback
+from crm.service_interactions import HistoryPolicy, record_calls
+from tests.conftest import FIXTURES
+from tests.crm.conftest import add_customer
+
+POLICY = HistoryPolicy(region="US", short_abandon_s=5.0, callback_due_minutes=30)
+T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+def replay(sessions: sessionmaker[Session], scenario: str, **settings: object) -> None:
+    """Feed a captured AMI stream through the real pipeline with the CRM subscribed."""
+    bus = Bus()
+    CallHistory(sessions, Settings(**settings)).subscribe(bus)
+    pipeline = Pipeline(server="pbx", bus=bus, sessions=sessions, region="US")
+    pipeline.feed_bytes((FIXTURES / "ami" / scenario / "ami.raw").read_bytes())
+    pipeline.close(end_open_calls=True)
+
+
+def seed(sessions: sessionmaker[Session], name: str, number: str) -> int:
+    with sessions() as session, session.begin():
+        return add_customer(session, name, number).id
+
+
+def rows(sessions: sessionmaker[Session], model: type) -> list:
+    with sessions() as session:
+        return list(session.scalars(select(model).order_by(model.id)))
+
+
+def test_answered_capture_becomes_an_interaction_on_the_caller(
+    sessions: sessionmaker[Session],
+) -> None:
+    ann = seed(sessions, "Ann Customer", "(555) 123-0001")
+    replay(sessions, "answered")
+    (entry,) = rows(sessions, Interaction)
+    assert (entry.customer_id, entry.kind, entry.answered) == (ann, "call_in", True)
+    assert (entry.number, entry.agent, entry.queue, entry.outcome) == (
+        "+15551230001",
+        "Alice",
+        "support",
+        "answered",
+    )
+    assert entry.server == "pbx" and entry.linkedid == "1795441073.0"
+    assert entry.duration_s == pytest.approx(5.0, abs=0.1)
+
+
+def test_replaying_a_capture_twice_writes_it_once(sessions: sessionmaker[Session]) -> None:
+    seed(sessions, "Ann Customer", "+1 555 123 0001")
+    replay(sessions, "answered")
+    replay(sessions, "answered")
+    assert len(rows(sessions, Interaction)) == 1
+
+
+def test_abandon_capture_creates_a_callback_with_its_due_time(
+    sessions: sessionmaker[Session],
+) -> None:
+    dan = seed(sessions, "Dan Customer", "555-123-0004")
+    cara = seed(sessions, "Cara Customer", "555-123-0003")
+    replay(sessions, "abandon")
+    (callback,) = rows(sessions, Callback)
+    assert (callback.number, callback.customer_id, callback.status, callback.origin) == (
+        "+15551230004",
+        dan,
+        "open",
+        "abandoned_call",
+    )
+    assert (callback.queue, callback.linkedid) == ("support", "1795441202.4")
+    gave_up = datetime.fromtimestamp(1795441210.37, UTC)
+    assert abs(callback.due_at - (gave_up + timedelta(minutes=30))) < timedelta(seconds=1)
+    history = {(i.customer_id, i.answered) for i in rows(sessions, Interaction)}
+    assert history == {(dan, False), (cara, True)}
+
+
+def test_an_abandon_shorter_than_the_threshold_owes_no_callback(
+    sessions: sessionmaker[Session],
+) -> None:
+    replay(sessions, "abandon", short_abandon_s=10.0)  # Dan waited 8 s
+    assert rows(sessions, Callback) == []
+
+
+def test_a_queue_timeout_is_owed_a_callback(sessions: sessionmaker[Session]) -> None:
+    replay(sessions, "queue_timeout")
+    assert [c.number for c in rows(sessions, Callback)] == ["+15551230006"]
+
+
+def test_outbound_capture_reaches_the_number_and_closes_its_callback(
+    sessions: sessionmaker[Session],
+) -> None:
+    customer = seed(sessions, "Callee", "+1 555 987 6543")
+    with sessions() as session, session.begin():
+        request_callback(
+            session,
+            CallbackCreate(number="5559876543"),
+            "US",
+            30,
+            now=datetime(2026, 11, 23, 13, 0, tzinfo=UTC),
+        )
+    replay(sessions, "outbound")
+    (callback,) = rows(sessions, Callback)
+    assert (callback.status, callback.closed_by) == ("done", f"call {callback_linkedid()}")
+    (entry,) = rows(sessions, Interaction)
+    assert (entry.customer_id, entry.kind, entry.number) == (customer, "call_out", "+15559876543")
+
+
+def callback_linkedid() -> str:
+    raw = (FIXTURES / "ami" / "outbound" / "ami.raw").read_text(errors="replace")
+    for line in raw.splitlines():
+        if line.startswith("Linkedid: "):
+            return line.split(": ", 1)[1]
+    raise AssertionError("no Linkedid in the outbound capture")
+
+
+def call(
+    linkedid: str,
+    number: str,
+    *,
+    start: timedelta,
+    outcome: CallOutcome,
+    wait: float = 30.0,
+    direction: Direction = Direction.INBOUND,
+) -> CallRecord:
+    started = T0 + start
+    answered = started + timedelta(seconds=wait) if outcome == CallOutcome.ANSWERED else None
+    visit = QueueVisitRecord(
+        queue="support",
+        uniqueid=linkedid,
+        entered_at=started,
+        outcome=VisitOutcome.ANSWERED if answered else VisitOutcome.ABANDONED,
+        wait_s=wait,
+    )
+    return CallRecord(
+        server="pbx",
+        linkedid=linkedid,
+        direction=direction,
+        started_at=started,
+        ended_at=started + timedelta(seconds=wait + (60 if answered else 0)),
+        outcome=outcome,
+        caller_number=number if direction == Direction.INBOUND else "101",
+        dialed_number=number if direction == Direction.OUTBOUND else "support",
+        answered_at=answered,
+        queue_visits=(visit,),
+    )
+
+
+ABANDONED, ANSWERED = CallOutcome.ABANDONED, CallOutcome.ANSWERED
+
+
+def test_a_later_answered_call_closes_the_callback(session: Session) -> None:
+    record_calls(session, [call("a", "5551230009", start=timedelta(0), outcome=ABANDONED)], POLICY)
+    later = call("b", "+15551230009", start=timedelta(minutes=5), outcome=ANSWERED)
+    result = record_calls(session, [later], POLICY)
+    assert result.callbacks_closed == 1
+    assert session.scalars(select(Callback.status)).all() == ["done"]
+
+
+def test_a_later_outbound_call_that_is_answered_closes_it(session: Session) -> None:
+    record_calls(session, [call("a", "5551230009", start=timedelta(0), outcome=ABANDONED)], POLICY)
+    dial_back = call(
+        "b",
+        "15551230009",
+        start=timedelta(minutes=5),
+        outcome=ANSWERED,
+        direction=Direction.OUTBOUND,
+    )
+    record_calls(session, [dial_back], POLICY)
+    assert session.scalars(select(Callback.status)).all() == ["done"]
+
+
+def test_no_callback_when_the_caller_got_through_meanwhile(session: Session) -> None:
+    got_through = call("b", "5551230009", start=timedelta(minutes=1), outcome=ANSWERED)
+    record_calls(session, [got_through], POLICY)
+    gave_up = call("a", "5551230009", start=timedelta(0), outcome=ABANDONED, wait=90)
+    assert record_calls(session, [gave_up], POLICY).callbacks_opened == 0
+
+
+def test_two_abandons_of_one_number_owe_one_callback(session: Session) -> None:
+    calls = [
+        call("a", "5551230009", start=timedelta(0), outcome=ABANDONED),
+        call("b", "5551230009", start=timedelta(minutes=2), outcome=ABANDONED),
+    ]
+    assert record_calls(session, calls, POLICY).callbacks_opened == 1
+
+
+def test_an_unknown_caller_is_history_without_a_customer(session: Session) -> None:
+    record_calls(session, [call("a", "5551230009", start=timedelta(0), outcome=ANSWERED)], POLICY)
+    (entry,) = session.scalars(select(Interaction)).all()
+    assert (entry.customer_id, entry.number) == (None, "+15551230009")
+
+
+def test_a_number_owned_twice_writes_both_histories(session: Session) -> None:
+    first = add_customer(session, "First", "5551230009")
+    second = add_customer(session, "Second", contacts={"Bo": ["+15551230009"]})
+    record_calls(session, [call("a", "5551230009", start=timedelta(0), outcome=ANSWERED)], POLICY)
+    owners = {(i.customer_id, i.contact_id) for i in session.scalars(select(Interaction))}
+    assert owners == {(first.id, None), (second.id, second.contacts[0].id)}
+
+
+def test_internal_calls_are_not_customer_history(session: Session) -> None:
+    internal = call("a", "102", start=timedelta(0), outcome=ANSWERED, direction=Direction.INTERNAL)
+    assert record_calls(session, [internal], POLICY).interactions == 0

@@ -1,0 +1,144 @@
+"""`callcenter crm import` / `export`: good rows in, bad rows reported, round trip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from callcenter.cli import main
+from crm.models import Contact, Customer
+from crm.service_lookup import lookup
+
+HEADER = "name,phone,code,category,blacklisted,value,city,country,contact_name,contact_email"
+GOOD_AND_BAD = (
+    HEADER
+    + """,contact_phone
+Acme Rockets,+1 555 123 0001; (555) 123-0002,ACME,vip,no,12000,Springfield,US,Ann Lee,\
+ann@acme.test,555-123-0003
+Broken Phone Ltd,12,BRK,regular,,,,,,,
+,555-123-0009,NONAME,,,,,,,,
+Bad Category,555-123-0010,BADCAT,royalty,,,,,,,
+Acme Rockets,,ACME,,,,,,Bo Diaz,,555-123-0004
+Solo Person,555 123 0005,,prospect,yes,,,,,,
+"""
+)
+
+
+def run(*argv: str) -> int:
+    return main(list(argv))
+
+
+def write(tmp_path: Path, text: str, name: str = "customers.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_bad_rows_are_reported_and_good_ones_imported(
+    tmp_path: Path,
+    database_url: str,
+    sessions: sessionmaker[Session],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = run("crm", "import", str(write(tmp_path, GOOD_AND_BAD)), "--database", database_url)
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "2 customers created, 1 updated, 2 contact rows, 3 rows refused" in out
+    assert [line.split(": ", 1)[0].rsplit(":", 1)[1] for line in err.splitlines()] == [
+        "3",
+        "4",
+        "5",
+    ]
+    assert "wrong length for a phone number" in err
+    assert "name" in err.splitlines()[1]
+    assert "category" in err.splitlines()[2]
+    with sessions() as session:
+        names = session.scalars(select(Customer.name).order_by(Customer.id)).all()
+        assert names == ["Acme Rockets", "Solo Person"]
+        acme = session.scalar(select(Customer).where(Customer.code == "ACME"))
+        assert acme is not None
+        assert (acme.category, acme.value, acme.blacklisted) == ("vip", 12000.0, False)
+        assert [p.e164 for p in acme.phones] == ["+15551230001", "+15551230002"]
+        assert sorted(c.name for c in acme.contacts) == ["Ann Lee", "Bo Diaz"]
+        card = lookup(session, "5551230004", "US")
+        assert [(m.customer.name, [c.name for c in m.contacts]) for m in card.matches] == [
+            ("Acme Rockets", ["Bo Diaz"])
+        ]
+
+
+def test_export_then_import_elsewhere_gives_the_same_customers(
+    tmp_path: Path, database_url: str, migrated_template: Path
+) -> None:
+    run("crm", "import", str(write(tmp_path, GOOD_AND_BAD)), "--database", database_url)
+    exported = tmp_path / "out.csv"
+    assert run("crm", "export", str(exported), "--database", database_url) == 0
+    other = tmp_path / "other.db"
+    other.write_bytes(migrated_template.read_bytes())
+    other_url = f"sqlite:///{other}"
+    assert run("crm", "import", str(exported), "--database", other_url) == 0
+    again = tmp_path / "again.csv"
+    run("crm", "export", str(again), "--database", other_url)
+    assert again.read_text() == exported.read_text()
+
+
+def test_export_to_standard_output(
+    database_url: str, sessions: sessionmaker[Session], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with sessions() as session, session.begin():
+        customer = Customer(name="Zed", code="Z1")
+        customer.contacts = [Contact(name="Ann"), Contact(name="Bo")]
+        session.add(customer)
+    assert run("crm", "export", "--database", database_url) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("code,name,kind,category")
+    assert [line.split(",")[:2] for line in lines[1:]] == [["Z1", "Zed"], ["Z1", "Zed"]]
+
+
+def test_importing_twice_changes_nothing_more(
+    tmp_path: Path, database_url: str, sessions: sessionmaker[Session]
+) -> None:
+    path = write(tmp_path, "name,phone,code\nAcme,555-123-0001,ACME\n")
+    run("crm", "import", str(path), "--database", database_url)
+    run("crm", "import", str(path), "--database", database_url)
+    with sessions() as session:
+        (acme,) = session.scalars(select(Customer)).all()
+        assert len(acme.phones) == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "cannot read"),
+        (b"\xff\xfe\x00garbage", "not UTF-8"),
+        (b"name,email\nAcme,a@b.test\n", "no phone column"),
+        (b"", "no name or phone column"),
+        (b"name,phone,shoe_size\nAcme,5551230001,44\n", "unknown column(s) shoe_size"),
+    ],
+)
+def test_unreadable_file_exits_2_with_one_sentence(
+    tmp_path: Path,
+    database_url: str,
+    capsys: pytest.CaptureFixture[str],
+    content: bytes | None,
+    message: str,
+) -> None:
+    path = tmp_path / "in.csv"
+    if content is not None:
+        path.write_bytes(content)
+    assert run("crm", "import", str(path), "--database", database_url) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_row_with_too_many_cells_is_refused(
+    tmp_path: Path, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "name,phone\nAcme,555-123-0001,extra\nBolt,555-123-0002\n")
+    assert run("crm", "import", str(path), "--database", database_url) == 1
+    out, err = capsys.readouterr()
+    assert "1 customers created" in out
+    assert ":2: 3 cells under a header of 2 columns" in err
