@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent_ui.config import ConsoleSettings
+from agent_ui.desk_state import AgentDesk, LiveCall, build_pop
 from agent_ui.hub import PopHub
 from agent_ui.pbx import ConsoleError, PbxControl
-from agent_ui.render import fragment
 from callcenter.bus import Bus
 from callcenter.calls.records import AgentState
 from callcenter.db import utc_now
@@ -33,87 +33,10 @@ from callcenter.events import (
     DomainEvent,
 )
 from callcenter.users.models import User
-from crm.schemas import LookupCard
-from crm.service_lookup import lookup
 
 log = logging.getLogger(__name__)
 
 WRAP_UP = "wrap_up"
-
-
-@dataclass
-class LiveCall:
-    """The call on an agent's screen: from the ring until the agent finishes wrap-up."""
-
-    server: str
-    linkedid: str
-    uniqueid: str
-    queue: str
-    caller_number: str | None
-    caller_name: str | None
-    waited_s: float | None
-    rang_at: datetime
-    answered_at: datetime | None = None
-    ended_at: datetime | None = None
-    customer_id: int | None = None
-    matches: int = 0
-
-    def public(self) -> dict[str, Any]:
-        """The call as the console's JSON sees it."""
-        return {
-            "server": self.server,
-            "linkedid": self.linkedid,
-            "queue": self.queue,
-            "caller_number": self.caller_number,
-            "caller_name": self.caller_name,
-            "waited_s": self.waited_s,
-            "rang_at": self.rang_at.isoformat(),
-            "answered_at": self.answered_at.isoformat() if self.answered_at else None,
-            "ended_at": self.ended_at.isoformat() if self.ended_at else None,
-            "customer_id": self.customer_id,
-        }
-
-
-@dataclass
-class AgentDesk:
-    """One agent's live view."""
-
-    user_id: int
-    username: str
-    interface: str
-    state: str = AgentState.LOGGED_OUT.value
-    reason: str | None = None
-    since: datetime = field(default_factory=utc_now)
-    queues: set[str] = field(default_factory=set)
-    call: LiveCall | None = None
-    # The previous call stays reachable for notes and tickets written after wrap-up.
-    last_call: LiveCall | None = None
-    pop_html: str | None = None
-    wrap_up_until: datetime | None = None
-    wrap_timer: asyncio.Task[None] | None = None
-
-    def public(self) -> dict[str, Any]:
-        """State, reason, time in state and the call, as sent to consoles."""
-        return {
-            "state": self.state,
-            "reason": self.reason,
-            "since": self.since.isoformat(),
-            "queues": sorted(self.queues),
-            "wrap_up_until": self.wrap_up_until.isoformat() if self.wrap_up_until else None,
-            "call": self.call.public() if self.call else None,
-        }
-
-
-def build_pop(
-    sessions: sessionmaker[Session], region: str, event: AgentRinging
-) -> tuple[LookupCard | None, str]:
-    """The customer card for a ringing call and its HTML (escaped by the template)."""
-    card = None
-    if event.caller_number:
-        with sessions() as session:
-            card = lookup(session, event.caller_number, region)
-    html = fragment("_pop.html", event=event, card=card)
-    return card, html
 
 
 class Desks:
@@ -140,6 +63,7 @@ class Desks:
         self._locks: dict[int, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._inboxes: dict[str, asyncio.Queue[DomainEvent]] = {}
+        self._lookups = ThreadPoolExecutor(max_workers=4, thread_name_prefix="pop-card")
         self._unsubscribe: list[Callable[[], None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._shown: dict[int, dict[str, Any]] = {}
@@ -167,6 +91,7 @@ class Desks:
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
+        self._lookups.shutdown(wait=False, cancel_futures=True)
 
     def _received(self, event: DomainEvent) -> None:
         loop = self._loop
@@ -263,9 +188,12 @@ class Desks:
                 log.exception("console of %s could not show %s", username, type(event).__name__)
 
     async def _ringing(self, desk: AgentDesk, event: AgentRinging) -> None:
-        # Inline, not in a worker thread: the lookup is a few indexed queries (~1 ms), and a
-        # thread hop costs more than that under the GIL's 5 ms switch interval.
-        card, html = build_pop(self.sessions, self.region, event)
+        # The card is built off the event loop: under load its queries wait on the database,
+        # and the loop must keep reading the PBX meanwhile.
+        loop = asyncio.get_running_loop()
+        card, html = await loop.run_in_executor(
+            self._lookups, build_pop, self.sessions, self.region, event
+        )
         matches = len(card.matches) if card else 0
         desk.call = LiveCall(
             server=event.server,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, HTTPException, Query, status
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
-from agent_ui.desk import LiveCall
+from agent_ui.desk_state import LiveCall
 from agent_ui.render import fragment
 from agent_ui.routes_console import notice
 from agent_ui.wiring import ConsoleDep

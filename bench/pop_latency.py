@@ -92,6 +92,9 @@ def _pbx_process(
             number, name = rng.choice(callers)
             channel = f"Local/{number}@customer/n"
             pbx.originate(channel, "support", "queues", f'"{name}" <{number}>', None)
+        # Let the simulation take the last wake-up first: SimulatedPbx.close() cancels its
+        # runner, and on Python 3.11 a cancel racing a pending wake-up can be lost.
+        await asyncio.sleep(0.2)
         await pbx.close()
         Path(sent_path).write_text(json.dumps(sent))
 
@@ -209,7 +212,7 @@ async def _consoles(
     start = time.monotonic()
     await asyncio.sleep(seconds)
     end = time.monotonic()
-    await asyncio.sleep(1.0)  # pops of calls offered just before the end still arrive
+    await asyncio.sleep(3.0)  # pops of calls offered just before the end still arrive
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)

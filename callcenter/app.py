@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from agent_ui.supervisor.wiring import install_supervisor, start_board
 from agent_ui.wiring import install_console, start_console, stop_console
 from callcenter import __version__
 from callcenter.bus import Bus
@@ -62,6 +63,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # The console subscribes before the PBX link starts, so no agent event is missed.
         console = start_console(state)
         app.state.console = console
+        # Live KPIs: today rebuilt from stored calls, then fed by the bus (before the PBX).
+        board = start_board(state)
+        app.state.kpi_board = board
         try:
             if settings.ami is not None:
                 # The PBX link in the same process: its events reach the CRM on this bus.
@@ -79,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 console.pbx.connection = live.connection
             yield
         finally:
+            await board.stop()
             await stop_console(console)
             if adapter is not None:
                 await adapter.stop()
@@ -93,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(CrmError, crm_error_handler)
     # Every CRM route needs a signed-in user or a bearer token.
     app.include_router(crm_router, dependencies=[Depends(api_user)])
+    install_supervisor(app)  # before the console: its /static/supervisor mount must win
     install_console(app)
 
     @app.get("/healthz", tags=["ops"])

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "callcenter.web_cli",
     "crm.cli",
     "sim.cli",
+    "kpi.cli",
     "callcenter.demo",
 )
 

@@ -152,3 +152,21 @@ class TicketEscalated(DomainEvent):
     number: str | None
     level: int
     reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KpiAlertRaised(DomainEvent):
+    """A wallboard alert started: `kind` (service_level, longest_wait, long_pause, pbx_down)
+    about `subject` (a queue, an agent, or the PBX)."""
+
+    kind: str
+    subject: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KpiAlertCleared(DomainEvent):
+    """A wallboard alert is over."""
+
+    kind: str
+    subject: str

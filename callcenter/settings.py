@@ -60,6 +60,16 @@ class Settings(BaseSettings):
     secret_key: str = "change-me-in-production"
     # An abandon shorter than this (seconds in queue) is a short abandon: no callback.
     short_abandon_s: Annotated[float, Field(ge=0)] = 5.0
+    # KPI thresholds: service-level T, the share of calls to answer within it, and the
+    # per-queue overrides as JSON, e.g. '{"billing": {"service_level_s": 30}}'.
+    service_level_s: Annotated[float, Field(gt=0)] = 20.0
+    service_level_target: Annotated[float, Field(gt=0, le=1)] = 0.8
+    queue_thresholds: dict[str, dict[str, float]] = Field(default_factory=dict)
+    # Wallboard alerts: longest current wait and a pause held past these many seconds.
+    alert_longest_wait_s: Annotated[float, Field(gt=0)] = 60.0
+    alert_pause_s: Annotated[float, Field(gt=0)] = 900.0
+    # At most one wallboard push per this many seconds (only when something changed).
+    wallboard_push_s: Annotated[float, Field(gt=0)] = 1.0
     # Business minutes within which an abandoned caller is owed a call back.
     callback_due_minutes: Annotated[int, Field(ge=0)] = 30
     # A resolved ticket can be reopened for this many days, then a new ticket is needed.

@@ -145,3 +145,18 @@ def calls_per_agent_hour(answered: int, logged_in_s: float) -> float | None:
 def transfer_rate(transferred: int, answered: int) -> float | None:
     """Share of answered visits the agent transferred away."""
     return ratio(transferred, answered)
+
+
+def average_hold_time(total_hold_s: float, answered: int) -> float | None:
+    """Mean hold per answered visit (visits never held count as 0 s), in seconds."""
+    return ratio(total_hold_s, answered)
+
+
+def average_wrap_up(total_wrap_up_s: float, answered: int) -> float | None:
+    """ACW = after-call work (wrap-up state time) per answered visit, in seconds."""
+    return ratio(total_wrap_up_s, answered)
+
+
+def share(part: int, whole: int) -> float | None:
+    """A plain share (part / whole), None when there is no whole: e.g. timeouts / offered."""
+    return ratio(part, whole)

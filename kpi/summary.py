@@ -13,10 +13,12 @@ from kpi.definitions import DEFAULT_SERVICE_LEVEL_S, DEFAULT_SHORT_ABANDON_S, Vi
 
 @dataclass(frozen=True, slots=True)
 class QueueThresholds:
-    """A queue's KPI settings: service-level threshold T and short-abandon threshold."""
+    """A queue's KPI settings: service-level threshold T, short-abandon threshold, target."""
 
     service_level_s: float = DEFAULT_SERVICE_LEVEL_S
     short_abandon_s: float = DEFAULT_SHORT_ABANDON_S
+    # The service level the queue aims for (a fraction), for colours and alerts.
+    target: float = 0.8
 
 
 @dataclass(slots=True)
@@ -36,6 +38,7 @@ class QueueTotals:
     wait_answered_s: float = 0.0
     wait_abandoned_s: float = 0.0
     talk_s: float = 0.0
+    hold_s: float = 0.0
     longest_wait_s: float = 0.0
 
     def add(self, visit: Visit) -> None:
@@ -49,6 +52,8 @@ class QueueTotals:
             self.answered += 1
             self.wait_answered_s += wait
             self.talk_s += visit.talk_s or 0.0
+            # The simulator's traces carry no hold; stored visits do.
+            self.hold_s += getattr(visit, "hold_s", 0.0) or 0.0
             if kpi.is_answered_within(visit, threshold):
                 self.answered_within += 1
             if visit.outcome is VisitOutcome.TRANSFERRED:
@@ -88,6 +93,7 @@ class QueueSummary:
     aht_s: float | None
     longest_wait_s: float | None
     occupancy: float | None
+    avg_hold_s: float | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The `sim run --json` shape of one queue."""
@@ -140,13 +146,14 @@ def summarize(name: str, totals: QueueTotals, agent_time: AgentTime | None = Non
         asa_s=kpi.average_speed_of_answer(totals.wait_answered_s, totals.answered),
         avg_abandon_s=kpi.average_time_to_abandon(totals.wait_abandoned_s, totals.abandoned),
         avg_talk_s=kpi.average_talk_time(totals.talk_s, totals.answered),
-        aht_s=kpi.average_handle_time(totals.talk_s, 0.0, wrap, totals.answered),
+        aht_s=kpi.average_handle_time(totals.talk_s, totals.hold_s, wrap, totals.answered),
         longest_wait_s=totals.longest_wait_s if totals.offered else None,
         occupancy=(
             kpi.occupancy(agent_time.busy_s, agent_time.available_s)
             if agent_time is not None
             else None
         ),
+        avg_hold_s=kpi.average_hold_time(totals.hold_s, totals.answered),
     )
 
 

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from enum import StrEnum
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -17,8 +18,12 @@ from callcenter.users.exceptions import DuplicateUser, UserError, UserNotFound
 from callcenter.users.models import ApiToken, QueueMembership, Team, User
 
 _hasher = PasswordHasher()
-# Verifying against this keeps the time of a sign-in with an unknown name like a known one.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash to verify against for unknown names, so their sign-in takes as long."""
+    return _hasher.hash(secrets.token_hex(16))
 
 
 class Role(StrEnum):
@@ -106,7 +111,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     """The active user whose password matches, else None (same work either way)."""
     user = session.scalar(select(User).where(User.username == username))
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hasher.verify(user.password_hash if user else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.active:

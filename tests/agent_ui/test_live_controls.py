@@ -164,3 +164,17 @@ def test_click_to_dial_rings_the_agents_phone_first(stack: LiveStack, console: C
     assert "Calling +15557654321" in response.text
     frame = console.until("state", state="on_call")
     assert frame["state"] == "on_call"
+
+
+def test_an_attended_transfer_consults_then_completes_on_hangup(
+    stack: LiveStack, console: Console
+) -> None:
+    stack.call_in("+15551230003", "Cara Customer")
+    console.until("pop")
+    console.until("state", state="on_call")
+    response = console.post(
+        "/console/call/transfer", kind="attended", target_type="number", target="5551234"
+    )
+    assert "Consulting 5551234" in response.text
+    console.post("/console/call/hangup")  # the agent leaves: caller and target stay together
+    console.until("state", state="wrap_up")

@@ -160,3 +160,35 @@ def test_a_pause_reason_outside_the_configured_list_is_refused(
     csrf = sign_in_as(client, staff, "agent1")
     response = client.post("/console/pause", data={"reason": "Nap"}, headers={"X-CSRF-Token": csrf})
     assert response.status_code == 422
+
+
+def test_when_several_customers_share_the_number_the_agent_chooses(
+    client: TestClient, staff: Staff, ann: int, sessions: sessionmaker[Session]
+) -> None:
+    from crm.schemas import CustomerCreate, PhoneIn
+    from crm.service_customers import create_customer
+
+    with sessions() as session, session.begin():
+        shop = CustomerCreate(name="Ann's Shop", phones=[PhoneIn(number="+15551230001")])
+        shop_id = create_customer(session, shop, "US").id
+    csrf = sign_in_as(client, staff, "agent1")
+    with client.websocket_connect("/ws/console") as ws:
+        ws.receive_json()
+        publish(client, ringing("PJSIP/1001", "shared"))
+        frame = ws.receive_json()
+    assert "2 customers have this number" in frame["html"]
+    assert frame["call"]["customer_id"] is None  # nobody is assumed
+    chosen = client.post(
+        "/console/calls/customer",
+        data={"linkedid": "shared", "customer_id": str(shop_id)},
+        headers={"X-CSRF-Token": csrf},
+    )
+    client.post(
+        "/console/tickets",
+        data={"subject": "For the shop", "linkedid": "shared"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    with sessions() as session:
+        ticket = session.scalars(select(Ticket)).one()
+    assert chosen.status_code == 200
+    assert ticket.customer_id == shop_id

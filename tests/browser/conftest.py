@@ -32,7 +32,9 @@ def _why_no_browser() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+# Function scope: Playwright's sync API runs an event loop in this thread while it is
+# started, which would break the asyncio tests that pytest runs after these.
+@pytest.fixture
 def browser() -> Iterator[Any]:
     reason = _why_no_browser()
     if reason is not None:

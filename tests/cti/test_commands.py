@@ -273,6 +273,26 @@ async def test_originate_reports_a_busy_line(server: AmiServer, pbx: AmiConnecti
         )
 
 
+async def test_a_queued_originate_cut_off_before_its_outcome_is_unknown(
+    server: AmiServer, pbx: AmiConnection
+) -> None:
+    dial = asyncio.create_task(
+        commands.originate(
+            pbx,
+            interface="PJSIP/1001",
+            number="15559876543",
+            context="outbound",
+            wait_for_outcome=True,
+        )
+    )
+    await server.wait_for(lambda: server.count("Originate") == 1)
+    await pbx.request({"Action": "Ping"})  # the "successfully queued" answer came first
+    server.drop()
+    with pytest.raises(OutcomeUnknown, match="before Asterisk reported how the action ended"):
+        await dial
+    assert server.count("Originate") == 1
+
+
 async def test_an_originate_whose_answer_is_lost_is_never_sent_again(
     server: AmiServer, pbx: AmiConnection
 ) -> None:

@@ -8,7 +8,7 @@ import random
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -31,9 +31,11 @@ ANSWERED = FIXTURES / "ami" / "answered" / "ami.raw"
 
 
 @pytest.fixture(autouse=True)
-def no_configured_pbx(monkeypatch: pytest.MonkeyPatch) -> None:
+def no_configured_pbx(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("CALLCENTER_AMI_URL", raising=False)
     get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()  # later tests read their own environment
 
 
 @pytest.fixture

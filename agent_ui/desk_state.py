@@ -1,0 +1,92 @@
+"""What an agent's desk holds: the call on screen and the agent's live state, and the pop card."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from agent_ui.render import fragment
+from callcenter.calls.records import AgentState
+from callcenter.db import utc_now
+from callcenter.events import AgentRinging
+from crm.schemas import LookupCard
+from crm.service_lookup import lookup
+
+
+@dataclass
+class LiveCall:
+    """The call on an agent's screen: from the ring until the agent finishes wrap-up."""
+
+    server: str
+    linkedid: str
+    uniqueid: str
+    queue: str
+    caller_number: str | None
+    caller_name: str | None
+    waited_s: float | None
+    rang_at: datetime
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+    customer_id: int | None = None
+    matches: int = 0
+
+    def public(self) -> dict[str, Any]:
+        """The call as the console's JSON sees it."""
+        return {
+            "server": self.server,
+            "linkedid": self.linkedid,
+            "queue": self.queue,
+            "caller_number": self.caller_number,
+            "caller_name": self.caller_name,
+            "waited_s": self.waited_s,
+            "rang_at": self.rang_at.isoformat(),
+            "answered_at": self.answered_at.isoformat() if self.answered_at else None,
+            "ended_at": self.ended_at.isoformat() if self.ended_at else None,
+            "customer_id": self.customer_id,
+        }
+
+
+@dataclass
+class AgentDesk:
+    """One agent's live view."""
+
+    user_id: int
+    username: str
+    interface: str
+    state: str = AgentState.LOGGED_OUT.value
+    reason: str | None = None
+    since: datetime = field(default_factory=utc_now)
+    queues: set[str] = field(default_factory=set)
+    call: LiveCall | None = None
+    # The previous call stays reachable for notes and tickets written after wrap-up.
+    last_call: LiveCall | None = None
+    pop_html: str | None = None
+    wrap_up_until: datetime | None = None
+    wrap_timer: asyncio.Task[None] | None = None
+
+    def public(self) -> dict[str, Any]:
+        """State, reason, time in state and the call, as sent to consoles."""
+        return {
+            "state": self.state,
+            "reason": self.reason,
+            "since": self.since.isoformat(),
+            "queues": sorted(self.queues),
+            "wrap_up_until": self.wrap_up_until.isoformat() if self.wrap_up_until else None,
+            "call": self.call.public() if self.call else None,
+        }
+
+
+def build_pop(
+    sessions: sessionmaker[Session], region: str, event: AgentRinging
+) -> tuple[LookupCard | None, str]:
+    """The customer card for a ringing call and its HTML (escaped by the template)."""
+    card = None
+    if event.caller_number:
+        with sessions() as session:
+            card = lookup(session, event.caller_number, region)
+    html = fragment("_pop.html", event=event, card=card)
+    return card, html

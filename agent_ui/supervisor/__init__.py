@@ -1,0 +1,1 @@
+"""Supervisor pages: the live wallboard, interval reports and staffing."""

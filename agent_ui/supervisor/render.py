@@ -1,0 +1,38 @@
+"""Templates of the supervisor pages (they extend the console's base template)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+
+from agent_ui.render import ENVIRONMENT, TEMPLATES_DIR
+
+HERE = Path(__file__).parent
+STATIC_DIR = HERE / "static"
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f} %"
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def make_environment() -> Environment:
+    env = Environment(
+        loader=ChoiceLoader(
+            [FileSystemLoader(HERE / "templates"), FileSystemLoader(TEMPLATES_DIR)]
+        ),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        auto_reload=False,
+    )
+    env.filters.update(ENVIRONMENT.filters)
+    env.filters["percent"] = _percent
+    env.filters["secs"] = _seconds
+    return env
+
+
+templates = Jinja2Templates(env=make_environment())

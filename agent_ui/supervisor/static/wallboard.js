@@ -1,0 +1,102 @@
+// The wallboard: renders each snapshot the server pushes; ages waits and states locally.
+(function () {
+  "use strict";
+  const $ = (id) => document.getElementById(id);
+  let latest = null;
+  let retry = 500;
+
+  function pct(v) { return v === null || v === undefined ? "–" : (v * 100).toFixed(0) + "%"; }
+  function secs(v) {
+    if (v === null || v === undefined) return "–";
+    const s = Math.max(0, Math.round(v));
+    return Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+  }
+  function since(iso) { return iso ? (Date.now() - Date.parse(iso)) / 1000 : null; }
+  function el(tag, cls, text, testid) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined) node.textContent = text;
+    if (testid) node.dataset.testid = testid;
+    return node;
+  }
+  function stat(label, value, testid, cls) {
+    const box = el("div", "wb-stat " + (cls || ""));
+    box.append(el("span", "wb-value", value, testid), el("span", "wb-label", label));
+    return box;
+  }
+  function levelClass(level, target) {
+    if (level === null || level === undefined) return "wb-none";
+    if (level >= target) return "wb-good";
+    return level >= target - 0.1 ? "wb-warn" : "wb-bad";
+  }
+
+  function render(snap) {
+    latest = snap;
+    const queues = $("wb-queues");
+    queues.replaceChildren();
+    for (const [name, q] of Object.entries(snap.queues)) {
+      const today = q.today;
+      const tile = el("article", "wb-tile", undefined, "queue-" + name);
+      tile.append(el("h2", "", name));
+      const grid = el("div", "wb-grid");
+      grid.append(
+        stat("waiting", String(q.waiting), "waiting-" + name),
+        stat("longest wait", secs(since(q.oldest_waiting_since)), "longest-" + name, "wb-age"),
+        stat("service level (" + pct(q.target) + " in " + q.service_level_s + "s)",
+             pct(today.service_level), "sl-" + name, levelClass(today.service_level, q.target)),
+        stat("abandoned", pct(today.abandon_rate), "abandon-" + name),
+        stat("ASA", secs(today.asa_s), "asa-" + name),
+        stat("AHT", secs(today.aht_s), "aht-" + name),
+        stat("offered / answered", today.offered + " / " + today.answered, "offered-" + name),
+        stat("last 15 min SL", pct(q.last_15m.service_level), "sl15-" + name),
+        stat("available", String(q.agents.available), "available-" + name),
+        stat("on call", String(q.agents.on_call + q.agents.ringing), "oncall-" + name),
+        stat("wrap-up", String(q.agents.wrap_up), "wrapup-" + name),
+        stat("paused", String(q.agents.paused), "paused-" + name),
+      );
+      tile.append(grid);
+      tile.querySelector(".wb-age").dataset.since = q.oldest_waiting_since || "";
+      queues.append(tile);
+    }
+    const rows = $("wb-agents");
+    rows.replaceChildren();
+    for (const a of snap.agents) {
+      const tr = el("tr", "wb-state-" + a.state, undefined, "agent-" + a.agent);
+      const age = el("td", "wb-age-cell", secs(since(a.since)));
+      age.dataset.since = a.since || "";
+      tr.append(el("td", "", a.agent), el("td", "", a.state.replace("_", " "), "state-" + a.agent), age,
+                el("td", "", a.reason || ""), el("td", "", String(a.calls_today)), el("td", "", secs(a.aht_s)));
+      rows.append(tr);
+    }
+    const alerts = $("wb-alerts");
+    alerts.replaceChildren(...snap.alerts.map((a) => el("div", "wb-alert wb-alert-" + a.kind, a.message, "alert-" + a.kind)));
+    $("wb-updated").textContent = "updated " + new Date(snap.at).toLocaleTimeString();
+  }
+
+  // Waits and time in state grow every second without a new snapshot.
+  setInterval(() => {
+    document.querySelectorAll("[data-since]").forEach((node) => {
+      const value = node.classList.contains("wb-age") ? node.querySelector(".wb-value") : node;
+      if (value) value.textContent = node.dataset.since ? secs(since(node.dataset.since)) : "–";
+    });
+  }, 1000);
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    const socket = new WebSocket(scheme + location.host + "/ws/wallboard");
+    socket.onopen = () => { retry = 500; $("wb-link").textContent = "live"; $("wb-link").className = "wb-link wb-live"; };
+    socket.onmessage = (message) => {
+      const data = JSON.parse(message.data);
+      if (data.type === "snapshot") render(data);
+    };
+    socket.onclose = (event) => {
+      $("wb-link").textContent = "reconnecting…";
+      $("wb-link").className = "wb-link wb-down";
+      if (event.code === 4401) { location.href = "/signin?next=/supervisor/wallboard"; return; }
+      if (event.code === 4403) { $("wb-link").textContent = "not allowed"; return; }
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 10000);
+    };
+  }
+  connect();
+})();

@@ -1,0 +1,104 @@
+"""The wallboard page and its websocket: the live board's snapshots, scoped to the viewer."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import TYPE_CHECKING, Any, cast
+
+from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from agent_ui.supervisor.access import SupervisorPage, visible_agents
+from agent_ui.supervisor.render import templates
+from callcenter.deps import SignedInUser, identify
+from callcenter.users.auth import SESSION_COOKIE, SessionSigner
+from callcenter.users.service import Role
+from kpi.board import LiveBoard
+
+if TYPE_CHECKING:
+    from callcenter.app import AppState
+
+router = APIRouter()
+
+CLOSE_SIGN_IN = 4401
+CLOSE_FORBIDDEN = 4403
+
+
+@router.get("/supervisor", include_in_schema=False)
+def supervisor_home(user: SupervisorPage) -> RedirectResponse:
+    del user
+    return RedirectResponse("/supervisor/wallboard", status_code=303)
+
+
+@router.get("/supervisor/wallboard", response_class=HTMLResponse, include_in_schema=False)
+def wallboard_page(request: Request, user: SupervisorPage) -> HTMLResponse:
+    return templates.TemplateResponse(request, "wallboard.html", {"user": user})
+
+
+def scoped(snapshot: dict[str, Any], agents: frozenset[str] | None) -> dict[str, Any]:
+    """The snapshot with only the agents the viewer may see (queue tiles are for all)."""
+    if agents is None:
+        return snapshot
+    return {
+        **snapshot,
+        "agents": [a for a in snapshot["agents"] if a["agent"] in agents],
+        "alerts": [
+            a for a in snapshot["alerts"] if a["kind"] != "long_pause" or a["subject"] in agents
+        ],
+    }
+
+
+def _viewer(state: AppState, websocket: WebSocket) -> tuple[SignedInUser | None, Any]:
+    signer = SessionSigner(state.settings.secret_key)
+    with state.sessions() as session:
+        viewer = identify(
+            session,
+            signer,
+            websocket.cookies.get(SESSION_COOKIE),
+            websocket.headers.get("authorization"),
+        )
+        agents = visible_agents(session, viewer) if viewer is not None else frozenset()
+        session.commit()
+    return viewer, agents
+
+
+@router.websocket("/ws/wallboard")
+async def wallboard_socket(websocket: WebSocket) -> None:
+    """Pushes `{"type": "snapshot", ...}` when the board changes, at most once a second."""
+    state = cast("AppState", websocket.app.state.callcenter)
+    board = cast(LiveBoard, websocket.app.state.kpi_board)
+    viewer, agents = await asyncio.to_thread(_viewer, state, websocket)
+    if viewer is None:
+        await websocket.close(code=CLOSE_SIGN_IN)
+        return
+    if viewer.role not in (Role.SUPERVISOR, Role.ADMIN):
+        await websocket.close(code=CLOSE_FORBIDDEN)
+        return
+    await websocket.accept()
+    queue = board.attach()
+    closed = asyncio.create_task(_until_closed(websocket))
+    try:
+        while True:
+            getter = asyncio.create_task(queue.get())
+            done, _ = await asyncio.wait({getter, closed}, return_when=asyncio.FIRST_COMPLETED)
+            if closed in done:
+                getter.cancel()
+                return
+            snapshot = scoped(getter.result(), agents)
+            await websocket.send_text(json.dumps({"type": "snapshot", **snapshot}))
+    except (WebSocketDisconnect, RuntimeError):
+        return
+    finally:
+        board.detach(queue)
+        closed.cancel()
+        with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+            await closed
+
+
+async def _until_closed(websocket: WebSocket) -> None:
+    """The board only talks; this notices the screen going away."""
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        while True:
+            await websocket.receive_text()

@@ -1,0 +1,45 @@
+"""Plugging the supervisor pages and the live board into the app."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from agent_ui.supervisor.render import STATIC_DIR
+from kpi.alerts import AlertLimits
+from kpi.board import LiveBoard
+from kpi.live import LiveKpis
+from kpi.thresholds import thresholds_from_settings
+
+if TYPE_CHECKING:
+    from callcenter.app import AppState
+
+
+def install_supervisor(app: FastAPI) -> None:
+    """The supervisor pages, the wallboard socket, the KPI API and their static files."""
+    from agent_ui.supervisor.pages import router as pages_router
+    from agent_ui.supervisor.wallboard import router as wallboard_router
+    from kpi.router import router as kpi_router
+
+    app.include_router(kpi_router)
+    app.include_router(pages_router)
+    app.include_router(wallboard_router)
+    # Mounted before the console's /static so this prefix wins.
+    app.mount("/static/supervisor", StaticFiles(directory=STATIC_DIR), name="supervisor-static")
+
+
+def start_board(state: AppState) -> LiveBoard:
+    """Build the live aggregator, subscribe it, rebuild today from the database, start pushing
+    (inside the running loop, before the PBX link starts)."""
+    settings = state.settings
+    board = LiveBoard(
+        LiveKpis(thresholds_from_settings(settings)),
+        AlertLimits(settings.alert_longest_wait_s, settings.alert_pause_s),
+        state.bus,
+        settings.server,
+        settings.wallboard_push_s,
+    )
+    board.start(state.sessions)
+    return board

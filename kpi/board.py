@@ -1,0 +1,94 @@
+"""The live board: snapshots of `LiveKpis` plus alerts, pushed to subscribers at most once
+per period and only when something changed (an event arrived or an alert started/ended)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from callcenter.bus import Bus
+from callcenter.calls.service import list_calls
+from kpi.alerts import AlertLimits, AlertTracker, evaluate
+from kpi.live import LiveKpis, rebuild_since
+
+Snapshot = dict[str, Any]
+
+
+class LiveBoard:
+    """Owns the aggregator's subscription and the fan-out to wallboard sockets."""
+
+    def __init__(
+        self,
+        kpis: LiveKpis,
+        limits: AlertLimits,
+        bus: Bus | None,
+        server: str,
+        period_s: float = 1.0,
+    ) -> None:
+        self.kpis = kpis
+        self.limits = limits
+        self.bus = bus
+        self.period_s = period_s
+        self.tracker = AlertTracker(bus, server)
+        self.subscribers: set[asyncio.Queue[Snapshot]] = set()
+        self.latest: Snapshot | None = None
+        self.pushes = 0
+        self._seen_version = -1
+        self._task: asyncio.Task[None] | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+
+    def start(self, sessions: sessionmaker[Session] | None) -> None:
+        """Subscribe to the bus, rebuild today from the database, start the pusher."""
+        if self.bus is not None:
+            self._unsubscribe = self.kpis.subscribe(self.bus)
+        if sessions is not None:
+            with sessions() as session:
+                self.kpis.rebuild(list_calls(session, since=rebuild_since(self.kpis.clock())))
+        self.tick()
+        self._task = asyncio.create_task(self._run(), name="kpi-live-board")
+
+    async def stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.period_s)
+            self.tick()
+
+    def tick(self) -> bool:
+        """Re-evaluate alerts; push a snapshot if anything changed. True when it pushed."""
+        snapshot = self.kpis.snapshot()
+        alerts = evaluate(snapshot, self.limits)
+        alerts_changed = self.tracker.update(alerts, self.kpis.clock())
+        if self.kpis.version == self._seen_version and not alerts_changed:
+            return False
+        self._seen_version = self.kpis.version
+        snapshot["alerts"] = [alert.as_json() for alert in alerts]
+        snapshot["version"] = self.kpis.version
+        self.latest = snapshot
+        self.pushes += 1
+        for queue in self.subscribers:
+            if queue.full():  # a slow screen only needs the newest snapshot
+                queue.get_nowait()
+            queue.put_nowait(snapshot)
+        return True
+
+    def attach(self) -> asyncio.Queue[Snapshot]:
+        """A queue that receives every pushed snapshot, starting with the current one."""
+        queue: asyncio.Queue[Snapshot] = asyncio.Queue(maxsize=1)
+        if self.latest is not None:
+            queue.put_nowait(self.latest)
+        self.subscribers.add(queue)
+        return queue
+
+    def detach(self, queue: asyncio.Queue[Snapshot]) -> None:
+        self.subscribers.discard(queue)

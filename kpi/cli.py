@@ -1,0 +1,150 @@
+"""`callcenter kpi report` (interval reports from stored calls) and `callcenter kpi staff`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import timedelta
+from typing import Any
+
+from callcenter.cli import UsageError, add_database_option, settings_from
+from callcenter.db import make_engine, make_sessionmaker, utc_now
+from kpi.export import report_csv
+from kpi.intervals import parse_instant, parse_interval
+from kpi.reports import QueueReport, ReportQuery, queue_report
+from kpi.staffing import StaffingQuestion, parse_target, staffing_table
+from kpi.thresholds import thresholds_from_settings
+
+
+def register(groups: Any) -> None:
+    kpi = groups.add_parser("kpi", help="KPI reports and staffing")
+    commands = kpi.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    report = commands.add_parser("report", help="KPIs by queue and interval from stored calls")
+    report.add_argument(
+        "--from", dest="start", metavar="ISO", help="start (default: today 00:00 UTC)"
+    )
+    report.add_argument("--to", dest="end", metavar="ISO", help="end, exclusive (default: now)")
+    report.add_argument("--queue", action="append", help="only this queue (repeatable)")
+    report.add_argument(
+        "--interval", default="15m", help="15m, 30m, 60m, day or week (default 15m)"
+    )
+    form = report.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="print JSON")
+    form.add_argument("--csv", action="store_true", help="print CSV")
+    add_database_option(report)
+    report.set_defaults(func=run_report)
+
+    staff = commands.add_parser("staff", help="agents needed by Erlang C and Erlang A")
+    staff.add_argument("--calls-per-hour", type=float, required=True, metavar="X")
+    staff.add_argument("--aht", type=float, required=True, metavar="S", help="mean handle time, s")
+    staff.add_argument("--target", default="0.8/20", help="share/seconds, e.g. 0.8/20")
+    staff.add_argument("--patience", type=float, metavar="S", help="mean patience, s (Erlang A)")
+    staff.add_argument("--json", action="store_true", help="print JSON")
+    staff.set_defaults(func=run_staff)
+
+
+def report_query(
+    start: str | None, end: str | None, queues: list[str] | None, interval: str
+) -> ReportQuery:
+    """The period and scope asked for; ValueError with one sentence for bad input."""
+    now = utc_now()
+    begin = (
+        parse_instant(start) if start else now.replace(hour=0, minute=0, second=0, microsecond=0)
+    )
+    finish = parse_instant(end) if end else now
+    if finish <= begin:
+        raise ValueError("--to must be after --from")
+    if finish - begin > timedelta(days=400):
+        raise ValueError("a report covers at most 400 days")
+    return ReportQuery(begin, finish, queues or None, parse_interval(interval))
+
+
+def run_report(args: argparse.Namespace) -> int:
+    try:
+        query = report_query(args.start, args.end, args.queue, args.interval)
+        settings = settings_from(args)
+        book = thresholds_from_settings(settings)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    engine = make_engine(settings.database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            report = queue_report(session, query, book)
+    finally:
+        engine.dispose()
+    if args.json:
+        print(json.dumps(report.as_json(), indent=2))
+    elif args.csv:
+        print(report_csv(report), end="")
+    else:
+        print(_table(report))
+    return 0
+
+
+def _fmt(value: float | int | None, kind: str) -> str:
+    if value is None:
+        return "-"
+    if kind == "rate":
+        return f"{value * 100:.1f}%"
+    if kind == "time":
+        return f"{value:.1f}"
+    return str(value)
+
+
+COLUMNS = (
+    ("offered", "offered", "n"), ("answered", "answered", "n"), ("abandoned", "abandoned", "n"),
+    ("short", "short_abandoned", "n"), ("timeouts", "timeouts", "n"),
+    ("SL", "service_level", "rate"), ("abandon", "abandon_rate", "rate"),
+    ("ASA s", "asa_s", "time"), ("AHT s", "aht_s", "time"), ("longest s", "longest_wait_s", "time"),
+)  # fmt: skip
+
+
+def _table(report: QueueReport) -> str:
+    q = report.query
+    lines = [f"KPIs {q.start.isoformat()} .. {q.end.isoformat()}"]
+    header = ["queue", *(title for title, _, _ in COLUMNS)]
+    rows = [
+        [name, *(_fmt(getattr(s, f), kind) for _, f, kind in COLUMNS)]
+        for name, s in report.queues.items()
+    ]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        lines.append("  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)))
+    if not rows:
+        lines.append("no queue calls in this period")
+    return "\n".join(lines)
+
+
+def run_staff(args: argparse.Namespace) -> int:
+    try:
+        target, threshold = parse_target(args.target)
+        question = StaffingQuestion(args.calls_per_hour, args.aht, target, threshold, args.patience)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    table = staffing_table(question)
+    if args.json:
+        print(json.dumps(table, indent=2))
+        return 0
+    print(
+        f"{question.calls_per_hour:g} calls/h x {question.aht_s:g} s = "
+        f"{table['load_erlangs']:.2f} erlangs; target {target:.0%} within {threshold:g} s"
+    )
+    print(f"agents needed: Erlang C {table['agents_erlang_c']}", end="")
+    if table["agents_erlang_a"] is not None:
+        print(f", Erlang A {table['agents_erlang_a']} (patience {question.patience_s:g} s)")
+    else:
+        print()
+    for row in table["rows"]:
+        c = row["erlang_c"]
+        stable = row["agents"] > table["load_erlangs"]
+        level = _fmt(c["service_level"], "rate") if stable else "unstable"
+        line = f"{row['agents']:5d}  C: SL {level} ASA {_fmt(c['asa_s'], 'time')} s"
+        if "erlang_a" in row:
+            a = row["erlang_a"]
+            line += (
+                f"   A: SL {_fmt(a['service_level'], 'rate')} ASA {_fmt(a['asa_s'], 'time')} s"
+                f" abandon {_fmt(a['abandon_rate'], 'rate')}"
+            )
+        print(line)
+    return 0

@@ -1,0 +1,165 @@
+"""A KPI explained: the queue visits in its numerator and in its denominator.
+
+Uses the same predicates as `kpi.definitions`, so what is listed is what was counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from callcenter.calls.models import Call, QueueVisit
+from callcenter.calls.records import VisitOutcome
+from kpi import definitions as kpi
+from kpi.summary import QueueThresholds
+
+
+@dataclass(frozen=True, slots=True)
+class VisitRow:
+    """A queue visit as listed by an explanation."""
+
+    linkedid: str
+    uniqueid: str
+    queue: str
+    entered_at: datetime
+    outcome: VisitOutcome
+    wait_s: float | None
+    talk_s: float | None
+    hold_s: float
+    agent: str | None
+    caller_number: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "linkedid": self.linkedid,
+            "uniqueid": self.uniqueid,
+            "queue": self.queue,
+            "entered_at": self.entered_at.isoformat(),
+            "outcome": self.outcome.value,
+            "wait_s": self.wait_s,
+            "talk_s": self.talk_s,
+            "agent": self.agent,
+            "caller_number": self.caller_number,
+        }
+
+
+Rule = Callable[[VisitRow, QueueThresholds], bool]
+
+
+def _answered_within(v: VisitRow, t: QueueThresholds) -> bool:
+    return kpi.is_answered_within(v, t.service_level_s)
+
+
+def _not_short(v: VisitRow, t: QueueThresholds) -> bool:
+    return not kpi.is_short_abandon(v, t.short_abandon_s)
+
+
+def _within_any(v: VisitRow, t: QueueThresholds) -> bool:
+    return kpi.is_answered_within(v, t.service_level_s) or kpi.is_left_within(v, t.service_level_s)
+
+
+def _long_abandon(v: VisitRow, t: QueueThresholds) -> bool:
+    return kpi.is_abandoned(v) and not kpi.is_short_abandon(v, t.short_abandon_s)
+
+
+# kpi -> (formula, numerator rule, denominator rule). Averages list the calls averaged.
+EXPLAINED: dict[str, tuple[str, Rule, Rule]] = {
+    "service_level": (
+        "answered within T / (offered - short abandons)",
+        _answered_within,
+        _not_short,
+    ),
+    "service_level_asterisk": (
+        "answered within T / answered (app_queue ServicelevelPerf)",
+        _answered_within,
+        lambda v, t: kpi.is_answered(v),
+    ),
+    "service_level_asterisk2": (
+        "(answered within T + left within T) / (answered + left) (app_queue ServicelevelPerf2)",
+        _within_any,
+        lambda v, t: True,
+    ),
+    "abandon_rate": (
+        "(abandoned - short abandons) / (offered - short abandons)",
+        _long_abandon,
+        _not_short,
+    ),
+    "asa_s": (
+        "sum of waits of answered visits / answered",
+        lambda v, t: kpi.is_answered(v),
+        lambda v, t: kpi.is_answered(v),
+    ),
+    "aht_s": (
+        "(talk + hold + wrap-up) / answered",
+        lambda v, t: kpi.is_answered(v),
+        lambda v, t: kpi.is_answered(v),
+    ),
+    "transfer_rate": (
+        "transferred / answered",
+        lambda v, t: v.outcome is VisitOutcome.TRANSFERRED,
+        lambda v, t: kpi.is_answered(v),
+    ),
+}
+
+
+def explain(
+    session: Session,
+    name: str,
+    queue: str,
+    start: datetime,
+    end: datetime,
+    thresholds: QueueThresholds,
+) -> dict[str, Any]:
+    """The visits of `queue` entered in [start, end) in the numerator and denominator of
+    KPI `name`. Raises ValueError for a KPI that cannot be explained."""
+    if name not in EXPLAINED:
+        raise ValueError(f"unknown kpi {name!r}: choose one of {', '.join(sorted(EXPLAINED))}")
+    formula, in_numerator, in_denominator = EXPLAINED[name]
+    statement = (
+        select(QueueVisit, Call.linkedid, Call.caller_number)
+        .join(Call, Call.id == QueueVisit.call_id)
+        .where(
+            QueueVisit.queue == queue,
+            QueueVisit.entered_at >= start,
+            QueueVisit.entered_at < end,
+        )
+        .order_by(QueueVisit.entered_at, QueueVisit.id)
+    )
+    numerator: list[dict[str, Any]] = []
+    denominator: list[dict[str, Any]] = []
+    for visit, linkedid, number in session.execute(statement):
+        row = VisitRow(
+            linkedid=linkedid,
+            uniqueid=visit.uniqueid,
+            queue=visit.queue,
+            entered_at=visit.entered_at,
+            outcome=VisitOutcome(visit.outcome),
+            wait_s=visit.wait_s,
+            talk_s=visit.talk_s,
+            hold_s=visit.hold_s,
+            agent=visit.agent,
+            caller_number=number,
+        )
+        if in_denominator(row, thresholds):
+            denominator.append(row.as_json())
+            if in_numerator(row, thresholds):
+                numerator.append(row.as_json())
+    return {
+        "kpi": name,
+        "queue": queue,
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "formula": formula,
+        "service_level_s": thresholds.service_level_s,
+        "short_abandon_s": thresholds.short_abandon_s,
+        "value": kpi.ratio(len(numerator), len(denominator))
+        if name not in ("asa_s", "aht_s")
+        else None,
+        "numerator": numerator,
+        "denominator": denominator,
+    }

@@ -1,0 +1,103 @@
+"""KPI API: interval reports (JSON or CSV), KPI explanations, staffing. Supervisors and
+admins only."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi.responses import PlainTextResponse
+
+from callcenter.deps import CurrentUser, SessionDep, SettingsDep, SignedInUser
+from callcenter.users.service import Role
+from kpi.cli import report_query
+from kpi.explain import explain
+from kpi.export import report_csv
+from kpi.intervals import parse_instant
+from kpi.reports import queue_report
+from kpi.staffing import StaffingQuestion, parse_target, staffing_table
+from kpi.thresholds import thresholds_from_settings
+
+SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
+
+
+def supervisor(user: CurrentUser) -> SignedInUser:
+    """The acting user, who must be a supervisor or an admin (403 otherwise)."""
+    if user.role not in SUPERVISING:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "supervisors and admins only")
+    return user
+
+
+SupervisorDep = Annotated[SignedInUser, Depends(supervisor)]
+router = APIRouter(prefix="/api/kpi", tags=["kpi"])
+
+
+def _bad(exc: ValueError) -> HTTPException:
+    return HTTPException(status.HTTP_400_BAD_REQUEST, str(exc))
+
+
+@router.get("/report", response_model=None)
+def get_report(
+    _user: SupervisorDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    start: Annotated[str | None, Query(alias="from")] = None,
+    end: Annotated[str | None, Query(alias="to")] = None,
+    queue: Annotated[list[str] | None, Query()] = None,
+    interval: str = "15m",
+    format: str = "json",
+) -> Any:
+    """KPIs by queue for [from, to) and per interval; `format=csv` for the CSV export."""
+    if format not in ("json", "csv"):
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "format must be json or csv")
+    try:
+        query = report_query(start, end, queue, interval)
+        report = queue_report(session, query, thresholds_from_settings(settings))
+    except ValueError as exc:
+        raise _bad(exc) from None
+    if format == "csv":
+        return PlainTextResponse(
+            report_csv(report),
+            media_type="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="kpi-report.csv"'},
+        )
+    return report.as_json()
+
+
+@router.get("/explain")
+def get_explanation(
+    _user: SupervisorDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    kpi: str,
+    queue: str,
+    start: Annotated[str, Query(alias="from")],
+    end: Annotated[str, Query(alias="to")],
+) -> dict[str, Any]:
+    """The calls in a KPI's numerator and denominator for one queue and period."""
+    try:
+        begin, finish = parse_instant(start), parse_instant(end)
+        if finish <= begin:
+            raise ValueError("'to' must be after 'from'")
+        return explain(
+            session, kpi, queue, begin, finish, thresholds_from_settings(settings).for_queue(queue)
+        )
+    except ValueError as exc:
+        raise _bad(exc) from None
+
+
+@router.get("/staff")
+def get_staffing(
+    _user: SupervisorDep,
+    calls_per_hour: float,
+    aht: float,
+    target: str = "0.8/20",
+    patience: float | None = None,
+) -> dict[str, Any]:
+    """Agents needed by Erlang C (and Erlang A with a patience) for a target like 0.8/20."""
+    try:
+        share, threshold = parse_target(target)
+        question = StaffingQuestion(calls_per_hour, aht, share, threshold, patience)
+    except ValueError as exc:
+        raise _bad(exc) from None
+    return staffing_table(question)

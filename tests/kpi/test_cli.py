@@ -1,0 +1,117 @@
+"""`callcenter kpi report` and `callcenter kpi staff` on a real migrated database."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from callcenter.calls.service import store_calls
+from callcenter.cli import main
+from callcenter.settings import get_settings
+from tests.kpi.test_reports import CALLS
+
+QUEUE_KEYS = {
+    "service_level_s", "offered", "answered", "abandoned", "short_abandoned", "timeouts",
+    "service_level", "service_level_asterisk", "service_level_asterisk2", "abandon_rate",
+    "asa_s", "aht_s", "avg_talk_s", "longest_wait_s",
+}  # fmt: skip
+
+
+@pytest.fixture
+def stored(sessions: sessionmaker[Session]) -> None:
+    with sessions() as session, session.begin():
+        store_calls(session, CALLS)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_report_json_shape(
+    stored: None, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        capsys, "kpi", "report", "--from", "2026-03-02", "--to", "2026-03-03",
+        "--queue", "support", "--interval", "15m", "--json", "--database", database_url,
+    )  # fmt: skip
+    assert code == 0
+    document = json.loads(out)
+    assert set(document) == {"queues", "intervals"}
+    assert set(document["queues"]) == {"support"}
+    support = document["queues"]["support"]
+    assert set(support) == QUEUE_KEYS
+    assert (support["offered"], support["service_level"]) == (8, pytest.approx(3 / 7))
+    assert [(row["start"], row["offered"]) for row in document["intervals"]] == [
+        ("2026-03-02T09:00:00+00:00", 7),
+        ("2026-03-02T09:15:00+00:00", 1),
+    ]
+    assert set(document["intervals"][0]) == QUEUE_KEYS | {"start", "end", "queue"}
+
+
+@pytest.fixture
+def billing_t30(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Billing's service-level threshold set to 30 s through the environment."""
+    monkeypatch.setenv("CALLCENTER_QUEUE_THRESHOLDS", '{"billing": {"service_level_s": 30}}')
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_report_csv_with_a_queue_threshold_override(
+    stored: None, billing_t30: None, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        capsys, "kpi", "report", "--from", "2026-03-02", "--to", "2026-03-03", "--interval",
+        "60m", "--csv", "--database", database_url,
+    )  # fmt: skip
+    lines = out.splitlines()
+    assert code == 0
+    assert lines[0].startswith("start,end,queue,service_level_s,offered")
+    assert lines[1].startswith(
+        "2026-03-02T09:00:00+00:00,2026-03-02T10:00:00+00:00,billing,30,1,1,0,0,0,1,1,1,0,25,60,60,25"
+    )
+
+
+def test_empty_report_prints_nulls(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys, "kpi", "report", "--from", "2026-03-02", "--to", "2026-03-03", "--queue",
+        "support", "--json", "--database", database_url,
+    )  # fmt: skip
+    assert code == 0
+    assert json.loads(out)["queues"]["support"]["service_level"] is None
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["kpi", "report", "--from", "yesterday"],
+        ["kpi", "report", "--from", "2026-03-03", "--to", "2026-03-02"],
+        ["kpi", "report", "--interval", "7m"],
+        ["kpi", "staff", "--calls-per-hour", "100", "--aht", "180", "--target", "80%"],
+        ["kpi", "staff", "--calls-per-hour", "0", "--aht", "180"],
+    ],
+)
+def test_bad_input_is_one_sentence_and_exit_2(
+    argv: list[str], database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra = ["--database", database_url] if argv[1] == "report" else []
+    code, out, err = run(capsys, *argv, *extra)
+    assert (code, out) == (2, "")
+    assert err.startswith("callcenter: ") and err.count("\n") == 1
+
+
+def test_staff_matches_erlang(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys, "kpi", "staff", "--calls-per-hour", "1000", "--aht", "180",
+        "--target", "0.8/20", "--patience", "120", "--json",
+    )  # fmt: skip
+    table = json.loads(out)
+    assert code == 0
+    assert (table["agents_erlang_c"], table["agents_erlang_a"]) == (56, 50)
+    row = next(r for r in table["rows"] if r["agents"] == 50)
+    assert row["erlang_a"]["service_level"] >= 0.8 > row["erlang_c"]["service_level"]

@@ -1,0 +1,52 @@
+"""The wallboard in a real browser: its numbers change without a reload as the simulated PBX
+puts callers in the queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy.orm import Session, sessionmaker
+
+from callcenter.users import service as users_service
+from callcenter.users.service import Role, create_user
+from tests.agent_ui.live_stack import live_stack
+from tests.browser.conftest import browser, page  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "supervisor-password"
+
+
+@pytest.fixture
+def supervisor(sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        users_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    )
+    with sessions() as session, session.begin():
+        create_user(session, "boss", role=Role.SUPERVISOR, password=PASSWORD, team="red")
+        create_user(
+            session, "agent1", role=Role.AGENT, password=PASSWORD, team="red",
+            interface="PJSIP/1001", member_name="agent1", queues=[("support", 0)],
+        )  # fmt: skip
+
+
+def test_wallboard_numbers_change_without_a_reload(
+    page: Any, database_url: str, sessions: sessionmaker[Session], supervisor: None
+) -> None:
+    with live_stack(database_url, sessions) as stack:
+        page.goto(stack.base_url + "/supervisor/wallboard")
+        page.fill("input[name=username]", "boss")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_selector("[data-testid=wb-link]:has-text('live')")
+        page.evaluate("window.__sameDocument = true")  # gone if the page reloads
+
+        stack.call_in("+15551230001", "Ann Customer")
+        page.wait_for_selector("[data-testid=waiting-support]:has-text('1')")
+        stack.call_in("+15551230002", "Bob Customer")
+        page.wait_for_selector("[data-testid=waiting-support]:has-text('2')")
+
+        assert page.evaluate("window.__sameDocument") is True
+        assert page.inner_text("[data-testid=wb-link]") == "live"

@@ -1,0 +1,103 @@
+"""The wallboard websocket: snapshots pushed as bus events arrive, throttled, team-scoped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from callcenter.app import create_app
+from callcenter.calls.records import AgentState
+from callcenter.events import CallQueued, DomainEvent
+from callcenter.settings import Settings
+from kpi.board import LiveBoard
+from tests.agent_ui.conftest import AT, Staff, sign_in_as, state
+
+
+@pytest.fixture
+def manual_client(settings: Settings, staff: Staff) -> Iterator[TestClient]:
+    """The app with a push period so long that only the test's `tick()` pushes."""
+    quiet = settings.model_copy(update={"wallboard_push_s": 3600.0})
+    with TestClient(create_app(quiet), base_url="http://testserver") as client:
+        yield client
+
+
+def board(client: TestClient) -> LiveBoard:
+    return client.app.state.kpi_board  # type: ignore[attr-defined,no-any-return]
+
+
+def publish(client: TestClient, *events: DomainEvent) -> None:
+    """Events onto the app's bus, on the app's loop (as the CTI pipeline publishes)."""
+    for event in events:
+        assert client.portal is not None
+        client.portal.call(client.app.state.callcenter.bus.publish, event)  # type: ignore[attr-defined]
+
+
+def tick(client: TestClient) -> bool:
+    assert client.portal is not None
+    return client.portal.call(board(client).tick)
+
+
+def queued(linkedid: str) -> CallQueued:
+    return CallQueued(at=AT, server="sim", linkedid=linkedid, uniqueid=linkedid, queue="support",
+                      position=1, caller_number=None, caller_name=None)  # fmt: skip
+
+
+def receive(socket: Any) -> dict[str, Any]:
+    message: dict[str, Any] = socket.receive_json()
+    assert message["type"] == "snapshot"
+    return message
+
+
+def test_snapshots_follow_bus_events_and_are_throttled(
+    manual_client: TestClient, staff: Staff
+) -> None:
+    sign_in_as(manual_client, staff, "supervisor1")
+    with manual_client.websocket_connect("/ws/wallboard") as socket:
+        first = receive(socket)  # the current board, at once
+        assert first["queues"] == {}
+        publish(manual_client, *(queued(f"call-{n}") for n in range(5)))
+        pushes = board(manual_client).pushes
+        assert tick(manual_client)
+        burst = receive(socket)  # five events, one snapshot
+        assert burst["queues"]["support"]["waiting"] == 5
+        assert board(manual_client).pushes == pushes + 1
+        assert not tick(manual_client)  # nothing changed: nothing pushed
+        assert board(manual_client).pushes == pushes + 1
+        publish(manual_client, queued("call-5"), state("PJSIP/1001", AgentState.AVAILABLE))
+        assert tick(manual_client)
+        later = receive(socket)
+        assert later["queues"]["support"]["waiting"] == 6
+        assert later["queues"]["support"]["agents"]["available"] == 1
+        assert later["version"] > burst["version"]
+
+
+def test_a_supervisor_sees_only_their_team(manual_client: TestClient, staff: Staff) -> None:
+    publish(
+        manual_client,
+        state("PJSIP/1001", AgentState.AVAILABLE),  # agent1, red
+        state("PJSIP/1003", AgentState.PAUSED, "Break"),  # agent3, blue
+    )
+    tick(manual_client)
+    sign_in_as(manual_client, staff, "supervisor1")  # red team
+    with manual_client.websocket_connect("/ws/wallboard") as socket:
+        agents = [a["interface"] for a in receive(socket)["agents"]]
+    assert agents == ["PJSIP/1001"]
+    sign_in_as(manual_client, staff, "admin")
+    with manual_client.websocket_connect("/ws/wallboard") as socket:
+        assert len(receive(socket)["agents"]) == 2
+
+
+@pytest.mark.parametrize(("who", "code"), [("agent1", 4403), (None, 4401)])
+def test_agents_and_strangers_are_refused(
+    manual_client: TestClient, staff: Staff, who: str | None, code: int
+) -> None:
+    if who:
+        sign_in_as(manual_client, staff, who)
+    with pytest.raises(WebSocketDisconnect) as refused:
+        with manual_client.websocket_connect("/ws/wallboard") as socket:
+            socket.receive_json()
+    assert refused.value.code == code
