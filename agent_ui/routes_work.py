@@ -13,6 +13,7 @@ from agent_ui.desk_state import LiveCall
 from agent_ui.render import fragment
 from agent_ui.routes_console import notice
 from agent_ui.wiring import ConsoleDep
+from callcenter.calls.wrapups import record_wrapup
 from callcenter.deps import CurrentUser, SessionDep, SettingsDep, SignedInUser
 from crm.enums import InteractionKind, TicketPriority
 from crm.schemas import CustomerCreate, InteractionCreate, PhoneIn
@@ -153,28 +154,38 @@ def save_notes(
     customer_id: OptionalId = "",
     linkedid: LinkedId = "",
 ) -> HTMLResponse:
-    """The call's disposition and notes, written to the customer's history."""
+    """The call's disposition and notes: kept on the call, and in the customer's history."""
     if disposition not in console.config.dispositions:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown disposition {disposition!r}"
         )
     call = _call_of(console, user, linkedid)
     customer = _id(customer_id, "customer_id") or (call.customer_id if call else None)
-    if customer is None:
+    if call is None and customer is None:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
-            "no customer on this call: choose one or create one first",
+            "nothing to attach these notes to: no call on screen and no customer chosen",
         )
-    subject = f"Disposition: {disposition}"
     if call is not None:
-        subject += f" (call {call.linkedid}, queue {call.queue})"
-    data = InteractionCreate(
-        kind=InteractionKind.NOTE,
-        subject=subject,
-        body=notes.strip() or None,
-        number=call.caller_number if call else None,
-    )
-    add_interaction(session, customer, data, user.username, region=settings.default_region)
+        record_wrapup(
+            session,
+            server=call.server,
+            linkedid=call.linkedid,
+            agent=user.username,
+            disposition=disposition,
+            notes=notes.strip() or None,
+        )
+    if customer is not None:
+        subject = f"Disposition: {disposition}"
+        if call is not None:
+            subject += f" (call {call.linkedid}, queue {call.queue})"
+        data = InteractionCreate(
+            kind=InteractionKind.NOTE,
+            subject=subject,
+            body=notes.strip() or None,
+            number=call.caller_number if call else None,
+        )
+        add_interaction(session, customer, data, user.username, region=settings.default_region)
     return notice("Notes saved.")
 
 

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from callcenter.db import Base
+from callcenter.db import Base, utc_now
 
 
 class Call(Base):
@@ -97,3 +106,22 @@ class AgentStateInterval(Base):
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime]
     data_gap: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CallWrapUp(Base):
+    """What the agent recorded about a call: disposition and notes.
+
+    Kept apart from `calls` so a replayed PBX stream, which rewrites call rows, never loses
+    what people typed; one row per agent per call, updated when they change their mind.
+    """
+
+    __tablename__ = "call_wrapups"
+    __table_args__ = (UniqueConstraint("server", "linkedid", "agent"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    server: Mapped[str] = mapped_column(String(64))
+    linkedid: Mapped[str] = mapped_column(String(64), index=True)
+    agent: Mapped[str] = mapped_column(String(128))
+    disposition: Mapped[str] = mapped_column(String(64))
+    notes: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)

@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from callcenter.calls.wrapups import wrapups_of
 from crm.models import Callback, Interaction, PhoneNumber, Ticket, TicketCall
 from crm.schemas_service import KBArticleIn, TicketCreate
 from crm.service_kb import create_article
@@ -103,6 +104,41 @@ def test_disposition_and_notes_go_to_the_customers_history(
     assert note.customer_id == ann
     assert note.subject is not None and note.subject.startswith("Disposition: Resolved")
     assert (note.body, note.agent) == ("Explained the bill", "agent1")
+    with sessions() as session:
+        (wrapup,) = wrapups_of(session, "sim", "call-n1")
+    assert (wrapup.agent, wrapup.disposition, wrapup.notes) == (
+        "agent1",
+        "Resolved",
+        "Explained the bill",
+    )
+
+
+def test_an_unknown_callers_disposition_is_kept_on_the_call(
+    client: TestClient, staff: Staff, sessions: sessionmaker[Session]
+) -> None:
+    csrf = sign_in_as(client, staff, "agent1")
+    pop(client, "call-n2", number="+15559990003", name="Stranger")
+    for disposition in ("Resolved", "Wrong number"):  # a change of mind replaces the first
+        response = client.post(
+            "/console/wrapup/notes",
+            data={"disposition": disposition, "linkedid": "call-n2"},
+            headers={"X-CSRF-Token": csrf},
+        )
+        assert response.status_code == 200, response.text
+    with sessions() as session:
+        assert [w.disposition for w in wrapups_of(session, "sim", "call-n2")] == ["Wrong number"]
+        assert session.scalars(select(Interaction)).all() == []
+
+
+def test_notes_with_neither_call_nor_customer_are_refused(client: TestClient, staff: Staff) -> None:
+    csrf = sign_in_as(client, staff, "agent1")
+    response = client.post(
+        "/console/wrapup/notes",
+        data={"disposition": "Resolved"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert response.status_code == 422
+    assert "nothing to attach" in response.text
 
 
 def test_a_disposition_outside_the_configured_list_is_refused(
