@@ -19,7 +19,18 @@ from pathlib import Path
 
 import numpy as np
 
+from callcenter.bus import Bus
+from callcenter.calls.records import (
+    AgentState,
+    CallOutcome,
+    CallRecord,
+    Direction,
+    QueueVisitRecord,
+    VisitOutcome,
+)
 from callcenter.db import make_engine, make_sessionmaker, upgrade
+from callcenter.events import AgentStateChanged, CallAnswered, CallEnded, CallQueued, DomainEvent
+from kpi.live import LiveKpis
 from kpi.reports import ReportQuery, queue_report
 from kpi.thresholds import ThresholdBook
 
@@ -107,12 +118,54 @@ def bench_report(calls: int) -> None:
         engine.dispose()
 
 
+def bench_live(events: int) -> None:
+    """Events per second through the bus into the live aggregator (queued, answered, ended,
+    agent state: the mix of a busy floor), plus the cost of one snapshot."""
+    bus = Bus()
+    kpis = LiveKpis(ThresholdBook())
+    kpis.subscribe(bus)
+    now = datetime.now(UTC)
+    stream: list[DomainEvent] = []
+    for n in range(events // 4):
+        linkedid, queue, agent = f"{n}.1", QUEUES[n % 3], f"agent{n % 50}"
+        entered = now - timedelta(seconds=(events // 4 - n) * 0.5)
+        record = CallRecord(
+            server="bench", linkedid=linkedid, direction=Direction.INBOUND, started_at=entered,
+            ended_at=entered + timedelta(seconds=200), outcome=CallOutcome.ANSWERED,
+            queue_visits=(QueueVisitRecord(queue=queue, uniqueid=linkedid, entered_at=entered,
+                outcome=VisitOutcome.ANSWERED, agent=agent, wait_s=12.0, talk_s=180.0),),
+        )  # fmt: skip
+        stream += [
+            CallQueued(at=entered, server="bench", linkedid=linkedid, uniqueid=linkedid,
+                       queue=queue, position=1, caller_number=None, caller_name=None),
+            CallAnswered(at=entered, server="bench", linkedid=linkedid, queue=queue,
+                         agent=agent, interface=agent, wait_s=12.0),
+            AgentStateChanged(at=entered, server="bench", agent=agent, interface=agent,
+                              state=AgentState.ON_CALL, reason=None, queue=queue),
+            CallEnded(at=entered, server="bench", record=record),
+        ]  # fmt: skip
+    started = time.perf_counter()
+    for event in stream:
+        bus.publish(event)
+    elapsed = time.perf_counter() - started
+    print(f"  live aggregator: {len(stream):,} events in {elapsed:.2f} s = "
+          f"{len(stream) / elapsed:,.0f} events/s")  # fmt: skip
+    started = time.perf_counter()
+    snapshot = kpis.snapshot()
+    took_ms = (time.perf_counter() - started) * 1000
+    print(
+        f"  one wallboard snapshot ({len(snapshot['queues'])} queues, "
+        f"{len(snapshot['agents'])} agents): {took_ms:.1f} ms"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=1_000_000)
     parser.add_argument("--events", type=int, default=1_000_000)
     args = parser.parse_args()
     bench_report(args.calls)
+    bench_live(args.events)
     return 0
 
 

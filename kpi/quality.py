@@ -59,12 +59,16 @@ def first_contact_resolution(
     days: int = DEFAULT_REPEAT_DAYS,
 ) -> float | None:
     """FCR = tickets opened from a call, resolved, with no repeat call from the same number
-    within `days` days of the opening call / tickets opened from a call.
+    within `days` days after the call that opened them / tickets opened from a call.
 
     Choices: a ticket not (yet) resolved counts against FCR; a repeat is any later call from
-    the caller's number, whatever it was about; a caller with no number cannot be matched, so
-    their resolved ticket counts as resolved first time. None when no ticket came from a call.
+    the caller's number, whatever it was about; the clock starts at the opening call (at the
+    ticket's opening when that call is unknown); a caller with no number cannot be matched,
+    so their resolved ticket counts as resolved first time. None when no ticket came from a
+    call.
     """
+    calls = list(calls)
+    started = {call.linkedid: call.started_at for call in calls}
     by_number = _calls_by_number(calls)
     opened = resolved_first_time = 0
     for ticket in tickets:
@@ -72,7 +76,8 @@ def first_contact_resolution(
         if ticket.resolved_at is None:
             continue
         times = by_number.get(ticket.caller_number or "", [])
-        if not _called_again(times, ticket.opened_at, days):
+        anchor = started.get(ticket.linkedid, ticket.opened_at)
+        if not _called_again(times, anchor, days):
             resolved_first_time += 1
     return ratio(resolved_first_time, opened)
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, cast, func, literal, select
+from sqlalchemy import Integer, and_, case, cast, func, literal, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from callcenter.calls.models import QueueVisit
-from kpi.intervals import bucket_end, bucket_start, origin_s
+from kpi.intervals import bucket_end, bucket_of, bucket_start, origin_s
 from kpi.summary import QueueSummary, QueueTotals, summarize
 from kpi.thresholds import ThresholdBook
 
@@ -136,6 +136,8 @@ def visit_totals(
         _total(answered, QueueVisit.hold_s),
         func.max(wait),
     ]
+    if query.interval_s and session.get_bind().dialect.name == "sqlite":
+        return _sqlite_bucketed(session, query, book, columns)
     group: list[Any] = [QueueVisit.queue]
     if query.interval_s:
         origin = origin_s(query.interval_s)
@@ -175,6 +177,93 @@ def visit_totals(
                 origin_s(query.interval_s) + row[15] * query.interval_s, query.interval_s
             )
         result[(name, start)] = totals
+    return result
+
+
+def _totals_of(book: ThresholdBook, name: str, row: Any) -> QueueTotals:
+    return QueueTotals(
+        book.for_queue(name),
+        offered=row[1],
+        answered=row[2],
+        answered_within=row[3],
+        abandoned=row[4],
+        short_abandoned=row[5],
+        abandoned_within=row[6],
+        timeouts=row[7],
+        timeouts_within=row[8],
+        transferred=row[9],
+        wait_answered_s=float(row[10]),
+        wait_abandoned_s=float(row[11]),
+        talk_s=float(row[12]),
+        hold_s=float(row[13]),
+        longest_wait_s=float(row[14]),
+    )
+
+
+def _stamp(at: datetime) -> str:
+    """A UTC timestamp as SQLite stores it (text that sorts in time order)."""
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _sqlite_bucketed(
+    session: Session, query: ReportQuery, book: ThresholdBook, columns: list[Any]
+) -> dict[tuple[str, datetime | None], QueueTotals]:
+    """SQLite has no hash aggregation: grouping a million rows by a computed bucket sorts
+    them all. Instead the (queue, interval) pairs go into a small temporary table keyed in
+    order, and each pair reads its own range of the (queue, entered_at) index, so rows arrive
+    already grouped and nothing is sorted."""
+    assert query.interval_s
+    step = timedelta(seconds=query.interval_s)
+    if query.queues is not None:
+        names = sorted(set(query.queues))
+    else:
+        window = and_(QueueVisit.entered_at >= query.start, QueueVisit.entered_at < query.end)
+        names = sorted(session.scalars(select(QueueVisit.queue).where(window).distinct()))
+    result: dict[tuple[str, datetime | None], QueueTotals] = {}
+    if not names:
+        return result
+    first = bucket_of(query.start, query.interval_s)
+    starts: list[datetime] = []
+    at = first
+    while at < query.end:
+        starts.append(at)
+        at += step
+    rows = [
+        {
+            "queue": name,
+            "i": i,
+            "s": _stamp(max(b, query.start)),
+            "e": _stamp(min(b + step, query.end)),
+        }
+        for name in names
+        for i, b in enumerate(starts)
+    ]
+    session.execute(
+        text(
+            "CREATE TEMP TABLE IF NOT EXISTS kpi_buckets (queue TEXT, i INTEGER, s TEXT, e TEXT,"
+            " PRIMARY KEY (queue, i)) WITHOUT ROWID"
+        )
+    )
+    session.execute(text("DELETE FROM kpi_buckets"))
+    session.execute(text("INSERT INTO kpi_buckets VALUES (:queue, :i, :s, :e)"), rows)
+    aggregates = ", ".join(
+        str(
+            column.compile(
+                dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
+            )
+        )
+        for column in columns[1:]
+    )
+    statement = text(
+        f"SELECT b.queue, b.i, {aggregates} FROM kpi_buckets AS b CROSS JOIN queue_visits"
+        " INDEXED BY ix_queue_visits_queue_entered_at ON queue_visits.queue = b.queue"
+        " AND queue_visits.entered_at >= b.s AND queue_visits.entered_at < b.e"
+        " GROUP BY b.queue, b.i"
+    )
+    for row in session.execute(statement):
+        name, index = row[0], row[1]
+        result[(name, starts[index])] = _totals_of(book, name, (row[0], *row[2:]))
+    session.execute(text("DELETE FROM kpi_buckets"))
     return result
 
 

@@ -3,13 +3,17 @@ admins only."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.responses import PlainTextResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from callcenter.deps import CurrentUser, SessionDep, SettingsDep, SignedInUser
+from callcenter.users.models import Team, User
 from callcenter.users.service import Role
+from kpi.agent_reports import agent_totals, team_totals
 from kpi.cli import report_query
 from kpi.explain import explain
 from kpi.export import report_csv
@@ -101,3 +105,46 @@ def get_staffing(
     except ValueError as exc:
         raise _bad(exc) from None
     return staffing_table(question)
+
+
+def _team_of(session: Session) -> dict[str, str]:
+    """Agent name (member name and username) -> team name."""
+    rows = session.execute(
+        select(User.member_name, User.username, Team.name).join(Team, Team.id == User.team_id)
+    )
+    team_of: dict[str, str] = {}
+    for member_name, username, team in rows:
+        for name in (member_name, username):
+            if name:
+                team_of[name] = team
+    return team_of
+
+
+@router.get("/agents")
+def get_agent_report(
+    user: SupervisorDep,
+    session: SessionDep,
+    start: Annotated[str | None, Query(alias="from")] = None,
+    end: Annotated[str | None, Query(alias="to")] = None,
+    by: Literal["agent", "team"] = "agent",
+) -> dict[str, Any]:
+    """Agent (or team) KPIs for [from, to): AHT, occupancy, utilisation, calls per agent-hour,
+    transfer rate. A supervisor sees their own team only; an admin everyone."""
+    try:
+        query = report_query(start, end, None, "day")
+    except ValueError as exc:
+        raise _bad(exc) from None
+    agents = agent_totals(session, query.start, query.end)
+    team_of = _team_of(session)
+    if user.role != Role.ADMIN:
+        team = session.get(Team, user.team_id) if user.team_id is not None else None
+        agents = {
+            n: t for n, t in agents.items() if team is not None and team_of.get(n) == team.name
+        }
+    rows = agents if by == "agent" else team_totals(agents, team_of)
+    key = "agents" if by == "agent" else "teams"
+    return {
+        "from": query.start.isoformat(),
+        "to": query.end.isoformat(),
+        key: {name: rows[name].as_json() for name in sorted(rows)},
+    }

@@ -20,10 +20,12 @@ if TYPE_CHECKING:
 def install_supervisor(app: FastAPI) -> None:
     """The supervisor pages, the wallboard socket, the KPI API and their static files."""
     from agent_ui.supervisor.pages import router as pages_router
+    from agent_ui.supervisor.quality import router as quality_router
     from agent_ui.supervisor.wallboard import router as wallboard_router
     from kpi.router import router as kpi_router
 
     app.include_router(kpi_router)
+    app.include_router(quality_router)
     app.include_router(pages_router)
     app.include_router(wallboard_router)
     # Mounted before the console's /static so this prefix wins.

@@ -6,8 +6,13 @@ from datetime import timedelta
 
 import pytest
 
-from kpi.quality import CallContact, CallTicket, complaint_rate, first_contact_resolution
-from kpi.quality import repeat_caller_rate
+from kpi.quality import (
+    CallContact,
+    CallTicket,
+    complaint_rate,
+    first_contact_resolution,
+    repeat_caller_rate,
+)
 from tests.kpi.calls import DAY
 
 ANN, BOB, CY = "+15550000001", "+15550000002", "+15550000003"

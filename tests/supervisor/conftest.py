@@ -8,3 +8,4 @@ from tests.agent_ui.conftest import (  # noqa: F401  (fixtures)
     settings,
     staff,
 )
+from tests.browser.conftest import browser, page  # noqa: F401  (fixtures)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from callcenter.calls.service import store_calls
+from callcenter.calls.records import AgentState, AgentStateRecord
+from callcenter.calls.records import VisitOutcome as V
+from callcenter.calls.service import store_agent_states, store_calls
+from crm.models import Ticket, TicketCall
 from tests.agent_ui.conftest import Staff, sign_in_as
+from tests.kpi.calls import at, call, visit
 from tests.kpi.test_reports import CALLS
 
 DAY = {"from": "2026-03-02T00:00:00Z", "to": "2026-03-03T00:00:00Z"}
@@ -106,3 +112,69 @@ def test_wallboard_page_for_supervisors_only(client: TestClient, staff: Staff) -
     page = client.get("/supervisor/wallboard")
     assert page.status_code == 200
     assert "/static/supervisor/wallboard.js" in page.text
+
+
+def test_agent_and_team_report_in_team_scope(
+    client: TestClient, staff: Staff, sessions: sessionmaker[Session]
+) -> None:
+    #  agent    interval        state     (agent1 and agent2 are red, agent3 blue)
+    states = [
+        ("agent1", "09:00:00", "10:00:00", AgentState.AVAILABLE),
+        ("agent1", "10:00:00", "11:00:00", AgentState.ON_CALL),
+        ("agent3", "09:00:00", "11:00:00", AgentState.PAUSED),
+    ]
+    calls = [
+        call("a1", visit("support", "10:00:00", V.ANSWERED, 10, 3000, 600, "agent1")),
+        call("a2", visit("support", "10:30:00", V.TRANSFERRED, 5, 0, 0, "agent1")),
+    ]
+    with sessions() as session, session.begin():
+        store_calls(session, calls)
+        store_agent_states(
+            session,
+            [
+                AgentStateRecord("pbx", name, f"PJSIP/{name}", state, at(begin), at(end))
+                for name, begin, end, state in states
+            ],
+        )
+    answer = client.get("/api/kpi/agents", params=DAY, headers=bearer(staff, "supervisor1"))
+    agents = answer.json()["agents"]
+    assert list(agents) == ["agent1"]  # agent3 is in another team
+    agent1 = agents["agent1"]
+    assert (agent1["answered"], agent1["transferred"]) == (2, 1)
+    assert agent1["aht_s"] == pytest.approx((3000 + 600) / 2)
+    assert agent1["occupancy"] == pytest.approx(0.5)  # 1 h on call / (1 h + 1 h available)
+    assert agent1["calls_per_agent_hour"] == pytest.approx(1.0)  # 2 calls in 2 logged-in hours
+    teams = client.get(
+        "/api/kpi/agents", params={**DAY, "by": "team"}, headers=bearer(staff, "admin")
+    ).json()["teams"]
+    assert set(teams) == {"red", "blue"}
+    assert teams["blue"]["utilisation"] == 0.0  # paused all along: logged in, never busy
+
+
+def test_quality_kpis_from_tickets_linked_to_calls(
+    client: TestClient, staff: Staff, sessions: sessionmaker[Session]
+) -> None:
+    #  call  number        entered     ticket type  resolved
+    ann, bob = "+15550000001", "+15550000002"
+    calls = [
+        call("q1", visit("support", "09:00:00", V.ANSWERED, 5, 60, 0, "agent1"), number=ann),
+        call("q2", visit("support", "09:30:00", V.ANSWERED, 5, 60, 0, "agent1"), number=ann),
+        call("q3", visit("support", "10:00:00", V.ANSWERED, 5, 60, 0, "agent1"), number=bob),
+    ]
+    with sessions() as session, session.begin():
+        store_calls(session, calls)
+        for linkedid, kind, resolved in [("q1", "incident", True), ("q3", "complaint", True)]:
+            opened = next(c.started_at for c in calls if c.linkedid == linkedid)
+            session.add(
+                Ticket(
+                    subject=f"from {linkedid}", type=kind, priority="normal", status="resolved",
+                    created_at=opened, updated_at=opened,
+                    resolved_at=opened + timedelta(hours=2) if resolved else None,
+                    calls=[TicketCall(server="pbx", linkedid=linkedid)],
+                )
+            )  # fmt: skip
+    body = client.get("/api/kpi/quality", params=DAY, headers=bearer(staff, "admin")).json()
+    assert body["tickets_from_calls"] == 2
+    assert body["fcr"] == pytest.approx(1 / 2)  # Ann called again (q2): only Bob's counts
+    assert body["repeat_caller_rate"] == pytest.approx(1 / 3)  # q1 is followed by q2
+    assert body["complaint_rate"] == pytest.approx(1 / 3)  # 1 complaint / 3 answered calls

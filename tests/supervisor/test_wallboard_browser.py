@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from callcenter.users import service as users_service
 from callcenter.users.service import Role, create_user
 from tests.agent_ui.live_stack import live_stack
-from tests.browser.conftest import browser, page  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.websockets import WebSocketDisconnect
 
 from callcenter.app import create_app
-from callcenter.calls.records import AgentState
+from callcenter.calls.records import (
+    AgentState,
+    CallOutcome,
+    CallRecord,
+    Direction,
+    QueueVisitRecord,
+    VisitOutcome,
+)
+from callcenter.calls.service import store_calls
+from callcenter.db import utc_now
 from callcenter.events import CallQueued, DomainEvent
 from callcenter.settings import Settings
 from kpi.board import LiveBoard
@@ -97,7 +108,30 @@ def test_agents_and_strangers_are_refused(
 ) -> None:
     if who:
         sign_in_as(manual_client, staff, who)
-    with pytest.raises(WebSocketDisconnect) as refused:
-        with manual_client.websocket_connect("/ws/wallboard") as socket:
-            socket.receive_json()
+    with (
+        pytest.raises(WebSocketDisconnect) as refused,
+        manual_client.websocket_connect("/ws/wallboard") as socket,
+    ):
+        socket.receive_json()
     assert refused.value.code == code
+
+
+def test_after_a_restart_the_board_shows_todays_stored_calls(
+    settings: Settings, staff: Staff, sessions: sessionmaker[Session]
+) -> None:
+    entered = utc_now() - timedelta(minutes=5)
+    record = CallRecord(
+        server="sim", linkedid="r1", direction=Direction.INBOUND, started_at=entered,
+        ended_at=entered + timedelta(minutes=2), outcome=CallOutcome.ANSWERED,
+        queue_visits=(QueueVisitRecord(queue="support", uniqueid="r1", entered_at=entered,
+            outcome=VisitOutcome.ANSWERED, agent="agent1", wait_s=8.0, talk_s=100.0),),
+    )  # fmt: skip
+    with sessions() as session, session.begin():
+        store_calls(session, [record])
+    with TestClient(create_app(settings), base_url="http://testserver") as restarted:
+        sign_in_as(restarted, staff, "admin")
+        with restarted.websocket_connect("/ws/wallboard") as socket:
+            support = receive(socket)["queues"]["support"]
+    assert (support["last_15m"]["offered"], support["last_15m"]["asa_s"]) == (1, 8.0)
+    if entered.date() == utc_now().date():  # not when the test straddles midnight UTC
+        assert support["today"]["answered"] == 1
