@@ -34,6 +34,7 @@ class ConsoleSettings(BaseSettings):
     # wrap-up pause from a break when the PBX reports the pause back.
     wrap_up_reason: str = "Wrap-up"
     # Dialplan context for click-to-dial and transfers, and queue -> extension for transfers.
+    # A transfer may name a queue listed here or one some user is a member of, nothing else.
     dial_context: str = "from-internal"
     queue_extensions: dict[str, str] = Field(default_factory=dict)
     # How many frames per agent are kept for consoles resuming after a reconnect.
@@ -46,5 +47,5 @@ class ConsoleSettings(BaseSettings):
         return self.wrap_up_default_s
 
     def queue_extension(self, queue: str) -> str:
-        """The extension that puts a caller into `queue` (the queue's name when not mapped)."""
+        """The extension that puts a caller into a known `queue` (its name when not mapped)."""
         return self.queue_extensions.get(queue, queue)

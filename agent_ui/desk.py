@@ -238,13 +238,8 @@ class Desks:
             self._end_wrap_up(desk)  # unpaused elsewhere (or by the timer): follow the PBX
         elif in_wrap_up and new == AgentState.LOGGED_OUT.value:
             self._end_wrap_up(desk)
-        if event.queue:
-            if new == AgentState.LOGGED_OUT.value:
-                desk.queues.discard(event.queue)
-            else:
-                desk.queues.add(event.queue)
-        if new == AgentState.LOGGED_OUT.value:
-            desk.queues.clear()
+        # The event lists every membership after the change (none once logged out).
+        desk.queues = set(event.queues)
         if was == AgentState.ON_CALL.value and new == AgentState.AVAILABLE.value and desk.call:
             desk.call.ended_at = event.at
             if self.config.wrap_up_for(desk.call.queue) > 0:

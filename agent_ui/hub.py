@@ -14,7 +14,7 @@ import logging
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 log = logging.getLogger(__name__)
 
@@ -23,9 +23,13 @@ log = logging.getLogger(__name__)
 TAB_QUEUE_LIMIT = 1024
 
 
-@dataclass(frozen=True, slots=True)
-class Frame:
-    """One message to an agent's consoles; `text` is the JSON sent on the wire."""
+class Frame(NamedTuple):
+    """One message to an agent's consoles; `text` is the JSON sent on the wire.
+
+    A tuple of an int and strings, which the garbage collector stops tracking: the replay
+    logs hold hundreds of thousands of frames on a big floor, and a full collection that
+    had to walk them all would stall the event loop (and every pop) for a visible moment.
+    """
 
     seq: int
     kind: str

@@ -9,13 +9,15 @@ from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
+from agent_ui.config import ConsoleSettings
 from agent_ui.pbx import ConsoleError
 from agent_ui.render import fragment, templates
 from agent_ui.wiring import ConsoleDep
 from callcenter.deps import CurrentUser, PageUser, SessionDep, SignedInUser
 from callcenter.users.auth import can_see_agent
-from callcenter.users.models import User
+from callcenter.users.models import QueueMembership, User
 
 router = APIRouter()
 
@@ -193,6 +195,33 @@ class TargetType(StrEnum):
     AGENT = "agent"
 
 
+def transfer_extension(
+    session: Session, config: ConsoleSettings, target_type: TargetType, target: str
+) -> str:
+    """The dialplan extension a transfer target stands for, or 422 naming what is unknown.
+
+    A queue must be one the console knows: mapped in the settings, or one some user is a
+    member of. Any other text would be dialled as an extension, wherever that leads.
+    """
+    if target_type is TargetType.QUEUE:
+        if target in config.queue_extensions:
+            return config.queue_extension(target)
+        member = select(QueueMembership.id).where(QueueMembership.queue == target).limit(1)
+        if session.scalar(member) is None:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"no queue {target!r}")
+        return config.queue_extension(target)
+    if target_type is TargetType.AGENT:
+        other = session.scalar(select(User).where(User.username == target))
+        if other is None or not other.interface:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"no agent {target!r}")
+        return other.interface.rpartition("/")[2]
+    digits = target.removeprefix("+")
+    # ASCII digits only: str.isdigit() also passes "²", which no dialplan knows.
+    if not (digits.isascii() and digits.isdecimal()):
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "a number has only digits")
+    return target
+
+
 @router.post("/console/call/transfer", response_class=HTMLResponse, tags=["console"])
 async def transfer(
     user: CurrentUser,
@@ -205,17 +234,10 @@ async def transfer(
     """Blind or attended transfer to a number, a queue or another agent."""
     interface = _agent_console(user)
     target = target.strip()
-    if target_type is TargetType.QUEUE:
-        exten = console.config.queue_extension(target)
-    elif target_type is TargetType.AGENT:
-        other = session.scalar(select(User).where(User.username == target))
-        if other is None or not other.interface:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"no agent {target!r}")
-        exten = other.interface.rpartition("/")[2]
-    else:
-        if not target.replace("+", "", 1).isdigit():
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "a number has only digits")
-        exten = target
+    # The lookups are blocking database work: off the event loop, which serves every console.
+    exten = await run_in_threadpool(
+        transfer_extension, session, console.config, target_type, target
+    )
     if kind is TransferKind.BLIND:
         await console.pbx.blind_transfer(interface, exten)
         return notice(f"Transferred to {target}.")

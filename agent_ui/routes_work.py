@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Query, status
@@ -33,11 +33,35 @@ LinkedId = Annotated[str, Form(max_length=64)]
 
 def _id(value: str, field: str) -> int | None:
     """A form's optional id field ('' = none)."""
-    if not value.strip():
+    text = value.strip()
+    if not text:
         return None
-    if not value.strip().isdigit():
+    # ASCII digits only: str.isdigit() also passes "²", which int() then refuses.
+    if not (text.isascii() and text.isdecimal()):
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{field} must be a number")
-    return int(value)
+    return int(text)
+
+
+def _due(due_at: str, utc_offset_minutes: int | None) -> datetime | None:
+    """The callback's due time: an ISO time with its offset, or the browser's local time
+    (datetime-local has no zone) read with the offset the console sends alongside."""
+    text = due_at.strip()
+    if not text:
+        return None
+    try:
+        due = datetime.fromisoformat(text)
+    except ValueError:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "due_at is not a date and time"
+        ) from None
+    if due.tzinfo is None:
+        if utc_offset_minutes is None:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                "due_at has no time zone: send utc_offset_minutes or an offset in due_at",
+            )
+        due = due.replace(tzinfo=timezone(timedelta(minutes=utc_offset_minutes)))
+    return due
 
 
 def _call_of(console: ConsoleDep, user: SignedInUser, linkedid: str) -> LiveCall | None:
@@ -171,7 +195,9 @@ def save_notes(
             session,
             server=call.server,
             linkedid=call.linkedid,
-            agent=user.username,
+            # Call records name agents by their queue MemberName: the same key here, so
+            # dispositions join to the agent's calls.
+            agent=user.member_name or user.username,
             disposition=disposition,
             notes=notes.strip() or None,
         )
@@ -208,20 +234,13 @@ def schedule_callback(
     settings: SettingsDep,
     number: Annotated[str, Form(min_length=1, max_length=64)],
     customer_id: OptionalId = "",
-    due_at: Annotated[str, Form(max_length=32)] = "",
+    due_at: Annotated[str, Form(max_length=40)] = "",
+    # Minutes east of UTC, as the browser's clock had it at the due time (UTC+2 = 120).
+    utc_offset_minutes: Annotated[int | None, Form(ge=-18 * 60, le=18 * 60)] = None,
     note: Annotated[str, Form(max_length=20_000)] = "",
 ) -> HTMLResponse:
     """A callback owed to the caller; due when the agent says, else on the default SLA."""
-    due = None
-    if due_at.strip():
-        try:
-            due = datetime.fromisoformat(due_at.strip())
-        except ValueError:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT, "due_at is not a date and time"
-            ) from None
-        if due.tzinfo is None:
-            due = due.replace(tzinfo=UTC)  # the browser's datetime-local has no zone
+    due = _due(due_at, utc_offset_minutes)
     try:
         data = CallbackCreate(
             number=number,
@@ -235,4 +254,7 @@ def schedule_callback(
     callback = request_callback(
         session, data, settings.default_region, settings.callback_due_minutes
     )
-    return notice(f"Callback to {callback.number} due {callback.due_at:%Y-%m-%d %H:%M} UTC.")
+    when = f"{callback.due_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    if due is not None and due.utcoffset():
+        when = f"{due:%Y-%m-%d %H:%M} (UTC{due:%z}), {when}"
+    return notice(f"Callback to {callback.number} due {when}.")

@@ -7,12 +7,12 @@ import contextlib
 import json
 import logging
 from typing import TYPE_CHECKING, cast
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlalchemy import select
 
 from agent_ui.hub import Attachment
+from agent_ui.origin import same_origin
 from agent_ui.wiring import ConsoleRuntime
 from callcenter.deps import SignedInUser, identify
 from callcenter.users.auth import SESSION_COOKIE, SessionSigner, can_see_agent
@@ -29,15 +29,6 @@ router = APIRouter()
 CLOSE_SIGN_IN = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_BAD_REQUEST = 4400
-
-
-def _same_origin(websocket: WebSocket) -> bool:
-    """A browser's websocket from another site carries our cookie too: refuse it by Origin."""
-    origin = websocket.headers.get("origin")
-    if origin is None:
-        return True  # not a browser (integrations, tests with a token)
-    host = websocket.headers.get("host", "")
-    return urlsplit(origin).netloc == host
 
 
 def _authorize(
@@ -64,7 +55,7 @@ async def console_socket(websocket: WebSocket) -> None:
     """One console tab: `since` = the last sequence it showed, `agent` = whom it watches."""
     state = cast("AppState", websocket.app.state.callcenter)
     console = cast(ConsoleRuntime, websocket.app.state.console)
-    if not _same_origin(websocket):
+    if not same_origin(websocket):
         await websocket.close(code=CLOSE_FORBIDDEN)
         return
     since_text = websocket.query_params.get("since")

@@ -141,7 +141,8 @@ def bench_live(events: int) -> None:
             CallAnswered(at=entered, server="bench", linkedid=linkedid, queue=queue,
                          agent=agent, interface=agent, wait_s=12.0),
             AgentStateChanged(at=entered, server="bench", agent=agent, interface=agent,
-                              state=AgentState.ON_CALL, reason=None, queue=queue),
+                              state=AgentState.ON_CALL, reason=None, queue=None,
+                              queues=(queue,)),
             CallEnded(at=entered, server="bench", record=record),
         ]  # fmt: skip
     started = time.perf_counter()

@@ -99,7 +99,9 @@ async def simulated_pbx(speed: float) -> AsyncIterator[Any]:
     from sim.scenario import load_scenario
 
     scenario = load_scenario(DEMO_SCENARIO)
-    pbx = SimulatedPbx(scenario, PbxOptions(speed=speed, username=AMI_USER, secret=AMI_SECRET))
+    # agent1 (human) is outside the queues until they sign in at the console.
+    options = PbxOptions(speed=speed, username=AMI_USER, secret=AMI_SECRET, humans_logged_out=True)
+    pbx = SimulatedPbx(scenario, options)
     await pbx.start("127.0.0.1", 0)
     try:
         yield pbx

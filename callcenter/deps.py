@@ -6,7 +6,7 @@ both read as header/cookie parameters so nothing below the web layer handles req
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, cast
 
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from callcenter.settings import Settings
 from callcenter.users.auth import SESSION_COOKIE, SessionSigner, WebSession, csrf_matches
 from callcenter.users.models import User
-from callcenter.users.service import user_for_token
+from callcenter.users.service import Role, user_for_token
 
 if TYPE_CHECKING:
     from callcenter.app import AppState
@@ -159,6 +159,21 @@ def current_actor(user: Annotated[SignedInUser, Depends(api_user)]) -> str:
     return user.username
 
 
+def require_role(*roles: Role) -> Callable[[SignedInUser], SignedInUser]:
+    """A dependency that lets only users with one of `roles` through, else 403 naming them."""
+    allowed = frozenset(Role(r).value for r in roles)
+    needed = " or ".join(sorted(allowed))
+
+    def check(user: Annotated[SignedInUser, Depends(api_user)]) -> SignedInUser:
+        if user.role not in allowed:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, f"this needs the {needed} role; you are {user.role}"
+            )
+        return user
+
+    return check
+
+
 # "function" scope: the commit happens before the response is sent, so a client that
 # gets 201 can read its row back at once.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -166,3 +181,7 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 ActorDep = Annotated[str, Depends(current_actor)]
 CurrentUser = Annotated[SignedInUser, Depends(api_user)]
 PageUser = Annotated[SignedInUser, Depends(page_user)]
+# Deleting shared records is for supervisors and admins; SLA targets and business hours
+# change every ticket's due times, so only admins set them.
+SUPERVISOR_OR_ADMIN = Depends(require_role(Role.SUPERVISOR, Role.ADMIN))
+ADMIN_ONLY = Depends(require_role(Role.ADMIN))

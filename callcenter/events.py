@@ -127,6 +127,8 @@ class AgentStateChanged(DomainEvent):
     state: AgentState
     reason: str | None
     queue: str | None
+    # Every queue the agent is a member of after this change (empty when logged out).
+    queues: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

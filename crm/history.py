@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Sequence
 
@@ -20,6 +19,8 @@ log = logging.getLogger(__name__)
 
 # Calls ending together (a burst after a PBX reconnect) are written in batches of this size.
 _BATCH = 200
+# How long the first call of a batch waits for others (history is not needed to the ms).
+_LINGER_S = 0.5
 
 
 class CallHistory:
@@ -29,8 +30,11 @@ class CallHistory:
     session per batch; a failing batch is logged and the next one still runs.
     """
 
-    def __init__(self, sessions: sessionmaker[Session], settings: Settings) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], settings: Settings, linger_s: float = _LINGER_S
+    ) -> None:
         self._sessions = sessions
+        self.linger_s = linger_s
         self._policy = HistoryPolicy(
             region=settings.default_region,
             short_abandon_s=settings.short_abandon_s,
@@ -51,23 +55,36 @@ class CallHistory:
         return bus.subscribe(CallEnded, handle)
 
     async def run(self, bus: Bus) -> None:
-        """Drain `CallEnded` events in batches off the event loop until cancelled."""
+        """Drain `CallEnded` events in batches until cancelled, writing each off the event loop.
+
+        One batch at a time, each in a worker thread with its own session: the loop only
+        waits for it (so batches are written in the order the calls ended), never blocks on it.
+        """
         queue, unsubscribe = bus.queue(CallEnded)
+        writing: asyncio.Future[None] | None = None
+        pending: list[CallEnded] = []
         try:
             while True:
-                batch = [await queue.get()]
-                while len(batch) < _BATCH and not queue.empty():
-                    batch.append(queue.get_nowait())
-                await self._write(batch)
+                pending.append(await queue.get())
+                # On a busy floor the calls ending meanwhile join this batch: one transaction
+                # and one set of lookups for many calls, far less work than one per call.
+                await asyncio.sleep(self.linger_s)
+                while len(pending) < _BATCH and not queue.empty():
+                    pending.append(queue.get_nowait())
+                batch, pending = pending, []
+                writing = asyncio.ensure_future(self._write(batch))
+                # Shielded: a stop lets the batch in its thread finish (below) before the rest.
+                await asyncio.shield(writing)
         finally:
             unsubscribe()
+            if writing is not None and not writing.done():
+                await asyncio.wait([writing])
             # Events already queued when the app stops are still written.
-            rest: list[CallEnded] = []
+            rest = pending
             while not queue.empty():
                 rest.append(queue.get_nowait())
             if rest:
-                with contextlib.suppress(Exception):
-                    self.record([event.record for event in rest])
+                await self._write(rest)
 
     async def _write(self, batch: list[CallEnded]) -> None:
         try:

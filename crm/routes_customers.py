@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from callcenter.deps import ActorDep, SessionDep, SettingsDep
+from callcenter.deps import SUPERVISOR_OR_ADMIN, ActorDep, SessionDep, SettingsDep
 from crm import service_customers as customers
 from crm.enums import CustomerCategory
 from crm.routes_common import ERRORS, PagingDep, PathId
@@ -103,7 +103,10 @@ def update_customer(session: SessionDep, customer_id: PathId, body: CustomerUpda
 
 
 @router.delete(
-    "/customers/{customer_id}", tags=["customers"], status_code=status.HTTP_204_NO_CONTENT
+    "/customers/{customer_id}",
+    tags=["customers"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[SUPERVISOR_OR_ADMIN],
 )
 def delete_customer(session: SessionDep, customer_id: PathId) -> None:
     """Remove a customer with its contacts, numbers and history."""
@@ -124,7 +127,12 @@ def add_customer_phone(
     return PhoneOut.model_validate(phone)
 
 
-@router.delete("/phones/{phone_id}", tags=["customers"], status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/phones/{phone_id}",
+    tags=["customers"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[SUPERVISOR_OR_ADMIN],
+)
 def delete_phone(session: SessionDep, phone_id: PathId) -> None:
     """Remove one number."""
     customers.delete_phone(session, phone_id)
@@ -162,7 +170,12 @@ def update_contact(session: SessionDep, contact_id: PathId, body: ContactUpdate)
     return ContactOut.model_validate(customers.update_contact(session, contact_id, body))
 
 
-@router.delete("/contacts/{contact_id}", tags=["contacts"], status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/contacts/{contact_id}",
+    tags=["contacts"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[SUPERVISOR_OR_ADMIN],
+)
 def delete_contact(session: SessionDep, contact_id: PathId) -> None:
     """Remove a contact and its numbers."""
     customers.delete_contact(session, contact_id)

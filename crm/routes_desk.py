@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from callcenter.deps import ActorDep, SessionDep, SettingsDep
+from callcenter.deps import ADMIN_ONLY, SUPERVISOR_OR_ADMIN, ActorDep, SessionDep, SettingsDep
 from crm import service_callbacks as callbacks
 from crm import service_kb as kb
 from crm import service_sla as sla
@@ -69,7 +69,12 @@ def update_article(session: SessionDep, article_id: PathId, body: KBArticleUpdat
     return KBArticleOut.model_validate(kb.update_article(session, article_id, body))
 
 
-@router.delete("/kb/{article_id}", tags=["knowledge base"], status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/kb/{article_id}",
+    tags=["knowledge base"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[SUPERVISOR_OR_ADMIN],
+)
 def delete_article(session: SessionDep, article_id: PathId) -> None:
     """Remove an article."""
     kb.delete_article(session, article_id)
@@ -152,7 +157,12 @@ def list_policies(session: SessionDep) -> list[SLAPolicyOut]:
     return [SLAPolicyOut.model_validate(p) for p in sla.list_policies(session)]
 
 
-@router.put("/sla-policies/{priority}", tags=["SLA"], response_model=SLAPolicyOut)
+@router.put(
+    "/sla-policies/{priority}",
+    tags=["SLA"],
+    response_model=SLAPolicyOut,
+    dependencies=[ADMIN_ONLY],
+)
 def put_policy(session: SessionDep, priority: TicketPriority, body: SLAPolicyIn) -> SLAPolicyOut:
     """Set the targets of one priority (new tickets follow them)."""
     return SLAPolicyOut.model_validate(sla.put_policy(session, priority, body))
@@ -169,6 +179,7 @@ def list_business_hours(session: SessionDep) -> list[BusinessHoursOut]:
     tags=["SLA"],
     response_model=BusinessHoursOut,
     status_code=status.HTTP_201_CREATED,
+    dependencies=[ADMIN_ONLY],
 )
 def create_business_hours(session: SessionDep, body: BusinessHoursIn) -> BusinessHoursOut:
     """A new calendar (weekly slots in a time zone, holidays)."""
@@ -181,7 +192,12 @@ def get_business_hours(session: SessionDep, hours_id: PathId) -> BusinessHoursOu
     return BusinessHoursOut.model_validate(sla.get_business_hours(session, hours_id))
 
 
-@router.put("/business-hours/{hours_id}", tags=["SLA"], response_model=BusinessHoursOut)
+@router.put(
+    "/business-hours/{hours_id}",
+    tags=["SLA"],
+    response_model=BusinessHoursOut,
+    dependencies=[ADMIN_ONLY],
+)
 def replace_business_hours(
     session: SessionDep, hours_id: PathId, body: BusinessHoursIn
 ) -> BusinessHoursOut:

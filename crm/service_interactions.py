@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from callcenter.calls.records import CallOutcome, CallRecord, Direction
@@ -23,6 +23,8 @@ from crm.service_sla import default_calendar
 
 # Outcomes where the caller never reached anybody (a queue timeout counts: app_queue does too).
 _MISSED = frozenset({CallOutcome.ABANDONED, CallOutcome.TIMEOUT})
+# Keys per IN (...) query, well under SQLite's limit of bound parameters.
+_CHUNK = 400
 
 
 @dataclass
@@ -109,24 +111,72 @@ def record_calls(
     the call's server and linkedid).
     """
     result = HistoryResult()
+    # What the batch needs from the database, asked once per batch rather than per call
+    # (the writer of a busy PBX's calls): whose each number is, which calls are already
+    # history, which numbers have a callback open. Kept current as the batch writes.
+    calls = []
     for record in sorted(records, key=lambda r: (r.started_at, r.linkedid)):
         presented = _external_number(record)
         if presented is None:
             continue
         readings = candidates(presented, policy.region)
-        number = readings[0] if readings else presented
-        matched = owners(session, readings)
-        if not _already_recorded(session, record):
+        calls.append((record, readings, readings[0] if readings else presented))
+    recorded = _recorded_calls(session, [record for record, _, _ in calls])
+    owed = _numbers_owed_a_callback(session, [number for _, readings, number in calls if readings])
+    owners_of: dict[tuple[str, ...], list[Owner]] = {}
+    for record, readings, number in calls:
+        key = tuple(readings)
+        matched = owners_of.get(key)
+        if matched is None:
+            matched = owners_of[key] = owners(session, readings)
+        if (record.server, record.linkedid) not in recorded:
             result.interactions += _write_interactions(session, record, number, matched)
+            recorded.add((record.server, record.linkedid))
         reached_at = record.answered_at
         if reached_at is not None and readings:
-            result.callbacks_closed += close_reached(
-                session, number, reached_at, f"call {record.linkedid}"
-            )
+            if number in owed:  # else there is nothing to close
+                result.callbacks_closed += close_reached(
+                    session, number, reached_at, f"call {record.linkedid}"
+                )
         elif record.direction == Direction.INBOUND and record.outcome in _MISSED and readings:
-            result.callbacks_opened += _open_callback(session, record, number, matched, policy)
+            opened = _open_callback(session, record, number, matched, policy)
+            if opened:
+                owed.add(number)
+            result.callbacks_opened += opened
     session.flush()
     return result
+
+
+def _recorded_calls(session: Session, records: Sequence[CallRecord]) -> set[tuple[str, str]]:
+    """(server, linkedid) of the calls among `records` already written as interactions."""
+    found: set[tuple[str, str]] = set()
+    keys = sorted({(r.server, r.linkedid) for r in records})
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        rows = session.execute(
+            select(Interaction.server, Interaction.linkedid)
+            .where(tuple_(Interaction.server, Interaction.linkedid).in_(chunk))
+            .distinct()
+        )
+        found.update((server, linkedid) for server, linkedid in rows if server and linkedid)
+    return found
+
+
+def _numbers_owed_a_callback(session: Session, numbers: Sequence[str]) -> set[str]:
+    """Those of `numbers` with an open callback."""
+    found: set[str] = set()
+    wanted = sorted(set(numbers))
+    for start in range(0, len(wanted), _CHUNK):
+        rows = session.scalars(
+            select(Callback.number)
+            .where(
+                Callback.number.in_(wanted[start : start + _CHUNK]),
+                Callback.status == str(CallbackStatus.OPEN),
+            )
+            .distinct()
+        )
+        found.update(rows)
+    return found
 
 
 def _external_number(record: CallRecord) -> str | None:
@@ -135,18 +185,6 @@ def _external_number(record: CallRecord) -> str | None:
     if record.direction == Direction.OUTBOUND:
         return record.dialed_number or None
     return None  # internal calls are not customer history
-
-
-def _already_recorded(session: Session, record: CallRecord) -> bool:
-    return bool(
-        session.scalar(
-            select(
-                exists().where(
-                    Interaction.server == record.server, Interaction.linkedid == record.linkedid
-                )
-            )
-        )
-    )
 
 
 def _write_interactions(

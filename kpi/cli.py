@@ -44,17 +44,28 @@ def register(groups: Any) -> None:
     staff.set_defaults(func=run_staff)
 
 
+# How the period's ends are named in messages: CLI flags here, query parameters over HTTP.
+CLI_NAMES = ("--from", "--to")
+QUERY_NAMES = ("query parameter `from`", "query parameter `to`")
+
+
 def report_query(
-    start: str | None, end: str | None, queues: list[str] | None, interval: str
+    start: str | None,
+    end: str | None,
+    queues: list[str] | None,
+    interval: str,
+    *,
+    names: tuple[str, str] = CLI_NAMES,
 ) -> ReportQuery:
-    """The period and scope asked for; ValueError with one sentence for bad input."""
+    """The period and scope asked for; ValueError with one sentence for bad input, naming
+    the period's ends as `names` (start, end) call them."""
     now = utc_now()
     begin = (
         parse_instant(start) if start else now.replace(hour=0, minute=0, second=0, microsecond=0)
     )
     finish = parse_instant(end) if end else now
     if finish <= begin:
-        raise ValueError("--to must be after --from")
+        raise ValueError(f"{names[1]} must be after {names[0]}")
     if finish - begin > timedelta(days=400):
         raise ValueError("a report covers at most 400 days")
     return ReportQuery(begin, finish, queues or None, parse_interval(interval))
@@ -96,7 +107,8 @@ COLUMNS = (
     ("offered", "offered", "n"), ("answered", "answered", "n"), ("abandoned", "abandoned", "n"),
     ("short", "short_abandoned", "n"), ("timeouts", "timeouts", "n"),
     ("SL", "service_level", "rate"), ("abandon", "abandon_rate", "rate"),
-    ("ASA s", "asa_s", "time"), ("AHT s", "aht_s", "time"), ("longest s", "longest_wait_s", "time"),
+    ("ASA s", "asa_s", "time"), ("talk+hold s", "talk_hold_s", "time"),
+    ("longest s", "longest_wait_s", "time"),
 )  # fmt: skip
 
 

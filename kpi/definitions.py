@@ -126,6 +126,12 @@ def average_handle_time(
     return ratio(total_talk_s + total_hold_s + total_wrap_up_s, answered)
 
 
+def average_talk_hold(total_talk_s: float, total_hold_s: float, answered: int) -> float | None:
+    """(talk + hold) / answered visits, in seconds: handle time without wrap-up, shown where
+    wrap-up cannot be attributed (a queue's visits; an agent's day on the live board)."""
+    return ratio(total_talk_s + total_hold_s, answered)
+
+
 def occupancy(busy_s: float, available_s: float) -> float | None:
     """Occupancy = busy / (busy + available): the share of staffed, unpaused agent time
     spent ringing, talking, on hold or in wrap-up."""

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from callcenter.calls.models import Call, QueueVisit
 from callcenter.calls.records import VisitOutcome
 from kpi import definitions as kpi
+from kpi.scope import is_visible
 from kpi.summary import QueueThresholds
 
 
@@ -94,8 +95,8 @@ EXPLAINED: dict[str, tuple[str, Rule, Rule]] = {
         lambda v, t: kpi.is_answered(v),
         lambda v, t: kpi.is_answered(v),
     ),
-    "aht_s": (
-        "(talk + hold + wrap-up) / answered",
+    "talk_hold_s": (
+        "(talk + hold) / answered (wrap-up is not part of a queue visit)",
         lambda v, t: kpi.is_answered(v),
         lambda v, t: kpi.is_answered(v),
     ),
@@ -114,9 +115,15 @@ def explain(
     start: datetime,
     end: datetime,
     thresholds: QueueThresholds,
+    *,
+    visible: frozenset[str] | None = None,
 ) -> dict[str, Any]:
     """The visits of `queue` entered in [start, end) in the numerator and denominator of
-    KPI `name`. Raises ValueError for a KPI that cannot be explained."""
+    KPI `name`. Raises ValueError for a KPI that cannot be explained.
+
+    The value and the counts cover the whole queue; the lists leave out visits taken by
+    agents not in `visible` (None: everyone), counted in `hidden` (numerator, denominator).
+    """
     if name not in EXPLAINED:
         raise ValueError(f"unknown kpi {name!r}: choose one of {', '.join(sorted(EXPLAINED))}")
     formula, in_numerator, in_denominator = EXPLAINED[name]
@@ -132,6 +139,8 @@ def explain(
     )
     numerator: list[dict[str, Any]] = []
     denominator: list[dict[str, Any]] = []
+    counts = [0, 0]  # numerator, denominator
+    hidden = [0, 0]
     for visit, linkedid, number in session.execute(statement):
         row = VisitRow(
             linkedid=linkedid,
@@ -145,10 +154,20 @@ def explain(
             agent=visit.agent,
             caller_number=number,
         )
-        if in_denominator(row, thresholds):
-            denominator.append(row.as_json())
-            if in_numerator(row, thresholds):
-                numerator.append(row.as_json())
+        if not in_denominator(row, thresholds):
+            continue
+        shown = is_visible(row.agent, visible)
+        counted = [in_numerator(row, thresholds), True]
+        for index, (listed, counts_it) in enumerate(
+            [(numerator, counted[0]), (denominator, counted[1])]
+        ):
+            if not counts_it:
+                continue
+            counts[index] += 1
+            if shown:
+                listed.append(row.as_json())
+            else:
+                hidden[index] += 1
     return {
         "kpi": name,
         "queue": queue,
@@ -157,9 +176,10 @@ def explain(
         "formula": formula,
         "service_level_s": thresholds.service_level_s,
         "short_abandon_s": thresholds.short_abandon_s,
-        "value": kpi.ratio(len(numerator), len(denominator))
-        if name not in ("asa_s", "aht_s")
-        else None,
+        "value": kpi.ratio(counts[0], counts[1]) if name not in ("asa_s", "talk_hold_s") else None,
+        "numerator_count": counts[0],
+        "denominator_count": counts[1],
+        "hidden": {"numerator": hidden[0], "denominator": hidden[1]},
         "numerator": numerator,
         "denominator": denominator,
     }

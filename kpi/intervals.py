@@ -54,4 +54,8 @@ def parse_instant(text: str) -> datetime:
         value = datetime.fromisoformat(text.strip())
     except ValueError as exc:
         raise ValueError(f"not an ISO date or date-time: {text!r}") from exc
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:
+        # e.g. 0001-01-01T00:00+01:00 is a valid ISO text but falls before year 1 in UTC.
+        raise ValueError(f"out of the range of dates: {text!r}") from None

@@ -29,6 +29,7 @@ from callcenter.events import (
     CallQueued,
     PbxConnectionChanged,
 )
+from kpi import definitions as kpi
 from kpi.reports import merge_totals, summary_json
 from kpi.summary import QueueTotals, summarize
 from kpi.thresholds import ThresholdBook
@@ -48,7 +49,8 @@ class LiveAgent:
     reason: str | None = None
     queues: set[str] = field(default_factory=set)
     calls_today: int = 0
-    handle_s_today: float = 0.0
+    talk_s_today: float = 0.0
+    hold_s_today: float = 0.0
 
 
 @dataclass(slots=True)
@@ -114,7 +116,7 @@ class LiveKpis:
             for live in self.queues.values():
                 live.today = QueueTotals(self.book.for_queue(live.name))
             for agent in self.agents.values():
-                agent.calls_today, agent.handle_s_today = 0, 0.0
+                agent.calls_today, agent.talk_s_today, agent.hold_s_today = 0, 0.0, 0.0
 
     # Right now: callers waiting.
     def on_queued(self, event: CallQueued) -> None:
@@ -147,7 +149,8 @@ class LiveKpis:
                 if visit.agent is not None and visit.outcome in ("answered", "transferred"):
                     agent = self.agents.get(visit.agent) or self._agent(visit.agent, "")
                     agent.calls_today += 1
-                    agent.handle_s_today += (visit.talk_s or 0.0) + visit.hold_s
+                    agent.talk_s_today += visit.talk_s or 0.0
+                    agent.hold_s_today += visit.hold_s
             minute = int(visit.entered_at.timestamp() // 60)
             if minute > horizon:
                 slot = live.minutes.get(minute)
@@ -171,9 +174,10 @@ class LiveKpis:
     def on_agent_state(self, event: AgentStateChanged) -> None:
         agent = self.agents.get(event.agent) or self._agent(event.agent, event.interface)
         agent.interface = event.interface or agent.interface
-        if event.queue is not None:
-            agent.queues.add(event.queue)
-            self.queue(event.queue)
+        # The event lists every membership after the change (none once logged out).
+        agent.queues = set(event.queues)
+        for queue in event.queues:
+            self.queue(queue)
         if agent.state is not event.state or agent.reason != event.reason:
             agent.since = event.at
         agent.state, agent.reason = event.state, event.reason
@@ -230,7 +234,8 @@ class LiveKpis:
                 "since": a.since.isoformat() if a.since else None,
                 "in_state_s": (now - a.since).total_seconds() if a.since else None,
                 "calls_today": a.calls_today,
-                "aht_s": a.handle_s_today / a.calls_today if a.calls_today else None,
+                # Wrap-up is not on the event stream per call: talk + hold, named as such.
+                "talk_hold_s": kpi.average_talk_hold(a.talk_s_today, a.hold_s_today, a.calls_today),
                 "queues": sorted(a.queues),
             }
             for a in sorted(self.agents.values(), key=lambda a: a.name)

@@ -99,6 +99,7 @@ def repeat_caller_rate(
 
 
 def complaint_rate(tickets: Iterable[CallTicket], answered_calls: int) -> float | None:
-    """Complaint rate = complaint tickets opened from calls / answered calls in the period."""
+    """Complaint rate = complaint tickets opened from calls / answered inbound calls in the
+    period."""
     complaints = sum(1 for ticket in tickets if ticket.type == "complaint")
     return ratio(complaints, answered_calls)

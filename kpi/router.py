@@ -7,18 +7,16 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.responses import PlainTextResponse
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from callcenter.deps import CurrentUser, SessionDep, SettingsDep, SignedInUser
-from callcenter.users.models import Team, User
 from callcenter.users.service import Role
 from kpi.agent_reports import agent_totals, team_totals
-from kpi.cli import report_query
+from kpi.cli import QUERY_NAMES, report_query
 from kpi.explain import explain
 from kpi.export import report_csv
 from kpi.intervals import parse_instant
 from kpi.reports import queue_report
+from kpi.scope import team_of, visible_agents
 from kpi.staffing import StaffingQuestion, parse_target, staffing_table
 from kpi.thresholds import thresholds_from_settings
 
@@ -55,7 +53,7 @@ def get_report(
     if format not in ("json", "csv"):
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "format must be json or csv")
     try:
-        query = report_query(start, end, queue, interval)
+        query = report_query(start, end, queue, interval, names=QUERY_NAMES)
         report = queue_report(session, query, thresholds_from_settings(settings))
     except ValueError as exc:
         raise _bad(exc) from None
@@ -70,7 +68,7 @@ def get_report(
 
 @router.get("/explain")
 def get_explanation(
-    _user: SupervisorDep,
+    user: SupervisorDep,
     session: SessionDep,
     settings: SettingsDep,
     kpi: str,
@@ -82,10 +80,11 @@ def get_explanation(
     try:
         begin, finish = parse_instant(start), parse_instant(end)
         if finish <= begin:
-            raise ValueError("'to' must be after 'from'")
-        return explain(
-            session, kpi, queue, begin, finish, thresholds_from_settings(settings).for_queue(queue)
-        )
+            raise ValueError(f"{QUERY_NAMES[1]} must be after {QUERY_NAMES[0]}")
+        thresholds = thresholds_from_settings(settings).for_queue(queue)
+        # A supervisor sees the visits their team's agents took (and unanswered ones).
+        visible = visible_agents(session, user)
+        return explain(session, kpi, queue, begin, finish, thresholds, visible=visible)
     except ValueError as exc:
         raise _bad(exc) from None
 
@@ -107,19 +106,6 @@ def get_staffing(
     return staffing_table(question)
 
 
-def _team_of(session: Session) -> dict[str, str]:
-    """Agent name (member name and username) -> team name."""
-    rows = session.execute(
-        select(User.member_name, User.username, Team.name).join(Team, Team.id == User.team_id)
-    )
-    team_of: dict[str, str] = {}
-    for member_name, username, team in rows:
-        for name in (member_name, username):
-            if name:
-                team_of[name] = team
-    return team_of
-
-
 @router.get("/agents")
 def get_agent_report(
     user: SupervisorDep,
@@ -131,17 +117,14 @@ def get_agent_report(
     """Agent (or team) KPIs for [from, to): AHT, occupancy, utilisation, calls per agent-hour,
     transfer rate. A supervisor sees their own team only; an admin everyone."""
     try:
-        query = report_query(start, end, None, "day")
+        query = report_query(start, end, None, "day", names=QUERY_NAMES)
     except ValueError as exc:
         raise _bad(exc) from None
     agents = agent_totals(session, query.start, query.end)
-    team_of = _team_of(session)
-    if user.role != Role.ADMIN:
-        team = session.get(Team, user.team_id) if user.team_id is not None else None
-        agents = {
-            n: t for n, t in agents.items() if team is not None and team_of.get(n) == team.name
-        }
-    rows = agents if by == "agent" else team_totals(agents, team_of)
+    visible = visible_agents(session, user)
+    if visible is not None:
+        agents = {n: t for n, t in agents.items() if n in visible}
+    rows = agents if by == "agent" else team_totals(agents, team_of(session))
     key = "agents" if by == "agent" else "teams"
     return {
         "from": query.start.isoformat(),

@@ -90,10 +90,11 @@ class QueueSummary:
     asa_s: float | None
     avg_abandon_s: float | None
     avg_talk_s: float | None
-    aht_s: float | None
+    aht_s: float | None  # talk + hold + wrap-up; None when wrap-up is not known
     longest_wait_s: float | None
     occupancy: float | None
     avg_hold_s: float | None = None
+    talk_hold_s: float | None = None  # talk + hold per answered visit (no wrap-up)
 
     def as_json(self) -> dict[str, Any]:
         """The `sim run --json` shape of one queue."""
@@ -120,8 +121,10 @@ class AgentTime:
 
 
 def summarize(name: str, totals: QueueTotals, agent_time: AgentTime | None = None) -> QueueSummary:
-    """The KPIs of one queue from its totals (and agent time, for AHT wrap-up and occupancy)."""
-    wrap = agent_time.wrap_up_s if agent_time is not None else 0.0
+    """The KPIs of one queue from its totals (and agent time, for AHT wrap-up and occupancy).
+
+    Without agent time the queue's wrap-up is unknown (the PBX does not attribute after-call
+    work to a queue), so AHT is None and `talk_hold_s` is what can be said."""
     left = totals.abandoned + totals.timeouts
     return QueueSummary(
         queue=name,
@@ -146,7 +149,13 @@ def summarize(name: str, totals: QueueTotals, agent_time: AgentTime | None = Non
         asa_s=kpi.average_speed_of_answer(totals.wait_answered_s, totals.answered),
         avg_abandon_s=kpi.average_time_to_abandon(totals.wait_abandoned_s, totals.abandoned),
         avg_talk_s=kpi.average_talk_time(totals.talk_s, totals.answered),
-        aht_s=kpi.average_handle_time(totals.talk_s, totals.hold_s, wrap, totals.answered),
+        aht_s=(
+            kpi.average_handle_time(
+                totals.talk_s, totals.hold_s, agent_time.wrap_up_s, totals.answered
+            )
+            if agent_time is not None
+            else None
+        ),
         longest_wait_s=totals.longest_wait_s if totals.offered else None,
         occupancy=(
             kpi.occupancy(agent_time.busy_s, agent_time.available_s)
@@ -154,6 +163,7 @@ def summarize(name: str, totals: QueueTotals, agent_time: AgentTime | None = Non
             else None
         ),
         avg_hold_s=kpi.average_hold_time(totals.hold_s, totals.answered),
+        talk_hold_s=kpi.average_talk_hold(totals.talk_s, totals.hold_s, totals.answered),
     )
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic import command
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from callcenter.db import alembic_config, make_engine, upgrade
 
@@ -34,3 +35,22 @@ def test_downgrade_to_base_and_back(tmp_path: Path) -> None:
     upgrade(url)
     command.downgrade(alembic_config(url), "base")
     upgrade(url)
+
+
+def test_upgrade_to_unique_member_names_names_the_shared_ones(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cc.db'}"
+    upgrade(url, "0005")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        for username in ("asmith", "asmith2"):
+            connection.execute(
+                text(
+                    "INSERT INTO users (username, display_name, role, password_hash, active,"
+                    " member_name, skills, created_at) VALUES (:u, 'Alice Smith', 'agent', 'x',"
+                    " 1, 'Alice Smith', '[]', '2026-03-02 09:00:00')"
+                ),
+                {"u": username},
+            )
+    engine.dispose()
+    with pytest.raises(RuntimeError, match="'Alice Smith'"):
+        upgrade(url)

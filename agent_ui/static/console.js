@@ -127,6 +127,18 @@
       $("notice").replaceChildren(p);
     }
   });
+  // datetime-local carries no zone: send the browser's UTC offset at that very time (summer
+  // and winter time differ) so the server stores the moment the agent meant.
+  function noteOffset(event) {
+    const due = event.target;
+    if (!(due instanceof HTMLInputElement) || !due.classList.contains("due-local")) return;
+    const offset = due.form && due.form.querySelector(".due-offset");
+    if (!offset) return;
+    const when = new Date(due.value);
+    offset.value = due.value && !isNaN(when) ? String(-when.getTimezoneOffset()) : "";
+  }
+  document.body.addEventListener("input", noteOffset);
+  document.body.addEventListener("change", noteOffset);
   setInterval(tick, 1000);
   connect();
 })();

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -12,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from agent_ui.supervisor.access import SupervisorPage
 from agent_ui.supervisor.render import templates
 from callcenter.deps import SessionDep, SettingsDep
-from kpi.cli import report_query
+from kpi.cli import QUERY_NAMES, report_query
 from kpi.reports import QueueReport, queue_report
 from kpi.staffing import StaffingQuestion, parse_target, staffing_table
 from kpi.thresholds import thresholds_from_settings
@@ -48,7 +47,9 @@ def reports_page(
     error = None
     report = None
     try:
-        query = report_query(start or None, end or None, [queue] if queue else None, interval)
+        query = report_query(
+            start or None, end or None, [queue] if queue else None, interval, names=QUERY_NAMES
+        )
         report = queue_report(session, query, thresholds_from_settings(settings))
     except ValueError as exc:
         error = str(exc)
@@ -75,7 +76,7 @@ def reports_page(
             "explainable": EXPLAINABLE,
             "csv_url": "/api/kpi/report?" + urlencode({**args, "format": "csv"}),
             "explain_base": urlencode({k: v for k, v in args.items() if k in ("from", "to")}),
-            "chart_json": json.dumps(_chart_data(report) if report else {}),
+            "chart_data": _chart_data(report) if report else {},
         },
         status_code=400 if error else 200,
     )

@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, status
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from callcenter.calls.models import Call
 from callcenter.deps import SessionDep
 from crm.models import Ticket, TicketCall
-from kpi.cli import report_query
+from kpi.cli import QUERY_NAMES, report_query
 from kpi.quality import (
     DEFAULT_REPEAT_DAYS,
     CallContact,
@@ -57,16 +57,26 @@ def quality(session: Session, start: datetime, end: datetime, days: int) -> dict
             .join(TicketCall, TicketCall.ticket_id == Ticket.id)
             .join(Call, (Call.linkedid == TicketCall.linkedid) & (Call.server == TicketCall.server))
             .where(Ticket.created_at >= start, Ticket.created_at < end)
+            .order_by(Ticket.id, Call.started_at, Call.linkedid)
         )
     ]
-    answered = sum(
-        1
-        for (outcome,) in session.execute(
-            select(Call.outcome).where(Call.started_at >= start, Call.started_at < end)
+    # The complaint rate's denominator: inbound calls answered in the period (outbound and
+    # internal calls cannot raise a complaint ticket of a caller).
+    answered = session.scalar(
+        select(func.count())
+        .select_from(Call)
+        .where(
+            Call.direction == "inbound",
+            Call.outcome.in_(("answered", "transferred")),
+            Call.started_at >= start,
+            Call.started_at < end,
         )
-        if outcome in ("answered", "transferred")
     )
-    first_per_ticket = {t.ticket_id: t for t in tickets}.values()
+    # A ticket linked to several calls was opened by the earliest: FCR's clock starts there.
+    first_by_ticket: dict[int, CallTicket] = {}
+    for ticket in tickets:
+        first_by_ticket.setdefault(ticket.ticket_id, ticket)
+    first_per_ticket = list(first_by_ticket.values())
     return {
         "from": start.isoformat(),
         "to": end.isoformat(),
@@ -74,7 +84,7 @@ def quality(session: Session, start: datetime, end: datetime, days: int) -> dict
         "tickets_from_calls": len(first_per_ticket),
         "fcr": first_contact_resolution(first_per_ticket, calls, days),
         "repeat_caller_rate": repeat_caller_rate(in_period, days),
-        "complaint_rate": complaint_rate(first_per_ticket, answered),
+        "complaint_rate": complaint_rate(first_per_ticket, answered or 0),
     }
 
 
@@ -88,7 +98,7 @@ def get_quality(
 ) -> dict[str, Any]:
     """First-contact resolution, repeat-caller rate and complaint rate for [from, to)."""
     try:
-        query = report_query(start, end, None, "day")
+        query = report_query(start, end, None, "day", names=QUERY_NAMES)
     except ValueError as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
     return quality(session, query.start, query.end, days)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from agent_ui.origin import same_origin
 from agent_ui.supervisor.access import SupervisorPage, visible_agents
 from agent_ui.supervisor.render import templates
 from callcenter.deps import SignedInUser, identify
@@ -69,6 +70,9 @@ async def wallboard_socket(websocket: WebSocket) -> None:
     """Pushes `{"type": "snapshot", ...}` when the board changes, at most once a second."""
     state = cast("AppState", websocket.app.state.callcenter)
     board = cast(LiveBoard, websocket.app.state.kpi_board)
+    if not same_origin(websocket):
+        await websocket.close(code=CLOSE_FORBIDDEN)
+        return
     viewer, agents = await asyncio.to_thread(_viewer, state, websocket)
     if viewer is None:
         await websocket.close(code=CLOSE_SIGN_IN)

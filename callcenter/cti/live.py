@@ -15,6 +15,7 @@ from callcenter.bus import Bus
 from callcenter.cti.connection import AmiConnection, AmiListener
 from callcenter.cti.frames import Frame
 from callcenter.cti.protocol import ActionRefused, AmiAction, AmiMessage, NotConnected
+from callcenter.cti.record_writer import ThreadedRecordWriter
 from callcenter.settings import AmiTarget
 
 log = logging.getLogger(__name__)
@@ -123,9 +124,11 @@ def _problem(action: AmiAction) -> str | None:
 class LiveAdapter:
     """`callcenter cti run`: one PBX's events into call records, until stopped.
 
-    Records are written as calls close, in batches flushed at least every `flush_interval`
-    seconds; `stop()` flushes and closes the pipeline. Without `sessions` the records only go
-    to the bus (CallEnded, AgentStateClosed).
+    Records are written as calls close, in batches handed at least every `flush_interval`
+    seconds to a writer thread (ThreadedRecordWriter), so the loop reading the PBX (and
+    whatever else shares it, like the agent console) never waits on the database. The
+    tracker itself stays on the loop. `stop()` waits for the writer and closes the
+    pipeline. Without `sessions` the records only go to the bus (CallEnded, AgentStateClosed).
     """
 
     def __init__(
@@ -141,7 +144,13 @@ class LiveAdapter:
     ) -> None:
         from callcenter.cti.pipeline import Pipeline
 
-        self.pipeline = Pipeline(server=server, bus=bus, sessions=sessions, region=region)
+        self.pipeline = Pipeline(
+            server=server,
+            bus=bus,
+            sessions=sessions,
+            region=region,
+            writer=ThreadedRecordWriter,
+        )
         self.feed = PipelineFeed(self.pipeline)
         self.connection = AmiConnection(target, self.feed, **connection_options)
         self.flush_interval = flush_interval
@@ -158,12 +167,15 @@ class LiveAdapter:
             self._flusher.cancel()
             await asyncio.gather(self._flusher, return_exceptions=True)
         await self.connection.aclose()
+        writer = self.pipeline.writer
+        if isinstance(writer, ThreadedRecordWriter):
+            # The batches already handed over, waited for off the loop; close() then only
+            # waits for the last one.
+            await writer.drain()
         self.pipeline.close(at=time.time() + self.feed.clock_offset)
 
     async def _flush_periodically(self) -> None:
         while True:
             await asyncio.sleep(self.flush_interval)
-            try:
-                self.pipeline.flush()
-            except Exception:
-                log.exception("writing call records failed; retrying in %g s", self.flush_interval)
+            # Hands the batch to the writer thread, which logs and retries a failed one.
+            self.pipeline.flush()

@@ -8,67 +8,15 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.bus import Bus
-from callcenter.calls.records import AgentStateRecord, CallRecord
-from callcenter.calls.service import store_agent_states, store_calls
 from callcenter.cti.frames import Frame, FrameParser
+from callcenter.cti.record_writer import RecordWriter
 from callcenter.cti.tracker import Tracker
 from callcenter.cti.tracker_reconcile import reconcile
 from callcenter.cti.tracker_state import to_datetime
 from callcenter.cti.translate import FRAME_FILTERS, TRANSLATORS
-from callcenter.db import transaction
-from callcenter.events import AgentStateClosed, CallEnded, PbxConnectionChanged
+from callcenter.events import PbxConnectionChanged
 
 log = logging.getLogger(__name__)
-
-
-class RecordWriter:
-    """Buffers finished calls and closed agent intervals; writes a batch per transaction.
-
-    Subscribed to CallEnded and AgentStateClosed. A batch that fails to write stays
-    buffered and is retried on the next flush, so a database hiccup loses nothing.
-    """
-
-    def __init__(self, bus: Bus, sessions: sessionmaker[Session], batch_size: int = 500) -> None:
-        self._sessions = sessions
-        self.batch_size = max(1, batch_size)
-        self.calls: list[CallRecord] = []
-        self.states: list[AgentStateRecord] = []
-        self.written_calls = 0
-        self.written_states = 0
-        self._unsubscribe = (
-            bus.subscribe(CallEnded, self._on_call),
-            bus.subscribe(AgentStateClosed, self._on_state),
-        )
-
-    def _on_call(self, event: CallEnded) -> None:
-        self.calls.append(event.record)
-        if len(self.calls) + len(self.states) >= self.batch_size:
-            self.flush()
-
-    def _on_state(self, event: AgentStateClosed) -> None:
-        self.states.append(event.record)
-        if len(self.calls) + len(self.states) >= self.batch_size:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.calls and not self.states:
-            return
-        calls, states = self.calls, self.states
-        try:
-            with transaction(self._sessions) as session:
-                written_calls = store_calls(session, calls)
-                written_states = store_agent_states(session, states)
-        except Exception:
-            log.exception("writing %d calls and %d agent states failed", len(calls), len(states))
-            return
-        self.calls, self.states = [], []
-        self.written_calls += written_calls
-        self.written_states += written_states
-
-    def close(self) -> None:
-        self.flush()
-        for unsubscribe in self._unsubscribe:
-            unsubscribe()
 
 
 class Pipeline:
@@ -78,7 +26,9 @@ class Pipeline:
     (`feed_frame`). Time is each event's `Timestamp` header, else `received_at`; a saved
     stream without either gets times derived from the PBX's own fields (see EventClock).
     With `sessions`, a RecordWriter stores CallEnded and AgentStateClosed records in
-    batches of `batch_size`, idempotently by (server, linkedid).
+    batches of `batch_size`, idempotently by (server, linkedid): `writer` is the class, the
+    plain one writing in the caller's thread (replay: as fast as the file is read) or
+    ThreadedRecordWriter writing in a thread of its own (live: the loop never waits on it).
     """
 
     def __init__(
@@ -89,13 +39,14 @@ class Pipeline:
         sessions: sessionmaker[Session] | None,
         region: str = "US",
         batch_size: int = 500,
+        writer: type[RecordWriter] = RecordWriter,
     ) -> None:
         self.server = server
         self.bus = bus
         self.tracker = Tracker(server=server, publish=bus.publish, region=region)
         self.clock = self.tracker.clock
         self.parser = FrameParser(wanted=FRAME_FILTERS)
-        self.writer = RecordWriter(bus, sessions, batch_size) if sessions is not None else None
+        self.writer = writer(bus, sessions, batch_size) if sessions is not None else None
         self.frames = 0
         self.malformed = 0
         self.failed = 0
@@ -153,7 +104,7 @@ class Pipeline:
         )
 
     def flush(self) -> None:
-        """Write buffered records now."""
+        """Write buffered records now (or hand them to the writer's thread)."""
         if self.writer is not None:
             self.writer.flush()
 

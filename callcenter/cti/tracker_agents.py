@@ -29,6 +29,7 @@ class Agent:
         "interface",
         "legs",
         "name",
+        "published_queues",
         "queues",
         "reason",
         "rings",
@@ -44,6 +45,7 @@ class Agent:
         self.name = name
         self.device: str | None = None
         self.queues: dict[str, tuple[bool, str | None]] = {}
+        self.published_queues: tuple[str, ...] = ()  # the memberships listeners last heard of
         self.status: int | None = None
         self.status_during_ring = False
         self.rings: dict[str, float] = {}
@@ -233,11 +235,17 @@ class AgentTracker:
 
     def _settle(self, agent: Agent, at: float, *, exact: bool = True) -> None:
         state, reason = agent.derive()
-        if state is agent.state and reason == agent.reason:
+        queues = tuple(sorted(agent.queues))
+        same_state = state is agent.state and reason == agent.reason
+        if same_state and queues == agent.published_queues:
             return
-        self._close(agent, at)
-        agent.state, agent.reason = state, reason
-        agent.since, agent.since_exact, agent.gap = at, exact, not exact
+        if not same_state:
+            # Only a state change ends the interval; a membership change alone is news
+            # for listeners (per-queue agent counts) but not a new interval.
+            self._close(agent, at)
+            agent.state, agent.reason = state, reason
+            agent.since, agent.since_exact, agent.gap = at, exact, not exact
+        agent.published_queues = queues
         self._publish(
             AgentStateChanged(
                 at=to_datetime(at),
@@ -247,6 +255,7 @@ class AgentTracker:
                 state=state,
                 reason=reason,
                 queue=None,
+                queues=queues,
             )
         )
 

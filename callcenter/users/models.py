@@ -32,8 +32,10 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # The agent's phone as the PBX names it (e.g. PJSIP/1001) and its queue member name.
+    # Both unique: call records, agent states and the wallboard key agents by member name,
+    # so two agents sharing one would merge into one.
     interface: Mapped[str | None] = mapped_column(String(128), unique=True)
-    member_name: Mapped[str | None] = mapped_column(String(128))
+    member_name: Mapped[str | None] = mapped_column(String(128), unique=True)
     skills: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 

@@ -62,13 +62,20 @@ def create_user(
         raise DuplicateUser(f"a user named {username!r} already exists")
     if interface and session.scalar(select(User.id).where(User.interface == interface)):
         raise DuplicateUser(f"the interface {interface!r} already belongs to another user")
+    # Call records, agent states and the wallboard know agents by their queue member name:
+    # a second agent under the same name would merge into the first.
+    member_name = member_name or (display_name if interface else None)
+    if member_name:
+        holder = session.scalar(select(User.username).where(User.member_name == member_name))
+        if holder is not None:
+            raise DuplicateUser(f"member name {member_name!r} already belongs to {holder!r}")
     user = User(
         username=username,
         display_name=display_name or username,
         role=Role(role).value,
         password_hash=hash_password(password),
         interface=interface,
-        member_name=member_name or (display_name if interface else None),
+        member_name=member_name,
         skills=list(skills),
         team=ensure_team(session, team) if team else None,
         memberships=[QueueMembership(queue=q, penalty=p) for q, p in queues],

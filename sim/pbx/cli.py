@@ -65,6 +65,12 @@ def add_pbx_command(commands: argparse._SubParsersAction[argparse.ArgumentParser
         action="store_true",
         help="no random callers: only those sent in with AMI Originate into a queue",
     )
+    parser.add_argument(
+        "--humans-in-queues",
+        action="store_true",
+        help="start `human = true` agents in their queues (default: logged out until a "
+        "console signs them in with QueueAdd)",
+    )
     parser.set_defaults(func=run_pbx)
 
 
@@ -84,6 +90,7 @@ def run_pbx(args: argparse.Namespace) -> int:
         username=args.user,
         secret=args.secret,
         auto_arrivals=not args.no_arrivals,
+        humans_logged_out=not args.humans_in_queues,
     )
 
     async def serve() -> None:

@@ -24,7 +24,12 @@ class EngineLink:
     """
 
     def __init__(
-        self, scenario: Scenario, observer: EngineObserver, *, auto_arrivals: bool = True
+        self,
+        scenario: Scenario,
+        observer: EngineObserver,
+        *,
+        auto_arrivals: bool = True,
+        humans_logged_out: bool = False,
     ) -> None:
         self.engine = Engine(
             scenario,
@@ -33,6 +38,19 @@ class EngineLink:
             live_humans=True,
             auto_arrivals=auto_arrivals,
         )
+        if humans_logged_out:
+            self.log_out_humans()
+
+    def log_out_humans(self) -> None:
+        """Take every `human = true` agent out of their queues (a person not yet signed in).
+
+        Called before any AMI client is connected, so nobody sees the members come and go;
+        the console's QueueAdd then logs the person in, as on a real PBX.
+        """
+        for agent in self.engine.agents.values():
+            if agent.human:
+                for queue in list(agent.memberships):
+                    self.engine.logout(agent, queue)
 
     # -- stepping ------------------------------------------------------------------------
 

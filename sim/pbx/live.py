@@ -47,6 +47,9 @@ class PbxOptions:
     voicemail_s: float = 4.0
     # Callers arrive as the scenario says; False: only callers sent in by AMI Originate.
     auto_arrivals: bool = True
+    # `human = true` agents start outside their queues, as a person is until they sign in at
+    # a console (whose QueueAdd logs them in); False: in their queues from the start.
+    humans_logged_out: bool = False
     # After a transfer out of the queues, the caller talks this long (mean, simulated s).
     external_talk_mean_s: float = 60.0
     # A transfer target or dialled customer answers after this many (simulated) seconds.
@@ -97,7 +100,12 @@ class SimulatedPbx(ConsoleActions, EngineObserver):
         self._transfer_context: dict[object, str] = {}
         # (number, name, queue, ActionID) of the caller an AMI Originate is sending in.
         self.scripted_caller: tuple[str, str | None, str, str | None] | None = None
-        self.link = EngineLink(scenario, self, auto_arrivals=self.options.auto_arrivals)
+        self.link = EngineLink(
+            scenario,
+            self,
+            auto_arrivals=self.options.auto_arrivals,
+            humans_logged_out=self.options.humans_logged_out,
+        )
         self._wakeup = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
         self._outbound_seq = 0
@@ -122,10 +130,11 @@ class SimulatedPbx(ConsoleActions, EngineObserver):
 
     async def close(self) -> None:
         """Stop the simulation and disconnect every client."""
-        if self._runner is not None:
-            self._runner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._runner
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            runner.cancel()
+            # gather, not suppress(CancelledError): a cancel of close() itself still propagates.
+            await asyncio.gather(runner, return_exceptions=True)
         await self.server.close()
 
     async def _run(self) -> None:
@@ -138,8 +147,11 @@ class SimulatedPbx(ConsoleActions, EngineObserver):
             delay = None if due is None else self.clock.wall_delay(due)
             self._wakeup.clear()
             if delay is None or delay > 0:
+                # asyncio.timeout, not wait_for: on 3.11 wait_for drops a cancel (close())
+                # that arrives while the wake-up is being delivered, and the loop runs on.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), timeout=delay)
+                    async with asyncio.timeout(delay):
+                        await self._wakeup.wait()
             else:
                 # Let clients' actions and writes interleave with a busy simulation.
                 await asyncio.sleep(0)

@@ -64,7 +64,8 @@ def staff(sessions: sessionmaker[Session]) -> Staff:
                 password=PASSWORD,
                 team=team,
                 interface=interface,
-                member_name=name if interface else None,
+                # Unlike the username, as in real PBX configs ("agent1" is "Agent 1" there).
+                member_name=name.replace("agent", "Agent ") if interface else None,
                 queues=[("support", 0)] if interface else [],
             )
             ids[name] = user.id
@@ -136,7 +137,8 @@ def state(interface: str, agent_state: AgentState, reason: str | None = None) ->
         interface=interface,
         state=agent_state,
         reason=reason,
-        queue="support",
+        queue=None,
+        queues=() if agent_state is AgentState.LOGGED_OUT else ("support",),
     )
 
 

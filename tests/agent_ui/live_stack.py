@@ -99,16 +99,30 @@ class LiveStack:
 
 @contextlib.contextmanager
 def live_stack(
-    database_url: str, sessions: sessionmaker[Session], speed: float = 1.0
+    database_url: str,
+    sessions: sessionmaker[Session],
+    speed: float = 1.0,
+    *,
+    humans_logged_out: bool = False,
 ) -> Iterator[LiveStack]:
-    """Start everything in a thread; stop it all afterwards."""
+    """Start everything in a thread; stop it all afterwards.
+
+    With `humans_logged_out`, agent1 (human) starts outside the queues, as in the demo: only
+    the console's queue sign-in (QueueAdd) puts them where calls ring.
+    """
     del sessions  # the caller seeds the database before starting the stack
     ready: Future[LiveStack] = Future()
     web_port = free_port()
 
     async def main() -> None:
         scenario = parse_scenario(ONE_AGENT, source="live_stack.toml")
-        pbx = SimulatedPbx(scenario, PbxOptions(speed=speed, auto_arrivals=False, hold_share=0))
+        options = PbxOptions(
+            speed=speed,
+            auto_arrivals=False,
+            hold_share=0,
+            humans_logged_out=humans_logged_out,
+        )
+        pbx = SimulatedPbx(scenario, options)
         await pbx.start("127.0.0.1", 0)
         settings = Settings(
             database_url=database_url,

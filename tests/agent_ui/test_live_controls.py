@@ -24,7 +24,11 @@ PASSWORD = "agent1-password"
 
 
 @pytest.fixture
-def stack(database_url: str, sessions: sessionmaker[Session]) -> Iterator[LiveStack]:
+def stack(
+    database_url: str, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[LiveStack]:
+    # billing has no console users, only the PBX's bot: the console learns it from settings.
+    monkeypatch.setenv("CALLCENTER_CONSOLE_QUEUE_EXTENSIONS", '{"billing": "billing"}')
     users_service._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
     with sessions() as session, session.begin():
         create_user(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -106,8 +109,9 @@ def test_disposition_and_notes_go_to_the_customers_history(
     assert (note.body, note.agent) == ("Explained the bill", "agent1")
     with sessions() as session:
         (wrapup,) = wrapups_of(session, "sim", "call-n1")
+    # Keyed like the call records, by the agent's queue MemberName, so the two join.
     assert (wrapup.agent, wrapup.disposition, wrapup.notes) == (
-        "agent1",
+        "Agent 1",
         "Resolved",
         "Explained the bill",
     )
@@ -167,20 +171,67 @@ def test_knowledge_base_search_shows_matching_articles_escaped(
     assert "Router &lt;b&gt;drops&lt;/b&gt;" in response.text
 
 
-def test_a_callback_is_scheduled_for_the_caller(
-    client: TestClient, staff: Staff, ann: int, sessions: sessionmaker[Session]
+# due_at as sent, the browser's offset (minutes east of UTC), stored due time in UTC
+DUE_TIMES = [
+    ("2026-03-03T10:00", "60", "2026-03-03T09:00"),  # Berlin in winter
+    ("2026-07-01T10:00", "-240", "2026-07-01T14:00"),  # New York in summer
+    ("2026-03-03T10:00", "0", "2026-03-03T10:00"),
+    ("2026-03-03T10:00+05:30", "", "2026-03-03T04:30"),  # an ISO time with its own offset
+]
+
+
+@pytest.mark.parametrize(("due_at", "offset", "stored"), DUE_TIMES)
+def test_a_callback_is_due_at_the_moment_the_agent_meant(
+    client: TestClient,
+    staff: Staff,
+    ann: int,
+    sessions: sessionmaker[Session],
+    due_at: str,
+    offset: str,
+    stored: str,
 ) -> None:
     csrf = sign_in_as(client, staff, "agent1")
     response = client.post(
         "/console/callbacks",
-        data={"number": "+15551230001", "customer_id": str(ann), "due_at": "2026-03-03T10:00"},
+        data={
+            "number": "+15551230001",
+            "customer_id": str(ann),
+            "due_at": due_at,
+            "utc_offset_minutes": offset,
+        },
         headers={"X-CSRF-Token": csrf},
     )
     assert response.status_code == 200, response.text
+    assert f"{stored.replace('T', ' ')} UTC" in response.text
     with sessions() as session:
         callback = session.scalars(select(Callback)).one()
     assert (callback.number, callback.customer_id) == ("+15551230001", ann)
-    assert callback.due_at.isoformat().startswith("2026-03-03T10:00")
+    assert callback.due_at.astimezone(UTC).isoformat().startswith(stored)
+
+
+def test_a_due_time_without_a_zone_is_refused(client: TestClient, staff: Staff) -> None:
+    csrf = sign_in_as(client, staff, "agent1")
+    response = client.post(
+        "/console/callbacks",
+        data={"number": "+15551230001", "due_at": "2026-03-03T10:00"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert response.status_code == 422
+    assert "no time zone" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("customer_id", ["²", "١٢", "-1", "1.5"])
+def test_an_id_that_is_not_plain_digits_is_422(
+    client: TestClient, staff: Staff, customer_id: str
+) -> None:
+    csrf = sign_in_as(client, staff, "agent1")
+    response = client.post(
+        "/console/callbacks",
+        data={"number": "+15551230001", "customer_id": customer_id},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"] == "customer_id must be a number"
 
 
 def test_phone_controls_without_a_pbx_say_so(client: TestClient, staff: Staff) -> None:

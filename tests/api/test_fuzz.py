@@ -64,7 +64,8 @@ def mutated(seed: dict[str, Any]) -> st.SearchStrategy[Any]:
 
 
 @pytest.fixture
-def portal_client(settings: Settings, token: str) -> Iterator[tuple[Any, httpx.AsyncClient]]:
+def portal_client(settings: Settings, admin_token: str) -> Iterator[tuple[Any, httpx.AsyncClient]]:
+    # As an admin: every route, the admin-only ones too, gets as far as its input checks.
     app = create_app(settings)
     with (
         anyio.from_thread.start_blocking_portal() as portal,
@@ -73,7 +74,7 @@ def portal_client(settings: Settings, token: str) -> Iterator[tuple[Any, httpx.A
         client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app),
             base_url="http://crm.test",
-            headers={"Authorization": f"Bearer {token}"},
+            headers={"Authorization": f"Bearer {admin_token}"},
         )
         yield portal, client
         portal.call(client.aclose)

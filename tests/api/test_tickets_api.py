@@ -95,8 +95,10 @@ async def test_update_comment_and_link_call(client: httpx.AsyncClient) -> None:
     ]
 
 
-async def test_sla_policy_and_business_hours_set_due_times(client: httpx.AsyncClient) -> None:
-    hours = await client.post(
+async def test_sla_policy_and_business_hours_set_due_times(
+    client: httpx.AsyncClient, admin_client: httpx.AsyncClient
+) -> None:
+    hours = await admin_client.post(
         "/api/business-hours",
         json={
             "name": "Office",
@@ -107,7 +109,7 @@ async def test_sla_policy_and_business_hours_set_due_times(client: httpx.AsyncCl
         },
     )
     assert hours.status_code == 201, hours.text
-    policy = await client.put(
+    policy = await admin_client.put(
         "/api/sla-policies/urgent", json={"first_response_minutes": 15, "resolution_minutes": 240}
     )
     assert policy.status_code == 200
@@ -117,9 +119,9 @@ async def test_sla_policy_and_business_hours_set_due_times(client: httpx.AsyncCl
 
 
 async def test_escalation_shows_in_the_breached_filter(
-    client: httpx.AsyncClient, sessions: sessionmaker[Session]
+    client: httpx.AsyncClient, admin_client: httpx.AsyncClient, sessions: sessionmaker[Session]
 ) -> None:
-    await client.put(
+    await admin_client.put(
         "/api/sla-policies/high", json={"first_response_minutes": 1, "resolution_minutes": 2}
     )
     t = await ticket(client, priority="high")

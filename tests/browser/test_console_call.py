@@ -64,7 +64,8 @@ def seeded(sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> 
 def test_agent_takes_a_call_and_opens_a_ticket_in_wrap_up(
     page: Any, database_url: str, sessions: sessionmaker[Session], seeded: None
 ) -> None:
-    with live_stack(database_url, sessions) as stack:
+    # As in the demo: agent1 is in no queue until they sign in at the console.
+    with live_stack(database_url, sessions, humans_logged_out=True) as stack:
         page.goto(stack.base_url + "/console")
         page.fill("input[name=username]", "agent1")
         page.fill("input[name=password]", PASSWORD)

@@ -16,7 +16,7 @@ from tests.kpi.test_reports import CALLS
 QUEUE_KEYS = {
     "service_level_s", "offered", "answered", "abandoned", "short_abandoned", "timeouts",
     "service_level", "service_level_asterisk", "service_level_asterisk2", "abandon_rate",
-    "asa_s", "aht_s", "avg_talk_s", "longest_wait_s",
+    "asa_s", "aht_s", "talk_hold_s", "avg_talk_s", "longest_wait_s",
 }  # fmt: skip
 
 
@@ -51,6 +51,18 @@ def test_report_json_shape(
         ("2026-03-02T09:15:00+00:00", 1),
     ]
     assert set(document["intervals"][0]) == QUEUE_KEYS | {"start", "end", "queue"}
+
+
+def test_report_json_aht_is_talk_plus_hold_as_documented(
+    stored: None, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        capsys, "kpi", "report", "--from", "2026-03-02", "--to", "2026-03-03",
+        "--queue", "support", "--json", "--database", database_url,
+    )  # fmt: skip
+    assert code == 0
+    support = json.loads(out)["queues"]["support"]
+    assert support["aht_s"] == support["talk_hold_s"] == pytest.approx((640 + 10) / 4)
 
 
 @pytest.fixture
@@ -103,6 +115,14 @@ def test_bad_input_is_one_sentence_and_exit_2(
     code, out, err = run(capsys, *argv, *extra)
     assert (code, out) == (2, "")
     assert err.startswith("callcenter: ") and err.count("\n") == 1
+
+
+def test_a_reversed_period_names_the_flags(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["kpi", "report", "--from", "2026-03-03", "--to", "2026-03-02"]
+    _, _, err = run(capsys, *argv, "--database", database_url)
+    assert err == "callcenter: --to must be after --from\n"
 
 
 def test_staff_matches_erlang(capsys: pytest.CaptureFixture[str]) -> None:

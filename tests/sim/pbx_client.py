@@ -192,6 +192,7 @@ async def running_pbx(
     timestamps: bool = True,
     auto_arrivals: bool = False,
     hold_share: float = 0.0,
+    humans_logged_out: bool = False,
 ) -> AsyncIterator[SimulatedPbx]:
     """A simulated PBX on a free port of 127.0.0.1, closed afterwards."""
     scenario = parse_scenario(scenario_text or scripted_scenario(), source="scripted.toml")
@@ -201,6 +202,7 @@ async def running_pbx(
         timestamps=timestamps,
         auto_arrivals=auto_arrivals,
         hold_share=hold_share,
+        humans_logged_out=humans_logged_out,
     )
     pbx = SimulatedPbx(scenario, options)
     await pbx.start("127.0.0.1", 0)

@@ -116,6 +116,31 @@ def test_agents_and_strangers_are_refused(
     assert refused.value.code == code
 
 
+def test_a_socket_from_another_site_is_refused_before_it_opens(
+    manual_client: TestClient, staff: Staff
+) -> None:
+    sign_in_as(manual_client, staff, "admin")  # the browser sends our cookie from any site
+    with (
+        pytest.raises(WebSocketDisconnect) as refused,
+        manual_client.websocket_connect(
+            "/ws/wallboard", headers={"Origin": "http://evil.example"}
+        ) as socket,
+    ):
+        socket.receive_json()
+    assert refused.value.code == 4403
+
+
+def test_a_socket_from_the_wallboard_page_itself_opens(
+    manual_client: TestClient, staff: Staff
+) -> None:
+    tick(manual_client)
+    sign_in_as(manual_client, staff, "admin")
+    with manual_client.websocket_connect(
+        "/ws/wallboard", headers={"Origin": "http://testserver"}
+    ) as socket:
+        assert receive(socket)["type"] == "snapshot"
+
+
 def test_after_a_restart_the_board_shows_todays_stored_calls(
     settings: Settings, staff: Staff, sessions: sessionmaker[Session]
 ) -> None:

@@ -1,0 +1,159 @@
+"""Writing finished records: in the caller's thread (replay) or a writer thread (live).
+
+Both writers buffer CallEnded and AgentStateClosed records and write them in batches, one
+transaction per batch, idempotently (by (server, linkedid) for calls). The records are frozen
+dataclasses, so a batch can be handed to another thread while the tracker goes on in its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from callcenter.bus import Bus
+from callcenter.calls.records import AgentStateRecord, CallRecord
+from callcenter.calls.service import store_agent_states, store_calls
+from callcenter.db import transaction
+from callcenter.events import AgentStateClosed, CallEnded
+
+log = logging.getLogger(__name__)
+
+
+class RecordWriter:
+    """Buffers finished calls and closed agent intervals; writes a batch per transaction.
+
+    Subscribed to CallEnded and AgentStateClosed. `flush` writes in the calling thread; a
+    batch that fails to write stays buffered and is retried on the next flush, so a database
+    hiccup loses nothing.
+    """
+
+    def __init__(self, bus: Bus, sessions: sessionmaker[Session], batch_size: int = 500) -> None:
+        self._sessions = sessions
+        self.batch_size = max(1, batch_size)
+        self.calls: list[CallRecord] = []
+        self.states: list[AgentStateRecord] = []
+        self.written_calls = 0
+        self.written_states = 0
+        self._unsubscribe = (
+            bus.subscribe(CallEnded, self._on_call),
+            bus.subscribe(AgentStateClosed, self._on_state),
+        )
+
+    def _on_call(self, event: CallEnded) -> None:
+        self.calls.append(event.record)
+        if len(self.calls) + len(self.states) >= self.batch_size:
+            self.flush()
+
+    def _on_state(self, event: AgentStateClosed) -> None:
+        self.states.append(event.record)
+        if len(self.calls) + len(self.states) >= self.batch_size:
+            self.flush()
+
+    def _store(
+        self, calls: Sequence[CallRecord], states: Sequence[AgentStateRecord]
+    ) -> tuple[int, int]:
+        """One batch in one transaction (its own session); raises if it could not be written."""
+        with transaction(self._sessions) as session:
+            return store_calls(session, calls), store_agent_states(session, states)
+
+    def flush(self) -> None:
+        """Write the buffered records now."""
+        if not self.calls and not self.states:
+            return
+        calls, states = self.calls, self.states
+        try:
+            written_calls, written_states = self._store(calls, states)
+        except Exception:
+            log.exception("writing %d calls and %d agent states failed", len(calls), len(states))
+            return
+        self.calls, self.states = [], []
+        self.written_calls += written_calls
+        self.written_states += written_states
+
+    def close(self) -> None:
+        """Write what is buffered and stop listening."""
+        self.flush()
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+
+
+class ThreadedRecordWriter(RecordWriter):
+    """A RecordWriter whose batches are written by one background thread, in order.
+
+    For a live adapter: the event loop that feeds the tracker only hands the batch over, so
+    a slow database never delays the PBX's events (nor anything else on that loop). A
+    single writer thread keeps batches in the order they were handed over. A batch that
+    fails is logged and kept by the writer thread, and written again in front of the next
+    batch; whatever still fails when the writer closes is logged as lost, with its count.
+    """
+
+    def __init__(self, bus: Bus, sessions: sessionmaker[Session], batch_size: int = 500) -> None:
+        super().__init__(bus, sessions, batch_size)
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="record-writer")
+        self._counts = threading.Lock()
+        self._last: Future[None] | None = None
+        # Touched only by the writer thread: batches that failed, retried first.
+        self._failed_calls: list[CallRecord] = []
+        self._failed_states: list[AgentStateRecord] = []
+        self._closed = False
+
+    def flush(self) -> None:
+        """Hand the buffered records to the writer thread; returns at once."""
+        if not self.calls and not self.states:
+            return
+        if self._closed:
+            super().flush()  # after close: nothing runs in the background any more
+            return
+        calls, states = self.calls, self.states
+        self.calls, self.states = [], []
+        self._last = self._thread.submit(self._write, calls, states)
+
+    def _write(self, calls: list[CallRecord], states: list[AgentStateRecord]) -> None:
+        if self._failed_calls or self._failed_states:
+            calls, states = self._failed_calls + calls, self._failed_states + states
+            self._failed_calls, self._failed_states = [], []
+        if not calls and not states:
+            return
+        try:
+            written_calls, written_states = self._store(calls, states)
+        except Exception:
+            log.exception(
+                "writing %d calls and %d agent states failed; retrying with the next batch",
+                len(calls),
+                len(states),
+            )
+            self._failed_calls, self._failed_states = calls, states
+            return
+        with self._counts:
+            self.written_calls += written_calls
+            self.written_states += written_states
+
+    async def drain(self) -> None:
+        """Wait, without blocking the loop, until every batch handed over so far is written."""
+        self.flush()
+        last = self._last
+        if last is not None:
+            await asyncio.wrap_future(last)
+
+    def close(self) -> None:
+        """Hand over what is buffered, wait for the writer thread, and stop listening."""
+        if self._closed:
+            return
+        self.flush()
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        # One last attempt for a batch that failed before (it has no next batch to ride).
+        self._thread.submit(self._write, [], [])
+        self._thread.shutdown(wait=True)
+        self._closed = True
+        if self._failed_calls or self._failed_states:
+            log.error(
+                "%d calls and %d agent states could not be written and are lost",
+                len(self._failed_calls),
+                len(self._failed_states),
+            )
