@@ -103,7 +103,7 @@ def _app_process(database_url: str, ami_port: int, web_port: int) -> None:
     """The web app with the CTI adapter, as `callcenter serve` runs it."""
     import uvicorn
 
-    from callcenter.app import create_app
+    from callcenter.app import SERVER_OPTIONS, create_app
     from callcenter.settings import Settings
 
     # Bots answer the next call at once: no console wrap-up pause between their calls.
@@ -115,7 +115,13 @@ def _app_process(database_url: str, ami_port: int, web_port: int) -> None:
         secret_key=SECRET,
         sla_check_interval_s=3600,
     )
-    uvicorn.run(create_app(settings), host="127.0.0.1", port=web_port, log_level="error")
+    uvicorn.run(
+        create_app(settings),
+        host="127.0.0.1",
+        port=web_port,
+        log_level="error",
+        **SERVER_OPTIONS,
+    )
 
 
 def _phones(agents: int, rate: float) -> dict[str, str]:

@@ -8,6 +8,7 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -27,6 +28,10 @@ from crm.exceptions import CrmError
 from crm.history import CallHistory
 from crm.router import router as crm_router
 from crm.tasks import start_scheduler
+
+# How uvicorn serves the app: console and wallboard frames are small JSON, and compressing
+# each one costs the event loop (which delivers screen pops) more than it saves on a LAN.
+SERVER_OPTIONS: dict[str, Any] = {"ws_per_message_deflate": False}
 
 
 @dataclass

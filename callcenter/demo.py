@@ -133,7 +133,7 @@ def run_demo(args: argparse.Namespace) -> int:
     """Everything in one process until Ctrl-C."""
     import uvicorn
 
-    from callcenter.app import create_app
+    from callcenter.app import SERVER_OPTIONS, create_app
 
     base = settings_from(args)
     if not args.database:
@@ -145,7 +145,11 @@ def run_demo(args: argparse.Namespace) -> int:
         async with simulated_pbx(args.speed) as pbx:
             settings = demo_settings(base, pbx.port, pbx.scenario.server)
             config = uvicorn.Config(
-                create_app(settings), host=args.host, port=args.port, log_level="warning"
+                create_app(settings),
+                host=args.host,
+                port=args.port,
+                log_level="warning",
+                **SERVER_OPTIONS,
             )
             server = uvicorn.Server(config)
             _announce(args, settings, pbx.port, passwords)

@@ -39,7 +39,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
     from sqlalchemy.exc import ArgumentError, OperationalError
 
-    from callcenter.app import create_app
+    from callcenter.app import SERVER_OPTIONS, create_app
     from callcenter.db import upgrade
 
     settings = settings_from(args)
@@ -50,7 +50,12 @@ def _serve(args: argparse.Namespace) -> int:
             f"cannot open the database {settings.database_url!r}: {exc.__class__.__name__}"
         ) from exc
     config = uvicorn.Config(
-        create_app(settings), host=args.host, port=args.port, log_level="info", lifespan="on"
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        lifespan="on",
+        **SERVER_OPTIONS,
     )
     server = uvicorn.Server(config)
     # Ctrl-C is how a foreground server is stopped; uvicorn has shut down cleanly by then.

@@ -38,8 +38,18 @@
     document.querySelectorAll(".call-number").forEach((el) => { if (!el.value || el.dataset.auto) { el.value = number; el.dataset.auto = "1"; } });
   }
 
+  const STATE_LABELS = {
+    logged_out: "Logged out",
+    available: "Available",
+    ringing: "Ringing",
+    on_call: "On call",
+    wrap_up: "Wrap-up",
+    paused: "Paused",
+  };
+
   function showState(frame) {
-    $("state").textContent = frame.state;
+    $("state").textContent = STATE_LABELS[frame.state] || frame.state;
+    $("state").dataset.state = frame.state;
     $("reason").textContent = frame.reason ? "(" + frame.reason + ")" : "";
     $("queues").textContent = (frame.queues || []).join(", ");
     stateSince = frame.since ? Date.parse(frame.since) : null;

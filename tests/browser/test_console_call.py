@@ -81,10 +81,10 @@ def test_agent_takes_a_call_and_opens_a_ticket_in_wrap_up(
         assert page.inner_text("[data-testid=caller-number]") == "+15551230001"
         assert "VIP" in page.inner_text("[data-testid=pop]")
         linkedid = page.get_attribute(".pop", "data-linkedid")
-        page.wait_for_selector("[data-testid=state]:has-text('on_call')")
+        page.wait_for_selector("[data-testid=state][data-state=on_call]:has-text('On call')")
 
         page.click("[data-testid=hangup]")
-        page.wait_for_selector("[data-testid=state]:has-text('wrap_up')")
+        page.wait_for_selector("[data-testid=state][data-state=wrap_up]:has-text('Wrap-up')")
         page.fill("[data-testid=ticket-subject]", "Asked about the invoice")
         page.click("[data-testid=ticket-open]")
         page.wait_for_selector("#notice:has-text('opened')")
