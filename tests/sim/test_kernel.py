@@ -47,6 +47,26 @@ name = "Sybil"
 queues = ["billing"]
 """
 
+# One queue at a constant rate takes the kernel's one-queue loop: known and unknown callers,
+# a queue timeout shorter than some patience, and wrap-up.
+ONE_QUEUE = """\
+seed = 11
+
+[callers]
+known_share = 0.4
+numbers = ["+3225550101", "+3225550102"]
+
+[[queue]]
+name = "sales"
+strategy = "leastrecent"
+agents = 3
+arrival_rate_per_hour = 70
+wrap_up_s = 15
+timeout_s = 100
+talk = { distribution = "exponential", mean_s = 150 }
+patience = { distribution = "uniform", low_s = 20, high_s = 200 }
+"""
+
 
 def _both(
     text_or_name: str, calls: int
@@ -64,7 +84,9 @@ def _both(
     return engine, kernel, by_engine, by_kernel
 
 
-@pytest.mark.parametrize(("scenario", "calls"), [("mmn_validation", 20_000), (TWO_POOLS, 3_000)])
+@pytest.mark.parametrize(
+    ("scenario", "calls"), [("mmn_validation", 20_000), (TWO_POOLS, 3_000), (ONE_QUEUE, 3_000)]
+)
 def test_kernel_and_engine_give_the_same_calls(scenario: str, calls: int) -> None:
     engine, kernel, by_engine, by_kernel = _both(scenario, calls)
     assert len(by_kernel) == calls
@@ -72,8 +94,9 @@ def test_kernel_and_engine_give_the_same_calls(scenario: str, calls: int) -> Non
     assert kernel.now == engine.now
 
 
-def test_kernel_and_engine_count_the_same_agent_time() -> None:
-    engine, kernel, _, _ = _both(TWO_POOLS, 3_000)
+@pytest.mark.parametrize("scenario", [TWO_POOLS, ONE_QUEUE])
+def test_kernel_and_engine_count_the_same_agent_time(scenario: str) -> None:
+    engine, kernel, _, _ = _both(scenario, 3_000)
     for name, pool in kernel.pools.items():
         queue = engine.queues[name]
         assert pool.busy_s == pytest.approx(queue.busy_s, rel=1e-9)
@@ -93,6 +116,7 @@ def test_the_two_pool_scenario_exercises_every_outcome() -> None:
         ('queues = ["billing"]\n[[agent]]', "serves several queues"),
         ('name = "Sybil"', "rings before answering"),
         ('strategy = "leastrecent"\nagents', "not leastrecent"),
+        ('strategy = "leastrecent"\n', "agents hanging up first"),
     ],
 )
 def test_scenarios_the_kernel_cannot_run_exactly_are_refused(change: str, reason: str) -> None:
@@ -100,6 +124,7 @@ def test_scenarios_the_kernel_cannot_run_exactly_are_refused(change: str, reason
         'queues = ["billing"]\n[[agent]]': 'queues = ["billing", "support"]\n[[agent]]',
         'name = "Sybil"': 'name = "Sybil"\nring = { distribution = "deterministic", mean_s = 2 }',
         'strategy = "leastrecent"\nagents': 'strategy = "rrmemory"\nagents',
+        'strategy = "leastrecent"\n': 'strategy = "leastrecent"\nagent_hangup_share = 0.3\n',
     }[change]
     scenario = parse_scenario(TWO_POOLS.replace(change, replacement, 1))
     found = unsupported_reason(scenario)

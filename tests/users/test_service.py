@@ -98,3 +98,23 @@ def test_token_acts_for_its_user_until_revoked(
         assert service.revoke_tokens(session, service.get_user(session, "agent1")) == 1
     with transaction(sessions) as session:
         assert service.user_for_token(session, token) is None
+
+
+def test_token_use_is_noted_at_most_every_few_minutes(
+    agent: User, sessions: sessionmaker[Session]
+) -> None:
+    with transaction(sessions) as session:
+        token = service.issue_token(session, service.get_user(session, "agent1"))
+    with transaction(sessions) as session:
+        service.user_for_token(session, token)
+        (row,) = service.list_tokens(session, service.get_user(session, "agent1"))
+        first = row.last_used_at
+    with transaction(sessions) as session:
+        service.user_for_token(session, token)
+        (row,) = service.list_tokens(session, service.get_user(session, "agent1"))
+        assert first is not None and row.last_used_at == first
+        row.last_used_at = first - service.TOKEN_TOUCH_INTERVAL
+    with transaction(sessions) as session:
+        service.user_for_token(session, token)
+        (row,) = service.list_tokens(session, service.get_user(session, "agent1"))
+        assert row.last_used_at is not None and row.last_used_at > first
