@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from sim.pbx import status
@@ -205,20 +205,21 @@ class ActionHandler:
     def _action_blindtransfer(
         self, headers: Headers, f: dict[str, str], aid: str | None
     ) -> Iterator[bytes]:
-        parsed = self._channel_action(f, aid, need_exten=True)
-        if isinstance(parsed, bytes):
-            yield parsed
-            return
-        error = self.live.check_transfer(parsed[0])
-        if error:
-            yield response(aid, "Error", message=error)
-            return
-        yield response(aid, message="Transfer succeeded")
-        self.live.blind_transfer(*parsed)
+        return self._transfer(f, aid, "Transfer succeeded", self.live.blind_transfer)
 
     def _action_atxfer(
         self, headers: Headers, f: dict[str, str], aid: str | None
     ) -> Iterator[bytes]:
+        return self._transfer(f, aid, "Atxfer successfully queued", self.live.attended_transfer)
+
+    def _transfer(
+        self,
+        f: dict[str, str],
+        aid: str | None,
+        accepted: str,
+        transfer: Callable[[str, str, str], object],
+    ) -> Iterator[bytes]:
+        """A blind or attended transfer: Asterisk's answer first, then the calls move."""
         parsed = self._channel_action(f, aid, need_exten=True)
         if isinstance(parsed, bytes):
             yield parsed
@@ -227,8 +228,8 @@ class ActionHandler:
         if error:
             yield response(aid, "Error", message=error)
             return
-        yield response(aid, message="Atxfer successfully queued")
-        self.live.attended_transfer(*parsed)
+        yield response(aid, message=accepted)
+        transfer(*parsed)
 
     def _action_redirect(
         self, headers: Headers, f: dict[str, str], aid: str | None
