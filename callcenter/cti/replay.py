@@ -119,28 +119,46 @@ def replay_file(
             stream = Path(source).open("rb")  # noqa: SIM115 - closed below
         except OSError as exc:
             raise NotAnAmiStream(f"cannot read {source}: {exc.strerror or exc}") from exc
-    upgrade(database_url)
-    engine = make_engine(database_url)
     try:
-        pipeline = Pipeline(
-            server=server, bus=bus or Bus(), sessions=make_sessionmaker(engine), region=region
-        )
+        # Refuse input that is plainly not AMI before touching the database at all.
+        chunks = read_chunks(stream)
+        first = _first_chunk(chunks, source)
+        upgrade(database_url)
+        engine = make_engine(database_url)
         try:
-            feed_stream(pipeline, read_chunks(stream))
-        except OSError as exc:
-            raise NotAnAmiStream(f"cannot read {source}: {exc.strerror or exc}") from exc
-        pipeline.close(end_open_calls=True)
-        writer = pipeline.writer
-        return ReplayResult(
-            events=pipeline.events_seen,
-            calls=writer.written_calls if writer else 0,
-            agent_states=writer.written_states if writer else 0,
-            malformed=pipeline.malformed + pipeline.parser.skipped,
-        )
+            pipeline = Pipeline(
+                server=server, bus=bus or Bus(), sessions=make_sessionmaker(engine), region=region
+            )
+            try:
+                feed_stream(pipeline, _prepend(first, chunks))
+            except OSError as exc:
+                raise NotAnAmiStream(f"cannot read {source}: {exc.strerror or exc}") from exc
+            pipeline.close(end_open_calls=True)
+            writer = pipeline.writer
+            return ReplayResult(
+                events=pipeline.events_seen,
+                calls=writer.written_calls if writer else 0,
+                agent_states=writer.written_states if writer else 0,
+                malformed=pipeline.malformed + pipeline.parser.skipped,
+            )
+        finally:
+            engine.dispose()
     finally:
-        engine.dispose()
         if stream is not sys.stdin.buffer:
             stream.close()
+
+
+def _first_chunk(chunks: Iterator[bytes], source: str) -> bytes:
+    """The stream's first chunk, or NotAnAmiStream when it is empty or clearly not AMI."""
+    try:
+        first = next(chunks, b"")
+    except OSError as exc:
+        raise NotAnAmiStream(f"cannot read {source}: {exc.strerror or exc}") from exc
+    if not first:
+        raise NotAnAmiStream("the input is empty")
+    if not looks_like_ami(first):
+        raise NotAnAmiStream("the input is not an AMI stream (no Event or Response frames)")
+    return first
 
 
 def add_replay_command(ami_actions: Any) -> None:

@@ -94,6 +94,13 @@ def test_bad_input_is_one_sentence_and_exit_2(
     assert err.count("\n") == 1
 
 
+def test_input_that_is_not_ami_creates_no_database(tmp_path: Path) -> None:
+    bad = tmp_path / "customers.csv"
+    bad.write_bytes(b"name,phone\nAda,555\n")
+    assert main(["ami", "replay", str(bad), "--database", f"sqlite:///{tmp_path / 'c.db'}"]) == 2
+    assert not (tmp_path / "c.db").exists()
+
+
 def test_an_unreadable_file_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["ami", "replay", str(tmp_path / "missing.raw"), "--database", "sqlite://"])
     assert code == 2
