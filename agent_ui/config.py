@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from callcenter.settings import get_settings
+
 
 class ConsoleSettings(BaseSettings):
     """Read from `CALLCENTER_CONSOLE_*` (lists and maps as JSON, e.g. `'["Break", "Lunch"]'`)."""
@@ -31,8 +33,9 @@ class ConsoleSettings(BaseSettings):
     wrap_up_s: dict[str, float] = Field(default_factory=dict)
     wrap_up_default_s: float = 30.0
     # The pause reason the PBX sees while an agent wraps up; it is how the console tells a
-    # wrap-up pause from a break when the PBX reports the pause back.
-    wrap_up_reason: str = "Wrap-up"
+    # wrap-up pause from a break when the PBX reports the pause back. Defaults to the one
+    # setting the CTI tracker reads too (CALLCENTER_WRAP_UP_REASON).
+    wrap_up_reason: str = Field(default_factory=lambda: get_settings().wrap_up_reason)
     # Dialplan context for click-to-dial and transfers, and queue -> extension for transfers.
     # A transfer may name a queue listed here or one some user is a member of, nothing else.
     dial_context: str = "from-internal"

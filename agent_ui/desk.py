@@ -3,6 +3,11 @@
 Driven by the bus (what the PBX reports), never by what the console asked for: when a
 supervisor pauses an agent from elsewhere, the agent's console follows. Frames for the
 consoles go through the pop hub, in order per agent.
+
+A ring is shown in two frames: the pop (caller, queue, wait: all in the PBX's event) leaves
+at once, in the same loop callback that read the AgentCalled frame whenever nothing of that
+agent is still being handled; the customer card is looked up in a worker thread and follows
+as a `card` frame naming the pop's sequence number.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent_ui.config import ConsoleSettings
-from agent_ui.desk_state import AgentDesk, LiveCall, build_pop
+from agent_ui.desk_state import AgentDesk, LiveCall, PopCard, build_card, pop_header
 from agent_ui.hub import PopHub
 from agent_ui.pbx import ConsoleError, PbxControl
 from callcenter.bus import Bus
@@ -37,6 +42,10 @@ from callcenter.users.models import User
 log = logging.getLogger(__name__)
 
 WRAP_UP = "wrap_up"
+
+# Card lookups at once: each holds the GIL for most of its few milliseconds, so more threads
+# only take turns with the event loop (which sends every pop) without finishing sooner.
+CARD_LOOKUP_THREADS = 2
 
 
 class Desks:
@@ -63,7 +72,12 @@ class Desks:
         self._locks: dict[int, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._inboxes: dict[str, asyncio.Queue[DomainEvent]] = {}
-        self._lookups = ThreadPoolExecutor(max_workers=4, thread_name_prefix="pop-card")
+        # Events per phone queued or being handled by its worker: while any are, a new one
+        # waits its turn behind them (the order the PBX reported them in).
+        self._pending: dict[str, int] = {}
+        self._lookups = ThreadPoolExecutor(
+            max_workers=CARD_LOOKUP_THREADS, thread_name_prefix="pop-card"
+        )
         self._unsubscribe: list[Callable[[], None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._shown: dict[int, dict[str, Any]] = {}
@@ -112,20 +126,52 @@ class Desks:
             return  # wrap-up starts from the agent's state change; nothing else to show
         if not interface:
             return
+        if self._show_now(interface, event):
+            return
         # One inbox and one worker per phone: an agent's events are shown in the order the
-        # PBX reported them, whatever each one waits for (a user lookup, a customer card).
+        # PBX reported them, whatever each one waits for (a user lookup, a PBX command).
         inbox = self._inboxes.get(interface)
         if inbox is None:
             inbox = self._inboxes[interface] = asyncio.Queue()
             task = asyncio.create_task(self._work(interface, inbox))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+        self._pending[interface] = self._pending.get(interface, 0) + 1
         inbox.put_nowait(event)
+
+    def _show_now(self, interface: str, event: DomainEvent) -> bool:
+        """Handle an event right here when nothing can make it wait: True if it was.
+
+        The pop's latency is the point: every trip through the loop (a task wake-up, an
+        inbox) gives the GIL to whichever worker thread wants it, for up to a switch
+        interval. So an event that needs no await (a ring, a ring-no-answer, an answer) of
+        an agent already known and with nothing of theirs still queued or in hand is shown
+        in the callback that delivered it; any other goes through the agent's inbox.
+        """
+        if self._pending.get(interface) or interface not in self._by_interface:
+            return False
+        if not isinstance(event, (AgentRinging, AgentRingNoAnswer, CallAnswered)):
+            return False
+        agent = self._by_interface[interface]
+        if agent is None:
+            return True  # nobody's phone: nothing to show
+        lock = self._locks.get(agent[0])
+        if lock is not None and lock.locked():
+            return False  # a wrap-up step of this agent is waiting on the PBX
+        desk = self.desk(agent[0], agent[1], interface)
+        try:
+            self._show(desk, event)
+        except Exception:
+            log.exception("console of %s could not show %s", agent[1], type(event).__name__)
+        return True
 
     async def _work(self, interface: str, inbox: asyncio.Queue[DomainEvent]) -> None:
         while True:
             event = await inbox.get()
-            await self._handle(interface, event)
+            try:
+                await self._handle(interface, event)
+            finally:
+                self._pending[interface] -= 1
 
     # -- agents ---------------------------------------------------------------------------
 
@@ -160,7 +206,7 @@ class Desks:
         desk = self._desks.get(user_id)
         if desk is None:
             return {"state": AgentState.LOGGED_OUT.value, "reason": None, "call": None}
-        return {**desk.public(), "pop_html": desk.pop_html}
+        return {**desk.public(), "pop_html": desk.pop_html, "pop_seq": desk.pop_seq}
 
     # -- events ---------------------------------------------------------------------------
 
@@ -176,26 +222,24 @@ class Desks:
         async with lock:  # frames of one agent leave in the order their events happened
             desk = self.desk(user_id, username, interface)
             try:
-                if isinstance(event, AgentRinging):
-                    await self._ringing(desk, event)
-                elif isinstance(event, AgentRingNoAnswer):
-                    self._ring_over(desk, event)
-                elif isinstance(event, CallAnswered):
-                    self._answered(desk, event)
-                elif isinstance(event, AgentStateChanged):
+                if isinstance(event, AgentStateChanged):
                     await self._state_changed(desk, event)
+                else:
+                    self._show(desk, event)
             except Exception:
                 log.exception("console of %s could not show %s", username, type(event).__name__)
 
-    async def _ringing(self, desk: AgentDesk, event: AgentRinging) -> None:
-        # The card is built off the event loop: under load its queries wait on the database,
-        # and the loop must keep reading the PBX meanwhile.
-        loop = asyncio.get_running_loop()
-        card, html = await loop.run_in_executor(
-            self._lookups, build_pop, self.sessions, self.region, event
-        )
-        matches = len(card.matches) if card else 0
-        desk.call = LiveCall(
+    def _show(self, desk: AgentDesk, event: DomainEvent) -> None:
+        """The events shown without waiting for anything."""
+        if isinstance(event, AgentRinging):
+            self._ringing(desk, event)
+        elif isinstance(event, AgentRingNoAnswer):
+            self._ring_over(desk, event)
+        elif isinstance(event, CallAnswered):
+            self._answered(desk, event)
+
+    def _ringing(self, desk: AgentDesk, event: AgentRinging) -> None:
+        call = LiveCall(
             server=event.server,
             linkedid=event.linkedid,
             uniqueid=event.uniqueid,
@@ -204,18 +248,50 @@ class Desks:
             caller_name=event.caller_name,
             waited_s=event.waited_s,
             rang_at=event.at,
-            customer_id=card.matches[0].customer.id if matches == 1 and card else None,
-            matches=matches,
         )
-        desk.pop_html = html
-        self.hub.publish(desk.user_id, "pop", {"call": desk.call.public(), "html": html})
+        pending = bool(event.caller_number)
+        desk.call = call
+        desk.pop_html = pop_header(event, card_pending=pending)
+        payload = {"call": call.public(), "html": desk.pop_html, "card_pending": pending}
+        desk.pop_seq = self.hub.publish(desk.user_id, "pop", payload).seq
+        if pending:
+            task = asyncio.create_task(self._card(desk, call, event, desk.pop_seq))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _card(self, desk: AgentDesk, call: LiveCall, event: AgentRinging, pop: int) -> None:
+        """Look the caller up off the event loop, then send the card as the pop's second frame.
+
+        Off the loop because under load the queries wait on the database and the loop must
+        keep reading the PBX and sending pops meanwhile. A failed lookup still sends a card
+        frame (saying so), so the console never waits for one that will not come.
+        """
+        loop = asyncio.get_running_loop()
+        try:
+            found: PopCard | None = await loop.run_in_executor(
+                self._lookups, build_card, self.sessions, self.region, event
+            )
+        except Exception:
+            log.exception("customer card for %s (call %s) failed", desk.username, call.linkedid)
+            found = None
+        if found is None:
+            html = '<p class="error">The customer card could not be loaded.</p>'
+        else:
+            html = found.html
+            call.matches = len(found.card.matches)
+            if call.customer_id is None:  # the agent may have chosen or created one already
+                call.customer_id = found.customer_id
+            if desk.call is call and desk.pop_seq == pop:
+                desk.pop_html = found.pop_html
+        payload = {"pop": pop, "linkedid": call.linkedid, "call": call.public(), "html": html}
+        self.hub.publish(desk.user_id, "card", payload)
 
     def _ring_over(self, desk: AgentDesk, event: DomainEvent) -> None:
         call = desk.call
         linkedid = getattr(event, "linkedid", None)
         if call is None or call.linkedid != linkedid or call.answered_at is not None:
             return
-        desk.call, desk.pop_html = None, None
+        desk.call, desk.pop_html, desk.pop_seq = None, None, None
         self.hub.publish(desk.user_id, "missed", {"linkedid": linkedid})
 
     def _answered(self, desk: AgentDesk, event: CallAnswered) -> None:
@@ -228,9 +304,9 @@ class Desks:
         new = event.state.value
         was = desk.state
         in_wrap_up = desk.wrap_timer is not None
-        if in_wrap_up and new == AgentState.PAUSED.value:
+        if in_wrap_up and new in (AgentState.PAUSED.value, AgentState.WRAP_UP.value):
             if event.reason == self.config.wrap_up_reason:
-                return  # the PBX confirms the wrap-up pause the console asked for
+                return  # the PBX confirms the wrap-up pause (the tracker's wrap-up state)
             self._end_wrap_up(desk)  # someone paused the agent for another reason
         elif in_wrap_up and new in (AgentState.RINGING.value, AgentState.ON_CALL.value):
             self._end_wrap_up(desk)
@@ -253,6 +329,7 @@ class Desks:
             desk.state, desk.reason, desk.since = state, reason, self.clock()
         if state == AgentState.AVAILABLE.value and desk.call and desk.call.ended_at:
             desk.last_call, desk.call, desk.pop_html = desk.call, None, None
+            desk.pop_seq = None
         self.publish_state(desk)
 
     def publish_state(self, desk: AgentDesk) -> None:

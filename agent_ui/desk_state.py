@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from markupsafe import Markup
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent_ui.render import fragment
@@ -65,6 +66,9 @@ class AgentDesk:
     # The previous call stays reachable for notes and tickets written after wrap-up.
     last_call: LiveCall | None = None
     pop_html: str | None = None
+    # The sequence number of the pop frame on screen: its card frame names it, so a card
+    # that arrives after the next ring (or after a missed call) is never shown on it.
+    pop_seq: int | None = None
     wrap_up_until: datetime | None = None
     wrap_timer: asyncio.Task[None] | None = None
 
@@ -80,13 +84,38 @@ class AgentDesk:
         }
 
 
-def build_pop(
-    sessions: sessionmaker[Session], region: str, event: AgentRinging
-) -> tuple[LookupCard | None, str]:
-    """The customer card for a ringing call and its HTML (escaped by the template)."""
-    card = None
-    if event.caller_number:
-        with sessions() as session:
-            card = lookup(session, event.caller_number, region)
-    html = fragment("_pop.html", event=event, card=card)
-    return card, html
+def pop_header(event: AgentRinging | LiveCall, *, card_pending: bool) -> str:
+    """The pop as the PBX describes the call (caller, queue, wait), before any lookup.
+
+    Built on the event loop the moment the phone rings; the customer card follows in its
+    own frame (`card_pending`) when the caller's number has to be looked up.
+    """
+    return fragment("_pop.html", event=event, card=None, card_pending=card_pending)
+
+
+@dataclass(frozen=True, slots=True)
+class PopCard:
+    """The customer card of a ringing call: the lookup, its HTML, and the whole pop's HTML."""
+
+    card: LookupCard
+    html: str
+    pop_html: str
+
+    @property
+    def customer_id(self) -> int | None:
+        """The customer when exactly one has the number (several: the agent chooses)."""
+        matches = self.card.matches
+        return matches[0].customer.id if len(matches) == 1 else None
+
+
+def build_card(sessions: sessionmaker[Session], region: str, event: AgentRinging) -> PopCard:
+    """Look up the caller's number (blocking database work: run it off the event loop)."""
+    number = event.caller_number
+    if not number:
+        raise ValueError("a call without a caller number has no card to look up")
+    with sessions() as session:
+        card = lookup(session, number, region)
+    html = fragment("_pop_card.html", event=event, card=card)
+    # The card's markup is the template's own output, escaped there.
+    pop_html = fragment("_pop.html", event=event, card_html=Markup(html))
+    return PopCard(card=card, html=html, pop_html=pop_html)

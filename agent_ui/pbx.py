@@ -7,7 +7,9 @@ from collections.abc import Awaitable, Sequence
 
 from callcenter.cti import commands
 from callcenter.cti.connection import AmiConnection
+from callcenter.cti.frames import Frame
 from callcenter.cti.protocol import CommandError
+from callcenter.cti.translate import device_of
 
 log = logging.getLogger(__name__)
 
@@ -94,27 +96,25 @@ class PbxControl:
             f"dial {number}",
         )
 
-    async def agent_channel(self, interface: str) -> str:
-        """The agent's live channel (e.g. PJSIP/1001-0000002b), from CoreShowChannels."""
+    async def agent_channel(self, interface: str, linkedid: str | None = None) -> str:
+        """The agent's own leg of the call on screen (`linkedid`), from CoreShowChannels."""
         try:
             frames = await self._pbx().request_list({"Action": "CoreShowChannels"})
         except CommandError as exc:
             raise ConsoleError(f"could not ask the PBX for your call: {exc}") from exc
-        prefix = interface + "-"
-        for frame in frames:
-            channel = frame.get("Channel")
-            if channel and (channel.startswith(prefix) or channel == interface):
-                return channel
-        raise ConsoleError("you have no call on your phone right now")
+        channel = agent_leg(frames, interface, linkedid)
+        if channel is None:
+            raise ConsoleError("you have no call on your phone right now")
+        return channel
 
-    async def hangup(self, interface: str) -> None:
-        """Hang up the agent's call."""
-        channel = await self.agent_channel(interface)
+    async def hangup(self, interface: str, linkedid: str | None = None) -> None:
+        """Hang up the agent's leg of the call (during a consultation: completes the transfer)."""
+        channel = await self.agent_channel(interface, linkedid)
         await self._run(commands.hangup(self._pbx(), channel=channel, cause=16), "hang up")
 
-    async def blind_transfer(self, interface: str, exten: str) -> None:
+    async def blind_transfer(self, interface: str, exten: str, linkedid: str | None = None) -> None:
         """Send the caller to `exten` and leave the call."""
-        channel = await self.agent_channel(interface)
+        channel = await self.agent_channel(interface, linkedid)
         await self._run(
             commands.blind_transfer(
                 self._pbx(), channel=channel, exten=exten, context=self.dial_context
@@ -122,9 +122,11 @@ class PbxControl:
             f"transfer to {exten}",
         )
 
-    async def attended_transfer(self, interface: str, exten: str) -> None:
+    async def attended_transfer(
+        self, interface: str, exten: str, linkedid: str | None = None
+    ) -> None:
         """Consult `exten` first; hanging up completes the transfer."""
-        channel = await self.agent_channel(interface)
+        channel = await self.agent_channel(interface, linkedid)
         await self._run(
             commands.attended_transfer(
                 self._pbx(), channel=channel, exten=exten, context=self.dial_context
@@ -144,6 +146,51 @@ class PbxControl:
                 log.info("%s: %s (nothing to do)", what, exc)
                 return
             raise ConsoleError(f"could not {what}: {exc}") from exc
+
+
+def device_of_interface(interface: str) -> str:
+    """The device behind a queue interface: `Local/1001@agents/n` -> `Local/1001@agents`.
+
+    A Local interface may carry dial options after the context; its channels are named
+    without them (`Local/1001@agents-0000000a;1`). Other interfaces are their own device.
+    """
+    if interface.startswith("Local/"):
+        head, _, options = interface.rpartition("/")
+        if "@" in head and "@" not in options:
+            return head
+    return interface
+
+
+def agent_leg(frames: Sequence[Frame], interface: str, linkedid: str | None) -> str | None:
+    """Which listed channel is the agent's own leg of the call `linkedid`, or None.
+
+    CoreShowChannels lists every channel in no particular order: during an attended
+    transfer the caller, the agent and the consulted party all carry the call's Linkedid,
+    and the agent's phone may hold another call too. The agent's leg is the channel on
+    the agent's device (`PJSIP/1001-...`, or the `Local/1001@agents-...` pair) that belongs
+    to the call on the console; of a Local pair, the `;1` half, the member channel that
+    app_queue bridged to the caller (and that Atxfer and Hangup are sent to). Without a
+    known call, the agent's channel in a bridge is taken over one still ringing.
+    """
+    device = device_of_interface(interface)
+    legs = [
+        frame
+        for frame in frames
+        if frame.get("Event") == "CoreShowChannel"
+        and (channel := frame.get("Channel"))
+        and (channel == interface or device_of(channel) == device)
+    ]
+    if linkedid is not None:
+        legs = [frame for frame in legs if frame.get("Linkedid") == linkedid] or legs
+
+    def preference(frame: Frame) -> tuple[bool, bool, bool]:
+        return (
+            frame.get("Linkedid") != linkedid,
+            frame["Channel"].endswith(";2"),
+            not frame.get("BridgeId"),
+        )
+
+    return min(legs, key=preference)["Channel"] if legs else None
 
 
 def _is_harmless(message: str) -> bool:

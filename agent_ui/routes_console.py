@@ -56,6 +56,13 @@ def _agent_console(user: SignedInUser) -> str:
     return user.interface
 
 
+def _call_on_screen(console: ConsoleDep, user: SignedInUser) -> str | None:
+    """The Linkedid of the call the agent's console shows, if any: the call to act on."""
+    desk = console.desks.find(user.id)
+    call = desk.call if desk is not None else None
+    return call.linkedid if call is not None else None
+
+
 @router.get("/", include_in_schema=False)
 def home(user: PageUser) -> RedirectResponse:
     """The console."""
@@ -176,7 +183,7 @@ async def wrap_up_done(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
 @router.post("/console/call/hangup", response_class=HTMLResponse, tags=["console"])
 async def hang_up(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
     """Hang up the agent's call."""
-    await console.pbx.hangup(_agent_console(user))
+    await console.pbx.hangup(_agent_console(user), _call_on_screen(console, user))
     return notice("Hung up.")
 
 
@@ -239,9 +246,9 @@ async def transfer(
         transfer_extension, session, console.config, target_type, target
     )
     if kind is TransferKind.BLIND:
-        await console.pbx.blind_transfer(interface, exten)
+        await console.pbx.blind_transfer(interface, exten, _call_on_screen(console, user))
         return notice(f"Transferred to {target}.")
-    await console.pbx.attended_transfer(interface, exten)
+    await console.pbx.attended_transfer(interface, exten, _call_on_screen(console, user))
     return notice(f"Consulting {target}; hang up to complete the transfer.")
 
 

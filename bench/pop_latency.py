@@ -5,6 +5,10 @@ processes, as in production: the PBX, the web app (CTI adapter + console), and t
 consoles. Both ends stamp with CLOCK_MONOTONIC (`time.monotonic`), which is one clock for
 every process on the machine. Prints p50, p99 and max, and how many pops were lost.
 
+The pop frame (caller number and name, queue, time waited) is what is measured against the
+target. The customer card follows it as a second frame once the number is looked up; its
+arrival, from the same AgentCalled, is printed too, with its own p50/p99 and losses.
+
     .venv/bin/python bench/pop_latency.py [--agents 1000] [--rate 100] [--seconds 20]
 """
 
@@ -166,16 +170,20 @@ def _seed(database_url: str, phones: dict[str, str]) -> dict[str, int]:
     return ids
 
 
+Arrival = tuple[str, str, float]
+
+
 async def _consoles(
     web_port: int, ids: dict[str, int], seconds: float, warmup: float, go: Any
-) -> tuple[list[tuple[str, str, float]], int, float, float]:
-    """Open one console per agent, collect pops; (interface, linkedid, arrival) per pop."""
+) -> tuple[list[Arrival], list[Arrival], int, float, float]:
+    """Open one console per agent, collect pops and cards: (interface, linkedid, arrival)."""
     import websockets
 
     from callcenter.users.auth import SESSION_COOKIE, SessionSigner
 
     signer = SessionSigner(SECRET)
-    received: list[tuple[str, str, float]] = []
+    received: list[Arrival] = []
+    cards: list[Arrival] = []
     connected = 0
 
     # Consoles open a few dozen at a time, as a shift's agents arrive over minutes, not at once.
@@ -199,10 +207,14 @@ async def _consoles(
                 ready.set()
             async for text in ws:
                 arrived = time.monotonic()
-                if '"type":"pop"' not in text:
+                if '"type":"pop"' in text:
+                    frame = json.loads(text)
+                    received.append((interface, frame["call"]["linkedid"], arrived))
+                elif '"type":"card"' in text:
+                    frame = json.loads(text)
+                    cards.append((interface, frame["linkedid"], arrived))
+                else:
                     continue
-                frame = json.loads(text)
-                received.append((interface, frame["call"]["linkedid"], arrived))
                 await ws.send(json.dumps({"ack": frame["seq"]}))
 
     ready = asyncio.Event()
@@ -223,7 +235,7 @@ async def _consoles(
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    return received, connected, start, end
+    return received, cards, connected, start, end
 
 
 def _free_port() -> int:
@@ -258,7 +270,7 @@ def main() -> int:
         app.start()
         try:
             _wait_for_port(web_port)
-            received, connected, start, end = asyncio.run(
+            received, cards, connected, start, end = asyncio.run(
                 _consoles(web_port, ids, args.seconds, args.warmup, go)
             )
         finally:
@@ -270,7 +282,7 @@ def main() -> int:
             stop.set()
             pbx.join(timeout=30)
         sent = json.loads(Path(sent_path).read_text())
-    _report(args, sent, received, connected, start, end)
+    _report(args, sent, received, cards, connected, start, end)
     return 0
 
 
@@ -285,21 +297,33 @@ def _wait_for_port(port: int, timeout: float = 60.0) -> None:
     raise SystemExit(f"the web app did not start on port {port}")
 
 
-def _report(
-    args: argparse.Namespace,
-    sent: list[list[Any]],
-    received: list[tuple[str, str, float]],
-    connected: int,
-    start: float,
-    end: float,
-) -> None:
+def _latencies(window: list[Arrival], received: list[Arrival]) -> list[float]:
+    """Milliseconds from each AgentCalled in the window to its frame's arrival, sorted."""
     arrivals = {(interface, linkedid): at for interface, linkedid, at in received}
-    window = [(i, linkedid, at) for i, linkedid, at in sent if start <= at <= end]
-    latencies = sorted(
+    return sorted(
         (arrivals[(i, linkedid)] - at) * 1000
         for i, linkedid, at in window
         if (i, linkedid) in arrivals
     )
+
+
+def _percentiles(latencies: list[float]) -> tuple[float, float]:
+    p50 = statistics.median(latencies)
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    return p50, p99
+
+
+def _report(
+    args: argparse.Namespace,
+    sent: list[list[Any]],
+    received: list[Arrival],
+    cards: list[Arrival],
+    connected: int,
+    start: float,
+    end: float,
+) -> None:
+    window: list[Arrival] = [(i, linkedid, at) for i, linkedid, at in sent if start <= at <= end]
+    latencies = _latencies(window, received)
     lost = len(window) - len(latencies)
     calls = len({linkedid for _, linkedid, _ in window})
     if not latencies:
@@ -308,8 +332,7 @@ def _report(
             f"{connected} consoles)"
         )
         return
-    p50 = statistics.median(latencies)
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    p50, p99 = _percentiles(latencies)
     print(
         f"agents {args.agents} (consoles connected {connected}), offered "
         f"{calls / (end - start):.1f} calls/s over {end - start:.0f} s, "
@@ -319,6 +342,15 @@ def _report(
         f"pop latency AgentCalled -> console: p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
         f"max {latencies[-1]:.1f} ms; pops lost {lost}  (target p99 < 50 ms)"
     )
+    card_latencies = _latencies(window, cards)
+    if card_latencies:
+        c50, c99 = _percentiles(card_latencies)
+        print(
+            f"customer card AgentCalled -> console: p50 {c50:.1f} ms, p99 {c99:.1f} ms, "
+            f"max {card_latencies[-1]:.1f} ms; cards lost {len(window) - len(card_latencies)}"
+        )
+    else:
+        print(f"no customer card arrived ({len(cards)} card frames in all)")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from callcenter.calls.records import AgentState, AgentStateRecord, CallRecord
+from callcenter.calls.records import AgentState, AgentStateRecord, CallRecord, WrapUpRecord
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -136,6 +136,14 @@ class AgentStateClosed(DomainEvent):
     """An agent-state interval closed; `record` is what gets stored."""
 
     record: AgentStateRecord
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WrapUpEnded(DomainEvent):
+    """An agent's wrap-up after a queue call ended once that call's record was out:
+    `record` says which stored visit it belongs to and its wrap-up seconds."""
+
+    record: WrapUpRecord
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

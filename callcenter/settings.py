@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     service_level_s: Annotated[float, Field(gt=0)] = 20.0
     service_level_target: Annotated[float, Field(gt=0, le=1)] = 0.8
     queue_thresholds: dict[str, dict[str, float]] = Field(default_factory=dict)
+    # The PBX pause reason that means after-call work: the console pauses agents with it
+    # after each call, and the CTI tracker records such a pause as the wrap-up state,
+    # attributed to the call it follows. (Asterisk's own queue `wrapuptime` produces no AMI
+    # event, so it cannot be seen.)
+    wrap_up_reason: Annotated[str, Field(min_length=1)] = "Wrap-up"
     # Wallboard alerts: longest current wait and a pause held past these many seconds.
     alert_longest_wait_s: Annotated[float, Field(gt=0)] = 60.0
     alert_pause_s: Annotated[float, Field(gt=0)] = 900.0

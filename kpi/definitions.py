@@ -122,13 +122,22 @@ def average_talk_time(total_talk_s: float, answered: int) -> float | None:
 def average_handle_time(
     total_talk_s: float, total_hold_s: float, total_wrap_up_s: float, answered: int
 ) -> float | None:
-    """AHT = (talk + hold + wrap-up) / answered visits, in seconds."""
+    """AHT = (talk + hold + wrap-up) / answered visits, in seconds.
+
+    Wrap-up is after-call work: the time an agent spends in the wrap-up state, i.e. paused in
+    the PBX with the wrap-up reason (`Settings.wrap_up_reason`, what the console pauses with
+    after each call). Each exact wrap-up interval is attributed to the visit the agent
+    answered last; an answered visit with no wrap-up (or one cut by a data gap, whose length
+    is unknown and not guessed) adds 0 s. Asterisk's own queue `wrapuptime` (no new call for
+    the member for a while after one) produces no AMI event, so it cannot be counted: on a
+    PBX that uses it instead of the console's pause, AHT is talk + hold. Agent reports take
+    wrap-up from the agent's state intervals, queue reports from the visits."""
     return ratio(total_talk_s + total_hold_s + total_wrap_up_s, answered)
 
 
 def average_talk_hold(total_talk_s: float, total_hold_s: float, answered: int) -> float | None:
-    """(talk + hold) / answered visits, in seconds: handle time without wrap-up, shown where
-    wrap-up cannot be attributed (a queue's visits; an agent's day on the live board)."""
+    """(talk + hold) / answered visits, in seconds: handle time without wrap-up (shown
+    beside AHT, so the share of after-call work reads at a glance)."""
     return ratio(total_talk_s + total_hold_s, answered)
 
 
@@ -159,7 +168,8 @@ def average_hold_time(total_hold_s: float, answered: int) -> float | None:
 
 
 def average_wrap_up(total_wrap_up_s: float, answered: int) -> float | None:
-    """ACW = after-call work (wrap-up state time) per answered visit, in seconds."""
+    """ACW = after-call work (wrap-up state time, see `average_handle_time`) per answered
+    visit, in seconds."""
     return ratio(total_wrap_up_s, answered)
 
 

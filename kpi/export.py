@@ -1,10 +1,12 @@
-"""Report exports: CSV (one row per interval and queue, then the period totals)."""
+"""Report exports: CSV (one row per interval and queue, agent or team, then the period
+totals)."""
 
 from __future__ import annotations
 
 import csv
 import io
 
+from kpi.agent_reports import AGENT_FIELDS, AgentReport, AgentTotals
 from kpi.reports import REPORT_FIELDS, QueueReport, summary_json
 
 
@@ -52,3 +54,48 @@ def _cell(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
     return str(value)
+
+
+def agent_report_csv(report: AgentReport) -> str:
+    """CSV of an agent (or team) report: interval rows, then one row per agent (or team)
+    for the whole period. Pause time by reason gets a `paused_s:<reason>` column each.
+
+    Rates are fractions, times seconds; an empty cell is a KPI with no data (null). Names
+    that a spreadsheet would run as a formula are quoted with a leading apostrophe."""
+    reasons = sorted(
+        {reason for totals in report.totals.values() for reason in totals.paused_by_reason_s}
+    )
+    head = ["display_name", "team"] if report.by == "agent" else ["agents"]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        ["start", "end", report.by, *head, *AGENT_FIELDS, *(f"paused_s:{r}" for r in reasons)]
+    )
+    interval = report.query.interval_s or 0
+
+    def row(start: str, end: str, name: str, totals: AgentTotals) -> list[str]:
+        labels = report.head(name, totals)
+        values = totals.kpis()
+        by_reason = values["paused_by_reason"]
+        return [
+            start,
+            end,
+            _text(name),
+            *(_text(labels[h]) if isinstance(labels[h], str) else _cell(labels[h]) for h in head),
+            *(_cell(values[f]) for f in AGENT_FIELDS),
+            *(_cell(by_reason.get(r, 0.0)) for r in reasons),
+        ]
+
+    for start, name, totals in report.intervals:
+        end = _iso(start.timestamp() + interval)
+        writer.writerow(row(start.isoformat(), end, name, totals))
+    for name, totals in report.totals.items():
+        period = (report.query.start.isoformat(), report.query.end.isoformat())
+        writer.writerow(row(*period, name, totals))
+    return out.getvalue()
+
+
+def _text(value: str) -> str:
+    """A name as a CSV cell: a leading =, +, -, @, tab or CR would start a spreadsheet
+    formula (CSV injection), so such a name gets an apostrophe in front."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

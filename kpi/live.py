@@ -9,6 +9,10 @@ snapshot is taken (at most once a second), not per event.
 Completed visits are counted from `CallEnded` records, the same records the reports read, so
 that rebuilding today's figures from the database after a restart gives the same numbers.
 A visit counts in the day and minute it *entered* the queue, as in the reports.
+
+AHT = (talk + hold + wrap-up) / answered, for queues and agents. A wrap-up that ends while
+its call is still up comes inside the call's record; one that ends after the record went out
+(the usual case) comes as `WrapUpEnded` and is added to the visit's day and minute.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from callcenter.events import (
     CallEnded,
     CallQueued,
     PbxConnectionChanged,
+    WrapUpEnded,
 )
 from kpi import definitions as kpi
 from kpi.reports import merge_totals, summary_json
@@ -51,6 +56,7 @@ class LiveAgent:
     calls_today: int = 0
     talk_s_today: float = 0.0
     hold_s_today: float = 0.0
+    wrap_up_s_today: float = 0.0
 
 
 @dataclass(slots=True)
@@ -89,6 +95,7 @@ class LiveKpis:
             bus.subscribe(CallAnswered, self.on_answered),
             bus.subscribe(CallAbandoned, self.on_abandoned),
             bus.subscribe(CallEnded, self.on_ended),
+            bus.subscribe(WrapUpEnded, self.on_wrap_up),
             bus.subscribe(AgentStateChanged, self.on_agent_state),
             bus.subscribe(PbxConnectionChanged, self.on_pbx),
         ]
@@ -117,6 +124,7 @@ class LiveKpis:
                 live.today = QueueTotals(self.book.for_queue(live.name))
             for agent in self.agents.values():
                 agent.calls_today, agent.talk_s_today, agent.hold_s_today = 0, 0.0, 0.0
+                agent.wrap_up_s_today = 0.0
 
     # Right now: callers waiting.
     def on_queued(self, event: CallQueued) -> None:
@@ -151,12 +159,29 @@ class LiveKpis:
                     agent.calls_today += 1
                     agent.talk_s_today += visit.talk_s or 0.0
                     agent.hold_s_today += visit.hold_s
+                    agent.wrap_up_s_today += visit.wrap_up_s or 0.0
             minute = int(visit.entered_at.timestamp() // 60)
             if minute > horizon:
                 slot = live.minutes.get(minute)
                 if slot is None:
                     slot = live.minutes[minute] = QueueTotals(live.today.thresholds)
                 slot.add(visit)
+
+    def on_wrap_up(self, event: WrapUpEnded) -> None:
+        """Wrap-up seconds that reached a visit after its call's record: added where the
+        visit was counted (its day and entry minute), and to its agent's day."""
+        self._roll_day(event.at)
+        record = event.record
+        live = self.queue(record.queue)
+        if record.entered_at >= self.day:
+            live.today.wrap_up_s += record.added_s
+            agent = self.agents.get(record.agent) if record.agent else None
+            if agent is not None:
+                agent.wrap_up_s_today += record.added_s
+        slot = live.minutes.get(int(record.entered_at.timestamp() // 60))
+        if slot is not None:
+            slot.wrap_up_s += record.added_s
+        self._changed()
 
     def rebuild(self, records: Iterable[CallRecord]) -> None:
         """Today's figures from stored records (after a restart)."""
@@ -234,7 +259,9 @@ class LiveKpis:
                 "since": a.since.isoformat() if a.since else None,
                 "in_state_s": (now - a.since).total_seconds() if a.since else None,
                 "calls_today": a.calls_today,
-                # Wrap-up is not on the event stream per call: talk + hold, named as such.
+                "aht_s": kpi.average_handle_time(
+                    a.talk_s_today, a.hold_s_today, a.wrap_up_s_today, a.calls_today
+                ),
                 "talk_hold_s": kpi.average_talk_hold(a.talk_s_today, a.hold_s_today, a.calls_today),
                 "queues": sorted(a.queues),
             }

@@ -1,22 +1,23 @@
 """KPI API: interval reports (JSON or CSV), KPI explanations, staffing. Supervisors and
-admins only."""
+admins only, but for the agent report, where an agent sees their own figures."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.responses import PlainTextResponse
 
 from callcenter.deps import CurrentUser, SessionDep, SettingsDep, SignedInUser
 from callcenter.users.service import Role
-from kpi.agent_reports import agent_totals, team_totals
+from kpi.agent_reports import agent_report
+from kpi.agent_reports_cli import agent_query
 from kpi.cli import QUERY_NAMES, report_query
 from kpi.explain import explain
-from kpi.export import report_csv
+from kpi.export import agent_report_csv, report_csv
 from kpi.intervals import parse_instant
 from kpi.reports import queue_report
-from kpi.scope import team_of, visible_agents
+from kpi.scope import visible_agents
 from kpi.staffing import StaffingQuestion, parse_target, staffing_table
 from kpi.thresholds import thresholds_from_settings
 
@@ -106,28 +107,38 @@ def get_staffing(
     return staffing_table(question)
 
 
-@router.get("/agents")
+@router.get("/agents", response_model=None)
 def get_agent_report(
-    user: SupervisorDep,
+    user: CurrentUser,
     session: SessionDep,
     start: Annotated[str | None, Query(alias="from")] = None,
     end: Annotated[str | None, Query(alias="to")] = None,
-    by: Literal["agent", "team"] = "agent",
-) -> dict[str, Any]:
-    """Agent (or team) KPIs for [from, to): AHT, occupancy, utilisation, calls per agent-hour,
-    transfer rate. A supervisor sees their own team only; an admin everyone."""
+    interval: str = "none",
+    by: str = "agent",
+    format: str = "json",
+) -> Any:
+    """Agent (or team, `by=team`) KPIs for [from, to) and, with `interval=` 15m, 30m, 60m,
+    day or week, per interval (`none`: the period only): answered, transferred, AHT, average
+    talk, hold and wrap-up, occupancy, utilisation, calls per agent-hour, transfer rate and
+    time by state. `format=csv` for the CSV export. An admin sees every agent, a supervisor
+    their team, an agent only themself (and no team rows)."""
+    if format not in ("json", "csv"):
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "format must be json or csv")
+    if by not in ("agent", "team"):
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "by must be agent or team")
+    if by == "team" and user.role not in SUPERVISING:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "agents see their own figures only: ask by=agent"
+        )
     try:
-        query = report_query(start, end, None, "day", names=QUERY_NAMES)
+        query = agent_query(start, end, interval, names=QUERY_NAMES)
     except ValueError as exc:
         raise _bad(exc) from None
-    agents = agent_totals(session, query.start, query.end)
-    visible = visible_agents(session, user)
-    if visible is not None:
-        agents = {n: t for n, t in agents.items() if n in visible}
-    rows = agents if by == "agent" else team_totals(agents, team_of(session))
-    key = "agents" if by == "agent" else "teams"
-    return {
-        "from": query.start.isoformat(),
-        "to": query.end.isoformat(),
-        key: {name: rows[name].as_json() for name in sorted(rows)},
-    }
+    report = agent_report(session, query, "team" if by == "team" else "agent", viewer=user)
+    if format == "csv":
+        return PlainTextResponse(
+            agent_report_csv(report),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="kpi-{by}s.csv"'},
+        )
+    return report.as_json()

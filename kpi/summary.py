@@ -39,6 +39,7 @@ class QueueTotals:
     wait_abandoned_s: float = 0.0
     talk_s: float = 0.0
     hold_s: float = 0.0
+    wrap_up_s: float = 0.0
     longest_wait_s: float = 0.0
 
     def add(self, visit: Visit) -> None:
@@ -52,8 +53,9 @@ class QueueTotals:
             self.answered += 1
             self.wait_answered_s += wait
             self.talk_s += visit.talk_s or 0.0
-            # The simulator's traces carry no hold; stored visits do.
+            # The simulator's traces carry no hold nor wrap-up; stored visits do.
             self.hold_s += getattr(visit, "hold_s", 0.0) or 0.0
+            self.wrap_up_s += getattr(visit, "wrap_up_s", None) or 0.0
             if kpi.is_answered_within(visit, threshold):
                 self.answered_within += 1
             if visit.outcome is VisitOutcome.TRANSFERRED:
@@ -90,7 +92,7 @@ class QueueSummary:
     asa_s: float | None
     avg_abandon_s: float | None
     avg_talk_s: float | None
-    aht_s: float | None  # talk + hold + wrap-up; None when wrap-up is not known
+    aht_s: float | None  # (talk + hold + wrap-up) / answered
     longest_wait_s: float | None
     occupancy: float | None
     avg_hold_s: float | None = None
@@ -121,10 +123,11 @@ class AgentTime:
 
 
 def summarize(name: str, totals: QueueTotals, agent_time: AgentTime | None = None) -> QueueSummary:
-    """The KPIs of one queue from its totals (and agent time, for AHT wrap-up and occupancy).
+    """The KPIs of one queue from its totals (and agent time, for occupancy).
 
-    Without agent time the queue's wrap-up is unknown (the PBX does not attribute after-call
-    work to a queue), so AHT is None and `talk_hold_s` is what can be said."""
+    AHT's wrap-up is the visits' own (the wrap-up the CTI tracker attributed to each answered
+    visit; a visit without one adds 0 s), unless `agent_time` gives the queue's wrap-up (the
+    simulator, whose visits carry none)."""
     left = totals.abandoned + totals.timeouts
     return QueueSummary(
         queue=name,
@@ -149,12 +152,11 @@ def summarize(name: str, totals: QueueTotals, agent_time: AgentTime | None = Non
         asa_s=kpi.average_speed_of_answer(totals.wait_answered_s, totals.answered),
         avg_abandon_s=kpi.average_time_to_abandon(totals.wait_abandoned_s, totals.abandoned),
         avg_talk_s=kpi.average_talk_time(totals.talk_s, totals.answered),
-        aht_s=(
-            kpi.average_handle_time(
-                totals.talk_s, totals.hold_s, agent_time.wrap_up_s, totals.answered
-            )
-            if agent_time is not None
-            else None
+        aht_s=kpi.average_handle_time(
+            totals.talk_s,
+            totals.hold_s,
+            agent_time.wrap_up_s if agent_time is not None else totals.wrap_up_s,
+            totals.answered,
         ),
         longest_wait_s=totals.longest_wait_s if totals.offered else None,
         occupancy=(

@@ -11,6 +11,7 @@
   let stateSince = null;
   let wrapUntil = null;
   let call = null;
+  let popSeq = null; // the pop on screen: its card frame names it
 
   const $ = (id) => document.getElementById(id);
 
@@ -27,6 +28,20 @@
     const pop = $("pop");
     pop.innerHTML = html; // rendered and escaped by the server's templates
     if (window.htmx) window.htmx.process(pop);
+  }
+
+  // The customer card follows its pop in a frame of its own; it fills the pop it names,
+  // never a later one (the next call may already be ringing).
+  function showCard(frame) {
+    if (popSeq === null || frame.pop !== popSeq) return;
+    const slot = document.querySelector("#pop .pop-card");
+    if (!slot) return;
+    slot.innerHTML = frame.html; // rendered and escaped by the server's templates
+    if (window.htmx) window.htmx.process(slot);
+    if (call && frame.call && call.linkedid === frame.call.linkedid) {
+      call.customer_id = frame.call.customer_id;
+      fillCall();
+    }
   }
 
   function fillCall() {
@@ -57,7 +72,7 @@
     $("wrap-up").hidden = !wrapUntil;
     if ("call" in frame) {
       call = frame.call;
-      if (!call) showPop('<p class="muted">No call.</p>');
+      if (!call) { popSeq = null; showPop('<p class="muted">No call.</p>'); }
       fillCall();
     }
     tick();
@@ -78,14 +93,19 @@
       case "hello":
         if (frame.snapshot) {
           showState(frame.snapshot);
+          popSeq = frame.snapshot.pop_seq ?? null;
           if (frame.snapshot.pop_html) showPop(frame.snapshot.pop_html);
           remember(frame.seq);
         }
         break;
       case "pop":
         call = frame.call;
+        popSeq = frame.seq;
         showPop(frame.html);
         fillCall();
+        break;
+      case "card":
+        showCard(frame);
         break;
       case "answered":
         call = frame.call;
@@ -94,6 +114,7 @@
       case "missed":
         if (call && call.linkedid === frame.linkedid) {
           call = null;
+          popSeq = null;
           showPop('<p class="muted">Missed call.</p>');
           fillCall();
         }

@@ -1,8 +1,9 @@
-"""The reports page (table, charts, CSV, explain links) and the staffing page."""
+"""The reports page (by queue, agent or team: table, charts, CSV, explain links) and the
+staffing page."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -11,7 +12,10 @@ from fastapi.responses import HTMLResponse
 from agent_ui.supervisor.access import SupervisorPage
 from agent_ui.supervisor.render import templates
 from callcenter.deps import SessionDep, SettingsDep
+from kpi.agent_reports import AgentReport, agent_report
+from kpi.agent_reports_cli import agent_query
 from kpi.cli import QUERY_NAMES, report_query
+from kpi.intervals import bucket_end, bucket_of
 from kpi.reports import QueueReport, queue_report
 from kpi.staffing import StaffingQuestion, parse_target, staffing_table
 from kpi.thresholds import thresholds_from_settings
@@ -19,6 +23,16 @@ from kpi.thresholds import thresholds_from_settings
 router = APIRouter(include_in_schema=False)
 
 INTERVAL_CHOICES = ("15m", "30m", "60m", "day", "week")
+BY_CHOICES = ("queue", "agent", "team")
+# A chart's axis holds every interval of the period up to this many (a month of quarters).
+CHART_POINTS = 3000
+# The agent-hours chart: its bands and the report fields each adds up.
+CHART_STATES = {
+    "available": ("available_s",),
+    "ringing and on call": ("ringing_s", "on_call_s"),
+    "wrap-up": ("wrap_up_s",),
+    "paused": ("paused_s",),
+}
 EXPLAINABLE = ("service_level", "service_level_asterisk", "service_level_asterisk2", "abandon_rate")
 
 
@@ -33,6 +47,65 @@ def _chart_data(report: QueueReport) -> dict[str, dict[str, list[float | int | N
     return series
 
 
+def _agent_chart_data(report: AgentReport) -> dict[str, Any]:
+    """Per agent (or team) over the intervals: answered, AHT and occupancy (null = no data),
+    and everyone's hours by state. The axis holds every interval of the period, so a gap
+    shows as a gap (or, past CHART_POINTS intervals, only the intervals with data)."""
+    step = report.query.interval_s
+    if not step or not report.totals:
+        return {}
+    axis: list[float] = []
+    at = bucket_of(report.query.start, step)
+    while at < report.query.end and len(axis) <= CHART_POINTS:
+        axis.append(at.timestamp())
+        at = bucket_end(at, step)
+    if len(axis) > CHART_POINTS:
+        axis = sorted({start.timestamp() for start, _, _ in report.intervals})
+    where = {t: i for i, t in enumerate(axis)}
+    answered = {name: [0] * len(axis) for name in report.totals}
+    aht: dict[str, list[float | None]] = {name: [None] * len(axis) for name in report.totals}
+    occupancy: dict[str, list[float | None]] = {name: [None] * len(axis) for name in aht}
+    hours = {state: [0.0] * len(axis) for state in CHART_STATES}
+    for start, name, totals in report.intervals:
+        i, row = where[start.timestamp()], totals.kpis()
+        answered[name][i] = row["answered"]
+        aht[name][i] = row["aht_s"]
+        occupancy[name][i] = row["occupancy"]
+        for state, fields in CHART_STATES.items():
+            hours[state][i] += sum(row[f] for f in fields) / 3600
+    series = [
+        {
+            "name": _label(report, name),
+            "answered": answered[name],
+            "aht_s": aht[name],
+            "occupancy": occupancy[name],
+        }
+        for name in report.totals
+    ]
+    # A list, not an object: the bands stack in this order (JSON objects get sorted keys).
+    by_state = [{"state": state, "hours": hours[state]} for state in CHART_STATES]
+    return {"by": report.by, "t": axis, "series": series, "hours": by_state}
+
+
+def _label(report: AgentReport, name: str) -> str:
+    return report.people[name].display_name if report.by == "agent" else name
+
+
+def _agent_rows(report: AgentReport) -> list[dict[str, Any]]:
+    """The period's rows for the table: label, team (or agent count), then the KPIs."""
+    return [
+        {"name": _label(report, name), **report.head(name, totals), **totals.kpis()}
+        for name, totals in report.totals.items()
+    ]
+
+
+def _agent_interval_rows(report: AgentReport) -> list[dict[str, Any]]:
+    return [
+        {"start": start, "name": _label(report, name), **totals.kpis()}
+        for start, name, totals in report.intervals
+    ]
+
+
 @router.get("/supervisor/reports", response_class=HTMLResponse)
 def reports_page(
     request: Request,
@@ -43,40 +116,61 @@ def reports_page(
     end: Annotated[str | None, Query(alias="to")] = None,
     queue: Annotated[str | None, Query()] = None,
     interval: str = "60m",
+    by: str = "queue",
 ) -> HTMLResponse:
+    """KPIs by queue (the default), agent or team: table, charts, CSV link. Agent and team
+    rows cover the supervisor's team (an admin: everyone) and every queue."""
     error = None
     report = None
+    agents = None
     try:
-        query = report_query(
-            start or None, end or None, [queue] if queue else None, interval, names=QUERY_NAMES
-        )
-        report = queue_report(session, query, thresholds_from_settings(settings))
+        if by not in BY_CHOICES:
+            raise ValueError("by must be queue, agent or team")
+        if by == "queue":
+            query = report_query(
+                start or None, end or None, [queue] if queue else None, interval, names=QUERY_NAMES
+            )
+            report = queue_report(session, query, thresholds_from_settings(settings))
+        else:
+            query = agent_query(start or None, end or None, interval, names=QUERY_NAMES)
+            agents = agent_report(session, query, "team" if by == "team" else "agent", user)
     except ValueError as exc:
         error = str(exc)
     params = {"interval": interval}
-    if report is not None:
-        params.update(from_=report.query.start.isoformat(), to=report.query.end.isoformat())
+    shown = report.query if report is not None else agents.query if agents is not None else None
+    if shown is not None:
+        params.update(from_=shown.start.isoformat(), to=shown.end.isoformat())
     args = {("from" if k == "from_" else k): v for k, v in params.items()}
-    if queue:
+    if queue and by == "queue":
         args["queue"] = queue
+    if by == "queue":
+        csv_url = "/api/kpi/report?" + urlencode({**args, "format": "csv"})
+    else:
+        csv_url = "/api/kpi/agents?" + urlencode({**args, "by": by, "format": "csv"})
     return templates.TemplateResponse(
         request,
         "reports.html",
         {
             "user": user,
             "report": report,
+            "agents": agents,
+            "agent_rows": _agent_rows(agents) if agents else [],
+            "agent_intervals": _agent_interval_rows(agents) if agents else [],
             "error": error,
             "form": {
                 "from": start or "",
                 "to": end or "",
                 "queue": queue or "",
                 "interval": interval,
+                "by": by,
             },
             "intervals": INTERVAL_CHOICES,
+            "by_choices": BY_CHOICES,
             "explainable": EXPLAINABLE,
-            "csv_url": "/api/kpi/report?" + urlencode({**args, "format": "csv"}),
+            "csv_url": csv_url,
             "explain_base": urlencode({k: v for k, v in args.items() if k in ("from", "to")}),
             "chart_data": _chart_data(report) if report else {},
+            "agent_chart_data": _agent_chart_data(agents) if agents else {},
         },
         status_code=400 if error else 200,
     )

@@ -1,4 +1,4 @@
-"""SQLAlchemy tables for calls, queue visits and agent-state intervals."""
+"""SQLAlchemy tables for calls, queue visits, agent-state intervals and queue interval rollups."""
 
 from __future__ import annotations
 
@@ -45,6 +45,8 @@ class Call(Base):
     agent: Mapped[str | None] = mapped_column(String(128))
     transfer_target: Mapped[str | None] = mapped_column(String(128))
     data_gap: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The sum of its visits' wrap-up seconds; None when none was measured.
+    wrap_up_s: Mapped[float | None] = mapped_column(Float)
 
     queue_visits: Mapped[list[QueueVisit]] = relationship(
         back_populates="call",
@@ -69,6 +71,7 @@ class QueueVisit(Base):
             "wait_s",
             "talk_s",
             "hold_s",
+            "wrap_up_s",
         ),
         Index("ix_queue_visits_uniqueid", "uniqueid"),
     )
@@ -91,6 +94,9 @@ class QueueVisit(Base):
     ring_no_answer: Mapped[int] = mapped_column(Integer, default=0)
     transfer_target: Mapped[str | None] = mapped_column(String(128))
     hangup_by: Mapped[str | None] = mapped_column(String(16))
+    # The answering agent's wrap-up after this visit, set when it ends (often after the
+    # call's row was written); None when none was measured exactly.
+    wrap_up_s: Mapped[float | None] = mapped_column(Float)
 
     call: Mapped[Call] = relationship(back_populates="queue_visits", lazy="raise")
 
@@ -134,3 +140,41 @@ class CallWrapUp(Base):
     disposition: Mapped[str] = mapped_column(String(64))
     notes: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class QueueIntervalRollup(Base):
+    """Additive totals of one queue's visits that entered in one 15-minute interval (UTC).
+
+    Kept in the same transaction as the visits (see `callcenter.calls.rollups`), so a
+    report reads a handful of rows per interval instead of every visit. The counts that
+    depend on a threshold were counted with the `service_level_s` and `short_abandon_s`
+    stored on the row; a report judged by other thresholds reads that interval's visits.
+    """
+
+    __tablename__ = "queue_interval_rollups"
+    __table_args__ = (
+        # Which queues have calls at a period's ends, without a scan.
+        Index("ix_queue_interval_rollups_interval_start", "interval_start"),
+        # Clustered by (queue, interval_start) in SQLite: a queue's intervals are read in order.
+        {"sqlite_with_rowid": False},
+    )
+
+    queue: Mapped[str] = mapped_column(String(128), primary_key=True)
+    interval_start: Mapped[datetime] = mapped_column(primary_key=True)
+    service_level_s: Mapped[float] = mapped_column(Float)
+    short_abandon_s: Mapped[float] = mapped_column(Float)
+    offered: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    answered_within: Mapped[int] = mapped_column(Integer, default=0)
+    abandoned: Mapped[int] = mapped_column(Integer, default=0)
+    short_abandoned: Mapped[int] = mapped_column(Integer, default=0)
+    abandoned_within: Mapped[int] = mapped_column(Integer, default=0)
+    timeouts: Mapped[int] = mapped_column(Integer, default=0)
+    timeouts_within: Mapped[int] = mapped_column(Integer, default=0)
+    transferred: Mapped[int] = mapped_column(Integer, default=0)
+    wait_answered_s: Mapped[float] = mapped_column(Float, default=0.0)
+    wait_abandoned_s: Mapped[float] = mapped_column(Float, default=0.0)
+    talk_s: Mapped[float] = mapped_column(Float, default=0.0)
+    hold_s: Mapped[float] = mapped_column(Float, default=0.0)
+    wrap_up_s: Mapped[float] = mapped_column(Float, default=0.0)
+    longest_wait_s: Mapped[float] = mapped_column(Float, default=0.0)

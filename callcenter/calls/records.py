@@ -66,6 +66,9 @@ class QueueVisitRecord:
     transfer_target: str | None = None
     exit_position: int | None = None
     hangup_by: str | None = None
+    # The agent's after-call work following this visit (the wrap-up state, see WrapUpRecord);
+    # None when none was measured exactly (no wrap-up, or one cut by a data gap).
+    wrap_up_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +91,8 @@ class CallRecord:
     transfer_target: str | None = None
     data_gap: bool = False
     queue_visits: tuple[QueueVisitRecord, ...] = field(default_factory=tuple)
+    # The sum of the visits' wrap-up seconds (None when no visit has any).
+    wrap_up_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,3 +108,24 @@ class AgentStateRecord:
     reason: str | None = None
     queue: str | None = None
     data_gap: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class WrapUpRecord:
+    """Wrap-up seconds that reached a queue visit after its call's record was written.
+
+    A wrap-up follows the call: the agent's wrap-up interval usually closes after the call
+    ended, so the seconds arrive later and are set on the stored visit, found by (server,
+    linkedid, seq). `wrap_up_s` is the visit's total so far (storing it twice changes
+    nothing); `added_s` is what this interval added (what a running total adds).
+    """
+
+    server: str
+    linkedid: str
+    seq: int  # the visit's place in its call, from 1 (as stored)
+    queue: str
+    uniqueid: str
+    entered_at: datetime
+    agent: str | None
+    wrap_up_s: float
+    added_s: float

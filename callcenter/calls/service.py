@@ -1,4 +1,8 @@
-"""Writing call records idempotently and reading them back; flushes, never commits."""
+"""Writing call records idempotently and reading them back; flushes, never commits.
+
+Writing calls also keeps the queue interval rollups (`callcenter.calls.rollups`) in the same
+transaction; wrap-up seconds that arrive later are stored by `callcenter.calls.wrap_up_time`.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, tuple_
 from sqlalchemy.orm import Session
 
+from callcenter.calls import rollups
 from callcenter.calls.models import AgentStateInterval, Call, QueueVisit
 from callcenter.calls.records import (
     AgentState,
@@ -19,6 +24,8 @@ from callcenter.calls.records import (
     QueueVisitRecord,
     VisitOutcome,
 )
+from callcenter.calls.rollups import RollupThresholds, interval_of
+from callcenter.settings import get_settings
 
 _CALL_COLUMNS = (
     "server",
@@ -36,6 +43,7 @@ _CALL_COLUMNS = (
     "agent",
     "transfer_target",
     "data_gap",
+    "wrap_up_s",
 )
 _VISIT_COLUMNS = (
     "queue",
@@ -53,14 +61,22 @@ _VISIT_COLUMNS = (
     "ring_no_answer",
     "transfer_target",
     "hangup_by",
+    "wrap_up_s",
 )
 
 
-def store_calls(session: Session, records: Sequence[CallRecord]) -> int:
+def store_calls(
+    session: Session,
+    records: Sequence[CallRecord],
+    thresholds: RollupThresholds | None = None,
+) -> int:
     """Write `records`, replacing any earlier row with the same (server, linkedid).
 
     Replaying a stream twice leaves the same rows; within one batch the last record of a key
-    wins. Returns how many calls were written.
+    wins. A visit stored again without wrap-up seconds keeps those it had: they arrive after
+    the call (see `store_wrap_ups`), and a record written at hang-up never carries them.
+    The queue interval rollups count each stored visit once, with `thresholds` (default:
+    the settings'). Returns how many calls were written.
     """
     if not records:
         return 0
@@ -68,12 +84,22 @@ def store_calls(session: Session, records: Sequence[CallRecord]) -> int:
     for record in records:
         latest[(record.server, record.linkedid)] = record
     keys = list(latest)
-    for chunk in _chunks(keys, 400):
-        session.execute(delete(Call).where(tuple_(Call.server, Call.linkedid).in_(chunk)))
-    rows = [{name: _column(getattr(r, name)) for name in _CALL_COLUMNS} for r in latest.values()]
+    stored = _stored_ids(session, keys)
+    replaced, kept_wrap_ups = _stored_visits(session, stored)
+    for chunk in chunks(list(stored), 400):
+        session.execute(delete(Call).where(Call.id.in_(chunk)))
+    visit_rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    rows = []
+    for key, record in latest.items():
+        visit_rows[key] = _visit_rows(record, kept_wrap_ups)
+        row = {name: _column(getattr(record, name)) for name in _CALL_COLUMNS}
+        wrap_ups = [v["wrap_up_s"] for v in visit_rows[key] if v["wrap_up_s"] is not None]
+        if wrap_ups:
+            row["wrap_up_s"] = round(sum(wrap_ups), 3)
+        rows.append(row)
     session.execute(insert(Call), rows)
     ids: dict[tuple[str, str], int] = {}
-    for chunk in _chunks(keys, 400):
+    for chunk in chunks(keys, 400):
         found = session.execute(
             select(Call.server, Call.linkedid, Call.id).where(
                 tuple_(Call.server, Call.linkedid).in_(chunk)
@@ -81,16 +107,74 @@ def store_calls(session: Session, records: Sequence[CallRecord]) -> int:
         )
         ids.update({(server, linkedid): call_id for server, linkedid, call_id in found})
     visits: list[dict[str, Any]] = []
-    for key, record in latest.items():
-        for seq, visit in enumerate(record.queue_visits, start=1):
-            row = {name: _column(getattr(visit, name)) for name in _VISIT_COLUMNS}
+    for key, key_rows in visit_rows.items():
+        for row in key_rows:
             row["call_id"] = ids[key]
-            row["seq"] = seq
             visits.append(row)
+    thresholds = thresholds or RollupThresholds.from_settings(get_settings())
     if visits:
         session.execute(insert(QueueVisit), visits)
+        touched = {(v["queue"], interval_of(v["entered_at"])) for v in visits}
+        with_visits = sorted({v["call_id"] for v in visits})
+        rollups.add_visits(session, with_visits, touched, thresholds)
+    # A call stored again: its old visits were counted; those intervals are counted afresh.
+    rollups.recount(session, replaced, thresholds)
     session.flush()
     return len(latest)
+
+
+def _stored_ids(session: Session, keys: Sequence[tuple[str, str]]) -> dict[int, tuple[str, str]]:
+    """The ids of the calls among `keys` (server, linkedid) already stored."""
+    stored: dict[int, tuple[str, str]] = {}
+    for chunk in chunks(keys, 400):
+        found = session.execute(
+            select(Call.id, Call.server, Call.linkedid).where(
+                tuple_(Call.server, Call.linkedid).in_(chunk)
+            )
+        )
+        stored.update({call_id: (server, linkedid) for call_id, server, linkedid in found})
+    return stored
+
+
+def _stored_visits(
+    session: Session, stored: dict[int, tuple[str, str]]
+) -> tuple[set[rollups.IntervalKey], dict[tuple[str, str, int, str], float]]:
+    """Of calls about to be written again (by id): the (queue, interval) of their stored
+    visits, and the wrap-up seconds those visits carry, by (server, linkedid, seq, uniqueid)."""
+    intervals: set[rollups.IntervalKey] = set()
+    wrap_ups: dict[tuple[str, str, int, str], float] = {}
+    for chunk in chunks(list(stored), 400):
+        found = session.execute(
+            select(
+                QueueVisit.call_id,
+                QueueVisit.seq,
+                QueueVisit.uniqueid,
+                QueueVisit.queue,
+                QueueVisit.entered_at,
+                QueueVisit.wrap_up_s,
+            ).where(QueueVisit.call_id.in_(chunk))
+        )
+        for call_id, seq, uniqueid, queue, entered_at, wrap_up in found:
+            intervals.add((queue, interval_of(entered_at)))
+            if wrap_up is not None:
+                server, linkedid = stored[call_id]
+                wrap_ups[(server, linkedid, seq, uniqueid)] = wrap_up
+    return intervals, wrap_ups
+
+
+def _visit_rows(
+    record: CallRecord, kept_wrap_ups: dict[tuple[str, str, int, str], float]
+) -> list[dict[str, Any]]:
+    rows = []
+    for seq, visit in enumerate(record.queue_visits, start=1):
+        row = {name: _column(getattr(visit, name)) for name in _VISIT_COLUMNS}
+        row["seq"] = seq
+        if row["wrap_up_s"] is None:
+            row["wrap_up_s"] = kept_wrap_ups.get(
+                (record.server, record.linkedid, seq, visit.uniqueid)
+            )
+        rows.append(row)
+    return rows
 
 
 def store_agent_states(session: Session, records: Sequence[AgentStateRecord]) -> int:
@@ -200,6 +284,7 @@ def to_record(call: Call) -> CallRecord:
         agent=call.agent,
         transfer_target=call.transfer_target,
         data_gap=call.data_gap,
+        wrap_up_s=call.wrap_up_s,
         queue_visits=tuple(
             QueueVisitRecord(
                 queue=v.queue,
@@ -217,6 +302,7 @@ def to_record(call: Call) -> CallRecord:
                 transfer_target=v.transfer_target,
                 exit_position=v.exit_position,
                 hangup_by=v.hangup_by,
+                wrap_up_s=v.wrap_up_s,
             )
             for v in call.queue_visits
         ),
@@ -227,7 +313,7 @@ def _column(value: Any) -> Any:
     return value.value if isinstance(value, (Direction, CallOutcome, VisitOutcome)) else value
 
 
-def _chunks(items: Sequence[Any] | Iterable[Any], size: int) -> Iterable[list[Any]]:
+def chunks(items: Sequence[Any] | Iterable[Any], size: int) -> Iterable[list[Any]]:
     batch: list[Any] = []
     for item in items:
         batch.append(item)

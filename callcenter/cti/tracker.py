@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from callcenter.calls.records import Direction, VisitOutcome
+from callcenter.calls.records import Direction, VisitOutcome, WrapUpRecord
 from callcenter.cti.numbers import is_external_number, normalize_number
 from callcenter.cti.pbx_events import (
     ChannelChanged,
@@ -21,7 +21,14 @@ from callcenter.cti.pbx_events import (
 from callcenter.cti.tracker_agents import AgentTracker
 from callcenter.cti.tracker_clock import EventClock
 from callcenter.cti.tracker_queue import QueueCallHandlers
-from callcenter.cti.tracker_state import Call, Channel, VisitPhase, build_record, to_datetime
+from callcenter.cti.tracker_state import (
+    Call,
+    Channel,
+    Visit,
+    VisitPhase,
+    build_record,
+    to_datetime,
+)
 from callcenter.cti.tracker_talk import TalkHandlers
 from callcenter.cti.translate import device_of
 from callcenter.events import (
@@ -29,7 +36,9 @@ from callcenter.events import (
     CallStarted,
     DomainEvent,
     PbxConnectionChanged,
+    WrapUpEnded,
 )
+from callcenter.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +63,18 @@ class Tracker:
         publish: Callable[[DomainEvent], None],
         region: str = "US",
         clock: EventClock | None = None,
+        wrap_up_reason: str | None = None,
     ) -> None:
         self.server = server
         self.region = region
         self.publish = publish
         self.clock = clock or EventClock()
-        self.agents = AgentTracker(server, publish)
+        self.agents = AgentTracker(
+            server,
+            publish,
+            wrap_up_reason=wrap_up_reason or get_settings().wrap_up_reason,
+            wrap_up_ended=self._wrap_up_ended,
+        )
         self.channels: dict[str, Channel] = {}
         self.calls: dict[str, Call] = {}
         self.bridges: dict[str, set[str]] = {}
@@ -281,6 +296,33 @@ class Tracker:
                 return visit.agent
         return self.agents.name_of_device(call.first_device) or self.agents.name_of_device(
             call.answered_device
+        )
+
+    def _wrap_up_ended(self, visit: Visit, seconds: float, at: float) -> None:
+        """An agent's exact wrap-up interval after `visit` ended: the seconds go on the visit.
+
+        While the call is still in flight (the caller went on, e.g. after a transfer) its
+        record will carry them; once the record is out they follow it as WrapUpEnded."""
+        visit.wrap_up_s = (visit.wrap_up_s or 0.0) + seconds
+        call = visit.call
+        if self.calls.get(call.linkedid) is call:
+            return
+        self.publish(
+            WrapUpEnded(
+                at=to_datetime(at),
+                server=self.server,
+                record=WrapUpRecord(
+                    server=self.server,
+                    linkedid=call.linkedid,
+                    seq=call.visits.index(visit) + 1,
+                    queue=visit.queue,
+                    uniqueid=visit.uniqueid,
+                    entered_at=to_datetime(visit.entered_at),
+                    agent=visit.agent,
+                    wrap_up_s=round(visit.wrap_up_s, 3),
+                    added_s=round(seconds, 3),
+                ),
+            )
         )
 
     def finish_parked(self) -> None:

@@ -1,4 +1,11 @@
-"""Agent-state tracking: each queue member's state as intervals, from membership and call events."""
+"""Agent-state tracking: each queue member's state as intervals, from membership and call events.
+
+A pause whose reason is the wrap-up reason (`Settings.wrap_up_reason`, the one the console
+pauses agents with after a call) is the wrap-up state, not a pause: its exact intervals are
+attributed to the queue visit the agent answered last. Asterisk's own queue `wrapuptime`
+(the member is not offered calls for a while after one) produces no AMI event at all, so it
+cannot be seen here: the agent looks available meanwhile.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,7 @@ from collections.abc import Callable, Iterable
 
 from callcenter.calls.records import AgentState, AgentStateRecord
 from callcenter.cti.pbx_events import MemberChanged, MemberChangeKind
-from callcenter.cti.tracker_state import to_datetime
+from callcenter.cti.tracker_state import Visit, to_datetime
 from callcenter.events import AgentStateChanged, AgentStateClosed, DomainEvent
 
 log = logging.getLogger(__name__)
@@ -27,6 +34,7 @@ class Agent:
         "device",
         "gap",
         "interface",
+        "last_visit",
         "legs",
         "name",
         "published_queues",
@@ -55,8 +63,10 @@ class Agent:
         self.since = at
         self.since_exact = False
         self.gap = False
+        # The queue visit this agent answered last: the call a wrap-up follows.
+        self.last_visit: Visit | None = None
 
-    def derive(self) -> tuple[AgentState, str | None]:
+    def derive(self, wrap_up_reason: str) -> tuple[AgentState, str | None]:
         """The state the facts add up to (a call outranks a pause: occupancy counts it)."""
         if not self.queues:
             return AgentState.LOGGED_OUT, None
@@ -70,7 +80,10 @@ class Agent:
             return AgentState.LOGGED_OUT, None
         pauses = list(self.queues.values())
         if all(paused for paused, _ in pauses):
-            return AgentState.PAUSED, next((reason for _, reason in pauses if reason), None)
+            reason = next((reason for _, reason in pauses if reason), None)
+            if reason == wrap_up_reason:
+                return AgentState.WRAP_UP, reason
+            return AgentState.PAUSED, reason
         return AgentState.AVAILABLE, None
 
 
@@ -82,9 +95,19 @@ class AgentTracker:
     ends unanswered therefore also ends the busy status it caused.
     """
 
-    def __init__(self, server: str, publish: Callable[[DomainEvent], None]) -> None:
+    def __init__(
+        self,
+        server: str,
+        publish: Callable[[DomainEvent], None],
+        *,
+        wrap_up_reason: str,
+        wrap_up_ended: Callable[[Visit, float, float], None] | None = None,
+    ) -> None:
         self.server = server
         self._publish = publish
+        self.wrap_up_reason = wrap_up_reason
+        # Called with (visit, seconds, end) when an exact wrap-up interval after `visit` ends.
+        self._wrap_up_ended = wrap_up_ended
         self.agents: dict[str, Agent] = {}
         self._by_device: dict[str, Agent] = {}
         self._by_member_channel: dict[str, Agent] = {}
@@ -140,9 +163,17 @@ class AgentTracker:
         return agent.rings.get(member) if agent is not None and member is not None else None
 
     def connected(
-        self, interface: str, name: str, queue: str, member: str | None, at: float
+        self,
+        interface: str,
+        name: str,
+        queue: str,
+        member: str | None,
+        at: float,
+        visit: Visit | None = None,
     ) -> None:
+        """The member answered `visit` (None when the caller's visit is not known)."""
         agent, new = self._agent(interface, name, at)
+        agent.last_visit = visit
         agent.queues.setdefault(queue, (False, None))
         if member is not None:
             agent.rings.pop(member, None)
@@ -234,7 +265,7 @@ class AgentTracker:
         self._settle(agent, at)
 
     def _settle(self, agent: Agent, at: float, *, exact: bool = True) -> None:
-        state, reason = agent.derive()
+        state, reason = agent.derive(self.wrap_up_reason)
         queues = tuple(sorted(agent.queues))
         same_state = state is agent.state and reason == agent.reason
         if same_state and queues == agent.published_queues:
@@ -245,6 +276,8 @@ class AgentTracker:
             self._close(agent, at)
             agent.state, agent.reason = state, reason
             agent.since, agent.since_exact, agent.gap = at, exact, not exact
+            if state is AgentState.LOGGED_OUT:
+                agent.last_visit = None  # a wrap-up after the next login follows no call of ours
         agent.published_queues = queues
         self._publish(
             AgentStateChanged(
@@ -279,3 +312,10 @@ class AgentTracker:
             data_gap=agent.gap or not agent.since_exact,
         )
         self._publish(AgentStateClosed(at=record.ended_at, server=self.server, record=record))
+        if (
+            record.state is AgentState.WRAP_UP
+            and not record.data_gap  # cut by a gap: its length is unknown, none is invented
+            and agent.last_visit is not None
+            and self._wrap_up_ended is not None
+        ):
+            self._wrap_up_ended(agent.last_visit, at - agent.since, at)

@@ -165,7 +165,7 @@ class QueueCallHandlers:
             if visit is not None:
                 at = self._connected_visit(visit, event, at)
             agents.connected(
-                event.interface, event.member_name, event.queue, event.member_uniqueid, at
+                event.interface, event.member_name, event.queue, event.member_uniqueid, at, visit
             )
         elif kind is MemberCallKind.RING_NO_ANSWER:
             started = agents.ring_started(event.interface, event.member_uniqueid)

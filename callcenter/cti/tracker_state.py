@@ -86,6 +86,7 @@ class Visit:
         "transfer_target",
         "uniqueid",
         "wait_s",
+        "wrap_up_s",
     )
 
     def __init__(
@@ -111,6 +112,7 @@ class Visit:
         self.transfer_target: str | None = None
         self.exit_position: int | None = None
         self.hangup_by: str | None = None
+        self.wrap_up_s: float | None = None  # the agent's wrap-up after it, once measured
 
     @property
     def is_open(self) -> bool:
@@ -196,6 +198,7 @@ class Visit:
             transfer_target=self.transfer_target,
             exit_position=self.exit_position,
             hangup_by=self.hangup_by,
+            wrap_up_s=round(self.wrap_up_s, 3) if self.wrap_up_s is not None else None,
         )
 
 
@@ -307,6 +310,7 @@ def build_record(
     transfer_target = call.transfer_target
     for visit in visits:
         transfer_target = visit.transfer_target or transfer_target
+    wrap_ups = [v.wrap_up_s for v in visits if v.wrap_up_s is not None]
     return CallRecord(
         server=server,
         linkedid=call.linkedid,
@@ -324,4 +328,5 @@ def build_record(
         transfer_target=transfer_target,
         data_gap=call.data_gap,
         queue_visits=visits,
+        wrap_up_s=round(sum(wrap_ups), 3) if wrap_ups else None,
     )

@@ -104,11 +104,14 @@ def live_stack(
     speed: float = 1.0,
     *,
     humans_logged_out: bool = False,
+    local_channels: bool = False,
 ) -> Iterator[LiveStack]:
     """Start everything in a thread; stop it all afterwards.
 
     With `humans_logged_out`, agent1 (human) starts outside the queues, as in the demo: only
-    the console's queue sign-in (QueueAdd) puts them where calls ring.
+    the console's queue sign-in (QueueAdd) puts them where calls ring. With
+    `local_channels`, every party is a Local channel pair as on the capture PBX (agent1's
+    interface is then `Local/1001@agents/n`).
     """
     del sessions  # the caller seeds the database before starting the stack
     ready: Future[LiveStack] = Future()
@@ -121,6 +124,7 @@ def live_stack(
             auto_arrivals=False,
             hold_share=0,
             humans_logged_out=humans_logged_out,
+            local_channels=local_channels,
         )
         pbx = SimulatedPbx(scenario, options)
         await pbx.start("127.0.0.1", 0)

@@ -108,5 +108,7 @@ def test_a_ring_nobody_answers_clears_the_pop(client: TestClient, staff: Staff) 
                 interface=AGENT1, ring_s=15.0,
             ),
         )  # fmt: skip
-        kinds = [ws.receive_json()["type"], ws.receive_json()["type"]]
-    assert kinds == ["pop", "missed"]
+        kinds = [ws.receive_json()["type"] for _ in range(3)]
+    # The card is looked up meanwhile and may come before or after the miss.
+    assert [kind for kind in kinds if kind != "card"] == ["pop", "missed"]
+    assert "card" in kinds

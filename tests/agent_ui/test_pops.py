@@ -1,13 +1,25 @@
-"""Screen pops over the console websocket: routing, every tab, acks, resume, escaping."""
+"""Screen pops over the console websocket: routing, every tab, acks, resume, escaping.
+
+A ring is two frames: the pop (caller, queue, wait) at once, then the customer card, which
+names the pop it belongs to. Both are numbered, acknowledged and replayed alike.
+"""
 
 from __future__ import annotations
 
 import json
+import threading
+import time
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import WebSocketTestSession
 
+import agent_ui.desk
+from agent_ui.desk_state import PopCard, build_card
+from callcenter.events import AgentRinging
 from tests.agent_ui.conftest import Staff, publish, ringing, sign_in_as
 
 
@@ -23,35 +35,118 @@ def next_of(ws: WebSocketTestSession, kind: str) -> dict[str, Any]:
             return frame
 
 
-def test_a_pop_shows_the_caller_and_the_customer_card(
+def ring(ws: WebSocketTestSession) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The pop and the card frame of one ring, whichever else comes between."""
+    pop = next_of(ws, "pop")
+    card = next_of(ws, "card")
+    return pop, card
+
+
+def rings(ws: WebSocketTestSession, count: int) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """Linkedid -> (pop, card) of `count` rings in flight together (cards in any order)."""
+    pops: dict[str, dict[str, Any]] = {}
+    cards: dict[str, dict[str, Any]] = {}
+    while len(pops) < count or len(cards) < count:
+        frame = receive(ws)
+        if frame["type"] == "pop":
+            pops[frame["call"]["linkedid"]] = frame
+        elif frame["type"] == "card":
+            cards[frame["linkedid"]] = frame
+    return {linkedid: (pop, cards[linkedid]) for linkedid, pop in pops.items()}
+
+
+class CardGate:
+    """Holds the customer lookups of chosen calls until released (a slow database)."""
+
+    def __init__(self, *held: str) -> None:
+        self.held = set(held)
+        self.release = threading.Event()
+
+    def __call__(
+        self, sessions: sessionmaker[Session], region: str, event: AgentRinging
+    ) -> PopCard:
+        if event.linkedid in self.held:
+            assert self.release.wait(timeout=30), "the test never released the lookup"
+        return build_card(sessions, region, event)
+
+
+@pytest.fixture
+def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[CardGate]:
+    held = CardGate("slow")
+    monkeypatch.setattr(agent_ui.desk, "build_card", held)
+    yield held
+    held.release.set()
+
+
+def test_the_pop_shows_the_caller_then_the_card_shows_the_customer(
     client: TestClient, staff: Staff, ann: int
 ) -> None:
     sign_in_as(client, staff, "agent1")
     with client.websocket_connect("/ws/console") as ws:
         assert receive(ws)["type"] == "hello"
         publish(client, ringing("PJSIP/1001", "1700000000.1"))
-        pop = next_of(ws, "pop")
+        pop, card = ring(ws)
     assert pop["seq"] == 1
     assert pop["call"]["caller_number"] == "+15551230001"
     assert pop["call"]["queue"] == "support"
     assert pop["call"]["waited_s"] == 12.0
-    assert pop["call"]["customer_id"] == ann
-    assert "Ann Customer" in pop["html"]
+    assert pop["card_pending"] is True
+    assert "+15551230001" in pop["html"]
+    assert (card["seq"], card["pop"], card["linkedid"]) == (2, 1, "1700000000.1")
+    assert card["call"]["customer_id"] == ann
+    assert "Ann Customer" in card["html"]
+
+
+def test_the_pop_does_not_wait_for_the_customer_lookup(
+    client: TestClient, staff: Staff, ann: int, gate: CardGate
+) -> None:
+    sign_in_as(client, staff, "agent1")
+    with client.websocket_connect("/ws/console") as ws:
+        receive(ws)
+        publish(client, ringing("PJSIP/1001", "slow"))
+        pop = next_of(ws, "pop")  # while the lookup is still held
+        gate.release.set()
+        card = next_of(ws, "card")
+    assert pop["call"]["linkedid"] == "slow"
+    assert "Looking up the caller" in pop["html"]
+    assert (card["pop"], card["call"]["customer_id"]) == (pop["seq"], ann)
+
+
+def test_a_late_card_names_its_own_pop_and_leaves_the_next_call_on_screen(
+    client: TestClient, staff: Staff, ann: int, gate: CardGate
+) -> None:
+    sign_in_as(client, staff, "agent1")
+    with client.websocket_connect("/ws/console") as ws:
+        receive(ws)
+        publish(client, ringing("PJSIP/1001", "slow"))
+        first = next_of(ws, "pop")
+        publish(client, ringing("PJSIP/1001", "next", number="+15559990001", name="Zed"))
+        second, second_card = ring(ws)
+        gate.release.set()
+        late = next_of(ws, "card")
+    with client.websocket_connect("/ws/console") as fresh:
+        snapshot = receive(fresh)["snapshot"]
+    assert (second_card["pop"], late["pop"]) == (second["seq"], first["seq"])
+    assert late["seq"] > second_card["seq"]
+    assert (snapshot["call"]["linkedid"], snapshot["pop_seq"]) == ("next", second["seq"])
+    assert "No customer has this number" in snapshot["pop_html"]
 
 
 def test_a_pop_goes_only_to_the_agent_whose_phone_rings(client: TestClient, staff: Staff) -> None:
-    """agent2's console sees its own pop, never agent1's."""
+    """agent2's console sees its own pop and card, never agent1's."""
     sign_in_as(client, staff, "agent2")
     with client.websocket_connect("/ws/console") as ws:
         receive(ws)
         publish(client, ringing("PJSIP/1001", "for-agent1"))
         publish(client, ringing("PJSIP/1002", "for-agent2"))
-        pop = next_of(ws, "pop")
-    assert pop["call"]["linkedid"] == "for-agent2"
-    assert pop["seq"] == 1  # agent1's pop took no sequence number of agent2's stream
+        pop, card = ring(ws)
+    assert (pop["call"]["linkedid"], card["linkedid"]) == ("for-agent2", "for-agent2")
+    assert (pop["seq"], card["seq"]) == (1, 2)  # agent1's frames took none of agent2's numbers
 
 
-def test_every_open_tab_of_the_agent_gets_the_pop(client: TestClient, staff: Staff) -> None:
+def test_every_open_tab_of_the_agent_gets_the_pop_and_the_card(
+    client: TestClient, staff: Staff
+) -> None:
     sign_in_as(client, staff, "agent1")
     with (
         client.websocket_connect("/ws/console") as tab1,
@@ -59,57 +154,74 @@ def test_every_open_tab_of_the_agent_gets_the_pop(client: TestClient, staff: Sta
     ):
         receive(tab1), receive(tab2)
         publish(client, ringing("PJSIP/1001", "two-tabs"))
-        pops = [next_of(tab1, "pop"), next_of(tab2, "pop")]
-    assert [p["call"]["linkedid"] for p in pops] == ["two-tabs", "two-tabs"]
-    assert pops[0]["seq"] == pops[1]["seq"]
+        frames = [ring(tab1), ring(tab2)]
+    assert [(p["call"]["linkedid"], c["linkedid"]) for p, c in frames] == [
+        ("two-tabs", "two-tabs"),
+        ("two-tabs", "two-tabs"),
+    ]
+    assert frames[0][0]["seq"] == frames[1][0]["seq"]
+    assert frames[0][1]["seq"] == frames[1][1]["seq"]
 
 
-def test_a_console_that_reconnects_gets_the_pops_it_missed(
+def test_a_console_that_reconnects_gets_the_pops_and_cards_it_missed(
     client: TestClient, staff: Staff
 ) -> None:
     sign_in_as(client, staff, "agent1")
+    hub = client.app.state.console.hub  # type: ignore[attr-defined]
     with client.websocket_connect("/ws/console") as ws:
         receive(ws)
         publish(client, ringing("PJSIP/1001", "seen"))
-        seen = next_of(ws, "pop")
+        _, seen = ring(ws)
         ws.send_text(json.dumps({"ack": seen["seq"]}))
     # The network blinks: two calls ring while the console is away.
     publish(client, ringing("PJSIP/1001", "missed-1"))
     publish(client, ringing("PJSIP/1001", "missed-2"))
+    deadline = time.monotonic() + 30
+    while hub.last_seq(staff.ids["agent1"]) < seen["seq"] + 4:  # both cards are out too
+        assert time.monotonic() < deadline, "the cards never came"
+        time.sleep(0.01)
     with client.websocket_connect(f"/ws/console?since={seen['seq']}") as ws:
         hello = receive(ws)
-        replay = [receive(ws), receive(ws)]
+        replay = [receive(ws) for _ in range(4)]
     assert hello["resync"] is False
-    assert [(f["seq"], f["call"]["linkedid"]) for f in replay] == [(2, "missed-1"), (3, "missed-2")]
+    assert [f["seq"] for f in replay] == [seen["seq"] + n for n in range(1, 5)]
+    pops = {f["seq"]: f["call"]["linkedid"] for f in replay if f["type"] == "pop"}
+    cards = {f["pop"]: f["linkedid"] for f in replay if f["type"] == "card"}
+    assert sorted(pops.values()) == ["missed-1", "missed-2"]
+    assert cards == pops  # each card names the pop of its own call
 
 
-def test_acks_are_recorded_per_agent(client: TestClient, staff: Staff) -> None:
+def test_acks_of_pops_and_cards_are_recorded_per_agent(client: TestClient, staff: Staff) -> None:
     sign_in_as(client, staff, "agent1")
     hub = client.app.state.console.hub  # type: ignore[attr-defined]
     with client.websocket_connect("/ws/console") as ws:
         receive(ws)
         publish(client, ringing("PJSIP/1001", "acked"))
-        pop = next_of(ws, "pop")
+        pop, card = ring(ws)
         ws.send_text(json.dumps({"ack": pop["seq"]}))
-        # A round trip on the same socket proves the ack was read before we look.
+        ws.send_text(json.dumps({"ack": card["seq"]}))
+        # A round trip on the same socket proves the acks were read before we look.
         publish(client, ringing("PJSIP/1001", "after"))
-        next_of(ws, "pop")
-    assert hub.acked(staff.ids["agent1"]) == pop["seq"]
+        ring(ws)
+    assert hub.acked(staff.ids["agent1"]) == card["seq"]
 
 
-def test_a_fresh_tab_gets_the_call_on_screen_as_a_snapshot(
-    client: TestClient, staff: Staff
+def test_a_fresh_tab_gets_the_call_and_its_card_as_a_snapshot(
+    client: TestClient, staff: Staff, ann: int
 ) -> None:
     sign_in_as(client, staff, "agent1")
     with client.websocket_connect("/ws/console") as ws:
         receive(ws)
         publish(client, ringing("PJSIP/1001", "ringing-now"))
-        next_of(ws, "pop")
+        pop, _ = ring(ws)
     with client.websocket_connect("/ws/console") as ws:
         hello = receive(ws)
     assert hello["resync"] is True
     assert hello["snapshot"]["call"]["linkedid"] == "ringing-now"
+    assert hello["snapshot"]["call"]["customer_id"] == ann
+    assert hello["snapshot"]["pop_seq"] == pop["seq"]
     assert "ringing-now" in hello["snapshot"]["pop_html"]
+    assert "Ann Customer" in hello["snapshot"]["pop_html"]
 
 
 HOSTILE_NAMES = [
@@ -118,18 +230,22 @@ HOSTILE_NAMES = [
 ]
 
 
-def test_a_hostile_caller_name_is_escaped_in_the_pop(client: TestClient, staff: Staff) -> None:
+def test_a_hostile_caller_name_is_escaped_in_the_pop_and_the_card(
+    client: TestClient, staff: Staff
+) -> None:
     sign_in_as(client, staff, "agent1")
     with client.websocket_connect("/ws/console") as ws:
         receive(ws)
         for i, name in enumerate(HOSTILE_NAMES):
             publish(client, ringing("PJSIP/1001", f"x{i}", number="+15559990000", name=name))
-        pops = [next_of(ws, "pop") for _ in HOSTILE_NAMES]
-    for pop, name in zip(pops, HOSTILE_NAMES, strict=True):
+        shown = rings(ws, len(HOSTILE_NAMES))
+    for i, name in enumerate(HOSTILE_NAMES):
+        pop, card = shown[f"x{i}"]
         assert pop["call"]["caller_name"] == name  # the data is intact...
-        assert "<script>" not in pop["html"]  # ...the markup is not
-        assert "<img" not in pop["html"]
-        assert "&lt;" in pop["html"]
+        for html in (pop["html"], card["html"]):  # ...the markup is not
+            assert "<script>" not in html
+            assert "<img" not in html
+            assert "&lt;" in html
 
 
 def test_an_unknown_number_offers_a_new_customer(client: TestClient, staff: Staff) -> None:
@@ -137,6 +253,22 @@ def test_an_unknown_number_offers_a_new_customer(client: TestClient, staff: Staf
     with client.websocket_connect("/ws/console") as ws:
         receive(ws)
         publish(client, ringing("PJSIP/1001", "unknown", number="+15559990001", name="Zed"))
+        _, card = ring(ws)
+    assert "No customer has this number" in card["html"]
+    assert 'name="number" value="+15559990001"' in card["html"]
+    assert card["call"]["customer_id"] is None
+
+
+def test_a_call_without_a_number_needs_no_card(client: TestClient, staff: Staff) -> None:
+    sign_in_as(client, staff, "agent1")
+    with client.websocket_connect("/ws/console") as ws:
+        receive(ws)
+        publish(client, ringing("PJSIP/1001", "anonymous", number=None, name=None))
         pop = next_of(ws, "pop")
+        # The next ring's frames come straight after: no card was sent for this one.
+        publish(client, ringing("PJSIP/1001", "numbered"))
+        following = receive(ws)
+    assert pop["card_pending"] is False
+    assert "unknown number" in pop["html"]
     assert "No customer has this number" in pop["html"]
-    assert 'name="number" value="+15559990001"' in pop["html"]
+    assert (following["type"], following["call"]["linkedid"]) == ("pop", "numbered")

@@ -18,11 +18,11 @@ from tests.agent_ui.conftest import Staff, publish, ringing, sign_in_as
 
 
 def pop(client: TestClient, linkedid: str, number: str = "+15551230001", name: str = "Ann") -> None:
-    """Ring agent1 and wait until the pop reached their console."""
+    """Ring agent1 and wait until the pop and its customer card reached their console."""
     with client.websocket_connect("/ws/console") as ws:
         ws.receive_json()
         publish(client, ringing("PJSIP/1001", linkedid, number=number, name=name))
-        while ws.receive_json()["type"] != "pop":
+        while ws.receive_json()["type"] != "card":
             pass
 
 
@@ -263,6 +263,8 @@ def test_when_several_customers_share_the_number_the_agent_chooses(
         ws.receive_json()
         publish(client, ringing("PJSIP/1001", "shared"))
         frame = ws.receive_json()
+        while frame["type"] != "card":
+            frame = ws.receive_json()
     assert "2 customers have this number" in frame["html"]
     assert frame["call"]["customer_id"] is None  # nobody is assumed
     chosen = client.post(

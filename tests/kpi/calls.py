@@ -29,6 +29,7 @@ def visit(
     talk: float | None = None,
     hold: float = 0.0,
     agent: str | None = None,
+    wrap_up: float | None = None,
 ) -> QueueVisitRecord:
     return QueueVisitRecord(
         queue=queue,
@@ -40,6 +41,7 @@ def visit(
         talk_s=talk,
         hold_s=hold,
         agent=agent,
+        wrap_up_s=wrap_up,
     )
 
 

@@ -53,7 +53,7 @@ def test_report_json_shape(
     assert set(document["intervals"][0]) == QUEUE_KEYS | {"start", "end", "queue"}
 
 
-def test_report_json_aht_is_talk_plus_hold_as_documented(
+def test_report_json_aht_includes_wrap_up_and_talk_hold_does_not(
     stored: None, database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, _ = run(
@@ -62,7 +62,8 @@ def test_report_json_aht_is_talk_plus_hold_as_documented(
     )  # fmt: skip
     assert code == 0
     support = json.loads(out)["queues"]["support"]
-    assert support["aht_s"] == support["talk_hold_s"] == pytest.approx((640 + 10) / 4)
+    assert support["talk_hold_s"] == pytest.approx((640 + 10) / 4)
+    assert support["aht_s"] == pytest.approx((640 + 10 + 30 + 15) / 4)  # wrap-ups of c1, c8
 
 
 @pytest.fixture
@@ -84,8 +85,9 @@ def test_report_csv_with_a_queue_threshold_override(
     lines = out.splitlines()
     assert code == 0
     assert lines[0].startswith("start,end,queue,service_level_s,offered")
+    # ... asa 25, aht 60 (no wrap-up in these calls), talk+hold 60, avg talk 60, longest 25
     assert lines[1].startswith(
-        "2026-03-02T09:00:00+00:00,2026-03-02T10:00:00+00:00,billing,30,1,1,0,0,0,1,1,1,0,25,60,60,25"
+        "2026-03-02T09:00:00+00:00,2026-03-02T10:00:00+00:00,billing,30,1,1,0,0,0,1,1,1,0,25,60,60,60,25"
     )
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from callcenter.bus import Bus
-from callcenter.calls.records import AgentState
+from callcenter.calls.records import AgentState, WrapUpRecord
 from callcenter.calls.records import VisitOutcome as V
 from callcenter.events import (
     AgentStateChanged,
@@ -17,6 +17,7 @@ from callcenter.events import (
     CallEnded,
     CallQueued,
     PbxConnectionChanged,
+    WrapUpEnded,
 )
 from kpi.live import LiveKpis
 from kpi.summary import QueueThresholds
@@ -111,7 +112,7 @@ def test_today_and_rolling_windows(live: tuple[LiveKpis, Bus]) -> None:
     assert (tile["last_15m"]["offered"], tile["last_15m"]["service_level"]) == (1, 0.0)
     alice = next(a for a in kpis.snapshot()["agents"] if a["agent"] == "alice")
     assert (alice["calls_today"], alice["talk_hold_s"]) == (2, 150)
-    assert "aht_s" not in alice  # wrap-up is not known per call on the live stream
+    assert alice["aht_s"] == 150  # AHT includes wrap-up: none reached these calls
 
 
 def test_an_empty_window_is_null(live: tuple[LiveKpis, Bus], clock: Clock) -> None:
@@ -151,3 +152,23 @@ def test_every_event_bumps_the_version(live: tuple[LiveKpis, Bus], clock: Clock)
     bus.publish(PbxConnectionChanged(at=clock.now, server="pbx", connected=False))
     assert kpis.version == start + 2
     assert kpis.snapshot()["pbx_connected"] is False
+
+
+def test_a_wrap_up_after_the_call_adds_to_its_queue_and_agent_aht(
+    live: tuple[LiveKpis, Bus],
+) -> None:
+    kpis, bus = live
+    record = FINISHED[1]  # alice, entered 09:30, talk 200
+    bus.publish(CallEnded(at=record.ended_at, server="pbx", record=record))
+    (visit,) = record.queue_visits
+    late = WrapUpRecord(
+        server="pbx", linkedid=record.linkedid, seq=1, queue="support", uniqueid=visit.uniqueid,
+        entered_at=visit.entered_at, agent="alice", wrap_up_s=30.0, added_s=30.0,
+    )  # fmt: skip
+    bus.publish(WrapUpEnded(at=at("09:35:00"), server="pbx", record=late))
+    snap = kpis.snapshot()
+    tile = snap["queues"]["support"]
+    assert (tile["today"]["aht_s"], tile["today"]["talk_hold_s"]) == (230, 200)
+    assert tile["last_60m"]["aht_s"] == 230
+    alice = next(a for a in snap["agents"] if a["agent"] == "alice")
+    assert (alice["aht_s"], alice["talk_hold_s"]) == (230, 200)

@@ -15,9 +15,9 @@ from kpi.thresholds import ThresholdBook
 from tests.kpi.calls import DAY, at, call, visit
 
 # support: T = 20 s, short abandon 5 s; billing overrides T = 30 s.
-#  linkedid  queue    entered    outcome      wait   talk  hold  note
+#  linkedid  queue    entered    outcome      wait   talk  hold  agent  wrap-up  note
 CALLS = [
-    call("c1", visit("support", "09:00:10", V.ANSWERED, 3, 100, 10, "alice")),
+    call("c1", visit("support", "09:00:10", V.ANSWERED, 3, 100, 10, "alice", 30)),
     call("c2", visit("support", "09:05:00", V.ANSWERED, 20, 200, 0, "bob")),  # exactly T
     call("c3", visit("support", "09:10:00", V.ANSWERED, 45, 300, 0, "alice")),  # late
     call("c4", visit("support", "09:11:00", V.ABANDONED, 4.9)),  # short abandon
@@ -26,7 +26,7 @@ CALLS = [
     call("c7", visit("support", "09:14:59", V.TIMEOUT, 60)),  # spans 09:15: counts at 09:00
     call(  # transferred support -> billing: one visit in each queue
         "c8",
-        visit("support", "09:20:00", V.TRANSFERRED, 10, 40, 0, "alice"),
+        visit("support", "09:20:00", V.TRANSFERRED, 10, 40, 0, "alice", 15),
         visit("billing", "09:21:00", V.ANSWERED, 25, 60, 0, "carol"),
     ),
     call("c9", started="09:30:00"),  # outbound, no queue: in no queue report
@@ -57,7 +57,8 @@ def test_support_over_the_day(stored: None, sessions: sessionmaker[Session]) -> 
     assert s.asa_s == pytest.approx((3 + 20 + 45 + 10) / 4)
     assert s.avg_talk_s == pytest.approx((100 + 200 + 300 + 40) / 4)
     assert s.talk_hold_s == pytest.approx((100 + 200 + 300 + 40 + 10) / 4)
-    assert s.aht_s is None  # a queue's wrap-up is not known: no AHT is claimed
+    # AHT now includes the wrap-up attributed to each answered visit (c1 30 s, c8 15 s).
+    assert s.aht_s == pytest.approx((100 + 200 + 300 + 40 + 10 + 30 + 15) / 4)
     assert s.longest_wait_s == 60
 
 

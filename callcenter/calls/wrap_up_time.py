@@ -1,0 +1,105 @@
+"""Wrap-up seconds set on stored visits: they follow the call, so they often arrive after
+its record was written (see `WrapUpRecord`); flushes, never commits."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select, tuple_, update
+from sqlalchemy.orm import Session
+
+from callcenter.calls import rollups
+from callcenter.calls.models import Call, QueueVisit
+from callcenter.calls.records import WrapUpRecord
+from callcenter.calls.rollups import RollupThresholds, interval_of
+from callcenter.calls.service import chunks
+from callcenter.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+
+def store_wrap_ups(
+    session: Session,
+    records: Sequence[WrapUpRecord],
+    thresholds: RollupThresholds | None = None,
+) -> int:
+    """Set wrap-up seconds on stored visits (and their calls' totals and rollups).
+
+    Each record carries the visit's total, so storing one twice changes nothing. A record
+    whose visit is not stored (its call never reached this database) is skipped. Returns
+    how many visits changed."""
+    if not records:
+        return 0
+    latest = {(r.server, r.linkedid, r.seq): r for r in records}
+    changes: list[dict[str, Any]] = []
+    call_ids: set[int] = set()
+    added: dict[rollups.IntervalKey, float] = defaultdict(float)
+    for chunk in chunks(list({(server, linkedid) for server, linkedid, _ in latest}), 400):
+        found = session.execute(
+            select(
+                QueueVisit.id,
+                QueueVisit.call_id,
+                Call.server,
+                Call.linkedid,
+                QueueVisit.seq,
+                QueueVisit.uniqueid,
+                QueueVisit.queue,
+                QueueVisit.entered_at,
+                QueueVisit.outcome,
+                QueueVisit.wrap_up_s,
+            )
+            .join(Call, QueueVisit.call_id == Call.id)
+            .where(tuple_(Call.server, Call.linkedid).in_(chunk))
+        )
+        for (
+            visit_id,
+            call_id,
+            server,
+            linkedid,
+            seq,
+            uniqueid,
+            queue,
+            entered,
+            outcome,
+            old,
+        ) in found:
+            record = latest.pop((server, linkedid, seq), None)
+            if record is None or record.wrap_up_s == old:
+                continue
+            if (record.uniqueid, record.queue) != (uniqueid, queue):
+                log.warning("wrap-up of %s visit %d: not the visit stored, skipped", linkedid, seq)
+                continue
+            changes.append({"id": visit_id, "wrap_up_s": record.wrap_up_s})
+            call_ids.add(call_id)
+            if outcome in rollups.ANSWERED:
+                added[(queue, interval_of(entered))] += record.wrap_up_s - (old or 0.0)
+    unplaced = [key for key, r in latest.items() if r.wrap_up_s is not None]
+    if unplaced:
+        log.debug("wrap-ups of %d visits not stored here, skipped", len(unplaced))
+    if not changes:
+        return 0
+    session.execute(update(QueueVisit), changes)
+    # Each call's total: the sum of its visits' wrap-ups (None while none has one).
+    sums: dict[int, float | None] = dict.fromkeys(call_ids)
+    for chunk in chunks(sorted(call_ids), 400):
+        wrapped = session.execute(
+            select(QueueVisit.call_id, QueueVisit.wrap_up_s).where(
+                QueueVisit.call_id.in_(chunk), QueueVisit.wrap_up_s.is_not(None)
+            )
+        )
+        for call_id, seconds in wrapped:
+            sums[call_id] = (sums[call_id] or 0.0) + (seconds or 0.0)
+    session.execute(
+        update(Call),
+        [
+            {"id": call_id, "wrap_up_s": None if total is None else round(total, 3)}
+            for call_id, total in sums.items()
+        ],
+    )
+    thresholds = thresholds or RollupThresholds.from_settings(get_settings())
+    rollups.add_wrap_up(session, added, thresholds)
+    session.flush()
+    return len(changes)

@@ -1,0 +1,147 @@
+"""`callcenter kpi report --by agent|team`: agent and team KPIs as a table, JSON or CSV."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from callcenter.cli import UsageError, settings_from
+from callcenter.db import make_engine, make_sessionmaker
+from kpi.agent_reports import AgentReport, agent_report
+from kpi.cli import CLI_NAMES, report_query
+from kpi.export import agent_report_csv
+from kpi.reports import ReportQuery
+
+NO_INTERVAL = ("", "none")
+
+
+def agent_query(
+    start: str | None,
+    end: str | None,
+    interval: str | None,
+    *,
+    names: tuple[str, str] = CLI_NAMES,
+) -> ReportQuery:
+    """The period and interval of an agent report; `none` (or nothing) for the period only.
+    ValueError with one sentence for bad input."""
+    whole = interval is None or interval.strip().lower() in NO_INTERVAL
+    query = report_query(start, end, None, "day" if whole else interval or "", names=names)
+    return replace(query, interval_s=None) if whole else query
+
+
+def run_agent_report(args: argparse.Namespace) -> int:
+    """Agent or team KPIs for the period, every agent (the command line has no viewer)."""
+    if args.queue:
+        raise UsageError("--queue filters queue reports only; agent and team reports cover all")
+    try:
+        query = agent_query(args.start, args.end, args.interval)
+        settings = settings_from(args)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    engine = make_engine(settings.database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            report = agent_report(session, query, args.by)
+    except (OperationalError, ProgrammingError) as exc:
+        raise UsageError(
+            f"the database {settings.database_url!r} has no call records"
+            " (run `callcenter db upgrade` first)"
+        ) from exc
+    finally:
+        engine.dispose()
+    if args.json:
+        print(json.dumps(report.as_json(), indent=2))
+    elif args.csv:
+        print(agent_report_csv(report), end="")
+    else:
+        console = Console()
+        if not console.is_terminal:
+            console = Console(width=200)  # piped to a file: no terminal width to respect
+        console.print(agent_table(report))
+        if any(t.paused_by_reason_s for t in report.totals.values()):
+            console.print(pause_table(report))
+    return 0
+
+
+def _rate(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def _secs(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _clock(seconds: float) -> str:
+    """Time in a state as h:mm:ss."""
+    whole = round(seconds)
+    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+
+
+def agent_table(report: AgentReport) -> Table:
+    """The period's rows: calls and handle times, the rates, then time by state."""
+    q = report.query
+    table = Table(title=f"KPIs by {report.by} {q.start.isoformat()} .. {q.end.isoformat()}")
+    if report.by == "agent":
+        table.add_column("agent")
+        table.add_column("team")
+    else:
+        table.add_column("team")
+        table.add_column("agents", justify="right")
+    for title in (
+        "answered", "transferred", "AHT s", "talk s", "hold s", "wrap-up s", "occupancy",
+        "utilisation", "calls/agent-h", "transfer", "available", "ringing", "on call", "wrap-up",
+        "paused", "logged in",
+    ):  # fmt: skip
+        table.add_column(title, justify="right")
+    for name, totals in report.totals.items():
+        row = totals.kpis()
+        # Names come from the PBX and from users: Text, so `[...]` is never rich markup.
+        if report.by == "agent":
+            person = report.people[name]
+            label = [Text(person.display_name), Text(person.team)]
+        else:
+            label = [Text(name), Text(str(totals.agents))]
+        per_hour = row["calls_per_agent_hour"]
+        table.add_row(
+            *label,
+            str(row["answered"]),
+            str(row["transferred"]),
+            _secs(row["aht_s"]),
+            _secs(row["avg_talk_s"]),
+            _secs(row["avg_hold_s"]),
+            _secs(row["avg_wrap_up_s"]),
+            _rate(row["occupancy"]),
+            _rate(row["utilisation"]),
+            "-" if per_hour is None else f"{per_hour:.2f}",
+            _rate(row["transfer_rate"]),
+            _clock(row["available_s"]),
+            _clock(row["ringing_s"]),
+            _clock(row["on_call_s"]),
+            _clock(row["wrap_up_s"]),
+            _clock(row["paused_s"]),
+            _clock(row["logged_in_s"]),
+        )
+    if not report.totals:
+        table.caption = "no agent activity in this period"
+    elif q.interval_s:
+        table.caption = "per-interval rows: --json or --csv"
+    return table
+
+
+def pause_table(report: AgentReport) -> Table:
+    """Paused time by reason, per agent (or team), for the period."""
+    table = Table(title="Paused by reason")
+    table.add_column(report.by)
+    table.add_column("reason")
+    table.add_column("paused", justify="right")
+    for name, totals in report.totals.items():
+        label = report.people[name].display_name if report.by == "agent" else name
+        for reason, seconds in sorted(totals.paused_by_reason_s.items()):
+            table.add_row(Text(label), Text(reason), _clock(seconds))
+    return table
