@@ -10,10 +10,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from callcenter.bus import Bus
+from callcenter.calls.records import AgentState
 from callcenter.events import KpiAlertCleared, KpiAlertRaised
+from kpi.definitions import service_level
+
+if TYPE_CHECKING:
+    from kpi.live import LiveKpis
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,33 +49,71 @@ def evaluate(snapshot: Mapping[str, Any], limits: AlertLimits) -> list[Alert]:
     """The alerts a snapshot (`LiveKpis.snapshot()`) calls for, in board order."""
     alerts: list[Alert] = []
     if snapshot.get("pbx_connected") is False:
-        alerts.append(Alert("pbx_down", "pbx", "PBX connection down: figures have a data gap"))
+        alerts.append(PBX_DOWN)
     for name, tile in snapshot["queues"].items():
-        level = tile["today"]["service_level"]
-        if level is not None and level < tile["target"]:
-            alerts.append(
-                Alert(
-                    "service_level",
-                    name,
-                    f"{name}: service level {_percent(level)} below target "
-                    f"{_percent(tile['target'])}",
-                )
-            )
-        wait = tile["longest_wait_s"]
-        if wait is not None and wait > limits.longest_wait_s:
-            alerts.append(Alert("longest_wait", name, f"{name}: a caller has waited {wait:.0f} s"))
+        level, wait = tile["today"]["service_level"], tile["longest_wait_s"]
+        alerts.extend(_queue_alerts(name, level, tile["target"], wait, limits))
     for agent in snapshot["agents"]:
-        held = agent["in_state_s"]
-        if agent["state"] == "paused" and held is not None and held > limits.pause_s:
-            reason = f" ({agent['reason']})" if agent["reason"] else ""
-            alerts.append(
-                Alert(
-                    "long_pause",
-                    agent["agent"],
-                    f"{agent['agent']} paused{reason} for {held / 60:.0f} min",
-                )
-            )
+        if agent["state"] == "paused":
+            alerts.extend(_pause_alert(agent["agent"], agent["reason"], agent["in_state_s"], limits))
     return alerts
+
+
+def evaluate_live(kpis: LiveKpis, limits: AlertLimits) -> list[Alert]:
+    """The same alerts as `evaluate(kpis.snapshot(), limits)`, read from the aggregator's own
+    per-queue and per-agent state: the board evaluates every second (a wait or a pause
+    crosses its limit with no event), and building the whole floor's snapshot for that
+    would stall the event loop that delivers screen pops."""
+    now = kpis.now()
+    alerts: list[Alert] = []
+    if kpis.pbx_connected is False:
+        alerts.append(PBX_DOWN)
+    for name in sorted(kpis.queues):
+        live = kpis.queues[name]
+        totals = live.today
+        level = service_level(totals.answered_within, totals.offered, totals.short_abandoned)
+        oldest = next(iter(live.waiting.values()), None)
+        wait = (now - oldest).total_seconds() if oldest else None
+        alerts.extend(_queue_alerts(name, level, totals.thresholds.target, wait, limits))
+    paused = [
+        agent
+        for agent in kpis.agents.values()
+        if agent.state is AgentState.PAUSED and agent.since is not None
+    ]
+    for agent in sorted(paused, key=lambda agent: agent.name):
+        assert agent.since is not None
+        held = (now - agent.since).total_seconds()
+        alerts.extend(_pause_alert(agent.name, agent.reason, held, limits))
+    return alerts
+
+
+PBX_DOWN = Alert("pbx_down", "pbx", "PBX connection down: figures have a data gap")
+
+
+def _queue_alerts(
+    name: str, level: float | None, target: float, wait: float | None, limits: AlertLimits
+) -> list[Alert]:
+    alerts: list[Alert] = []
+    if level is not None and level < target:
+        alerts.append(
+            Alert(
+                "service_level",
+                name,
+                f"{name}: service level {_percent(level)} below target {_percent(target)}",
+            )
+        )
+    if wait is not None and wait > limits.longest_wait_s:
+        alerts.append(Alert("longest_wait", name, f"{name}: a caller has waited {wait:.0f} s"))
+    return alerts
+
+
+def _pause_alert(
+    name: str, reason: str | None, held: float | None, limits: AlertLimits
+) -> list[Alert]:
+    if held is None or held <= limits.pause_s:
+        return []
+    because = f" ({reason})" if reason else ""
+    return [Alert("long_pause", name, f"{name} paused{because} for {held / 60:.0f} min")]
 
 
 class AlertTracker:

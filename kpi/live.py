@@ -212,6 +212,12 @@ class LiveKpis:
         self.pbx_connected, self.pbx_since = event.connected, event.at
         self._changed()
 
+    def now(self) -> datetime:
+        """The clock's time, with today's figures rolled over if midnight passed."""
+        now = self.clock()
+        self._roll_day(now)
+        return now
+
     # Snapshots.
     def window(self, live: LiveQueue, minutes: int, now: datetime) -> QueueTotals:
         """The totals of visits that entered in the last `minutes` minutes."""
@@ -226,8 +232,7 @@ class LiveKpis:
 
     def snapshot(self) -> dict[str, Any]:
         """Everything a wallboard shows, as JSON-ready data."""
-        now = self.clock()
-        self._roll_day(now)
+        now = self.now()
         queues: dict[str, Any] = {}
         for name in sorted(self.queues):
             live = self.queues[name]

@@ -99,6 +99,16 @@ def test_reports_page_has_table_chart_csv_and_explain_links(
     assert client.get("/static/supervisor/uPlot.iife.min.js").status_code == 200
 
 
+def test_reports_page_shows_aht_with_wrap_up_beside_talk_and_hold(
+    client: TestClient, staff: Staff, stored: None
+) -> None:
+    sign_in_as(client, staff, "supervisor1")
+    page = client.get("/supervisor/reports", params={**DAY, "interval": "day"}).text
+    assert ">AHT s</th><th" in page
+    # support: AHT (650 talk+hold + 45 wrap-up) / 4 beside talk+hold 650 / 4
+    assert "<td>173.8</td><td>162.5</td>" in page
+
+
 def test_staffing_page(client: TestClient, staff: Staff) -> None:
     sign_in_as(client, staff, "admin")
     page = client.get("/supervisor/staffing", params={"calls_per_hour": 1000, "aht": 180})

@@ -46,7 +46,7 @@
              pct(today.service_level), "sl-" + name, levelClass(today.service_level, q.target)),
         stat("abandoned", pct(today.abandon_rate), "abandon-" + name),
         stat("ASA", secs(today.asa_s), "asa-" + name),
-        stat("avg handle (talk+hold)", secs(today.talk_hold_s), "talkhold-" + name),
+        stat("AHT", secs(today.aht_s), "aht-" + name),
         stat("offered / answered", today.offered + " / " + today.answered, "offered-" + name),
         stat("last 15 min SL", pct(q.last_15m.service_level), "sl15-" + name),
         stat("available", String(q.agents.available), "available-" + name),
@@ -65,7 +65,7 @@
       const age = el("td", "wb-age-cell", secs(since(a.since)));
       age.dataset.since = a.since || "";
       tr.append(el("td", "", a.agent), el("td", "", a.state.replace("_", " "), "state-" + a.agent), age,
-                el("td", "", a.reason || ""), el("td", "", String(a.calls_today)), el("td", "", secs(a.talk_hold_s)));
+                el("td", "", a.reason || ""), el("td", "", String(a.calls_today)), el("td", "", secs(a.aht_s)));
       rows.append(tr);
     }
     const alerts = $("wb-alerts");
