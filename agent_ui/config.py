@@ -32,16 +32,19 @@ class ConsoleSettings(BaseSettings):
     # 0 means no console wrap-up (the agent is available as soon as the call ends).
     wrap_up_s: dict[str, float] = Field(default_factory=dict)
     wrap_up_default_s: float = 30.0
-    # The pause reason the PBX sees while an agent wraps up; it is how the console tells a
-    # wrap-up pause from a break when the PBX reports the pause back. Defaults to the one
-    # setting the CTI tracker reads too (CALLCENTER_WRAP_UP_REASON).
-    wrap_up_reason: str = Field(default_factory=lambda: get_settings().wrap_up_reason)
     # Dialplan context for click-to-dial and transfers, and queue -> extension for transfers.
     # A transfer may name a queue listed here or one some user is a member of, nothing else.
     dial_context: str = "from-internal"
     queue_extensions: dict[str, str] = Field(default_factory=dict)
     # How many frames per agent are kept for consoles resuming after a reconnect.
     replay_frames: int = Field(default=256, ge=16, le=100_000)
+
+    @property
+    def wrap_up_reason(self) -> str:
+        """The pause reason the PBX sees while an agent wraps up: how the console tells a
+        wrap-up pause from a break. One setting (CALLCENTER_WRAP_UP_REASON) for the console
+        and the CTI tracker, so the two can never disagree."""
+        return get_settings().wrap_up_reason
 
     def wrap_up_for(self, queue: str | None) -> float:
         """The wrap-up time after a call from `queue`."""
