@@ -3,6 +3,8 @@ staffing page."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -36,14 +38,36 @@ CHART_STATES = {
 EXPLAINABLE = ("service_level", "service_level_asterisk", "service_level_asterisk2", "abandon_rate")
 
 
+def _axis(start: datetime, end: datetime, step: int, with_data: Iterable[datetime]) -> list[float]:
+    """A chart's time axis (epoch s): every interval of the period, so an empty interval
+    shows as such; past CHART_POINTS intervals, only the intervals with data."""
+    axis: list[float] = []
+    at = bucket_of(start, step)
+    while at < end and len(axis) <= CHART_POINTS:
+        axis.append(at.timestamp())
+        at = bucket_end(at, step)
+    if len(axis) > CHART_POINTS:
+        axis = sorted({t.timestamp() for t in with_data})
+    return axis
+
+
 def _chart_data(report: QueueReport) -> dict[str, dict[str, list[float | int | None]]]:
-    """Per queue: interval starts (epoch s), offered, and service level (null = no data)."""
+    """Per queue over every interval of the period: offered (0 when none came) and service
+    level (null when there is nothing to measure it on)."""
+    step = report.query.interval_s
+    if not step or not report.intervals:
+        return {}
+    axis = _axis(report.query.start, report.query.end, step, (t for t, _ in report.intervals))
+    where = {t: i for i, t in enumerate(axis)}
     series: dict[str, dict[str, list[float | int | None]]] = {}
     for start, summary in report.intervals:
-        row = series.setdefault(summary.queue, {"t": [], "offered": [], "service_level": []})
-        row["t"].append(start.timestamp())
-        row["offered"].append(summary.offered)
-        row["service_level"].append(summary.service_level)
+        row = series.setdefault(
+            summary.queue,
+            {"t": list(axis), "offered": [0] * len(axis), "service_level": [None] * len(axis)},
+        )
+        i = where[start.timestamp()]
+        row["offered"][i] = summary.offered
+        row["service_level"][i] = summary.service_level
     return series
 
 
@@ -54,13 +78,8 @@ def _agent_chart_data(report: AgentReport) -> dict[str, Any]:
     step = report.query.interval_s
     if not step or not report.totals:
         return {}
-    axis: list[float] = []
-    at = bucket_of(report.query.start, step)
-    while at < report.query.end and len(axis) <= CHART_POINTS:
-        axis.append(at.timestamp())
-        at = bucket_end(at, step)
-    if len(axis) > CHART_POINTS:
-        axis = sorted({start.timestamp() for start, _, _ in report.intervals})
+    starts = (start for start, _, _ in report.intervals)
+    axis = _axis(report.query.start, report.query.end, step, starts)
     where = {t: i for i, t in enumerate(axis)}
     answered = {name: [0] * len(axis) for name in report.totals}
     aht: dict[str, list[float | None]] = {name: [None] * len(axis) for name in report.totals}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -189,3 +191,19 @@ def test_quality_kpis_from_tickets_linked_to_calls(
     assert body["fcr"] == pytest.approx(1 / 2)  # Ann called again (q2): only Bob's counts
     assert body["repeat_caller_rate"] == pytest.approx(1 / 3)  # q1 is followed by q2
     assert body["complaint_rate"] == pytest.approx(1 / 3)  # 1 complaint / 3 answered calls
+
+
+def test_queue_charts_hold_every_interval_of_the_period(
+    client: TestClient, staff: Staff, stored: None
+) -> None:
+    sign_in_as(client, staff, "supervisor1")
+    page = client.get("/supervisor/reports", params={**DAY, "interval": "60m"}).text
+    found = re.search(r'<script id="chart-data" type="application/json">(.*?)</script>', page)
+    assert found is not None
+    billing = json.loads(found.group(1))["billing"]
+    # 24 hours on the axis; billing's one call (09:21) is the only interval with data: an
+    # empty hour offered 0 calls and has no service level. (The app runs on the default
+    # T = 20 s here, and that call waited 25 s.)
+    assert len(billing["t"]) == 24
+    assert billing["offered"] == [0] * 9 + [1] + [0] * 14
+    assert billing["service_level"] == [None] * 9 + [0.0] + [None] * 14

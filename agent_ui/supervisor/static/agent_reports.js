@@ -51,10 +51,10 @@
   stacked("chart-answered", "Answered per interval, by " + who, names,
     data.series.map((s) => s.answered), "calls");
   chart("chart-aht", "AHT per " + who + " (s)",
-    data.series.map((s, k) => ({ label: s.name, stroke: colour(k), scale: "s", spanGaps: false })),
+    data.series.map((s, k) => ({ label: s.name, stroke: colour(k), scale: "s", spanGaps: false, points: { show: true, size: 6 } })),
     data.series.map((s) => s.aht_s));
   chart("chart-occupancy", "Occupancy per " + who + " (%)",
-    data.series.map((s, k) => ({ label: s.name, stroke: colour(k), scale: "%", spanGaps: false })),
+    data.series.map((s, k) => ({ label: s.name, stroke: colour(k), scale: "%", spanGaps: false, points: { show: true, size: 6 } })),
     data.series.map((s) => s.occupancy.map((v) => (v === null ? null : v * 100))),
     { scales: { "%": { range: [0, 100] } } });
   stacked("chart-hours", "Agent hours by state", data.hours.map((h) => h.state),

@@ -16,11 +16,15 @@
       height: 240,
       series: [
         {},
-        { label: "offered", stroke: "#3465a4", scale: "calls" },
-        { label: "service level %", stroke: "#4e9a06", scale: "%", spanGaps: false },
+        // Steps, not slopes: a count holds for its whole interval.
+        { label: "offered", stroke: "#3465a4", fill: "#3465a433", scale: "calls",
+          paths: uPlot.paths.stepped({ align: 1 }) },
+        // Points as well as lines: an interval between two empty ones has no line to draw.
+        { label: "service level %", stroke: "#4e9a06", scale: "%", spanGaps: false,
+          points: { show: true, size: 6 } },
       ],
       axes: [{}, { scale: "calls" }, { scale: "%", side: 1, grid: { show: false } }],
-      scales: { "%": { range: [0, 100] } },
+      scales: { "%": { range: [0, 100] }, calls: { range: (u, lo, hi) => [0, Math.max(1, hi)] } },
     }, [series.t, series.offered, level], box);
   }
 })();
