@@ -64,7 +64,11 @@ def register(groups: Any) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="web address (default 127.0.0.1)")
     parser.add_argument("--port", type=_port, default=8000, help="web port (default 8000)")
     parser.add_argument(
-        "--speed", type=_positive, default=1.0, help="simulated seconds per real second"
+        "--speed",
+        type=_positive,
+        default=1.0,
+        help="simulated seconds per real second (default 1); above 1 the PBX's clock runs "
+        "ahead of yours, so calls are stamped later than now: give reports a later To",
     )
     parser.add_argument(
         "--password", help="one password for every demo user (default: random, printed)"
