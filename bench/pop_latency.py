@@ -174,8 +174,8 @@ Arrival = tuple[str, str, float]
 
 
 async def _consoles(
-    web_port: int, ids: dict[str, int], seconds: float, warmup: float, go: Any
-) -> tuple[list[Arrival], list[Arrival], int, float, float]:
+    web_port: int, ids: dict[str, int], seconds: float, warmup: float, go: Any, app_pid: int
+) -> tuple[list[Arrival], list[Arrival], int, float, float, str]:
     """Open one console per agent, collect pops and cards: (interface, linkedid, arrival)."""
     import websockets
 
@@ -228,14 +228,47 @@ async def _consoles(
     gc.freeze()
     go.set()  # callers start dialling in
     await asyncio.sleep(warmup)
-    start = time.monotonic()
+    start, cpu_before, app_before = time.monotonic(), _cpu_times(), _process_cpu_s(app_pid)
     await asyncio.sleep(seconds)
-    end = time.monotonic()
+    end, cpu_after, app_after = time.monotonic(), _cpu_times(), _process_cpu_s(app_pid)
     await asyncio.sleep(3.0)  # pops of calls offered just before the end still arrive
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    return received, cards, connected, start, end
+    load = _machine_load(cpu_before, cpu_after)
+    if app_before is not None and app_after is not None:
+        load += f"; web app process CPU {(app_after - app_before) * 100 / (end - start):.0f} %"
+    return received, cards, connected, start, end, load
+
+
+def _cpu_times() -> list[int]:
+    """The machine's CPU time counters (user, nice, system, idle, iowait, irq, softirq, steal)."""
+    with contextlib.suppress(OSError), open("/proc/stat") as stat:
+        return [int(field) for field in stat.readline().split()[1:9]]
+    return []
+
+
+def _process_cpu_s(pid: int) -> float | None:
+    """CPU seconds (user + system) a process has used so far, or None off Linux."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return None
+
+
+def _machine_load(before: list[int], after: list[int]) -> str:
+    """How busy the whole machine was during the window: the figures are only as good as this."""
+    load = f"load average {os.getloadavg()[0]:.2f}"
+    if len(before) < 8 or len(after) < 8:
+        return load
+    spent = [b - a for a, b in zip(before, after, strict=True)]
+    total = sum(spent) or 1
+    busy = total - spent[3] - spent[4] - spent[7]
+    return (
+        f"{load}, CPU during the window: busy {busy * 100 / total:.0f} %, "
+        f"idle {spent[3] * 100 / total:.0f} %, steal {spent[7] * 100 / total:.0f} %"
+    )
 
 
 def _free_port() -> int:
@@ -270,8 +303,8 @@ def main() -> int:
         app.start()
         try:
             _wait_for_port(web_port)
-            received, cards, connected, start, end = asyncio.run(
-                _consoles(web_port, ids, args.seconds, args.warmup, go)
+            received, cards, connected, start, end, load = asyncio.run(
+                _consoles(web_port, ids, args.seconds, args.warmup, go, app.pid or 0)
             )
         finally:
             # The app first, so its adapter logs off before the PBX goes away.
@@ -283,6 +316,7 @@ def main() -> int:
             pbx.join(timeout=30)
         sent = json.loads(Path(sent_path).read_text())
     _report(args, sent, received, cards, connected, start, end)
+    print(f"machine: {load}")
     return 0
 
 

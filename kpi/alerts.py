@@ -55,7 +55,9 @@ def evaluate(snapshot: Mapping[str, Any], limits: AlertLimits) -> list[Alert]:
         alerts.extend(_queue_alerts(name, level, tile["target"], wait, limits))
     for agent in snapshot["agents"]:
         if agent["state"] == "paused":
-            alerts.extend(_pause_alert(agent["agent"], agent["reason"], agent["in_state_s"], limits))
+            alerts.extend(
+                _pause_alert(agent["agent"], agent["reason"], agent["in_state_s"], limits)
+            )
     return alerts
 
 

@@ -1,5 +1,6 @@
 """The live board: snapshots of `LiveKpis` plus alerts, pushed to subscribers at most once
-per period and only when something changed (an event arrived or an alert started/ended)."""
+per period and only when something changed (an event arrived or an alert started/ended)
+and someone is watching."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.bus import Bus
 from callcenter.calls.service import list_calls
-from kpi.alerts import AlertLimits, AlertTracker, evaluate
+from kpi.alerts import Alert, AlertLimits, AlertTracker, evaluate_live
 from kpi.live import LiveKpis, rebuild_since
 
 Snapshot = dict[str, Any]
@@ -38,6 +39,7 @@ class LiveBoard:
         self.latest: Snapshot | None = None
         self.pushes = 0
         self._seen_version = -1
+        self._alerts: list[Alert] = []
         self._task: asyncio.Task[None] | None = None
         self._unsubscribe: Callable[[], None] | None = None
 
@@ -65,16 +67,22 @@ class LiveBoard:
             self.tick()
 
     def tick(self) -> bool:
-        """Re-evaluate alerts; push a snapshot if anything changed. True when it pushed."""
-        snapshot = self.kpis.snapshot()
-        alerts = evaluate(snapshot, self.limits)
+        """Re-evaluate alerts; push a snapshot if anything changed. True when it pushed.
+
+        Alerts are evaluated every tick (waits and pauses cross their limits with no event)
+        from the aggregator's own state. The full snapshot, a walk over every agent on the
+        floor, is built only when a wallboard is watching and something changed; with
+        nobody watching, `latest` is dropped and `attach` builds a fresh one on demand.
+        """
+        alerts = evaluate_live(self.kpis, self.limits)
+        self._alerts = alerts
         alerts_changed = self.tracker.update(alerts, self.kpis.clock())
         if self.kpis.version == self._seen_version and not alerts_changed:
             return False
-        self._seen_version = self.kpis.version
-        snapshot["alerts"] = [alert.as_json() for alert in alerts]
-        snapshot["version"] = self.kpis.version
-        self.latest = snapshot
+        if not self.subscribers:
+            self.latest = None
+            return False
+        snapshot = self._publishable()
         self.pushes += 1
         for queue in self.subscribers:
             if queue.full():  # a slow screen only needs the newest snapshot
@@ -82,11 +90,22 @@ class LiveBoard:
             queue.put_nowait(snapshot)
         return True
 
+    def _publishable(self) -> Snapshot:
+        """A snapshot of now, with the alerts last evaluated; kept as `latest`."""
+        self._seen_version = self.kpis.version
+        snapshot = self.kpis.snapshot()
+        snapshot["alerts"] = [alert.as_json() for alert in self._alerts]
+        snapshot["version"] = self._seen_version
+        self.latest = snapshot
+        return snapshot
+
     def attach(self) -> asyncio.Queue[Snapshot]:
         """A queue that receives every pushed snapshot, starting with the current one."""
         queue: asyncio.Queue[Snapshot] = asyncio.Queue(maxsize=1)
-        if self.latest is not None:
-            queue.put_nowait(self.latest)
+        current = self.latest
+        if current is None or self.kpis.version != self._seen_version:
+            current = self._publishable()
+        queue.put_nowait(current)
         self.subscribers.add(queue)
         return queue
 

@@ -16,6 +16,7 @@ from callcenter.cti.connection import AmiConnection, AmiListener
 from callcenter.cti.frames import Frame
 from callcenter.cti.protocol import ActionRefused, AmiAction, AmiMessage, NotConnected
 from callcenter.cti.record_writer import ThreadedRecordWriter
+from callcenter.cti.writer_process import ProcessRecordWriter, writer_for
 from callcenter.settings import AmiTarget
 
 log = logging.getLogger(__name__)
@@ -125,10 +126,13 @@ class LiveAdapter:
     """`callcenter cti run`: one PBX's events into call records, until stopped.
 
     Records are written as calls close, in batches handed at least every `flush_interval`
-    seconds to a writer thread (ThreadedRecordWriter), so the loop reading the PBX (and
-    whatever else shares it, like the agent console) never waits on the database. The
-    tracker itself stays on the loop. `stop()` waits for the writer and closes the
-    pipeline. Without `sessions` the records only go to the bus (CallEnded, AgentStateClosed).
+    seconds to a writer, so the loop reading the PBX (and whatever else shares it, like the
+    agent console) never waits on the database: a niced child process
+    (ProcessRecordWriter) for a database file or server, which keeps the ORM work off this
+    process's GIL too; a writer thread (ThreadedRecordWriter) for an in-memory database,
+    which no other process can open. The tracker itself stays on the loop. `stop()` waits
+    for the writer and closes the pipeline. Without `sessions` the records only go to the
+    bus (CallEnded, AgentStateClosed).
     """
 
     def __init__(
@@ -149,7 +153,7 @@ class LiveAdapter:
             bus=bus,
             sessions=sessions,
             region=region,
-            writer=ThreadedRecordWriter,
+            writer=writer_for(sessions),
         )
         self.feed = PipelineFeed(self.pipeline)
         self.connection = AmiConnection(target, self.feed, **connection_options)
@@ -158,7 +162,12 @@ class LiveAdapter:
 
     async def start(self) -> None:
         """Connect and log in (`ConnectFailed`/`LoginFailed` if not), then run in the background."""
-        await self.connection.start()
+        try:
+            await self.connection.start()
+        except BaseException:
+            # Nothing was fed yet; closing stops the record writer (a child process, if any).
+            self.pipeline.close()
+            raise
         self._flusher = asyncio.create_task(self._flush_periodically(), name="record flusher")
 
     async def stop(self) -> None:
@@ -168,7 +177,7 @@ class LiveAdapter:
             await asyncio.gather(self._flusher, return_exceptions=True)
         await self.connection.aclose()
         writer = self.pipeline.writer
-        if isinstance(writer, ThreadedRecordWriter):
+        if isinstance(writer, ThreadedRecordWriter | ProcessRecordWriter):
             # The batches already handed over, waited for off the loop; close() then only
             # waits for the last one.
             await writer.drain()
@@ -177,5 +186,5 @@ class LiveAdapter:
     async def _flush_periodically(self) -> None:
         while True:
             await asyncio.sleep(self.flush_interval)
-            # Hands the batch to the writer thread, which logs and retries a failed one.
+            # Hands the batch to the writer, which logs and retries a failed one.
             self.pipeline.flush()

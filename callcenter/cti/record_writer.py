@@ -1,5 +1,8 @@
 """Writing finished records: in the caller's thread (replay) or a writer thread (live).
 
+(The live adapter on a database file or server writes from a child process instead:
+callcenter.cti.writer_process.)
+
 Both writers buffer CallEnded, AgentStateClosed and WrapUpEnded records and write them in
 batches, one transaction per batch, idempotently (by (server, linkedid) for calls). In a batch,
 calls are written before the wrap-ups that follow them, and the queue interval rollups are
@@ -25,6 +28,21 @@ from callcenter.db import transaction
 from callcenter.events import AgentStateClosed, CallEnded, WrapUpEnded
 
 log = logging.getLogger(__name__)
+
+
+def store_batch(
+    sessions: sessionmaker[Session],
+    calls: Sequence[CallRecord],
+    states: Sequence[AgentStateRecord],
+    wrap_ups: Sequence[WrapUpRecord],
+) -> tuple[int, int]:
+    """One batch in one transaction; (calls, agent states) written; raises if it failed.
+
+    Wrap-ups go last: the call each one follows may be in this very batch."""
+    with transaction(sessions) as session:
+        written = store_calls(session, calls), store_agent_states(session, states)
+        store_wrap_ups(session, wrap_ups)
+        return written
 
 
 class RecordWriter:
@@ -80,13 +98,8 @@ class RecordWriter:
         states: Sequence[AgentStateRecord],
         wrap_ups: Sequence[WrapUpRecord],
     ) -> tuple[int, int]:
-        """One batch in one transaction (its own session); raises if it could not be written.
-
-        Wrap-ups go last: the call each one follows may be in this very batch."""
-        with transaction(self._sessions) as session:
-            written = store_calls(session, calls), store_agent_states(session, states)
-            store_wrap_ups(session, wrap_ups)
-            return written
+        """One batch in one transaction (its own session); raises if it could not be written."""
+        return store_batch(self._sessions, calls, states, wrap_ups)
 
     def flush(self) -> None:
         """Write the buffered records now."""
