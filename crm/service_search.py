@@ -97,12 +97,15 @@ def _postgres(session: Session, index: Index, terms: list[str], limit: int) -> l
         if index == "customers"
         else ("crm_fts_kb", "article_id")
     )
-    tsquery = " & ".join(f"{term}:*" for term in terms)
+    # The words folded as the documents were (crm_fts_fold, migration 0002), each a prefix;
+    # built in SQL so that no folded character can reach to_tsquery's syntax.
     rows = session.execute(
         text(
-            f"SELECT {key} FROM {table}, to_tsquery('simple', :query) AS q "
-            f"WHERE document @@ q ORDER BY ts_rank(document, q) DESC, {key} LIMIT :limit"
+            f"SELECT {key} FROM {table}, (SELECT to_tsquery('simple', string_agg(w || ':*', ' & '))"
+            " AS q FROM regexp_split_to_table(btrim(crm_fts_fold(:words)), ' +') AS w"
+            " WHERE w <> '') AS query"
+            f" WHERE document @@ q ORDER BY ts_rank(document, q) DESC, {key} LIMIT :limit"
         ),
-        {"query": tsquery, "limit": limit},
+        {"words": " ".join(terms), "limit": limit},
     )
     return [row[0] for row in rows]

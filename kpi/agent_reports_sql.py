@@ -195,7 +195,8 @@ def state_time(
         agent, index, state = row[0], row[1], row[2 + width]
         if state is None:
             at = origin + index * step if step else None
-            times.append(StateTime(agent, at, tuple(t / 1000 for t in row[2 : 2 + width])))
+            # int(): PostgreSQL sums bigint into numeric, which the driver reads as Decimal.
+            times.append(StateTime(agent, at, tuple(int(t) / 1000 for t in row[2 : 2 + width])))
         else:
             reason, first, last = row[3 + width :]
             crossing.append(StateSpan(agent, state, reason, first / 1000, last / 1000))

@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.pool import NullPool
 
 from callcenter.cli import UsageError, add_database_option, settings_from
 from callcenter.db import make_engine, make_sessionmaker, transaction, upgrade
@@ -58,7 +59,9 @@ def register(groups: Any) -> None:
 def _sessions(args: argparse.Namespace) -> Any:
     url = settings_from(args).database_url
     upgrade(url)
-    return make_sessionmaker(make_engine(url))
+    # One command, one session: without a pool its connection closes with the session
+    # (a pooled PostgreSQL connection would stay open, the engine never disposed).
+    return make_sessionmaker(make_engine(url, poolclass=NullPool))
 
 
 def _queues(values: list[str]) -> list[tuple[str, int]]:

@@ -150,12 +150,13 @@ def _same(rolled: Any, raw: Any, where: str = "") -> None:
         assert rolled == raw, where
 
 
-@settings(
+# The examples and their settings, shared with the PostgreSQL run of the same property.
+EXAMPLE_SETTINGS = settings(
     max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(
+EXAMPLES = given(
     calls=st.lists(st.lists(VISITS, min_size=1, max_size=2), min_size=0, max_size=40),
     batches=st.integers(1, 4),
     again=st.lists(st.tuples(st.integers(0, 39), VISITS), max_size=5),
@@ -165,6 +166,10 @@ def _same(rolled: Any, raw: Any, where: str = "") -> None:
     interval_s=st.sampled_from(INTERVALS),
     queues=st.one_of(st.none(), st.lists(st.sampled_from(QUEUES), min_size=1, unique=True)),
 )
+
+
+@EXAMPLE_SETTINGS
+@EXAMPLES
 def test_rollups_agree_with_the_visits(
     module_sessions: sessionmaker[Session],
     calls: list[list[VisitSpec]],
@@ -176,6 +181,24 @@ def test_rollups_agree_with_the_visits(
     interval_s: int,
     queues: list[str] | None,
 ) -> None:
+    check_rollups_agree(
+        module_sessions, calls, batches, again, written_with, judged_by, period, interval_s, queues
+    )
+
+
+def check_rollups_agree(
+    module_sessions: sessionmaker[Session],
+    calls: list[list[VisitSpec]],
+    batches: int,
+    again: list[tuple[int, VisitSpec]],
+    written_with: ThresholdBook,
+    judged_by: ThresholdBook,
+    period: tuple[int, int],
+    interval_s: int,
+    queues: list[str] | None,
+) -> None:
+    """One example, on any database: the calls stored, then both reports compared (also run
+    against PostgreSQL by tests/test_postgres.py)."""
     with transaction(module_sessions) as session:
         session.execute(delete(Call))
         session.execute(delete(QueueIntervalRollup))

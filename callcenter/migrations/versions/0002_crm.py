@@ -511,6 +511,12 @@ def _sqlite_full_text() -> list[str]:
 
 
 _POSTGRES_FULL_TEXT = [
+    # Search matches as FTS5's unicode61 tokenizer does: accents folded, and every run of
+    # letters and digits a word (the default parser keeps "info@acme.test" or "-01" whole).
+    "CREATE EXTENSION IF NOT EXISTS unaccent",
+    r"""CREATE FUNCTION crm_fts_fold(words text) RETURNS text AS $$
+        SELECT regexp_replace(unaccent(words), '[^[:alnum:]]+', ' ', 'g')
+    $$ LANGUAGE sql STABLE""",
     """CREATE TABLE crm_fts_customers (
         customer_id integer PRIMARY KEY REFERENCES crm_customers (id) ON DELETE CASCADE,
         document tsvector NOT NULL)""",
@@ -524,8 +530,9 @@ _POSTGRES_FULL_TEXT = [
         DELETE FROM crm_fts_customers WHERE customer_id = cid;
         INSERT INTO crm_fts_customers (customer_id, document)
         SELECT c.id,
-            setweight(to_tsvector('simple', c.name || ' ' || coalesce(c.code, '')), 'A')
-            || to_tsvector('simple',
+            setweight(to_tsvector('simple',
+                crm_fts_fold(c.name || ' ' || coalesce(c.code, ''))), 'A')
+            || to_tsvector('simple', crm_fts_fold(
                 coalesce(c.email, '') || ' '
                 || coalesce((SELECT string_agg(t.name || ' ' || coalesce(t.email, ''), ' ')
                              FROM crm_contacts t WHERE t.customer_id = c.id), '') || ' '
@@ -533,7 +540,7 @@ _POSTGRES_FULL_TEXT = [
                              FROM crm_phone_numbers p
                              WHERE p.customer_id = c.id OR p.contact_id IN
                                  (SELECT t.id FROM crm_contacts t WHERE t.customer_id = c.id)),
-                            ''))
+                            '')))
         FROM crm_customers c WHERE c.id = cid;
     END $$ LANGUAGE plpgsql""",
     """CREATE FUNCTION crm_fts_customers_trg() RETURNS trigger AS $$
@@ -567,8 +574,8 @@ _POSTGRES_FULL_TEXT = [
     BEGIN
         DELETE FROM crm_fts_kb WHERE article_id = NEW.id;
         INSERT INTO crm_fts_kb (article_id, document) VALUES (NEW.id,
-            setweight(to_tsvector('simple', NEW.title || ' ' || NEW.tags), 'A')
-            || to_tsvector('simple', NEW.problem || ' ' || NEW.solution));
+            setweight(to_tsvector('simple', crm_fts_fold(NEW.title || ' ' || NEW.tags)), 'A')
+            || to_tsvector('simple', crm_fts_fold(NEW.problem || ' ' || NEW.solution)));
         RETURN NEW;
     END $$ LANGUAGE plpgsql""",
     "CREATE TRIGGER crm_fts_customers_aiu AFTER INSERT OR UPDATE OF name, code, email"
@@ -613,6 +620,7 @@ _POSTGRES_DROP = [
     "DROP FUNCTION IF EXISTS crm_fts_phones_trg()",
     "DROP FUNCTION IF EXISTS crm_fts_kb_trg()",
     "DROP FUNCTION IF EXISTS crm_fts_customer_refresh(integer)",
+    "DROP FUNCTION IF EXISTS crm_fts_fold(text)",
     "DROP TABLE IF EXISTS crm_fts_customers",
     "DROP TABLE IF EXISTS crm_fts_kb",
 ]
