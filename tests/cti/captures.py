@@ -8,9 +8,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from callcenter.bus import Bus
 from callcenter.calls.records import AgentStateRecord, CallRecord, QueueVisitRecord
 from callcenter.cti.pipeline import Pipeline
+from callcenter.cti.record_writer import RecordWriter
 from callcenter.events import AgentStateClosed, CallEnded, DomainEvent
 
 CAPTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ami"
@@ -23,6 +26,16 @@ def capture_bytes(name: str) -> bytes:
     if plain.exists():
         return plain.read_bytes()
     return gzip.decompress((folder / "ami.raw.gz").read_bytes())
+
+
+def store_load_capture(
+    sessions: sessionmaker[Session], writer: type[RecordWriter], batch: int
+) -> Pipeline:
+    """Replay `load_realistic` into the database through `writer`, batches of `batch`."""
+    pipeline = Pipeline(server="pbx", bus=Bus(), sessions=sessions, batch_size=batch, writer=writer)
+    pipeline.feed_bytes(capture_bytes("load_realistic"))
+    pipeline.close(end_open_calls=True)
+    return pipeline
 
 
 @dataclass

@@ -14,23 +14,16 @@ from callcenter.bus import Bus
 from callcenter.calls.service import list_agent_states, list_calls
 from callcenter.cti.pipeline import Pipeline
 from callcenter.cti.record_writer import RecordWriter, ThreadedRecordWriter
-from tests.cti.captures import capture_bytes
-
-
-def _replay(sessions: sessionmaker[Session], writer: type[RecordWriter], batch: int) -> Pipeline:
-    pipeline = Pipeline(server="pbx", bus=Bus(), sessions=sessions, batch_size=batch, writer=writer)
-    pipeline.feed_bytes(capture_bytes("load_realistic"))
-    pipeline.close(end_open_calls=True)
-    return pipeline
+from tests.cti.captures import capture_bytes, store_load_capture
 
 
 def test_a_threaded_writer_stores_the_same_rows_as_writing_in_place(
     sessions: sessionmaker[Session],
 ) -> None:
-    threaded = _replay(sessions, ThreadedRecordWriter, batch=37)
+    threaded = store_load_capture(sessions, ThreadedRecordWriter, batch=37)
     with sessions() as session:
         calls, states = list_calls(session), list_agent_states(session)
-    in_place = _replay(sessions, RecordWriter, batch=500)
+    in_place = store_load_capture(sessions, RecordWriter, batch=500)
     with sessions() as session:
         assert list_calls(session) == calls
         assert list_agent_states(session) == states
@@ -51,7 +44,7 @@ def test_a_batch_that_fails_is_written_with_the_next_one(
     event.listen(engine, "before_cursor_execute", refuse_once)
     try:
         with caplog.at_level(logging.ERROR, logger="callcenter.cti.record_writer"):
-            pipeline = _replay(sessions, ThreadedRecordWriter, batch=50)
+            pipeline = store_load_capture(sessions, ThreadedRecordWriter, batch=50)
     finally:
         event.remove(engine, "before_cursor_execute", refuse_once)
     assert "retrying with the next batch" in caplog.text

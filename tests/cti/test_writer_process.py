@@ -25,25 +25,18 @@ from callcenter.cti.writer_process import ProcessRecordWriter, RetryingStore, wr
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.events import CallEnded
 from callcenter.settings import AmiTarget
-from tests.cti.captures import capture_bytes
+from tests.cti.captures import capture_bytes, store_load_capture
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _replay(sessions: sessionmaker[Session], writer: type[RecordWriter], batch: int) -> Pipeline:
-    pipeline = Pipeline(server="pbx", bus=Bus(), sessions=sessions, batch_size=batch, writer=writer)
-    pipeline.feed_bytes(capture_bytes("load_realistic"))
-    pipeline.close(end_open_calls=True)
-    return pipeline
 
 
 def test_the_writer_process_stores_the_same_rows_as_writing_in_place(
     sessions: sessionmaker[Session],
 ) -> None:
-    in_child = _replay(sessions, ProcessRecordWriter, batch=37)
+    in_child = store_load_capture(sessions, ProcessRecordWriter, batch=37)
     with sessions() as session:
         calls, states = list_calls(session), list_agent_states(session)
-    in_place = _replay(sessions, RecordWriter, batch=500)
+    in_place = store_load_capture(sessions, RecordWriter, batch=500)
     with sessions() as session:
         assert list_calls(session) == calls
         assert list_agent_states(session) == states
