@@ -15,7 +15,7 @@ from agent_ui.hub import Attachment
 from agent_ui.origin import same_origin
 from agent_ui.wiring import ConsoleRuntime
 from callcenter.deps import SignedInUser, identify
-from callcenter.users.auth import SESSION_COOKIE, SessionSigner, can_see_agent
+from callcenter.users.auth import SESSION_COOKIE, can_see_agent
 from callcenter.users.models import User
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def _authorize(
     state: AppState, cookie: str | None, authorization: str | None, agent_name: str | None
 ) -> tuple[SignedInUser | None, SignedInUser | None, int]:
     """(viewer, agent watched, close code or 0)."""
-    signer = SessionSigner(state.settings.secret_key)
+    signer = state.session_keys.signer()
     with state.sessions() as session:
         viewer = identify(session, signer, cookie, authorization)
         session.commit()  # a token's last use

@@ -32,7 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SECRET = "pop-latency-bench"
+SECRET = "pop-latency-bench-key-of-32-characters"
 
 SCENARIO = """
 seed = 5

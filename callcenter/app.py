@@ -24,6 +24,7 @@ from callcenter.db import make_engine, make_sessionmaker
 from callcenter.deps import api_user
 from callcenter.errors import crm_error_handler
 from callcenter.settings import Settings, get_settings
+from callcenter.users.session_key import SessionKeys, session_keys
 from crm.exceptions import CrmError
 from crm.history import CallHistory
 from crm.router import router as crm_router
@@ -42,6 +43,7 @@ class AppState:
     engine: Engine
     sessions: sessionmaker[Session]
     bus: Bus
+    session_keys: SessionKeys
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -50,12 +52,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        keys = session_keys(settings)  # before anything starts: no key, no app
         engine = make_engine(settings.database_url)
         state = AppState(
             settings=settings,
             engine=engine,
             sessions=make_sessionmaker(engine),
             bus=Bus(),
+            session_keys=keys,
         )
         app.state.callcenter = state
         collection = gc.get_threshold()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import secrets
 import signal
 import socket
 import sys
@@ -18,6 +17,7 @@ from typing import Any
 from callcenter.cli import UsageError, add_database_option, settings_from
 from callcenter.db import make_engine, make_sessionmaker, transaction, upgrade
 from callcenter.settings import Settings
+from callcenter.users.cli import check_session_key
 
 DEMO_DATABASE = "sqlite:///./var/demo.db"
 DEMO_SCENARIO = "demo"
@@ -114,12 +114,15 @@ async def simulated_pbx(speed: float) -> AsyncIterator[Any]:
 
 
 def demo_settings(base: Settings, pbx_port: int, server: str) -> Settings:
-    """The app's settings pointed at the simulated PBX, with a secret key for this run."""
+    """The app's settings pointed at the simulated PBX.
+
+    Session cookies are signed with the key kept beside the demo database (or
+    CALLCENTER_SECRET_KEY), so a restarted demo keeps its users signed in.
+    """
     return base.model_copy(
         update={
             "ami_url": f"ami://{AMI_USER}:{AMI_SECRET}@127.0.0.1:{pbx_port}",
             "pbx_name": server,
-            "secret_key": secrets.token_urlsafe(32),
         }
     )
 
@@ -143,6 +146,7 @@ def run_demo(args: argparse.Namespace) -> int:
     if not args.database:
         base = base.model_copy(update={"database_url": DEMO_DATABASE})
     _check_port_free(args.host, args.port)
+    check_session_key(base)
     passwords = prepare_database(base, args.password)
 
     async def serve() -> None:

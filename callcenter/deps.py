@@ -87,7 +87,7 @@ class SignInRequired(Exception):
 
 async def session_signer(request: Request) -> SessionSigner:
     """The signer of session cookies, keyed by the deployment's secret key."""
-    return SessionSigner(app_state(request).settings.secret_key)
+    return app_state(request).session_keys.signer()
 
 
 def identify(

@@ -6,10 +6,11 @@ from functools import lru_cache
 from typing import Annotated
 from urllib.parse import unquote, urlsplit
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/callcenter.db"
+MIN_SECRET_KEY_LENGTH = 32
 
 
 class AmiTarget(BaseModel):
@@ -57,7 +58,9 @@ class Settings(BaseSettings):
     pbx_name: str | None = None
     default_region: str = "US"
     bus_url: str | None = None
-    secret_key: str = "change-me-in-production"
+    # Signs session cookies. No default: unset, a SQLite deployment generates one and keeps
+    # it beside its database; any other database refuses to start (callcenter.users.session_key).
+    secret_key: SecretStr | None = None
     # An abandon shorter than this (seconds in queue) is a short abandon: no callback.
     short_abandon_s: Annotated[float, Field(ge=0)] = 5.0
     # KPI thresholds: service-level T, the share of calls to answer within it, and the
@@ -88,6 +91,19 @@ class Settings(BaseSettings):
         if value:
             parse_ami_url(value)
         return value or None
+
+    @field_validator("secret_key", mode="before")
+    @classmethod
+    def _check_secret_key(cls, value: object) -> object:
+        if value is None or value == "":
+            return None
+        text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        if len(text) < MIN_SECRET_KEY_LENGTH:
+            raise ValueError(
+                f"CALLCENTER_SECRET_KEY needs at least {MIN_SECRET_KEY_LENGTH} characters "
+                "(make one with `callcenter session-key generate`)"
+            )
+        return value
 
     @field_validator("default_region")
     @classmethod

@@ -41,8 +41,10 @@ def _serve(args: argparse.Namespace) -> int:
 
     from callcenter.app import SERVER_OPTIONS, create_app
     from callcenter.db import upgrade
+    from callcenter.users.cli import check_session_key
 
     settings = settings_from(args)
+    check_session_key(settings)
     try:
         upgrade(settings.database_url)
     except (ArgumentError, OperationalError) as exc:

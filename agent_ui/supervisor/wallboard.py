@@ -14,7 +14,7 @@ from agent_ui.origin import same_origin
 from agent_ui.supervisor.access import SupervisorPage, visible_agents
 from agent_ui.supervisor.render import templates
 from callcenter.deps import SignedInUser, identify
-from callcenter.users.auth import SESSION_COOKIE, SessionSigner
+from callcenter.users.auth import SESSION_COOKIE
 from callcenter.users.service import Role
 from kpi.board import LiveBoard
 
@@ -52,7 +52,7 @@ def scoped(snapshot: dict[str, Any], agents: frozenset[str] | None) -> dict[str,
 
 
 def _viewer(state: AppState, websocket: WebSocket) -> tuple[SignedInUser | None, Any]:
-    signer = SessionSigner(state.settings.secret_key)
+    signer = state.session_keys.signer()
     with state.sessions() as session:
         viewer = identify(
             session,

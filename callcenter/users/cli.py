@@ -12,7 +12,8 @@ from sqlalchemy.pool import NullPool
 
 from callcenter.cli import UsageError, add_database_option, settings_from
 from callcenter.db import make_engine, make_sessionmaker, transaction, upgrade
-from callcenter.users import service
+from callcenter.settings import Settings
+from callcenter.users import service, session_key
 from callcenter.users.exceptions import UserError
 from callcenter.users.service import Role
 
@@ -54,6 +55,50 @@ def register(groups: Any) -> None:
 
     for parser in (create, listing, token, revoke):
         add_database_option(parser)
+
+    keys = groups.add_parser(
+        "session-key",
+        help="the key that signs session cookies",
+        description=(
+            "Session cookies are signed with CALLCENTER_SECRET_KEY or, when it is unset and "
+            "the database is a SQLite file, with a key kept beside the database (mode 0600, "
+            "made on first start)."
+        ),
+    )
+    key_actions = keys.add_subparsers(dest="action", metavar="ACTION", required=True)
+    generate = key_actions.add_parser(
+        "generate", help="print a new random key for CALLCENTER_SECRET_KEY"
+    )
+    generate.set_defaults(func=_generate_key)
+    rotate = key_actions.add_parser(
+        "rotate", help="replace the kept key: everyone is signed out within a second"
+    )
+    add_database_option(rotate)
+    rotate.set_defaults(func=_rotate_key)
+
+
+def check_session_key(settings: Settings) -> None:
+    """Refuse to start a web app that would have no session key (one sentence, exit 2)."""
+    try:
+        session_key.session_keys(settings)
+    except session_key.SessionKeyError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _generate_key(args: argparse.Namespace) -> int:
+    print(session_key.new_key())
+    return 0
+
+
+def _rotate_key(args: argparse.Namespace) -> int:
+    try:
+        path = session_key.rotate(settings_from(args))
+    except session_key.SessionKeyError as exc:
+        raise UsageError(str(exc)) from exc
+    except OSError as exc:
+        raise UsageError(f"cannot write the session key: {exc.strerror}") from exc
+    print(f"new session key in {path}: every session signed with the old key has ended")
+    return 0
 
 
 def _sessions(args: argparse.Namespace) -> Any:

@@ -22,7 +22,7 @@ from crm.schemas import CustomerCreate, PhoneIn
 from crm.service_customers import create_customer
 
 PASSWORD = "correct horse battery"
-SECRET = "test-secret-key"
+SECRET = "test-secret-key-of-at-least-32-characters"
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 # name, role, team, interface

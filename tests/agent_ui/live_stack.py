@@ -132,7 +132,7 @@ def live_stack(
             database_url=database_url,
             ami_url=f"ami://crm:crmsecret@127.0.0.1:{pbx.port}",
             pbx_name="sim",
-            secret_key="live-stack-secret",
+            secret_key="live-stack-secret-of-at-least-32-chars",
             sla_check_interval_s=3600,
         )
         config = uvicorn.Config(
