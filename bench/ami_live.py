@@ -10,6 +10,7 @@ beside it.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import gzip
 import sys
@@ -108,7 +109,11 @@ def replay(body: bytes, database_url: str) -> float:
 
 
 def main() -> None:
-    data = gzip.decompress(CAPTURE.read_bytes())
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--capture", type=Path, default=CAPTURE, help="ami.raw or ami.raw.gz")
+    args = parser.parse_args()
+    raw = args.capture.read_bytes()
+    data = gzip.decompress(raw) if args.capture.suffix == ".gz" else raw
     body = data[data.index(b"Event: ") :]
     events = body.count(b"\r\n\r\n")
     with tempfile.TemporaryDirectory() as folder:

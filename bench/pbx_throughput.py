@@ -1,8 +1,7 @@
 """Simulated PBX throughput: calls/s and AMI events/s it serves to a connected client.
 
-A 200-agent center with a high arrival rate runs at a high speed (first argument, default 40)
-for five real seconds while
-one raw TCP client logged in with Events on reads everything. Printed: simulated calls finished
+A 200-agent center with a high arrival rate runs at a high speed (--speed, default 40)
+for five real seconds (--seconds) while one raw TCP client logged in with Events on reads everything. Printed: simulated calls finished
 per real second, AMI events and bytes per real second received by the client, and the lag
 between the simulation's clock and the wall clock at the end (a positive lag means the PBX
 could not keep up with the requested speed). The demo and the pop-latency benchmark need at
@@ -11,6 +10,7 @@ least 100 calls/s.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 import time
@@ -40,8 +40,8 @@ count = 200
 queues = ["support"]
 ring = { distribution = "uniform", low_s = 1, high_s = 3 }
 """
-SPEED = float(sys.argv[1]) if len(sys.argv) > 1 else 40.0
-WALL_S = 5.0
+SPEED = 40.0  # --speed: simulated seconds per real second
+WALL_S = 5.0  # --seconds: real seconds measured
 
 
 async def run() -> None:
@@ -81,5 +81,15 @@ async def run() -> None:
     print(f"simulation behind the clock: max {max(lags):.2f} s simulated")
 
 
-if __name__ == "__main__":
+def main() -> None:
+    global SPEED, WALL_S
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--speed", type=float, default=SPEED)
+    parser.add_argument("--seconds", type=float, default=WALL_S)
+    args = parser.parse_args()
+    SPEED, WALL_S = args.speed, args.seconds
     asyncio.run(run())
+
+
+if __name__ == "__main__":
+    main()

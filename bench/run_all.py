@@ -1,20 +1,54 @@
-"""Runs every benchmark in this folder, one process each, and prints their figures."""
+"""Runs every benchmark in this folder, one process each, and prints their figures.
+
+`--smoke` runs each at a tiny size (seconds, figures meaningless): `make test` does this so a
+benchmark that no longer runs is noticed.
+"""
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 from pathlib import Path
 
+HERE = Path(__file__).parent
+# Every benchmark's tiny size; one without an entry fails the smoke run.
+SMOKE_ARGS = {
+    "agent_report": ["--agents", "3", "--days", "1"],
+    "ami_ingest": ["--events", "3000"],
+    "ami_live": ["--capture", str(HERE.parent / "tests/fixtures/ami/answered/ami.raw")],
+    "kpi_report": ["--calls", "2000", "--events", "3000"],
+    "lookup": ["--customers", "300", "--requests", "40"],
+    "pbx_throughput": ["--speed", "20", "--seconds", "1"],
+    "pop_latency": ["--agents", "10", "--rate", "5", "--seconds", "1", "--warmup", "0.5"],
+    "sim_speed": ["--calls", "2000", "--rounds", "1", "--million-calls", "5000"],
+}
+
+
+def benchmarks() -> list[Path]:
+    """The benchmark scripts, by name."""
+    return sorted(
+        script
+        for script in HERE.glob("*.py")
+        if script.name not in {"run_all.py", "__init__.py"} and not script.name.startswith("_")
+    )
+
 
 def main() -> int:
-    here = Path(__file__).parent
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: check they run")
+    args = parser.parse_args()
     failed = []
-    for script in sorted(here.glob("*.py")):
-        if script.name in {"run_all.py", "__init__.py"} or script.name.startswith("_"):
-            continue
+    for script in benchmarks():
         print(f"== {script.stem}", flush=True)
-        result = subprocess.run([sys.executable, str(script)], check=False)
+        extra: list[str] = []
+        if args.smoke:
+            if script.stem not in SMOKE_ARGS:
+                print(f"no smoke size for {script.stem}: add it to SMOKE_ARGS", file=sys.stderr)
+                failed.append(script.stem)
+                continue
+            extra = SMOKE_ARGS[script.stem]
+        result = subprocess.run([sys.executable, str(script), *extra], check=False)
         if result.returncode != 0:
             failed.append(script.stem)
     if failed:
