@@ -1,11 +1,11 @@
 """Simulated PBX throughput: calls/s and AMI events/s it serves to a connected client.
 
-A 200-agent center with a high arrival rate runs at a high speed (--speed, default 40)
-for five real seconds (--seconds) while one raw TCP client logged in with Events on reads everything. Printed: simulated calls finished
-per real second, AMI events and bytes per real second received by the client, and the lag
-between the simulation's clock and the wall clock at the end (a positive lag means the PBX
-could not keep up with the requested speed). The demo and the pop-latency benchmark need at
-least 100 calls/s.
+A 200-agent center with a high arrival rate runs at a high speed (--speed, default 40) for five
+real seconds (--seconds) while one raw TCP client logged in with Events on reads everything.
+Printed: simulated calls finished per real second, AMI events and bytes per real second
+received by the client, and the lag between the simulation's clock and the wall clock at the
+end (a positive lag means the PBX could not keep up with the requested speed). The demo and the
+pop-latency benchmark need at least 100 calls/s.
 """
 
 from __future__ import annotations
