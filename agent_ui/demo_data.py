@@ -82,7 +82,7 @@ def seed_demo(session: Session, region: str, password: str | None) -> dict[str, 
     """
     passwords: dict[str, str] = {}
     for spec in DEMO_USERS:
-        chosen = password or secrets.token_urlsafe(9)
+        chosen = password or secrets.token_urlsafe(12)
         user = session.scalar(select(User).where(User.username == spec.username))
         if user is None:
             create_user(

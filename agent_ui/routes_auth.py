@@ -13,7 +13,8 @@ from agent_ui.render import templates
 from agent_ui.wiring import ConsoleDep
 from callcenter.deps import SessionDep, identify, session_signer
 from callcenter.users.auth import SESSION_COOKIE, SessionSigner, csrf_matches
-from callcenter.users.service import authenticate
+from callcenter.users.models import User
+from callcenter.users.service import authenticate, end_sessions
 
 router = APIRouter(include_in_schema=False)
 
@@ -107,7 +108,7 @@ def sign_in(
             code=401,
         )
     limiter.succeeded(username, address)
-    value, _ = signer.issue(user.id)
+    value, _ = signer.issue(user.id, user.session_generation)
     response = RedirectResponse(next_path, status_code=status.HTTP_303_SEE_OTHER)
     response.set_cookie(
         SESSION_COOKIE,
@@ -123,14 +124,20 @@ def sign_in(
 
 @router.post("/signout")
 def sign_out(
+    session: SessionDep,
     signer: SignerDep,
     cookie: SessionCookie = None,
     csrf_token: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
-    """Forget the session cookie (only with this session's CSRF token)."""
+    """End the user's sessions (only with this session's CSRF token): a copy of the cookie
+    is worthless from now on, on every device."""
     web = signer.read(cookie)
     if web is not None and not csrf_matches(web, csrf_token):
         return Response("missing or wrong CSRF token", status_code=403)
+    if web is not None:
+        user = session.get(User, web.user_id)
+        if user is not None and user.session_generation == web.generation:
+            end_sessions(session, user)
     response = RedirectResponse("/signin", status_code=status.HTTP_303_SEE_OTHER)
     response.delete_cookie(SESSION_COOKIE)
     return response

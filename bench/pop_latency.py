@@ -107,7 +107,7 @@ def _app_process(database_url: str, ami_port: int, web_port: int) -> None:
     """The web app with the CTI adapter, as `callcenter serve` runs it."""
     import uvicorn
 
-    from callcenter.app import SERVER_OPTIONS, create_app
+    from callcenter.app import create_app, server_options
     from callcenter.settings import Settings
 
     # Bots answer the next call at once: no console wrap-up pause between their calls.
@@ -124,7 +124,7 @@ def _app_process(database_url: str, ami_port: int, web_port: int) -> None:
         host="127.0.0.1",
         port=web_port,
         log_level="error",
-        **SERVER_OPTIONS,
+        **server_options(settings),
     )
 
 

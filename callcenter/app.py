@@ -30,9 +30,22 @@ from crm.history import CallHistory
 from crm.router import router as crm_router
 from crm.tasks import start_scheduler
 
-# How uvicorn serves the app: console and wallboard frames are small JSON, and compressing
-# each one costs the event loop (which delivers screen pops) more than it saves on a LAN.
-SERVER_OPTIONS: dict[str, Any] = {"ws_per_message_deflate": False}
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """How uvicorn serves the app.
+
+    Console and wallboard frames are small JSON, and compressing each one costs the event
+    loop (which delivers screen pops) more than it saves on a LAN. X-Forwarded-For and
+    X-Forwarded-Proto are believed only from the proxies named in CALLCENTER_TRUSTED_PROXIES:
+    from anyone else they would let a client choose its own address (and escape the
+    sign-in limits).
+    """
+    trusted = settings.trusted_proxies.strip()
+    return {
+        "ws_per_message_deflate": False,
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted or None,
+    }
 
 
 @dataclass

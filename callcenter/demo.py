@@ -18,6 +18,8 @@ from callcenter.cli import UsageError, add_database_option, settings_from
 from callcenter.db import make_engine, make_sessionmaker, transaction, upgrade
 from callcenter.settings import Settings
 from callcenter.users.cli import check_session_key
+from callcenter.users.exceptions import WeakPassword
+from callcenter.users.passwords import check_password
 
 DEMO_DATABASE = "sqlite:///./var/demo.db"
 DEMO_SCENARIO = "demo"
@@ -81,8 +83,11 @@ def prepare_database(settings: Settings, password: str | None) -> dict[str, str]
     """Migrate the database and add the demo data; returns the demo users' passwords."""
     from agent_ui.demo_data import seed_demo
 
-    if password is not None and len(password) < 8:
-        raise UsageError("a demo password needs at least 8 characters")
+    if password is not None:
+        try:  # every demo user gets it, the admin too
+            check_password(password, "admin")
+        except WeakPassword as exc:
+            raise UsageError(f"--password: {exc}") from exc
     if settings.database_url.startswith("sqlite:///./"):
         Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True
@@ -140,7 +145,7 @@ def run_demo(args: argparse.Namespace) -> int:
     """Everything in one process until Ctrl-C."""
     import uvicorn
 
-    from callcenter.app import SERVER_OPTIONS, create_app
+    from callcenter.app import create_app, server_options
 
     base = settings_from(args)
     if not args.database:
@@ -157,7 +162,7 @@ def run_demo(args: argparse.Namespace) -> int:
                 host=args.host,
                 port=args.port,
                 log_level="warning",
-                **SERVER_OPTIONS,
+                **server_options(settings),
             )
             server = uvicorn.Server(config)
             _announce(args, settings, pbx.port, passwords)

@@ -107,8 +107,8 @@ def identify(
     if web is None:
         return None
     user = session.get(User, web.user_id)
-    if user is None or not user.active:
-        return None
+    if user is None or not user.active or user.session_generation != web.generation:
+        return None  # gone, disabled, or signed out everywhere since this cookie was issued
     return SignedInUser.of(user, csrf=web.csrf)
 
 

@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     # Signs session cookies. No default: unset, a SQLite deployment generates one and keeps
     # it beside its database; any other database refuses to start (callcenter.users.session_key).
     secret_key: SecretStr | None = None
+    # Reverse proxies whose X-Forwarded-For/-Proto headers are believed: addresses or CIDR
+    # ranges, comma-separated ("*" for any, only when the app port is reachable from the proxy
+    # alone). Empty: none; the client is the TCP peer.
+    trusted_proxies: str = ""
     # An abandon shorter than this (seconds in queue) is a short abandon: no callback.
     short_abandon_s: Annotated[float, Field(ge=0)] = 5.0
     # KPI thresholds: service-level T, the share of calls to answer within it, and the

@@ -39,7 +39,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
     from sqlalchemy.exc import ArgumentError, OperationalError
 
-    from callcenter.app import SERVER_OPTIONS, create_app
+    from callcenter.app import create_app, server_options
     from callcenter.db import upgrade
     from callcenter.users.cli import check_session_key
 
@@ -57,7 +57,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         log_level="info",
         lifespan="on",
-        **SERVER_OPTIONS,
+        **server_options(settings),
     )
     server = uvicorn.Server(config)
     # Ctrl-C is how a foreground server is stopped; uvicorn has shut down cleanly by then.

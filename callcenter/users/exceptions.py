@@ -13,3 +13,7 @@ class UserNotFound(UserError):
 
 class DuplicateUser(UserError):
     """The username or PBX interface is already taken."""
+
+
+class WeakPassword(UserError):
+    """A password too short or too easy to guess for the user's role."""

@@ -37,6 +37,9 @@ class User(Base):
     interface: Mapped[str | None] = mapped_column(String(128), unique=True)
     member_name: Mapped[str | None] = mapped_column(String(128), unique=True)
     skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Signed session cookies carry the generation they were issued in; raising it ends them
+    # all (sign-out, a new password, a new role).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
     team: Mapped[Team | None] = relationship(lazy="joined")

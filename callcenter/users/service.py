@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from callcenter.db import utc_now
 from callcenter.users.exceptions import DuplicateUser, UserError, UserNotFound
 from callcenter.users.models import ApiToken, QueueMembership, Team, User
+from callcenter.users.passwords import check_password
 
 _hasher = PasswordHasher()
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
@@ -37,9 +38,7 @@ class Role(StrEnum):
 
 
 def hash_password(password: str) -> str:
-    """An argon2id hash of `password`."""
-    if len(password) < 8:
-        raise UserError("a password needs at least 8 characters")
+    """An argon2id hash of `password` (check its strength first: `check_password`)."""
     return _hasher.hash(password)
 
 
@@ -67,6 +66,7 @@ def create_user(
     # Call records, agent states and the wallboard know agents by their queue member name:
     # a second agent under the same name would merge into the first.
     member_name = member_name or (display_name if interface else None)
+    check_password(password, Role(role).value, (username, display_name or ""))
     if member_name:
         holder = session.scalar(select(User.username).where(User.member_name == member_name))
         if holder is not None:
@@ -111,8 +111,21 @@ def list_users(session: Session) -> list[User]:
 
 
 def set_password(session: Session, user: User, password: str) -> None:
-    """Replace a user's password."""
+    """Replace a user's password; every session of theirs ends."""
+    check_password(password, user.role, (user.username, user.display_name))
     user.password_hash = hash_password(password)
+    end_sessions(session, user)
+
+
+def set_role(session: Session, user: User, role: Role) -> None:
+    """Give a user another role; every session of theirs ends (its rights were the old role's)."""
+    user.role = Role(role).value
+    end_sessions(session, user)
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """End every signed-in session of `user` (sign-out everywhere); tokens are not touched."""
+    user.session_generation += 1
     session.flush()
 
 

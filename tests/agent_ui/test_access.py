@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.websockets import WebSocketDisconnect
 
 from callcenter.users.auth import SESSION_COOKIE
-from callcenter.users.service import get_user, revoke_tokens
+from callcenter.users.service import get_user, revoke_tokens, set_password
 from tests.agent_ui.conftest import PASSWORD, Staff, publish, ringing, sign_in_as
 
 
@@ -184,3 +184,56 @@ def test_a_websocket_from_another_site_is_refused(client: TestClient, staff: Sta
     ):
         pass
     assert closed.value.code == 4403
+
+
+def test_signing_out_ends_every_copy_of_the_session(client: TestClient, staff: Staff) -> None:
+    csrf = sign_in_as(client, staff, "agent1")
+    copied = client.cookies.get(SESSION_COOKIE)
+    assert copied and client.get("/api/agents").status_code == 200
+    response = client.post("/signout", data={"csrf_token": csrf}, follow_redirects=False)
+    assert response.status_code == 303
+    client.cookies.set(SESSION_COOKIE, copied)  # someone kept a copy of the cookie
+    assert client.get("/api/agents").status_code == 401
+    assert client.get("/console", follow_redirects=False).status_code == 303
+    written = client.post(
+        "/console/callbacks", data={"number": "+15551230001"}, headers={"X-CSRF-Token": csrf}
+    )
+    assert written.status_code in (303, 401)
+    with pytest.raises(WebSocketDisconnect) as closed, client.websocket_connect("/ws/console"):
+        pass
+    assert closed.value.code == 4401
+
+
+def test_a_new_password_ends_the_sessions_signed_in_before(
+    client: TestClient, staff: Staff, sessions: sessionmaker[Session]
+) -> None:
+    sign_in_as(client, staff, "agent1")
+    assert client.get("/api/agents").status_code == 200
+    with sessions() as session, session.begin():
+        set_password(session, get_user(session, "agent1"), "a brand new agent password")
+    assert client.get("/api/agents").status_code == 401
+
+
+def test_failed_sign_ins_from_one_address_do_not_lock_the_user_out_elsewhere(
+    client: TestClient,
+) -> None:
+    for _ in range(6):
+        client.post(
+            "/signin",
+            data={"username": "agent1", "password": "wrong", "csrf_token": signin_form(client)},
+        )
+    app = client.app
+    with TestClient(app, base_url="http://testserver", client=("10.9.8.7", 4000)) as desk:
+        response = desk.post(
+            "/signin",
+            data={"username": "agent1", "password": PASSWORD, "csrf_token": signin_form(desk)},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303
+        # and others behind the guesser's address still sign in
+    response = client.post(
+        "/signin",
+        data={"username": "agent2", "password": PASSWORD, "csrf_token": signin_form(client)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303

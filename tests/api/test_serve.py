@@ -91,3 +91,44 @@ async def test_a_call_ending_in_the_running_app_becomes_history(
             await asyncio.sleep(0.05)
     with sessions() as session:
         assert session.scalars(select(Interaction.number)).all() == ["+15551230001"]
+
+
+def test_a_client_cannot_choose_its_address_with_x_forwarded_for(database_url: str) -> None:
+    """Five failed sign-ins for one name from one address, each claiming another address:
+    the sixth is still slowed, as the forwarded header comes from no trusted proxy."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
+    command = [sys.executable, "-m", "callcenter.cli", "serve", "--port", str(port)]
+    server = subprocess.Popen(
+        [*command, "--database", database_url],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                httpx.get(f"{base}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        statuses = []
+        with httpx.Client(base_url=base, timeout=10) as client:
+            for attempt in range(6):
+                client.get("/signin")
+                statuses.append(
+                    client.post(
+                        "/signin",
+                        data={
+                            "username": "root",
+                            "password": "wrong",
+                            "csrf_token": client.cookies.get("callcenter_signin") or "",
+                        },
+                        headers={"X-Forwarded-For": f"203.0.113.{attempt + 1}"},
+                    ).status_code
+                )
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.communicate(timeout=30)
+    assert statuses == [401] * 5 + [429]

@@ -30,7 +30,7 @@ def test_create_list_token_revoke(database_url: str, capsys: pytest.CaptureFixtu
     [
         (["users", "token", "ghost"], "no user named 'ghost'"),
         (["users", "create", "a1", "--role", "agent", "--queue", "support:x"], "--queue takes"),
-        (["users", "create", "a1", "--role", "agent", "--password", "short"], "at least 8"),
+        (["users", "create", "a1", "--role", "agent", "--password", "short"], "at least 10"),
     ],
 )
 def test_bad_input_exits_2_with_one_sentence(

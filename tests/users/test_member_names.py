@@ -21,7 +21,7 @@ def alice(sessions: sessionmaker[Session]) -> None:
             session,
             "asmith",
             role=Role.AGENT,
-            password="long enough",
+            password="long enough phrase",
             display_name="Alice Smith",
             interface="PJSIP/1001",
         )
@@ -46,7 +46,7 @@ def test_a_second_agent_under_the_same_member_name_is_refused(
             session,
             "asmith2",
             role=Role.AGENT,
-            password="long enough",
+            password="long enough phrase",
             display_name=display_name,
             interface="PJSIP/1002",
             member_name=member_name,
@@ -61,7 +61,7 @@ def test_a_distinct_member_name_lets_the_namesake_in(
             session,
             "asmith2",
             role=Role.AGENT,
-            password="long enough",
+            password="long enough phrase",
             display_name="Alice Smith",
             interface="PJSIP/1002",
             member_name="Alice Smith (2)",
@@ -73,7 +73,11 @@ def test_supervisors_without_a_phone_share_no_member_name(sessions: sessionmaker
     with transaction(sessions) as session:
         for name in ("sup1", "sup2"):
             user = service.create_user(
-                session, name, role=Role.SUPERVISOR, password="long enough", display_name="Sam"
+                session,
+                name,
+                role=Role.SUPERVISOR,
+                password="long enough phrase",
+                display_name="Sam",
             )
             assert user.member_name is None
 

@@ -79,7 +79,7 @@ def test_inactive_user_cannot_sign_in(agent: User, sessions: sessionmaker[Sessio
 def test_refused_users(
     agent: User, sessions: sessionmaker[Session], kwargs: dict[str, str], error: type[Exception]
 ) -> None:
-    arguments: dict[str, str] = {"password": "long enough"} | kwargs
+    arguments: dict[str, str] = {"password": "long enough phrase"} | kwargs
     username = arguments.pop("username")
     with pytest.raises(error), transaction(sessions) as session:
         service.create_user(session, username, role=Role.AGENT, **arguments)  # type: ignore[arg-type]
