@@ -9,6 +9,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
+from pydantic import ValidationError
+
 from callcenter.settings import Settings, get_settings
 
 # Each module exposes `register(subparsers)`, adding commands whose handler is stored as
@@ -46,12 +48,26 @@ def add_database_option(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    """Settings with `--database` (when given) taking precedence over the environment."""
-    settings = get_settings()
+    """Settings with `--database` (when given) taking precedence over the environment.
+
+    A bad setting is a UsageError naming the variable, in one sentence without its value
+    (which may hold a secret).
+    """
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        raise UsageError(setting_problem(exc)) from None
     database = getattr(args, "database", None)
     if database:
         settings = settings.model_copy(update={"database_url": database})
     return settings
+
+
+def setting_problem(error: ValidationError) -> str:
+    """One sentence for the first bad setting: its variable and what is wrong."""
+    problem = error.errors()[0]
+    field = "CALLCENTER_" + str(problem["loc"][0]).upper() if problem["loc"] else "a setting"
+    return f"{field} is invalid: {str(problem['msg']).removeprefix('Value error, ')}"
 
 
 def build_parser() -> ArgumentParser:

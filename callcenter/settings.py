@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Annotated
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -27,19 +28,40 @@ class AmiTarget(BaseModel):
         return self.host if self.port == 5038 else f"{self.host}:{self.port}"
 
 
+def masked_url(url: str) -> str:
+    """`url` fit for a message or a log: any password in it replaced by `***`."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        password = None
+        parts = None
+    if parts is None or password is None:
+        # Unparseable, or no password where a URL keeps it: hide whatever stands between
+        # "user:" and "@" all the same (`user:secret@host` without a scheme).
+        return re.sub(r"(^|//)([^/:@\s]*):[^@/\s]*@", r"\1\2:***@", url)
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
 def parse_ami_url(url: str) -> AmiTarget:
-    """Parse `ami://user:secret@host:5038`; raise ValueError with one clear sentence."""
+    """Parse `ami://user:secret@host:5038`; raise ValueError with one clear sentence (the
+    secret never appears in it)."""
+    shown = masked_url(url)
     parts = urlsplit(url)
     if parts.scheme != "ami":
-        raise ValueError(f"AMI URL must start with ami:// (got {url!r})")
+        raise ValueError(f"AMI URL must start with ami:// (got {shown!r})")
     if not parts.hostname:
-        raise ValueError(f"AMI URL has no host: {url!r}")
+        raise ValueError(f"AMI URL has no host: {shown!r}")
     if not parts.username or parts.password is None:
-        raise ValueError(f"AMI URL needs user and secret, as ami://user:secret@host:5038: {url!r}")
+        raise ValueError(
+            f"AMI URL needs user and secret, as ami://user:secret@host:5038: {shown!r}"
+        )
     try:
         port = parts.port or 5038
     except ValueError as exc:
-        raise ValueError(f"AMI URL has a bad port: {url!r}") from exc
+        raise ValueError(f"AMI URL has a bad port: {shown!r}") from exc
     return AmiTarget(
         host=parts.hostname,
         port=port,
