@@ -23,6 +23,7 @@ from callcenter.bus import Bus
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.deps import api_user
 from callcenter.errors import crm_error_handler
+from callcenter.security_headers import SecurityHeaders
 from callcenter.settings import Settings, get_settings
 from callcenter.users.session_key import SessionKeys, session_keys
 from crm.exceptions import CrmError
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             engine.dispose()
 
     app = FastAPI(title="callcenter", version=__version__, lifespan=lifespan)
+    app.add_middleware(SecurityHeaders)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(CrmError, crm_error_handler)
     # Every CRM route needs a signed-in user or a bearer token.

@@ -237,3 +237,18 @@ def test_failed_sign_ins_from_one_address_do_not_lock_the_user_out_elsewhere(
         follow_redirects=False,
     )
     assert response.status_code == 303
+
+
+@pytest.mark.parametrize("path", ["/signin", "/console", "/api/agents", "/healthz", "/nowhere"])
+def test_every_response_forbids_framing_and_foreign_scripts(
+    client: TestClient, staff: Staff, path: str
+) -> None:
+    sign_in_as(client, staff, "agent1")
+    headers = client.get(path).headers
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "same-origin"
+    policy = headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in policy
+    assert "script-src 'self';" in policy
+    assert "unsafe-inline" not in policy

@@ -53,10 +53,19 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
+    """A tab; any script, style or socket the page's security policy refused fails the test."""
     context = browser.new_context()
     page = context.new_page()
     page.set_default_timeout(20_000)
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     try:
         yield page
     finally:
         context.close()
+    assert refused == [], "the page broke its own security policy"
