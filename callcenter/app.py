@@ -30,6 +30,7 @@ from crm.exceptions import CrmError
 from crm.history import CallHistory
 from crm.router import router as crm_router
 from crm.tasks import start_scheduler
+from kpi.staffing_worker import staffing_worker
 
 
 def server_options(settings: Settings) -> dict[str, Any]:
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             gc.set_threshold(*collection)
             gc.unfreeze()
+            staffing_worker().close()
             await board.stop()
             await stop_console(console)
             if adapter is not None:

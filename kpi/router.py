@@ -18,7 +18,15 @@ from kpi.export import agent_report_csv, report_csv
 from kpi.intervals import parse_instant
 from kpi.reports import queue_report
 from kpi.scope import visible_agents
-from kpi.staffing import StaffingQuestion, parse_target, staffing_table
+from kpi.staffing import (
+    MAX_AHT_S,
+    MAX_CALLS_PER_HOUR,
+    MAX_PATIENCE_S,
+    MIN_PATIENCE_S,
+    StaffingQuestion,
+    parse_target,
+)
+from kpi.staffing_worker import StaffingBusy, staffing_worker
 from kpi.thresholds import thresholds_from_settings
 
 SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
@@ -90,21 +98,44 @@ def get_explanation(
         raise _bad(exc) from None
 
 
-@router.get("/staff")
-def get_staffing(
+@router.get(
+    "/staff",
+    responses={
+        422: {"description": "a figure out of what a call center can mean"},
+        503: {"description": "staffing is busy; try again shortly"},
+    },
+)
+async def get_staffing(
     _user: SupervisorDep,
-    calls_per_hour: float,
-    aht: float,
-    target: str = "0.8/20",
-    patience: float | None = None,
+    calls_per_hour: Annotated[
+        float, Query(gt=0, le=MAX_CALLS_PER_HOUR, allow_inf_nan=False, description="offered")
+    ],
+    aht: Annotated[
+        float, Query(gt=0, le=MAX_AHT_S, allow_inf_nan=False, description="mean handle time, s")
+    ],
+    target: Annotated[str, Query(max_length=32, description="share/seconds, e.g. 0.8/20")] = (
+        "0.8/20"
+    ),
+    patience: Annotated[
+        float | None,
+        Query(ge=MIN_PATIENCE_S, le=MAX_PATIENCE_S, allow_inf_nan=False, description="mean, s"),
+    ] = None,
 ) -> dict[str, Any]:
-    """Agents needed by Erlang C (and Erlang A with a patience) for a target like 0.8/20."""
+    """Agents needed by Erlang C (and Erlang A with a patience) for a target like 0.8/20.
+
+    The offered load is bounded (at most 2,000 erlangs); the tables are computed in a worker
+    process, so a large question never slows the screen pops."""
     try:
         share, threshold = parse_target(target)
         question = StaffingQuestion(calls_per_hour, aht, share, threshold, patience)
     except ValueError as exc:
-        raise _bad(exc) from None
-    return staffing_table(question)
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
+    try:
+        return await staffing_worker().table(question)
+    except StaffingBusy as exc:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, str(exc), headers={"Retry-After": "5"}
+        ) from None
 
 
 @router.get("/agents", response_model=None)

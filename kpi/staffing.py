@@ -9,6 +9,15 @@ from typing import Any
 
 from kpi.erlang import ErlangA, ErlangC, agents_for_service_level
 
+# What a call center can mean, and what bounds the work: Erlang A over a few thousand agents
+# takes seconds of CPU, so the offered load stops at a 2,000-seat queue.
+MAX_CALLS_PER_HOUR = 100_000.0
+MAX_AHT_S = 4 * 3600.0
+MAX_LOAD_ERLANGS = 2_000.0
+MIN_PATIENCE_S = 1.0
+MAX_PATIENCE_S = 3600.0
+MAX_THRESHOLD_S = 3600.0
+
 
 @dataclass(frozen=True, slots=True)
 class StaffingQuestion:
@@ -21,24 +30,42 @@ class StaffingQuestion:
     patience_s: float | None = None
 
     def __post_init__(self) -> None:
-        if self.calls_per_hour <= 0 or self.aht_s <= 0:
-            raise ValueError("calls per hour and AHT must be positive")
+        numbers = (self.calls_per_hour, self.aht_s, self.target, self.threshold_s)
+        if not all(math.isfinite(n) for n in numbers) or not math.isfinite(
+            self.patience_s if self.patience_s is not None else 1.0
+        ):
+            raise ValueError("every figure must be a finite number")
+        if not 0 < self.calls_per_hour <= MAX_CALLS_PER_HOUR:
+            raise ValueError(
+                f"calls per hour must be above 0 and at most {MAX_CALLS_PER_HOUR:,.0f}"
+            )
+        if not 0 < self.aht_s <= MAX_AHT_S:
+            raise ValueError(f"AHT must be above 0 and at most {MAX_AHT_S:,.0f} s")
+        if self.calls_per_hour * self.aht_s / 3600 > MAX_LOAD_ERLANGS:
+            raise ValueError(
+                f"the offered load (calls per hour x AHT / 3600) must be at most "
+                f"{MAX_LOAD_ERLANGS:,.0f} erlangs: plan a larger center queue by queue"
+            )
         if not 0 < self.target < 1:
             raise ValueError("the target share must be between 0 and 1, e.g. 0.8/20")
-        if self.threshold_s < 0:
-            raise ValueError("the target time must not be negative")
-        if self.patience_s is not None and self.patience_s <= 0:
-            raise ValueError("patience must be positive")
+        if not 0 <= self.threshold_s <= MAX_THRESHOLD_S:
+            raise ValueError(f"the target time must be between 0 and {MAX_THRESHOLD_S:,.0f} s")
+        if self.patience_s is not None and not (
+            MIN_PATIENCE_S <= self.patience_s <= MAX_PATIENCE_S
+        ):
+            raise ValueError(
+                f"patience must be between {MIN_PATIENCE_S:g} and {MAX_PATIENCE_S:,.0f} s"
+            )
 
 
 def parse_target(text: str) -> tuple[float, float]:
     """`0.8/20` or `80/20` -> (0.8, 20.0): share answered within seconds."""
-    share_text, sep, seconds_text = text.partition("/")
+    share_text, sep, seconds_text = text[:64].partition("/")
     try:
         share, seconds = float(share_text), float(seconds_text)
     except ValueError:
         raise ValueError(f"target must look like 0.8/20 (share/seconds), got {text!r}") from None
-    if not sep:
+    if not sep or not (math.isfinite(share) and math.isfinite(seconds)):
         raise ValueError(f"target must look like 0.8/20 (share/seconds), got {text!r}")
     return (share / 100 if share > 1 else share), seconds
 

@@ -19,7 +19,8 @@ from kpi.agent_reports_cli import agent_query
 from kpi.cli import QUERY_NAMES, report_query
 from kpi.intervals import bucket_end, bucket_of
 from kpi.reports import QueueReport, queue_report
-from kpi.staffing import StaffingQuestion, parse_target, staffing_table
+from kpi.staffing import StaffingQuestion, parse_target
+from kpi.staffing_worker import StaffingBusy, staffing_worker
 from kpi.thresholds import thresholds_from_settings
 
 router = APIRouter(include_in_schema=False)
@@ -196,7 +197,7 @@ def reports_page(
 
 
 @router.get("/supervisor/staffing", response_class=HTMLResponse)
-def staffing_page(
+async def staffing_page(
     request: Request,
     user: SupervisorPage,
     calls_per_hour: float | None = None,
@@ -208,10 +209,9 @@ def staffing_page(
     if calls_per_hour is not None and aht is not None:
         try:
             share, threshold = parse_target(target)
-            table = staffing_table(
-                StaffingQuestion(calls_per_hour, aht, share, threshold, patience)
-            )
-        except ValueError as exc:
+            question = StaffingQuestion(calls_per_hour, aht, share, threshold, patience)
+            table = await staffing_worker().table(question)
+        except (ValueError, StaffingBusy) as exc:
             error = str(exc)
     return templates.TemplateResponse(
         request,

@@ -83,6 +83,37 @@ def test_staffing_api(client: TestClient, staff: Staff) -> None:
     assert (answer.json()["agents_erlang_c"], answer.json()["agents_erlang_a"]) == (56, 50)
 
 
+@pytest.mark.parametrize(
+    ("params", "said"),
+    [
+        ({"calls_per_hour": 1e9, "aht": 1e9}, "calls_per_hour"),
+        ({"calls_per_hour": "nan", "aht": 180}, "calls_per_hour"),
+        ({"calls_per_hour": 1000, "aht": "inf"}, "aht"),
+        ({"calls_per_hour": 1e308, "aht": 180}, "calls_per_hour"),
+        ({"calls_per_hour": 1000, "aht": 180, "patience": 0.001}, "patience"),
+        ({"calls_per_hour": 1000, "aht": 180, "target": "nan/20"}, "target must look like"),
+        ({"calls_per_hour": 1000, "aht": 180, "target": "0.8/1e9"}, "target time"),
+        ({"calls_per_hour": 90_000, "aht": 3600}, "at most 2,000 erlangs"),
+    ],
+)
+def test_staffing_refuses_what_no_call_center_means(
+    client: TestClient, staff: Staff, params: dict[str, object], said: str
+) -> None:
+    answer = client.get("/api/kpi/staff", params=params, headers=bearer(staff, "admin"))
+    assert answer.status_code == 422
+    assert said in answer.text
+
+
+def test_the_largest_staffing_question_allowed_is_answered(
+    client: TestClient, staff: Staff
+) -> None:
+    params = {"calls_per_hour": 24_000, "aht": 300, "patience": 60}  # 2,000 erlangs
+    answer = client.get("/api/kpi/staff", params=params, headers=bearer(staff, "admin"))
+    assert answer.status_code == 200
+    assert answer.json()["agents_erlang_c"] > 2000 > answer.json()["agents_erlang_a"]
+    assert client.get("/healthz").status_code == 200
+
+
 def test_agents_may_not_read_kpis(client: TestClient, staff: Staff) -> None:
     answer = client.get("/api/kpi/report", headers=bearer(staff, "agent1"))
     assert answer.status_code == 403
@@ -116,6 +147,13 @@ def test_staffing_page(client: TestClient, staff: Staff) -> None:
     page = client.get("/supervisor/staffing", params={"calls_per_hour": 1000, "aht": 180})
     assert page.status_code == 200
     assert "Erlang C <strong>56</strong>" in page.text
+
+
+def test_staffing_page_says_what_is_wrong(client: TestClient, staff: Staff) -> None:
+    sign_in_as(client, staff, "admin")
+    page = client.get("/supervisor/staffing", params={"calls_per_hour": "nan", "aht": 180})
+    assert page.status_code == 400
+    assert "finite number" in page.text
 
 
 def test_wallboard_page_for_supervisors_only(client: TestClient, staff: Staff) -> None:
