@@ -26,9 +26,9 @@ from callcenter.errors import crm_error_handler
 from callcenter.settings import Settings, get_settings
 from callcenter.users.session_key import SessionKeys, session_keys
 from crm.exceptions import CrmError
-from crm.history import CallHistory
+from crm.interactions.tasks import CallHistory
 from crm.router import router as crm_router
-from crm.tasks import start_scheduler
+from crm.sla.tasks import start_scheduler
 
 # How uvicorn serves the app: console and wallboard frames are small JSON, and compressing
 # each one costs the event loop (which delivers screen pops) more than it saves on a LAN.

@@ -10,12 +10,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from callcenter.db import utc_now
+from crm.customers.models import Contact, Customer
 from crm.enums import TicketEventKind, TicketStatus
 from crm.exceptions import InvalidInput, NotFound
-from crm.models import Contact, Customer, Ticket, TicketCall, TicketEvent
-from crm.schemas_service import CallRef, TicketCreate, TicketUpdate
-from crm.service_sla import due_times
-from crm.workflow import ACTIVE, RESOLVED, check_transition
+from crm.sla.service import due_times
+from crm.tickets.models import Ticket, TicketCall, TicketEvent
+from crm.tickets.schemas import CallRef, TicketCreate, TicketUpdate
+from crm.tickets.workflow import ACTIVE, RESOLVED, check_transition
 
 
 def ticket_number(ticket_id: int) -> str:
@@ -90,14 +91,14 @@ def list_tickets(
     if customer_id is not None:
         query = query.where(Ticket.customer_id == customer_id)
     if breached is not None:
-        condition = breached_condition(now or utc_now())
+        condition = _breached(now or utc_now())
         query = query.where(condition if breached else ~condition)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(Ticket.id.desc()).limit(limit).offset(offset))
     return list(rows), total
 
 
-def breached_condition(now: datetime) -> ColumnElement[bool]:
+def _breached(now: datetime) -> ColumnElement[bool]:
     """Tickets flagged by the SLA job, or past a due time the job has not swept yet."""
     active = Ticket.status.in_([str(s) for s in ACTIVE])
     return or_(
@@ -247,25 +248,6 @@ def timeline(session: Session, ticket_id: int) -> list[TicketEvent]:
         .order_by(TicketEvent.at, TicketEvent.id)
     )
     return list(session.scalars(query))
-
-
-def open_tickets_of(session: Session, customer_ids: list[int]) -> dict[int, list[Ticket]]:
-    """Tickets not yet resolved, per customer, most urgent due first."""
-    found: dict[int, list[Ticket]] = {cid: [] for cid in customer_ids}
-    if not customer_ids:
-        return found
-    query = (
-        select(Ticket)
-        .where(
-            Ticket.customer_id.in_(customer_ids),
-            Ticket.status.in_([str(s) for s in ACTIVE]),
-        )
-        .order_by(Ticket.resolution_due.is_(None), Ticket.resolution_due, Ticket.id)
-    )
-    for ticket in session.scalars(query):
-        if ticket.customer_id is not None:
-            found[ticket.customer_id].append(ticket)
-    return found
 
 
 def _first_response(ticket: Ticket, now: datetime) -> None:

@@ -1,19 +1,27 @@
-"""Callbacks the center owes: listing, manual requests, attempts, closing; flushes only."""
+"""Callbacks the center owes: opened for missed calls or on request, tried, closed; flushes only."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
+from callcenter.calls.records import CallRecord
 from callcenter.db import utc_now
+from crm.callbacks.models import Callback
+from crm.callbacks.schemas import CallbackAttempt, CallbackCreate, CallbackUpdate
+from crm.customers.models import Contact, Customer
 from crm.enums import CallbackOrigin, CallbackStatus
 from crm.exceptions import InvalidInput, NotFound
-from crm.models import Callback, Contact, Customer
+from crm.interactions.models import Interaction
+from crm.lookup.service import Owner
 from crm.phones import normalize
-from crm.schemas_service import CallbackAttempt, CallbackCreate, CallbackUpdate
-from crm.service_sla import default_calendar
+from crm.sla.service import default_calendar
+
+# Numbers per IN (...) query, well under SQLite's limit of bound parameters.
+_CHUNK = 400
 
 
 def get_callback(session: Session, callback_id: int) -> Callback:
@@ -139,6 +147,93 @@ def close_reached(session: Session, number: str, reached_at: datetime, by: str) 
     )
     session.flush()
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def numbers_owed_a_callback(session: Session, numbers: Sequence[str]) -> set[str]:
+    """Those of `numbers` with an open callback."""
+    found: set[str] = set()
+    wanted = sorted(set(numbers))
+    for start in range(0, len(wanted), _CHUNK):
+        rows = session.scalars(
+            select(Callback.number)
+            .where(
+                Callback.number.in_(wanted[start : start + _CHUNK]),
+                Callback.status == str(CallbackStatus.OPEN),
+            )
+            .distinct()
+        )
+        found.update(rows)
+    return found
+
+
+def open_for_missed_call(
+    session: Session,
+    record: CallRecord,
+    number: str,
+    matched: list[Owner],
+    *,
+    due_minutes: int,
+    short_abandon_s: float,
+) -> int:
+    """Open a callback for a caller who gave up waiting: 1 when opened, else 0.
+
+    None is owed after a short abandon, twice for one call, when the caller got through on a
+    later call, or while the number already has one open. The owner is filled in only when
+    exactly one customer has the number.
+    """
+    wait = record.queue_visits[-1].wait_s if record.queue_visits else None
+    if wait is None:
+        wait = (record.ended_at - record.started_at).total_seconds()
+    if wait < short_abandon_s:
+        return 0
+    if session.scalar(
+        select(
+            exists().where(Callback.server == record.server, Callback.linkedid == record.linkedid)
+        )
+    ):
+        return 0
+    if _got_through_since(session, number, record):
+        return 0
+    if session.scalar(
+        select(
+            exists().where(Callback.number == number, Callback.status == str(CallbackStatus.OPEN))
+        )
+    ):
+        return 0  # one owed callback per number is enough; the queue sees the first
+    owner = matched[0] if len(matched) == 1 else None
+    session.add(
+        Callback(
+            number=number,
+            customer_id=owner.customer_id if owner else None,
+            contact_id=owner.contact_ids[0] if owner and owner.contact_ids else None,
+            due_at=default_calendar(session).add(record.ended_at, due_minutes),
+            status=str(CallbackStatus.OPEN),
+            origin=str(CallbackOrigin.ABANDONED_CALL),
+            server=record.server,
+            linkedid=record.linkedid,
+            queue=record.queue_visits[-1].queue if record.queue_visits else None,
+            # Owed from the moment the caller gave up (a later answered call closes it).
+            created_at=record.ended_at,
+        )
+    )
+    session.flush()
+    return 1
+
+
+def _got_through_since(session: Session, number: str, record: CallRecord) -> bool:
+    since: datetime = record.started_at
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    Interaction.number == number,
+                    Interaction.answered.is_(True),
+                    Interaction.occurred_at >= since,
+                    Interaction.linkedid != record.linkedid,
+                )
+            )
+        )
+    )
 
 
 def _open(session: Session, callback_id: int) -> Callback:

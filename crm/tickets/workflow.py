@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from crm.enums import TicketStatus
-from crm.exceptions import TransitionRefused
+from crm.tickets.exceptions import TransitionRefused
 
 NEW, OPEN, PENDING, RESOLVED, CLOSED = (
     TicketStatus.NEW,

@@ -12,11 +12,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from crm.customers.models import Contact, Customer, PhoneNumber
+from crm.customers.schemas import (
+    ContactCreate,
+    ContactUpdate,
+    CustomerCreate,
+    CustomerUpdate,
+    PhoneIn,
+)
+from crm.customers.service import create_customer
 from crm.exceptions import CrmError
-from crm.models import Contact, Customer, PhoneNumber
 from crm.phones import normalize
-from crm.schemas import ContactCreate, ContactUpdate, CustomerCreate, CustomerUpdate, PhoneIn
-from crm.service_customers import create_customer
 
 CUSTOMER_FIELDS = (
     "code",

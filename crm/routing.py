@@ -1,4 +1,4 @@
-"""Pieces every CRM route shares: paging, id parameters, error documentation."""
+"""Pieces every CRM router shares: paging, id parameters, error documentation."""
 
 from __future__ import annotations
 

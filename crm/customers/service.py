@@ -1,4 +1,4 @@
-"""Customers, their contacts and phone numbers; flushes, never commits."""
+"""Customers, their contacts and phone numbers, and finding them; flushes, never commits."""
 
 from __future__ import annotations
 
@@ -9,10 +9,17 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from crm.customers.models import Contact, Customer, PhoneNumber
+from crm.customers.schemas import (
+    ContactCreate,
+    ContactUpdate,
+    CustomerCreate,
+    CustomerUpdate,
+    PhoneIn,
+)
 from crm.exceptions import Conflict, InvalidInput, NotFound
-from crm.models import Contact, Customer, PhoneNumber
-from crm.phones import normalize
-from crm.schemas import ContactCreate, ContactUpdate, CustomerCreate, CustomerUpdate, PhoneIn
+from crm.phones import candidates, normalize
+from crm.search import search_ids
 
 
 def get_customer(session: Session, customer_id: int) -> Customer:
@@ -143,6 +150,34 @@ def delete_contact(session: Session, contact_id: int) -> None:
 def contacts_of(session: Session, customer_id: int) -> list[Contact]:
     """A customer's contacts (NotFound for an unknown customer)."""
     return list(get_customer(session, customer_id).contacts)
+
+
+def search_customers(session: Session, query: str, region: str, limit: int = 20) -> list[Customer]:
+    """Customers matching `query` by name, code, e-mail or number, best first.
+
+    A query that reads as a phone number also finds the customers owning it in any format.
+    """
+    ids: list[int] = []
+    numbers = candidates(query, region) if any(ch.isdigit() for ch in query) else []
+    if numbers:
+        owners = session.execute(
+            select(PhoneNumber.customer_id, PhoneNumber.contact_id).where(
+                PhoneNumber.e164.in_(numbers)
+            )
+        ).all()
+        contact_ids = [contact_id for _, contact_id in owners if contact_id is not None]
+        ids.extend(customer_id for customer_id, _ in owners if customer_id is not None)
+        if contact_ids:
+            ids.extend(
+                session.scalars(select(Contact.customer_id).where(Contact.id.in_(contact_ids)))
+            )
+    for found in search_ids(session, "customers", query, limit):
+        ids.append(found)
+    ordered = list(dict.fromkeys(ids))[:limit]
+    if not ordered:
+        return []
+    rows = {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(ordered)))}
+    return [rows[i] for i in ordered if i in rows]
 
 
 def _customer_columns(fields: dict[str, Any]) -> dict[str, Any]:

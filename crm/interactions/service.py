@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import exists, func, select, tuple_
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from callcenter.calls.records import CallOutcome, CallRecord, Direction
 from callcenter.db import utc_now
-from crm.enums import CallbackOrigin, CallbackStatus, InteractionKind
+from crm.callbacks.service import close_reached, numbers_owed_a_callback, open_for_missed_call
+from crm.customers.models import Contact
+from crm.customers.service import get_customer
+from crm.enums import InteractionKind
 from crm.exceptions import InvalidInput
-from crm.models import Callback, Contact, Interaction, Ticket
+from crm.interactions.models import Interaction
+from crm.interactions.schemas import InteractionCreate
+from crm.lookup.service import Owner, owners
 from crm.phones import candidates
-from crm.schemas import InteractionCreate
-from crm.service_callbacks import close_reached
-from crm.service_customers import get_customer
-from crm.service_lookup import Owner, owners
-from crm.service_sla import default_calendar
+from crm.tickets.models import Ticket
 
 # Outcomes where the caller never reached anybody (a queue timeout counts: app_queue does too).
 _MISSED = frozenset({CallOutcome.ABANDONED, CallOutcome.TIMEOUT})
@@ -122,7 +122,7 @@ def record_calls(
         readings = candidates(presented, policy.region)
         calls.append((record, readings, readings[0] if readings else presented))
     recorded = _recorded_calls(session, [record for record, _, _ in calls])
-    owed = _numbers_owed_a_callback(session, [number for _, readings, number in calls if readings])
+    owed = numbers_owed_a_callback(session, [number for _, readings, number in calls if readings])
     owners_of: dict[tuple[str, ...], list[Owner]] = {}
     for record, readings, number in calls:
         key = tuple(readings)
@@ -139,7 +139,14 @@ def record_calls(
                     session, number, reached_at, f"call {record.linkedid}"
                 )
         elif record.direction == Direction.INBOUND and record.outcome in _MISSED and readings:
-            opened = _open_callback(session, record, number, matched, policy)
+            opened = open_for_missed_call(
+                session,
+                record,
+                number,
+                matched,
+                due_minutes=policy.callback_due_minutes,
+                short_abandon_s=policy.short_abandon_s,
+            )
             if opened:
                 owed.add(number)
             result.callbacks_opened += opened
@@ -159,23 +166,6 @@ def _recorded_calls(session: Session, records: Sequence[CallRecord]) -> set[tupl
             .distinct()
         )
         found.update((server, linkedid) for server, linkedid in rows if server and linkedid)
-    return found
-
-
-def _numbers_owed_a_callback(session: Session, numbers: Sequence[str]) -> set[str]:
-    """Those of `numbers` with an open callback."""
-    found: set[str] = set()
-    wanted = sorted(set(numbers))
-    for start in range(0, len(wanted), _CHUNK):
-        rows = session.scalars(
-            select(Callback.number)
-            .where(
-                Callback.number.in_(wanted[start : start + _CHUNK]),
-                Callback.status == str(CallbackStatus.OPEN),
-            )
-            .distinct()
-        )
-        found.update(rows)
     return found
 
 
@@ -228,61 +218,3 @@ def _subject(record: CallRecord, queue: str | None) -> str:
     way = "Inbound" if record.direction == Direction.INBOUND else "Outbound"
     where = f" via {queue}" if queue else ""
     return f"{way} call{where}: {record.outcome}"
-
-
-def _open_callback(
-    session: Session, record: CallRecord, number: str, matched: list[Owner], policy: HistoryPolicy
-) -> int:
-    wait = record.queue_visits[-1].wait_s if record.queue_visits else None
-    if wait is None:
-        wait = (record.ended_at - record.started_at).total_seconds()
-    if wait < policy.short_abandon_s:
-        return 0
-    if session.scalar(
-        select(
-            exists().where(Callback.server == record.server, Callback.linkedid == record.linkedid)
-        )
-    ):
-        return 0
-    if _got_through_since(session, number, record):
-        return 0
-    if session.scalar(
-        select(
-            exists().where(Callback.number == number, Callback.status == str(CallbackStatus.OPEN))
-        )
-    ):
-        return 0  # one owed callback per number is enough; the queue sees the first
-    owner = matched[0] if len(matched) == 1 else None
-    session.add(
-        Callback(
-            number=number,
-            customer_id=owner.customer_id if owner else None,
-            contact_id=owner.contact_ids[0] if owner and owner.contact_ids else None,
-            due_at=default_calendar(session).add(record.ended_at, policy.callback_due_minutes),
-            status=str(CallbackStatus.OPEN),
-            origin=str(CallbackOrigin.ABANDONED_CALL),
-            server=record.server,
-            linkedid=record.linkedid,
-            queue=record.queue_visits[-1].queue if record.queue_visits else None,
-            # Owed from the moment the caller gave up (a later answered call closes it).
-            created_at=record.ended_at,
-        )
-    )
-    session.flush()
-    return 1
-
-
-def _got_through_since(session: Session, number: str, record: CallRecord) -> bool:
-    since: datetime = record.started_at
-    return bool(
-        session.scalar(
-            select(
-                exists().where(
-                    Interaction.number == number,
-                    Interaction.answered.is_(True),
-                    Interaction.occurred_at >= since,
-                    Interaction.linkedid != record.linkedid,
-                )
-            )
-        )
-    )

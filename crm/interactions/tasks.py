@@ -13,7 +13,7 @@ from callcenter.calls.records import CallRecord
 from callcenter.db import transaction
 from callcenter.events import CallEnded
 from callcenter.settings import Settings
-from crm.service_interactions import HistoryPolicy, HistoryResult, record_calls
+from crm.interactions.service import HistoryPolicy, HistoryResult, record_calls
 
 log = logging.getLogger(__name__)
 

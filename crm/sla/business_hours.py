@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-# Far enough to cross any real closure (a fortnight of holidays, a one-day-a-week desk),
+# Far enough to cross any real closure (a fortnight of holidays, a service open one day a week),
 # short enough that a calendar with no open hour fails fast instead of looping.
 _MAX_DAYS_AHEAD = 3 * 366
 
@@ -27,7 +27,7 @@ class Slot:
 
 @dataclass(frozen=True)
 class Calendar:
-    """When a service desk works: weekly slots in a time zone, minus holidays.
+    """When the service is open: weekly slots in a time zone, minus holidays.
 
     Durations are real elapsed time: a 09:00-17:00 day is 8 hours also on the day the clocks
     change, and an overnight 22:00-06:00 slot is 9 hours on the night they go back.
@@ -80,21 +80,6 @@ class Calendar:
             remaining -= closes - opens
             cursor = closes
         raise ValueError(f"business hours {self.timezone!r} never open long enough")
-
-    def open_between(self, start: datetime, end: datetime) -> timedelta:
-        """Open time between two instants (zero when end is before start)."""
-        total = timedelta(0)
-        cursor = start.astimezone(UTC)
-        end = end.astimezone(UTC)
-        for opens, closes in self.open_intervals(cursor):
-            if opens >= end:
-                break
-            opens = max(opens, cursor)
-            closes = min(closes, end)
-            if closes > opens:
-                total += closes - opens
-                cursor = closes
-        return total
 
 
 def round_the_clock() -> Calendar:

@@ -1,15 +1,12 @@
-"""Full-text search over customers and KB articles: SQLite FTS5 or PostgreSQL tsvector."""
+"""The full-text index of customers and KB articles: SQLite FTS5 or PostgreSQL tsvector."""
 
 from __future__ import annotations
 
 import re
 from typing import Literal
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
-
-from crm.models import Contact, Customer, KBArticle, PhoneNumber
-from crm.phones import candidates
 
 Index = Literal["customers", "kb"]
 
@@ -36,43 +33,6 @@ def search_ids(session: Session, index: Index, query: str, limit: int = 20) -> l
     if dialect == "postgresql":
         return _postgres(session, index, terms, limit)
     raise NotImplementedError(f"no full-text search for the {dialect} dialect")
-
-
-def search_customers(session: Session, query: str, region: str, limit: int = 20) -> list[Customer]:
-    """Customers matching `query` by name, code, e-mail or number, best first.
-
-    A query that reads as a phone number also finds the customers owning it in any format.
-    """
-    ids: list[int] = []
-    numbers = candidates(query, region) if any(ch.isdigit() for ch in query) else []
-    if numbers:
-        owners = session.execute(
-            select(PhoneNumber.customer_id, PhoneNumber.contact_id).where(
-                PhoneNumber.e164.in_(numbers)
-            )
-        ).all()
-        contact_ids = [contact_id for _, contact_id in owners if contact_id is not None]
-        ids.extend(customer_id for customer_id, _ in owners if customer_id is not None)
-        if contact_ids:
-            ids.extend(
-                session.scalars(select(Contact.customer_id).where(Contact.id.in_(contact_ids)))
-            )
-    for found in search_ids(session, "customers", query, limit):
-        ids.append(found)
-    ordered = list(dict.fromkeys(ids))[:limit]
-    if not ordered:
-        return []
-    rows = {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(ordered)))}
-    return [rows[i] for i in ordered if i in rows]
-
-
-def search_kb(session: Session, query: str, limit: int = 20) -> list[KBArticle]:
-    """KB articles matching `query` in title, problem, solution or tags, best first."""
-    ordered = search_ids(session, "kb", query, limit)
-    if not ordered:
-        return []
-    rows = {a.id: a for a in session.scalars(select(KBArticle).where(KBArticle.id.in_(ordered)))}
-    return [rows[i] for i in ordered if i in rows]
 
 
 def _sqlite(session: Session, index: Index, terms: list[str], limit: int) -> list[int]:

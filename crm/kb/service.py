@@ -1,4 +1,4 @@
-"""Knowledge-base articles: known problems and their solutions; flushes, never commits."""
+"""Knowledge-base articles: known problems, their solutions, search; flushes, never commits."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm.exceptions import NotFound
-from crm.models import KBArticle
-from crm.schemas_service import KBArticleIn, KBArticleUpdate
+from crm.kb.models import KBArticle
+from crm.kb.schemas import KBArticleIn, KBArticleUpdate
+from crm.search import search_ids
 
 
 def get_article(session: Session, article_id: int) -> KBArticle:
@@ -50,6 +51,15 @@ def delete_article(session: Session, article_id: int) -> None:
     """Remove an article."""
     session.delete(get_article(session, article_id))
     session.flush()
+
+
+def search_kb(session: Session, query: str, limit: int = 20) -> list[KBArticle]:
+    """KB articles matching `query` in title, problem, solution or tags, best first."""
+    ordered = search_ids(session, "kb", query, limit)
+    if not ordered:
+        return []
+    rows = {a.id: a for a in session.scalars(select(KBArticle).where(KBArticle.id.in_(ordered)))}
+    return [rows[i] for i in ordered if i in rows]
 
 
 def _tags(tags: list[str]) -> str:

@@ -1,4 +1,4 @@
-"""HTTP routes for customers, contacts, their numbers and their history."""
+"""HTTP routes for customers, their contacts and their numbers."""
 
 from __future__ import annotations
 
@@ -6,41 +6,25 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from callcenter.deps import SUPERVISOR_OR_ADMIN, ActorDep, SessionDep, SettingsDep
-from crm import service_customers as customers
-from crm.enums import CustomerCategory
-from crm.routes_common import ERRORS, PagingDep, PathId
-from crm.schemas import (
+from callcenter.deps import SUPERVISOR_OR_ADMIN, SessionDep, SettingsDep
+from crm.customers import service as customers
+from crm.customers.schemas import (
     ContactCreate,
     ContactOut,
     ContactUpdate,
     CustomerCreate,
     CustomerOut,
     CustomerUpdate,
-    InteractionCreate,
-    InteractionOut,
-    LookupCard,
-    Page,
     PhoneIn,
     PhoneOut,
 )
-from crm.service_interactions import add_interaction, list_interactions
-from crm.service_lookup import lookup
-from crm.service_search import search_customers
+from crm.enums import CustomerCategory
+from crm.routing import ERRORS, PagingDep, PathId
+from crm.schemas import Page
 
 router = APIRouter(responses=ERRORS)
 SEARCH_LIMIT = 200
 SearchText = Annotated[str | None, Query(min_length=1, max_length=200, description="search")]
-
-
-@router.get("/lookup", tags=["screen pop"], response_model=LookupCard)
-def lookup_number(
-    session: SessionDep,
-    settings: SettingsDep,
-    number: Annotated[str, Query(min_length=1, max_length=64, description="as the PBX shows it")],
-) -> LookupCard:
-    """Every customer and contact owning the number, with open tickets and last interactions."""
-    return lookup(session, number, settings.default_region)
 
 
 @router.get("/customers", tags=["customers"], response_model=Page[CustomerOut])
@@ -60,7 +44,7 @@ def list_customers(
         )
     else:
         # Best match first, paged in that order; a search looks at the best 200 only.
-        found = search_customers(session, q, settings.default_region, limit=SEARCH_LIMIT)
+        found = customers.search_customers(session, q, settings.default_region, limit=SEARCH_LIMIT)
         rank = {c.id: i for i, c in enumerate(found)}
         matching, _ = customers.list_customers(
             session,
@@ -193,35 +177,3 @@ def add_contact_phone(
     """One more number for a contact."""
     phone = customers.add_contact_phone(session, contact_id, body, settings.default_region)
     return PhoneOut.model_validate(phone)
-
-
-@router.get(
-    "/customers/{customer_id}/interactions",
-    tags=["history"],
-    response_model=Page[InteractionOut],
-)
-def customer_history(
-    session: SessionDep, customer_id: PathId, page: PagingDep
-) -> Page[InteractionOut]:
-    """A customer's contact history, newest first."""
-    rows, total = list_interactions(session, customer_id, limit=page.limit, offset=page.offset)
-    items = [InteractionOut.model_validate(i) for i in rows]
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
-
-
-@router.post(
-    "/customers/{customer_id}/interactions",
-    tags=["history"],
-    response_model=InteractionOut,
-    status_code=status.HTTP_201_CREATED,
-)
-def add_history_entry(
-    session: SessionDep,
-    settings: SettingsDep,
-    actor: ActorDep,
-    customer_id: PathId,
-    body: InteractionCreate,
-) -> InteractionOut:
-    """Write a note, an e-mail, a visit into a customer's history."""
-    entry = add_interaction(session, customer_id, body, actor, region=settings.default_region)
-    return InteractionOut.model_validate(entry)

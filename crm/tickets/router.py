@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from callcenter.deps import ActorDep, SessionDep, SettingsDep
-from crm import service_tickets as tickets
 from crm.enums import TicketPriority, TicketStatus
-from crm.routes_common import ERRORS, PagingDep, PathId, QueryId
+from crm.routing import ERRORS, PagingDep, PathId, QueryId
 from crm.schemas import Page
-from crm.schemas_service import (
+from crm.tickets import service as tickets
+from crm.tickets.schemas import (
     CallRef,
     TicketComment,
     TicketCreate,

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from callcenter.bus import Bus
 from callcenter.db import transaction, utc_now
 from callcenter.events import TicketEscalated
-from crm.schemas_service import Escalation
-from crm.service_sla import sweep_breaches
+from crm.sla.schemas import Escalation
+from crm.sla.service import sweep_breaches
 
 log = logging.getLogger(__name__)
 

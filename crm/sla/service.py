@@ -8,12 +8,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from crm.business_hours import Calendar, calendar_from_rows, round_the_clock
 from crm.enums import TicketEventKind, TicketPriority
 from crm.exceptions import Conflict, InvalidInput, NotFound
-from crm.models import BusinessHours, BusinessHoursSlot, Holiday, SLAPolicy, Ticket, TicketEvent
-from crm.schemas_service import BusinessHoursIn, Escalation, SLAPolicyIn
-from crm.workflow import ACTIVE
+from crm.sla.business_hours import Calendar, calendar_from_rows, round_the_clock
+from crm.sla.models import BusinessHours, BusinessHoursSlot, Holiday, SLAPolicy
+from crm.sla.schemas import BusinessHoursIn, Escalation, SLAPolicyIn
+from crm.tickets.models import Ticket, TicketEvent
+from crm.tickets.workflow import ACTIVE
 
 SYSTEM_ACTOR = "sla"
 

@@ -8,17 +8,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 
-from crm.models import Contact, Customer, Interaction, PhoneNumber, Ticket
+from crm.customers.models import Contact, Customer, PhoneNumber
+from crm.interactions.models import Interaction
+from crm.interactions.schemas import InteractionOut
+from crm.lookup.schemas import ContactCard, CustomerCard, LookupCard, LookupMatch, TicketBrief
 from crm.phones import candidates
-from crm.schemas import (
-    ContactCard,
-    CustomerCard,
-    InteractionOut,
-    LookupCard,
-    LookupMatch,
-    TicketBrief,
-)
-from crm.workflow import ACTIVE
+from crm.tickets.models import Ticket
+from crm.tickets.workflow import ACTIVE
 
 HISTORY_LENGTH = 10
 
@@ -121,14 +117,3 @@ class Owner:
         self.customer_id = customer_id
         self.contact_ids: list[int] = []
         self.numbers: list[str] = []
-
-
-def history(session: Session, customer_id: int, limit: int = HISTORY_LENGTH) -> list[Interaction]:
-    """A customer's latest interactions, newest first."""
-    query = (
-        select(Interaction)
-        .where(Interaction.customer_id == customer_id)
-        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
-        .limit(limit)
-    )
-    return list(session.scalars(query))
