@@ -140,46 +140,55 @@ def sweep_breaches(session: Session, now: datetime) -> list[Escalation]:
         # Two web workers sweeping at once must not both escalate a ticket (PostgreSQL).
         .with_for_update(skip_locked=True)
     )
-    escalations: list[Escalation] = []
-    for ticket in overdue:
-        missed: list[str] = []
-        due = ticket.first_response_due
-        unanswered = ticket.first_responded_at is None and not ticket.first_response_breached
-        if unanswered and due is not None and due < now:
-            ticket.first_response_breached = True
-            missed.append("first response")
-        due = ticket.resolution_due
-        if due is not None and due < now and not ticket.resolution_breached:
-            ticket.resolution_breached = True
-            missed.append("resolution")
-        for target in missed:
-            level = ticket.escalation_level + 1
-            ticket.escalation_level = level
-            reason = f"{target} target missed"
-            session.add_all(
-                [
-                    TicketEvent(
-                        ticket_id=ticket.id,
-                        at=now,
-                        actor=SYSTEM_ACTOR,
-                        kind=str(TicketEventKind.BREACHED),
-                        field=target.replace(" ", "_"),
-                        note=reason,
-                    ),
-                    TicketEvent(
-                        ticket_id=ticket.id,
-                        at=now,
-                        actor=SYSTEM_ACTOR,
-                        kind=str(TicketEventKind.ESCALATED),
-                        field="escalation_level",
-                        old_value=str(level - 1),
-                        new_value=str(level),
-                        note=reason,
-                    ),
-                ]
-            )
-            escalations.append(
-                Escalation(ticket_id=ticket.id, number=ticket.number, level=level, reason=reason)
-            )
+    escalations = [
+        _escalate(session, ticket, target, now)
+        for ticket in overdue
+        for target in _flag_missed_targets(ticket, now)
+    ]
     session.flush()
     return escalations
+
+
+def _flag_missed_targets(ticket: Ticket, now: datetime) -> list[str]:
+    """Mark the targets `ticket` has newly missed as breached; their names, in order."""
+    missed: list[str] = []
+    due = ticket.first_response_due
+    unanswered = ticket.first_responded_at is None and not ticket.first_response_breached
+    if unanswered and due is not None and due < now:
+        ticket.first_response_breached = True
+        missed.append("first response")
+    due = ticket.resolution_due
+    if due is not None and due < now and not ticket.resolution_breached:
+        ticket.resolution_breached = True
+        missed.append("resolution")
+    return missed
+
+
+def _escalate(session: Session, ticket: Ticket, target: str, now: datetime) -> Escalation:
+    """One level up for a missed target, with its breach and escalation on the timeline."""
+    level = ticket.escalation_level + 1
+    ticket.escalation_level = level
+    reason = f"{target} target missed"
+    session.add_all(
+        [
+            TicketEvent(
+                ticket_id=ticket.id,
+                at=now,
+                actor=SYSTEM_ACTOR,
+                kind=str(TicketEventKind.BREACHED),
+                field=target.replace(" ", "_"),
+                note=reason,
+            ),
+            TicketEvent(
+                ticket_id=ticket.id,
+                at=now,
+                actor=SYSTEM_ACTOR,
+                kind=str(TicketEventKind.ESCALATED),
+                field="escalation_level",
+                old_value=str(level - 1),
+                new_value=str(level),
+                note=reason,
+            ),
+        ]
+    )
+    return Escalation(ticket_id=ticket.id, number=ticket.number, level=level, reason=reason)
