@@ -10,13 +10,15 @@ from sqlalchemy.orm import Session
 
 from callcenter.users.models import User
 from callcenter.users.service import Role, create_user, set_password
+from crm.customers.models import Customer
+from crm.customers.schemas import ContactCreate, CustomerCreate, PhoneIn
+from crm.customers.service import create_customer
 from crm.enums import CustomerCategory, TicketPriority
-from crm.models import Customer, KBArticle
-from crm.schemas import ContactCreate, CustomerCreate, PhoneIn
-from crm.schemas_service import KBArticleIn, TicketCreate
-from crm.service_customers import create_customer
-from crm.service_kb import create_article
-from crm.service_tickets import create_ticket
+from crm.kb.models import KBArticle
+from crm.kb.schemas import KBArticleIn
+from crm.kb.service import create_article
+from crm.tickets.schemas import TicketCreate
+from crm.tickets.service import create_ticket
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,8 @@ from agent_ui.render import fragment
 from callcenter.calls.records import AgentState
 from callcenter.db import utc_now
 from callcenter.events import AgentRinging
-from crm.schemas import LookupCard
-from crm.service_lookup import lookup
+from crm.lookup.schemas import LookupCard
+from crm.lookup.service import lookup
 
 
 @dataclass

@@ -15,15 +15,17 @@ from agent_ui.routes_console import notice
 from agent_ui.wiring import ConsoleDep
 from callcenter.calls.wrapups import record_wrapup
 from callcenter.deps import CurrentUser, SessionDep, SettingsDep, SignedInUser
+from crm.callbacks.schemas import CallbackCreate
+from crm.callbacks.service import request_callback
+from crm.customers.schemas import CustomerCreate, PhoneIn
+from crm.customers.service import create_customer
 from crm.enums import InteractionKind, TicketPriority
-from crm.schemas import CustomerCreate, InteractionCreate, PhoneIn
-from crm.schemas_service import CallbackCreate, CallRef, TicketCreate
-from crm.service_callbacks import request_callback
-from crm.service_customers import create_customer
-from crm.service_interactions import add_interaction
-from crm.service_lookup import lookup
-from crm.service_search import search_kb
-from crm.service_tickets import create_ticket, link_call
+from crm.interactions.schemas import InteractionCreate
+from crm.interactions.service import add_interaction
+from crm.kb.service import search_kb
+from crm.lookup.service import lookup
+from crm.tickets.schemas import CallRef, TicketCreate
+from crm.tickets.service import create_ticket, link_call
 
 router = APIRouter(tags=["console"])
 

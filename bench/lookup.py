@@ -25,8 +25,10 @@ from callcenter.app import create_app
 from callcenter.db import make_engine, make_sessionmaker, transaction, upgrade
 from callcenter.settings import Settings
 from callcenter.users.service import Role, create_user, issue_token
-from crm.models import Contact, Customer, Interaction, PhoneNumber, Ticket
-from crm.service_lookup import lookup
+from crm.customers.models import Contact, Customer, PhoneNumber
+from crm.interactions.models import Interaction
+from crm.lookup.service import lookup
+from crm.tickets.models import Ticket
 
 CUSTOMERS = 100_000  # --customers
 REQUESTS = 2_000  # --requests

@@ -144,8 +144,8 @@ def _seed(database_url: str, phones: dict[str, str]) -> dict[str, int]:
 
     from callcenter.db import make_engine, make_sessionmaker, transaction, upgrade
     from callcenter.users import service as users_service
-    from crm.schemas import CustomerCreate, PhoneIn
-    from crm.service_customers import create_customer
+    from crm.customers.schemas import CustomerCreate, PhoneIn
+    from crm.customers.service import create_customer
 
     users_service._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
     upgrade(database_url)

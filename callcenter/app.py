@@ -27,9 +27,9 @@ from callcenter.security_headers import SecurityHeaders
 from callcenter.settings import Settings, get_settings
 from callcenter.users.session_key import SessionKeys, session_keys
 from crm.exceptions import CrmError
-from crm.history import CallHistory
+from crm.interactions.tasks import CallHistory
 from crm.router import router as crm_router
-from crm.tasks import start_scheduler
+from crm.sla.tasks import start_scheduler
 from kpi.staffing_worker import staffing_worker
 
 

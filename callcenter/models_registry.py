@@ -8,7 +8,16 @@ from sqlalchemy import MetaData
 
 from callcenter.db import Base
 
-MODEL_MODULES = ("callcenter.calls.models", "callcenter.users.models", "crm.models")
+MODEL_MODULES = (
+    "callcenter.calls.models",
+    "callcenter.users.models",
+    "crm.customers.models",
+    "crm.interactions.models",
+    "crm.tickets.models",
+    "crm.sla.models",
+    "crm.kb.models",
+    "crm.callbacks.models",
+)
 
 # Tables migrations create by hand (full-text indexes) that no model describes; Alembic
 # comparisons skip them.

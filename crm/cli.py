@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from callcenter.cli import UsageError, add_database_option, settings_from
 from callcenter.db import make_engine, make_sessionmaker, transaction
-from crm.csv_io import COLUMNS, Row, check_header, export_rows, import_rows, write_csv
+from crm.customers.csv_io import COLUMNS, Row, check_header, export_rows, import_rows, write_csv
 
 
 def register(groups: Any) -> None:

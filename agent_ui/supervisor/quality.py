@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from callcenter.calls.models import Call
 from callcenter.deps import SessionDep
-from crm.models import Ticket, TicketCall
+from crm.tickets.models import Ticket, TicketCall
 from kpi.cli import QUERY_NAMES, report_query
 from kpi.quality import (
     DEFAULT_REPEAT_DAYS,

@@ -18,8 +18,8 @@ from callcenter.settings import Settings
 from callcenter.users import service as users_service
 from callcenter.users.auth import SESSION_COOKIE, SessionSigner
 from callcenter.users.service import Role, create_user, issue_token
-from crm.schemas import CustomerCreate, PhoneIn
-from crm.service_customers import create_customer
+from crm.customers.schemas import CustomerCreate, PhoneIn
+from crm.customers.service import create_customer
 
 PASSWORD = "correct horse battery"
 SECRET = "test-secret-key-of-at-least-32-characters"

@@ -10,10 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.calls.wrapups import wrapups_of
-from crm.models import Callback, Interaction, PhoneNumber, Ticket, TicketCall
-from crm.schemas_service import KBArticleIn, TicketCreate
-from crm.service_kb import create_article
-from crm.service_tickets import create_ticket
+from crm.callbacks.models import Callback
+from crm.customers.models import PhoneNumber
+from crm.interactions.models import Interaction
+from crm.kb.schemas import KBArticleIn
+from crm.kb.service import create_article
+from crm.tickets.models import Ticket, TicketCall
+from crm.tickets.schemas import TicketCreate
+from crm.tickets.service import create_ticket
 from tests.agent_ui.conftest import Staff, publish, ringing, sign_in_as
 
 
@@ -252,8 +256,8 @@ def test_a_pause_reason_outside_the_configured_list_is_refused(
 def test_when_several_customers_share_the_number_the_agent_chooses(
     client: TestClient, staff: Staff, ann: int, sessions: sessionmaker[Session]
 ) -> None:
-    from crm.schemas import CustomerCreate, PhoneIn
-    from crm.service_customers import create_customer
+    from crm.customers.schemas import CustomerCreate, PhoneIn
+    from crm.customers.service import create_customer
 
     with sessions() as session, session.begin():
         shop = CustomerCreate(name="Ann's Shop", phones=[PhoneIn(number="+15551230001")])

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.app import create_app
 from callcenter.settings import Settings
-from crm.models import Interaction
+from crm.interactions.models import Interaction
 from tests.crm.conftest import add_customer
 from tests.sim.pbx_client import logged_in, running_pbx, send_caller
 

@@ -22,7 +22,7 @@ from callcenter.calls.records import CallOutcome, CallRecord, Direction
 from callcenter.cli import main
 from callcenter.events import CallEnded
 from callcenter.settings import Settings
-from crm.models import Interaction
+from crm.interactions.models import Interaction
 
 
 def free_port() -> int:

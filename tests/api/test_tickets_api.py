@@ -9,7 +9,7 @@ import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.bus import Bus
-from crm.tasks import escalate_overdue
+from crm.sla.tasks import escalate_overdue
 
 
 async def ticket(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:

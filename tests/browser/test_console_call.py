@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from callcenter.calls.models import Call
 from callcenter.users import service as users_service
 from callcenter.users.service import Role, create_user
-from crm.models import Ticket, TicketCall
-from crm.schemas import CustomerCreate, PhoneIn
-from crm.service_customers import create_customer
+from crm.customers.schemas import CustomerCreate, PhoneIn
+from crm.customers.service import create_customer
+from crm.tickets.models import Ticket, TicketCall
 from tests.agent_ui.live_stack import live_stack
 
 pytestmark = pytest.mark.browser

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from crm.models import Customer
-from crm.schemas import ContactCreate, CustomerCreate, PhoneIn
-from crm.service_customers import create_customer
+from crm.customers.models import Customer
+from crm.customers.schemas import ContactCreate, CustomerCreate, PhoneIn
+from crm.customers.service import create_customer
 
 MONDAY_9 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -18,11 +18,12 @@ from callcenter.calls.records import (
 )
 from callcenter.cti.pipeline import Pipeline
 from callcenter.settings import Settings
-from crm.history import CallHistory
-from crm.models import Callback, Interaction
-from crm.schemas_service import CallbackCreate
-from crm.service_callbacks import request_callback
-from crm.service_interactions import HistoryPolicy, record_calls
+from crm.callbacks.models import Callback
+from crm.callbacks.schemas import CallbackCreate
+from crm.callbacks.service import request_callback
+from crm.interactions.models import Interaction
+from crm.interactions.service import HistoryPolicy, record_calls
+from crm.interactions.tasks import CallHistory
 from tests.conftest import FIXTURES
 from tests.crm.conftest import add_customer
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.cli import main
-from crm.models import Contact, Customer
-from crm.service_lookup import lookup
+from crm.customers.models import Contact, Customer
+from crm.lookup.service import lookup
 
 HEADER = "name,phone,code,category,blacklisted,value,city,country,contact_name,contact_email"
 GOOD_AND_BAD = (

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from crm.exceptions import InvalidInput
+from crm.lookup.service import lookup
 from crm.phones import candidates, normalize
-from crm.service_lookup import lookup
 from tests.crm.conftest import add_customer
 
 # stored as typed (in the CRM's region) | region of the PBX | presented by the PBX

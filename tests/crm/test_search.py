@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-from crm.schemas import CustomerUpdate
-from crm.schemas_service import KBArticleIn, KBArticleUpdate
-from crm.service_customers import delete_customer, update_customer
-from crm.service_kb import create_article, delete_article, update_article
-from crm.service_search import search_customers, search_kb, words
+from crm.customers.schemas import CustomerUpdate
+from crm.customers.service import delete_customer, search_customers, update_customer
+from crm.kb.schemas import KBArticleIn, KBArticleUpdate
+from crm.kb.service import create_article, delete_article, search_kb, update_article
+from crm.search import words
 from tests.crm.conftest import add_customer
 
 

@@ -10,16 +10,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from callcenter.bus import Bus
 from callcenter.events import TicketEscalated
 from crm.enums import TicketPriority, TicketStatus
-from crm.exceptions import InvalidInput, TransitionRefused
-from crm.schemas_service import (
-    BusinessHoursIn,
-    CallRef,
-    SLAPolicyIn,
-    TicketCreate,
-    TicketUpdate,
-)
-from crm.service_sla import put_policy, save_business_hours, sweep_breaches
-from crm.service_tickets import (
+from crm.exceptions import InvalidInput
+from crm.sla.schemas import BusinessHoursIn, SLAPolicyIn
+from crm.sla.service import put_policy, save_business_hours, sweep_breaches
+from crm.sla.tasks import escalate_overdue
+from crm.tickets.exceptions import TransitionRefused
+from crm.tickets.schemas import CallRef, TicketCreate, TicketUpdate
+from crm.tickets.service import (
     add_comment,
     create_ticket,
     get_ticket,
@@ -29,7 +26,6 @@ from crm.service_tickets import (
     transition,
     update_ticket,
 )
-from crm.tasks import escalate_overdue
 from tests.crm.conftest import add_customer
 
 MONDAY_10 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # 10:00 in Berlin

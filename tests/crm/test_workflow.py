@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from crm.enums import TicketStatus
-from crm.exceptions import TransitionRefused
-from crm.workflow import check_transition
+from crm.tickets.exceptions import TransitionRefused
+from crm.tickets.workflow import check_transition
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 S = TicketStatus

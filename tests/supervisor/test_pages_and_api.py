@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from callcenter.calls.records import AgentState, AgentStateRecord
 from callcenter.calls.records import VisitOutcome as V
 from callcenter.calls.service import store_agent_states, store_calls
-from crm.models import Ticket, TicketCall
+from crm.tickets.models import Ticket, TicketCall
 from tests.agent_ui.conftest import Staff, sign_in_as
 from tests.kpi.calls import at, call, visit
 from tests.kpi.test_reports import CALLS

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from callcenter.calls.records import CallRecord
 from callcenter.calls.records import VisitOutcome as V
 from callcenter.calls.service import store_calls
-from crm.models import Ticket, TicketCall
+from crm.tickets.models import Ticket, TicketCall
 from tests.agent_ui.conftest import Staff
 from tests.kpi.calls import call, visit
 from tests.supervisor.test_pages_and_api import DAY, bearer

@@ -1,0 +1,1 @@
+"""Customers, their contacts and phone numbers: records, search, CSV import and export."""

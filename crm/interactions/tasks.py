@@ -1,0 +1,93 @@
+"""The bus subscriber that writes ended calls into the CRM, each batch in its own session."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from callcenter.bus import Bus
+from callcenter.calls.records import CallRecord
+from callcenter.db import transaction
+from callcenter.events import CallEnded
+from callcenter.settings import Settings
+from crm.interactions.service import HistoryPolicy, HistoryResult, record_calls
+
+log = logging.getLogger(__name__)
+
+# Calls ending together (a burst after a PBX reconnect) are written in batches of this size.
+_BATCH = 200
+# How long the first call of a batch waits for others (history is not needed to the ms).
+_LINGER_S = 0.5
+
+
+class CallHistory:
+    """Writes `CallEnded` records as interactions and callbacks.
+
+    Like any background job it takes plain records (never ORM objects) and opens its own
+    session per batch; a failing batch is logged and the next one still runs.
+    """
+
+    def __init__(
+        self, sessions: sessionmaker[Session], settings: Settings, linger_s: float = _LINGER_S
+    ) -> None:
+        self._sessions = sessions
+        self.linger_s = linger_s
+        self._policy = HistoryPolicy(
+            region=settings.default_region,
+            short_abandon_s=settings.short_abandon_s,
+            callback_due_minutes=settings.callback_due_minutes,
+        )
+
+    def record(self, records: Sequence[CallRecord]) -> HistoryResult:
+        """Write one batch in one transaction."""
+        with transaction(self._sessions) as session:
+            return record_calls(session, records, self._policy)
+
+    def subscribe(self, bus: Bus) -> Callable[[], None]:
+        """Handle each event as it is published, in the publisher's thread (replays, CLI)."""
+
+        def handle(event: CallEnded) -> None:
+            self.record([event.record])
+
+        return bus.subscribe(CallEnded, handle)
+
+    async def run(self, bus: Bus) -> None:
+        """Drain `CallEnded` events in batches until cancelled, writing each off the event loop.
+
+        One batch at a time, each in a worker thread with its own session: the loop only
+        waits for it (so batches are written in the order the calls ended), never blocks on it.
+        """
+        queue, unsubscribe = bus.queue(CallEnded)
+        writing: asyncio.Future[None] | None = None
+        pending: list[CallEnded] = []
+        try:
+            while True:
+                pending.append(await queue.get())
+                # On a busy floor the calls ending meanwhile join this batch: one transaction
+                # and one set of lookups for many calls, far less work than one per call.
+                await asyncio.sleep(self.linger_s)
+                while len(pending) < _BATCH and not queue.empty():
+                    pending.append(queue.get_nowait())
+                batch, pending = pending, []
+                writing = asyncio.ensure_future(self._write(batch))
+                # Shielded: a stop lets the batch in its thread finish (below) before the rest.
+                await asyncio.shield(writing)
+        finally:
+            unsubscribe()
+            if writing is not None and not writing.done():
+                await asyncio.wait([writing])
+            # Events already queued when the app stops are still written.
+            rest = pending
+            while not queue.empty():
+                rest.append(queue.get_nowait())
+            if rest:
+                await self._write(rest)
+
+    async def _write(self, batch: list[CallEnded]) -> None:
+        try:
+            await asyncio.to_thread(self.record, [event.record for event in batch])
+        except Exception:
+            log.exception("could not write %d ended calls into the CRM history", len(batch))

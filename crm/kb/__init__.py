@@ -1,0 +1,1 @@
+"""The knowledge base: known problems and their solutions."""

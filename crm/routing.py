@@ -1,0 +1,55 @@
+"""Pieces every CRM router shares: paging, id parameters, error documentation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Path, Query
+from pydantic import BaseModel
+
+from crm.schemas import MAX_ID
+
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+
+
+@dataclass
+class Paging:
+    """`limit` and `offset` of a list request."""
+
+    limit: int
+    offset: int
+
+
+def paging(
+    limit: Annotated[int, Query(ge=1, le=200, description="page size")] = 50,
+    offset: Annotated[int, Query(ge=0, le=10**9, description="rows to skip")] = 0,
+) -> Paging:
+    """The page asked for."""
+    return Paging(limit=limit, offset=offset)
+
+
+PagingDep = Annotated[Paging, Depends(paging)]
+
+
+class FieldError(BaseModel):
+    """One input problem, pointing at its field."""
+
+    field: str
+    message: str
+    type: str
+
+
+class ErrorOut(BaseModel):
+    """The body of every 4xx answer."""
+
+    detail: str
+    errors: list[FieldError] = []
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorOut, "description": "unknown id"},
+    409: {"model": ErrorOut, "description": "conflicts with stored data"},
+    422: {"model": ErrorOut, "description": "invalid input, per field"},
+}

@@ -1,0 +1,1 @@
+"""Service levels: SLA policies, business hours, due times and the escalation sweep."""

@@ -1,0 +1,1 @@
+"""Tickets: service requests with their workflow, timeline and linked calls."""
