@@ -79,7 +79,7 @@ async def adapter(pbx: SimulatedPbx, *, resyncs: int = 1) -> AsyncIterator[list[
     bus = Bus()
     records: list[CallRecord] = []
     bus.subscribe(CallEnded, lambda event: records.append(event.record))
-    pipeline = Pipeline(server=SERVER, bus=bus, sessions=None)
+    pipeline = Pipeline(server=SERVER, bus=bus)
     target = AmiTarget(host="127.0.0.1", port=pbx.port, username="crm", secret="crmsecret")
     feed = PipelineFeed(pipeline)
     connection = AmiConnection(target, feed, first_retry=0.05)
