@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from callcenter.bus import Bus  # noqa: E402
-from callcenter.cti.live import LiveAdapter  # noqa: E402
+from callcenter.cti.adapter import LiveAdapter  # noqa: E402
 from callcenter.cti.pipeline import Pipeline  # noqa: E402
 from callcenter.cti.record_writer import RecordWriter  # noqa: E402
 from callcenter.cti.writer_process import writer_for  # noqa: E402

@@ -14,7 +14,7 @@ from agent_ui.supervisor.wiring import install_supervisor, start_board
 from agent_ui.wiring import install_console, start_console, stop_console
 from callcenter import __version__
 from callcenter.bus import Bus
-from callcenter.cti.live import LiveAdapter
+from callcenter.cti.adapter import LiveAdapter
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.deps import api_user
 from callcenter.errors import crm_error_handler

@@ -14,7 +14,7 @@ from callcenter.settings import Settings, get_settings
 # Each module exposes `register(subparsers)`, adding commands whose handler is stored as
 # `func` and takes the parsed namespace, returning an exit code.
 COMMAND_MODULES = (
-    "callcenter.commands",
+    "callcenter.db_cli",
     "callcenter.users.cli",
     "callcenter.cti.cli",
     "callcenter.web_cli",

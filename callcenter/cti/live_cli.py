@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.bus import Bus
 from callcenter.cli import UsageError, add_database_option, settings_from
+from callcenter.cti.adapter import LiveAdapter
 from callcenter.cti.connection import AmiConnection
-from callcenter.cti.live import LiveAdapter
 from callcenter.cti.protocol import AmiError
 from callcenter.cti.recorder import StreamRecorder
 from callcenter.db import make_engine, make_sessionmaker

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from callcenter.bus import Bus
 from callcenter.calls.records import CallRecord
 from callcenter.calls.service import list_calls
+from callcenter.cti.adapter import LiveAdapter
 from callcenter.cti.frames import Frame
-from callcenter.cti.live import LiveAdapter
 from callcenter.cti.pipeline import Pipeline
 from callcenter.events import CallEnded
 from callcenter.settings import Settings

@@ -12,8 +12,8 @@ import pytest
 
 from callcenter.bus import Bus
 from callcenter.calls.records import CallRecord
+from callcenter.cti.adapter import PipelineFeed
 from callcenter.cti.connection import AmiConnection
-from callcenter.cti.live import PipelineFeed
 from callcenter.cti.pipeline import Pipeline
 from callcenter.events import CallEnded
 from callcenter.settings import AmiTarget
