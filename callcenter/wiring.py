@@ -46,7 +46,6 @@ class Consumers:
         self.bus = bus
         self.records = records
         self.history = history
-        self.live = live
         self.batch_size = batch_size
         self.flush_interval = flush_interval
         self.history_written = HistoryResult()
