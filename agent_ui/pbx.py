@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Sequence
 
-from callcenter.cti import commands
+from callcenter.cti import actions
 from callcenter.cti.connection import AmiConnection
 from callcenter.cti.frames import Frame
 from callcenter.cti.protocol import CommandError
@@ -51,7 +51,7 @@ class PbxControl:
         joined = []
         for queue, penalty in queues:
             await self._run(
-                commands.add_queue_member(
+                actions.add_queue_member(
                     self._pbx(),
                     queue=queue,
                     interface=interface,
@@ -68,7 +68,7 @@ class PbxControl:
         """QueueRemove the agent's interface from each queue."""
         for queue in queues:
             await self._run(
-                commands.remove_queue_member(self._pbx(), queue=queue, interface=interface),
+                actions.remove_queue_member(self._pbx(), queue=queue, interface=interface),
                 f"sign out of {queue}",
                 tolerate="not there",
             )
@@ -76,17 +76,17 @@ class PbxControl:
     async def pause(self, interface: str, reason: str) -> None:
         """Pause the agent in all their queues with `reason`."""
         await self._run(
-            commands.pause_member(self._pbx(), interface=interface, reason=reason), "pause"
+            actions.pause_member(self._pbx(), interface=interface, reason=reason), "pause"
         )
 
     async def unpause(self, interface: str) -> None:
         """Make the agent available in all their queues."""
-        await self._run(commands.unpause_member(self._pbx(), interface=interface), "unpause")
+        await self._run(actions.unpause_member(self._pbx(), interface=interface), "unpause")
 
     async def dial(self, interface: str, number: str, caller_id: str | None = None) -> None:
         """Click-to-dial: ring the agent's phone, then call `number`."""
         await self._run(
-            commands.originate(
+            actions.originate(
                 self._pbx(),
                 interface=interface,
                 number=number,
@@ -110,13 +110,13 @@ class PbxControl:
     async def hangup(self, interface: str, linkedid: str | None = None) -> None:
         """Hang up the agent's leg of the call (during a consultation: completes the transfer)."""
         channel = await self.agent_channel(interface, linkedid)
-        await self._run(commands.hangup(self._pbx(), channel=channel, cause=16), "hang up")
+        await self._run(actions.hangup(self._pbx(), channel=channel, cause=16), "hang up")
 
     async def blind_transfer(self, interface: str, exten: str, linkedid: str | None = None) -> None:
         """Send the caller to `exten` and leave the call."""
         channel = await self.agent_channel(interface, linkedid)
         await self._run(
-            commands.blind_transfer(
+            actions.blind_transfer(
                 self._pbx(), channel=channel, exten=exten, context=self.dial_context
             ),
             f"transfer to {exten}",
@@ -128,7 +128,7 @@ class PbxControl:
         """Consult `exten` first; hanging up completes the transfer."""
         channel = await self.agent_channel(interface, linkedid)
         await self._run(
-            commands.attended_transfer(
+            actions.attended_transfer(
                 self._pbx(), channel=channel, exten=exten, context=self.dial_context
             ),
             f"consult {exten}",

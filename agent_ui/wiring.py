@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, cast
 
 from fastapi import Depends, FastAPI, Request
@@ -14,27 +13,18 @@ from agent_ui.desk import Desks
 from agent_ui.hub import PopHub
 from agent_ui.pbx import ConsoleError, PbxControl
 from agent_ui.render import STATIC_DIR
+from agent_ui.runtime import ConsoleRuntime
 from callcenter.deps import SignInRequired
 from callcenter.users.auth import SignInLimiter
 
 if TYPE_CHECKING:
-    from callcenter.app import AppState
     from callcenter.cti.connection import AmiConnection
-
-
-@dataclass
-class ConsoleRuntime:
-    """What the console keeps while the app runs."""
-
-    config: ConsoleSettings
-    hub: PopHub
-    desks: Desks
-    pbx: PbxControl
-    limiter: SignInLimiter
+    from callcenter.services import Services
+    from callcenter.state import AppState
 
 
 def start_console(
-    state: AppState,
+    state: Services,
     connection: AmiConnection | None = None,
     config: ConsoleSettings | None = None,
 ) -> ConsoleRuntime:
@@ -61,7 +51,7 @@ async def stop_console(runtime: ConsoleRuntime) -> None:
 
 def console_runtime(request: Request) -> ConsoleRuntime:
     """The console runtime the lifespan started."""
-    return cast(ConsoleRuntime, request.app.state.console)
+    return cast("AppState", request.app.state.callcenter).console
 
 
 ConsoleDep = Annotated[ConsoleRuntime, Depends(console_runtime)]

@@ -13,13 +13,13 @@ from sqlalchemy import select
 
 from agent_ui.hub import Attachment
 from agent_ui.origin import same_origin
-from agent_ui.wiring import ConsoleRuntime
+from agent_ui.runtime import ConsoleRuntime
 from callcenter.deps import SignedInUser, identify
 from callcenter.users.auth import SESSION_COOKIE, can_see_agent
 from callcenter.users.models import User
 
 if TYPE_CHECKING:
-    from callcenter.app import AppState
+    from callcenter.state import AppState
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def _authorize(
 async def console_socket(websocket: WebSocket) -> None:
     """One console tab: `since` = the last sequence it showed, `agent` = whom it watches."""
     state = cast("AppState", websocket.app.state.callcenter)
-    console = cast(ConsoleRuntime, websocket.app.state.console)
+    console = state.console
     if not same_origin(websocket):
         await websocket.close(code=CLOSE_FORBIDDEN)
         return

@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from callcenter.bus import Bus  # noqa: E402
 from callcenter.cti.pipeline import Pipeline  # noqa: E402
+from callcenter.cti.record_writer import RecordWriter  # noqa: E402
 from callcenter.db import make_engine, make_sessionmaker, upgrade  # noqa: E402
 
 CAPTURE = ROOT / "tests" / "fixtures" / "ami" / "load_realistic" / "ami.raw.gz"
@@ -81,17 +82,16 @@ def run_pipeline(preamble: bytes, bodies: list[bytes], database: Path) -> tuple[
     url = f"sqlite:///{database}"
     upgrade(url)
     engine = make_engine(url)
-    pipeline = Pipeline(
-        server="bench", bus=Bus(), sessions=make_sessionmaker(engine), batch_size=500
-    )
+    bus = Bus()
+    writer = RecordWriter(bus, make_sessionmaker(engine), batch_size=500)
+    pipeline = Pipeline(server="bench", bus=bus)
     started, cpu = time.perf_counter(), time.process_time()
     for chunk in chunks(preamble, bodies):
         pipeline.feed_bytes(chunk)
     pipeline.close(end_open_calls=True)
+    writer.close()
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     engine.dispose()
-    writer = pipeline.writer
-    assert writer is not None
     return Timing(elapsed, cpu), pipeline.events_seen, writer.written_calls
 
 

@@ -22,8 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from callcenter.bus import Bus  # noqa: E402
-from callcenter.cti.live import LiveAdapter  # noqa: E402
+from callcenter.cti.adapter import LiveAdapter  # noqa: E402
 from callcenter.cti.pipeline import Pipeline  # noqa: E402
+from callcenter.cti.record_writer import RecordWriter  # noqa: E402
+from callcenter.cti.writer_process import writer_for  # noqa: E402
 from callcenter.db import make_engine, make_sessionmaker, upgrade  # noqa: E402
 from callcenter.settings import AmiTarget  # noqa: E402
 
@@ -72,11 +74,13 @@ async def live(body: bytes, database_url: str) -> tuple[float, int]:
     server = await asyncio.start_server(serve, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     engine = make_engine(database_url)
+    bus, sessions = Bus(), make_sessionmaker(engine)
+    # The records only (no customer history), written as `cti run` writes them.
+    records = writer_for(sessions)(bus, sessions)
     adapter = LiveAdapter(
         AmiTarget(host="127.0.0.1", port=port, username="crm", secret="x"),
         server="bench",
-        sessions=make_sessionmaker(engine),
-        bus=Bus(),
+        bus=bus,
     )
     await adapter.start()
     await resynced.wait()
@@ -87,8 +91,10 @@ async def live(body: bytes, database_url: str) -> tuple[float, int]:
         await writer.drain()
     await adapter.connection.request({"Action": "Ping"}, timeout=600)
     await adapter.stop()
+    await records.drain()
+    records.close()
     elapsed = time.perf_counter() - started
-    calls = adapter.pipeline.writer.written_calls if adapter.pipeline.writer else 0
+    calls = records.written_calls
     server.close()
     await server.wait_closed()
     engine.dispose()
@@ -98,11 +104,14 @@ async def live(body: bytes, database_url: str) -> tuple[float, int]:
 def replay(body: bytes, database_url: str) -> float:
     """Seconds for the same bytes through the replay path into the database."""
     engine = make_engine(database_url)
-    pipeline = Pipeline(server="bench", bus=Bus(), sessions=make_sessionmaker(engine))
+    bus = Bus()
+    records = RecordWriter(bus, make_sessionmaker(engine))
+    pipeline = Pipeline(server="bench", bus=bus)
     started = time.perf_counter()
     for offset in range(0, len(body), CHUNK):
         pipeline.feed_bytes(body[offset : offset + CHUNK])
     pipeline.close(end_open_calls=True)
+    records.close()
     elapsed = time.perf_counter() - started
     engine.dispose()
     return elapsed

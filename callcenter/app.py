@@ -2,32 +2,29 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from agent_ui.supervisor.wiring import install_supervisor, start_board
 from agent_ui.wiring import install_console, start_console, stop_console
 from callcenter import __version__
 from callcenter.bus import Bus
+from callcenter.cti.adapter import LiveAdapter
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.deps import api_user
 from callcenter.errors import crm_error_handler
 from callcenter.security_headers import SecurityHeaders
+from callcenter.services import Services
 from callcenter.settings import Settings, get_settings
-from callcenter.users.session_key import SessionKeys, session_keys
+from callcenter.state import AppState
+from callcenter.users.session_key import session_keys
+from callcenter.wiring import wire_consumers
 from crm.exceptions import CrmError
-from crm.interactions.tasks import CallHistory
 from crm.router import router as crm_router
 from crm.sla.tasks import start_scheduler
 from kpi.staffing_worker import staffing_worker
@@ -50,83 +47,15 @@ def server_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-@dataclass
-class AppState:
-    """What the lifespan builds and hands to routes as typed state."""
-
-    settings: Settings
-    engine: Engine
-    sessions: sessionmaker[Session]
-    bus: Bus
-    session_keys: SessionKeys
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The web app; nothing is built until its lifespan starts."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        keys = session_keys(settings)  # before anything starts: no key, no app
-        engine = make_engine(settings.database_url)
-        state = AppState(
-            settings=settings,
-            engine=engine,
-            sessions=make_sessionmaker(engine),
-            bus=Bus(),
-            session_keys=keys,
-        )
-        app.state.callcenter = state
-        collection = gc.get_threshold()
-        history = asyncio.create_task(
-            CallHistory(state.sessions, settings).run(state.bus), name="crm-call-history"
-        )
-        await asyncio.sleep(0)  # let it subscribe before anything can publish
-        scheduler = start_scheduler(
-            state.sessions, state.bus, settings.server, settings.sla_check_interval_s
-        )
-        adapter = None
-        # The console subscribes before the PBX link starts, so no agent event is missed.
-        console = start_console(state)
-        app.state.console = console
-        # Live KPIs: today rebuilt from stored calls, then fed by the bus (before the PBX).
-        board = start_board(state)
-        app.state.kpi_board = board
-        try:
-            if settings.ami is not None:
-                # The PBX link in the same process: its events reach the CRM on this bus.
-                from callcenter.cti.live import LiveAdapter
-
-                live = LiveAdapter(
-                    settings.ami,
-                    server=settings.server,
-                    sessions=state.sessions,
-                    bus=state.bus,
-                    region=settings.default_region,
-                )
-                await live.start()
-                adapter = live
-                console.pbx.connection = live.connection
-            # A full garbage collection walks every live object (a floor's websockets, the
-            # calls in flight) and stops the event loop, and every pop, meanwhile. What is
-            # built so far (modules, routes, mappers) lives as long as the app: frozen out of
-            # those walks. And they run a tenth as often; young garbage goes as usual.
-            gc.freeze()
-            gc.set_threshold(*collection[:2], collection[2] * 10)
+        async with running(settings) as state:
+            app.state.callcenter = state
             yield
-        finally:
-            gc.set_threshold(*collection)
-            gc.unfreeze()
-            staffing_worker().close()
-            await board.stop()
-            await stop_console(console)
-            if adapter is not None:
-                await adapter.stop()
-            scheduler.shutdown(wait=True)
-            history.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await history
-            engine.dispose()
 
     app = FastAPI(title="callcenter", version=__version__, lifespan=lifespan)
     app.add_middleware(SecurityHeaders)
@@ -142,6 +71,54 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok", "version": __version__}
 
     return app
+
+
+@asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[AppState]:
+    """Everything the app runs, started in order and stopped in reverse."""
+    keys = session_keys(settings)  # before anything starts: no key, no app
+    engine = make_engine(settings.database_url)
+    services = Services(
+        settings=settings,
+        engine=engine,
+        sessions=make_sessionmaker(engine),
+        bus=Bus(),
+        session_keys=keys,
+    )
+    # Without a PBX nothing in this process publishes call records: no idle writer for them.
+    consumers = wire_consumers(
+        services.bus, services.sessions, settings, live=True, store_records=settings.ami is not None
+    )
+    await consumers.start()
+    scheduler = start_scheduler(
+        services.sessions, services.bus, settings.server, settings.sla_check_interval_s
+    )
+    # The console subscribes before the PBX link starts, so no agent event is missed.
+    console = start_console(services)
+    # Live KPIs: today rebuilt from stored calls, then fed by the bus (before the PBX).
+    board = start_board(services)
+    adapter: LiveAdapter | None = None
+    try:
+        if settings.ami is not None:
+            # The PBX link in the same process: its events reach the CRM on this bus.
+            adapter = LiveAdapter(
+                settings.ami,
+                server=settings.server,
+                bus=services.bus,
+                region=settings.default_region,
+            )
+            await adapter.start()
+            console.pbx.connection = adapter.connection
+        yield AppState.of(services, console=console, kpi_board=board)
+    finally:
+        staffing_worker().close()
+        await board.stop()
+        await stop_console(console)
+        if adapter is not None:
+            await adapter.stop()
+        await consumers.stop()
+        scheduler.shutdown(wait=True)
+        engine.dispose()
 
 
 async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:

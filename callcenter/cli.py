@@ -16,7 +16,7 @@ from callcenter.settings import Settings, get_settings
 # Each module exposes `register(subparsers)`, adding commands whose handler is stored as
 # `func` and takes the parsed namespace, returning an exit code.
 COMMAND_MODULES = (
-    "callcenter.commands",
+    "callcenter.db_cli",
     "callcenter.users.cli",
     "callcenter.cti.cli",
     "callcenter.web_cli",
@@ -45,6 +45,17 @@ def add_database_option(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="database URL (default: CALLCENTER_DATABASE_URL or a SQLite file under ./var/)",
     )
+
+
+def port_number(text: str) -> int:
+    """An argparse type: a TCP port, 1-65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"port {port} is outside 1-65535")
+    return port
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

@@ -10,11 +10,10 @@ import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from callcenter.cli import UsageError, add_database_option, settings_from
+from callcenter.cli import UsageError, add_database_option, port_number, settings_from
 from callcenter.db import make_engine, make_sessionmaker, transaction, upgrade
 from callcenter.settings import Settings
 from callcenter.users.cli import check_session_key
@@ -24,15 +23,6 @@ from callcenter.users.passwords import check_password
 DEMO_DATABASE = "sqlite:///./var/demo.db"
 DEMO_SCENARIO = "demo"
 AMI_USER, AMI_SECRET = "crm", "crmsecret"
-
-
-@dataclass
-class DemoStack:
-    """What a running demo is made of (also used by the end-to-end tests)."""
-
-    settings: Settings
-    pbx: Any  # sim.pbx.live.SimulatedPbx
-    passwords: dict[str, str]
 
 
 def _positive(text: str) -> float:
@@ -45,16 +35,6 @@ def _positive(text: str) -> float:
     return value
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 < value <= 65535:
-        raise argparse.ArgumentTypeError("must be between 1 and 65535")
-    return value
-
-
 def register(groups: Any) -> None:
     """Add `callcenter demo`."""
     parser = groups.add_parser(
@@ -64,7 +44,7 @@ def register(groups: Any) -> None:
         "with the CTI adapter connected to it, and demo customers, tickets, articles and users.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="web address (default 127.0.0.1)")
-    parser.add_argument("--port", type=_port, default=8000, help="web port (default 8000)")
+    parser.add_argument("--port", type=port_number, default=8000, help="web port (default 8000)")
     parser.add_argument(
         "--speed",
         type=_positive,

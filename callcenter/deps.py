@@ -19,12 +19,12 @@ from callcenter.users.models import User
 from callcenter.users.service import Role, user_for_token
 
 if TYPE_CHECKING:
-    from callcenter.app import AppState
+    from callcenter.services import Services
 
 
-def app_state(request: Request) -> AppState:
-    """What the lifespan built."""
-    return cast("AppState", request.app.state.callcenter)
+def app_state(request: Request) -> Services:
+    """What the lifespan built (the part every route may use)."""
+    return cast("Services", request.app.state.callcenter)
 
 
 def get_session(request: Request) -> Iterator[Session]:

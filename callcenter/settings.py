@@ -79,7 +79,6 @@ class Settings(BaseSettings):
     ami_url: str | None = None
     pbx_name: str | None = None
     default_region: str = "US"
-    bus_url: str | None = None
     # Signs session cookies. No default: unset, a SQLite deployment generates one and keeps
     # it beside its database; any other database refuses to start (callcenter.users.session_key).
     secret_key: SecretStr | None = None

@@ -6,7 +6,7 @@ import argparse
 import contextlib
 from typing import Any
 
-from callcenter.cli import UsageError, add_database_option, settings_from
+from callcenter.cli import UsageError, add_database_option, port_number, settings_from
 
 
 def register(groups: Any) -> None:
@@ -20,19 +20,9 @@ def register(groups: Any) -> None:
         ),
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    serve.add_argument("--port", type=_port, default=8000, help="TCP port (8000)")
+    serve.add_argument("--port", type=port_number, default=8000, help="TCP port (8000)")
     add_database_option(serve)
     serve.set_defaults(func=_serve)
-
-
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 < port < 65536:
-        raise argparse.ArgumentTypeError(f"port {port} is outside 1-65535")
-    return port
 
 
 def _serve(args: argparse.Namespace) -> int:

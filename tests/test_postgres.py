@@ -20,6 +20,7 @@ from callcenter.calls.service import store_calls
 from callcenter.cli import main
 from callcenter.cti.replay import replay_file
 from callcenter.db import alembic_config, make_engine, upgrade
+from callcenter.settings import Settings
 from kpi.reports import ReportQuery, queue_report
 from tests.conftest import FIXTURES, POSTGRES_URL_VARIABLE
 
@@ -200,8 +201,10 @@ def test_a_replayed_capture_reports_as_on_sqlite(
 ) -> None:
     source = next((FIXTURES / "ami" / capture).glob("ami.raw*"))
     sqlite_url = f"sqlite:///{tmp_path / 'replay.db'}"
-    on_sqlite = replay_file(str(source), server="pbx", database_url=sqlite_url)
-    on_postgres = replay_file(str(source), server="pbx", database_url=pg_database_url)
+    on_sqlite = replay_file(str(source), server="pbx", settings=Settings(database_url=sqlite_url))
+    on_postgres = replay_file(
+        str(source), server="pbx", settings=Settings(database_url=pg_database_url)
+    )
     assert on_postgres == on_sqlite
     engine = make_engine(sqlite_url)
     with engine.connect() as connection:

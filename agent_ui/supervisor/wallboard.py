@@ -16,10 +16,9 @@ from agent_ui.supervisor.render import templates
 from callcenter.deps import SignedInUser, identify
 from callcenter.users.auth import SESSION_COOKIE
 from callcenter.users.service import Role
-from kpi.board import LiveBoard
 
 if TYPE_CHECKING:
-    from callcenter.app import AppState
+    from callcenter.state import AppState
 
 router = APIRouter()
 
@@ -69,7 +68,7 @@ def _viewer(state: AppState, websocket: WebSocket) -> tuple[SignedInUser | None,
 async def wallboard_socket(websocket: WebSocket) -> None:
     """Pushes `{"type": "snapshot", ...}` when the board changes, at most once a second."""
     state = cast("AppState", websocket.app.state.callcenter)
-    board = cast(LiveBoard, websocket.app.state.kpi_board)
+    board = state.kpi_board
     if not same_origin(websocket):
         await websocket.close(code=CLOSE_FORBIDDEN)
         return

@@ -14,7 +14,7 @@ from kpi.live import LiveKpis
 from kpi.thresholds import thresholds_from_settings
 
 if TYPE_CHECKING:
-    from callcenter.app import AppState
+    from callcenter.services import Services
 
 
 def install_supervisor(app: FastAPI) -> None:
@@ -32,7 +32,7 @@ def install_supervisor(app: FastAPI) -> None:
     app.mount("/static/supervisor", StaticFiles(directory=STATIC_DIR), name="supervisor-static")
 
 
-def start_board(state: AppState) -> LiveBoard:
+def start_board(state: Services) -> LiveBoard:
     """Build the live aggregator, subscribe it, rebuild today from the database, start pushing
     (inside the running loop, before the PBX link starts)."""
     settings = state.settings

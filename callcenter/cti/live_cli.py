@@ -14,15 +14,17 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.bus import Bus
 from callcenter.cli import UsageError, add_database_option, settings_from
+from callcenter.cti.adapter import LiveAdapter
 from callcenter.cti.connection import AmiConnection
-from callcenter.cti.live import LiveAdapter
 from callcenter.cti.protocol import AmiError
 from callcenter.cti.recorder import StreamRecorder
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.settings import AmiTarget, Settings, parse_ami_url
+from callcenter.wiring import wire_consumers
 
 
 def add_run_command(cti_actions: Any) -> None:
@@ -57,13 +59,7 @@ def run_command(args: argparse.Namespace) -> int:
     engine = make_engine(settings.database_url)
     try:
         _require_schema(engine, settings.database_url)
-        adapter = _run_adapter(
-            target,
-            server=server,
-            sessions=make_sessionmaker(engine),
-            region=settings.default_region,
-        )
-        return asyncio.run(adapter)
+        return asyncio.run(_run_adapter(target, server, make_sessionmaker(engine), settings))
     finally:
         engine.dispose()
 
@@ -86,21 +82,30 @@ def record_command(args: argparse.Namespace) -> int:
         raise
 
 
-async def _run_adapter(target: AmiTarget, **options: Any) -> int:
-    adapter = LiveAdapter(target, bus=Bus(), **options)
-    with _stop_signals() as stop:
-        try:
-            await adapter.start()
-        except AmiError as exc:
-            raise UsageError(str(exc)) from None
-        label = adapter.connection.label
-        print(
-            f"connected to the PBX at {label}; writing call records (Ctrl-C stops)", file=sys.stderr
-        )
-        try:
-            await stop.wait()
-        finally:
-            await adapter.stop()
+async def _run_adapter(
+    target: AmiTarget, server: str, sessions: sessionmaker[Session], settings: Settings
+) -> int:
+    bus = Bus()
+    consumers = wire_consumers(bus, sessions, settings, live=True)
+    await consumers.start()
+    adapter = LiveAdapter(target, server=server, bus=bus, region=settings.default_region)
+    try:
+        with _stop_signals() as stop:
+            try:
+                await adapter.start()
+            except AmiError as exc:
+                raise UsageError(str(exc)) from None
+            label = adapter.connection.label
+            print(
+                f"connected to the PBX at {label}; writing call records (Ctrl-C stops)",
+                file=sys.stderr,
+            )
+            try:
+                await stop.wait()
+            finally:
+                await adapter.stop()
+    finally:
+        await consumers.stop()
     return 0
 
 

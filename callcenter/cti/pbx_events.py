@@ -192,7 +192,7 @@ class MemberChanged:
 
 
 @dataclass(slots=True)
-class CallTransferred:
+class ChannelTransferred:
     """An agent (or anyone) transferred a call (BlindTransfer, AttendedTransfer)."""
 
     attended: bool
@@ -261,7 +261,7 @@ PbxEvent = (
     | QueueExitStatus
     | MemberCall
     | MemberChanged
-    | CallTransferred
+    | ChannelTransferred
     | HoldChanged
     | QueueCallerListed
     | ChannelListed

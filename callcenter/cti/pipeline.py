@@ -1,15 +1,12 @@
-"""The one path from AMI bytes to records: frames -> typed events -> tracker -> bus -> database."""
+"""The one path from AMI bytes to records: frames -> typed events -> tracker -> bus."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from callcenter.bus import Bus
 from callcenter.cti.frames import Frame, FrameParser
-from callcenter.cti.record_writer import RecordWriter
 from callcenter.cti.tracker import Tracker
 from callcenter.cti.tracker_reconcile import reconcile
 from callcenter.cti.tracker_state import to_datetime
@@ -25,28 +22,16 @@ class Pipeline:
     Feed raw bytes (`feed_bytes`, any split) or frames a protocol already parsed
     (`feed_frame`). Time is each event's `Timestamp` header, else `received_at`; a saved
     stream without either gets times derived from the PBX's own fields (see EventClock).
-    With `sessions`, a RecordWriter stores CallEnded and AgentStateClosed records in
-    batches of `batch_size`, idempotently by (server, linkedid): `writer` is the class, the
-    plain one writing in the caller's thread (replay: as fast as the file is read) or
-    ThreadedRecordWriter writing in a thread of its own (live: the loop never waits on it).
+    The pipeline only publishes: who stores or shows what is wired on the bus by the
+    composition root (callcenter.wiring).
     """
 
-    def __init__(
-        self,
-        *,
-        server: str,
-        bus: Bus,
-        sessions: sessionmaker[Session] | None,
-        region: str = "US",
-        batch_size: int = 500,
-        writer: type[RecordWriter] = RecordWriter,
-    ) -> None:
+    def __init__(self, *, server: str, bus: Bus, region: str = "US") -> None:
         self.server = server
         self.bus = bus
         self.tracker = Tracker(server=server, publish=bus.publish, region=region)
         self.clock = self.tracker.clock
         self.parser = FrameParser(wanted=FRAME_FILTERS)
-        self.writer = writer(bus, sessions, batch_size) if sessions is not None else None
         self.frames = 0
         self.malformed = 0
         self.failed = 0
@@ -103,19 +88,14 @@ class Pipeline:
             PbxConnectionChanged(at=to_datetime(at), server=self.server, connected=True)
         )
 
-    def flush(self) -> None:
-        """Write buffered records now (or hand them to the writer's thread)."""
-        if self.writer is not None:
-            self.writer.flush()
-
     def close(self, at: float | None = None, *, end_open_calls: bool = False) -> None:
-        """End of stream: finish what the bytes allow and write everything buffered.
+        """End of stream: finish what the bytes allow and publish it.
 
         Calls waiting only for a trailing AgentComplete are closed. With `end_open_calls`
         (a replayed file: nothing more will come) calls still in flight are closed with
         what is known and flagged data_gap, and open agent intervals end at the last event
         time, flagged too; without it (a live adapter stopping) they stay in memory
-        unwritten, to be picked up by the next run's resync.
+        unpublished, to be picked up by the next run's resync.
         """
         if self._closed:
             return
@@ -125,5 +105,3 @@ class Pipeline:
         self.tracker.finish_parked()
         if end_open_calls:
             self.tracker.end_all(at if at is not None else self.clock.now)
-        if self.writer is not None:
-            self.writer.close()

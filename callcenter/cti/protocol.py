@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from panoramisk.actions import Action
 from panoramisk.ami_protocol import AMIProtocol
@@ -14,10 +14,18 @@ from panoramisk.message import Message
 
 from callcenter.cti.frames import Frame, FrameParser
 
-if TYPE_CHECKING:
-    from callcenter.cti.connection import AmiListener
-
 log = logging.getLogger(__name__)
+
+
+class WireListener(Protocol):
+    """What the protocol tells as bytes arrive (callcenter.cti.connection.AmiListener is one)."""
+
+    def transport_opened(self) -> None: ...
+
+    def raw_received(self, data: bytes) -> None: ...
+
+    def event_received(self, frame: Frame, received_at: float) -> None: ...
+
 
 # Actions that only read state: if their answer is lost they can simply be asked again.
 # Every other action may have changed something on the PBX (a call, a queue member).
@@ -184,7 +192,7 @@ class AmiProtocol(AMIProtocol):
       logged, leaving its action waiting forever.
     """
 
-    def __init__(self, listener: AmiListener | None = None) -> None:
+    def __init__(self, listener: WireListener | None = None) -> None:
         super().__init__()
         self.closed = False
         self.factory: Any = None

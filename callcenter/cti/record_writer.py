@@ -15,8 +15,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,20 +30,75 @@ from callcenter.events import AgentStateClosed, CallEnded, WrapUpEnded
 
 log = logging.getLogger(__name__)
 
+Batch = tuple[list[CallRecord], list[AgentStateRecord], list[WrapUpRecord]]
+
+
+# Runs in the transaction that stores a batch, after its calls: what must change with the
+# stored calls or not at all (the composition root passes them; see callcenter.wiring).
+# Module-level functions (or partials of them), so a writer process can be handed them.
+AfterStore = Callable[[Session, Sequence[CallRecord]], object]
+
 
 def store_batch(
     sessions: sessionmaker[Session],
     calls: Sequence[CallRecord],
     states: Sequence[AgentStateRecord],
     wrap_ups: Sequence[WrapUpRecord],
+    after_store: Sequence[AfterStore] = (),
 ) -> tuple[int, int]:
     """One batch in one transaction; (calls, agent states) written; raises if it failed.
 
     Wrap-ups go last: the call each one follows may be in this very batch."""
     with transaction(sessions) as session:
         written = store_calls(session, calls), store_agent_states(session, states)
+        for hook in after_store:
+            hook(session, calls)
         store_wrap_ups(session, wrap_ups)
         return written
+
+
+class RetryingStore:
+    """Writes batches in order, one transaction each; a batch that fails is kept and written
+    in front of the next one (a database hiccup loses nothing).
+
+    Used by the writer thread and the writer process alike. `write` answers
+    `("written", sequence, calls, agent states)` or
+    `("failed", sequence, calls tried, agent states tried, error)`.
+    """
+
+    def __init__(
+        self, sessions: sessionmaker[Session], after_store: Sequence[AfterStore] = ()
+    ) -> None:
+        self._sessions = sessions
+        self._after_store = tuple(after_store)
+        self._failed: Batch = ([], [], [])
+
+    def failed_counts(self) -> tuple[int, int, int]:
+        """Calls, agent states and wrap-ups kept from a failed batch, not yet written."""
+        return len(self._failed[0]), len(self._failed[1]), len(self._failed[2])
+
+    def write(
+        self,
+        calls: Sequence[CallRecord],
+        states: Sequence[AgentStateRecord],
+        wrap_ups: Sequence[WrapUpRecord],
+        sequence: int = 0,
+    ) -> tuple[Any, ...]:
+        """Write what failed before, then this batch, in one transaction."""
+        failed_calls, failed_states, failed_wrap_ups = self._failed
+        all_calls, all_states = failed_calls + list(calls), failed_states + list(states)
+        all_wrap_ups = failed_wrap_ups + list(wrap_ups)
+        self._failed = ([], [], [])
+        if not all_calls and not all_states and not all_wrap_ups:
+            return ("written", sequence, 0, 0)
+        try:
+            written_calls, written_states = store_batch(
+                self._sessions, all_calls, all_states, all_wrap_ups, self._after_store
+            )
+        except Exception as error:
+            self._failed = (all_calls, all_states, all_wrap_ups)
+            return ("failed", sequence, len(all_calls), len(all_states), repr(error))
+        return ("written", sequence, written_calls, written_states)
 
 
 class RecordWriter:
@@ -50,18 +106,27 @@ class RecordWriter:
     transaction.
 
     Subscribed to CallEnded, AgentStateClosed and WrapUpEnded. `flush` writes in the calling
-    thread; a batch that fails to write stays buffered and is retried on the next flush, so a
-    database hiccup loses nothing.
+    thread; a batch that fails to write is kept and retried with the next one (RetryingStore),
+    so a database hiccup loses nothing; what still fails at close is logged as lost.
     """
 
-    def __init__(self, bus: Bus, sessions: sessionmaker[Session], batch_size: int = 500) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        sessions: sessionmaker[Session],
+        batch_size: int = 500,
+        after_store: Sequence[AfterStore] = (),
+    ) -> None:
         self._sessions = sessions
+        self._after_store = tuple(after_store)
         self.batch_size = max(1, batch_size)
         self.calls: list[CallRecord] = []
         self.states: list[AgentStateRecord] = []
         self.wrap_ups: list[WrapUpRecord] = []
         self.written_calls = 0
         self.written_states = 0
+        self._counts = threading.Lock()
+        self._retrying = RetryingStore(sessions, after_store)
         self._unsubscribe = (
             bus.subscribe(CallEnded, self._on_call),
             bus.subscribe(AgentStateClosed, self._on_state),
@@ -87,39 +152,48 @@ class RecordWriter:
         if self._buffered >= self.batch_size:
             self.flush()
 
-    def _take(self) -> tuple[list[CallRecord], list[AgentStateRecord], list[WrapUpRecord]]:
+    def _take(self) -> Batch:
         taken = self.calls, self.states, self.wrap_ups
         self.calls, self.states, self.wrap_ups = [], [], []
         return taken
 
-    def _store(
+    def _write(
         self,
-        calls: Sequence[CallRecord],
-        states: Sequence[AgentStateRecord],
-        wrap_ups: Sequence[WrapUpRecord],
-    ) -> tuple[int, int]:
-        """One batch in one transaction (its own session); raises if it could not be written."""
-        return store_batch(self._sessions, calls, states, wrap_ups)
+        calls: list[CallRecord],
+        states: list[AgentStateRecord],
+        wrap_ups: list[WrapUpRecord],
+    ) -> None:
+        """Write a batch (after any that failed before); a failure is logged and kept."""
+        answer = self._retrying.write(calls, states, wrap_ups)
+        if answer[0] == "failed":
+            _, _, tried_calls, tried_states, error = answer
+            log.error(
+                "writing %d calls and %d agent states failed (%s); retrying with the next batch",
+                tried_calls,
+                tried_states,
+                error,
+            )
+            return
+        with self._counts:
+            self.written_calls += answer[2]
+            self.written_states += answer[3]
 
     def flush(self) -> None:
         """Write the buffered records now."""
-        if not self._buffered:
-            return
-        calls, states, wrap_ups = self.calls, self.states, self.wrap_ups
-        try:
-            written_calls, written_states = self._store(calls, states, wrap_ups)
-        except Exception:
-            log.exception("writing %d calls and %d agent states failed", len(calls), len(states))
-            return
-        self._take()
-        self.written_calls += written_calls
-        self.written_states += written_states
+        if self._buffered:
+            self._write(*self._take())
+
+    async def drain(self) -> None:
+        """Write what is buffered (the subclasses: wait until every batch handed over is)."""
+        self.flush()
 
     def close(self) -> None:
         """Write what is buffered and stop listening."""
         self.flush()
         for unsubscribe in self._unsubscribe:
             unsubscribe()
+        self._write([], [], [])  # one last attempt for a batch that failed before
+        log_lost(*self._retrying.failed_counts())
 
 
 class ThreadedRecordWriter(RecordWriter):
@@ -127,20 +201,20 @@ class ThreadedRecordWriter(RecordWriter):
 
     For a live adapter: the event loop that feeds the tracker only hands the batch over, so
     a slow database never delays the PBX's events (nor anything else on that loop). A
-    single writer thread keeps batches in the order they were handed over. A batch that
-    fails is logged and kept by the writer thread, and written again in front of the next
-    batch; whatever still fails when the writer closes is logged as lost, with its count.
+    single writer thread keeps batches in the order they were handed over; failures are
+    retried as RecordWriter's are, in that thread.
     """
 
-    def __init__(self, bus: Bus, sessions: sessionmaker[Session], batch_size: int = 500) -> None:
-        super().__init__(bus, sessions, batch_size)
+    def __init__(
+        self,
+        bus: Bus,
+        sessions: sessionmaker[Session],
+        batch_size: int = 500,
+        after_store: Sequence[AfterStore] = (),
+    ) -> None:
+        super().__init__(bus, sessions, batch_size, after_store)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="record-writer")
-        self._counts = threading.Lock()
         self._last: Future[None] | None = None
-        # Touched only by the writer thread: batches that failed, retried first.
-        self._failed_calls: list[CallRecord] = []
-        self._failed_states: list[AgentStateRecord] = []
-        self._failed_wrap_ups: list[WrapUpRecord] = []
         self._closed = False
 
     def flush(self) -> None:
@@ -151,33 +225,6 @@ class ThreadedRecordWriter(RecordWriter):
             super().flush()  # after close: nothing runs in the background any more
             return
         self._last = self._thread.submit(self._write, *self._take())
-
-    def _write(
-        self,
-        calls: list[CallRecord],
-        states: list[AgentStateRecord],
-        wrap_ups: list[WrapUpRecord],
-    ) -> None:
-        if self._failed_calls or self._failed_states or self._failed_wrap_ups:
-            calls, states = self._failed_calls + calls, self._failed_states + states
-            wrap_ups = self._failed_wrap_ups + wrap_ups
-            self._failed_calls, self._failed_states, self._failed_wrap_ups = [], [], []
-        if not calls and not states and not wrap_ups:
-            return
-        try:
-            written_calls, written_states = self._store(calls, states, wrap_ups)
-        except Exception:
-            log.exception(
-                "writing %d calls and %d agent states failed; retrying with the next batch",
-                len(calls),
-                len(states),
-            )
-            self._failed_calls, self._failed_states = calls, states
-            self._failed_wrap_ups = wrap_ups
-            return
-        with self._counts:
-            self.written_calls += written_calls
-            self.written_states += written_states
 
     async def drain(self) -> None:
         """Wait, without blocking the loop, until every batch handed over so far is written."""
@@ -197,10 +244,15 @@ class ThreadedRecordWriter(RecordWriter):
         self._thread.submit(self._write, [], [], [])
         self._thread.shutdown(wait=True)
         self._closed = True
-        if self._failed_calls or self._failed_states or self._failed_wrap_ups:
-            log.error(
-                "%d calls, %d agent states and %d wrap-ups could not be written and are lost",
-                len(self._failed_calls),
-                len(self._failed_states),
-                len(self._failed_wrap_ups),
-            )
+        log_lost(*self._retrying.failed_counts())
+
+
+def log_lost(calls: int, states: int, wrap_ups: int) -> None:
+    """At close: what a failed batch still held (nothing, normally)."""
+    if calls or states or wrap_ups:
+        log.error(
+            "%d calls, %d agent states and %d wrap-ups could not be written and are lost",
+            calls,
+            states,
+            wrap_ups,
+        )

@@ -17,6 +17,8 @@ from callcenter.bus import Bus
 from callcenter.cli import UsageError, add_database_option, settings_from
 from callcenter.cti.pipeline import Pipeline
 from callcenter.db import make_engine, make_sessionmaker, upgrade
+from callcenter.settings import Settings
+from callcenter.wiring import wire_consumers
 
 CHUNK_SIZE = 1 << 20
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -37,6 +39,8 @@ class ReplayResult:
     calls: int
     agent_states: int
     malformed: int
+    interactions: int = 0
+    callbacks: int = 0
 
 
 def read_chunks(stream: BinaryIO, size: int = CHUNK_SIZE) -> Iterator[bytes]:
@@ -97,19 +101,13 @@ def feed_stream(pipeline: Pipeline, chunks: Iterable[bytes]) -> None:
             raise NotAnAmiStream("the input is not an AMI stream (no Event or Response frames)")
 
 
-def replay_file(
-    source: str,
-    *,
-    server: str,
-    database_url: str,
-    region: str = "US",
-    bus: Bus | None = None,
-) -> ReplayResult:
-    """Replay `source` (a path, or `-` for stdin) into the database at `database_url`.
+def replay_file(source: str, *, server: str, settings: Settings) -> ReplayResult:
+    """Replay `source` (a path, or `-` for stdin) into the settings' database.
 
-    The schema is brought up to date first. Calls still in flight when the bytes end are
-    written with what is known, flagged data_gap; a later replay of a longer capture
-    replaces them (records are keyed by server and Linkedid).
+    The schema is brought up to date first. The records are stored and the calls land in
+    their customers' history, as with a live PBX (callcenter.wiring). Calls still in flight
+    when the bytes end are written with what is known, flagged data_gap; a later replay of a
+    longer capture replaces them (records are keyed by server and Linkedid).
     """
     stream: BinaryIO
     if source == "-":
@@ -123,23 +121,27 @@ def replay_file(
         # Refuse input that is plainly not AMI before touching the database at all.
         chunks = read_chunks(stream)
         first = _first_chunk(chunks, source)
-        upgrade(database_url)
-        engine = make_engine(database_url)
+        upgrade(settings.database_url)
+        engine = make_engine(settings.database_url)
         try:
-            pipeline = Pipeline(
-                server=server, bus=bus or Bus(), sessions=make_sessionmaker(engine), region=region
-            )
+            bus = Bus()
+            consumers = wire_consumers(bus, make_sessionmaker(engine), settings, live=False)
+            pipeline = Pipeline(server=server, bus=bus, region=settings.default_region)
             try:
                 feed_stream(pipeline, _prepend(first, chunks))
             except OSError as exc:
                 raise NotAnAmiStream(f"cannot read {source}: {exc.strerror or exc}") from exc
             pipeline.close(end_open_calls=True)
-            writer = pipeline.writer
+            consumers.close()
+            records, history = consumers.records, consumers.history_written
+            assert records is not None
             return ReplayResult(
                 events=pipeline.events_seen,
-                calls=writer.written_calls if writer else 0,
-                agent_states=writer.written_states if writer else 0,
+                calls=records.written_calls,
+                agent_states=records.written_states,
                 malformed=pipeline.malformed + pipeline.parser.skipped,
+                interactions=history.interactions,
+                callbacks=history.callbacks_opened,
             )
         finally:
             engine.dispose()
@@ -178,12 +180,7 @@ def add_replay_command(ami_actions: Any) -> None:
 def replay_command(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     try:
-        result = replay_file(
-            args.file,
-            server=args.server or settings.server,
-            database_url=settings.database_url,
-            region=settings.default_region,
-        )
+        result = replay_file(args.file, server=args.server or settings.server, settings=settings)
     except NotAnAmiStream as exc:
         source = "stdin" if args.file == "-" else args.file
         raise UsageError(f"{source}: {exc}") from exc
@@ -193,7 +190,8 @@ def replay_command(args: argparse.Namespace) -> int:
         ) from exc
     print(
         f"replayed {result.events} events: {result.calls} calls and "
-        f"{result.agent_states} agent-state intervals written"
+        f"{result.agent_states} agent-state intervals written, {result.interactions} "
+        f"interactions and {result.callbacks} callbacks into customer history"
         + (f", {result.malformed} malformed frames skipped" if result.malformed else "")
     )
     return 0

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from callcenter.cti.pbx_events import (
     BridgeChanged,
-    CallTransferred,
+    ChannelTransferred,
     DialEnded,
     DialStarted,
     HoldChanged,
@@ -43,7 +43,7 @@ class TalkHandlers:
             DialEnded: self._dial_ended,
             BridgeChanged: self._bridge_changed,
             HoldChanged: self._hold_changed,
-            CallTransferred: self._transferred,
+            ChannelTransferred: self._transferred,
         }
 
     def _dial_started(self, event: DialStarted, at: float) -> None:
@@ -162,7 +162,7 @@ class TalkHandlers:
             channel.held_visit.hold_s += held
         channel.held_since, channel.held_visit = None, None
 
-    def _transferred(self, event: CallTransferred, at: float) -> None:
+    def _transferred(self, event: ChannelTransferred, at: float) -> None:
         call = self.tracker.call_of(
             event.transferer_uniqueid, event.linkedid
         ) or self.tracker.call_of(event.transferee_uniqueid, None)

@@ -17,11 +17,11 @@ from callcenter.cti.pbx_events import (
     CallerAbandonedQueue,
     CallerJoinedQueue,
     CallerLeftQueue,
-    CallTransferred,
     ChannelChanged,
     ChannelCreated,
     ChannelHungUp,
     ChannelListed,
+    ChannelTransferred,
     DialEnded,
     DialStarted,
     HangupRequested,
@@ -231,10 +231,10 @@ def _member_changed(kind: MemberChangeKind) -> Translator:
     return translate
 
 
-def blind_transfer(f: Frame) -> CallTransferred | None:
+def blind_transfer(f: Frame) -> ChannelTransferred | None:
     if f.get("Result") != "Success":
         return None
-    return CallTransferred(
+    return ChannelTransferred(
         False,
         f.get("TransfererUniqueid"),
         f.get("TransfererLinkedid") or f.get("TransfereeLinkedid"),
@@ -243,7 +243,7 @@ def blind_transfer(f: Frame) -> CallTransferred | None:
     )
 
 
-def attended_transfer(f: Frame) -> CallTransferred | None:
+def attended_transfer(f: Frame) -> ChannelTransferred | None:
     if f.get("Result") != "Success":
         return None
     target = (
@@ -252,7 +252,7 @@ def attended_transfer(f: Frame) -> CallTransferred | None:
         or _text(f.get("DestApp"))
         or _device(f.get("TransferTargetChannel"))
     )
-    return CallTransferred(
+    return ChannelTransferred(
         True,
         f.get("OrigTransfererUniqueid"),
         f.get("OrigTransfererLinkedid") or f.get("TransfereeLinkedid"),

@@ -36,8 +36,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.bus import Bus
-from callcenter.calls.records import AgentStateRecord, CallRecord, WrapUpRecord
-from callcenter.cti.record_writer import RecordWriter, ThreadedRecordWriter, store_batch
+from callcenter.cti.record_writer import (
+    AfterStore,
+    RecordWriter,
+    RetryingStore,
+    ThreadedRecordWriter,
+    log_lost,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +50,6 @@ log = logging.getLogger(__name__)
 # (SQLAlchemy, the models): a fresh child is ready in milliseconds and never inherits the
 # web process's threads or sockets, which a plain fork would copy mid-flight.
 WRITER_NICENESS = 10
-
-Batch = tuple[list[CallRecord], list[AgentStateRecord], list[WrapUpRecord]]
 
 
 def shareable(sessions: sessionmaker[Session]) -> str | None:
@@ -74,24 +77,32 @@ class ProcessRecordWriter(RecordWriter):
 
     `written_calls` and `written_states` count what the child reports written."""
 
-    def __init__(self, bus: Bus, sessions: sessionmaker[Session], batch_size: int = 500) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        sessions: sessionmaker[Session],
+        batch_size: int = 500,
+        after_store: Sequence[AfterStore] = (),
+    ) -> None:
         url = shareable(sessions)
         if url is None:
             raise ValueError("an in-memory database cannot be written from another process")
-        super().__init__(bus, sessions, batch_size)
+        super().__init__(bus, sessions, batch_size, after_store)
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([__name__])
         batches_in, self._batches = context.Pipe(duplex=False)
         self._answers, answers_out = context.Pipe(duplex=False)
         self.process = context.Process(
-            target=serve, args=(url, batches_in, answers_out), name="record-writer", daemon=True
+            target=serve,
+            args=(url, tuple(after_store), batches_in, answers_out),
+            name="record-writer",
+            daemon=True,
         )
         self.process.start()
         # Only the child keeps its ends: when either side dies, the other reads end of file.
         batches_in.close()
         answers_out.close()
         self._outbox: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
-        self._counts = threading.Lock()
         self._handed = 0  # batches handed over (sequence numbers 1, 2, ...)
         self._answered = 0
         self._waiting: list[tuple[int, Future[None]]] = []
@@ -195,17 +206,9 @@ class ProcessRecordWriter(RecordWriter):
             unsubscribe()
         self._outbox.put(("stop",))
         try:
-            lost_calls, lost_states, lost_wrap_ups = self._stopped.result()
+            log_lost(*self._stopped.result())
         except RuntimeError:
             log.error("the record writer process ended before writing everything handed to it")
-        else:
-            if lost_calls or lost_states or lost_wrap_ups:
-                log.error(
-                    "%d calls, %d agent states and %d wrap-ups could not be written and are lost",
-                    lost_calls,
-                    lost_states,
-                    lost_wrap_ups,
-                )
         self._closed = True
         self._sender.join()
         self._receiver.join()
@@ -214,7 +217,9 @@ class ProcessRecordWriter(RecordWriter):
         self._answers.close()
 
 
-def serve(url: str, batches: Connection, answers: Connection) -> None:
+def serve(
+    url: str, after_store: Sequence[AfterStore], batches: Connection, answers: Connection
+) -> None:
     """The child: write each batch received, answer, until told to stop or the parent is gone."""
     from callcenter.db import make_engine, make_sessionmaker
 
@@ -225,7 +230,7 @@ def serve(url: str, batches: Connection, answers: Connection) -> None:
     # multiprocessing terminates a parent's leftover children that way at exit.)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     engine = make_engine(url)
-    writer = RetryingStore(make_sessionmaker(engine))
+    writer = RetryingStore(make_sessionmaker(engine), after_store)
     try:
         while True:
             try:
@@ -243,37 +248,3 @@ def serve(url: str, batches: Connection, answers: Connection) -> None:
         return  # the parent went away while we answered
     finally:
         engine.dispose()
-
-
-class RetryingStore:
-    """The child's side: one transaction per batch; a failed batch is kept and written in
-    front of the next one. Answers are the messages the parent's answers thread reads."""
-
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self._sessions = sessions
-        self._failed: Batch = ([], [], [])
-
-    def failed_counts(self) -> tuple[int, int, int]:
-        return len(self._failed[0]), len(self._failed[1]), len(self._failed[2])
-
-    def write(
-        self,
-        calls: Sequence[CallRecord],
-        states: Sequence[AgentStateRecord],
-        wrap_ups: Sequence[WrapUpRecord],
-        sequence: int = 0,
-    ) -> tuple[Any, ...]:
-        failed_calls, failed_states, failed_wrap_ups = self._failed
-        all_calls, all_states = failed_calls + list(calls), failed_states + list(states)
-        all_wrap_ups = failed_wrap_ups + list(wrap_ups)
-        self._failed = ([], [], [])
-        if not all_calls and not all_states and not all_wrap_ups:
-            return ("written", sequence, 0, 0)
-        try:
-            written_calls, written_states = store_batch(
-                self._sessions, all_calls, all_states, all_wrap_ups
-            )
-        except Exception as error:
-            self._failed = (all_calls, all_states, all_wrap_ups)
-            return ("failed", sequence, len(all_calls), len(all_states), repr(error))
-        return ("written", sequence, written_calls, written_states)

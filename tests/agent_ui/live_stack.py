@@ -19,7 +19,7 @@ import uvicorn
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.app import create_app
-from callcenter.cti import commands
+from callcenter.cti import actions
 from callcenter.cti.connection import AmiConnection
 from callcenter.settings import AmiTarget, Settings
 from sim.pbx.live import PbxOptions, SimulatedPbx
@@ -87,7 +87,7 @@ class LiveStack:
     def call_in(self, number: str, name: str, queue: str = "support") -> None:
         """A caller dials in and joins `queue`."""
         self.run(
-            commands.originate(
+            actions.originate(
                 self.ami,
                 interface=f"Local/{number}@customer/n",
                 number=queue,

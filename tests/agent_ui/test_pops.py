@@ -167,7 +167,7 @@ def test_a_console_that_reconnects_gets_the_pops_and_cards_it_missed(
     client: TestClient, staff: Staff
 ) -> None:
     sign_in_as(client, staff, "agent1")
-    hub = client.app.state.console.hub  # type: ignore[attr-defined]
+    hub = client.app.state.callcenter.console.hub  # type: ignore[attr-defined]
     with client.websocket_connect("/ws/console") as ws:
         receive(ws)
         publish(client, ringing("PJSIP/1001", "seen"))
@@ -193,7 +193,7 @@ def test_a_console_that_reconnects_gets_the_pops_and_cards_it_missed(
 
 def test_acks_of_pops_and_cards_are_recorded_per_agent(client: TestClient, staff: Staff) -> None:
     sign_in_as(client, staff, "agent1")
-    hub = client.app.state.console.hub  # type: ignore[attr-defined]
+    hub = client.app.state.callcenter.console.hub  # type: ignore[attr-defined]
     with client.websocket_connect("/ws/console") as ws:
         receive(ws)
         publish(client, ringing("PJSIP/1001", "acked"))

@@ -17,6 +17,7 @@ from callcenter.calls.records import (
     VisitOutcome,
 )
 from callcenter.cti.pipeline import Pipeline
+from callcenter.cti.record_writer import RecordWriter
 from callcenter.settings import Settings
 from crm.callbacks.models import Callback
 from crm.callbacks.schemas import CallbackCreate
@@ -35,9 +36,11 @@ def replay(sessions: sessionmaker[Session], scenario: str, **settings: object) -
     """Feed a captured AMI stream through the real pipeline with the CRM subscribed."""
     bus = Bus()
     CallHistory(sessions, Settings(**settings)).subscribe(bus)
-    pipeline = Pipeline(server="pbx", bus=bus, sessions=sessions, region="US")
+    records = RecordWriter(bus, sessions)
+    pipeline = Pipeline(server="pbx", bus=bus, region="US")
     pipeline.feed_bytes((FIXTURES / "ami" / scenario / "ami.raw").read_bytes())
     pipeline.close(end_open_calls=True)
+    records.close()
 
 
 def seed(sessions: sessionmaker[Session], name: str, number: str) -> int:

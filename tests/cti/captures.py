@@ -28,14 +28,25 @@ def capture_bytes(name: str) -> bytes:
     return gzip.decompress((folder / "ami.raw.gz").read_bytes())
 
 
+@dataclass(frozen=True)
+class StoredCapture:
+    """A replay and the writer that stored it (closed)."""
+
+    pipeline: Pipeline
+    writer: RecordWriter
+
+
 def store_load_capture(
     sessions: sessionmaker[Session], writer: type[RecordWriter], batch: int
-) -> Pipeline:
+) -> StoredCapture:
     """Replay `load_realistic` into the database through `writer`, batches of `batch`."""
-    pipeline = Pipeline(server="pbx", bus=Bus(), sessions=sessions, batch_size=batch, writer=writer)
+    bus = Bus()
+    records = writer(bus, sessions, batch)
+    pipeline = Pipeline(server="pbx", bus=bus)
     pipeline.feed_bytes(capture_bytes("load_realistic"))
     pipeline.close(end_open_calls=True)
-    return pipeline
+    records.close()
+    return StoredCapture(pipeline, records)
 
 
 @dataclass
@@ -65,7 +76,7 @@ def replay(data: bytes, *, chunks: list[int] | None = None, server: str = "pbx")
     bus.subscribe(CallEnded, lambda e: result.calls.append(e.record))
     bus.subscribe(AgentStateClosed, lambda e: result.states.append(e.record))
     bus.subscribe(DomainEvent, result.events.append)
-    pipeline = Pipeline(server=server, bus=bus, sessions=None)
+    pipeline = Pipeline(server=server, bus=bus)
     if not chunks:
         pipeline.feed_bytes(data)
     else:

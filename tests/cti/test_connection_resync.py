@@ -20,10 +20,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from callcenter.bus import Bus
 from callcenter.calls.records import CallRecord
 from callcenter.calls.service import list_calls
+from callcenter.cti.adapter import LiveAdapter
 from callcenter.cti.frames import Frame
-from callcenter.cti.live import LiveAdapter
 from callcenter.cti.pipeline import Pipeline
 from callcenter.events import CallEnded
+from callcenter.settings import Settings
+from callcenter.wiring import wire_consumers
 from tests.conftest import FIXTURES
 from tests.cti.amiserver import AmiServer, until
 from tests.cti.pbxstate import split_capture
@@ -61,7 +63,7 @@ def replayed(body: bytes) -> dict[str, CallRecord]:
     bus = Bus()
     ended: list[CallEnded] = []
     bus.subscribe(CallEnded, ended.append)
-    pipeline = Pipeline(server="pbx-test", bus=bus, sessions=None)
+    pipeline = Pipeline(server="pbx-test", bus=bus)
     pipeline.feed_bytes(body)
     pipeline.close(end_open_calls=True)
     return {event.record.linkedid: event.record for event in ended}
@@ -78,9 +80,9 @@ async def test_a_disconnect_mid_call_loses_no_record_doubles_none_and_flags_the_
     bus.subscribe(CallEnded, ended.append)
 
     async with AmiServer(rng=random.Random(seed), max_chunk=40) as pbx:
-        adapter = LiveAdapter(
-            pbx.target, server="pbx-test", sessions=sessions, bus=bus, first_retry=0.01
-        )
+        consumers = wire_consumers(bus, sessions, Settings(), live=True)
+        await consumers.start()
+        adapter = LiveAdapter(pbx.target, server="pbx-test", bus=bus, first_retry=0.01)
         await adapter.start()
         await until(lambda: adapter.feed.resyncs == 1)
         await pbx.stream(body[:cut])
@@ -90,6 +92,7 @@ async def test_a_disconnect_mid_call_loses_no_record_doubles_none_and_flags_the_
         await pbx.stream(body[resume:])
         await adapter.connection.request({"Action": "Ping"})  # all streamed frames handled
         await adapter.stop()
+        await consumers.stop()
 
     assert Counter(event.record.linkedid for event in ended) == {CARA: 1, DAN: 1}
     with sessions() as session:
@@ -142,12 +145,16 @@ async def test_a_refused_resync_is_reported_and_the_events_still_flow(
     _, body = split_capture(CAPTURE.read_bytes())
     async with AmiServer() as pbx:
         pbx.refuse["CoreShowChannels"] = "Permission denied"
-        adapter = LiveAdapter(pbx.target, server="pbx-test", sessions=sessions, bus=Bus())
+        bus = Bus()
+        consumers = wire_consumers(bus, sessions, Settings(), live=True)
+        await consumers.start()
+        adapter = LiveAdapter(pbx.target, server="pbx-test", bus=bus)
         await adapter.start()
         await until(lambda: adapter.feed.failed_resyncs == 1)
         await pbx.stream(body)
         await adapter.connection.request({"Action": "Ping"})
         await adapter.stop()
+        await consumers.stop()
 
     assert adapter.feed.resyncs == 0
     assert "Asterisk refused CoreShowChannels: Permission denied" in caplog.text
@@ -194,9 +201,7 @@ async def test_a_disconnect_in_a_busy_hour_keeps_one_record_per_call() -> None:
     bus.subscribe(CallEnded, ended.append)
 
     async with AmiServer(rng=random.Random(4), max_chunk=4096) as pbx:
-        adapter = LiveAdapter(
-            pbx.target, server="pbx-test", sessions=None, bus=bus, first_retry=0.01
-        )
+        adapter = LiveAdapter(pbx.target, server="pbx-test", bus=bus, first_retry=0.01)
         await adapter.start()
         await until(lambda: adapter.feed.resyncs == 1)
         await pbx.stream(body[: (cut_start + cut_end) // 2])

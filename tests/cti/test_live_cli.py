@@ -79,7 +79,7 @@ def replay_records(data: bytes) -> dict[str, CallRecord]:
     bus = Bus()
     ended: list[CallEnded] = []
     bus.subscribe(CallEnded, ended.append)
-    pipeline = Pipeline(server="pbx", bus=bus, sessions=None)
+    pipeline = Pipeline(server="pbx", bus=bus)
     pipeline.feed_bytes(data)
     pipeline.close(end_open_calls=True)
     return {event.record.linkedid: event.record for event in ended}

@@ -11,14 +11,18 @@ from callcenter.calls.records import CallOutcome, VisitOutcome
 from callcenter.calls.service import list_agent_states, list_calls
 from callcenter.cti.frames import FrameParser, parse_stream
 from callcenter.cti.pipeline import Pipeline
+from callcenter.cti.record_writer import RecordWriter
 from callcenter.events import CallEnded, PbxConnectionChanged
 from tests.cti.captures import capture_bytes, replay_capture
 
 
 def _replay_into(sessions: sessionmaker[Session], name: str, *, batch_size: int = 500) -> None:
-    pipeline = Pipeline(server="pbx", bus=Bus(), sessions=sessions, batch_size=batch_size)
+    bus = Bus()
+    records = RecordWriter(bus, sessions, batch_size)
+    pipeline = Pipeline(server="pbx", bus=bus)
     pipeline.feed_bytes(capture_bytes(name))
     pipeline.close(end_open_calls=True)
+    records.close()
 
 
 def _counts(sessions: sessionmaker[Session]) -> tuple[int, int, int]:
@@ -61,7 +65,7 @@ def test_a_call_that_ends_while_disconnected_is_closed_flagged() -> None:
     links: list[bool] = []
     bus.subscribe(CallEnded, ended.append)
     bus.subscribe(PbxConnectionChanged, lambda e: links.append(e.connected))
-    pipeline = Pipeline(server="pbx", bus=bus, sessions=None)
+    pipeline = Pipeline(server="pbx", bus=bus)
     before, _ = _frames_until(capture_bytes("answered"), b"Event: Hangup")
     for frame in before:  # up to the talk: Alice answered, the call is bridged
         pipeline.feed_frame(frame, 1795441078.0)
@@ -84,7 +88,7 @@ def test_a_call_that_survives_the_gap_ends_normally_but_flagged() -> None:
     bus = Bus()
     ended: list[CallEnded] = []
     bus.subscribe(CallEnded, ended.append)
-    pipeline = Pipeline(server="pbx", bus=bus, sessions=None)
+    pipeline = Pipeline(server="pbx", bus=bus)
     data = capture_bytes("answered")
     before, after = _frames_until(data, b"Event: Hangup")
     for frame in before:
@@ -112,7 +116,7 @@ def test_a_live_call_unknown_to_the_tracker_is_adopted_from_the_resync() -> None
     bus = Bus()
     ended: list[CallEnded] = []
     bus.subscribe(CallEnded, ended.append)
-    pipeline = Pipeline(server="pbx", bus=bus, sessions=None)
+    pipeline = Pipeline(server="pbx", bus=bus)
     pipeline.reconcile(
         [
             {
@@ -162,7 +166,7 @@ def test_a_malformed_event_is_logged_and_skipped() -> None:
     bus = Bus()
     ended: list[CallEnded] = []
     bus.subscribe(CallEnded, ended.append)
-    pipeline = Pipeline(server="pbx", bus=bus, sessions=None)
+    pipeline = Pipeline(server="pbx", bus=bus)
     pipeline.feed_bytes(b"Event: Newchannel\r\nChannel: PJSIP/x-1\r\n\r\n")  # no Uniqueid
     pipeline.feed_bytes(capture_bytes("answered"))
     pipeline.close()
@@ -174,7 +178,7 @@ def test_arrival_time_stands_in_for_missing_timestamps() -> None:
     bus = Bus()
     ended: list[CallEnded] = []
     bus.subscribe(CallEnded, ended.append)
-    pipeline = Pipeline(server="pbx", bus=bus, sessions=None)
+    pipeline = Pipeline(server="pbx", bus=bus)
     data = capture_bytes("no-timestamps/answered")
     for step, frame in enumerate(parse_stream(data)):
         pipeline.feed_frame(frame, 1_800_000_000.0 + step * 0.05)

@@ -29,7 +29,7 @@ def test_a_member_gone_during_the_gap_is_logged_out_and_flagged() -> None:
     changed: list[AgentStateChanged] = []
     bus.subscribe(AgentStateClosed, closed.append)
     bus.subscribe(AgentStateChanged, changed.append)
-    pipeline = Pipeline(server="pbx", bus=bus, sessions=None)
+    pipeline = Pipeline(server="pbx", bus=bus)
     data = capture_bytes("agent_states")
     cut = data.index(b"PausedReason: Training")  # Carol is paused (Lunch), Alice not yet
     cut = data.rindex(b"\r\n\r\n", 0, cut) + 4

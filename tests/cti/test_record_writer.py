@@ -56,11 +56,10 @@ def test_a_batch_that_fails_is_written_with_the_next_one(
 async def test_draining_waits_for_every_batch_handed_over(
     sessions: sessionmaker[Session],
 ) -> None:
-    pipeline = Pipeline(
-        server="pbx", bus=Bus(), sessions=sessions, batch_size=25, writer=ThreadedRecordWriter
-    )
+    bus = Bus()
+    writer = ThreadedRecordWriter(bus, sessions, 25)
+    pipeline = Pipeline(server="pbx", bus=bus)
     pipeline.feed_bytes(capture_bytes("load_realistic"))
-    writer = pipeline.writer
     assert isinstance(writer, ThreadedRecordWriter)
     async with asyncio.timeout(60):
         await writer.drain()
@@ -68,4 +67,5 @@ async def test_draining_waits_for_every_batch_handed_over(
     with sessions() as session:
         assert len(list_calls(session)) == handed_over > 0
     pipeline.close(end_open_calls=True)
+    writer.close()
     assert writer.written_calls == 400

@@ -6,7 +6,7 @@ import pytest
 
 from callcenter.cti.numbers import normalize_number
 from callcenter.cti.pbx_events import (
-    CallTransferred,
+    ChannelTransferred,
     MemberCall,
     MemberCallKind,
     MemberChanged,
@@ -118,7 +118,7 @@ def test_a_queue_member_list_answer_reads_like_a_member_event() -> None:
 )
 def test_attended_transfer_names_its_target(headers: dict[str, str], target: str) -> None:
     event = translate({"Event": "AttendedTransfer", "Result": "Success", **headers})
-    assert isinstance(event, CallTransferred)
+    assert isinstance(event, ChannelTransferred)
     assert (event.attended, event.target) == (True, target)
 
 

@@ -16,6 +16,7 @@ from callcenter.calls.records import AgentState
 from callcenter.calls.service import list_agent_states, list_calls
 from callcenter.cti.frames import Frame
 from callcenter.cti.pipeline import Pipeline
+from callcenter.cti.record_writer import RecordWriter
 from callcenter.events import AgentStateChanged, DomainEvent, WrapUpEnded
 from callcenter.settings import get_settings
 from kpi.reports import ReportQuery, queue_report
@@ -100,13 +101,15 @@ def _run(
     bus = Bus()
     events: list[DomainEvent] = []
     bus.subscribe(DomainEvent, events.append)
-    pipeline = Pipeline(server="pbx", bus=bus, sessions=sessions)
+    records = RecordWriter(bus, sessions)
+    pipeline = Pipeline(server="pbx", bus=bus)
     for part in parts:
         if isinstance(part, float):
             pipeline.connection_lost(part)
         else:
             pipeline.feed_bytes(part)
     pipeline.close(end_open_calls=close)
+    records.close()
     return events
 
 

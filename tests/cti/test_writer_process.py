@@ -18,13 +18,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.bus import Bus
 from callcenter.calls.service import list_agent_states, list_calls
-from callcenter.cti.live import LiveAdapter
 from callcenter.cti.pipeline import Pipeline
-from callcenter.cti.record_writer import RecordWriter, ThreadedRecordWriter
-from callcenter.cti.writer_process import ProcessRecordWriter, RetryingStore, writer_for
+from callcenter.cti.record_writer import RecordWriter, RetryingStore, ThreadedRecordWriter
+from callcenter.cti.writer_process import ProcessRecordWriter, writer_for
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.events import CallEnded
-from callcenter.settings import AmiTarget
+from callcenter.settings import Settings
+from callcenter.wiring import wire_consumers
 from tests.cti.captures import capture_bytes, store_load_capture
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,18 +49,18 @@ def test_the_writer_process_stores_the_same_rows_as_writing_in_place(
 async def test_draining_waits_until_the_child_wrote_every_batch(
     sessions: sessionmaker[Session],
 ) -> None:
-    pipeline = Pipeline(
-        server="pbx", bus=Bus(), sessions=sessions, batch_size=25, writer=ProcessRecordWriter
-    )
+    bus = Bus()
+    writer = ProcessRecordWriter(bus, sessions, 25)
+    pipeline = Pipeline(server="pbx", bus=bus)
     pipeline.feed_bytes(capture_bytes("load_realistic"))
-    writer = pipeline.writer
     assert isinstance(writer, ProcessRecordWriter)
     async with asyncio.timeout(60):
         await writer.drain()
     handed_over = writer.written_calls
     with sessions() as session:
         assert len(list_calls(session)) == handed_over > 0
-    pipeline.close(end_open_calls=True)  # the rest: flushed, written, then the child exits
+    pipeline.close(end_open_calls=True)
+    writer.close()  # the rest: flushed, written, then the child exits
     assert writer.written_calls == 400
     with sessions() as session:
         assert len(list_calls(session)) == 400
@@ -74,7 +74,7 @@ def test_a_batch_that_fails_is_written_in_front_of_the_next_one(
     bus = Bus()
     ended: list[CallEnded] = []
     bus.subscribe(CallEnded, ended.append)
-    replay = Pipeline(server="pbx", bus=bus, sessions=None)
+    replay = Pipeline(server="pbx", bus=bus)
     replay.feed_bytes(capture_bytes("load_realistic"))
     replay.close(end_open_calls=True)
     calls = [event.record for event in ended]
@@ -104,10 +104,9 @@ async def test_a_ctrl_c_reaching_the_writer_process_does_not_lose_the_last_batch
     sessions: sessionmaker[Session],
 ) -> None:
     """A terminal's Ctrl-C goes to the whole process group; the parent's stop ends the child."""
-    pipeline = Pipeline(
-        server="pbx", bus=Bus(), sessions=sessions, batch_size=10_000, writer=ProcessRecordWriter
-    )
-    writer = pipeline.writer
+    bus = Bus()
+    writer = ProcessRecordWriter(bus, sessions, 10_000)
+    pipeline = Pipeline(server="pbx", bus=bus)
     assert isinstance(writer, ProcessRecordWriter) and writer.process.pid is not None
     stream = capture_bytes("load_realistic")
     pipeline.feed_bytes(stream[: len(stream) // 2])
@@ -117,6 +116,7 @@ async def test_a_ctrl_c_reaching_the_writer_process_does_not_lose_the_last_batch
     os.kill(writer.process.pid, signal.SIGINT)
     pipeline.feed_bytes(stream[len(stream) // 2 :])
     pipeline.close(end_open_calls=True)
+    writer.close()
     assert writer.written_calls == 400
     assert writer.process.exitcode == 0
 
@@ -140,14 +140,13 @@ def test_only_a_database_another_process_can_open_gets_the_writer_process(
     assert writer_for(None) is ThreadedRecordWriter
 
 
-def test_the_live_adapter_writes_from_a_child_process_on_a_database_file(
+def test_a_live_pbx_is_written_from_a_child_process_on_a_database_file(
     sessions: sessionmaker[Session],
 ) -> None:
-    target = AmiTarget(host="127.0.0.1", port=1, username="cti", secret="not-used")
-    adapter = LiveAdapter(target, server="pbx", sessions=sessions, bus=Bus())
-    assert isinstance(adapter.pipeline.writer, ProcessRecordWriter)
-    adapter.pipeline.close()
-    assert not adapter.pipeline.writer.process.is_alive()
+    consumers = wire_consumers(Bus(), sessions, Settings(), live=True)
+    assert isinstance(consumers.records, ProcessRecordWriter)
+    consumers.records.close()
+    assert not consumers.records.process.is_alive()
 
 
 PARENT = """

@@ -37,7 +37,7 @@ def board_counts(data: bytes) -> dict[str, tuple[int, int]]:
     bus = Bus()
     kpis = LiveKpis(BOOK, lambda: CAPTURED)
     kpis.subscribe(bus)
-    pipeline = Pipeline(server="pbx", bus=bus, sessions=None)
+    pipeline = Pipeline(server="pbx", bus=bus)
     pipeline.feed_bytes(data)
     queues = kpis.snapshot()["queues"]
     return {

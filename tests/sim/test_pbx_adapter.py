@@ -12,8 +12,8 @@ import pytest
 
 from callcenter.bus import Bus
 from callcenter.calls.records import CallRecord
+from callcenter.cti.adapter import PipelineFeed
 from callcenter.cti.connection import AmiConnection
-from callcenter.cti.live import PipelineFeed
 from callcenter.cti.pipeline import Pipeline
 from callcenter.events import CallEnded
 from callcenter.settings import AmiTarget
@@ -79,7 +79,7 @@ async def adapter(pbx: SimulatedPbx, *, resyncs: int = 1) -> AsyncIterator[list[
     bus = Bus()
     records: list[CallRecord] = []
     bus.subscribe(CallEnded, lambda event: records.append(event.record))
-    pipeline = Pipeline(server=SERVER, bus=bus, sessions=None)
+    pipeline = Pipeline(server=SERVER, bus=bus)
     target = AmiTarget(host="127.0.0.1", port=pbx.port, username="crm", secret="crmsecret")
     feed = PipelineFeed(pipeline)
     connection = AmiConnection(target, feed, first_retry=0.05)

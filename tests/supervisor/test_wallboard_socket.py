@@ -37,7 +37,7 @@ def manual_client(settings: Settings, staff: Staff) -> Iterator[TestClient]:
 
 
 def board(client: TestClient) -> LiveBoard:
-    return client.app.state.kpi_board  # type: ignore[attr-defined,no-any-return]
+    return client.app.state.callcenter.kpi_board  # type: ignore[attr-defined,no-any-return]
 
 
 def publish(client: TestClient, *events: DomainEvent) -> None:

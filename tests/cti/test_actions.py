@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
 import pytest
 
-from callcenter.cti import commands
+from callcenter.cti import actions
 from callcenter.cti.connection import AmiConnection
 from callcenter.cti.protocol import (
     ActionRefused,
@@ -29,7 +29,7 @@ Command = Callable[[AmiConnection], Awaitable[object]]
 CASES: list[tuple[str, Command, str, str]] = [
     (
         "click-to-dial",
-        lambda pbx: commands.originate(
+        lambda pbx: actions.originate(
             pbx,
             interface="Local/101@agents/n",
             number="15559876543",
@@ -52,7 +52,7 @@ Variable: AGENT_TALK=60""",
     ),
     (
         "log a member into a queue",
-        lambda pbx: commands.add_queue_member(
+        lambda pbx: actions.add_queue_member(
             pbx,
             queue="support",
             interface="Local/103@agents/n",
@@ -70,7 +70,7 @@ StateInterface: Local/103@agents""",
     ),
     (
         "log a member in paused",
-        lambda pbx: commands.add_queue_member(
+        lambda pbx: actions.add_queue_member(
             pbx,
             queue="sales",
             interface="Local/103@agents/n",
@@ -92,7 +92,7 @@ StateInterface: Local/103@agents""",
     ),
     (
         "log a member out",
-        lambda pbx: commands.remove_queue_member(
+        lambda pbx: actions.remove_queue_member(
             pbx, queue="support", interface="Local/103@agents/n"
         ),
         """Action: QueueRemove
@@ -102,7 +102,7 @@ Queue: support""",
     ),
     (
         "pause in one queue",
-        lambda pbx: commands.pause_member(
+        lambda pbx: actions.pause_member(
             pbx, interface="Local/103@agents/n", queue="support", reason="Lunch"
         ),
         """Action: QueuePause
@@ -114,7 +114,7 @@ Reason: Lunch""",
     ),
     (
         "pause in every queue",
-        lambda pbx: commands.pause_member(pbx, interface="Local/101@agents/n", reason="Training"),
+        lambda pbx: actions.pause_member(pbx, interface="Local/101@agents/n", reason="Training"),
         """Action: QueuePause
 Interface: Local/101@agents/n
 Paused: true
@@ -123,7 +123,7 @@ Reason: Training""",
     ),
     (
         "unpause in every queue",
-        lambda pbx: commands.unpause_member(pbx, interface="Local/101@agents/n"),
+        lambda pbx: actions.unpause_member(pbx, interface="Local/101@agents/n"),
         """Action: QueuePause
 Interface: Local/101@agents/n
 Paused: false""",
@@ -131,7 +131,7 @@ Paused: false""",
     ),
     (
         "change a penalty",
-        lambda pbx: commands.set_member_penalty(
+        lambda pbx: actions.set_member_penalty(
             pbx, interface="Local/103@agents/n", penalty=2, queue="support"
         ),
         """Action: QueuePenalty
@@ -142,7 +142,7 @@ Queue: support""",
     ),
     (
         "blind transfer",
-        lambda pbx: commands.blind_transfer(
+        lambda pbx: actions.blind_transfer(
             pbx, channel="Local/101@agents-00000001;1", exten="sales", context="queues"
         ),
         """Action: BlindTransfer
@@ -153,7 +153,7 @@ Exten: sales""",
     ),
     (
         "attended transfer",
-        lambda pbx: commands.attended_transfer(
+        lambda pbx: actions.attended_transfer(
             pbx, channel="Local/101@agents-00000001;1", exten="300", context="transfers"
         ),
         """Action: Atxfer
@@ -164,7 +164,7 @@ Exten: 300""",
     ),
     (
         "hang up",
-        lambda pbx: commands.hangup(pbx, channel="PJSIP/trunk-0000002a", cause=16),
+        lambda pbx: actions.hangup(pbx, channel="PJSIP/trunk-0000002a", cause=16),
         """Action: Hangup
 Cause: 16
 Channel: PJSIP/trunk-0000002a""",
@@ -210,7 +210,7 @@ async def test_a_refused_command_raises_with_asterisk_s_reason(
 ) -> None:
     server.refuse["Hangup"] = "No such channel"
     with pytest.raises(ActionRefused, match="Asterisk refused Hangup: No such channel"):
-        await commands.hangup(pbx, channel="PJSIP/1001-00000000")
+        await actions.hangup(pbx, channel="PJSIP/1001-00000000")
 
 
 async def test_a_line_break_in_a_value_is_refused_before_sending(
@@ -218,7 +218,7 @@ async def test_a_line_break_in_a_value_is_refused_before_sending(
 ) -> None:
     sent = len(server.raw_actions)
     with pytest.raises(CommandError, match="contains a line break"):
-        await commands.pause_member(pbx, interface="PJSIP/1001", reason="Lunch\r\nAction: Hangup")
+        await actions.pause_member(pbx, interface="PJSIP/1001", reason="Lunch\r\nAction: Hangup")
     assert len(server.raw_actions) == sent
 
 
@@ -251,7 +251,7 @@ async def test_originate_can_wait_for_the_answered_outcome(
     server: AmiServer, pbx: AmiConnection
 ) -> None:
     server.responders["Originate"] = originate_answering("4")
-    result = await commands.originate(
+    result = await actions.originate(
         pbx, interface="PJSIP/1001", number="15559876543", context="outbound", wait_for_outcome=True
     )
     assert (result.answered, result.channel, result.uniqueid) == (
@@ -263,8 +263,8 @@ async def test_originate_can_wait_for_the_answered_outcome(
 
 async def test_originate_reports_a_busy_line(server: AmiServer, pbx: AmiConnection) -> None:
     server.responders["Originate"] = originate_answering("5")
-    with pytest.raises(commands.OriginateFailed, match="busy"):
-        await commands.originate(
+    with pytest.raises(actions.OriginateFailed, match="busy"):
+        await actions.originate(
             pbx,
             interface="PJSIP/1001",
             number="15559876543",
@@ -277,7 +277,7 @@ async def test_a_queued_originate_cut_off_before_its_outcome_is_unknown(
     server: AmiServer, pbx: AmiConnection
 ) -> None:
     dial = asyncio.create_task(
-        commands.originate(
+        actions.originate(
             pbx,
             interface="PJSIP/1001",
             number="15559876543",
@@ -298,7 +298,7 @@ async def test_an_originate_whose_answer_is_lost_is_never_sent_again(
 ) -> None:
     server.silent.add("Originate")
     dial = asyncio.create_task(
-        commands.originate(pbx, interface="PJSIP/1001", number="15559876543", context="outbound")
+        actions.originate(pbx, interface="PJSIP/1001", number="15559876543", context="outbound")
     )
     await server.wait_for(lambda: server.count("Originate") == 1)
     server.drop()
@@ -315,7 +315,7 @@ async def test_a_command_without_an_answer_in_time_has_an_unknown_outcome(
     server.silent.add("Hangup")
     pbx.action_timeout = 0.05
     with pytest.raises(OutcomeUnknown, match=r"did not answer Hangup within 0\.05 s"):
-        await commands.hangup(pbx, channel="PJSIP/1001-00000000")
+        await actions.hangup(pbx, channel="PJSIP/1001-00000000")
 
 
 async def test_a_lost_read_only_answer_says_it_is_safe_to_ask_again(

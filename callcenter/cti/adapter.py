@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import time
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from callcenter.bus import Bus
 from callcenter.cti.connection import AmiConnection, AmiListener
 from callcenter.cti.frames import Frame
+from callcenter.cti.pipeline import Pipeline
 from callcenter.cti.protocol import ActionRefused, AmiAction, AmiMessage, NotConnected
-from callcenter.cti.record_writer import ThreadedRecordWriter
-from callcenter.cti.writer_process import ProcessRecordWriter, writer_for
 from callcenter.settings import AmiTarget
 
 log = logging.getLogger(__name__)
@@ -123,16 +119,12 @@ def _problem(action: AmiAction) -> str | None:
 
 
 class LiveAdapter:
-    """`callcenter cti run`: one PBX's events into call records, until stopped.
+    """`callcenter cti run`: one PBX's events, as domain events on the bus, until stopped.
 
-    Records are written as calls close, in batches handed at least every `flush_interval`
-    seconds to a writer, so the loop reading the PBX (and whatever else shares it, like the
-    agent console) never waits on the database: a niced child process
-    (ProcessRecordWriter) for a database file or server, which keeps the ORM work off this
-    process's GIL too; a writer thread (ThreadedRecordWriter) for an in-memory database,
-    which no other process can open. The tracker itself stays on the loop. `stop()` waits
-    for the writer and closes the pipeline. Without `sessions` the records only go to the
-    bus (CallEnded, AgentStateClosed).
+    The tracker stays on the loop reading the PBX; whoever stores or shows the records is
+    subscribed to the bus by the composition root (callcenter.wiring), so this loop (and
+    whatever else shares it, like the agent console) never waits on the database. `stop()`
+    logs off and closes the pipeline, which publishes what the bytes allowed to finish.
     """
 
     def __init__(
@@ -140,51 +132,19 @@ class LiveAdapter:
         target: AmiTarget,
         *,
         server: str,
-        sessions: sessionmaker[Session] | None,
         bus: Bus,
         region: str = "US",
-        flush_interval: float = 1.0,
         **connection_options: Any,
     ) -> None:
-        from callcenter.cti.pipeline import Pipeline
-
-        self.pipeline = Pipeline(
-            server=server,
-            bus=bus,
-            sessions=sessions,
-            region=region,
-            writer=writer_for(sessions),
-        )
+        self.pipeline = Pipeline(server=server, bus=bus, region=region)
         self.feed = PipelineFeed(self.pipeline)
         self.connection = AmiConnection(target, self.feed, **connection_options)
-        self.flush_interval = flush_interval
-        self._flusher: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Connect and log in (`ConnectFailed`/`LoginFailed` if not), then run in the background."""
-        try:
-            await self.connection.start()
-        except BaseException:
-            # Nothing was fed yet; closing stops the record writer (a child process, if any).
-            self.pipeline.close()
-            raise
-        self._flusher = asyncio.create_task(self._flush_periodically(), name="record flusher")
+        await self.connection.start()
 
     async def stop(self) -> None:
-        """Log off, then write everything still buffered."""
-        if self._flusher is not None:
-            self._flusher.cancel()
-            await asyncio.gather(self._flusher, return_exceptions=True)
+        """Log off, then publish what the stream allows to finish."""
         await self.connection.aclose()
-        writer = self.pipeline.writer
-        if isinstance(writer, ThreadedRecordWriter | ProcessRecordWriter):
-            # The batches already handed over, waited for off the loop; close() then only
-            # waits for the last one.
-            await writer.drain()
         self.pipeline.close(at=time.time() + self.feed.clock_offset)
-
-    async def _flush_periodically(self) -> None:
-        while True:
-            await asyncio.sleep(self.flush_interval)
-            # Hands the batch to the writer, which logs and retries a failed one.
-            self.pipeline.flush()
