@@ -11,8 +11,8 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 
-from crm.history import CallHistory
-from crm.service_interactions import HistoryResult
+from crm.interactions.tasks import CallHistory
+from crm.interactions.service import HistoryResult
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.bus import Bus

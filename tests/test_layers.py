@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,16 @@ def test_no_import_cycles_between_modules() -> None:
 
 def test_the_cycle_check_sees_a_cycle_hidden_in_a_function() -> None:
     assert import_cycles({"a": {"b"}, "b": {"a"}, "c": {"a"}}) == [["a", "b"]]
+
+
+def test_every_module_imports() -> None:
+    """A module moved or renamed leaves no stale import behind, even in one no test runs."""
+    failed = {}
+    for name in project_modules():
+        if name.endswith("__main__"):
+            continue
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            failed[name] = str(exc)
+    assert failed == {}

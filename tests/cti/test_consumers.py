@@ -11,7 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from crm.models import Callback, Interaction
+from crm.callbacks.models import Callback
+from crm.interactions.models import Interaction
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
