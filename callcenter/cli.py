@@ -45,6 +45,17 @@ def add_database_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def port_number(text: str) -> int:
+    """An argparse type: a TCP port, 1-65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"port {port} is outside 1-65535")
+    return port
+
+
 def settings_from(args: argparse.Namespace) -> Settings:
     """Settings with `--database` (when given) taking precedence over the environment."""
     settings = get_settings()
