@@ -338,7 +338,6 @@ class CallFlow(AgentDesk):
             agent.activity = WRAP_UP
             agent.call = None
             agent.wrap += 1
-            agent.wrap_queue = queue
             queue.busy_s += wrap
             self._push(self.now + wrap, WRAP_END, agent, agent.wrap)
             if self.observer is not None:

@@ -95,15 +95,6 @@ class Engine(CallFlow):
             heapq.heappop(heap)
         return None
 
-    def step(self) -> bool:
-        """Handle the next event; False if there is none."""
-        if not self._heap:
-            return False
-        at, _, kind, subject, token, extra = heapq.heappop(self._heap)
-        self.now = at
-        self._dispatch(kind, subject, token, extra)
-        return True
-
     def run_until(self, t: float) -> None:
         """Handle every event due at or before `t`, then set the clock to `t`."""
         heap = self._heap

@@ -276,18 +276,11 @@ class Scenario:
                 return spec
         raise KeyError(name)
 
-    @property
-    def queue_names(self) -> tuple[str, ...]:
-        return tuple(q.name for q in self.queues)
-
     def with_known_callers(self, numbers: tuple[str, ...], names: tuple[str, ...] = ()) -> Scenario:
         """The same scenario with the known-customer pool replaced (e.g. numbers from a CRM)."""
         if names and len(names) != len(numbers):
             raise ValueError("names must match numbers one to one")
         return replace(self, callers=replace(self.callers, numbers=numbers, names=names))
-
-    def with_seed(self, seed: int) -> Scenario:
-        return replace(self, seed=seed)
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -132,7 +132,6 @@ class SimAgent:
         "ring_no_answer_probability",
         "spec",
         "wrap",
-        "wrap_queue",
     )
 
     def __init__(self, spec: AgentSpec, draws: AgentDraws) -> None:
@@ -148,7 +147,6 @@ class SimAgent:
         self.activity = AgentState.AVAILABLE  # AVAILABLE, RINGING, ON_CALL or WRAP_UP
         self.call: SimCall | None = None
         self.wrap = 0  # stale-event counter for wrap-up ends
-        self.wrap_queue: QueueState | None = None
         self.last_call_end = -1.0
         self.calls_by_queue: dict[str, int] = {}
         self.idle_since: float | None = None

@@ -108,7 +108,6 @@ class SimulatedPbx(ConsoleActions, EngineObserver):
         )
         self._wakeup = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
-        self._outbound_seq = 0
 
     # -- life cycle ----------------------------------------------------------------------
 
