@@ -75,4 +75,3 @@ class EngineObserver:
         self, at: float, agent: SimAgent, queue: str, paused: bool, reason: str | None
     ) -> None:
         """The agent was paused or unpaused in `queue`."""
-

@@ -83,12 +83,12 @@ class SimCall:
         self.caller_name = caller_name
         self.dialed_number = dialed_number
         self.phase = CallPhase.QUEUED
-        self.queue: QueueState | None = None
+        self.queue: SimQueue | None = None
         self.entered_at = arrived_at
         self.position = 0
         self.agent: SimAgent | None = None
         self.last_agent: str | None = None
-        self.planned_transfer: QueueState | None = None
+        self.planned_transfer: SimQueue | None = None
         self.ringing: list[SimAgent] = []
         self.ring_started_at = 0.0
         self.ring_no_answer = 0
@@ -176,7 +176,7 @@ class SimAgent:
 
 
 @dataclass(eq=False)
-class QueueState:
+class SimQueue:
     """One queue at run time: who waits (in order), who is free, and its counters."""
 
     spec: QueueSpec
