@@ -5,6 +5,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Callable
+from heapq import heappush
 
 from callcenter.calls.records import AgentState, CallOutcome, CallRecord, Direction, VisitOutcome
 from sim.arrivals import next_arrival
@@ -80,11 +81,16 @@ class CallFlow:
     # -- arrivals ---------------------------------------------------------------------------
 
     def schedule_arrival(self, queue: SimQueue) -> None:
-        at = next_arrival(
-            queue.spec, queue.draws.arrival, self.timeline.start_clock_s, self.timeline.now
-        )
-        if at is None:
-            return
+        gap = queue.mean_gap_s
+        if gap is not None:  # constant rate: next_arrival's arithmetic, without the call
+            at = self.timeline.now + queue.draws.arrival() * gap
+        else:
+            found = next_arrival(
+                queue.spec, queue.draws.arrival, self.timeline.start_clock_s, self.timeline.now
+            )
+            if found is None:
+                return
+            at = found
         until = self.arrivals_until
         if until is not None and at > until:
             return
@@ -146,16 +152,28 @@ class CallFlow:
         call.talk_s = draws.talk()
         if self.observer is not None:
             self.observer.queue_joined(now, call, queue.name, call.position)
+        # The caller's patience and the queue timeout are scheduled as if before ringing (their
+        # places among events due at the same time are taken now), and left out if an agent
+        # answers at once: they could only be stale then.
+        seq = self.timeline.seq
+        patience = None
         if draws.patience is not None:
             patience = call.patience_s = draws.patience()
-            self.timeline.push(now + patience, PATIENCE, call, call.visit)
+            patience_seq = next(seq)
         timeout = queue.spec.timeout_s
         if timeout is not None:
-            self.timeline.push(now + timeout, TIMEOUT, call, call.visit)
+            timeout_seq = next(seq)
         if queue.available:
             agents = pick_agents(queue, self._pick_index)
             if agents:
                 self.ring(call, agents)
+                if call.phase is TALKING:
+                    return
+        heap = self.timeline.heap
+        if patience is not None:
+            heappush(heap, (now + patience, patience_seq, PATIENCE, call, call.visit, None))
+        if timeout is not None:
+            heappush(heap, (now + timeout, timeout_seq, TIMEOUT, call, call.visit, None))
 
     def ring(self, call: SimCall, agents: list[SimAgent]) -> None:
         queue = call.queue

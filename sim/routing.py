@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter
 
 from sim.scenario import Strategy
 from sim.state import CallPhase, SimAgent, SimCall, SimQueue
+
+_last_call_end = attrgetter("last_call_end")
 
 
 def pick_agents(queue: SimQueue, pick_index: Callable[[int], int]) -> list[SimAgent]:
@@ -38,7 +41,7 @@ def pick_agents(queue: SimQueue, pick_index: Callable[[int], int]) -> list[SimAg
                 return [agent]
         return []  # unreachable while `available` only holds members
     if strategy is Strategy.LEASTRECENT:
-        return [min(candidates, key=lambda a: a.last_call_end)]
+        return [min(candidates, key=_last_call_end)]
     if strategy is Strategy.FEWESTCALLS:
         name = queue.name
         return [min(candidates, key=lambda a: a.calls_by_queue.get(name, 0))]

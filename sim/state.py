@@ -191,8 +191,13 @@ class SimQueue:
     busy_s: float = 0.0  # agent time ringing, talking and wrapping up on this queue's calls
     idle_s: float = 0.0  # agent time available for this queue (summed over agents)
 
+    mean_gap_s: float | None = None  # mean seconds between arrivals at a constant rate
+
     def __post_init__(self) -> None:
         self.name = self.spec.name
+        rate = self.spec.arrival_rate_per_hour
+        if self.spec.arrival_profile is None and rate > 0:
+            self.mean_gap_s = 3600.0 / rate
 
     def __hash__(self) -> int:
         return id(self)
