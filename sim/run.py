@@ -1,9 +1,10 @@
 """Fast mode: run a scenario to the end, summarise every queue with `kpi`, optionally store.
 
-`simulate()` picks the fast path (`sim.kernel`) when the scenario fits it and the event engine
-(`sim.engine`) otherwise; both give the same calls for the same scenario and seed. Each
-finished call's queue visits go straight into the KPI summary (constant memory, so a run of
-millions of calls fits), and, with a database, into call records stored in batches.
+`simulate()` picks the fast path (`sim.kernel`) when the scenario and the asked output fit it
+and the event engine (`sim.engine`) otherwise; both give the same queue figures for the same
+scenario and seed (and the same calls when records are stored). Each finished call's queue
+visits go straight into the KPI summary (constant memory, so a run of millions of calls fits),
+and, with a database, into call records stored in batches.
 """
 
 from __future__ import annotations
@@ -128,10 +129,16 @@ def simulate(
     storing = store is not None or recorder is not None
     on_call_end = summarise_and_store if storing else summarise
 
-    use_kernel = unsupported_reason(scenario) is None if fast_path is None else fast_path
+    # Call records name the agent who answered: the kernel must then match the engine call
+    # for call; queue figures alone allow it for any ring strategy.
+    exact = store is not None
+    if fast_path is None:
+        use_kernel = unsupported_reason(scenario, exact=exact) is None
+    else:
+        use_kernel = fast_path
     agent_time: dict[str, AgentTime] = {}
     if use_kernel:
-        kernel = FastKernel(scenario, rng, on_call_end=on_call_end)
+        kernel = FastKernel(scenario, rng, on_call_end=on_call_end, exact=exact)
         kernel.run(calls=calls, hours=hours, progress=progress)
         finished, now = kernel.finished, kernel.now
         for name, pool in kernel.pools.items():
