@@ -29,7 +29,7 @@ class DemoStack:
     """What a running demo is made of (also used by the end-to-end tests)."""
 
     settings: Settings
-    pbx: Any  # sim.pbx.live.SimulatedPbx
+    pbx: Any  # sim.pbx.pbx.SimulatedPbx
     passwords: dict[str, str]
 
 
@@ -99,7 +99,7 @@ def prepare_database(settings: Settings, password: str | None) -> dict[str, str]
 @asynccontextmanager
 async def simulated_pbx(speed: float) -> AsyncIterator[Any]:
     """The demo scenario's PBX speaking AMI on a free port of 127.0.0.1."""
-    from sim.pbx.live import PbxOptions, SimulatedPbx
+    from sim.pbx.pbx import PbxOptions, SimulatedPbx
     from sim.scenario import load_scenario
 
     scenario = load_scenario(DEMO_SCENARIO)

@@ -68,7 +68,7 @@ def add_pbx_command(commands: argparse._SubParsersAction[argparse.ArgumentParser
 def run_pbx(args: argparse.Namespace) -> int:
     """Load the scenario, start the server, run until Ctrl-C or SIGTERM."""
     from callcenter.cli import UsageError
-    from sim.pbx.live import PbxOptions, SimulatedPbx
+    from sim.pbx.pbx import PbxOptions, SimulatedPbx
 
     try:
         scenario = load_scenario(args.scenario)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from sim.pbx.live import PbxOptions, SimulatedPbx
+from sim.pbx.pbx import PbxOptions, SimulatedPbx
 from sim.scenario import parse_scenario
 from tests.sim.pbx_client import logged_in, running_pbx, scripted_scenario, send_caller
 
