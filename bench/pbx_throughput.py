@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sim.pbx.pbx import PbxOptions, SimulatedPbx
-from sim.scenario import parse_scenario
+from sim.scenario_file import parse_scenario
 
 SCENARIO = """
 seed = 3

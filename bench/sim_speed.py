@@ -29,7 +29,8 @@ from sim.engine import Engine
 from sim.kernel import FastKernel
 from sim.records import CallTrace
 from sim.run import simulate
-from sim.scenario import SCENARIO_DIR, Scenario, Strategy, load_scenario, parse_scenario
+from sim.scenario import SCENARIO_DIR, Scenario, Strategy
+from sim.scenario_file import load_scenario, parse_scenario
 
 ARRIVALS_PER_HOUR, TALK_S, PATIENCE_S, AGENTS, T = 1000.0, 180.0, 120.0, 50, 20.0
 EVENT_ENGINE_TARGET = 5.0  # the event engine should simulate at least this many times ciw's calls

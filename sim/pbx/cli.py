@@ -9,7 +9,8 @@ import signal
 import sys
 
 from callcenter.cli import port_number
-from sim.scenario import ScenarioError, load_scenario
+from sim.scenario import ScenarioError
+from sim.scenario_file import load_scenario
 
 DEFAULT_USER = "crm"
 DEFAULT_SECRET = "crmsecret"

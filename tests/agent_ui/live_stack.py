@@ -23,7 +23,7 @@ from callcenter.cti import commands
 from callcenter.cti.connection import AmiConnection
 from callcenter.settings import AmiTarget, Settings
 from sim.pbx.pbx import PbxOptions, SimulatedPbx
-from sim.scenario import parse_scenario
+from sim.scenario_file import parse_scenario
 
 # One queue and one person at a console (agent1, PJSIP/1001), who answers what rings.
 ONE_AGENT = """

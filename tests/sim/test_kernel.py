@@ -10,7 +10,7 @@ from sim.engine import Engine
 from sim.kernel import FastKernel, unsupported_reason
 from sim.records import CallTrace
 from sim.run import simulate
-from sim.scenario import load_scenario, parse_scenario
+from sim.scenario_file import load_scenario, parse_scenario
 
 TWO_POOLS = """\
 seed = 9
