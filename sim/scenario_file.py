@@ -30,6 +30,7 @@ from sim.scenario import (
     Scenario,
     ScenarioError,
     Shift,
+    Strategy,
     Transfer,
 )
 from sim.scenario_schema import AgentTable, QueueTable, ScenarioFile
@@ -39,6 +40,16 @@ from sim.toml_lines import Path as KeyPath
 FIRST_AUTO_EXTENSION = 2001
 _KINDS = ", ".join(k.value for k in DistributionKind)
 _TAGS = {k.value for k in DistributionKind}
+# What pydantic's complaints about a value's type or form say in a scenario's words.
+_SAID = {
+    "float_type": "must be a number",
+    "finite_number": "must be a finite number",
+    "int_type": "must be a whole number",
+    "bool_type": "must be true or false",
+    "string_type": "must be a non-empty string",
+    "string_too_short": "must be a non-empty string",
+    "string_pattern_mismatch": 'must be digits, e.g. "+1555"',
+}
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -95,6 +106,17 @@ def _where_and_why(detail: ErrorDetails) -> tuple[KeyPath, str]:
     kind, ctx = detail["type"], detail.get("ctx") or {}
     if kind == "scenario":
         return path, str(ctx["reason"])
+    if kind in _SAID:
+        return path, _SAID[kind]
+    got = detail["input"]
+    if kind == "greater_than_equal":
+        return path, f"must be at least {ctx['ge']:g} (got {got:g})"
+    if kind == "greater_than":
+        return path, f"must be greater than {ctx['gt']:g} (got {got:g})"
+    if kind == "less_than_equal":  # only probabilities have an upper bound
+        return path, f"must be a probability between 0 and 1 (got {got:g})"
+    if kind == "enum":
+        return path, f"must be one of {', '.join(s.value for s in Strategy)} (got {got!r})"
     if kind == "missing":
         return path[:-1], f"missing key {path[-1]!r}"
     if kind == "extra_forbidden":

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import UTC, datetime, time
 from typing import Annotated, Any, Literal, NoReturn
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    Strict,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from sim.scenario import DEFAULT_START, Distribution, Strategy
@@ -16,44 +24,6 @@ from sim.scenario import DEFAULT_START, Distribution, Strategy
 def _fail(message: str) -> NoReturn:
     # The reason goes in the context: a template would read the braces some messages have.
     raise PydanticCustomError("scenario", "{reason}", {"reason": message})
-
-
-def _number(value: Any, *, minimum: float = 0.0, strict: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        _fail("must be a number")
-    if not math.isfinite(value):
-        _fail("must be a finite number")
-    if value < minimum or (strict and value == minimum):
-        bound = "greater than" if strict else "at least"
-        _fail(f"must be {bound} {minimum:g} (got {value:g})")
-    return float(value)
-
-
-def _probability(value: Any) -> float:
-    p = _number(value)
-    if p > 1:
-        _fail(f"must be a probability between 0 and 1 (got {p:g})")
-    return p
-
-
-def _integer(value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        _fail("must be a whole number")
-    if value < minimum:
-        _fail(f"must be at least {minimum} (got {value})")
-    return value
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        _fail("must be a non-empty string")
-    return value.strip()
-
-
-def _flag(value: Any) -> bool:
-    if not isinstance(value, bool):
-        _fail("must be true or false")
-    return value
 
 
 def _clock(value: Any) -> float:
@@ -77,33 +47,25 @@ def _moment(value: Any) -> datetime:
     return value.astimezone(UTC)
 
 
-def _strategy(value: Any) -> Strategy:
-    try:
-        return Strategy(value)
-    except ValueError:
-        names = ", ".join(s.value for s in Strategy)
-        _fail(f"must be one of {names} (got {value!r})")
-
-
 def _memberships(value: Any) -> tuple[tuple[str, int], ...]:
     """`queues = ["a", "b"]` (penalty 0) or `queues = { a = 0, b = 2 }` (with penalties)."""
-    if isinstance(value, list):
-        return tuple((_text(queue), 0) for queue in value)
-    if isinstance(value, dict):
-        return tuple((queue, _integer(penalty, 0)) for queue, penalty in value.items())
+    if isinstance(value, list) and all(isinstance(q, str) and q.strip() for q in value):
+        return tuple((queue.strip(), 0) for queue in value)
+    if isinstance(value, dict) and all(type(p) is int and p >= 0 for p in value.values()):
+        return tuple(value.items())
     _fail("must be a list of queue names or a table { queue = penalty }")
 
 
-NonNegative = Annotated[float, PlainValidator(_number)]
-Positive = Annotated[float, PlainValidator(lambda v: _number(v, strict=True))]
-Probability = Annotated[float, PlainValidator(_probability)]
-Count = Annotated[int, PlainValidator(lambda v: _integer(v, 0))]
-AnyInteger = Annotated[int, PlainValidator(lambda v: _integer(v, -(2**63)))]
-Text = Annotated[str, PlainValidator(_text)]
-Flag = Annotated[bool, PlainValidator(_flag)]
+# Strict: TOML has types, so "3" is not a number and 1 is not true.
+NonNegative = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
+Positive = Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]
+Probability = Annotated[float, Strict(), Field(ge=0, le=1, allow_inf_nan=False)]
+Count = Annotated[int, Strict(), Field(ge=0)]
+AnyInteger = Annotated[int, Strict()]
+Text = Annotated[str, Strict(), StringConstraints(strip_whitespace=True, min_length=1)]
+Flag = Annotated[bool, Strict()]
 Clock = Annotated[float, PlainValidator(_clock)]
 Moment = Annotated[datetime, PlainValidator(_moment)]
-StrategyName = Annotated[Strategy, PlainValidator(_strategy)]
 Memberships = Annotated[tuple[tuple[str, int], ...], PlainValidator(_memberships)]
 
 
@@ -197,7 +159,7 @@ class QueueTable(Table):
     wrap_up_s: NonNegative = 0.0
     talk: AnyDistribution
     patience: AnyDistribution | None = None
-    strategy: StrategyName = Strategy.RRMEMORY
+    strategy: Strategy = Strategy.RRMEMORY
     timeout_s: Positive | None = None
     member_timeout_s: Positive = 15.0
     retry_s: NonNegative = 5.0
@@ -222,7 +184,7 @@ class PauseTable(Table):
 class AgentTable(Table):
     name: Text
     queues: Memberships = ()
-    count: Annotated[int, PlainValidator(lambda v: _integer(v, 1))] = 1
+    count: Annotated[int, Strict(), Field(ge=1)] = 1
     interface: Text | None = None
     human: Flag = False
     shift: ShiftTable | None = None
@@ -236,7 +198,7 @@ class CallersTable(Table):
     known_share: Probability = 0.0
     numbers: tuple[Text, ...] = ()
     names: tuple[Text, ...] = ()
-    unknown_prefix: Text = "+1555"
+    unknown_prefix: Annotated[Text, StringConstraints(pattern=r"^\+?\d{1,10}$")] = "+1555"
 
     @field_validator("names")
     @classmethod
@@ -244,13 +206,6 @@ class CallersTable(Table):
         if names and len(names) != len(info.data.get("numbers", names)):
             _fail("must have one name per number")
         return names
-
-    @field_validator("unknown_prefix")
-    @classmethod
-    def _digits(cls, prefix: str) -> str:
-        if not re.fullmatch(r"\+?\d{1,10}", prefix):
-            _fail('must be digits, e.g. "+1555"')
-        return prefix
 
 
 class ScenarioFile(Table):
