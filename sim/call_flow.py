@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections.abc import Callable
 from heapq import heappush
 
 from callcenter.calls.records import AgentState, CallOutcome, CallRecord, Direction, VisitOutcome
-from sim.arrivals import next_arrival
 from sim.distributions import Draws
 from sim.observer import EngineObserver
 from sim.records import CallTrace, RecordClock, VisitTrace, call_record, queue_target
@@ -18,7 +16,6 @@ from sim.staff import Staff
 from sim.state import CallPhase, SimAgent, SimCall, SimQueue
 from sim.timeline import (
     ANSWER,
-    ARRIVAL,
     PATIENCE,
     RETRY,
     RING_OUT,
@@ -68,9 +65,6 @@ class CallFlow:
         self.clock = RecordClock(scenario.start)
         self.calls: dict[int, SimCall] = {}  # in progress, by id
         self.finished = 0
-        self.arrivals_left: int | None = None
-        self.arrivals_until: float | None = None
-        self.pending_arrivals = 0
         self._ids = 0
         self._callers = draws.callers
         self._routing = draws.routing
@@ -78,32 +72,7 @@ class CallFlow:
     def _pick_index(self, size: int) -> int:
         return min(int(self._routing() * size), size - 1)
 
-    # -- arrivals ---------------------------------------------------------------------------
-
-    def schedule_arrival(self, queue: SimQueue) -> None:
-        gap = queue.mean_gap_s
-        if gap is not None:  # constant rate: next_arrival's arithmetic, without the call
-            at = self.timeline.now + queue.draws.arrival() * gap
-        else:
-            found = next_arrival(
-                queue.spec, queue.draws.arrival, self.timeline.start_clock_s, self.timeline.now
-            )
-            if found is None:
-                return
-            at = found
-        until = self.arrivals_until
-        if until is not None and at > until:
-            return
-        self.pending_arrivals += 1
-        self.timeline.push(at, ARRIVAL, queue)
-
-    def drop_arrivals(self, after: float = -1.0) -> None:
-        """Forget scheduled arrivals later than `after` (all of them by default)."""
-        heap = self.timeline.heap
-        kept = [e for e in heap if not (e[2] == ARRIVAL and e[0] > after)]
-        self.pending_arrivals -= len(heap) - len(kept)
-        heap[:] = kept  # in place: a running loop holds this list
-        heapq.heapify(heap)
+    # -- calls -------------------------------------------------------------------------------
 
     def new_call(self, queue: SimQueue | None, direction: Direction) -> SimCall:
         number, name = self._callers.next_caller()
@@ -116,21 +85,6 @@ class CallFlow:
         if self.observer is not None:
             self.observer.call_arrived(self.timeline.now, call)
         return call
-
-    def on_arrival(self, queue: SimQueue) -> None:
-        self.pending_arrivals -= 1
-        left = self.arrivals_left
-        if left is not None:
-            if left <= 0:
-                return
-            self.arrivals_left = left - 1
-        queue.arrivals += 1
-        call = self.new_call(queue, Direction.INBOUND)
-        if left is None or left > 1:
-            self.schedule_arrival(queue)
-        else:
-            self.drop_arrivals()  # that was the last caller: other queues' arrivals go too
-        self.enter(call, queue)
 
     # -- in the queue -------------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ from collections.abc import Callable
 import numpy as np
 
 from callcenter.calls.records import AgentState, CallOutcome, CallRecord, Direction, VisitOutcome
+from sim.arrivals import Arrivals
 from sim.call_flow import DIALING, ENDED, RETRYING, RINGING, TALKING, WRAP_UP, CallFlow
 from sim.distributions import Draws
 from sim.observer import EngineObserver
@@ -103,10 +104,11 @@ class Engine:
             live_humans=live_humans,
         )
         self.staff.offer = self.flow.ring
+        self.arrivals = Arrivals(self.timeline, self.flow)
         self.staff.plan()
         if auto_arrivals:
             for queue in self.queues.values():
-                self.flow.schedule_arrival(queue)
+                self.arrivals.schedule(queue)
 
     @property
     def now(self) -> float:
@@ -176,20 +178,20 @@ class Engine:
     def _run(
         self, calls: int | None, hours: float | None, progress: Callable[[int], None] | None
     ) -> None:
-        flow = self.flow
-        if calls is None and hours is None and flow.pending_arrivals:
+        flow, arrivals = self.flow, self.arrivals
+        if calls is None and hours is None and arrivals.pending:
             raise ValueError("give calls or hours: the scenario's arrivals never stop")
         if calls is not None:
-            flow.arrivals_left = calls
+            arrivals.left = calls
         if hours is not None:
-            flow.arrivals_until = hours * 3600.0
-            flow.drop_arrivals(flow.arrivals_until)
+            arrivals.until = hours * 3600.0
+            arrivals.drop(arrivals.until)
         heap = self.timeline.heap
         pop = heapq.heappop
         step = self._step
         active = flow.calls
         handled = 0
-        while heap and (flow.pending_arrivals or active):
+        while heap and (arrivals.pending or active):
             step(pop(heap))
             handled += 1
             if progress is not None and not handled & 0x1FFF:
@@ -215,7 +217,7 @@ class Engine:
             if subject.step == token and subject.phase is TALKING:
                 flow.end_talk(subject, extra if extra is not None else flow.hangup_side(subject))
         elif kind == ARRIVAL:
-            flow.on_arrival(subject)
+            self.arrivals.arrive(subject)
         elif kind in (PATIENCE, TIMEOUT):
             if (
                 subject.visit == token

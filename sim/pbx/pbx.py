@@ -187,14 +187,6 @@ class SimulatedPbx:
         """Simulation seconds now."""
         return self.clock.now()
 
-    def epoch_now(self) -> float:
-        """The PBX's epoch time now."""
-        return self.clock.epoch_now()
-
-    def uptime_s(self) -> float:
-        """Seconds (simulated) since the PBX started."""
-        return self.clock.now()
-
     def _publish(self, event: AmiEvent) -> None:
         for listener in self.listeners:
             listener(event)

@@ -308,8 +308,3 @@ class QueueCalls:
         self.signals.hangup_from_far_end(call.caller, at)
         self.signals.finish_hangup(call.caller, at)
         self.board.end(call, at)
-
-    def _end(self, call: PbxCall, at: float) -> None:
-        call.ended = True
-        self.board.truth.close_call(call.truth, at)
-        self.board.calls.pop(call.key, None)
