@@ -1,6 +1,6 @@
 """The simulation engine: a call center as a discrete-event simulation, for fast and live runs.
 
-One `Engine` holds its own event heap and draws every random number from the seeded
+One `Engine` holds its own timeline of events and draws every random number from the seeded
 `numpy.random.Generator` it is given (never global state), so a scenario and a seed fix the run.
 
 Fast mode (capacity planning, KPI validation: `sim.run`)::
@@ -10,8 +10,7 @@ Fast mode (capacity planning, KPI validation: `sim.run`)::
 
 `on_call_end(trace)` receives each finished call as a `CallTrace` (simulated seconds);
 `engine.call_record(trace)` turns it into the same immutable `CallRecord` the CTI tracker
-writes. With no observer the engine skips all
-callbacks behind one `is None` test per step.
+writes. With no observer the engine skips all callbacks behind one `is None` test per step.
 
 Live mode (the simulated PBX in `sim.pbx`): the PBX owns the wall clock and steps the engine::
 
@@ -67,9 +66,9 @@ __all__ = ["CallTrace", "Engine", "EngineObserver", "SimAgent", "SimCall"]
 class Engine:
     """A running simulated call center (see the module docstring for both ways to drive it).
 
-    Three collaborators share one timeline, the queues and the observer: `staff` (who is
-    free, logins, pauses, shifts), `flow` (calls through queues and agents), and the engine
-    itself, which runs the events in time order and offers the control methods.
+    Its collaborators share one timeline, the queues and the observer: `staff` (who is free,
+    logins, pauses, shifts), `flow` (calls through queues and agents) and `arrivals` (when
+    callers come); the engine runs the events in time order and offers the control methods.
     """
 
     def __init__(
