@@ -23,6 +23,7 @@ import heapq
 import math
 from bisect import bisect_right, insort
 from collections.abc import Callable, Generator, Iterator
+from heapq import heapreplace
 from typing import TypeVar
 
 import numpy as np
@@ -70,6 +71,7 @@ _new_visit = VisitTrace._make
 _new_trace = CallTrace._make
 ANSWERED, ABANDONED, TIMED_OUT = VisitOutcome.ANSWERED, VisitOutcome.ABANDONED, VisitOutcome.TIMEOUT
 INBOUND = Direction.INBOUND
+ANSWERED_CALL = CallOutcome.ANSWERED
 # The outcome of a call whose only visit ended so.
 CALL_OUTCOME = {
     ANSWERED: CallOutcome.ANSWERED,
@@ -151,7 +153,7 @@ class _Pool:
         if free_at < start:
             self.idle_s += start - free_at
         wrap = self.wrap
-        heapq.heapreplace(free, (end + wrap, agent))
+        heapreplace(free, (end + wrap, agent))
         talked = end - start
         self.busy_s += talked + wrap
         share = self.hangup_share
@@ -162,7 +164,7 @@ class _Pool:
             None, hangup_by,
         ))  # fmt: skip
         return _new_trace((
-            ident, linkedid, INBOUND, t, end, CallOutcome.ANSWERED, number, name, self.dialed,
+            ident, linkedid, INBOUND, t, end, ANSWERED_CALL, number, name, self.dialed,
             start, talked, agent_name, None, hangup_by, (visit,),
         ))  # fmt: skip
 
@@ -231,14 +233,13 @@ class FastKernel:
         until = hours * 3600.0 if hours is not None else math.inf
         left = calls if calls is not None else -1  # -1: no limit on the number of calls
         pools = [self.pools[spec.name] for spec in self.scenario.queues]
-        if len(pools) == 1 and pools[0].rate_s is not None:
-            callers = self._one_queue_callers(pools[0], left, until)
-        else:
-            callers = self._callers_by_arrival(pools, left, until)
         paused_gc = gc.isenabled()
         gc.disable()
         try:
-            self._serve_all(callers, progress)
+            if len(pools) == 1 and pools[0].rate_s is not None:
+                self._serve_one_queue(pools[0], left, until, progress)
+            else:
+                self._serve_all(self._callers_by_arrival(pools, left, until), progress)
         finally:
             if paused_gc:
                 gc.enable()
@@ -246,7 +247,7 @@ class FastKernel:
             pool.close_idle_time(self.now)
 
     def _serve_all(self, callers: Iterator[Caller], progress: Callable[[int], None] | None) -> None:
-        """The one loop: each caller, in order of arrival, through its queue."""
+        """Each caller, in order of arrival, through its queue's step (`_Pool.serve`)."""
         epoch = self.clock.epoch
         on_call_end = self.on_call_end
         end_of_run = 0.0
@@ -293,19 +294,21 @@ class FastKernel:
             patience = pool.patience() if pool.patience is not None else None
             yield pool, t, number, name, talk, patience
 
-    def _one_queue_callers(self, pool: _Pool, left: int, until: float) -> Iterator[Caller]:
-        """One queue at a constant rate, the common case, made lean.
+    def _serve_one_queue(
+        self, pool: _Pool, left: int, until: float, progress: Callable[[int], None] | None
+    ) -> None:
+        """`_serve_all` for one queue at a constant rate, the common case, made lean.
 
         Every unconditional draw (arrival gap, talk, patience, and the unknown number when no
         caller is known) is taken by iterating its stream in `zip`, the rest by calls, so each
         stream gives the same values to the same callers as `_callers_by_arrival` and the
-        engine.
+        engine; callers go straight to the step, without a generator between.
         """
         mean_gap = pool.rate_s
         assert mean_gap is not None
         t = 0.0 + pool.arrival() * mean_gap  # as next_arrival(spec, arrival, clock, 0.0)
         if t > until:
-            return
+            left = 0
         callers = self.draws.callers
         known_share = callers.callers.known_share
         known_draw, pick_known, unknown_draw = callers.known, callers.pick, callers.unknown
@@ -318,9 +321,12 @@ class FastKernel:
         # Unknown numbers are drawn for every caller only when nobody is a known customer.
         no_number: Callable[[], int] = lambda: 0  # noqa: E731
         unknowns = _values(unknown_draw if pick_known is None else no_number)
+        serve, epoch, on_call_end = pool.serve, self.clock.epoch, self.on_call_end
+        end_of_run = 0.0
+        ident = 0
         for gap, talk, patience, unknown in zip(gaps, talks, patiences, unknowns, strict=False):
             if not left:
-                return
+                break
             left -= 1
             after = t + gap * mean_gap
             if pick_known is None:
@@ -331,7 +337,19 @@ class FastKernel:
                 name = known_names[known] if known_names else None
             else:
                 number, name = f"{prefix}{unknown_draw():07d}", None
-            yield pool, t, number, name, talk, patience
+            trace = serve(ident, f"{int(epoch + t)}.{ident}", t, number, name, talk, patience)
+            ident += 1
+            end = trace.ended_at
+            if end > end_of_run:
+                end_of_run = end
+            if on_call_end is not None:
+                on_call_end(trace)
+            if progress is not None and not ident & 0x1FFF:
+                progress(ident)
             if after > until:
-                return
+                break
             t = after
+        self.finished = ident
+        self.now = end_of_run
+        if progress is not None:
+            progress(ident)
