@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sim.pbx.live import PbxOptions, SimulatedPbx
-from sim.scenario import parse_scenario
+from sim.pbx.pbx import PbxOptions, SimulatedPbx
+from sim.scenario_file import parse_scenario
 
 SCENARIO = """
 seed = 3

@@ -68,8 +68,8 @@ def _pbx_process(
     """
     import random
 
-    from sim.pbx.live import PbxOptions, SimulatedPbx
-    from sim.scenario import parse_scenario
+    from sim.pbx.pbx import PbxOptions, SimulatedPbx
+    from sim.scenario_file import parse_scenario
 
     async def main() -> None:
         text = SCENARIO.format(rate_per_hour=rate * 3600, agents=agents)
@@ -130,8 +130,8 @@ def _app_process(database_url: str, ami_port: int, web_port: int) -> None:
 
 def _phones(agents: int, rate: float) -> dict[str, str]:
     """Each simulated agent's member name -> phone (interface), as the simulated PBX names them."""
-    from sim.pbx.live import SimulatedPbx
-    from sim.scenario import parse_scenario
+    from sim.pbx.pbx import SimulatedPbx
+    from sim.scenario_file import parse_scenario
 
     text = SCENARIO.format(rate_per_hour=rate * 3600, agents=agents)
     pbx = SimulatedPbx(parse_scenario(text, "bench.toml"))

@@ -84,8 +84,8 @@ def prepare_database(settings: Settings, password: str | None) -> dict[str, str]
 @asynccontextmanager
 async def simulated_pbx(speed: float) -> AsyncIterator[Any]:
     """The demo scenario's PBX speaking AMI on a free port of 127.0.0.1."""
-    from sim.pbx.live import PbxOptions, SimulatedPbx
-    from sim.scenario import load_scenario
+    from sim.pbx.pbx import PbxOptions, SimulatedPbx
+    from sim.scenario_file import load_scenario
 
     scenario = load_scenario(DEMO_SCENARIO)
     # agent1 (human) is outside the queues until they sign in at the console.

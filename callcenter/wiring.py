@@ -11,8 +11,6 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 
-from crm.interactions.tasks import CallHistory
-from crm.interactions.service import HistoryResult
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.bus import Bus
@@ -21,6 +19,8 @@ from callcenter.cti.record_writer import AfterStore, RecordWriter
 from callcenter.cti.writer_process import writer_for
 from callcenter.events import CallEnded
 from callcenter.settings import Settings
+from crm.interactions.service import HistoryResult
+from crm.interactions.tasks import CallHistory
 
 
 class Consumers:

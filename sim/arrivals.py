@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import heapq
+from typing import TYPE_CHECKING
+
+from callcenter.calls.records import Direction
 from sim.distributions import Draw
 from sim.scenario import DAY_S, QueueSpec
+from sim.state import SimQueue
+from sim.timeline import ARRIVAL, Timeline
+
+if TYPE_CHECKING:
+    from sim.call_flow import CallFlow
 
 
 def next_arrival(
@@ -45,3 +54,62 @@ def rate_per_hour_at(spec: QueueSpec, start_clock_s: float, t: float) -> float:
     offset = (start_clock_s + t - profile.start_s) % DAY_S
     index = int(offset // profile.interval_s)
     return profile.rates_per_hour[index] if index < len(profile.rates_per_hour) else 0.0
+
+
+class Arrivals:
+    """The engine's callers: each queue's next arrival on the timeline, and when they stop.
+
+    `left` callers more (None: no limit) or none after `until` (simulated seconds); `pending`
+    counts the arrivals scheduled, so a fast run knows when the center has drained.
+    """
+
+    def __init__(self, timeline: Timeline, flow: CallFlow) -> None:
+        self.timeline = timeline
+        self.flow = flow
+        self.left: int | None = None
+        self.until: float | None = None
+        self.pending = 0
+
+    def schedule(self, queue: SimQueue) -> None:
+        """Put the queue's next caller on the timeline (if it comes before the end)."""
+        timeline = self.timeline
+        gap = queue.mean_gap_s
+        if gap is not None:  # constant rate: next_arrival's arithmetic, without the call
+            at = timeline.now + queue.draws.arrival() * gap
+        else:
+            found = next_arrival(
+                queue.spec, queue.draws.arrival, timeline.start_clock_s, timeline.now
+            )
+            if found is None:
+                return
+            at = found
+        until = self.until
+        if until is not None and at > until:
+            return
+        self.pending += 1
+        timeline.push(at, ARRIVAL, queue)
+
+    def drop(self, after: float = -1.0) -> None:
+        """Forget scheduled arrivals later than `after` (all of them by default)."""
+        heap = self.timeline.heap
+        kept = [e for e in heap if not (e[2] == ARRIVAL and e[0] > after)]
+        self.pending -= len(heap) - len(kept)
+        heap[:] = kept  # in place: a running loop holds this list
+        heapq.heapify(heap)
+
+    def arrive(self, queue: SimQueue) -> None:
+        """A caller dials the queue (an ARRIVAL event); the next one is scheduled."""
+        self.pending -= 1
+        left = self.left
+        if left is not None:
+            if left <= 0:
+                return
+            self.left = left - 1
+        queue.arrivals += 1
+        flow = self.flow
+        call = flow.new_call(queue, Direction.INBOUND)
+        if left is None or left > 1:
+            self.schedule(queue)
+        else:
+            self.drop()  # that was the last caller: other queues' arrivals go too
+        flow.enter(call, queue)

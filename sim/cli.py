@@ -18,7 +18,8 @@ from callcenter.calls.records import AgentStateRecord, CallRecord
 from callcenter.cli import UsageError
 from sim.pbx.cli import add_pbx_command
 from sim.run import RunError, RunResult, expected_calls, simulate
-from sim.scenario import ScenarioError, load_scenario
+from sim.scenario import ScenarioError
+from sim.scenario_file import load_scenario
 
 
 def register(groups: Any) -> None:

@@ -1,6 +1,6 @@
 """The simulation engine: a call center as a discrete-event simulation, for fast and live runs.
 
-One `Engine` holds its own event heap and draws every random number from the seeded
+One `Engine` holds its own timeline of events and draws every random number from the seeded
 `numpy.random.Generator` it is given (never global state), so a scenario and a seed fix the run.
 
 Fast mode (capacity planning, KPI validation: `sim.run`)::
@@ -10,8 +10,7 @@ Fast mode (capacity planning, KPI validation: `sim.run`)::
 
 `on_call_end(trace)` receives each finished call as a `CallTrace` (simulated seconds);
 `engine.call_record(trace)` turns it into the same immutable `CallRecord` the CTI tracker
-writes. With no observer the engine skips all
-callbacks behind one `is None` test per step.
+writes. With no observer the engine skips all callbacks behind one `is None` test per step.
 
 Live mode (the simulated PBX in `sim.pbx`): the PBX owns the wall clock and steps the engine::
 
@@ -38,9 +37,16 @@ from collections.abc import Callable
 
 import numpy as np
 
-from callcenter.calls.records import AgentState, CallOutcome, Direction, VisitOutcome
-from sim.core import DIALING, ENDED, RETRYING, RINGING, TALKING, WRAP_UP, CallFlow
-from sim.desk import (
+from callcenter.calls.records import AgentState, CallOutcome, CallRecord, Direction, VisitOutcome
+from sim.arrivals import Arrivals
+from sim.call_flow import DIALING, ENDED, RETRYING, RINGING, TALKING, WRAP_UP, CallFlow
+from sim.distributions import Draws
+from sim.observer import EngineObserver
+from sim.records import CallTrace
+from sim.scenario import Scenario
+from sim.staff import Staff
+from sim.state import CallPhase, SimAgent, SimCall, SimQueue
+from sim.timeline import (
     ANSWER,
     ARRIVAL,
     DIAL_ANSWER,
@@ -50,17 +56,20 @@ from sim.desk import (
     TALK_END,
     TIMEOUT,
     WRAP_END,
+    Event,
+    Timeline,
 )
-from sim.observer import EngineObserver
-from sim.records import CallTrace
-from sim.scenario import Scenario
-from sim.state import CallPhase, SimAgent, SimCall
 
 __all__ = ["CallTrace", "Engine", "EngineObserver", "SimAgent", "SimCall"]
 
 
-class Engine(CallFlow):
-    """A running simulated call center (see the module docstring for both ways to drive it)."""
+class Engine:
+    """A running simulated call center (see the module docstring for both ways to drive it).
+
+    Its collaborators share one timeline, the queues and the observer: `staff` (who is free,
+    logins, pauses, shifts), `flow` (calls through queues and agents) and `arrivals` (when
+    callers come); the engine runs the events in time order and offers the control methods.
+    """
 
     def __init__(
         self,
@@ -72,11 +81,52 @@ class Engine(CallFlow):
         live_humans: bool = False,
         auto_arrivals: bool = True,
     ) -> None:
-        super().__init__(scenario, rng, observer, on_call_end=on_call_end, live_humans=live_humans)
-        self._plan_agents()
+        self.scenario = scenario
+        self.observer = observer
+        self.timeline = Timeline(scenario.start)
+        draws = Draws(scenario, rng)
+        self.queues = {s.name: SimQueue(s, draws.queues[s.name]) for s in scenario.queues}
+        self.agents: dict[str, SimAgent] = {}
+        for agent_spec in scenario.agents:
+            agent = SimAgent(agent_spec, draws.agents[agent_spec.name])
+            self.agents[agent.name] = agent
+            for membership in agent_spec.memberships:
+                self.queues[membership.queue].member_order.append(agent)
+        self.staff = Staff(self.timeline, self.queues, self.agents, observer)
+        self.flow = CallFlow(
+            scenario,
+            self.timeline,
+            self.staff,
+            draws,
+            observer,
+            on_call_end=on_call_end,
+            live_humans=live_humans,
+        )
+        self.staff.offer = self.flow.ring
+        self.arrivals = Arrivals(self.timeline, self.flow)
+        self.staff.plan()
         if auto_arrivals:
             for queue in self.queues.values():
-                self._schedule_arrival(queue)
+                self.arrivals.schedule(queue)
+
+    @property
+    def now(self) -> float:
+        """Simulated seconds since the scenario start."""
+        return self.timeline.now
+
+    @property
+    def calls(self) -> dict[int, SimCall]:
+        """Calls in progress, by id."""
+        return self.flow.calls
+
+    @property
+    def finished(self) -> int:
+        """How many calls have ended."""
+        return self.flow.finished
+
+    def call_record(self, call: CallTrace) -> CallRecord:
+        """The immutable record of a finished call (same shape as the CTI's)."""
+        return self.flow.call_record(call)
 
     # -- stepping -----------------------------------------------------------------------------
 
@@ -87,7 +137,7 @@ class Engine(CallFlow):
         the talk end of a call hung up from the console) are dropped here, so a live PBX
         never wakes up for nothing.
         """
-        heap = self._heap
+        heap = self.timeline.heap
         while heap:
             _, _, kind, subject, token, _ = heap[0]
             if self._still_due(kind, subject, token):
@@ -95,23 +145,13 @@ class Engine(CallFlow):
             heapq.heappop(heap)
         return None
 
-    def step(self) -> bool:
-        """Handle the next event; False if there is none."""
-        if not self._heap:
-            return False
-        at, _, kind, subject, token, extra = heapq.heappop(self._heap)
-        self.now = at
-        self._dispatch(kind, subject, token, extra)
-        return True
-
     def run_until(self, t: float) -> None:
         """Handle every event due at or before `t`, then set the clock to `t`."""
-        heap = self._heap
+        heap = self.timeline.heap
+        step = self._step
         while heap and heap[0][0] <= t:
-            at, _, kind, subject, token, extra = heapq.heappop(heap)
-            self.now = at
-            self._dispatch(kind, subject, token, extra)
-        self.now = max(self.now, t)
+            step(heapq.heappop(heap))
+        self.timeline.now = max(self.timeline.now, t)
 
     def run(
         self,
@@ -137,96 +177,75 @@ class Engine(CallFlow):
     def _run(
         self, calls: int | None, hours: float | None, progress: Callable[[int], None] | None
     ) -> None:
-        if calls is None and hours is None and self._pending_arrivals:
+        flow, arrivals = self.flow, self.arrivals
+        if calls is None and hours is None and arrivals.pending:
             raise ValueError("give calls or hours: the scenario's arrivals never stop")
         if calls is not None:
-            self.arrivals_left = calls
+            arrivals.left = calls
         if hours is not None:
-            self.arrivals_until = hours * 3600.0
-            self._drop_arrivals(self.arrivals_until)
-        heap = self._heap
+            arrivals.until = hours * 3600.0
+            arrivals.drop(arrivals.until)
+        heap = self.timeline.heap
         pop = heapq.heappop
-        dispatch = self._dispatch
-        active = self.calls
+        step = self._step
+        active = flow.calls
         handled = 0
-        while heap:
-            if not self._pending_arrivals and not active:
-                break
-            at, _, kind, subject, token, extra = pop(heap)
-            self.now = at
-            dispatch(kind, subject, token, extra)
+        while heap and (arrivals.pending or active):
+            step(pop(heap))
             handled += 1
             if progress is not None and not handled & 0x1FFF:
-                progress(self.finished)
+                progress(flow.finished)
         self._close_idle_time()
         if progress is not None:
-            progress(self.finished)
+            progress(flow.finished)
 
     def _close_idle_time(self) -> None:
         """Book the idle time of agents still free, so occupancy covers the whole run."""
+        staff = self.staff
         for agent in self.agents.values():
             if agent.idle_since is not None:
-                self._unavailable(agent)
-                self._make_available(agent)
+                staff.take_out(agent)
+                staff.make_available(agent)
 
-    # -- outbound calls and the event dispatch ----------------------------------------------
-
-    def _on_dial_answer(self, call: SimCall, agent: SimAgent) -> None:
-        call.phase = TALKING
-        step = call.step = call.step + 1
-        call.answered_at = self.now
-        call.first_answered_at = self.now
-        call.last_agent = agent.name
-        if self.observer is not None:
-            self.observer.answered(self.now, call, agent)
-        if self.live_humans and agent.human:
-            self._push(self.now + agent.spec.max_talk_s, TALK_END, call, step, "caller")
-        else:
-            first = agent.spec.memberships[0].queue
-            self._push(self.now + self.queues[first].draws.talk(), TALK_END, call, step)
-
-    # -- the event loop -----------------------------------------------------------------------
-
-    def _dispatch(self, kind: int, subject: object, token: object, extra: object) -> None:
-        """Handle one popped event (`self.now` already set); stale events are dropped."""
+    def _step(self, event: Event) -> None:
+        """Handle one event taken off the timeline; stale events are dropped."""
+        at, _, kind, subject, token, extra = event
+        self.timeline.now = at
+        flow = self.flow
         if kind == TALK_END:
-            call: SimCall = subject  # type: ignore[assignment]
-            if call.step == token and call.phase is TALKING:
-                by = extra if extra is not None else self._hangup_side(call)
-                self._end_talk(call, by)  # type: ignore[arg-type]
+            if subject.step == token and subject.phase is TALKING:
+                flow.end_talk(subject, extra if extra is not None else flow.hangup_side(subject))
         elif kind == ARRIVAL:
-            self._on_arrival(subject)  # type: ignore[arg-type]
+            self.arrivals.arrive(subject)
         elif kind in (PATIENCE, TIMEOUT):
-            call = subject  # type: ignore[assignment]
-            if call.visit == token and call.phase is not TALKING and call.phase is not ENDED:
-                self._leave_queue(
-                    call, VisitOutcome.ABANDONED if kind == PATIENCE else VisitOutcome.TIMEOUT
+            if (
+                subject.visit == token
+                and subject.phase is not TALKING
+                and subject.phase is not ENDED
+            ):
+                flow.leave_queue(
+                    subject, VisitOutcome.ABANDONED if kind == PATIENCE else VisitOutcome.TIMEOUT
                 )
         elif kind == ANSWER:
-            call = subject  # type: ignore[assignment]
-            if call.step == token and call.phase is RINGING:
-                self._answer(call, extra)  # type: ignore[arg-type]
+            if subject.step == token and subject.phase is RINGING:
+                flow.answer(subject, extra)
         elif kind == WRAP_END:
-            agent: SimAgent = subject  # type: ignore[assignment]
-            if agent.wrap == token and agent.activity is WRAP_UP:
-                self._free(agent)
+            if subject.wrap == token and subject.activity is WRAP_UP:
+                self.staff.free(subject)
         elif kind == RING_OUT:
-            call = subject  # type: ignore[assignment]
-            if call.step == token and call.phase is RINGING:
-                self._on_ring_out(call)
+            if subject.step == token and subject.phase is RINGING:
+                flow.on_ring_out(subject)
         elif kind == RETRY:
-            call = subject  # type: ignore[assignment]
-            if call.step == token and call.phase is RETRYING:
-                self._on_retry(call)
+            if subject.step == token and subject.phase is RETRYING:
+                flow.on_retry(subject)
         elif kind == DIAL_ANSWER:
-            call = subject  # type: ignore[assignment]
-            if call.step == token and call.phase is DIALING:
-                self._on_dial_answer(call, extra)  # type: ignore[arg-type]
+            if subject.step == token and subject.phase is DIALING:
+                flow.on_dial_answer(subject, extra)
         else:
-            self._on_agent_plan(kind, subject, token)  # type: ignore[arg-type]
+            self.staff.on_plan(kind, subject, token)
 
     def _still_due(self, kind: int, subject: object, token: object) -> bool:
-        """Whether a scheduled event still matters (the same tests `_dispatch` makes)."""
+        """Whether a scheduled event still matters (the same tests `_step` makes)."""
         if kind == WRAP_END:
             agent: SimAgent = subject  # type: ignore[assignment]
             return agent.wrap == token and agent.activity is WRAP_UP
@@ -238,11 +257,29 @@ class Engine(CallFlow):
         phase = wanted.get(kind, DIALING)
         return subject.step == token and subject.phase is phase
 
-    def _hangup_side(self, call: SimCall) -> str:
-        queue = call.queue
-        if queue is None or queue.spec.agent_hangup_share <= 0:
-            return "caller"
-        return "agent" if queue.draws.hangup() < queue.spec.agent_hangup_share else "caller"
+    # -- agents (what a console or supervisor does through the PBX) ---------------------------
+
+    def agent(self, name: str) -> SimAgent:
+        """The agent with this member name or interface (KeyError if none)."""
+        return self.staff.agent(name)
+
+    def login(self, agent: SimAgent | str, queue: str, penalty: int | None = None) -> None:
+        """Add the agent to `queue` (AMI QueueAdd); its scenario penalty unless given."""
+        self.staff.login(agent, queue, penalty)
+
+    def logout(self, agent: SimAgent | str, queue: str) -> None:
+        """Remove the agent from `queue` (AMI QueueRemove); a call in progress goes on."""
+        self.staff.logout(agent, queue)
+
+    def pause(
+        self, agent: SimAgent | str, reason: str | None = None, queue: str | None = None
+    ) -> None:
+        """Pause the agent in `queue`, or in all its queues (AMI QueuePause Paused=true)."""
+        self.staff.pause(agent, reason, queue)
+
+    def unpause(self, agent: SimAgent | str, queue: str | None = None) -> None:
+        """Unpause the agent in `queue`, or in all its queues."""
+        self.staff.unpause(agent, queue)
 
     # -- control (what a console or supervisor does through the PBX) --------------------------
 
@@ -263,12 +300,12 @@ class Engine(CallFlow):
     ) -> SimCall:
         """A caller dials `queue` now (a scripted call, on top of the scenario's arrivals)."""
         target = self.queues[queue]
-        call = self._new_call(target, Direction.INBOUND)
+        call = self.flow.new_call(target, Direction.INBOUND)
         if caller_number is not None:
             call.caller_number = caller_number
             call.caller_name = caller_name
         target.arrivals += 1
-        self._enter(call, target)
+        self.flow.enter(call, target)
         return call
 
     def hangup(self, call: SimCall | int | str, by: str = "agent") -> None:
@@ -278,17 +315,17 @@ class Engine(CallFlow):
         phase = target.phase
         if phase is CallPhase.TALKING:
             target.planned_transfer = None  # a hang-up overrides a transfer the scenario planned
-            self._end_talk(target, by)
+            self.flow.end_talk(target, by)
         elif phase is CallPhase.DIALING:
             agent = target.agent
             target.step += 1
             target.agent = None
             target.hangup_by = by
             if agent is not None:
-                self._after_call(agent, None)
-            self._finish(target, CallOutcome.FAILED)
+                self.flow.after_call(agent, None)
+            self.flow.finish(target, CallOutcome.FAILED)
         elif phase is not CallPhase.ENDED:
-            self._leave_queue(target, VisitOutcome.ABANDONED)
+            self.flow.leave_queue(target, VisitOutcome.ABANDONED)
 
     def agent_hangup(self, agent: SimAgent | str) -> None:
         """The agent's console hangs up whatever call the agent is on."""
@@ -302,7 +339,7 @@ class Engine(CallFlow):
         if found.phase is not CallPhase.TALKING:
             raise ValueError(f"call {found.linkedid} is not connected to an agent")
         found.planned_transfer = None
-        self._end_talk(found, None, transfer_to=target)
+        self.flow.end_talk(found, None, transfer_to=target)
 
     def originate(self, agent: SimAgent | str, number: str, answer_after_s: float = 3.0) -> SimCall:
         """An outbound call from the agent to `number`; the customer answers after
@@ -310,16 +347,16 @@ class Engine(CallFlow):
         member = self.agent(agent) if isinstance(agent, str) else agent
         if member.activity is not AgentState.AVAILABLE:
             raise ValueError(f"agent {member.name} is busy")
-        call = self._new_call(None, Direction.OUTBOUND)
+        call = self.flow.new_call(None, Direction.OUTBOUND)
         call.caller_number = member.interface.rsplit("/", 1)[-1]
         call.caller_name = member.name
         call.dialed_number = number
         call.phase = CallPhase.DIALING
         call.agent = member
         call.step += 1
-        self._unavailable(member)
+        self.staff.take_out(member)
         member.activity = AgentState.ON_CALL
         member.call = call
-        self._report(member)
-        self._push(self.now + answer_after_s, DIAL_ANSWER, call, call.step, member)
+        self.staff.report(member)
+        self.timeline.push(self.now + answer_after_s, DIAL_ANSWER, call, call.step, member)
         return call

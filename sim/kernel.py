@@ -1,26 +1,29 @@
 """The fast path: FIFO queues with dedicated agent pools, simulated by the workload recursion.
 
 When every agent serves exactly one queue, answers at once (no ring delay, no ring-no-answer),
-works all day (no shifts or scheduled pauses), nobody is transferred and each queue hands
-calls to the member free longest (`leastrecent`), a queue is a FIFO multi-server queue with
-impatient callers. Such a queue can be simulated exactly caller by caller, in order of
-arrival (the Kiefer-Wolfowitz recursion): a heap holds when each agent is next free; a caller
-arriving at t with patience p is answered at max(t, earliest free) if that wait is at most p
-(or the queue timeout), and otherwise leaves at t + p without ever touching an agent.
+works all day (no shifts or scheduled pauses) and nobody is transferred, a queue is a FIFO
+multi-server queue with impatient callers. Such a queue can be simulated exactly caller by
+caller, in order of arrival (the Kiefer-Wolfowitz recursion): a heap holds when each agent is
+next free; a caller arriving at t with patience p is answered at max(t, earliest free) if that
+wait is at most p (or the queue timeout), and otherwise leaves at t + p without ever touching
+an agent.
 
-This gives the same calls as `sim.engine.Engine` on the same scenario and seed (same random
-streams, same draws per caller, same tie-breaks: tested), several times faster, because no
-per-event bookkeeping is needed. `sim.run` uses it whenever `unsupported_reason` is None.
+With `leastrecent` (the member free longest answers), equal penalties and callers hanging up
+first, this gives the same calls as `sim.engine.Engine` on the same scenario and seed (same
+random streams, same draws per caller, same tie-breaks: tested), several times faster. With
+any other strategy it gives the same queue figures but other agents' names: `sim.run` uses it
+then only when no call record is asked for (`unsupported_reason(..., exact=False)`).
 Callers are handed to `on_call_end` in order of arrival rather than of hang-up.
 """
 
 from __future__ import annotations
 
-import bisect
 import gc
 import heapq
 import math
+from bisect import bisect_right, insort
 from collections.abc import Callable, Generator, Iterator
+from heapq import heapreplace
 from typing import TypeVar
 
 import numpy as np
@@ -32,8 +35,14 @@ from sim.records import CallTrace, RecordClock, VisitTrace
 from sim.scenario import QueueSpec, Scenario, Strategy
 
 
-def unsupported_reason(scenario: Scenario) -> str | None:
-    """Why the fast path cannot run `scenario` exactly, or None if it can."""
+def unsupported_reason(scenario: Scenario, *, exact: bool = True) -> str | None:
+    """Why the fast path cannot run `scenario`, or None if it can.
+
+    `exact`: the kernel must give the event engine's very calls, down to which agent answered
+    and who hung up. Otherwise only each queue's figures must agree; they do not depend on
+    which of several free agents answers (each answers at once and serves one queue), nor on
+    who hangs up, so any ring strategy, penalties and agent hang-ups are allowed.
+    """
     for agent in scenario.agents:
         if len(agent.memberships) != 1:
             return f"agent {agent.name} serves several queues"
@@ -42,14 +51,36 @@ def unsupported_reason(scenario: Scenario) -> str | None:
         if agent.shift is not None or agent.pauses:
             return f"agent {agent.name} has a shift or pauses"
     for queue in scenario.queues:
+        name = queue.name
         if queue.transfer is not None:
             return f"queue {queue.name} transfers calls"
+        if not exact:
+            continue
         if queue.strategy is not Strategy.LEASTRECENT:
             return f"queue {queue.name} uses {queue.strategy.value}, not leastrecent"
         if queue.agent_hangup_share > 0:
             # Who hangs up is drawn in a different order here than in the event engine.
             return f"queue {queue.name} has agents hanging up first"
+        penalties = {m.penalty for a in scenario.agents for m in a.memberships if m.queue == name}
+        if len(penalties) > 1:
+            return f"queue {queue.name} has members with different penalties"
     return None
+
+
+_new_visit = VisitTrace._make
+_new_trace = CallTrace._make
+ANSWERED, ABANDONED, TIMED_OUT = VisitOutcome.ANSWERED, VisitOutcome.ABANDONED, VisitOutcome.TIMEOUT
+INBOUND = Direction.INBOUND
+ANSWERED_CALL = CallOutcome.ANSWERED
+# The outcome of a call whose only visit ended so.
+CALL_OUTCOME = {
+    ANSWERED: CallOutcome.ANSWERED,
+    ABANDONED: CallOutcome.ABANDONED,
+    TIMED_OUT: CallOutcome.TIMEOUT,
+}
+
+# A caller as the arrival streams give it: (queue, arrival time, number, name, talk, patience).
+Caller = tuple["_Pool", float, str, "str | None", float, "float | None"]
 
 
 class _Pool:
@@ -81,6 +112,68 @@ class _Pool:
         self.busy_s = 0.0
         self.idle_s = 0.0
 
+    def serve(
+        self,
+        ident: int,
+        linkedid: str,
+        t: float,
+        number: str,
+        name: str | None,
+        talk: float,
+        patience: float | None,
+    ) -> CallTrace:
+        """One caller arriving at `t`: answered by the agent free first, or gone at its limit."""
+        leaving = self.leaving
+        if leaving and leaving[0] <= t:
+            del leaving[: bisect_right(leaving, t)]
+        position = len(leaving) + 1
+        free = self.free
+        free_at, agent = free[0]
+        start = free_at if free_at > t else t
+        limit, outcome = patience, ABANDONED
+        timeout = self.timeout
+        if timeout is not None and (limit is None or timeout < limit):
+            limit, outcome = timeout, TIMED_OUT
+        if limit is not None and start - t > limit:
+            end = t + limit
+            exit_position = 1 + len(leaving) - bisect_right(leaving, end)
+            insort(leaving, end)
+            hangup_by = "caller" if outcome is ABANDONED else None
+            visit = _new_visit((
+                self.name, outcome, t, end, position, None, end - t, None, None, 0, None,
+                exit_position, hangup_by,
+            ))  # fmt: skip
+            return _new_trace((
+                ident, linkedid, INBOUND, t, end, CALL_OUTCOME[outcome], number, name,
+                self.dialed, None, None, None, None, hangup_by, (visit,),
+            ))  # fmt: skip
+        if start > t:
+            insort(leaving, start)
+        end = start + talk
+        if free_at < start:
+            self.idle_s += start - free_at
+        wrap = self.wrap
+        heapreplace(free, (end + wrap, agent))
+        talked = end - start
+        self.busy_s += talked + wrap
+        share = self.hangup_share
+        hangup_by = "agent" if share > 0 and self.hangup() < share else "caller"
+        agent_name = self.names[agent]
+        visit = _new_visit((
+            self.name, ANSWERED, t, end, position, agent_name, start - t, 0.0, talked, 0, None,
+            None, hangup_by,
+        ))  # fmt: skip
+        return _new_trace((
+            ident, linkedid, INBOUND, t, end, ANSWERED_CALL, number, name, self.dialed,
+            start, talked, agent_name, None, hangup_by, (visit,),
+        ))  # fmt: skip
+
+    def close_idle_time(self, end_of_run: float) -> None:
+        """Book the idle time of agents free before the run ended."""
+        for free_at, _ in self.free:
+            if free_at < end_of_run:
+                self.idle_s += end_of_run - free_at
+
 
 _NEVER = object()  # a sentinel no draw ever returns
 _Value = TypeVar("_Value")
@@ -106,8 +199,10 @@ class FastKernel:
         scenario: Scenario,
         rng: np.random.Generator,
         on_call_end: Callable[[CallTrace], None] | None = None,
+        *,
+        exact: bool = True,
     ) -> None:
-        reason = unsupported_reason(scenario)
+        reason = unsupported_reason(scenario, exact=exact)
         if reason is not None:
             raise ValueError(f"the fast path cannot run this scenario: {reason}")
         self.scenario = scenario
@@ -135,47 +230,52 @@ class FastKernel:
         Python's cyclic garbage collector is paused meanwhile: the loop makes no reference
         cycles, and its scans would otherwise cost about a third of the run.
         """
-        paused_gc = gc.isenabled()
-        gc.disable()
-        try:
-            pools = list(self.pools.values())
-            if len(pools) == 1 and pools[0].rate_s is not None:
-                self._run_one_queue(pools[0], calls, hours, progress)
-            else:
-                self._run(calls, hours, progress)
-        finally:
-            if paused_gc:
-                gc.enable()
-
-    def _run(
-        self, calls: int | None, hours: float | None, progress: Callable[[int], None] | None
-    ) -> None:
         until = hours * 3600.0 if hours is not None else math.inf
         left = calls if calls is not None else -1  # -1: no limit on the number of calls
         pools = [self.pools[spec.name] for spec in self.scenario.queues]
+        paused_gc = gc.isenabled()
+        gc.disable()
+        try:
+            if len(pools) == 1 and pools[0].rate_s is not None:
+                self._serve_one_queue(pools[0], left, until, progress)
+            else:
+                self._serve_all(self._callers_by_arrival(pools, left, until), progress)
+        finally:
+            if paused_gc:
+                gc.enable()
+        for pool in pools:
+            pool.close_idle_time(self.now)
+
+    def _serve_all(self, callers: Iterator[Caller], progress: Callable[[int], None] | None) -> None:
+        """Each caller, in order of arrival, through its queue's step (`_Pool.serve`)."""
+        epoch = self.clock.epoch
+        on_call_end = self.on_call_end
+        end_of_run = 0.0
+        ident = 0
+        for pool, t, number, name, talk, patience in callers:
+            trace = pool.serve(ident, f"{int(epoch + t)}.{ident}", t, number, name, talk, patience)
+            ident += 1
+            end = trace.ended_at
+            if end > end_of_run:
+                end_of_run = end
+            if on_call_end is not None:
+                on_call_end(trace)
+            if progress is not None and not ident & 0x1FFF:
+                progress(ident)
+        self.finished = ident
+        self.now = end_of_run
+        if progress is not None:
+            progress(ident)
+
+    def _callers_by_arrival(self, pools: list[_Pool], left: int, until: float) -> Iterator[Caller]:
+        """Every queue's callers merged in order of arrival (any arrival profile)."""
         start_clock = self._start_clock_s
         arrivals: list[tuple[float, int]] = []
         for index, pool in enumerate(pools):
             at = next_arrival(pool.spec, pool.draws.arrival, start_clock, 0.0)
             if at is not None and at <= until:
                 heapq.heappush(arrivals, (at, index))
-        callers = self.draws.callers
-        # The caller draws of CallerDraws.next_caller, unrolled: same streams, same order.
-        known_share = callers.callers.known_share
-        known_draw, pick_known, unknown_draw = callers.known, callers.pick, callers.unknown
-        known_numbers, known_names = callers.callers.numbers, callers.callers.names
-        prefix = callers.callers.unknown_prefix
-        epoch = self.clock.epoch
-        on_call_end = self.on_call_end
-        end_of_run = 0.0
-        ident = 0
-        new = tuple.__new__
-        answered, abandoned = VisitOutcome.ANSWERED, VisitOutcome.ABANDONED
-        timed_out, inbound = VisitOutcome.TIMEOUT, Direction.INBOUND
-        call_answered, call_abandoned = CallOutcome.ANSWERED, CallOutcome.ABANDONED
-        call_timeout = CallOutcome.TIMEOUT
-        heapreplace, heappop = heapq.heapreplace, heapq.heappop
-        insort, bisect_right = bisect.insort, bisect.bisect_right
+        next_caller = self.draws.callers.next_caller
         while arrivals and left:
             t, index = arrivals[0]
             pool = pools[index]
@@ -185,95 +285,25 @@ class FastKernel:
             else:
                 after = next_arrival(pool.spec, pool.arrival, start_clock, t)
             if after is None or after > until:
-                heappop(arrivals)
+                heapq.heappop(arrivals)
             else:
-                heapreplace(arrivals, (after, index))
+                heapq.heapreplace(arrivals, (after, index))
             left -= 1
-            if pick_known is not None and known_draw() < known_share:
-                known = pick_known()
-                number = known_numbers[known]
-                name = known_names[known] if known_names else None
-            else:
-                number, name = f"{prefix}{unknown_draw():07d}", None
+            number, name = next_caller()
             talk = pool.talk()
             patience = pool.patience() if pool.patience is not None else None
-            leaving = pool.leaving
-            if leaving and leaving[0] <= t:
-                del leaving[: bisect_right(leaving, t)]
-            position = len(leaving) + 1
-            free = pool.free
-            free_at, agent = free[0]
-            start = free_at if free_at > t else t
-            limit, outcome = patience, abandoned
-            timeout = pool.timeout
-            if timeout is not None and (limit is None or timeout < limit):
-                limit, outcome = timeout, timed_out
-            if limit is not None and start - t > limit:
-                end = t + limit
-                exit_position = 1 + len(leaving) - bisect_right(leaving, end)
-                insort(leaving, end)
-                hangup_by = "caller" if outcome is abandoned else None
-                visit = new(VisitTrace, (
-                    pool.name, outcome, t, end, position, None, end - t, None, None, 0, None,
-                    exit_position, hangup_by,
-                ))  # fmt: skip
-                trace = new(CallTrace, (
-                    ident, f"{int(epoch + t)}.{ident}", inbound, t, end,
-                    call_abandoned if outcome is abandoned else call_timeout, number, name,
-                    pool.dialed, None, None, None, None, hangup_by, (visit,),
-                ))  # fmt: skip
-            else:
-                if start > t:
-                    insort(leaving, start)
-                end = start + talk
-                if free_at < start:
-                    pool.idle_s += start - free_at
-                wrap = pool.wrap
-                heapreplace(free, (end + wrap, agent))
-                talked = end - start
-                pool.busy_s += talked + wrap
-                share = pool.hangup_share
-                hangup_by = "agent" if share > 0 and pool.hangup() < share else "caller"
-                agent_name = pool.names[agent]
-                visit = new(VisitTrace, (
-                    pool.name, answered, t, end, position, agent_name, start - t, 0.0, talked,
-                    0, None, None, hangup_by,
-                ))  # fmt: skip
-                trace = new(CallTrace, (
-                    ident, f"{int(epoch + t)}.{ident}", inbound, t, end, call_answered, number,
-                    name, pool.dialed, start, talked, agent_name, None, hangup_by, (visit,),
-                ))  # fmt: skip
-            ident += 1
-            if end > end_of_run:
-                end_of_run = end
-            if on_call_end is not None:
-                on_call_end(trace)
-            if progress is not None and not ident & 0x1FFF:
-                progress(ident)
-        self.finished = ident
-        self.now = end_of_run
-        for pool in pools:
-            for free_at, _ in pool.free:
-                if free_at < end_of_run:
-                    pool.idle_s += end_of_run - free_at
-        if progress is not None:
-            progress(ident)
+            yield pool, t, number, name, talk, patience
 
-    def _run_one_queue(
-        self,
-        pool: _Pool,
-        calls: int | None,
-        hours: float | None,
-        progress: Callable[[int], None] | None,
+    def _serve_one_queue(
+        self, pool: _Pool, left: int, until: float, progress: Callable[[int], None] | None
     ) -> None:
-        """`_run` for one queue with a constant arrival rate, the common case, made lean.
+        """`_serve_all` for one queue at a constant rate, the common case, made lean.
 
         Every unconditional draw (arrival gap, talk, patience, and the unknown number when no
         caller is known) is taken by iterating its stream in `zip`, the rest by calls, so each
-        stream gives the same values to the same callers as in `_run` and in the engine.
+        stream gives the same values to the same callers as `_callers_by_arrival` and the
+        engine; callers go straight to the step, without a generator between.
         """
-        until = hours * 3600.0 if hours is not None else math.inf
-        left = calls if calls is not None else -1  # -1: no limit on the number of calls
         mean_gap = pool.rate_s
         assert mean_gap is not None
         t = 0.0 + pool.arrival() * mean_gap  # as next_arrival(spec, arrival, clock, 0.0)
@@ -284,26 +314,6 @@ class FastKernel:
         known_draw, pick_known, unknown_draw = callers.known, callers.pick, callers.unknown
         known_numbers, known_names = callers.callers.numbers, callers.callers.names
         prefix = callers.callers.unknown_prefix
-        epoch = self.clock.epoch
-        on_call_end = self.on_call_end
-        end_of_run = 0.0
-        ident = 0
-        new = tuple.__new__
-        answered, abandoned = VisitOutcome.ANSWERED, VisitOutcome.ABANDONED
-        timed_out, inbound = VisitOutcome.TIMEOUT, Direction.INBOUND
-        call_answered, call_abandoned = CallOutcome.ANSWERED, CallOutcome.ABANDONED
-        call_timeout = CallOutcome.TIMEOUT
-        heapreplace = heapq.heapreplace
-        insort, bisect_right = bisect.insort, bisect.bisect_right
-        queue_name, dialed, names, free, leaving = (
-            pool.name,
-            pool.dialed,
-            pool.names,
-            pool.free,
-            pool.leaving,
-        )
-        timeout, wrap, share, hangup = pool.timeout, pool.wrap, pool.hangup_share, pool.hangup
-        busy_s, idle_s = pool.busy_s, pool.idle_s
         gaps = _values(pool.arrival)
         talks = _values(pool.talk)
         no_patience: Callable[[], float | None] = lambda: None  # noqa: E731
@@ -311,6 +321,9 @@ class FastKernel:
         # Unknown numbers are drawn for every caller only when nobody is a known customer.
         no_number: Callable[[], int] = lambda: 0  # noqa: E731
         unknowns = _values(unknown_draw if pick_known is None else no_number)
+        serve, epoch, on_call_end = pool.serve, self.clock.epoch, self.on_call_end
+        end_of_run = 0.0
+        ident = 0
         for gap, talk, patience, unknown in zip(gaps, talks, patiences, unknowns, strict=False):
             if not left:
                 break
@@ -324,48 +337,9 @@ class FastKernel:
                 name = known_names[known] if known_names else None
             else:
                 number, name = f"{prefix}{unknown_draw():07d}", None
-            if leaving and leaving[0] <= t:
-                del leaving[: bisect_right(leaving, t)]
-            position = len(leaving) + 1
-            free_at, agent = free[0]
-            start = free_at if free_at > t else t
-            limit, outcome = patience, abandoned
-            if timeout is not None and (limit is None or timeout < limit):
-                limit, outcome = timeout, timed_out
-            if limit is not None and start - t > limit:
-                end = t + limit
-                exit_position = 1 + len(leaving) - bisect_right(leaving, end)
-                insort(leaving, end)
-                hangup_by = "caller" if outcome is abandoned else None
-                visit = new(VisitTrace, (
-                    queue_name, outcome, t, end, position, None, end - t, None, None, 0, None,
-                    exit_position, hangup_by,
-                ))  # fmt: skip
-                trace = new(CallTrace, (
-                    ident, f"{int(epoch + t)}.{ident}", inbound, t, end,
-                    call_abandoned if outcome is abandoned else call_timeout, number, name,
-                    dialed, None, None, None, None, hangup_by, (visit,),
-                ))  # fmt: skip
-            else:
-                if start > t:
-                    insort(leaving, start)
-                end = start + talk
-                if free_at < start:
-                    idle_s += start - free_at
-                heapreplace(free, (end + wrap, agent))
-                talked = end - start
-                busy_s += talked + wrap
-                hangup_by = "agent" if share > 0 and hangup() < share else "caller"
-                agent_name = names[agent]
-                visit = new(VisitTrace, (
-                    queue_name, answered, t, end, position, agent_name, start - t, 0.0, talked,
-                    0, None, None, hangup_by,
-                ))  # fmt: skip
-                trace = new(CallTrace, (
-                    ident, f"{int(epoch + t)}.{ident}", inbound, t, end, call_answered, number,
-                    name, dialed, start, talked, agent_name, None, hangup_by, (visit,),
-                ))  # fmt: skip
+            trace = serve(ident, f"{int(epoch + t)}.{ident}", t, number, name, talk, patience)
             ident += 1
+            end = trace.ended_at
             if end > end_of_run:
                 end_of_run = end
             if on_call_end is not None:
@@ -377,9 +351,5 @@ class FastKernel:
             t = after
         self.finished = ident
         self.now = end_of_run
-        for free_at, _ in free:
-            if free_at < end_of_run:
-                idle_s += end_of_run - free_at
-        pool.busy_s, pool.idle_s = busy_s, idle_s
         if progress is not None:
             progress(ident)

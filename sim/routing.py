@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter
 
 from sim.scenario import Strategy
-from sim.state import CallPhase, QueueState, SimAgent, SimCall
+from sim.state import CallPhase, SimAgent, SimCall, SimQueue
+
+_last_call_end = attrgetter("last_call_end")
 
 
-def pick_agents(queue: QueueState, pick_index: Callable[[int], int]) -> list[SimAgent]:
+def pick_agents(queue: SimQueue, pick_index: Callable[[int], int]) -> list[SimAgent]:
     """The member(s) to ring for the next caller of `queue`, or [] if nobody is free.
 
     Only free members with the lowest penalty among the free ones are considered, as app_queue
@@ -38,7 +41,7 @@ def pick_agents(queue: QueueState, pick_index: Callable[[int], int]) -> list[Sim
                 return [agent]
         return []  # unreachable while `available` only holds members
     if strategy is Strategy.LEASTRECENT:
-        return [min(candidates, key=lambda a: a.last_call_end)]
+        return [min(candidates, key=_last_call_end)]
     if strategy is Strategy.FEWESTCALLS:
         name = queue.name
         return [min(candidates, key=lambda a: a.calls_by_queue.get(name, 0))]
@@ -48,7 +51,7 @@ def pick_agents(queue: QueueState, pick_index: Callable[[int], int]) -> list[Sim
     return list(candidates)  # ringall
 
 
-def pick_call(agent: SimAgent, queues: dict[str, QueueState]) -> SimCall | None:
+def pick_call(agent: SimAgent, queues: dict[str, SimQueue]) -> SimCall | None:
     """The waiting caller a newly free agent takes, or None.
 
     Across the agent's queues (those it is logged in to and not paused in), the head caller
@@ -73,14 +76,14 @@ def pick_call(agent: SimAgent, queues: dict[str, QueueState]) -> SimCall | None:
     return best
 
 
-def _first_offerable(queue: QueueState) -> SimCall | None:
+def _first_offerable(queue: SimQueue) -> SimCall | None:
     for call in queue.waiting:
         if call.phase is CallPhase.QUEUED:
             return call
     return None
 
 
-def position_in(queue: QueueState, call: SimCall) -> int:
+def position_in(queue: SimQueue, call: SimCall) -> int:
     """1-based place of `call` among the callers in `queue` (for exit positions)."""
     for place, waiting in enumerate(queue.waiting, start=1):
         if waiting is call:

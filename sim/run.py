@@ -1,9 +1,10 @@
 """Fast mode: run a scenario to the end, summarise every queue with `kpi`, optionally store.
 
-`simulate()` picks the fast path (`sim.kernel`) when the scenario fits it and the event engine
-(`sim.engine`) otherwise; both give the same calls for the same scenario and seed. Each
-finished call's queue visits go straight into the KPI summary (constant memory, so a run of
-millions of calls fits), and, with a database, into call records stored in batches.
+`simulate()` picks the fast path (`sim.kernel`) when the scenario and the asked output fit it
+and the event engine (`sim.engine`) otherwise; both give the same queue figures for the same
+scenario and seed (and the same calls when records are stored). Each finished call's queue
+visits go straight into the KPI summary (constant memory, so a run of millions of calls fits),
+and, with a database, into call records stored in batches.
 """
 
 from __future__ import annotations
@@ -66,6 +67,61 @@ def check_runnable(scenario: Scenario) -> None:
             )
 
 
+class _Outputs:
+    """Where finished calls go: the KPI summary, and call records and agent states in batches."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        store: Callable[[list[CallRecord]], int] | None,
+        store_agent_states: Callable[[list[AgentStateRecord]], int] | None,
+    ) -> None:
+        self.builder = QueueSummaryBuilder(thresholds_of(scenario))
+        self.clock = RecordClock(scenario.start)
+        self.server = scenario.server
+        self.store = store
+        self.store_agent_states = store_agent_states
+        self.recorder = (
+            AgentStateRecorder(self.clock, scenario.server)
+            if store_agent_states is not None
+            else None
+        )
+        self.batch: list[CallRecord] = []
+        self.stored = self.stored_states = 0
+
+    def on_call_end(self) -> Callable[[CallTrace], None]:
+        """The callback for each finished call (the lean one when nothing is stored)."""
+        add_visit = self.builder.add_visit
+
+        def summarise(trace: CallTrace) -> None:
+            for visit in trace.visits:
+                add_visit(visit)
+
+        if self.store is None and self.recorder is None:
+            return summarise
+        return self._summarise_and_store
+
+    def _summarise_and_store(self, trace: CallTrace) -> None:
+        for visit in trace.visits:
+            self.builder.add_visit(visit)
+        if self.store is not None:
+            self.batch.append(call_record(self.clock, self.server, trace))
+        recorder = self.recorder
+        if len(self.batch) >= STORE_BATCH or (
+            recorder is not None and len(recorder.records) >= STORE_BATCH
+        ):
+            self.flush()
+
+    def flush(self) -> None:
+        """Hand over what is waiting to be stored."""
+        if self.store is not None and self.batch:
+            self.stored += self.store(self.batch)
+            self.batch.clear()
+        recorder = self.recorder
+        if recorder is not None and self.store_agent_states is not None and recorder.records:
+            self.stored_states += self.store_agent_states(recorder.take())
+
+
 def simulate(
     scenario: Scenario,
     *,
@@ -89,75 +145,47 @@ def simulate(
     if calls is None and hours is None:
         hours = DEFAULT_HOURS
     check_runnable(scenario)
-    run_seed = scenario.seed if seed is None else seed
-    rng = np.random.default_rng(run_seed)
-    builder = QueueSummaryBuilder(thresholds_of(scenario))
-    add_visit = builder.add_visit
-    clock = RecordClock(scenario.start)
-    batch: list[CallRecord] = []
-    stored = stored_states = 0
-    recorder = None
     if store_agent_states is not None:
         if fast_path:
             raise RunError("the fast path does not report agent states")
         fast_path = False
-        recorder = AgentStateRecorder(clock, scenario.server)
-
-    def flush() -> None:
-        nonlocal stored, stored_states
-        if store is not None and batch:
-            stored += store(batch)
-            batch.clear()
-        if recorder is not None and store_agent_states is not None and recorder.records:
-            stored_states += store_agent_states(recorder.take())
-
-    def summarise(trace: CallTrace) -> None:
-        for visit in trace.visits:
-            add_visit(visit)
-
-    def summarise_and_store(trace: CallTrace) -> None:
-        for visit in trace.visits:
-            add_visit(visit)
-        if store is not None:
-            batch.append(call_record(clock, scenario.server, trace))
-        if len(batch) >= STORE_BATCH or (
-            recorder is not None and len(recorder.records) >= STORE_BATCH
-        ):
-            flush()
-
-    storing = store is not None or recorder is not None
-    on_call_end = summarise_and_store if storing else summarise
-
-    use_kernel = unsupported_reason(scenario) is None if fast_path is None else fast_path
+    run_seed = scenario.seed if seed is None else seed
+    rng = np.random.default_rng(run_seed)
+    outputs = _Outputs(scenario, store, store_agent_states)
+    # Call records name the agent who answered: the kernel must then match the engine call
+    # for call; queue figures alone allow it for any ring strategy.
+    exact = store is not None
+    if fast_path is None:
+        fast_path = unsupported_reason(scenario, exact=exact) is None
     agent_time: dict[str, AgentTime] = {}
-    if use_kernel:
-        kernel = FastKernel(scenario, rng, on_call_end=on_call_end)
+    if fast_path:
+        kernel = FastKernel(scenario, rng, on_call_end=outputs.on_call_end(), exact=exact)
         kernel.run(calls=calls, hours=hours, progress=progress)
         finished, now = kernel.finished, kernel.now
         for name, pool in kernel.pools.items():
             agent_time[name] = AgentTime(pool.busy_s, pool.idle_s)
     else:
-        engine = Engine(scenario, rng, recorder, on_call_end=on_call_end)
+        engine = Engine(scenario, rng, outputs.recorder, on_call_end=outputs.on_call_end())
         engine.run(calls=calls, hours=hours, progress=progress)
         finished, now = engine.finished, engine.now
-        if recorder is not None:
-            recorder.close(now)
+        if outputs.recorder is not None:
+            outputs.recorder.close(now)
         for name, queue in engine.queues.items():
             agent_time[name] = AgentTime(queue.busy_s, queue.idle_s)
-    flush()
+    outputs.flush()
+    totals = outputs.builder.totals
     for spec in scenario.queues:
-        totals = builder.totals.get(spec.name)
-        answered = totals.answered if totals is not None else 0
+        answered = totals[spec.name].answered if spec.name in totals else 0
         time = agent_time[spec.name]
         agent_time[spec.name] = AgentTime(time.busy_s, time.available_s, spec.wrap_up_s * answered)
     return RunResult(
         seed=run_seed,
         calls=finished,
         simulated_s=now,
-        fast_path=use_kernel,
-        summaries=builder.result(agent_time),
-        stored=stored,
-        stored_agent_states=stored_states,
+        fast_path=fast_path,
+        summaries=outputs.builder.result(agent_time),
+        stored=outputs.stored,
+        stored_agent_states=outputs.stored_states,
     )
 
 

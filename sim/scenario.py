@@ -1,9 +1,9 @@
 """Scenario model: what a simulated call center looks like, loaded from a TOML file.
 
-A scenario is read once, validated, and turned into frozen dataclasses that both the fast
-discrete-event engine (`sim.engine`) and the simulated PBX (`sim.pbx`) consume. Every bad input
-raises `ScenarioError` naming the key (as a dotted path such as `queue[2].talk.mean_s`) and the
-line of the file it is on, e.g.::
+A scenario is read once (`sim.scenario_file`), validated, and turned into the frozen dataclasses
+here, which both the fast discrete-event engine (`sim.engine`) and the simulated PBX
+(`sim.pbx`) consume. Every bad input raises `ScenarioError` naming the key (as a dotted path
+such as `queue[2].talk.mean_s`) and the line of the file it is on, e.g.::
 
     demo.toml line 14: queue[1].transfer.queue: no queue named 'sales'
 
@@ -276,40 +276,8 @@ class Scenario:
                 return spec
         raise KeyError(name)
 
-    @property
-    def queue_names(self) -> tuple[str, ...]:
-        return tuple(q.name for q in self.queues)
-
     def with_known_callers(self, numbers: tuple[str, ...], names: tuple[str, ...] = ()) -> Scenario:
         """The same scenario with the known-customer pool replaced (e.g. numbers from a CRM)."""
         if names and len(names) != len(numbers):
             raise ValueError("names must match numbers one to one")
         return replace(self, callers=replace(self.callers, numbers=numbers, names=names))
-
-    def with_seed(self, seed: int) -> Scenario:
-        return replace(self, seed=seed)
-
-
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file; a bare name is looked up in `sim/scenarios/`."""
-    from sim.scenario_parse import parse_scenario_text
-
-    candidate = Path(path)
-    if not candidate.exists() and not candidate.is_absolute():
-        bundled = SCENARIO_DIR / (candidate.name if candidate.suffix else f"{candidate}.toml")
-        if bundled.exists():
-            candidate = bundled
-    try:
-        text = candidate.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(
-            f"cannot read the file ({exc.strerror})", source=str(path), key="", line=None
-        ) from exc
-    return parse_scenario_text(text, source=candidate.name)
-
-
-def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
-    """Validate scenario TOML given as text (`source` names it in error messages)."""
-    from sim.scenario_parse import parse_scenario_text
-
-    return parse_scenario_text(text, source=source)

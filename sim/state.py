@@ -83,12 +83,12 @@ class SimCall:
         self.caller_name = caller_name
         self.dialed_number = dialed_number
         self.phase = CallPhase.QUEUED
-        self.queue: QueueState | None = None
+        self.queue: SimQueue | None = None
         self.entered_at = arrived_at
         self.position = 0
         self.agent: SimAgent | None = None
         self.last_agent: str | None = None
-        self.planned_transfer: QueueState | None = None
+        self.planned_transfer: SimQueue | None = None
         self.ringing: list[SimAgent] = []
         self.ring_started_at = 0.0
         self.ring_no_answer = 0
@@ -132,7 +132,6 @@ class SimAgent:
         "ring_no_answer_probability",
         "spec",
         "wrap",
-        "wrap_queue",
     )
 
     def __init__(self, spec: AgentSpec, draws: AgentDraws) -> None:
@@ -148,7 +147,6 @@ class SimAgent:
         self.activity = AgentState.AVAILABLE  # AVAILABLE, RINGING, ON_CALL or WRAP_UP
         self.call: SimCall | None = None
         self.wrap = 0  # stale-event counter for wrap-up ends
-        self.wrap_queue: QueueState | None = None
         self.last_call_end = -1.0
         self.calls_by_queue: dict[str, int] = {}
         self.idle_since: float | None = None
@@ -178,7 +176,7 @@ class SimAgent:
 
 
 @dataclass(eq=False)
-class QueueState:
+class SimQueue:
     """One queue at run time: who waits (in order), who is free, and its counters."""
 
     spec: QueueSpec
@@ -193,8 +191,13 @@ class QueueState:
     busy_s: float = 0.0  # agent time ringing, talking and wrapping up on this queue's calls
     idle_s: float = 0.0  # agent time available for this queue (summed over agents)
 
+    mean_gap_s: float | None = None  # mean seconds between arrivals at a constant rate
+
     def __post_init__(self) -> None:
         self.name = self.spec.name
+        rate = self.spec.arrival_rate_per_hour
+        if self.spec.arrival_profile is None and rate > 0:
+            self.mean_gap_s = 3600.0 / rate
 
     def __hash__(self) -> int:
         return id(self)

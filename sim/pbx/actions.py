@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
 
 from sim.pbx import status
+from sim.pbx.console import ConsoleActions
 from sim.pbx.render import list_complete, list_event, render_message, response
-
-if TYPE_CHECKING:
-    from sim.pbx.live import SimulatedPbx
+from sim.pbx.switchboard import Switchboard
 
 Headers = list[tuple[str, str]]
 
@@ -22,8 +20,18 @@ def ast_true(value: str | None) -> bool:
 class ActionHandler:
     """Turns one action into its reply (and, after the reply is written, its effects)."""
 
-    def __init__(self, live: SimulatedPbx) -> None:
-        self.live = live
+    def __init__(
+        self,
+        board: Switchboard,
+        console: ConsoleActions,
+        *,
+        sync: Callable[[], object],
+        now: Callable[[], float],
+    ) -> None:
+        self.board = board
+        self.console = console
+        self.sync = sync
+        self.now = now
 
     def handle(
         self,
@@ -44,7 +52,7 @@ class ActionHandler:
             )
             return
         # Every action sees the PBX as it is now: catch the simulation up first.
-        self.live.sync()
+        self.sync()
         yield from method(headers, fields, action_id)
 
     # -- lists ---------------------------------------------------------------------------
@@ -76,21 +84,19 @@ class ActionHandler:
     def _action_queuestatus(
         self, headers: Headers, f: dict[str, str], aid: str | None
     ) -> Iterator[bytes]:
-        items = status.queue_status(
-            self.live.board, self.live.now(), f.get("queue", ""), f.get("member", "")
-        )
+        items = status.queue_status(self.board, self.now(), f.get("queue", ""), f.get("member", ""))
         yield from self._list(aid, "Queue status will follow", "QueueStatusComplete", items)
 
     def _action_queuesummary(
         self, headers: Headers, f: dict[str, str], aid: str | None
     ) -> Iterator[bytes]:
-        items = status.queue_summary(self.live.board, self.live.now(), f.get("queue", ""))
+        items = status.queue_summary(self.board, self.now(), f.get("queue", ""))
         yield from self._list(aid, "Queue summary will follow", "QueueSummaryComplete", items)
 
     def _action_coreshowchannels(
         self, headers: Headers, f: dict[str, str], aid: str | None
     ) -> Iterator[bytes]:
-        items = status.core_show_channels(self.live.board, self.live.now())
+        items = status.core_show_channels(self.board, self.now())
         yield from self._list(
             aid, "Channels will follow", "CoreShowChannelsComplete", items, action_id_first=True
         )
@@ -112,12 +118,12 @@ class ActionHandler:
         except ValueError:
             yield response(aid, "Error", message="Invalid penalty")
             return
-        error = self.live.check_queue_add(queue, interface)
+        error = self.console.check_queue_add(queue, interface)
         if error:
             yield response(aid, "Error", message=error)
             return
         yield response(aid, message="Added interface to queue")
-        self.live.queue_add(
+        self.console.queue_add(
             queue,
             interface,
             f.get("membername", ""),
@@ -133,12 +139,12 @@ class ActionHandler:
         if not queue or not interface:
             yield response(aid, "Error", message="Need 'Queue' and 'Interface' parameters.")
             return
-        error = self.live.check_queue_remove(queue, interface)
+        error = self.console.check_queue_remove(queue, interface)
         if error:
             yield response(aid, "Error", message=error)
             return
         yield response(aid, message="Removed interface from queue")
-        self.live.queue_remove(queue, interface)
+        self.console.queue_remove(queue, interface)
 
     def _action_queuepause(
         self, headers: Headers, f: dict[str, str], aid: str | None
@@ -149,12 +155,12 @@ class ActionHandler:
             return
         paused = ast_true(paused_s)
         queue = f.get("queue") or None
-        if not self.live.check_member(interface, queue):
+        if not self.console.check_member(interface, queue):
             yield response(aid, "Error", message="Interface not found")
             return
         text = "Interface paused successfully" if paused else "Interface unpaused successfully"
         yield response(aid, message=text)
-        self.live.queue_pause(interface, queue, paused, f.get("reason", ""))
+        self.console.queue_pause(interface, queue, paused, f.get("reason", ""))
 
     def _action_queuepenalty(
         self, headers: Headers, f: dict[str, str], aid: str | None
@@ -164,11 +170,11 @@ class ActionHandler:
             penalty = int(f.get("penalty", ""))
         except ValueError:
             penalty = -1
-        if not interface or penalty < 0 or not self.live.check_member(interface, queue):
+        if not interface or penalty < 0 or not self.console.check_member(interface, queue):
             yield response(aid, "Error", message="Invalid interface, queuename or penalty")
             return
         yield response(aid, message="Interface penalty set successfully")
-        self.live.queue_penalty(interface, queue, penalty)
+        self.console.queue_penalty(interface, queue, penalty)
 
     # -- calls ---------------------------------------------------------------------------
 
@@ -183,12 +189,12 @@ class ActionHandler:
         if not exten:
             yield response(aid, "Error", message="Exten not specified")
             return
-        error = self.live.check_originate(channel, exten, context)
+        error = self.console.check_originate(channel, exten, context)
         if error:
             yield response(aid, "Error", message=error)
             return
         yield response(aid, message="Originate successfully queued")
-        self.live.originate(channel, exten, context, f.get("callerid", ""), aid)
+        self.console.originate(channel, exten, context, f.get("callerid", ""), aid)
 
     def _channel_action(
         self, f: dict[str, str], aid: str | None, *, need_exten: bool
@@ -198,19 +204,19 @@ class ActionHandler:
             return response(aid, "Error", message="No channel specified")
         if need_exten and not exten:
             return response(aid, "Error", message="No extension specified")
-        if channel not in self.live.board.channels:
+        if channel not in self.board.channels:
             return response(aid, "Error", message="Channel specified does not exist")
         return channel, exten, context
 
     def _action_blindtransfer(
         self, headers: Headers, f: dict[str, str], aid: str | None
     ) -> Iterator[bytes]:
-        return self._transfer(f, aid, "Transfer succeeded", self.live.blind_transfer)
+        return self._transfer(f, aid, "Transfer succeeded", self.console.blind_transfer)
 
     def _action_atxfer(
         self, headers: Headers, f: dict[str, str], aid: str | None
     ) -> Iterator[bytes]:
-        return self._transfer(f, aid, "Atxfer successfully queued", self.live.attended_transfer)
+        return self._transfer(f, aid, "Atxfer successfully queued", self.console.attended_transfer)
 
     def _transfer(
         self,
@@ -224,7 +230,7 @@ class ActionHandler:
         if isinstance(parsed, bytes):
             yield parsed
             return
-        error = self.live.check_transfer(parsed[0])
+        error = self.console.check_transfer(parsed[0])
         if error:
             yield response(aid, "Error", message=error)
             return
@@ -238,16 +244,16 @@ class ActionHandler:
         if not channel:
             yield response(aid, "Error", message="Channel not specified")
             return
-        if channel not in self.live.board.channels:
+        if channel not in self.board.channels:
             yield response(aid, "Error", message=f"Channel does not exist: {channel}")
             return
         exten, context = f.get("exten", ""), f.get("context", "")
-        error = self.live.check_transfer(channel)
+        error = self.console.check_transfer(channel)
         if error or not exten:
             yield response(aid, "Error", message=error or "Redirect failed")
             return
         yield response(aid, message="Redirect successful")
-        self.live.redirect(channel, exten, context)
+        self.console.redirect(channel, exten, context)
 
     def _action_hangup(
         self, headers: Headers, f: dict[str, str], aid: str | None
@@ -256,11 +262,11 @@ class ActionHandler:
         if not channel:
             yield response(aid, "Error", message="No channel specified")
             return
-        if channel not in self.live.board.channels:
+        if channel not in self.board.channels:
             yield response(aid, "Error", message="No such channel")
             return
         yield response(aid, message="Channel Hungup")
-        self.live.hangup(channel)
+        self.console.hangup(channel)
 
 
 def _aid(action_id: str | None) -> Headers:

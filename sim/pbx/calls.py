@@ -37,7 +37,7 @@ class Outbound:
 
 
 @dataclass(eq=False, slots=True)
-class Call:
+class PbxCall:
     """One caller's journey through the PBX."""
 
     key: object

@@ -8,7 +8,9 @@ import contextlib
 import signal
 import sys
 
-from sim.scenario import ScenarioError, load_scenario
+from callcenter.cli import port_number
+from sim.scenario import ScenarioError
+from sim.scenario_file import load_scenario
 
 DEFAULT_USER = "crm"
 DEFAULT_SECRET = "crmsecret"
@@ -24,16 +26,6 @@ def _speed(text: str) -> float:
     return value
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError("must be between 0 and 65535")
-    return value
-
-
 def add_pbx_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `pbx` to the `sim` command group."""
     parser = commands.add_parser(
@@ -44,7 +36,7 @@ def add_pbx_command(commands: argparse._SubParsersAction[argparse.ArgumentParser
     )
     parser.add_argument("scenario", metavar="SCENARIO", help="scenario file or bundled name")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=_port, default=5038, help="AMI port (default 5038)")
+    parser.add_argument("--port", type=port_number, default=5038, help="AMI port (default 5038)")
     parser.add_argument(
         "--speed", type=_speed, default=1.0, help="simulated seconds per real second"
     )
@@ -77,7 +69,7 @@ def add_pbx_command(commands: argparse._SubParsersAction[argparse.ArgumentParser
 def run_pbx(args: argparse.Namespace) -> int:
     """Load the scenario, start the server, run until Ctrl-C or SIGTERM."""
     from callcenter.cli import UsageError
-    from sim.pbx.live import PbxOptions, SimulatedPbx
+    from sim.pbx.pbx import PbxOptions, SimulatedPbx
 
     try:
         scenario = load_scenario(args.scenario)

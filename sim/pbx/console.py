@@ -2,27 +2,66 @@
 
 from __future__ import annotations
 
+import random
+import re
+from collections.abc import Callable
+
+from callcenter.calls.records import Direction
 from sim.pbx.channels import exten_of
+from sim.pbx.click_to_dial import ClickToDial
+from sim.pbx.connected import ConnectedCalls
 from sim.pbx.engine_link import EngineLink
-from sim.pbx.switchboard import Switchboard
+from sim.pbx.members import QueueMembers
+from sim.pbx.options import PbxOptions
+from sim.pbx.signalling import CALL, Signalling
+from sim.pbx.switchboard import ScriptedCaller, Switchboard
+from sim.pbx.transfers import Transfers
+
+AGENT_RING_S = 2.0
+_CALLERID = re.compile(r'^\s*"?([^"<]*?)"?\s*<([^>]*)>\s*$')
+
+
+def parse_caller_id(text: str) -> tuple[str, str]:
+    """`"Ann Customer" <15551230001>` -> ("15551230001", "Ann Customer")."""
+    match = _CALLERID.match(text or "")
+    if match:
+        return match.group(2).strip(), match.group(1).strip()
+    return (text or "").strip(), ""
+
+
+def number_of_channel(channel: str) -> str:
+    """The dialled number in `Local/<number>@customer/n` or `PJSIP/<number>@trunk`."""
+    tail = channel.split("/", 1)[-1]
+    return tail.split("@", 1)[0]
 
 
 class ConsoleActions:
-    """The effects of AMI actions on the switchboard and the engine (mixed into SimulatedPbx).
+    """The effects of AMI actions on the switchboard and the engine.
 
     `check_*` methods return Asterisk's refusal message (or None) before the reply is sent;
-    the action methods run after it, at the simulation's present.
+    the action methods run after it, at the simulation's present, then `wake` the PBX's loop.
     """
 
-    board: Switchboard
-    link: EngineLink
-    _transfer_context: dict[object, str]
-
-    def now(self) -> float:
-        raise NotImplementedError
-
-    def wake(self) -> None:
-        raise NotImplementedError
+    def __init__(
+        self,
+        board: Switchboard,
+        signals: Signalling,
+        link: EngineLink,
+        parts: tuple[QueueMembers, ClickToDial, ConnectedCalls, Transfers],
+        options: PbxOptions,
+        rng: random.Random,
+        *,
+        now: Callable[[], float],
+        wake: Callable[[], None],
+    ) -> None:
+        self.board = board
+        self.signals = signals
+        self.link = link
+        self.members, self.click_to_dial, self.connected, self.transfers = parts
+        self.options = options
+        self.rng = rng
+        self.now = now
+        self.wake = wake
 
     # -- actions from AMI clients --------------------------------------------------------
 
@@ -49,7 +88,7 @@ class ConsoleActions:
             # An interface the scenario does not know: a PBX member no simulated call reaches.
             agent = name or interface
             device = self.board.add_device(agent, interface, exten_of(interface))
-        self.board.add_member(
+        self.members.add_member(
             queue, device, name or device.agent, at, penalty=penalty, paused=paused, reason=reason
         )
         self.link.login(device.agent, queue, penalty, paused, reason)
@@ -72,7 +111,7 @@ class ConsoleActions:
         agent = self._device_agent(interface)
         if agent is None:
             return
-        self.board.remove_member(queue, agent, self.now())
+        self.members.remove_member(queue, agent, self.now())
         self.link.logout(agent, queue)
         self.wake()
 
@@ -91,7 +130,7 @@ class ConsoleActions:
         agent = self._device_agent(interface)
         if agent is None:
             return
-        self.board.set_paused(agent, queue, paused, reason, self.now())
+        self.members.set_paused(agent, queue, paused, reason, self.now())
         self.link.pause(agent, queue, paused, reason)
         self.wake()
 
@@ -99,7 +138,7 @@ class ConsoleActions:
         """QueuePenalty (the PBX reports it; routing keeps the scenario's penalties)."""
         agent = self._device_agent(interface)
         if agent is not None:
-            self.board.set_penalty(agent, queue, penalty, self.now())
+            self.members.set_penalty(agent, queue, penalty, self.now())
 
     def check_originate(self, channel: str, exten: str, context: str) -> str | None:
         """Originate from an agent's interface (click-to-dial) or of a caller into a queue."""
@@ -124,10 +163,100 @@ class ConsoleActions:
         call = self.board.call_of_channel(channel)
         if call is not None:
             if exten not in self.board.queues:
-                self._transfer_context[call.key] = context or "from-internal"
+                self.board.transfer_contexts[call.key] = context or "from-internal"
             self.link.blind_transfer(call.key, exten)
             self.wake()
 
     def redirect(self, channel: str, exten: str, context: str) -> None:
         """Redirect of a connected call's channel: modelled as the console's blind transfer."""
         self.blind_transfer(channel, exten, context)
+
+    def attended_transfer(self, channel: str, exten: str, context: str) -> None:
+        """Atxfer: consult `exten@context`; the agent hanging up completes the transfer."""
+        call = self.board.call_of_channel(channel)
+        if call is not None:
+            self.transfers.attended_transfer_start(
+                call.key,
+                exten,
+                context or "transfers",
+                self.now(),
+                answer_after_s=self.options.far_answer_s,
+            )
+            self.wake()
+
+    def complete_attended(self, key: object, at: float) -> None:
+        """The consulting agent hangs up: the caller stays with the transfer target a while."""
+        talk = self.options.far_talk_s(self.rng)
+        self.transfers.attended_transfer_complete(key, at, caller_talk_s=talk)
+
+    def originate(
+        self, channel: str, exten: str, context: str, caller_id: str, action_id: str | None
+    ) -> None:
+        """Click-to-dial from an agent's interface, or a caller sent into a queue (as the
+        captures were made: `Originate Local/<number>@customer/n` into `queues,<queue>`)."""
+        self._originate(channel, exten, context, caller_id, action_id)
+        self.wake()
+
+    def hangup(self, channel: str) -> None:
+        """AMI Hangup: whoever is on that channel hangs up, and the simulation follows."""
+        self._hangup(channel)
+        self.wake()
+
+    def _originate(
+        self, channel: str, exten: str, context: str, caller_id: str, action_id: str | None
+    ) -> None:
+        at = self.now()
+        device = self.board.device_by_interface(channel)
+        number, name = parse_caller_id(caller_id)
+        if device is None:
+            number = number or number_of_channel(channel)
+            self.board.scripted_caller = ScriptedCaller(number, name or None, exten, action_id)
+            self.link.inject_caller(exten, number, name)
+            return
+        ring_s = AGENT_RING_S
+        sim_call = self.link.originate(device.agent, exten, ring_s + self.options.far_answer_s)
+        if sim_call is None:
+            failure = [("ActionID", action_id)] if action_id is not None else []
+            failure += [
+                ("Response", "Failure"), ("Channel", channel), ("Context", context),
+                ("Exten", exten), ("Reason", "0"), ("Uniqueid", "<null>"),
+                ("CallerIDNum", number or "<unknown>"), ("CallerIDName", name or "<unknown>"),
+            ]  # fmt: skip
+            self.signals.emit("OriginateResponse", CALL, failure, at)
+            return
+        call = self.click_to_dial.originate(
+            sim_call.id,
+            device,
+            exten,
+            (number or device.exten, name or device.agent),
+            at,
+            context=context or "outbound",
+            action_id=action_id,
+            ring_s=ring_s,
+        )
+        sim_call.linkedid = call.caller.linkedid
+
+    def _hangup(self, name: str) -> None:
+        at = self.now()
+        call = self.board.call_of_channel(name)
+        if call is None:
+            return
+        if call.truth.direction is Direction.OUTBOUND:
+            self.link.hangup(call.key, "agent" if name == call.caller.name else "caller")
+            return
+        agent = call.agent_channel
+        if agent is not None and name in (agent.name, getattr(agent.peer, "name", "")):
+            consult = self.board.consultation_target(call.key)
+            if consult is not None:
+                self.complete_attended(call.key, at)
+                self.link.blind_transfer(call.key, consult.split("@", 1)[0])
+                return
+            self.link.hangup(call.key, "agent")
+            return
+        if call.far is not None or (call.entry is None and agent is None):
+            # The queues are done with this caller (voicemail, a transfer target): the PBX ends it.
+            self.connected.caller_hangs_up(call.key, at)
+            return
+        if name == call.caller.name or name == getattr(call.caller.peer, "name", ""):
+            self.link.hangup(call.key, "caller")
+        # A ringing phone cannot reject the call here: the queue goes on ringing it.

@@ -6,7 +6,7 @@ import logging
 
 import numpy as np
 
-from callcenter.calls.records import AgentState, Direction
+from callcenter.calls.records import AgentState
 from sim.engine import Engine
 from sim.observer import EngineObserver
 from sim.scenario import Scenario
@@ -64,11 +64,6 @@ class EngineLink:
             self.engine.run_until(t)
 
     # -- questions -----------------------------------------------------------------------
-
-    @staticmethod
-    def is_outbound(call: SimCall) -> bool:
-        """Whether the engine call is an agent's outbound call."""
-        return call.direction is Direction.OUTBOUND
 
     def agent_busy(self, agent: str) -> bool:
         """Whether the agent is ringing, talking or wrapping up."""

@@ -167,7 +167,7 @@ class QueueEntry:
 
 
 @dataclass(slots=True)
-class QueueState:
+class PbxQueue:
     """One queue: its waiting callers, members and app_queue's own counters."""
 
     name: str

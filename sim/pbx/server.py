@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sim.pbx.actions import ActionHandler
-from sim.pbx.render import AmiEvent, render_message, response
+from sim.pbx.clock import ScaledClock
+from sim.pbx.render import AmiEvent, Header, render_message, response
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +67,18 @@ class AmiServer:
     """Speaks AMI to any number of clients; events reach every logged-in client with Events on."""
 
     def __init__(
-        self, handler: ActionHandler, *, username: str, secret: str, timestamps: bool = True
+        self,
+        handler: ActionHandler,
+        clock: ScaledClock,
+        emit: Callable[[str, str, list[Header], float], object],
+        *,
+        username: str,
+        secret: str,
+        timestamps: bool = True,
     ) -> None:
         self.handler = handler
+        self.clock = clock
+        self.emit = emit
         self.username = username
         self.secret = secret
         self.timestamps = timestamps
@@ -168,7 +179,7 @@ class AmiServer:
             session.send(response(action_id, "Error", message="Authentication Required"))
             return True
         if name == "ping":
-            stamp = f"{self.handler.live.epoch_now():.6f}"
+            stamp = f"{self.clock.epoch_now():.6f}"
             session.send(response(action_id, "Success", ("Ping", "Pong"), ("Timestamp", stamp)))
         elif name == "events":
             self._events(session, fields, action_id)
@@ -192,8 +203,8 @@ class AmiServer:
                     [
                         ("Event", "FullyBooted"),
                         ("Privilege", "system,all"),
-                        ("Uptime", str(int(self.handler.live.uptime_s()))),
-                        ("LastReload", str(int(self.handler.live.uptime_s()))),
+                        ("Uptime", str(int(self.clock.now()))),
+                        ("LastReload", str(int(self.clock.now()))),
                         ("Status", "Fully Booted"),
                     ]
                 )
@@ -202,12 +213,11 @@ class AmiServer:
 
     def _announce_login(self, session: Session) -> None:
         """SuccessfulAuth, the security event Asterisk publishes for every manager login."""
-        live = self.handler.live
-        stamp = datetime.fromtimestamp(live.epoch_now(), tz=UTC)
+        stamp = datetime.fromtimestamp(self.clock.epoch_now(), tz=UTC)
         tv = stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}+0000"
         local = session.writer.get_extra_info("sockname") or ("127.0.0.1", 0)
         remote = session.writer.get_extra_info("peername") or ("127.0.0.1", 0)
-        live.board.emit(
+        self.emit(
             "SuccessfulAuth",
             "security,all",
             [
@@ -222,7 +232,7 @@ class AmiServer:
                 ("UsingPassword", "0"),
                 ("SessionTV", tv),
             ],
-            live.now(),
+            self.clock.now(),
         )
 
     def _events(self, session: Session, fields: dict[str, str], action_id: str | None) -> None:

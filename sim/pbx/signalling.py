@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from sim.pbx.channels import ChannelFactory
 from sim.pbx.model import (
     DEVICE_INUSE,
     DEVICE_NOT_INUSE,
@@ -15,88 +13,33 @@ from sim.pbx.model import (
     Channel,
     Device,
     Member,
-    QueueState,
 )
 from sim.pbx.render import AmiEvent, Header
+from sim.pbx.switchboard import Switchboard
 
 CALL = "call,all"
 AGENT = "agent,all"
 DTMF = "dtmf,all"
 
 
-@dataclass(frozen=True, slots=True)
-class QueueConfig:
-    """What the PBX needs to know about a queue (queues.conf)."""
-
-    name: str
-    strategy: str = "rrmemory"
-    service_level_s: int = 20
-    wrapup_s: int = 0
-
-
 class Signalling:
-    """Emits the channel-level events every call scenario is built from.
+    """The PBX's outbox: publishes the channel-level events every call is built from.
 
-    Subclasses add the call choreography; this layer owns the live channels, bridges, queues
-    and agent devices, and stamps every event on the simulation clock (strictly increasing
-    by at least a microsecond, so a client can order events that happen in one instant).
+    Works on the switchboard's channels and phones, and stamps every event on the simulation
+    clock (strictly increasing by at least a microsecond, so a client can order events that
+    happen in one instant).
     """
 
-    def __init__(
-        self,
-        publish: Callable[[AmiEvent], None],
-        epoch: Callable[[float], float],
-        *,
-        local_channels: bool = False,
-    ) -> None:
+    def __init__(self, board: Switchboard, publish: Callable[[AmiEvent], None]) -> None:
+        self.board = board
         self._publish = publish
-        self.epoch = epoch
-        self.factory = ChannelFactory(epoch, local_channels=local_channels)
-        self.local = local_channels
-        self.queues: dict[str, QueueState] = {}
-        self.devices: dict[str, Device] = {}
-        self.channels: dict[str, Channel] = {}
         self._last_stamp = 0.0
-
-    # -- configuration -------------------------------------------------------------------
-
-    def add_queue(self, config: QueueConfig) -> QueueState:
-        """Declare a queue (as queues.conf would)."""
-        queue = QueueState(
-            name=config.name,
-            strategy=config.strategy,
-            service_level_s=config.service_level_s,
-            wrapup_s=config.wrapup_s,
-        )
-        self.queues[config.name] = queue
-        return queue
-
-    def add_device(self, agent: str, interface: str | None, exten: str) -> Device:
-        """Declare an agent's phone."""
-        device = self.factory.device_for(agent, interface, exten)
-        self.devices[agent] = device
-        return device
-
-    def device_by_interface(self, interface: str) -> Device | None:
-        """The device whose queue interface or state interface is `interface`."""
-        for device in self.devices.values():
-            if interface in (device.interface, device.state_interface):
-                return device
-        return None
-
-    def memberships(self, device: Device) -> list[Member]:
-        """Every queue membership of a device, in queue order."""
-        return [
-            queue.members[device.agent]
-            for queue in self.queues.values()
-            if device.agent in queue.members
-        ]
 
     # -- emission ------------------------------------------------------------------------
 
     def emit(self, name: str, privilege: str, headers: list[Header], at: float) -> AmiEvent:
         """Publish one event stamped at sim time `at`."""
-        stamp = max(self.epoch(at), self._last_stamp + 1e-6)
+        stamp = max(self.board.epoch(at), self._last_stamp + 1e-6)
         self._last_stamp = stamp
         event = AmiEvent(name, privilege, headers, stamp)
         self._publish(event)
@@ -112,9 +55,9 @@ class Signalling:
     # -- channels ------------------------------------------------------------------------
 
     def _register(self, channel: Channel) -> None:
-        self.channels[channel.name] = channel
+        self.board.channels[channel.name] = channel
         if channel.peer is not None:
-            self.channels[channel.peer.name] = channel.peer
+            self.board.channels[channel.peer.name] = channel.peer
 
     def announce(self, channel: Channel, at: float) -> None:
         """Newchannel for a channel (both halves of a Local pair)."""
@@ -179,11 +122,11 @@ class Signalling:
         if requested:
             self.emit_channel("HangupRequest", channel, at, ("Cause", str(cause)))
         self.emit_channel("Hangup", channel, at, ("Cause", str(cause)), ("Cause-txt", cause_txt))
-        self.channels.pop(channel.name, None)
-        if two is not None and two.name in self.channels:
+        self.board.channels.pop(channel.name, None)
+        if two is not None and two.name in self.board.channels:
             self.emit_channel("SoftHangupRequest", two, at, ("Cause", "16"))
             self.emit_channel("Hangup", two, at, ("Cause", str(cause)), ("Cause-txt", cause_txt))
-            self.channels.pop(two.name, None)
+            self.board.channels.pop(two.name, None)
 
     def hangup_from_far_end(self, channel: Channel, at: float) -> None:
         """The party behind `channel` hung up (a customer, a phone): the far-end half goes first."""
@@ -192,7 +135,7 @@ class Signalling:
             self.emit_channel("SoftHangupRequest", two, at, ("Cause", "16"))
             self.emit_channel("HangupRequest", channel, at, ("Cause", "16"))
             self.emit_channel("Hangup", two, at, ("Cause", "16"), ("Cause-txt", "Normal Clearing"))
-            self.channels.pop(two.name, None)
+            self.board.channels.pop(two.name, None)
             channel.peer = None
         else:
             self.emit_channel("HangupRequest", channel, at, ("Cause", "16"))
@@ -203,13 +146,13 @@ class Signalling:
             # Only the Local ;1 half is soft-hung-up by its departing ;2 partner.
             self.emit_channel("SoftHangupRequest", channel, at, ("Cause", "16"))
         self.emit_channel("Hangup", channel, at, ("Cause", "16"), ("Cause-txt", "Normal Clearing"))
-        self.channels.pop(channel.name, None)
+        self.board.channels.pop(channel.name, None)
 
     # -- bridges -------------------------------------------------------------------------
 
     def bridge_create(self, at: float) -> Bridge:
         """BridgeCreate."""
-        bridge = Bridge(self.factory.bridge_id())
+        bridge = Bridge(self.board.factory.bridge_id())
         self.emit("BridgeCreate", CALL, bridge.snapshot(), at)
         return bridge
 
@@ -241,12 +184,12 @@ class Signalling:
         self.emit(
             "DeviceStateChange", CALL, [("Device", device.state_interface), ("State", state)], at
         )
-        for member in self.memberships(device):
+        for member in self.board.memberships(device):
             self.emit("QueueMemberStatus", AGENT, member.headers(), at)
 
     def ringing_status(self) -> int:
         """Local channels have no RINGING device state; a SIP phone does (status 6)."""
-        return DEVICE_INUSE if self.local else DEVICE_RINGING
+        return DEVICE_INUSE if self.board.local else DEVICE_RINGING
 
     def member_event(self, name: str, member: Member, at: float) -> None:
         """QueueMemberAdded / Removed / Pause / Penalty."""
@@ -254,10 +197,10 @@ class Signalling:
 
     def release_device(self, device: Device, at: float, *, completed_call: bool) -> None:
         """The agent's phone is free again; a finished queue call bumps CallsTaken/LastCall."""
-        for member in self.memberships(device):
+        for member in self.board.memberships(device):
             member.in_call = False
         if completed_call:
-            now = int(self.epoch(at))
-            for member in self.memberships(device):
+            now = int(self.board.epoch(at))
+            for member in self.board.memberships(device):
                 member.last_call = now
         self.device_state(device, DEVICE_NOT_INUSE, at)

@@ -22,8 +22,8 @@ from callcenter.app import create_app
 from callcenter.cti import actions
 from callcenter.cti.connection import AmiConnection
 from callcenter.settings import AmiTarget, Settings
-from sim.pbx.live import PbxOptions, SimulatedPbx
-from sim.scenario import parse_scenario
+from sim.pbx.pbx import PbxOptions, SimulatedPbx
+from sim.scenario_file import parse_scenario
 
 # One queue and one person at a console (agent1, PJSIP/1001), who answers what rings.
 ONE_AGENT = """

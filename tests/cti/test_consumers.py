@@ -11,8 +11,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from crm.callbacks.models import Callback
-from crm.interactions.models import Interaction
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,6 +18,8 @@ from callcenter.app import create_app
 from callcenter.calls.service import list_calls
 from callcenter.cli import main
 from callcenter.settings import Settings
+from crm.callbacks.models import Callback
+from crm.interactions.models import Interaction
 from tests.conftest import FIXTURES
 from tests.crm.conftest import add_customer
 from tests.cti.amiserver import AmiServer

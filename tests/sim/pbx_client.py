@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 
-from sim.pbx.live import PbxOptions, SimulatedPbx
-from sim.scenario import parse_scenario
+from sim.pbx.pbx import PbxOptions, SimulatedPbx
+from sim.scenario_file import parse_scenario
 
 # support (Alice, Bob: answer after 2 s, 5 s talks) and sales (Ivan); callers are sent in by
 # the test (AMI Originate into `queues,support`, as the captures were made), never at random.

@@ -7,7 +7,7 @@ import numpy as np
 from callcenter.calls.records import AgentState, CallRecord
 from sim.engine import Engine
 from sim.observer import EngineObserver
-from sim.scenario import parse_scenario
+from sim.scenario_file import parse_scenario
 from sim.state import SimAgent, SimCall
 
 

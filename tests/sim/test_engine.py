@@ -8,7 +8,7 @@ import numpy as np
 
 from callcenter.calls.records import CallOutcome, Direction, VisitOutcome
 from sim.engine import Engine
-from sim.scenario import load_scenario
+from sim.scenario_file import load_scenario
 from tests.sim.scripted import center
 
 ONE_AGENT = """\

@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from callcenter.calls.records import CallRecord
 from sim.engine import Engine
 from sim.kernel import FastKernel, unsupported_reason
 from sim.records import CallTrace
-from sim.scenario import load_scenario, parse_scenario
+from sim.run import simulate
+from sim.scenario_file import load_scenario, parse_scenario
 
 TWO_POOLS = """\
 seed = 9
@@ -137,3 +139,33 @@ def test_shipped_richer_scenarios_need_the_event_engine() -> None:
     assert unsupported_reason(load_scenario("demo")) is not None
     assert unsupported_reason(load_scenario("intraday_peak")) is not None
     assert unsupported_reason(load_scenario("mmn_validation")) is None
+
+
+@pytest.mark.parametrize("strategy", ["ringall", "rrmemory", "random"])
+def test_queue_figures_alone_take_the_fast_path_with_any_strategy(strategy: str) -> None:
+    text = ONE_QUEUE.replace('"leastrecent"', f'"{strategy}"').replace(
+        "wrap_up_s", "agent_hangup_share = 0.3\nwrap_up_s"
+    )
+    scenario = parse_scenario(text)
+    assert unsupported_reason(scenario) is not None
+    assert unsupported_reason(scenario, exact=False) is None
+    fast = simulate(scenario, calls=3_000)
+    engine = simulate(scenario, calls=3_000, fast_path=False)
+    assert fast.fast_path and not engine.fast_path
+    (by_kernel,), (by_engine,) = fast.summaries.values(), engine.summaries.values()
+    for field in ("offered", "answered", "abandoned", "timeouts", "longest_wait_s"):
+        assert getattr(by_kernel, field) == getattr(by_engine, field)
+    for field in ("service_level", "abandon_rate", "asa_s", "aht_s", "occupancy"):
+        assert getattr(by_kernel, field) == pytest.approx(getattr(by_engine, field), rel=1e-9)
+
+
+def test_stored_records_keep_the_engine_for_other_strategies() -> None:
+    scenario = parse_scenario(ONE_QUEUE.replace('"leastrecent"', '"ringall"'))
+    stored: list[CallRecord] = []
+
+    def store(batch: list[CallRecord]) -> int:
+        stored.extend(batch)
+        return len(batch)
+
+    result = simulate(scenario, calls=200, store=store)
+    assert not result.fast_path and len(stored) == 200

@@ -17,7 +17,7 @@ from callcenter.cti.connection import AmiConnection
 from callcenter.cti.pipeline import Pipeline
 from callcenter.events import CallEnded
 from callcenter.settings import AmiTarget
-from sim.pbx.live import SimulatedPbx
+from sim.pbx.pbx import SimulatedPbx
 from tests.sim.pbx_client import logged_in, running_pbx, scripted_scenario, send_caller
 
 SERVER = "simpbx"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import signal
+import socket
 import sys
 
 import pytest
@@ -13,10 +14,17 @@ from callcenter.cli import main
 from tests.sim.pbx_client import AmiTestClient, send_caller
 
 
+def _free_port() -> int:
+    """A TCP port nobody listens on now (`--port` takes 1-65535, so not 0)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 async def test_sim_pbx_serves_the_scenario_until_terminated() -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "callcenter.cli", "sim", "pbx", "demo",
-        "--port", "0", "--speed", "20", "--no-arrivals",
+        "--port", str(_free_port()), "--speed", "20", "--no-arrivals",
         stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     assert process.stderr is not None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from sim.pbx.live import PbxOptions, SimulatedPbx
-from sim.scenario import parse_scenario
+from sim.pbx.pbx import PbxOptions, SimulatedPbx
+from sim.scenario_file import parse_scenario
 from tests.sim.pbx_client import logged_in, running_pbx, scripted_scenario, send_caller
 
 # Callers every few milliseconds of wall time and agents always busy: the runner never idles.

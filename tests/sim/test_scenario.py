@@ -6,14 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.scenario import (
-    SCENARIO_DIR,
-    DistributionKind,
-    ScenarioError,
-    Strategy,
-    load_scenario,
-    parse_scenario,
-)
+from sim.scenario import SCENARIO_DIR, DistributionKind, ScenarioError, Strategy
+from sim.scenario_file import load_scenario, parse_scenario
 
 SMALLEST = """\
 seed = 1

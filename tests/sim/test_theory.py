@@ -12,7 +12,7 @@ import pytest
 
 from kpi.erlang import ErlangA, ErlangC
 from sim.run import simulate
-from sim.scenario import load_scenario, parse_scenario
+from sim.scenario_file import load_scenario, parse_scenario
 
 PER_HOUR = 1 / 3600
 M_M_60 = """\

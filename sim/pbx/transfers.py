@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from callcenter.calls.records import VisitOutcome
-from sim.pbx.calls import Call, Consultation
+from sim.pbx.calls import Consultation, PbxCall
 from sim.pbx.connected import ConnectedCalls
 from sim.pbx.model import Bridge, Channel, Member
-from sim.pbx.signalling import CALL
+from sim.pbx.signalling import CALL, Signalling
+from sim.pbx.switchboard import Switchboard
 
 ATXFER_FEATURE_CODE = "*2"
 
 
-class Transfers(ConnectedCalls):
+class Transfers:
     """Blind and attended transfers of connected queue calls."""
+
+    def __init__(self, board: Switchboard, signals: Signalling, connected: ConnectedCalls) -> None:
+        self.board = board
+        self.signals = signals
+        self.connected = connected
 
     # -- blind transfer ------------------------------------------------------------------
 
@@ -24,17 +30,17 @@ class Transfers(ConnectedCalls):
         answers at once and talks until the caller hangs up), "" when there was nothing to
         transfer.
         """
-        call = self.calls.get(key)
+        call = self.board.calls.get(key)
         if call is None:
             return ""
         channel, member, bridge = call.agent_channel, call.agent_member, call.bridge
         if channel is None or member is None or bridge is None:
             return ""
         if call.held:
-            self.unhold(key, at)
+            self.connected.unhold(key, at)
         # Asterisk unholds the transferer as part of the transfer (the capture shows it).
-        self.emit_channel("Unhold", channel, at)
-        self.emit(
+        self.signals.emit_channel("Unhold", channel, at)
+        self.signals.emit(
             "BlindTransfer",
             CALL,
             [
@@ -48,39 +54,39 @@ class Transfers(ConnectedCalls):
             ],
             at,
         )
-        self._agent_complete(call, at, "transfer")
+        self.connected.agent_complete(call, at, "transfer")
         call.caller.context, call.caller.exten, call.caller.priority = context, exten, 1
-        self.bridge_leave(bridge, call.caller, at)
+        self.signals.bridge_leave(bridge, call.caller, at)
         self._finish_agent_leg(
             call, member, at, VisitOutcome.TRANSFERRED, f"{exten}@{context}", release=False
         )
         # The caller is on its way first (it may already be ringing the next queue's member);
         # the transferer's leg is torn down just after, as in the blind_transfer capture.
-        self.later(at, lambda t: self._drop_transferer(bridge, channel, member, t))
-        if exten in self.queues:
+        self.board.later(at, lambda t: self._drop_transferer(bridge, channel, member, t))
+        if exten in self.board.queues:
             return "queue"
-        far = self.factory.external(exten, context, at, call.caller.linkedid)
-        self.announce(far, at)
-        self.dial_begin(call.caller, far, f"{exten}@{context}", at)
-        self.set_state(far, 6, at)
-        self.dial_state(call.caller, far, "ANSWER", at)
-        call.bridge = self.bridge_create(at)
-        self.bridge_enter(call.bridge, far, at)
-        self.bridge_enter(call.bridge, call.caller, at)
+        far = self.board.factory.external(exten, context, at, call.caller.linkedid)
+        self.signals.announce(far, at)
+        self.signals.dial_begin(call.caller, far, f"{exten}@{context}", at)
+        self.signals.set_state(far, 6, at)
+        self.signals.dial_state(call.caller, far, "ANSWER", at)
+        call.bridge = self.signals.bridge_create(at)
+        self.signals.bridge_enter(call.bridge, far, at)
+        self.signals.bridge_enter(call.bridge, call.caller, at)
         call.far = far
         call.truth.transfer_target = f"{exten}@{context}"
         return "external"
 
     def _drop_transferer(self, bridge: Bridge, channel: Channel, member: Member, at: float) -> None:
-        self.bridge_leave(bridge, channel, at)
-        self.bridge_destroy(bridge, at)
-        self.hangup(channel, at)
-        if self.call_of_agent(member.name) is None:
-            self.release_device(member.device, at, completed_call=True)
+        self.signals.bridge_leave(bridge, channel, at)
+        self.signals.bridge_destroy(bridge, at)
+        self.signals.hangup(channel, at)
+        if self.board.call_of_agent(member.name) is None:
+            self.signals.release_device(member.device, at, completed_call=True)
 
     def _finish_agent_leg(
         self,
-        call: Call,
+        call: PbxCall,
         member: Member,
         at: float,
         outcome: VisitOutcome,
@@ -88,14 +94,14 @@ class Transfers(ConnectedCalls):
         *,
         release: bool = True,
     ) -> None:
-        queue = self.queues[member.queue]
+        queue = self.board.queues[member.queue]
         entered = call.visit.entered_at if call.visit else at
         queue.record_complete(int(call.answered_at - entered), int(at - call.answered_at))
         member.calls_taken += 1
         if release:
-            self.release_device(member.device, at, completed_call=True)
+            self.signals.release_device(member.device, at, completed_call=True)
         if call.visit is not None:
-            self.truth.close_visit(call.visit, outcome, at, transfer_target=target)
+            self.board.truth.close_visit(call.visit, outcome, at, transfer_target=target)
             call.truth.talk_s += call.visit.talk_s or 0.0
         call.agent_channel = call.agent_member = call.bridge = None
 
@@ -105,7 +111,7 @@ class Transfers(ConnectedCalls):
         self, key: object, exten: str, context: str, at: float, *, answer_after_s: float = 2.0
     ) -> bool:
         """Atxfer: the caller is held while the agent consults `exten@context`."""
-        call = self.calls.get(key)
+        call = self.board.calls.get(key)
         if (
             call is None
             or call.agent_channel is None
@@ -116,70 +122,65 @@ class Transfers(ConnectedCalls):
         agent = call.agent_channel
         for digit in ATXFER_FEATURE_CODE:
             self._dtmf(agent, digit, at)
-        self.hold(key, at)
+        self.connected.hold(key, at)
         for digit in exten:
             self._dtmf(agent, digit, at)
-        target = self.factory.external(exten, context, at, call.caller.linkedid)
-        self.announce(target, at)
-        consult = self.bridge_create(at)
+        target = self.board.factory.external(exten, context, at, call.caller.linkedid)
+        self.signals.announce(target, at)
+        consult = self.signals.bridge_create(at)
         ring_leg = target.peer or target
-        self.set_callerid(ring_leg, call.caller.caller_num, call.caller.caller_name, at)
-        self.local_bridge(target, at)
-        self.set_state(target, 5, at)
-        self.emit_channel("NewConnectedLine", target, at)
-        self.bridge_enter(consult, target, at)
-        self.dial_state(None, target, "RINGING", at)
-        self.bridge_leave(call.bridge, agent, at)
-        self.bridge_enter(consult, agent, at)
-        self.emit_channel("NewConnectedLine", agent, at)
+        self.signals.set_callerid(ring_leg, call.caller.caller_num, call.caller.caller_name, at)
+        self.signals.local_bridge(target, at)
+        self.signals.set_state(target, 5, at)
+        self.signals.emit_channel("NewConnectedLine", target, at)
+        self.signals.bridge_enter(consult, target, at)
+        self.signals.dial_state(None, target, "RINGING", at)
+        self.signals.bridge_leave(call.bridge, agent, at)
+        self.signals.bridge_enter(consult, agent, at)
+        self.signals.emit_channel("NewConnectedLine", agent, at)
         call.consult = Consultation(target, consult, f"{exten}@{context}")
-        self.later(at + answer_after_s, lambda t: self._consult_answers(call, target, t))
+        self.board.later(at + answer_after_s, lambda t: self._consult_answers(call, target, t))
         return True
 
     def _dtmf(self, channel: Channel, digit: str, at: float) -> None:
-        self.emit_channel(
+        self.signals.emit_channel(
             "DTMFEnd", channel, at, ("Digit", digit), ("DurationMs", "0"), ("Direction", "Received")
         )
 
-    def _consult_answers(self, call: Call, target: Channel, at: float) -> None:
-        if call.ended or target.name not in self.channels or target.state == 6:
+    def _consult_answers(self, call: PbxCall, target: Channel, at: float) -> None:
+        if call.ended or target.name not in self.board.channels or target.state == 6:
             return
         if target.peer is not None:
-            self.set_state(target.peer, 6, at)
-        self.set_state(target, 6, at)
-        self.dial_state(None, target, "ANSWER", at)
+            self.signals.set_state(target.peer, 6, at)
+        self.signals.set_state(target, 6, at)
+        self.signals.dial_state(None, target, "ANSWER", at)
 
     def in_consultation(self, key: object) -> bool:
         """Whether an attended transfer is waiting for the agent to complete it."""
-        return self.consultation_target(key) is not None
-
-    def consultation_target(self, key: object) -> str | None:
-        """The `exten@context` an agent is consulting, if an attended transfer is pending."""
-        call = self.calls.get(key)
-        return call.consult.label if call is not None and call.consult is not None else None
+        return self.board.consultation_target(key) is not None
 
     def attended_transfer_complete(self, key: object, at: float, *, caller_talk_s: float) -> None:
         """The consulting agent hangs up: the caller is joined to the transfer target."""
-        call = self.calls[key]
+        call = self.board.calls[key]
         assert call.consult is not None
         target, consult, label = call.consult.target, call.consult.bridge, call.consult.label
         call.consult = None
         agent, member, bridge = call.agent_channel, call.agent_member, call.bridge
         assert agent is not None and member is not None and bridge is not None
-        self.hangup_from_far_end(agent, at)
-        self.bridge_leave(consult, agent, at)
-        self.emit(
+        self.signals.hangup_from_far_end(agent, at)
+        self.signals.bridge_leave(consult, agent, at)
+        self.signals.emit(
             "BridgeMerge",
             CALL,
             [*bridge.snapshot("ToBridge"), *consult.snapshot("FromBridge")],
             at,
         )
-        self.bridge_leave(consult, target, at)
-        self.bridge_enter(bridge, target, at)
-        self.emit_channel("MusicOnHoldStop", call.caller, at)
+        self.signals.bridge_leave(consult, target, at)
+        self.signals.bridge_enter(bridge, target, at)
+        self.signals.emit_channel("MusicOnHoldStop", call.caller, at)
         call.held = False
-        self.truth.unhold(call.truth, at)
-        self.emit(
+        self.board.truth.unhold(call.truth, at)
+        self.signals.emit(
             "AttendedTransfer",
             CALL,
             [
@@ -196,27 +197,29 @@ class Transfers(ConnectedCalls):
             ],
             at,
         )
-        self._agent_complete(call, at, "transfer")
+        self.connected.agent_complete(call, at, "transfer")
         keep_bridge = bridge
         self._finish_agent_leg(call, member, at, VisitOutcome.TRANSFERRED, label)
-        self.bridge_destroy(consult, at)
-        self.emit_channel("Hangup", agent, at, ("Cause", "16"), ("Cause-txt", "Normal Clearing"))
-        self.channels.pop(agent.name, None)
+        self.signals.bridge_destroy(consult, at)
+        self.signals.emit_channel(
+            "Hangup", agent, at, ("Cause", "16"), ("Cause-txt", "Normal Clearing")
+        )
+        self.board.channels.pop(agent.name, None)
         call.bridge, call.far = keep_bridge, target
         call.truth.transfer_target = label
-        self.later(at + caller_talk_s, lambda t: self.caller_hangs_up(call.key, t))
+        self.board.later(at + caller_talk_s, lambda t: self.connected.caller_hangs_up(call.key, t))
 
     def cancel_consultation(self, key: object, at: float) -> None:
         """The caller hung up while held: the consultation leg goes too."""
-        call = self.calls.get(key)
+        call = self.board.calls.get(key)
         if call is None or call.consult is None:
             return
         target, consult = call.consult.target, call.consult.bridge
         call.consult = None
         agent = call.agent_channel
-        self.bridge_leave(consult, target, at)
-        self.hangup(target, at)
+        self.signals.bridge_leave(consult, target, at)
+        self.signals.hangup(target, at)
         if agent is not None and call.bridge is not None:
-            self.bridge_leave(consult, agent, at)
-            self.bridge_enter(call.bridge, agent, at)
-        self.bridge_destroy(consult, at)
+            self.signals.bridge_leave(consult, agent, at)
+            self.signals.bridge_enter(call.bridge, agent, at)
+        self.signals.bridge_destroy(consult, at)

@@ -2,30 +2,28 @@
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections.abc import Callable
-
-import numpy as np
+from heapq import heappush
 
 from callcenter.calls.records import AgentState, CallOutcome, CallRecord, Direction, VisitOutcome
-from sim.arrivals import next_arrival
-from sim.desk import (
+from sim.distributions import Draws
+from sim.observer import EngineObserver
+from sim.records import CallTrace, RecordClock, VisitTrace, call_record, queue_target
+from sim.routing import pick_agents, position_in
+from sim.scenario import Scenario
+from sim.staff import Staff
+from sim.state import CallPhase, SimAgent, SimCall, SimQueue
+from sim.timeline import (
     ANSWER,
-    ARRIVAL,
     PATIENCE,
     RETRY,
     RING_OUT,
     TALK_END,
     TIMEOUT,
     WRAP_END,
-    AgentDesk,
+    Timeline,
 )
-from sim.observer import EngineObserver
-from sim.records import CallTrace, RecordClock, VisitTrace, call_record, queue_target
-from sim.routing import pick_agents, position_in
-from sim.scenario import Scenario
-from sim.state import CallPhase, QueueState, SimAgent, SimCall
 
 _new_visit = VisitTrace._make
 _new_trace = CallTrace._make
@@ -40,85 +38,58 @@ QUEUED, RINGING, RETRYING, TALKING, DIALING, ENDED = (
 ON_CALL, WRAP_UP, RINGING_AGENT = AgentState.ON_CALL, AgentState.WRAP_UP, AgentState.RINGING
 
 
-class CallFlow(AgentDesk):
-    """Moves calls through queues; see `sim.engine.Engine` for the public face."""
+class CallFlow:
+    """Moves calls through queues and agents; see `sim.engine.Engine` for the public face.
+
+    Shares the engine's timeline, queues and observer, and asks `staff` who is free.
+    """
 
     def __init__(
         self,
         scenario: Scenario,
-        rng: np.random.Generator,
+        timeline: Timeline,
+        staff: Staff,
+        draws: Draws,
         observer: EngineObserver | None,
         *,
         on_call_end: Callable[[CallTrace], None] | None,
         live_humans: bool,
     ) -> None:
-        super().__init__(scenario, rng, observer)
+        self.scenario = scenario
+        self.timeline = timeline
+        self.staff = staff
+        self.queues = staff.queues
+        self.observer = observer
         self.on_call_end = on_call_end
         self.live_humans = live_humans
         self.clock = RecordClock(scenario.start)
         self.calls: dict[int, SimCall] = {}  # in progress, by id
         self.finished = 0
-        self.arrivals_left: int | None = None
-        self.arrivals_until: float | None = None
-        self._pending_arrivals = 0
         self._ids = 0
-        self._callers = self.draws.callers
-        self._routing = self.draws.routing
+        self._callers = draws.callers
+        self._routing = draws.routing
 
     def _pick_index(self, size: int) -> int:
         return min(int(self._routing() * size), size - 1)
 
-    # -- arrivals ---------------------------------------------------------------------------
+    # -- calls -------------------------------------------------------------------------------
 
-    def _schedule_arrival(self, queue: QueueState) -> None:
-        at = next_arrival(queue.spec, queue.draws.arrival, self._start_clock_s, self.now)
-        if at is None:
-            return
-        until = self.arrivals_until
-        if until is not None and at > until:
-            return
-        self._pending_arrivals += 1
-        self._push(at, ARRIVAL, queue)
-
-    def _drop_arrivals(self, after: float = -1.0) -> None:
-        """Forget scheduled arrivals later than `after` (all of them by default)."""
-        heap = self._heap
-        kept = [e for e in heap if not (e[2] == ARRIVAL and e[0] > after)]
-        self._pending_arrivals -= len(heap) - len(kept)
-        heap[:] = kept  # in place: a running loop holds this list
-        heapq.heapify(heap)
-
-    def _new_call(self, queue: QueueState | None, direction: Direction) -> SimCall:
+    def new_call(self, queue: SimQueue | None, direction: Direction) -> SimCall:
         number, name = self._callers.next_caller()
         ident = self._ids
         self._ids = ident + 1
         dialed = None if queue is None else (queue.spec.dialed_number or queue.name)
-        linkedid = f"{int(self.clock.epoch + self.now)}.{ident}"
-        call = SimCall(ident, linkedid, self.now, direction, number, name, dialed)
+        linkedid = f"{int(self.clock.epoch + self.timeline.now)}.{ident}"
+        call = SimCall(ident, linkedid, self.timeline.now, direction, number, name, dialed)
         self.calls[ident] = call
         if self.observer is not None:
-            self.observer.call_arrived(self.now, call)
+            self.observer.call_arrived(self.timeline.now, call)
         return call
-
-    def _on_arrival(self, queue: QueueState) -> None:
-        self._pending_arrivals -= 1
-        left = self.arrivals_left
-        if left is not None:
-            if left <= 0:
-                return
-            self.arrivals_left = left - 1
-        queue.arrivals += 1
-        call = self._new_call(queue, Direction.INBOUND)
-        if left is None or left > 1:
-            self._schedule_arrival(queue)
-        else:
-            self._drop_arrivals()  # that was the last caller: other queues' arrivals go too
-        self._enter(call, queue)
 
     # -- in the queue -------------------------------------------------------------------------
 
-    def _enter(self, call: SimCall, queue: QueueState) -> None:
-        now = self.now
+    def enter(self, call: SimCall, queue: SimQueue) -> None:
+        now = self.timeline.now
         call.queue = queue
         call.visit += 1
         call.step += 1
@@ -135,21 +106,33 @@ class CallFlow(AgentDesk):
         call.talk_s = draws.talk()
         if self.observer is not None:
             self.observer.queue_joined(now, call, queue.name, call.position)
+        # The caller's patience and the queue timeout are scheduled as if before ringing (their
+        # places among events due at the same time are taken now), and left out if an agent
+        # answers at once: they could only be stale then.
+        seq = self.timeline.seq
+        patience = None
         if draws.patience is not None:
             patience = call.patience_s = draws.patience()
-            self._push(now + patience, PATIENCE, call, call.visit)
+            patience_seq = next(seq)
         timeout = queue.spec.timeout_s
         if timeout is not None:
-            self._push(now + timeout, TIMEOUT, call, call.visit)
+            timeout_seq = next(seq)
         if queue.available:
             agents = pick_agents(queue, self._pick_index)
             if agents:
-                self._ring(call, agents)
+                self.ring(call, agents)
+                if call.phase is TALKING:
+                    return
+        heap = self.timeline.heap
+        if patience is not None:
+            heappush(heap, (now + patience, patience_seq, PATIENCE, call, call.visit, None))
+        if timeout is not None:
+            heappush(heap, (now + timeout, timeout_seq, TIMEOUT, call, call.visit, None))
 
-    def _ring(self, call: SimCall, agents: list[SimAgent]) -> None:
+    def ring(self, call: SimCall, agents: list[SimAgent]) -> None:
         queue = call.queue
         assert queue is not None
-        now = self.now
+        now = self.timeline.now
         call.phase = RINGING
         step = call.step = call.step + 1
         call.ring_started_at = now
@@ -160,7 +143,7 @@ class CallFlow(AgentDesk):
         best = math.inf
         for agent in agents:
             if agent.idle_since is not None:
-                self._unavailable(agent)
+                self.staff.take_out(agent)
             agent.activity = RINGING_AGENT
             agent.call = call
             delay = agent.ring_draw()
@@ -172,19 +155,19 @@ class CallFlow(AgentDesk):
             ):
                 winner, best = agent, delay
             if observer is not None:
-                self._report(agent)
+                self.staff.report(agent)
                 observer.agent_ringing(now, call, agent)
         if winner is None:
-            self._push(now + member_timeout, RING_OUT, call, step)
+            self.timeline.push(now + member_timeout, RING_OUT, call, step)
         elif best == 0.0 and len(agents) == 1:
-            self._answer(call, winner)
+            self.answer(call, winner)
         else:
-            self._push(now + best, ANSWER, call, step, winner)
+            self.timeline.push(now + best, ANSWER, call, step, winner)
 
-    def _answer(self, call: SimCall, agent: SimAgent) -> None:
+    def answer(self, call: SimCall, agent: SimAgent) -> None:
         queue = call.queue
         assert queue is not None
-        now = self.now
+        now = self.timeline.now
         del queue.waiting[call]
         call.phase = TALKING
         step = call.step = call.step + 1
@@ -201,7 +184,7 @@ class CallFlow(AgentDesk):
         observer = self.observer
         if observer is not None:
             observer.answered(now, call, agent)
-            self._report(agent)
+            self.staff.report(agent)
         if len(others) > 1:
             for other in others:
                 if other is not agent:
@@ -211,19 +194,19 @@ class CallFlow(AgentDesk):
             call.planned_transfer = self.queues[transfer.queue]
         if self.live_humans and agent.human:
             # A person talks until the console hangs up; the caller gives up after max_talk_s.
-            self._push(now + agent.spec.max_talk_s, TALK_END, call, step, "caller")
+            self.timeline.push(now + agent.spec.max_talk_s, TALK_END, call, step, "caller")
         else:
-            self._push(now + call.talk_s, TALK_END, call, step)
+            self.timeline.push(now + call.talk_s, TALK_END, call, step)
 
     def _stop_ringing(self, call: SimCall, agent: SimAgent, *, answered_elsewhere: bool) -> None:
         queue = call.queue
         assert queue is not None
-        queue.busy_s += self.now - call.ring_started_at
+        queue.busy_s += self.timeline.now - call.ring_started_at
         if self.observer is not None and answered_elsewhere:
-            self.observer.ring_cancelled(self.now, call, agent)
-        self._free(agent)
+            self.observer.ring_cancelled(self.timeline.now, call, agent)
+        self.staff.free(agent)
 
-    def _on_ring_out(self, call: SimCall) -> None:
+    def on_ring_out(self, call: SimCall) -> None:
         """Nobody answered within the member timeout: try again after `retry_s`."""
         queue = call.queue
         assert queue is not None
@@ -234,24 +217,26 @@ class CallFlow(AgentDesk):
         call.ring_no_answer += len(ringing)
         for agent in ringing:
             if self.observer is not None:
-                self.observer.ring_no_answer(self.now, call, agent, self.now - call.ring_started_at)
+                self.observer.ring_no_answer(
+                    self.timeline.now, call, agent, self.timeline.now - call.ring_started_at
+                )
             self._stop_ringing(call, agent, answered_elsewhere=False)
-        self._push(self.now + queue.spec.retry_s, RETRY, call, step)
+        self.timeline.push(self.timeline.now + queue.spec.retry_s, RETRY, call, step)
 
-    def _on_retry(self, call: SimCall) -> None:
+    def on_retry(self, call: SimCall) -> None:
         queue = call.queue
         assert queue is not None
         call.phase = QUEUED
         call.step += 1
         agents = pick_agents(queue, self._pick_index)
         if agents:
-            self._ring(call, agents)
+            self.ring(call, agents)
 
-    def _leave_queue(self, call: SimCall, outcome: VisitOutcome) -> None:
+    def leave_queue(self, call: SimCall, outcome: VisitOutcome) -> None:
         """The caller hung up (abandon) or the queue timed out."""
         queue = call.queue
         assert queue is not None
-        now = self.now
+        now = self.timeline.now
         wait = now - call.entered_at
         ringing = call.ringing
         call.ringing = []
@@ -276,18 +261,18 @@ class CallFlow(AgentDesk):
             self._stop_ringing(call, agent, answered_elsewhere=True)
         call.hangup_by = hangup_by
         if outcome is VisitOutcome.ABANDONED:
-            self._finish(call, CallOutcome.ABANDONED)
+            self.finish(call, CallOutcome.ABANDONED)
         else:
-            self._finish(call, CallOutcome.TIMEOUT)
+            self.finish(call, CallOutcome.TIMEOUT)
 
     # -- talking and after ------------------------------------------------------------------
 
-    def _end_talk(
+    def end_talk(
         self, call: SimCall, hangup_by: str | None, transfer_to: str | None = None
     ) -> None:
         """The connection with the agent ends: hang-up, or a blind transfer to `transfer_to`
         (a queue name or a number); a planned scenario transfer applies on a normal end."""
-        now = self.now
+        now = self.timeline.now
         agent = call.agent
         answered_at = call.answered_at
         assert agent is not None and answered_at is not None
@@ -295,7 +280,7 @@ class CallFlow(AgentDesk):
         talk = now - answered_at
         call.talk_total_s += talk
         call.step += 1
-        target_queue: QueueState | None = None
+        target_queue: SimQueue | None = None
         if transfer_to is None and call.planned_transfer is not None:
             target_queue = call.planned_transfer
         elif transfer_to is not None and transfer_to in self.queues:
@@ -316,39 +301,61 @@ class CallFlow(AgentDesk):
             )  # fmt: skip
         call.agent = None
         call.answered_at = None
-        self._after_call(agent, queue)
+        self.after_call(agent, queue)
         if target is not None:
             call.transfer_target = call.transfer_target or target
             if self.observer is not None:
                 name = target_queue.name if target_queue is not None else None
                 self.observer.transferred(now, call, agent, target, name)
             if target_queue is not None:
-                self._enter(call, target_queue)
+                self.enter(call, target_queue)
                 return
             call.hangup_by = None
-            self._finish(call, CallOutcome.TRANSFERRED)
+            self.finish(call, CallOutcome.TRANSFERRED)
             return
         call.hangup_by = hangup_by
-        self._finish(call, CallOutcome.ANSWERED)
+        self.finish(call, CallOutcome.ANSWERED)
 
-    def _after_call(self, agent: SimAgent, queue: QueueState | None) -> None:
-        agent.last_call_end = self.now
+    def hangup_side(self, call: SimCall) -> str:
+        """Who ends a talk that ran its course: the agent for the queue's share of calls."""
+        queue = call.queue
+        if queue is None or queue.spec.agent_hangup_share <= 0:
+            return "caller"
+        return "agent" if queue.draws.hangup() < queue.spec.agent_hangup_share else "caller"
+
+    def on_dial_answer(self, call: SimCall, agent: SimAgent) -> None:
+        """The customer an agent dialled answers."""
+        now = self.timeline.now
+        call.phase = TALKING
+        step = call.step = call.step + 1
+        call.answered_at = now
+        call.first_answered_at = now
+        call.last_agent = agent.name
+        if self.observer is not None:
+            self.observer.answered(now, call, agent)
+        if self.live_humans and agent.human:
+            self.timeline.push(now + agent.spec.max_talk_s, TALK_END, call, step, "caller")
+        else:
+            first = agent.spec.memberships[0].queue
+            self.timeline.push(now + self.queues[first].draws.talk(), TALK_END, call, step)
+
+    def after_call(self, agent: SimAgent, queue: SimQueue | None) -> None:
+        agent.last_call_end = self.timeline.now
         wrap = queue.spec.wrap_up_s if queue is not None else 0.0
         if wrap > 0 and queue is not None:
             agent.activity = WRAP_UP
             agent.call = None
             agent.wrap += 1
-            agent.wrap_queue = queue
             queue.busy_s += wrap
-            self._push(self.now + wrap, WRAP_END, agent, agent.wrap)
+            self.timeline.push(self.timeline.now + wrap, WRAP_END, agent, agent.wrap)
             if self.observer is not None:
-                self._report(agent)
+                self.staff.report(agent)
         else:
-            self._free(agent)
+            self.staff.free(agent)
 
-    def _finish(self, call: SimCall, outcome: CallOutcome) -> None:
+    def finish(self, call: SimCall, outcome: CallOutcome) -> None:
         call.phase = ENDED
-        now = call.ended_at = self.now
+        now = call.ended_at = self.timeline.now
         call.outcome = outcome
         del self.calls[call.id]
         self.finished += 1

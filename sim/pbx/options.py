@@ -1,0 +1,36 @@
+"""How the simulated PBX presents itself and plays the parts the scenario does not script."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class PbxOptions:
+    """How the simulated PBX presents itself."""
+
+    speed: float = 1.0
+    local_channels: bool = False
+    timestamps: bool = True
+    username: str = "crm"
+    secret: str = "crmsecret"
+    voicemail_s: float = 4.0
+    # Callers arrive as the scenario says; False: only callers sent in by AMI Originate.
+    auto_arrivals: bool = True
+    # `human = true` agents start outside their queues, as a person is until they sign in at
+    # a console (whose QueueAdd logs them in); False: in their queues from the start.
+    humans_logged_out: bool = False
+    # After a transfer out of the queues, the caller talks this long (mean, simulated s).
+    external_talk_mean_s: float = 60.0
+    # A transfer target or dialled customer answers after this many (simulated) seconds.
+    far_answer_s: float = 2.0
+    # Share of calls a simulated (not human) agent puts on hold once, as the `hold` capture
+    # shows: `hold_after_s` after answering, for `hold_s` (cut short if the call ends).
+    hold_share: float = 0.1
+    hold_after_s: float = 4.0
+    hold_s: float = 6.0
+
+    def far_talk_s(self, rng: random.Random) -> float:
+        """How long a caller talks with a party outside the queues (a transfer target)."""
+        return max(1.0, rng.expovariate(1 / self.external_talk_mean_s))
