@@ -23,6 +23,8 @@ sys.path.insert(0, str(ROOT))
 from callcenter.bus import Bus  # noqa: E402
 from callcenter.cti.pipeline import Pipeline  # noqa: E402
 from callcenter.db import make_engine, make_sessionmaker, upgrade  # noqa: E402
+from kpi.rollups.keeping import rollup_listener  # noqa: E402
+from kpi.thresholds import ThresholdBook  # noqa: E402
 
 CAPTURE = ROOT / "tests" / "fixtures" / "ami" / "load_realistic" / "ami.raw.gz"
 CHUNK = 64 * 1024
@@ -82,7 +84,11 @@ def run_pipeline(preamble: bytes, bodies: list[bytes], database: Path) -> tuple[
     upgrade(url)
     engine = make_engine(url)
     pipeline = Pipeline(
-        server="bench", bus=Bus(), sessions=make_sessionmaker(engine), batch_size=500
+        server="bench",
+        bus=Bus(),
+        sessions=make_sessionmaker(engine),
+        batch_size=500,
+        after_store=[rollup_listener(ThresholdBook())],
     )
     started, cpu = time.perf_counter(), time.process_time()
     for chunk in chunks(preamble, bodies):

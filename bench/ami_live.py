@@ -25,6 +25,8 @@ from callcenter.cti.live import LiveAdapter  # noqa: E402
 from callcenter.cti.pipeline import Pipeline  # noqa: E402
 from callcenter.db import make_engine, make_sessionmaker, upgrade  # noqa: E402
 from callcenter.settings import AmiTarget  # noqa: E402
+from kpi.rollups.keeping import rollup_listener  # noqa: E402
+from kpi.thresholds import ThresholdBook  # noqa: E402
 
 CAPTURE = ROOT / "tests" / "fixtures" / "ami" / "load_realistic" / "ami.raw.gz"
 CHUNK = 64 * 1024
@@ -76,6 +78,7 @@ async def live(body: bytes, database_url: str) -> tuple[float, int]:
         server="bench",
         sessions=make_sessionmaker(engine),
         bus=Bus(),
+        after_store=[rollup_listener(ThresholdBook())],
     )
     await adapter.start()
     await resynced.wait()
@@ -97,7 +100,12 @@ async def live(body: bytes, database_url: str) -> tuple[float, int]:
 def replay(body: bytes, database_url: str) -> float:
     """Seconds for the same bytes through the replay path into the database."""
     engine = make_engine(database_url)
-    pipeline = Pipeline(server="bench", bus=Bus(), sessions=make_sessionmaker(engine))
+    pipeline = Pipeline(
+        server="bench",
+        bus=Bus(),
+        sessions=make_sessionmaker(engine),
+        after_store=[rollup_listener(ThresholdBook())],
+    )
     started = time.perf_counter()
     for offset in range(0, len(body), CHUNK):
         pipeline.feed_bytes(body[offset : offset + CHUNK])

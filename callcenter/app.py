@@ -29,6 +29,8 @@ from crm.exceptions import CrmError
 from crm.history import CallHistory
 from crm.router import router as crm_router
 from crm.tasks import start_scheduler
+from kpi.rollups.keeping import rollup_listener
+from kpi.thresholds import thresholds_from_settings
 
 # How uvicorn serves the app: console and wallboard frames are small JSON, and compressing
 # each one costs the event loop (which delivers screen pops) more than it saves on a LAN.
@@ -88,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     sessions=state.sessions,
                     bus=state.bus,
                     region=settings.default_region,
+                    after_store=[rollup_listener(thresholds_from_settings(settings))],
                 )
                 await live.start()
                 adapter = live

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from callcenter.calls.models import Call, QueueVisit
 from callcenter.calls.records import VisitOutcome
 from kpi import definitions as kpi
-from kpi.scope import is_visible
 from kpi.summary import QueueThresholds
+from kpi.team_roster import is_visible
 
 
 @dataclass(frozen=True, slots=True)

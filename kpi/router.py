@@ -11,14 +11,13 @@ from fastapi.responses import PlainTextResponse
 from callcenter.deps import CurrentUser, SessionDep, SettingsDep, SignedInUser
 from callcenter.users.service import Role
 from kpi.agent_reports import agent_report
-from kpi.agent_reports_cli import agent_query
-from kpi.cli import QUERY_NAMES, report_query
 from kpi.explain import explain
 from kpi.export import agent_report_csv, report_csv
 from kpi.intervals import parse_instant
+from kpi.periods import QUERY_NAMES, agent_query, report_query
 from kpi.reports import queue_report
-from kpi.scope import visible_agents
 from kpi.staffing import StaffingQuestion, parse_target, staffing_table
+from kpi.team_roster import visible_agents
 from kpi.thresholds import thresholds_from_settings
 
 SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.bus import Bus
+from callcenter.calls.store_listeners import StoreListener
 from callcenter.cti.connection import AmiConnection, AmiListener
 from callcenter.cti.frames import Frame
 from callcenter.cti.protocol import ActionRefused, AmiAction, AmiMessage, NotConnected
@@ -144,6 +145,7 @@ class LiveAdapter:
         bus: Bus,
         region: str = "US",
         flush_interval: float = 1.0,
+        after_store: Sequence[StoreListener] = (),
         **connection_options: Any,
     ) -> None:
         from callcenter.cti.pipeline import Pipeline
@@ -154,6 +156,7 @@ class LiveAdapter:
             sessions=sessions,
             region=region,
             writer=writer_for(sessions),
+            after_store=after_store,
         )
         self.feed = PipelineFeed(self.pipeline)
         self.connection = AmiConnection(target, self.feed, **connection_options)

@@ -51,6 +51,10 @@ def add_record_command(ami_actions: Any) -> None:
 
 def run_command(args: argparse.Namespace) -> int:
     """Run the adapter until SIGINT/SIGTERM; flush and close on the way out."""
+    # Until one composition root wires every command: the queue rollups kpi keeps.
+    from kpi.rollups.keeping import rollup_listener
+    from kpi.thresholds import thresholds_from_settings
+
     settings = _settings(args)
     target = _target(args, settings)
     server = args.server or settings.pbx_name or target.server
@@ -62,6 +66,7 @@ def run_command(args: argparse.Namespace) -> int:
             server=server,
             sessions=make_sessionmaker(engine),
             region=settings.default_region,
+            after_store=[rollup_listener(thresholds_from_settings(settings))],
         )
         return asyncio.run(adapter)
     finally:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.bus import Bus
+from callcenter.calls.store_listeners import StoreListener
 from callcenter.cti.frames import Frame, FrameParser
 from callcenter.cti.record_writer import RecordWriter
 from callcenter.cti.tracker import Tracker
@@ -28,7 +29,8 @@ class Pipeline:
     With `sessions`, a RecordWriter stores CallEnded and AgentStateClosed records in
     batches of `batch_size`, idempotently by (server, linkedid): `writer` is the class, the
     plain one writing in the caller's thread (replay: as fast as the file is read) or
-    ThreadedRecordWriter writing in a thread of its own (live: the loop never waits on it).
+    ThreadedRecordWriter writing in a thread of its own (live: the loop never waits on it);
+    `after_store` keeps what derives from the records in each batch's transaction.
     """
 
     def __init__(
@@ -40,13 +42,16 @@ class Pipeline:
         region: str = "US",
         batch_size: int = 500,
         writer: type[RecordWriter] = RecordWriter,
+        after_store: Sequence[StoreListener] = (),
     ) -> None:
         self.server = server
         self.bus = bus
         self.tracker = Tracker(server=server, publish=bus.publish, region=region)
         self.clock = self.tracker.clock
         self.parser = FrameParser(wanted=FRAME_FILTERS)
-        self.writer = writer(bus, sessions, batch_size) if sessions is not None else None
+        self.writer = (
+            writer(bus, sessions, batch_size, after_store) if sessions is not None else None
+        )
         self.frames = 0
         self.malformed = 0
         self.failed = 0

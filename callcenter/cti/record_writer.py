@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from callcenter.bus import Bus
 from callcenter.calls.records import AgentStateRecord, CallRecord, WrapUpRecord
 from callcenter.calls.service import store_agent_states, store_calls
-from callcenter.calls.wrap_up_time import store_wrap_ups
+from callcenter.calls.store_listeners import StoreListener
+from callcenter.calls.wrap_up_seconds import store_wrap_ups
 from callcenter.db import transaction
 from callcenter.events import AgentStateClosed, CallEnded, WrapUpEnded
 
@@ -35,13 +36,18 @@ def store_batch(
     calls: Sequence[CallRecord],
     states: Sequence[AgentStateRecord],
     wrap_ups: Sequence[WrapUpRecord],
+    after_store: Sequence[StoreListener],
 ) -> tuple[int, int]:
-    """One batch in one transaction; (calls, agent states) written; raises if it failed.
+    """One batch in one transaction, `after_store` keeping what derives from it (kpi's
+    rollups); (calls, agent states) written; raises if it failed.
 
     Wrap-ups go last: the call each one follows may be in this very batch."""
     with transaction(sessions) as session:
-        written = store_calls(session, calls), store_agent_states(session, states)
-        store_wrap_ups(session, wrap_ups)
+        written = (
+            store_calls(session, calls, after_store=after_store),
+            store_agent_states(session, states),
+        )
+        store_wrap_ups(session, wrap_ups, after_store=after_store)
         return written
 
 
@@ -54,8 +60,15 @@ class RecordWriter:
     database hiccup loses nothing.
     """
 
-    def __init__(self, bus: Bus, sessions: sessionmaker[Session], batch_size: int = 500) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        sessions: sessionmaker[Session],
+        batch_size: int = 500,
+        after_store: Sequence[StoreListener] = (),
+    ) -> None:
         self._sessions = sessions
+        self._after_store = tuple(after_store)
         self.batch_size = max(1, batch_size)
         self.calls: list[CallRecord] = []
         self.states: list[AgentStateRecord] = []
@@ -99,7 +112,7 @@ class RecordWriter:
         wrap_ups: Sequence[WrapUpRecord],
     ) -> tuple[int, int]:
         """One batch in one transaction (its own session); raises if it could not be written."""
-        return store_batch(self._sessions, calls, states, wrap_ups)
+        return store_batch(self._sessions, calls, states, wrap_ups, self._after_store)
 
     def flush(self) -> None:
         """Write the buffered records now."""
@@ -132,8 +145,14 @@ class ThreadedRecordWriter(RecordWriter):
     batch; whatever still fails when the writer closes is logged as lost, with its count.
     """
 
-    def __init__(self, bus: Bus, sessions: sessionmaker[Session], batch_size: int = 500) -> None:
-        super().__init__(bus, sessions, batch_size)
+    def __init__(
+        self,
+        bus: Bus,
+        sessions: sessionmaker[Session],
+        batch_size: int = 500,
+        after_store: Sequence[StoreListener] = (),
+    ) -> None:
+        super().__init__(bus, sessions, batch_size, after_store)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="record-writer")
         self._counts = threading.Lock()
         self._last: Future[None] | None = None

@@ -6,7 +6,7 @@ import argparse
 import re
 import sys
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -14,6 +14,7 @@ from typing import Any, BinaryIO
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from callcenter.bus import Bus
+from callcenter.calls.store_listeners import StoreListener
 from callcenter.cli import UsageError, add_database_option, settings_from
 from callcenter.cti.pipeline import Pipeline
 from callcenter.db import make_engine, make_sessionmaker, upgrade
@@ -104,6 +105,7 @@ def replay_file(
     database_url: str,
     region: str = "US",
     bus: Bus | None = None,
+    after_store: Sequence[StoreListener] = (),
 ) -> ReplayResult:
     """Replay `source` (a path, or `-` for stdin) into the database at `database_url`.
 
@@ -127,7 +129,11 @@ def replay_file(
         engine = make_engine(database_url)
         try:
             pipeline = Pipeline(
-                server=server, bus=bus or Bus(), sessions=make_sessionmaker(engine), region=region
+                server=server,
+                bus=bus or Bus(),
+                sessions=make_sessionmaker(engine),
+                region=region,
+                after_store=after_store,
             )
             try:
                 feed_stream(pipeline, _prepend(first, chunks))
@@ -176,6 +182,10 @@ def add_replay_command(ami_actions: Any) -> None:
 
 
 def replay_command(args: argparse.Namespace) -> int:
+    # Until one composition root wires every command: the queue rollups kpi keeps.
+    from kpi.rollups.keeping import rollup_listener
+    from kpi.thresholds import thresholds_from_settings
+
     settings = settings_from(args)
     try:
         result = replay_file(
@@ -183,6 +193,7 @@ def replay_command(args: argparse.Namespace) -> int:
             server=args.server or settings.server,
             database_url=settings.database_url,
             region=settings.default_region,
+            after_store=[rollup_listener(thresholds_from_settings(settings))],
         )
     except NotAnAmiStream as exc:
         source = "stdin" if args.file == "-" else args.file

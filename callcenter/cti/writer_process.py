@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.bus import Bus
 from callcenter.calls.records import AgentStateRecord, CallRecord, WrapUpRecord
+from callcenter.calls.store_listeners import StoreListener
 from callcenter.cti.record_writer import RecordWriter, ThreadedRecordWriter, store_batch
 
 log = logging.getLogger(__name__)
@@ -74,17 +75,26 @@ class ProcessRecordWriter(RecordWriter):
 
     `written_calls` and `written_states` count what the child reports written."""
 
-    def __init__(self, bus: Bus, sessions: sessionmaker[Session], batch_size: int = 500) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        sessions: sessionmaker[Session],
+        batch_size: int = 500,
+        after_store: Sequence[StoreListener] = (),
+    ) -> None:
         url = shareable(sessions)
         if url is None:
             raise ValueError("an in-memory database cannot be written from another process")
-        super().__init__(bus, sessions, batch_size)
+        super().__init__(bus, sessions, batch_size, after_store)
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([__name__])
         batches_in, self._batches = context.Pipe(duplex=False)
         self._answers, answers_out = context.Pipe(duplex=False)
         self.process = context.Process(
-            target=serve, args=(url, batches_in, answers_out), name="record-writer", daemon=True
+            target=serve,
+            args=(url, batches_in, answers_out, self._after_store),
+            name="record-writer",
+            daemon=True,
         )
         self.process.start()
         # Only the child keeps its ends: when either side dies, the other reads end of file.
@@ -214,7 +224,12 @@ class ProcessRecordWriter(RecordWriter):
         self._answers.close()
 
 
-def serve(url: str, batches: Connection, answers: Connection) -> None:
+def serve(
+    url: str,
+    batches: Connection,
+    answers: Connection,
+    after_store: Sequence[StoreListener] = (),
+) -> None:
     """The child: write each batch received, answer, until told to stop or the parent is gone."""
     from callcenter.db import make_engine, make_sessionmaker
 
@@ -225,7 +240,7 @@ def serve(url: str, batches: Connection, answers: Connection) -> None:
     # multiprocessing terminates a parent's leftover children that way at exit.)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     engine = make_engine(url)
-    writer = RetryingStore(make_sessionmaker(engine))
+    writer = RetryingStore(make_sessionmaker(engine), after_store)
     try:
         while True:
             try:
@@ -249,8 +264,11 @@ class RetryingStore:
     """The child's side: one transaction per batch; a failed batch is kept and written in
     front of the next one. Answers are the messages the parent's answers thread reads."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], after_store: Sequence[StoreListener] = ()
+    ) -> None:
         self._sessions = sessions
+        self._after_store = tuple(after_store)
         self._failed: Batch = ([], [], [])
 
     def failed_counts(self) -> tuple[int, int, int]:
@@ -271,7 +289,7 @@ class RetryingStore:
             return ("written", sequence, 0, 0)
         try:
             written_calls, written_states = store_batch(
-                self._sessions, all_calls, all_states, all_wrap_ups
+                self._sessions, all_calls, all_states, all_wrap_ups, self._after_store
             )
         except Exception as error:
             self._failed = (all_calls, all_states, all_wrap_ups)

@@ -15,6 +15,7 @@ from callcenter.calls.records import AgentStateRecord, CallRecord, QueueVisitRec
 from callcenter.cti.pipeline import Pipeline
 from callcenter.cti.record_writer import RecordWriter
 from callcenter.events import AgentStateClosed, CallEnded, DomainEvent
+from tests.kpi.calls import ROLLUPS
 
 CAPTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ami"
 
@@ -32,7 +33,14 @@ def store_load_capture(
     sessions: sessionmaker[Session], writer: type[RecordWriter], batch: int
 ) -> Pipeline:
     """Replay `load_realistic` into the database through `writer`, batches of `batch`."""
-    pipeline = Pipeline(server="pbx", bus=Bus(), sessions=sessions, batch_size=batch, writer=writer)
+    pipeline = Pipeline(
+        server="pbx",
+        bus=Bus(),
+        sessions=sessions,
+        batch_size=batch,
+        writer=writer,
+        after_store=ROLLUPS,
+    )
     pipeline.feed_bytes(capture_bytes("load_realistic"))
     pipeline.close(end_open_calls=True)
     return pipeline

@@ -22,6 +22,7 @@ from kpi.reports import ReportQuery, queue_report
 from kpi.thresholds import ThresholdBook
 from tests.cti.captures import capture_bytes
 from tests.cti.tables import table
+from tests.kpi.calls import ROLLUPS
 
 CALLER, AGENT_LEG = "PJSIP/trunk-0000002a", "PJSIP/1001-0000002b"
 
@@ -100,7 +101,7 @@ def _run(
     bus = Bus()
     events: list[DomainEvent] = []
     bus.subscribe(DomainEvent, events.append)
-    pipeline = Pipeline(server="pbx", bus=bus, sessions=sessions)
+    pipeline = Pipeline(server="pbx", bus=bus, sessions=sessions, after_store=ROLLUPS)
     for part in parts:
         if isinstance(part, float):
             pipeline.connection_lost(part)

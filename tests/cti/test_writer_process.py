@@ -26,6 +26,7 @@ from callcenter.db import make_engine, make_sessionmaker
 from callcenter.events import CallEnded
 from callcenter.settings import AmiTarget
 from tests.cti.captures import capture_bytes, store_load_capture
+from tests.kpi.calls import ROLLUPS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,7 +51,12 @@ async def test_draining_waits_until_the_child_wrote_every_batch(
     sessions: sessionmaker[Session],
 ) -> None:
     pipeline = Pipeline(
-        server="pbx", bus=Bus(), sessions=sessions, batch_size=25, writer=ProcessRecordWriter
+        server="pbx",
+        bus=Bus(),
+        sessions=sessions,
+        batch_size=25,
+        writer=ProcessRecordWriter,
+        after_store=ROLLUPS,
     )
     pipeline.feed_bytes(capture_bytes("load_realistic"))
     writer = pipeline.writer
@@ -88,7 +94,7 @@ def test_a_batch_that_fails_is_written_in_front_of_the_next_one(
 
     event.listen(engine, "before_cursor_execute", refuse_once)
     try:
-        store = RetryingStore(sessions)
+        store = RetryingStore(sessions, ROLLUPS)
         first = store.write(calls[:half], [], [], 1)
         second = store.write(calls[half:], [], [], 2)
     finally:
@@ -105,7 +111,12 @@ async def test_a_ctrl_c_reaching_the_writer_process_does_not_lose_the_last_batch
 ) -> None:
     """A terminal's Ctrl-C goes to the whole process group; the parent's stop ends the child."""
     pipeline = Pipeline(
-        server="pbx", bus=Bus(), sessions=sessions, batch_size=10_000, writer=ProcessRecordWriter
+        server="pbx",
+        bus=Bus(),
+        sessions=sessions,
+        batch_size=10_000,
+        writer=ProcessRecordWriter,
+        after_store=ROLLUPS,
     )
     writer = pipeline.writer
     assert isinstance(writer, ProcessRecordWriter) and writer.process.pid is not None
@@ -144,7 +155,7 @@ def test_the_live_adapter_writes_from_a_child_process_on_a_database_file(
     sessions: sessionmaker[Session],
 ) -> None:
     target = AmiTarget(host="127.0.0.1", port=1, username="cti", secret="not-used")
-    adapter = LiveAdapter(target, server="pbx", sessions=sessions, bus=Bus())
+    adapter = LiveAdapter(target, server="pbx", sessions=sessions, bus=Bus(), after_store=ROLLUPS)
     assert isinstance(adapter.pipeline.writer, ProcessRecordWriter)
     adapter.pipeline.close()
     assert not adapter.pipeline.writer.process.is_alive()
