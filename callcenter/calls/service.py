@@ -324,6 +324,7 @@ def _column(value: Any) -> Any:
 
 
 def chunks(items: Sequence[Any] | Iterable[Any], size: int) -> Iterable[list[Any]]:
+    """`items` in lists of at most `size`: IN lists a database takes in one statement."""
     batch: list[Any] = []
     for item in items:
         batch.append(item)

@@ -23,6 +23,7 @@ from sqlalchemy import and_, bindparam, case, delete, func, or_, select, true, u
 from sqlalchemy.orm import Session
 
 from callcenter.calls.models import QueueIntervalRollup, QueueVisit
+from callcenter.calls.service import chunks
 from callcenter.calls.store_listeners import StoredVisits, WrapUpAdded
 from kpi.definitions import ANSWERED_OUTCOMES
 from kpi.rollups.counting import (
@@ -104,7 +105,7 @@ def add_visits(
         thresholds.short_abandon_s,
         tuple(sorted(thresholds.overrides.items())),
     )
-    for chunk in _chunks(call_ids, 400):
+    for chunk in chunks(call_ids, 400):
         session.execute(adding, {"call_ids": list(chunk)})
     recount(session, stale, thresholds)
 
@@ -138,7 +139,7 @@ def recount(session: Session, keys: Iterable[IntervalKey], thresholds: RollupThr
     if not ranges:
         return
     dialect = dialect_of(session)
-    for chunk in _chunks(ranges, 100):
+    for chunk in chunks(ranges, 100):
         rows = or_(
             *(
                 and_(
@@ -229,8 +230,3 @@ def _merged(
         else:
             merged.append((queue, start, end))
     return merged
-
-
-def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
-    for first in range(0, len(items), size):
-        yield items[first : first + size]
