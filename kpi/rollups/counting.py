@@ -1,20 +1,11 @@
-"""Queue interval rollups: totals per (queue, 15-minute interval), kept as visits are written.
+"""How queue visits are counted into 15-minute totals, in SQL: the one definition used both
+to keep the rollups (`kpi.rollups.keeping`) and by reports that read visits directly.
 
 A visit counts in the interval (UTC, on the quarter hour) in which it entered its queue, as in
 the reports. Every figure is a count, a sum or a maximum, so longer intervals (30, 60 minutes,
 days, weeks) are sums of these rows. The counts that depend on a queue's thresholds (answered
-or left within T, short abandons) are counted with the thresholds stored on the row.
-
-How the rows stay right, in the transaction that writes the visits:
-- new visits are added to their rows (an upsert: INSERT ... ON CONFLICT DO UPDATE);
-- an interval whose row was counted with other thresholds than the writer's, and every
-  interval that lost a visit (a call stored again replaces its old visits), is counted again
-  from the visits themselves, so nothing is counted twice and a maximum never goes stale;
-- wrap-up seconds that reach a visit later are added to its row.
-
-The SQL that counts visits is defined once, here (`visit_totals_columns`), and used both to
-keep the rows and by reports that read visits directly. Only SQLite and PostgreSQL are
-supported (they have the upsert and the epoch arithmetic used here).
+or left within T, short abandons) are counted with the thresholds stored on the row. Only
+SQLite and PostgreSQL are supported (they have the upsert and the epoch arithmetic used here).
 """
 
 from __future__ import annotations
