@@ -13,7 +13,7 @@ from agent_ui.desk_state import LiveCall
 from agent_ui.render import fragment
 from agent_ui.routes_console import notice
 from agent_ui.wiring import ConsoleDep
-from callcenter.calls.wrapups import record_wrapup
+from callcenter.calls.dispositions import record_disposition
 from callcenter.deps import CurrentUser, SessionDep, SettingsDep, SignedInUser
 from crm.callbacks.schemas import CallbackCreate
 from crm.callbacks.service import request_callback
@@ -193,7 +193,7 @@ def save_notes(
             "nothing to attach these notes to: no call on screen and no customer chosen",
         )
     if call is not None:
-        record_wrapup(
+        record_disposition(
             session,
             server=call.server,
             linkedid=call.linkedid,

@@ -24,6 +24,8 @@ from callcenter.bus import Bus  # noqa: E402
 from callcenter.cti.pipeline import Pipeline  # noqa: E402
 from callcenter.cti.record_writer import RecordWriter  # noqa: E402
 from callcenter.db import make_engine, make_sessionmaker, upgrade  # noqa: E402
+from kpi.rollups.keeping import rollup_listener  # noqa: E402
+from kpi.thresholds import ThresholdBook  # noqa: E402
 
 CAPTURE = ROOT / "tests" / "fixtures" / "ami" / "load_realistic" / "ami.raw.gz"
 CHUNK = 64 * 1024
@@ -83,7 +85,12 @@ def run_pipeline(preamble: bytes, bodies: list[bytes], database: Path) -> tuple[
     upgrade(url)
     engine = make_engine(url)
     bus = Bus()
-    writer = RecordWriter(bus, make_sessionmaker(engine), batch_size=500)
+    writer = RecordWriter(
+        bus,
+        make_sessionmaker(engine),
+        batch_size=500,
+        after_store=[rollup_listener(ThresholdBook())],
+    )
     pipeline = Pipeline(server="bench", bus=bus)
     started, cpu = time.perf_counter(), time.process_time()
     for chunk in chunks(preamble, bodies):

@@ -28,6 +28,8 @@ from callcenter.cti.record_writer import RecordWriter  # noqa: E402
 from callcenter.cti.writer_process import writer_for  # noqa: E402
 from callcenter.db import make_engine, make_sessionmaker, upgrade  # noqa: E402
 from callcenter.settings import AmiTarget  # noqa: E402
+from kpi.rollups.keeping import rollup_listener  # noqa: E402
+from kpi.thresholds import ThresholdBook  # noqa: E402
 
 CAPTURE = ROOT / "tests" / "fixtures" / "ami" / "load_realistic" / "ami.raw.gz"
 CHUNK = 64 * 1024
@@ -76,7 +78,7 @@ async def live(body: bytes, database_url: str) -> tuple[float, int]:
     engine = make_engine(database_url)
     bus, sessions = Bus(), make_sessionmaker(engine)
     # The records only (no customer history), written as `cti run` writes them.
-    records = writer_for(sessions)(bus, sessions)
+    records = writer_for(sessions)(bus, sessions, after_store=[rollup_listener(ThresholdBook())])
     adapter = LiveAdapter(
         AmiTarget(host="127.0.0.1", port=port, username="crm", secret="x"),
         server="bench",
@@ -105,7 +107,9 @@ def replay(body: bytes, database_url: str) -> float:
     """Seconds for the same bytes through the replay path into the database."""
     engine = make_engine(database_url)
     bus = Bus()
-    records = RecordWriter(bus, make_sessionmaker(engine))
+    records = RecordWriter(
+        bus, make_sessionmaker(engine), after_store=[rollup_listener(ThresholdBook())]
+    )
     pipeline = Pipeline(server="bench", bus=bus)
     started = time.perf_counter()
     for offset in range(0, len(body), CHUNK):

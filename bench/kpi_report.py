@@ -36,7 +36,7 @@ from callcenter.db import make_engine, make_sessionmaker, transaction, upgrade
 from callcenter.events import AgentStateChanged, CallAnswered, CallEnded, CallQueued, DomainEvent
 from kpi.live import LiveKpis
 from kpi.reports import QueueReport, ReportQuery, queue_report
-from kpi.rollup import rebuild_rollups
+from kpi.rollups.keeping import rebuild_rollups
 from kpi.thresholds import ThresholdBook
 
 MONTH_START = datetime(2026, 3, 1, tzinfo=UTC)

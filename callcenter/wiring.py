@@ -15,12 +15,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.bus import Bus
 from callcenter.calls.records import CallRecord
-from callcenter.cti.record_writer import AfterStore, RecordWriter
+from callcenter.cti.record_writer import RecordWriter
 from callcenter.cti.writer_process import writer_for
 from callcenter.events import CallEnded
 from callcenter.settings import Settings
 from crm.interactions.service import HistoryResult
 from crm.interactions.tasks import CallHistory
+from kpi.rollups.keeping import rollup_listener
+from kpi.thresholds import thresholds_from_settings
 
 
 class Consumers:
@@ -121,11 +123,11 @@ def wire_consumers(
     """Subscribe what writes the bus's records and history to the database.
 
     Calls, agent intervals and wrap-ups are stored in batches (live: by a writer process, or
-    a thread for an in-memory database), with `after_store` run in each batch's transaction;
+    a thread for an in-memory database), kpi's queue rollups kept in each batch's transaction;
     ended calls become interactions and abandons callbacks. `store_records=False` when
     nothing in this process publishes records (a web app without a PBX): no idle writer.
     """
-    after_store: tuple[AfterStore, ...] = ()
+    after_store = (rollup_listener(thresholds_from_settings(settings)),)
     records: RecordWriter | None = None
     if store_records:
         writer = writer_for(sessions) if live else RecordWriter

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import replace
 
 from rich.console import Console
 from rich.table import Table
@@ -14,25 +13,8 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from callcenter.cli import UsageError, settings_from
 from callcenter.db import make_engine, make_sessionmaker
 from kpi.agent_reports import AgentReport, agent_report
-from kpi.cli import CLI_NAMES, report_query
 from kpi.export import agent_report_csv
-from kpi.reports import ReportQuery
-
-NO_INTERVAL = ("", "none")
-
-
-def agent_query(
-    start: str | None,
-    end: str | None,
-    interval: str | None,
-    *,
-    names: tuple[str, str] = CLI_NAMES,
-) -> ReportQuery:
-    """The period and interval of an agent report; `none` (or nothing) for the period only.
-    ValueError with one sentence for bad input."""
-    whole = interval is None or interval.strip().lower() in NO_INTERVAL
-    query = report_query(start, end, None, "day" if whole else interval or "", names=names)
-    return replace(query, interval_s=None) if whole else query
+from kpi.periods import agent_query
 
 
 def run_agent_report(args: argparse.Namespace) -> int:

@@ -24,9 +24,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from callcenter.calls.models import AgentStateInterval, QueueVisit
+from callcenter.calls.records import VisitOutcome
+from kpi.definitions import ANSWERED_OUTCOMES
 from kpi.intervals import origin_s
 
-ANSWERED = ("answered", "transferred")
 # The states most spans are in, summed in SQL; the others (pauses with their reasons, any
 # state a newer tracker adds) are few and come back as spans.
 SUMMED_STATES = ("available", "ringing", "on_call", "wrap_up")
@@ -82,7 +83,7 @@ def handled_calls(
     columns: list[Any] = [
         QueueVisit.agent,
         func.count(),
-        func.sum(case((QueueVisit.outcome == "transferred", 1), else_=0)),
+        func.sum(case((QueueVisit.outcome == VisitOutcome.TRANSFERRED, 1), else_=0)),
         func.sum(func.coalesce(QueueVisit.talk_s, 0.0)),
         func.sum(func.coalesce(QueueVisit.hold_s, 0.0)),
     ]
@@ -94,7 +95,7 @@ def handled_calls(
     statement = (
         select(*columns)
         .where(
-            QueueVisit.outcome.in_(ANSWERED),
+            QueueVisit.outcome.in_(ANSWERED_OUTCOMES),
             QueueVisit.agent.is_not(None),
             QueueVisit.entered_at >= start,
             QueueVisit.entered_at < end,

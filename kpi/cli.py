@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import timedelta
 from typing import Any
 
 from callcenter.cli import UsageError, add_database_option, settings_from
-from callcenter.db import make_engine, make_sessionmaker, transaction, utc_now
+from callcenter.db import make_engine, make_sessionmaker, transaction
+from kpi.agent_reports_cli import run_agent_report
 from kpi.export import report_csv
-from kpi.intervals import parse_instant, parse_interval
-from kpi.reports import QueueReport, ReportQuery, queue_report
-from kpi.rollup import rebuild_rollups
+from kpi.periods import report_query
+from kpi.reports import QueueReport, queue_report
+from kpi.rollups.keeping import rebuild_rollups
 from kpi.staffing import StaffingQuestion, parse_target, staffing_table
 from kpi.thresholds import thresholds_from_settings
 
@@ -61,38 +61,8 @@ def register(groups: Any) -> None:
     staff.set_defaults(func=run_staff)
 
 
-# How the period's ends are named in messages: CLI flags here, query parameters over HTTP.
-CLI_NAMES = ("--from", "--to")
-QUERY_NAMES = ("query parameter `from`", "query parameter `to`")
-
-
-def report_query(
-    start: str | None,
-    end: str | None,
-    queues: list[str] | None,
-    interval: str,
-    *,
-    names: tuple[str, str] = CLI_NAMES,
-) -> ReportQuery:
-    """The period and scope asked for; ValueError with one sentence for bad input, naming
-    the period's ends as `names` (start, end) call them."""
-    now = utc_now()
-    begin = (
-        parse_instant(start) if start else now.replace(hour=0, minute=0, second=0, microsecond=0)
-    )
-    finish = parse_instant(end) if end else now
-    if finish <= begin:
-        raise ValueError(f"{names[1]} must be after {names[0]}")
-    if finish - begin > timedelta(days=400):
-        raise ValueError("a report covers at most 400 days")
-    return ReportQuery(begin, finish, queues or None, parse_interval(interval))
-
-
 def run_report(args: argparse.Namespace) -> int:
     if args.by != "queue":
-        # Imported here: the agent report builds on this module's report_query.
-        from kpi.agent_reports_cli import run_agent_report
-
         return run_agent_report(args)
     try:
         query = report_query(args.start, args.end, args.queue, args.interval)

@@ -16,16 +16,26 @@ Choices, in one place:
 - answered within T = answered with wait <= T; wait runs from queue entry to answer, ringing
   included (app_queue's holdtime).
 - A rate whose denominator is zero is None ("no data"), never 0.
+
+The outcome sets below are the one statement of these choices: the Python KPIs, the SQL
+that keeps and reads the rollups, agent reports and the quality KPIs all use them.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from callcenter.calls.records import VisitOutcome
+from callcenter.calls.records import CallOutcome, VisitOutcome
 
 DEFAULT_SERVICE_LEVEL_S = 20.0
 DEFAULT_SHORT_ABANDON_S = 5.0
+
+# Answered means an agent answered: the visits the agent then transferred away too.
+ANSWERED_OUTCOMES = (VisitOutcome.ANSWERED, VisitOutcome.TRANSFERRED)
+# Left the queue unanswered without hanging up: a timeout or another exit (not an abandon).
+LEFT_OTHERWISE_OUTCOMES = (VisitOutcome.TIMEOUT, VisitOutcome.EXITED)
+# The same rule for whole calls (inbound calls answered, for the complaint rate).
+ANSWERED_CALL_OUTCOMES = tuple(CallOutcome(outcome.value) for outcome in ANSWERED_OUTCOMES)
 
 
 class Visit(Protocol):
@@ -46,7 +56,7 @@ class Visit(Protocol):
 
 def is_answered(visit: Visit) -> bool:
     """An agent answered the visit (transferred visits were answered first)."""
-    return visit.outcome is VisitOutcome.ANSWERED or visit.outcome is VisitOutcome.TRANSFERRED
+    return visit.outcome in ANSWERED_OUTCOMES
 
 
 def is_abandoned(visit: Visit) -> bool:

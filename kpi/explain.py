@@ -5,7 +5,7 @@ Uses the same predicates as `kpi.definitions`, so what is listed is what was cou
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from callcenter.calls.models import Call, QueueVisit
 from callcenter.calls.records import VisitOutcome
 from kpi import definitions as kpi
-from kpi.scope import is_visible
 from kpi.summary import QueueThresholds
+from kpi.team_roster import is_visible
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,42 +127,16 @@ def explain(
     if name not in EXPLAINED:
         raise ValueError(f"unknown kpi {name!r}: choose one of {', '.join(sorted(EXPLAINED))}")
     formula, in_numerator, in_denominator = EXPLAINED[name]
-    statement = (
-        select(QueueVisit, Call.linkedid, Call.caller_number)
-        .join(Call, Call.id == QueueVisit.call_id)
-        .where(
-            QueueVisit.queue == queue,
-            QueueVisit.entered_at >= start,
-            QueueVisit.entered_at < end,
-        )
-        .order_by(QueueVisit.entered_at, QueueVisit.id)
-    )
     numerator: list[dict[str, Any]] = []
     denominator: list[dict[str, Any]] = []
     counts = [0, 0]  # numerator, denominator
     hidden = [0, 0]
-    for visit, linkedid, number in session.execute(statement):
-        row = VisitRow(
-            linkedid=linkedid,
-            uniqueid=visit.uniqueid,
-            queue=visit.queue,
-            entered_at=visit.entered_at,
-            outcome=VisitOutcome(visit.outcome),
-            wait_s=visit.wait_s,
-            talk_s=visit.talk_s,
-            hold_s=visit.hold_s,
-            agent=visit.agent,
-            caller_number=number,
-        )
+    for row in _visit_rows(session, queue, start, end):
         if not in_denominator(row, thresholds):
             continue
         shown = is_visible(row.agent, visible)
-        counted = [in_numerator(row, thresholds), True]
-        for index, (listed, counts_it) in enumerate(
-            [(numerator, counted[0]), (denominator, counted[1])]
-        ):
-            if not counts_it:
-                continue
+        sides = [(0, numerator)] if in_numerator(row, thresholds) else []
+        for index, listed in [*sides, (1, denominator)]:
             counts[index] += 1
             if shown:
                 listed.append(row.as_json())
@@ -183,3 +157,30 @@ def explain(
         "numerator": numerator,
         "denominator": denominator,
     }
+
+
+def _visit_rows(session: Session, queue: str, start: datetime, end: datetime) -> Iterator[VisitRow]:
+    """The visits of `queue` entered in [start, end), in order of entry."""
+    statement = (
+        select(QueueVisit, Call.linkedid, Call.caller_number)
+        .join(Call, Call.id == QueueVisit.call_id)
+        .where(
+            QueueVisit.queue == queue,
+            QueueVisit.entered_at >= start,
+            QueueVisit.entered_at < end,
+        )
+        .order_by(QueueVisit.entered_at, QueueVisit.id)
+    )
+    for visit, linkedid, number in session.execute(statement):
+        yield VisitRow(
+            linkedid=linkedid,
+            uniqueid=visit.uniqueid,
+            queue=visit.queue,
+            entered_at=visit.entered_at,
+            outcome=VisitOutcome(visit.outcome),
+            wait_s=visit.wait_s,
+            talk_s=visit.talk_s,
+            hold_s=visit.hold_s,
+            agent=visit.agent,
+            caller_number=number,
+        )

@@ -154,7 +154,7 @@ class LiveKpis:
             live.waiting.pop(record.linkedid, None)
             if visit.entered_at >= self.day:
                 live.today.add(visit)
-                if visit.agent is not None and visit.outcome in ("answered", "transferred"):
+                if visit.agent is not None and visit.outcome in kpi.ANSWERED_OUTCOMES:
                     agent = self.agents.get(visit.agent) or self._agent(visit.agent, "")
                     agent.calls_today += 1
                     agent.talk_s_today += visit.talk_s or 0.0

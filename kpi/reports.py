@@ -1,4 +1,4 @@
-"""Interval reports over the stored call records: 15-minute totals (`kpi.rollup`) summed
+"""Interval reports over the stored call records: 15-minute totals (`kpi.rollups`) summed
 into the report's intervals and into the whole period.
 
 A visit belongs to the interval in which it *entered* the queue: a call that waits across
@@ -18,9 +18,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from callcenter.calls.rollups import ROLLUP_S, SUM_FIELDS
 from kpi.intervals import bucket_end, bucket_of
-from kpi.rollup import interval_totals, totals_of
+from kpi.rollups.counting import ROLLUP_S, SUM_FIELDS
+from kpi.rollups.reading import interval_totals, totals_of
 from kpi.summary import QueueSummary, QueueTotals, summarize
 from kpi.thresholds import ThresholdBook
 
@@ -100,7 +100,7 @@ def queue_report(
 ) -> QueueReport:
     """Whole-period KPIs by queue and, when the query has an interval, per interval too.
 
-    Whole 15-minute intervals come from the rollups (see `kpi.rollup`); `use_rollups=False`
+    Whole 15-minute intervals come from the rollups (see `kpi.rollups`); `use_rollups=False`
     reads every visit instead (the rollups always agree with it). Queues asked for by name
     appear even with no calls, their rates null."""
     fifteen = interval_totals(

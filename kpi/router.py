@@ -11,13 +11,11 @@ from fastapi.responses import PlainTextResponse
 from callcenter.deps import CurrentUser, SessionDep, SettingsDep, SignedInUser
 from callcenter.users.service import Role
 from kpi.agent_reports import agent_report
-from kpi.agent_reports_cli import agent_query
-from kpi.cli import QUERY_NAMES, report_query
 from kpi.explain import explain
 from kpi.export import agent_report_csv, report_csv
 from kpi.intervals import parse_instant
+from kpi.periods import QUERY_NAMES, agent_query, report_query
 from kpi.reports import queue_report
-from kpi.scope import visible_agents
 from kpi.staffing import (
     MAX_AHT_S,
     MAX_CALLS_PER_HOUR,
@@ -27,6 +25,7 @@ from kpi.staffing import (
     parse_target,
 )
 from kpi.staffing_worker import StaffingBusy, staffing_worker
+from kpi.team_roster import visible_agents
 from kpi.thresholds import thresholds_from_settings
 
 SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})

@@ -57,6 +57,11 @@ class Roster:
         return known if known is not None else Person(name, name, NO_TEAM)
 
 
+def agent_names(user: User) -> tuple[str, ...]:
+    """The names a user's calls and states may carry: interface, username, member name."""
+    return tuple(n for n in (user.interface, user.username, user.member_name) if n)
+
+
 def load_roster(session: Session) -> Roster:
     """Every user with their team, by each name their records may carry."""
     rows = session.execute(select(User, Team.name).outerjoin(Team, Team.id == User.team_id))
@@ -64,10 +69,24 @@ def load_roster(session: Session) -> Roster:
     for user, team in rows:
         person = Person(user.username, user.display_name, team or NO_TEAM, user.team_id, user.id)
         # Later names win a clash: records carry member names first of all.
-        for name in (user.interface, user.username, user.member_name):
-            if name:
-                people[name] = person
+        for name in agent_names(user):
+            people[name] = person
     return Roster(people)
+
+
+def visible_agents(session: Session, viewer: Viewer) -> frozenset[str] | None:
+    """Names of the agents in the viewer's team; None means every agent (an admin)."""
+    if viewer.role == Role.ADMIN:
+        return None
+    if viewer.team_id is None:
+        return frozenset()
+    users = session.scalars(select(User).where(User.team_id == viewer.team_id))
+    return frozenset(name for user in users for name in agent_names(user))
+
+
+def is_visible(agent: str | None, visible: frozenset[str] | None) -> bool:
+    """Whether a record of `agent` may be shown; records without an agent belong to the queue."""
+    return visible is None or agent is None or agent in visible
 
 
 def can_see(viewer: Viewer, person: Person) -> bool:

@@ -117,6 +117,11 @@ def _storage(url: str | None) -> Iterator[Stores]:
         return
     from callcenter.calls.service import store_agent_states, store_calls
     from callcenter.db import make_engine, make_sessionmaker, transaction, upgrade
+    from callcenter.settings import get_settings
+    from kpi.rollups.keeping import rollup_listener
+    from kpi.thresholds import thresholds_from_settings
+
+    rollups = [rollup_listener(thresholds_from_settings(get_settings()))]
 
     try:
         upgrade(url)
@@ -126,7 +131,7 @@ def _storage(url: str | None) -> Iterator[Stores]:
     try:
         with transaction(make_sessionmaker(engine)) as session:
             yield (
-                lambda records: store_calls(session, records),
+                lambda records: store_calls(session, records, after_store=rollups),
                 lambda states: store_agent_states(session, states),
             )
     finally:

@@ -42,7 +42,7 @@ from tests.crm.test_search import (  # noqa: F401
     test_search_follows_renames_and_deletes,
 )
 from tests.kpi import test_reports
-from tests.kpi.calls import DAY, at
+from tests.kpi.calls import DAY, ROLLUPS, at
 from tests.kpi.test_agent_report import (  # noqa: F401
     stored,
     test_a_period_clips_states_and_filters_visits_by_entry,
@@ -140,9 +140,9 @@ def test_the_rollup_migration_counts_the_visits_already_stored(
 
 def test_storing_calls_keeps_the_rollups(sessions: sessionmaker[Session]) -> None:
     with sessions() as db, db.begin():
-        store_calls(db, test_reports.CALLS)
+        store_calls(db, test_reports.CALLS, after_store=ROLLUPS)
     with sessions() as db, db.begin():
-        store_calls(db, test_reports.CALLS)  # stored again: counted once
+        store_calls(db, test_reports.CALLS, after_store=ROLLUPS)  # stored again: counted once
     with sessions() as db:
         offered = db.execute(
             select(QueueIntervalRollup.queue, QueueIntervalRollup.interval_start,
@@ -160,7 +160,7 @@ def test_the_report_from_rollups_is_the_report_from_visits(
     sessions: sessionmaker[Session], interval_s: int | None
 ) -> None:
     with sessions() as db, db.begin():
-        store_calls(db, test_reports.CALLS)
+        store_calls(db, test_reports.CALLS, after_store=ROLLUPS)
     # Off the quarter hours: the ends of the period are read from the visits.
     query = ReportQuery(at("09:05:00"), DAY + timedelta(days=1), None, interval_s)
     with sessions() as db:

@@ -1,4 +1,4 @@
-"""Who may see supervisor pages (supervisors and admins); team scope is `kpi.scope`."""
+"""Who may see supervisor pages (supervisors and admins); team scope is `kpi.team_roster`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from fastapi import Depends, HTTPException, status
 
 from callcenter.deps import PageUser, SignedInUser
 from callcenter.users.service import Role
-from kpi.scope import visible_agents
+from kpi.team_roster import visible_agents
 
 __all__ = ["SupervisorPage", "page_supervisor", "visible_agents"]
 

@@ -15,9 +15,8 @@ from agent_ui.supervisor.access import SupervisorPage
 from agent_ui.supervisor.render import templates
 from callcenter.deps import SessionDep, SettingsDep
 from kpi.agent_reports import AgentReport, agent_report
-from kpi.agent_reports_cli import agent_query
-from kpi.cli import QUERY_NAMES, report_query
 from kpi.intervals import bucket_end, bucket_of
+from kpi.periods import QUERY_NAMES, agent_query, report_query
 from kpi.reports import QueueReport, queue_report
 from kpi.staffing import StaffingQuestion, parse_target
 from kpi.staffing_worker import StaffingBusy, staffing_worker

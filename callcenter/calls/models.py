@@ -123,8 +123,9 @@ class AgentStateInterval(Base):
     data_gap: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class CallWrapUp(Base):
-    """What the agent recorded about a call: disposition and notes.
+class CallDisposition(Base):
+    """What the agent recorded about a call: disposition and notes (table `call_wrapups`,
+    its name from before wrap-up came to mean the time after a call).
 
     Kept apart from `calls` so a replayed PBX stream, which rewrites call rows, never loses
     what people typed; one row per agent per call, updated when they change their mind.
@@ -145,7 +146,7 @@ class CallWrapUp(Base):
 class QueueIntervalRollup(Base):
     """Additive totals of one queue's visits that entered in one 15-minute interval (UTC).
 
-    Kept in the same transaction as the visits (see `callcenter.calls.rollups`), so a
+    Kept in the same transaction as the visits (see `kpi.rollups.keeping`), so a
     report reads a handful of rows per interval instead of every visit. The counts that
     depend on a threshold were counted with the `service_level_s` and `short_abandon_s`
     stored on the row; a report judged by other thresholds reads that interval's visits.

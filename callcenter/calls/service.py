@@ -1,7 +1,8 @@
 """Writing call records idempotently and reading them back; flushes, never commits.
 
-Writing calls also keeps the queue interval rollups (`callcenter.calls.rollups`) in the same
-transaction; wrap-up seconds that arrive later are stored by `callcenter.calls.wrap_up_time`.
+What is derived from the visits (kpi's queue interval rollups) is kept by the listeners the
+caller passes, in the same transaction; wrap-up seconds that arrive later are stored by
+`callcenter.calls.wrap_up_seconds`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from typing import Any
 from sqlalchemy import delete, insert, select, tuple_
 from sqlalchemy.orm import Session
 
-from callcenter.calls import rollups
 from callcenter.calls.models import AgentStateInterval, Call, QueueVisit
 from callcenter.calls.records import (
     AgentState,
@@ -24,8 +24,7 @@ from callcenter.calls.records import (
     QueueVisitRecord,
     VisitOutcome,
 )
-from callcenter.calls.rollups import RollupThresholds, interval_of
-from callcenter.settings import get_settings
+from callcenter.calls.store_listeners import StoredVisits, StoreListener, VisitPlace
 
 _CALL_COLUMNS = (
     "server",
@@ -68,26 +67,46 @@ _VISIT_COLUMNS = (
 def store_calls(
     session: Session,
     records: Sequence[CallRecord],
-    thresholds: RollupThresholds | None = None,
+    *,
+    after_store: Sequence[StoreListener],
 ) -> int:
     """Write `records`, replacing any earlier row with the same (server, linkedid).
 
     Replaying a stream twice leaves the same rows; within one batch the last record of a key
     wins. A visit stored again without wrap-up seconds keeps those it had: they arrive after
     the call (see `store_wrap_ups`), and a record written at hang-up never carries them.
-    The queue interval rollups count each stored visit once, with `thresholds` (default:
-    the settings'). Returns how many calls were written.
+    Each listener of `after_store` is told what was written, in this transaction (kpi's
+    rollups count each stored visit once). Returns how many calls were written.
     """
     if not records:
         return 0
     latest: dict[tuple[str, str], CallRecord] = {}
     for record in records:
         latest[(record.server, record.linkedid)] = record
-    keys = list(latest)
-    stored = _stored_ids(session, keys)
+    stored = _stored_ids(session, list(latest))
     replaced, kept_wrap_ups = _stored_visits(session, stored)
     for chunk in chunks(list(stored), 400):
         session.execute(delete(Call).where(Call.id.in_(chunk)))
+    visits = _insert_calls(session, latest, kept_wrap_ups)
+    if visits:
+        session.execute(insert(QueueVisit), visits)
+    written = StoredVisits(
+        call_ids=sorted({v["call_id"] for v in visits}),
+        written=[(v["queue"], v["entered_at"]) for v in visits],
+        replaced=replaced,
+    )
+    for listener in after_store:
+        listener.calls_stored(session, written)
+    session.flush()
+    return len(latest)
+
+
+def _insert_calls(
+    session: Session,
+    latest: dict[tuple[str, str], CallRecord],
+    kept_wrap_ups: dict[tuple[str, str, int, str], float],
+) -> list[dict[str, Any]]:
+    """Insert the call rows of `latest`; returns their visit rows, with their call ids."""
     visit_rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
     rows = []
     for key, record in latest.items():
@@ -99,7 +118,7 @@ def store_calls(
         rows.append(row)
     session.execute(insert(Call), rows)
     ids: dict[tuple[str, str], int] = {}
-    for chunk in chunks(keys, 400):
+    for chunk in chunks(list(latest), 400):
         found = session.execute(
             select(Call.server, Call.linkedid, Call.id).where(
                 tuple_(Call.server, Call.linkedid).in_(chunk)
@@ -111,16 +130,7 @@ def store_calls(
         for row in key_rows:
             row["call_id"] = ids[key]
             visits.append(row)
-    thresholds = thresholds or RollupThresholds.from_settings(get_settings())
-    if visits:
-        session.execute(insert(QueueVisit), visits)
-        touched = {(v["queue"], interval_of(v["entered_at"])) for v in visits}
-        with_visits = sorted({v["call_id"] for v in visits})
-        rollups.add_visits(session, with_visits, touched, thresholds)
-    # A call stored again: its old visits were counted; those intervals are counted afresh.
-    rollups.recount(session, replaced, thresholds)
-    session.flush()
-    return len(latest)
+    return visits
 
 
 def _stored_ids(session: Session, keys: Sequence[tuple[str, str]]) -> dict[int, tuple[str, str]]:
@@ -138,10 +148,10 @@ def _stored_ids(session: Session, keys: Sequence[tuple[str, str]]) -> dict[int, 
 
 def _stored_visits(
     session: Session, stored: dict[int, tuple[str, str]]
-) -> tuple[set[rollups.IntervalKey], dict[tuple[str, str, int, str], float]]:
-    """Of calls about to be written again (by id): the (queue, interval) of their stored
-    visits, and the wrap-up seconds those visits carry, by (server, linkedid, seq, uniqueid)."""
-    intervals: set[rollups.IntervalKey] = set()
+) -> tuple[list[VisitPlace], dict[tuple[str, str, int, str], float]]:
+    """Of calls about to be written again (by id): where their stored visits are, and the
+    wrap-up seconds those visits carry, by (server, linkedid, seq, uniqueid)."""
+    places: list[VisitPlace] = []
     wrap_ups: dict[tuple[str, str, int, str], float] = {}
     for chunk in chunks(list(stored), 400):
         found = session.execute(
@@ -155,11 +165,11 @@ def _stored_visits(
             ).where(QueueVisit.call_id.in_(chunk))
         )
         for call_id, seq, uniqueid, queue, entered_at, wrap_up in found:
-            intervals.add((queue, interval_of(entered_at)))
+            places.append((queue, entered_at))
             if wrap_up is not None:
                 server, linkedid = stored[call_id]
                 wrap_ups[(server, linkedid, seq, uniqueid)] = wrap_up
-    return intervals, wrap_ups
+    return places, wrap_ups
 
 
 def _visit_rows(
@@ -314,6 +324,7 @@ def _column(value: Any) -> Any:
 
 
 def chunks(items: Sequence[Any] | Iterable[Any], size: int) -> Iterable[list[Any]]:
+    """`items` in lists of at most `size`: IN lists a database takes in one statement."""
     batch: list[Any] = []
     for item in items:
         batch.append(item)

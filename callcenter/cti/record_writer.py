@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from callcenter.bus import Bus
 from callcenter.calls.records import AgentStateRecord, CallRecord, WrapUpRecord
 from callcenter.calls.service import store_agent_states, store_calls
-from callcenter.calls.wrap_up_time import store_wrap_ups
+from callcenter.calls.store_listeners import StoreListener
+from callcenter.calls.wrap_up_seconds import store_wrap_ups
 from callcenter.db import transaction
 from callcenter.events import AgentStateClosed, CallEnded, WrapUpEnded
 
@@ -33,27 +34,24 @@ log = logging.getLogger(__name__)
 Batch = tuple[list[CallRecord], list[AgentStateRecord], list[WrapUpRecord]]
 
 
-# Runs in the transaction that stores a batch, after its calls: what must change with the
-# stored calls or not at all (the composition root passes them; see callcenter.wiring).
-# Module-level functions (or partials of them), so a writer process can be handed them.
-AfterStore = Callable[[Session, Sequence[CallRecord]], object]
-
-
 def store_batch(
     sessions: sessionmaker[Session],
     calls: Sequence[CallRecord],
     states: Sequence[AgentStateRecord],
     wrap_ups: Sequence[WrapUpRecord],
-    after_store: Sequence[AfterStore] = (),
+    after_store: Sequence[StoreListener] = (),
 ) -> tuple[int, int]:
-    """One batch in one transaction; (calls, agent states) written; raises if it failed.
+    """One batch in one transaction, `after_store` keeping what derives from it in the same
+    transaction (kpi's rollups: see callcenter.wiring); (calls, agent states) written;
+    raises if it failed. The listeners are pickled for a writer process.
 
     Wrap-ups go last: the call each one follows may be in this very batch."""
     with transaction(sessions) as session:
-        written = store_calls(session, calls), store_agent_states(session, states)
-        for hook in after_store:
-            hook(session, calls)
-        store_wrap_ups(session, wrap_ups)
+        written = (
+            store_calls(session, calls, after_store=after_store),
+            store_agent_states(session, states),
+        )
+        store_wrap_ups(session, wrap_ups, after_store=after_store)
         return written
 
 
@@ -67,7 +65,7 @@ class RetryingStore:
     """
 
     def __init__(
-        self, sessions: sessionmaker[Session], after_store: Sequence[AfterStore] = ()
+        self, sessions: sessionmaker[Session], after_store: Sequence[StoreListener] = ()
     ) -> None:
         self._sessions = sessions
         self._after_store = tuple(after_store)
@@ -115,7 +113,7 @@ class RecordWriter:
         bus: Bus,
         sessions: sessionmaker[Session],
         batch_size: int = 500,
-        after_store: Sequence[AfterStore] = (),
+        after_store: Sequence[StoreListener] = (),
     ) -> None:
         self._sessions = sessions
         self._after_store = tuple(after_store)
@@ -210,7 +208,7 @@ class ThreadedRecordWriter(RecordWriter):
         bus: Bus,
         sessions: sessionmaker[Session],
         batch_size: int = 500,
-        after_store: Sequence[AfterStore] = (),
+        after_store: Sequence[StoreListener] = (),
     ) -> None:
         super().__init__(bus, sessions, batch_size, after_store)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="record-writer")

@@ -36,8 +36,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.bus import Bus
+from callcenter.calls.store_listeners import StoreListener
 from callcenter.cti.record_writer import (
-    AfterStore,
     RecordWriter,
     RetryingStore,
     ThreadedRecordWriter,
@@ -82,7 +82,7 @@ class ProcessRecordWriter(RecordWriter):
         bus: Bus,
         sessions: sessionmaker[Session],
         batch_size: int = 500,
-        after_store: Sequence[AfterStore] = (),
+        after_store: Sequence[StoreListener] = (),
     ) -> None:
         url = shareable(sessions)
         if url is None:
@@ -218,7 +218,7 @@ class ProcessRecordWriter(RecordWriter):
 
 
 def serve(
-    url: str, after_store: Sequence[AfterStore], batches: Connection, answers: Connection
+    url: str, after_store: Sequence[StoreListener], batches: Connection, answers: Connection
 ) -> None:
     """The child: write each batch received, answer, until told to stop or the parent is gone."""
     from callcenter.db import make_engine, make_sessionmaker

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -293,3 +294,34 @@ def _event(
     )
     session.add(event)
     return event
+
+
+@dataclass(frozen=True, slots=True)
+class TicketCallLink:
+    """One call linked to a ticket (what the quality KPIs read of the CRM)."""
+
+    ticket_id: int
+    server: str
+    linkedid: str
+    opened_at: datetime
+    type: str
+    resolved_at: datetime | None
+
+
+def call_links_of_tickets_opened(
+    session: Session, start: datetime, end: datetime
+) -> list[TicketCallLink]:
+    """Every call linked to a ticket opened in [start, end)."""
+    rows = session.execute(
+        select(
+            Ticket.id,
+            TicketCall.server,
+            TicketCall.linkedid,
+            Ticket.created_at,
+            Ticket.type,
+            Ticket.resolved_at,
+        )
+        .join(TicketCall, TicketCall.ticket_id == Ticket.id)
+        .where(Ticket.created_at >= start, Ticket.created_at < end)
+    )
+    return [TicketCallLink(*row) for row in rows]

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from callcenter.calls.wrapups import wrapups_of
+from callcenter.calls.dispositions import dispositions_of
 from crm.callbacks.models import Callback
 from crm.customers.models import PhoneNumber
 from crm.interactions.models import Interaction
@@ -112,7 +112,7 @@ def test_disposition_and_notes_go_to_the_customers_history(
     assert note.subject is not None and note.subject.startswith("Disposition: Resolved")
     assert (note.body, note.agent) == ("Explained the bill", "agent1")
     with sessions() as session:
-        (wrapup,) = wrapups_of(session, "sim", "call-n1")
+        (wrapup,) = dispositions_of(session, "sim", "call-n1")
     # Keyed like the call records, by the agent's queue MemberName, so the two join.
     assert (wrapup.agent, wrapup.disposition, wrapup.notes) == (
         "Agent 1",
@@ -134,7 +134,9 @@ def test_an_unknown_callers_disposition_is_kept_on_the_call(
         )
         assert response.status_code == 200, response.text
     with sessions() as session:
-        assert [w.disposition for w in wrapups_of(session, "sim", "call-n2")] == ["Wrong number"]
+        assert [w.disposition for w in dispositions_of(session, "sim", "call-n2")] == [
+            "Wrong number"
+        ]
         assert session.scalars(select(Interaction)).all() == []
 
 

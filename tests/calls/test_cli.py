@@ -67,7 +67,7 @@ CALL = CallRecord(
 @pytest.fixture
 def stored(sessions: sessionmaker[Session]) -> None:
     with transaction(sessions) as session:
-        store_calls(session, [CALL])
+        store_calls(session, [CALL], after_store=())
 
 
 @pytest.mark.usefixtures("stored")

@@ -58,7 +58,7 @@ def _call(linkedid: str, *, talk: float = 5.0) -> CallRecord:
 def test_store_twice_keeps_one_row_per_call(sessions: sessionmaker[Session]) -> None:
     for _ in range(2):
         with transaction(sessions) as session:
-            store_calls(session, [_call("1.0"), _call("2.0")])
+            store_calls(session, [_call("1.0"), _call("2.0")], after_store=())
     with sessions() as session:
         calls = list_calls(session)
     assert [c.linkedid for c in calls] == ["1.0", "2.0"]
@@ -67,9 +67,9 @@ def test_store_twice_keeps_one_row_per_call(sessions: sessionmaker[Session]) -> 
 
 def test_later_record_of_same_call_replaces_the_earlier(sessions: sessionmaker[Session]) -> None:
     with transaction(sessions) as session:
-        store_calls(session, [_call("1.0", talk=5.0)])
+        store_calls(session, [_call("1.0", talk=5.0)], after_store=())
     with transaction(sessions) as session:
-        store_calls(session, [_call("1.0", talk=9.0)])
+        store_calls(session, [_call("1.0", talk=9.0)], after_store=())
     with sessions() as session:
         (call,) = list_calls(session)
     assert call.talk_s == 9.0

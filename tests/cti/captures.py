@@ -15,6 +15,7 @@ from callcenter.calls.records import AgentStateRecord, CallRecord, QueueVisitRec
 from callcenter.cti.pipeline import Pipeline
 from callcenter.cti.record_writer import RecordWriter
 from callcenter.events import AgentStateClosed, CallEnded, DomainEvent
+from tests.kpi.calls import ROLLUPS
 
 CAPTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ami"
 
@@ -41,7 +42,7 @@ def store_load_capture(
 ) -> StoredCapture:
     """Replay `load_realistic` into the database through `writer`, batches of `batch`."""
     bus = Bus()
-    records = writer(bus, sessions, batch)
+    records = writer(bus, sessions, batch, ROLLUPS)
     pipeline = Pipeline(server="pbx", bus=bus)
     pipeline.feed_bytes(capture_bytes("load_realistic"))
     pipeline.close(end_open_calls=True)

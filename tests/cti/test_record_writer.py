@@ -15,6 +15,7 @@ from callcenter.calls.service import list_agent_states, list_calls
 from callcenter.cti.pipeline import Pipeline
 from callcenter.cti.record_writer import RecordWriter, ThreadedRecordWriter
 from tests.cti.captures import capture_bytes, store_load_capture
+from tests.kpi.calls import ROLLUPS
 
 
 def test_a_threaded_writer_stores_the_same_rows_as_writing_in_place(
@@ -57,7 +58,7 @@ async def test_draining_waits_for_every_batch_handed_over(
     sessions: sessionmaker[Session],
 ) -> None:
     bus = Bus()
-    writer = ThreadedRecordWriter(bus, sessions, 25)
+    writer = ThreadedRecordWriter(bus, sessions, 25, ROLLUPS)
     pipeline = Pipeline(server="pbx", bus=bus)
     pipeline.feed_bytes(capture_bytes("load_realistic"))
     assert isinstance(writer, ThreadedRecordWriter)

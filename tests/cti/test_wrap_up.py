@@ -23,6 +23,7 @@ from kpi.reports import ReportQuery, queue_report
 from kpi.thresholds import ThresholdBook
 from tests.cti.captures import capture_bytes
 from tests.cti.tables import table
+from tests.kpi.calls import ROLLUPS
 
 CALLER, AGENT_LEG = "PJSIP/trunk-0000002a", "PJSIP/1001-0000002b"
 
@@ -101,7 +102,7 @@ def _run(
     bus = Bus()
     events: list[DomainEvent] = []
     bus.subscribe(DomainEvent, events.append)
-    records = RecordWriter(bus, sessions)
+    records = RecordWriter(bus, sessions, after_store=ROLLUPS)
     pipeline = Pipeline(server="pbx", bus=bus)
     for part in parts:
         if isinstance(part, float):

@@ -26,6 +26,7 @@ from callcenter.events import CallEnded
 from callcenter.settings import Settings
 from callcenter.wiring import wire_consumers
 from tests.cti.captures import capture_bytes, store_load_capture
+from tests.kpi.calls import ROLLUPS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,7 +51,7 @@ async def test_draining_waits_until_the_child_wrote_every_batch(
     sessions: sessionmaker[Session],
 ) -> None:
     bus = Bus()
-    writer = ProcessRecordWriter(bus, sessions, 25)
+    writer = ProcessRecordWriter(bus, sessions, 25, ROLLUPS)
     pipeline = Pipeline(server="pbx", bus=bus)
     pipeline.feed_bytes(capture_bytes("load_realistic"))
     assert isinstance(writer, ProcessRecordWriter)
@@ -88,7 +89,7 @@ def test_a_batch_that_fails_is_written_in_front_of_the_next_one(
 
     event.listen(engine, "before_cursor_execute", refuse_once)
     try:
-        store = RetryingStore(sessions)
+        store = RetryingStore(sessions, ROLLUPS)
         first = store.write(calls[:half], [], [], 1)
         second = store.write(calls[half:], [], [], 2)
     finally:
@@ -105,7 +106,7 @@ async def test_a_ctrl_c_reaching_the_writer_process_does_not_lose_the_last_batch
 ) -> None:
     """A terminal's Ctrl-C goes to the whole process group; the parent's stop ends the child."""
     bus = Bus()
-    writer = ProcessRecordWriter(bus, sessions, 10_000)
+    writer = ProcessRecordWriter(bus, sessions, 10_000, ROLLUPS)
     pipeline = Pipeline(server="pbx", bus=bus)
     assert isinstance(writer, ProcessRecordWriter) and writer.process.pid is not None
     stream = capture_bytes("load_realistic")

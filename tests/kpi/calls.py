@@ -11,8 +11,12 @@ from callcenter.calls.records import (
     QueueVisitRecord,
     VisitOutcome,
 )
+from kpi.rollups.keeping import rollup_listener
+from kpi.thresholds import ThresholdBook
 
 DAY = datetime(2026, 3, 2, tzinfo=UTC)
+# What every writer hands `store_calls`: kpi's queue rollups, with the default thresholds.
+ROLLUPS = (rollup_listener(ThresholdBook()),)
 
 
 def at(clock: str) -> datetime:

@@ -18,7 +18,7 @@ from callcenter.users import service as users_service
 from callcenter.users.service import Role, create_user
 from kpi.agent_reports import By, agent_report
 from kpi.reports import ReportQuery
-from tests.kpi.calls import DAY, at, call, visit
+from tests.kpi.calls import DAY, ROLLUPS, at, call, visit
 
 #  username  team  member name  interface
 PEOPLE = [
@@ -71,7 +71,7 @@ def stored(
                 session, username, role=Role.AGENT, password="agent-password", team=team,
                 member_name=member, interface=interface, display_name=member,
             )  # fmt: skip
-        store_calls(session, CALLS)
+        store_calls(session, CALLS, after_store=ROLLUPS)
         records = [
             AgentStateRecord("pbx", name, f"iface-{name}", state, at(a), at(b), reason)
             for name, a, b, state, reason in STATES
@@ -241,5 +241,5 @@ def test_a_visit_counts_in_the_interval_it_entered_to_the_edge(
         call("e2", visit("support", "09:15:00", V.ANSWERED, 2, 60, 0, "Eve")),
     ]
     with sessions() as session, session.begin():
-        store_calls(session, calls)
+        store_calls(session, calls, after_store=ROLLUPS)
     assert rows(report(sessions), "Eve", "answered") == [("09:00", 1), ("09:15", 1)]

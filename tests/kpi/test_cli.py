@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from callcenter.calls.service import store_calls
 from callcenter.cli import main
 from callcenter.settings import get_settings
+from tests.kpi.calls import ROLLUPS
 from tests.kpi.test_reports import CALLS
 
 QUEUE_KEYS = {
@@ -23,7 +24,7 @@ QUEUE_KEYS = {
 @pytest.fixture
 def stored(sessions: sessionmaker[Session]) -> None:
     with sessions() as session, session.begin():
-        store_calls(session, CALLS)
+        store_calls(session, CALLS, after_store=ROLLUPS)
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

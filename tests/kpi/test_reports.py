@@ -12,7 +12,7 @@ from callcenter.calls.service import store_calls
 from kpi.reports import QueueReport, ReportQuery, queue_report
 from kpi.summary import QueueThresholds, summarize_calls
 from kpi.thresholds import ThresholdBook
-from tests.kpi.calls import DAY, at, call, visit
+from tests.kpi.calls import DAY, ROLLUPS, at, call, visit
 
 # support: T = 20 s, short abandon 5 s; billing overrides T = 30 s.
 #  linkedid  queue    entered    outcome      wait   talk  hold  agent  wrap-up  note
@@ -37,7 +37,7 @@ BOOK = ThresholdBook(QueueThresholds(20, 5), {"billing": QueueThresholds(30, 5)}
 @pytest.fixture
 def stored(sessions: sessionmaker[Session]) -> None:
     with sessions() as session, session.begin():
-        store_calls(session, CALLS)
+        store_calls(session, CALLS, after_store=ROLLUPS)
 
 
 def report(sessions: sessionmaker[Session], interval_s: int | None = 900) -> QueueReport:
@@ -102,7 +102,9 @@ def test_an_empty_period_gives_null_rates_not_zero(
 
 def test_only_short_abandons_leaves_service_level_null(sessions: sessionmaker[Session]) -> None:
     with sessions() as session, session.begin():
-        store_calls(session, [call("s1", visit("support", "10:00:00", V.ABANDONED, 2))])
+        store_calls(
+            session, [call("s1", visit("support", "10:00:00", V.ABANDONED, 2))], after_store=ROLLUPS
+        )
     s = report(sessions).queues["support"]
     assert (s.offered, s.short_abandoned, s.service_level, s.abandon_rate) == (1, 1, None, None)
     assert s.service_level_asterisk is None  # nothing answered

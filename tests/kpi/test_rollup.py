@@ -14,20 +14,20 @@ from sqlalchemy.orm import Session, sessionmaker
 from callcenter.calls.models import QueueIntervalRollup
 from callcenter.calls.records import CallRecord, WrapUpRecord
 from callcenter.calls.records import VisitOutcome as V
-from callcenter.calls.rollups import TOTAL_FIELDS, RollupThresholds
 from callcenter.calls.service import list_calls, store_calls
-from callcenter.calls.wrap_up_time import store_wrap_ups
+from callcenter.calls.wrap_up_seconds import store_wrap_ups
 from callcenter.cli import main
 from callcenter.db import make_engine, make_sessionmaker, upgrade
 from callcenter.settings import get_settings
 from kpi.reports import QueueReport, ReportQuery, queue_report
-from kpi.rollup import rebuild_rollups
+from kpi.rollups.counting import TOTAL_FIELDS
+from kpi.rollups.keeping import rebuild_rollups, rollup_listener
 from kpi.summary import QueueThresholds, QueueTotals
 from kpi.thresholds import ThresholdBook
 from tests.kpi.calls import DAY, at, call, visit
 
-DEFAULTS = RollupThresholds(20, 5)
 BOOK = ThresholdBook(QueueThresholds(20, 5))
+DEFAULTS = [rollup_listener(BOOK)]
 
 #  linkedid  queue      entered     outcome      wait  talk  hold  agent    wrap-up
 CALLS = [
@@ -53,7 +53,7 @@ def rows(sessions: sessionmaker[Session]) -> dict[tuple[str, str], tuple[int, in
 
 def store(sessions: sessionmaker[Session], calls: list[CallRecord]) -> None:
     with sessions() as session, session.begin():
-        store_calls(session, calls, DEFAULTS)
+        store_calls(session, calls, after_store=DEFAULTS)
 
 
 def report(
@@ -106,7 +106,7 @@ def test_wrap_ups_arriving_later_add_to_the_row_once(sessions: sessionmaker[Sess
     )  # fmt: skip
     for _ in range(2):  # the same wrap-up stored twice
         with sessions() as session, session.begin():
-            store_wrap_ups(session, [late], DEFAULTS)
+            store_wrap_ups(session, [late], after_store=DEFAULTS)
     assert rows(sessions)[("support", "09:00")] == (3, 2, 60.0, 25.0)
     support = report(sessions).queues["support"]
     assert support.aht_s == pytest.approx((100 + 5 + 20 + 200 + 40) / 2)
@@ -123,7 +123,7 @@ def test_a_call_stored_again_keeps_the_wrap_up_that_came_after_it(
         entered_at=at("09:07:00"), agent="bob", wrap_up_s=40.0, added_s=40.0,
     )  # fmt: skip
     with sessions() as session, session.begin():
-        store_wrap_ups(session, [late], DEFAULTS)
+        store_wrap_ups(session, [late], after_store=DEFAULTS)
     store(sessions, CALLS)  # a replay: its records were written at hang-up, before the wrap-up
     assert rows(sessions)[("support", "09:00")] == (3, 2, 60.0, 25.0)
     with sessions() as session:
@@ -178,7 +178,8 @@ def test_visits_written_under_new_thresholds_recount_their_interval(
     store(sessions, CALLS[:2])  # support 09:00 counted with T = 20 s: a2 (25 s) is late
     later = call("a6", visit("support", "09:10:00", V.ANSWERED, 28, 60, 0, "carol"))
     with sessions() as session, session.begin():
-        store_calls(session, [later], RollupThresholds(20, 5, {"support": (30, 5)}))
+        support_t30 = ThresholdBook(QueueThresholds(20, 5), {"support": QueueThresholds(30, 5)})
+        store_calls(session, [later], after_store=[rollup_listener(support_t30)])
     with sessions() as session:
         row = session.get(QueueIntervalRollup, ("support", at("09:00:00")))
         assert row is not None
@@ -217,7 +218,7 @@ def test_the_report_is_the_same_from_rows_and_from_visits(
 
 
 def test_queue_totals_list_the_rollup_figures_in_their_order() -> None:
-    # kpi.rollup.totals_of builds QueueTotals positionally from rollup rows.
+    # kpi.rollups.reading.totals_of builds QueueTotals positionally from rollup rows.
     assert [f.name for f in fields(QueueTotals)] == ["thresholds", *TOTAL_FIELDS]
 
 

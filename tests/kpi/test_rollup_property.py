@@ -25,10 +25,10 @@ from callcenter.calls.records import (
     QueueVisitRecord,
     VisitOutcome,
 )
-from callcenter.calls.rollups import RollupThresholds
 from callcenter.calls.service import store_calls
 from callcenter.db import make_engine, make_sessionmaker, transaction
 from kpi.reports import ReportQuery, queue_report
+from kpi.rollups.keeping import RollupListener, rollup_listener
 from kpi.summary import QueueThresholds
 from kpi.thresholds import ThresholdBook
 
@@ -108,9 +108,8 @@ def _book(default: tuple[float, float], override: tuple[str, float, float] | Non
     return ThresholdBook(QueueThresholds(*default), overrides)
 
 
-def _write_thresholds(book: ThresholdBook) -> RollupThresholds:
-    overrides = {q: (t.service_level_s, t.short_abandon_s) for q, t in book.overrides.items()}
-    return RollupThresholds(book.default.service_level_s, book.default.short_abandon_s, overrides)
+def _write_thresholds(book: ThresholdBook) -> list[RollupListener]:
+    return [rollup_listener(book)]
 
 
 BOOKS = st.builds(
@@ -206,11 +205,11 @@ def check_rollups_agree(
     thresholds = _write_thresholds(written_with)
     for batch in range(batches):
         with transaction(module_sessions) as session:
-            store_calls(session, records[batch::batches], thresholds)
+            store_calls(session, records[batch::batches], after_store=thresholds)
     # Some calls stored again, changed (a replay with different facts replaces the old rows).
     changed = [_call(n, [spec]) for n, spec in again if n < len(records)]
     with transaction(module_sessions) as session:
-        store_calls(session, changed, thresholds)
+        store_calls(session, changed, after_store=thresholds)
     start_ms, end_ms = sorted(period)
     start = START + timedelta(milliseconds=start_ms)
     end = START + timedelta(milliseconds=end_ms + 1)

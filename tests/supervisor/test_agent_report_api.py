@@ -14,7 +14,7 @@ from callcenter.calls.records import AgentStateRecord
 from callcenter.calls.records import VisitOutcome as V
 from callcenter.calls.service import store_agent_states, store_calls
 from tests.agent_ui.conftest import Staff
-from tests.kpi.calls import at, call, visit
+from tests.kpi.calls import ROLLUPS, at, call, visit
 from tests.supervisor.test_pages_and_api import DAY, bearer
 
 # agent1 and agent2 are in team red, agent3 in blue; "Stranger" is no user at all.
@@ -38,7 +38,7 @@ STATES = [
 @pytest.fixture
 def stored(sessions: sessionmaker[Session]) -> None:
     with sessions() as session, session.begin():
-        store_calls(session, CALLS)
+        store_calls(session, CALLS, after_store=ROLLUPS)
         store_agent_states(
             session,
             [

@@ -16,7 +16,7 @@ from callcenter.calls.records import AgentStateRecord
 from callcenter.calls.records import VisitOutcome as V
 from callcenter.calls.service import store_agent_states, store_calls
 from tests.agent_ui.conftest import Staff, sign_in_as
-from tests.kpi.calls import at, call, visit
+from tests.kpi.calls import ROLLUPS, at, call, visit
 from tests.supervisor.test_agent_report_api import stored  # noqa: F401  (fixture)
 from tests.supervisor.test_pages_and_api import DAY
 
@@ -84,7 +84,7 @@ def test_a_hostile_agent_name_is_shown_as_text(
     answered = call("x1", visit("support", "09:00:00", V.ANSWERED, 5, 60, 0, hostile))
     talking = AgentStateRecord("pbx", hostile, "PJSIP/9", S.ON_CALL, at("09:00:00"), at("09:01:00"))
     with sessions() as session, session.begin():
-        store_calls(session, [answered])
+        store_calls(session, [answered], after_store=ROLLUPS)
         store_agent_states(session, [talking])
     sign_in_as(client, staff, "admin")
     errors = open_report(page, client, by="agent", interval="15m")

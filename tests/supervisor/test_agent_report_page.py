@@ -14,7 +14,7 @@ from callcenter.calls.records import AgentStateRecord
 from callcenter.calls.records import VisitOutcome as V
 from callcenter.calls.service import store_agent_states, store_calls
 from tests.agent_ui.conftest import Staff, sign_in_as
-from tests.kpi.calls import at, call, visit
+from tests.kpi.calls import ROLLUPS, at, call, visit
 from tests.supervisor.test_agent_report_api import stored  # noqa: F401  (fixture)
 from tests.supervisor.test_pages_and_api import DAY
 
@@ -95,7 +95,7 @@ def test_an_agent_name_cannot_run_script(
         "pbx", HOSTILE, "PJSIP/9", S.PAUSED, at("09:00:00"), at("09:30:00"), reason=HOSTILE
     )
     with sessions() as session, session.begin():
-        store_calls(session, [answered])
+        store_calls(session, [answered], after_store=ROLLUPS)
         store_agent_states(session, [paused])
     sign_in_as(client, staff, "admin")
     for by in ("agent", "team"):

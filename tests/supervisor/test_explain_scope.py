@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from callcenter.calls.records import VisitOutcome as V
 from callcenter.calls.service import store_calls
 from tests.agent_ui.conftest import Staff
-from tests.kpi.calls import call, visit
+from tests.kpi.calls import ROLLUPS, call, visit
 from tests.supervisor.test_pages_and_api import DAY, bearer
 
 #  call  agent (agent1 red, agent3 blue, PJSIP/1001 is agent1's interface)   outcome
@@ -24,7 +24,7 @@ CALLS = [
 @pytest.fixture
 def stored(sessions: sessionmaker[Session]) -> None:
     with sessions() as session, session.begin():
-        store_calls(session, CALLS)
+        store_calls(session, CALLS, after_store=ROLLUPS)
 
 
 def listed(client: TestClient, staff: Staff, viewer: str) -> dict[str, object]:

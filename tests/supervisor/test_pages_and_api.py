@@ -15,7 +15,7 @@ from callcenter.calls.records import VisitOutcome as V
 from callcenter.calls.service import store_agent_states, store_calls
 from crm.tickets.models import Ticket, TicketCall
 from tests.agent_ui.conftest import Staff, sign_in_as
-from tests.kpi.calls import at, call, visit
+from tests.kpi.calls import ROLLUPS, at, call, visit
 from tests.kpi.test_reports import CALLS
 
 DAY = {"from": "2026-03-02T00:00:00Z", "to": "2026-03-03T00:00:00Z"}
@@ -24,7 +24,7 @@ DAY = {"from": "2026-03-02T00:00:00Z", "to": "2026-03-03T00:00:00Z"}
 @pytest.fixture
 def stored(sessions: sessionmaker[Session]) -> None:
     with sessions() as session, session.begin():
-        store_calls(session, CALLS)
+        store_calls(session, CALLS, after_store=ROLLUPS)
 
 
 def bearer(staff: Staff, name: str) -> dict[str, str]:
@@ -179,7 +179,7 @@ def test_agent_and_team_report_in_team_scope(
         call("a2", visit("support", "10:30:00", V.TRANSFERRED, 5, 0, 0, "agent1")),
     ]
     with sessions() as session, session.begin():
-        store_calls(session, calls)
+        store_calls(session, calls, after_store=ROLLUPS)
         store_agent_states(
             session,
             [
@@ -213,7 +213,7 @@ def test_quality_kpis_from_tickets_linked_to_calls(
         call("q3", visit("support", "10:00:00", V.ANSWERED, 5, 60, 0, "agent1"), number=bob),
     ]
     with sessions() as session, session.begin():
-        store_calls(session, calls)
+        store_calls(session, calls, after_store=ROLLUPS)
         for linkedid, kind, resolved in [("q1", "incident", True), ("q3", "complaint", True)]:
             opened = next(c.started_at for c in calls if c.linkedid == linkedid)
             session.add(

@@ -13,7 +13,7 @@ from callcenter.calls.records import VisitOutcome as V
 from callcenter.calls.service import store_calls
 from crm.tickets.models import Ticket, TicketCall
 from tests.agent_ui.conftest import Staff
-from tests.kpi.calls import call, visit
+from tests.kpi.calls import ROLLUPS, call, visit
 from tests.supervisor.test_pages_and_api import DAY, bearer
 
 ANN = "+15550000001"
@@ -24,7 +24,7 @@ def store(
 ) -> None:
     """Store `calls` and one resolved ticket per (type, linked call ids), opened at the first."""
     with sessions() as session, session.begin():
-        store_calls(session, calls)
+        store_calls(session, calls, after_store=ROLLUPS)
         for kind, linked in tickets:
             opened = next(c.started_at for c in calls if c.linkedid == linked[0])
             session.add(

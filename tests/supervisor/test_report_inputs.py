@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from callcenter.calls.records import VisitOutcome as V
 from callcenter.calls.service import store_calls
 from tests.agent_ui.conftest import Staff, sign_in_as
-from tests.kpi.calls import call, visit
+from tests.kpi.calls import ROLLUPS, call, visit
 from tests.supervisor.test_pages_and_api import DAY, bearer
 
 #  path                 extra query parameters
@@ -48,7 +48,11 @@ def test_a_queue_name_cannot_close_the_chart_script(
 ) -> None:
     hostile = "</script><script>alert(1)</script>"
     with sessions() as session, session.begin():
-        store_calls(session, [call("c1", visit(hostile, "09:00:00", V.ANSWERED, 5, 60))])
+        store_calls(
+            session,
+            [call("c1", visit(hostile, "09:00:00", V.ANSWERED, 5, 60))],
+            after_store=ROLLUPS,
+        )
     sign_in_as(client, staff, "supervisor1")
     page = client.get("/supervisor/reports", params=DAY)
     assert page.status_code == 200

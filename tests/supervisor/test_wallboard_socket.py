@@ -26,6 +26,7 @@ from callcenter.events import CallQueued, DomainEvent
 from callcenter.settings import Settings
 from kpi.board import LiveBoard
 from tests.agent_ui.conftest import AT, Staff, sign_in_as, state
+from tests.kpi.calls import ROLLUPS
 
 
 @pytest.fixture
@@ -152,7 +153,7 @@ def test_after_a_restart_the_board_shows_todays_stored_calls(
             outcome=VisitOutcome.ANSWERED, agent="agent1", wait_s=8.0, talk_s=100.0),),
     )  # fmt: skip
     with sessions() as session, session.begin():
-        store_calls(session, [record])
+        store_calls(session, [record], after_store=ROLLUPS)
     with TestClient(create_app(settings), base_url="http://testserver") as restarted:
         sign_in_as(restarted, staff, "admin")
         with restarted.websocket_connect("/ws/wallboard") as socket:

@@ -3,7 +3,7 @@
 Reports read whole intervals from the rollups; what the rollups cannot answer (the partial
 intervals at the ends of a period, intervals counted with other thresholds, a report that
 asks for the visits on purpose) is read here, with the same SQL aggregates that keep the
-rollups (`callcenter.calls.rollups.visit_totals_columns`).
+rollups (`kpi.rollups.counting.visit_totals_columns`).
 """
 
 from __future__ import annotations
@@ -17,12 +17,7 @@ from sqlalchemy import Integer, cast, func, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from callcenter.calls.models import QueueVisit
-from callcenter.calls.rollups import (
-    ROLLUP_S,
-    RollupThresholds,
-    interval_of,
-    visit_totals_columns,
-)
+from kpi.rollups.counting import ROLLUP_S, RollupThresholds, interval_of, visit_totals_columns
 
 RawTotals = dict[tuple[str, datetime], tuple[Any, ...]]
 

@@ -1,7 +1,7 @@
 """Queue totals per 15-minute interval for reports: from the rollups where they can answer,
 from the visits where they cannot.
 
-The rollups (`callcenter.calls.rollups`, table `queue_interval_rollups`) hold one row per
+The rollups (table `queue_interval_rollups`, kept by `kpi.rollups.keeping`) hold one row per
 (queue, 15-minute interval, UTC) with every additive figure of the visits that entered in
 it, kept in the transaction that stores them. A report over [start, end) reads:
 - every whole interval inside the period from its rollup row, when the row was counted
@@ -12,8 +12,9 @@ it, kept in the transaction that stores them. A report over [start, end) reads:
 Longer intervals (30, 60 minutes, days, weeks) are sums of these 15-minute totals.
 
 The rollups are complete by construction: migration 0007 counted the visits stored before
-it, `store_calls` and `store_wrap_ups` keep them, and a rebuild counts everything again. A
-visit written by other means (raw SQL) is not in them until a rebuild.
+it, `store_calls` and `store_wrap_ups` keep them (every writer hands them `rollup_listener`),
+and a rebuild counts everything again. A visit written by other means (raw SQL) is not in
+them until a rebuild.
 """
 
 from __future__ import annotations
@@ -25,32 +26,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callcenter.calls import rollups
 from callcenter.calls.models import QueueIntervalRollup, QueueVisit
-from callcenter.calls.rollups import ROLLUP, TOTAL_FIELDS, RollupThresholds, interval_of
-from kpi.rollup_raw import Piece, pieces_of, raw_totals
+from kpi.rollups.counting import ROLLUP, TOTAL_FIELDS, RollupThresholds, interval_of
+from kpi.rollups.raw import Piece, pieces_of, raw_totals
 from kpi.summary import QueueTotals
 from kpi.thresholds import ThresholdBook
 
 # Per (queue, 15-minute interval start): the totals in `TOTAL_FIELDS` order (counts as int,
 # seconds as float). Plain tuples: a month has thousands of intervals to add up.
 IntervalTotals = dict[tuple[str, datetime], tuple[Any, ...]]
-
-
-def rollup_thresholds(book: ThresholdBook) -> RollupThresholds:
-    """The part of a threshold book the rollups count with: T and short-abandon seconds."""
-    return RollupThresholds(
-        book.default.service_level_s,
-        book.default.short_abandon_s,
-        {q: (t.service_level_s, t.short_abandon_s) for q, t in book.overrides.items()},
-    )
-
-
-def rebuild_rollups(session: Session, book: ThresholdBook) -> int:
-    """Count every rollup row again from the stored visits, judged by `book`; flushes.
-
-    Returns how many (queue, interval) rows there are now."""
-    return rollups.rebuild(session, rollup_thresholds(book))
 
 
 def interval_totals(
@@ -65,7 +49,7 @@ def interval_totals(
     """Totals of the visits that entered in [start, end), per (queue, 15-minute interval
     start); `queues` None means every queue. Without `use_rollups`, everything is read
     from the visits (what the rollups must always agree with)."""
-    thresholds = rollup_thresholds(book)
+    thresholds = RollupThresholds.of(book)
     if not use_rollups:
         names = list(queues) if queues is not None else _queues_with_visits(session, start, end)
         everything = [piece for name in names for piece in pieces_of(name, start, end)]
@@ -75,28 +59,10 @@ def interval_totals(
     if first < start:
         first += ROLLUP
     last = interval_of(end)
-    pieces: list[Piece] = []
     result: IntervalTotals = {}
+    pieces: list[Piece] = []
     if first < last:
-        table = QueueIntervalRollup.__table__
-        statement = select(
-            table.c.queue,
-            table.c.interval_start,
-            table.c.service_level_s,
-            table.c.short_abandon_s,
-            *(table.c[name] for name in TOTAL_FIELDS),
-        ).where(table.c.interval_start >= first, table.c.interval_start < last)
-        if queues is not None:
-            statement = statement.where(table.c.queue.in_(list(queues)))
-        judged: dict[str, tuple[float, float]] = {}
-        for row in session.execute(statement):
-            queue, interval, level, short = row[0], row[1], row[2], row[3]
-            if queue not in judged:
-                judged[queue] = thresholds.for_queue(queue)
-            if (level, short) == judged[queue]:
-                result[(queue, interval)] = tuple(row[4:])
-            else:  # counted with other thresholds: count this interval from its visits
-                pieces.append(Piece(queue, interval, interval + ROLLUP, interval))
+        result, pieces = _whole_intervals(session, first, last, queues, thresholds)
     if first > last:  # start and end within one interval
         edges = [(start, end)]
     else:
@@ -109,6 +75,39 @@ def interval_totals(
                 pieces += pieces_of(name, edge_start, edge_end)
     result.update(_numbers(raw_totals(session, pieces, thresholds)))
     return result
+
+
+def _whole_intervals(
+    session: Session,
+    first: datetime,
+    last: datetime,
+    queues: Sequence[str] | None,
+    thresholds: RollupThresholds,
+) -> tuple[IntervalTotals, list[Piece]]:
+    """The rollup rows of the intervals in [first, last) counted with `thresholds`, and the
+    intervals counted with others, as pieces to read from the visits."""
+    table = QueueIntervalRollup.__table__
+    statement = select(
+        table.c.queue,
+        table.c.interval_start,
+        table.c.service_level_s,
+        table.c.short_abandon_s,
+        *(table.c[name] for name in TOTAL_FIELDS),
+    ).where(table.c.interval_start >= first, table.c.interval_start < last)
+    if queues is not None:
+        statement = statement.where(table.c.queue.in_(list(queues)))
+    result: IntervalTotals = {}
+    pieces: list[Piece] = []
+    judged: dict[str, tuple[float, float]] = {}
+    for row in session.execute(statement):
+        queue, interval, level, short = row[0], row[1], row[2], row[3]
+        if queue not in judged:
+            judged[queue] = thresholds.for_queue(queue)
+        if (level, short) == judged[queue]:
+            result[(queue, interval)] = tuple(row[4:])
+        else:  # counted with other thresholds: count this interval from its visits
+            pieces.append(Piece(queue, interval, interval + ROLLUP, interval))
+    return result, pieces
 
 
 def _queues_at(session: Session, edges: list[tuple[datetime, datetime]]) -> list[str]:

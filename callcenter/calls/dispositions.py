@@ -1,4 +1,6 @@
-"""Dispositions and notes agents record on calls; flushes, never commits."""
+"""Dispositions and notes agents record on calls; flushes, never commits.
+
+(The time an agent spends in wrap-up after a call is `calls.wrap_up_seconds`.)"""
 
 from __future__ import annotations
 
@@ -8,12 +10,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callcenter.calls.models import CallWrapUp
+from callcenter.calls.models import CallDisposition
 from callcenter.db import utc_now
 
 
 @dataclass(frozen=True, slots=True)
-class WrapUp:
+class Disposition:
     """One agent's disposition and notes for one call."""
 
     server: str
@@ -24,7 +26,7 @@ class WrapUp:
     updated_at: datetime
 
 
-def record_wrapup(
+def record_disposition(
     session: Session,
     *,
     server: str,
@@ -32,37 +34,37 @@ def record_wrapup(
     agent: str,
     disposition: str,
     notes: str | None = None,
-) -> WrapUp:
+) -> Disposition:
     """Set (or change) `agent`'s disposition and notes on the call (server, linkedid)."""
     row = session.scalar(
-        select(CallWrapUp).where(
-            CallWrapUp.server == server,
-            CallWrapUp.linkedid == linkedid,
-            CallWrapUp.agent == agent,
+        select(CallDisposition).where(
+            CallDisposition.server == server,
+            CallDisposition.linkedid == linkedid,
+            CallDisposition.agent == agent,
         )
     )
     if row is None:
-        row = CallWrapUp(server=server, linkedid=linkedid, agent=agent)
+        row = CallDisposition(server=server, linkedid=linkedid, agent=agent)
         session.add(row)
     row.disposition = disposition
     row.notes = notes or None
     row.updated_at = utc_now()
     session.flush()
-    return _wrapup(row)
+    return _disposition(row)
 
 
-def wrapups_of(session: Session, server: str, linkedid: str) -> list[WrapUp]:
-    """Every agent's wrap-up of one call, oldest first."""
+def dispositions_of(session: Session, server: str, linkedid: str) -> list[Disposition]:
+    """Every agent's disposition of one call, oldest first."""
     rows = session.scalars(
-        select(CallWrapUp)
-        .where(CallWrapUp.server == server, CallWrapUp.linkedid == linkedid)
-        .order_by(CallWrapUp.updated_at, CallWrapUp.id)
+        select(CallDisposition)
+        .where(CallDisposition.server == server, CallDisposition.linkedid == linkedid)
+        .order_by(CallDisposition.updated_at, CallDisposition.id)
     )
-    return [_wrapup(row) for row in rows]
+    return [_disposition(row) for row in rows]
 
 
-def _wrapup(row: CallWrapUp) -> WrapUp:
-    return WrapUp(
+def _disposition(row: CallDisposition) -> Disposition:
+    return Disposition(
         server=row.server,
         linkedid=row.linkedid,
         agent=row.agent,
