@@ -58,8 +58,8 @@ def _agent_console(user: SignedInUser) -> str:
 
 def _call_on_screen(console: ConsoleDep, user: SignedInUser) -> str | None:
     """The Linkedid of the call the agent's console shows, if any: the call to act on."""
-    desk = console.desks.find(user.id)
-    call = desk.call if desk is not None else None
+    screen = console.consoles.find(user.id)
+    call = screen.call if screen is not None else None
     return call.linkedid if call is not None else None
 
 
@@ -77,7 +77,7 @@ def console_page(
     """An agent's own console; supervisors and admins get the agents they can watch."""
     if user.interface is None:
         agents = agents_in_scope(session, user)
-        states = {a.id: console.desks.snapshot(a.id)["state"] for a in agents}
+        states = {a.id: console.consoles.snapshot(a.id)["state"] for a in agents}
         return templates.TemplateResponse(
             request, "agents.html", {"user": user, "agents": agents, "states": states}
         )
@@ -107,7 +107,7 @@ def _render_console(
         "viewing": agent.username if readonly else "",
         "readonly": readonly,
         "config": console.config,
-        "snapshot": console.desks.snapshot(agent.id),
+        "snapshot": console.consoles.snapshot(agent.id),
     }
     return templates.TemplateResponse(request, "console.html", context)
 
@@ -125,7 +125,7 @@ def list_agents(
             "team": agent.team.name if agent.team else None,
             **{
                 k: v
-                for k, v in console.desks.snapshot(agent.id).items()
+                for k, v in console.consoles.snapshot(agent.id).items()
                 if k in ("state", "reason", "since", "queues")
             },
         }
@@ -138,7 +138,7 @@ async def queue_sign_in(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
     """QueueAdd the agent to every queue they are a member of."""
     interface = _agent_console(user)
     joined = await console.pbx.sign_in(interface, user.member_name, user.queues)
-    console.desks.set_queues(user.id, user.username, interface, joined)
+    console.consoles.set_queues(user.id, user.username, interface, joined)
     return notice(f"Signed in to {', '.join(joined)}.")
 
 
@@ -147,7 +147,7 @@ async def queue_sign_out(user: CurrentUser, console: ConsoleDep) -> HTMLResponse
     """QueueRemove the agent from their queues."""
     interface = _agent_console(user)
     await console.pbx.sign_out(interface, [queue for queue, _ in user.queues])
-    console.desks.set_queues(user.id, user.username, interface, [])
+    console.consoles.set_queues(user.id, user.username, interface, [])
     return notice("Signed out of your queues.")
 
 
@@ -155,9 +155,9 @@ async def queue_sign_out(user: CurrentUser, console: ConsoleDep) -> HTMLResponse
 async def available(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
     """Unpause the agent (ends a wrap-up too)."""
     interface = _agent_console(user)
-    desk = console.desks.find(user.id)
-    if desk is not None and desk.state == "wrap_up":
-        await console.desks.finish_wrap_up(user.id)
+    screen = console.consoles.find(user.id)
+    if screen is not None and screen.state == "wrap_up":
+        await console.consoles.finish_wrap_up(user.id)
     else:
         await console.pbx.unpause(interface)
     return notice("Available.")
@@ -176,7 +176,7 @@ async def pause(user: CurrentUser, console: ConsoleDep, reason: Reason) -> HTMLR
 async def wrap_up_done(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
     """After-call work finished: available again."""
     _agent_console(user)
-    await console.desks.finish_wrap_up(user.id)
+    await console.consoles.finish_wrap_up(user.id)
     return notice("Wrap-up done.")
 
 

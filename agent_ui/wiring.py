@@ -1,4 +1,4 @@
-"""Plugging the console into the app: its runtime (hub, desks, PBX control) and its routes."""
+"""Plugging the console into the app: its runtime (hub, consoles, PBX control) and its routes."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from agent_ui.config import ConsoleSettings
-from agent_ui.desk import Desks
+from agent_ui.consoles import Consoles
 from agent_ui.hub import PopHub
 from agent_ui.pbx import ConsoleError, PbxControl
 from agent_ui.render import STATIC_DIR
@@ -28,7 +28,7 @@ class ConsoleRuntime:
 
     config: ConsoleSettings
     hub: PopHub
-    desks: Desks
+    consoles: Consoles
     pbx: PbxControl
     limiter: SignInLimiter
 
@@ -42,21 +42,23 @@ def start_console(
     config = config or ConsoleSettings()
     hub = PopHub(config.replay_frames)
     pbx = PbxControl(connection, config.dial_context)
-    desks = Desks(
+    consoles = Consoles(
         hub=hub,
         sessions=state.sessions,
         region=state.settings.default_region,
         config=config,
         pbx=pbx,
     )
-    desks.start(state.bus)
-    return ConsoleRuntime(config=config, hub=hub, desks=desks, pbx=pbx, limiter=SignInLimiter())
+    consoles.start(state.bus)
+    return ConsoleRuntime(
+        config=config, hub=hub, consoles=consoles, pbx=pbx, limiter=SignInLimiter()
+    )
 
 
 async def stop_console(runtime: ConsoleRuntime) -> None:
-    """Close consoles' websockets and stop the desks' timers."""
+    """Close consoles' websockets and stop the consoles' timers."""
     runtime.hub.close()
-    await runtime.desks.stop()
+    await runtime.consoles.stop()
 
 
 def console_runtime(request: Request) -> ConsoleRuntime:

@@ -34,7 +34,7 @@ from callcenter.calls.records import (
 )
 from callcenter.db import make_engine, make_sessionmaker, transaction, upgrade
 from callcenter.events import AgentStateChanged, CallAnswered, CallEnded, CallQueued, DomainEvent
-from kpi.live import LiveKpis
+from kpi.aggregator import LiveKpis
 from kpi.reports import QueueReport, ReportQuery, queue_report
 from kpi.rollup import rebuild_rollups
 from kpi.thresholds import ThresholdBook

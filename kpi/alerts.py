@@ -18,7 +18,7 @@ from callcenter.events import KpiAlertCleared, KpiAlertRaised
 from kpi.definitions import service_level
 
 if TYPE_CHECKING:
-    from kpi.live import LiveKpis
+    from kpi.aggregator import LiveKpis
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,9 +8,9 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from agent_ui.supervisor.render import STATIC_DIR
+from kpi.aggregator import LiveKpis
 from kpi.alerts import AlertLimits
 from kpi.board import LiveBoard
-from kpi.live import LiveKpis
 from kpi.thresholds import thresholds_from_settings
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from callcenter.cti.pbx_events import (
     MemberChanged,
     QueueExitStatus,
 )
-from callcenter.cti.tracker_state import Call, Visit, VisitPhase, to_datetime
+from callcenter.cti.tracker_state import TrackedCall, Visit, VisitPhase, to_datetime
 from callcenter.events import (
     AgentRinging,
     AgentRingNoAnswer,
@@ -257,7 +257,7 @@ class QueueCallHandlers:
             self._after_completion(visit.call, at)
         tracker.agents.completed(event.interface, event.queue, event.member_uniqueid, at)
 
-    def _after_completion(self, call: Call, at: float) -> None:
+    def _after_completion(self, call: TrackedCall, at: float) -> None:
         """A call parked for its trailing AgentComplete closes as soon as it has it."""
         if not call.live and not call.awaits_completion():
             self.tracker.close_call(call)

@@ -13,7 +13,7 @@ from callcenter.cti.pbx_events import (
     DialStarted,
     HoldChanged,
 )
-from callcenter.cti.tracker_state import Call, Channel, VisitPhase, to_datetime
+from callcenter.cti.tracker_state import Channel, TrackedCall, VisitPhase, to_datetime
 from callcenter.events import CallAnswered, CallHeld, CallUnheld
 from callcenter.events import CallTransferred as CallTransferredEvent
 
@@ -155,7 +155,7 @@ class TalkHandlers:
             )
         )
 
-    def end_hold(self, channel: Channel, call: Call, at: float) -> None:
+    def end_hold(self, channel: Channel, call: TrackedCall, at: float) -> None:
         held = max(0.0, at - (channel.held_since or at))
         call.hold_s += held
         if channel.held_visit is not None:

@@ -14,9 +14,9 @@ from callcenter.events import (
     KpiAlertRaised,
     PbxConnectionChanged,
 )
+from kpi.aggregator import LiveKpis
 from kpi.alerts import AlertLimits, evaluate, evaluate_live
 from kpi.board import LiveBoard
-from kpi.live import LiveKpis
 from kpi.summary import QueueThresholds
 from kpi.thresholds import ThresholdBook
 from tests.kpi.calls import at, call, visit

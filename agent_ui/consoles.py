@@ -1,4 +1,4 @@
-"""Each agent's live desk: state and time in state, the call on screen, wrap-up and its timer.
+"""Each agent's live screen: state and time in state, the call on screen, wrap-up and its timer.
 
 Driven by the bus (what the PBX reports), never by what the console asked for: when a
 supervisor pauses an agent from elsewhere, the agent's console follows. Frames for the
@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent_ui.config import ConsoleSettings
-from agent_ui.desk_state import AgentDesk, LiveCall, PopCard, build_card, pop_header
+from agent_ui.console_state import AgentConsole, LiveCall, PopCard, build_card, pop_header
 from agent_ui.hub import PopHub
 from agent_ui.pbx import ConsoleError, PbxControl
 from callcenter.bus import Bus
@@ -48,8 +48,8 @@ WRAP_UP = "wrap_up"
 CARD_LOOKUP_THREADS = 2
 
 
-class Desks:
-    """Every agent's desk, fed by the bus, published through the hub."""
+class Consoles:
+    """Every agent's screen, fed by the bus, published through the hub."""
 
     def __init__(
         self,
@@ -67,7 +67,7 @@ class Desks:
         self.config = config
         self.pbx = pbx
         self.clock = clock
-        self._desks: dict[int, AgentDesk] = {}
+        self._screens: dict[int, AgentConsole] = {}
         self._by_interface: dict[str, tuple[int, str] | None] = {}
         self._locks: dict[int, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -101,7 +101,7 @@ class Desks:
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         pending = [*self._tasks]
-        pending += [d.wrap_timer for d in self._desks.values() if d.wrap_timer is not None]
+        pending += [d.wrap_timer for d in self._screens.values() if d.wrap_timer is not None]
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
@@ -158,9 +158,9 @@ class Desks:
         lock = self._locks.get(agent[0])
         if lock is not None and lock.locked():
             return False  # a wrap-up step of this agent is waiting on the PBX
-        desk = self.desk(agent[0], agent[1], interface)
+        screen = self.screen(agent[0], agent[1], interface)
         try:
-            self._show(desk, event)
+            self._show(screen, event)
         except Exception:
             log.exception("console of %s could not show %s", agent[1], type(event).__name__)
         return True
@@ -189,24 +189,24 @@ class Desks:
         """Drop the interface cache (after users change)."""
         self._by_interface.clear()
 
-    def desk(self, user_id: int, username: str, interface: str) -> AgentDesk:
-        """The agent's desk, created on first use."""
-        desk = self._desks.get(user_id)
-        if desk is None:
-            desk = AgentDesk(user_id=user_id, username=username, interface=interface)
-            self._desks[user_id] = desk
-        return desk
+    def screen(self, user_id: int, username: str, interface: str) -> AgentConsole:
+        """The agent's screen, created on first use."""
+        screen = self._screens.get(user_id)
+        if screen is None:
+            screen = AgentConsole(user_id=user_id, username=username, interface=interface)
+            self._screens[user_id] = screen
+        return screen
 
-    def find(self, user_id: int) -> AgentDesk | None:
-        """The agent's desk if the console has seen them."""
-        return self._desks.get(user_id)
+    def find(self, user_id: int) -> AgentConsole | None:
+        """The agent's screen if the console has seen them."""
+        return self._screens.get(user_id)
 
     def snapshot(self, user_id: int) -> dict[str, Any]:
         """What a fresh console tab needs: state and the call's pop, if any."""
-        desk = self._desks.get(user_id)
-        if desk is None:
+        screen = self._screens.get(user_id)
+        if screen is None:
             return {"state": AgentState.LOGGED_OUT.value, "reason": None, "call": None}
-        return {**desk.public(), "pop_html": desk.pop_html, "pop_seq": desk.pop_seq}
+        return {**screen.public(), "pop_html": screen.pop_html, "pop_seq": screen.pop_seq}
 
     # -- events ---------------------------------------------------------------------------
 
@@ -220,25 +220,25 @@ class Desks:
         user_id, username = agent
         lock = self._locks.setdefault(user_id, asyncio.Lock())
         async with lock:  # frames of one agent leave in the order their events happened
-            desk = self.desk(user_id, username, interface)
+            screen = self.screen(user_id, username, interface)
             try:
                 if isinstance(event, AgentStateChanged):
-                    await self._state_changed(desk, event)
+                    await self._state_changed(screen, event)
                 else:
-                    self._show(desk, event)
+                    self._show(screen, event)
             except Exception:
                 log.exception("console of %s could not show %s", username, type(event).__name__)
 
-    def _show(self, desk: AgentDesk, event: DomainEvent) -> None:
+    def _show(self, screen: AgentConsole, event: DomainEvent) -> None:
         """The events shown without waiting for anything."""
         if isinstance(event, AgentRinging):
-            self._ringing(desk, event)
+            self._ringing(screen, event)
         elif isinstance(event, AgentRingNoAnswer):
-            self._ring_over(desk, event)
+            self._ring_over(screen, event)
         elif isinstance(event, CallAnswered):
-            self._answered(desk, event)
+            self._answered(screen, event)
 
-    def _ringing(self, desk: AgentDesk, event: AgentRinging) -> None:
+    def _ringing(self, screen: AgentConsole, event: AgentRinging) -> None:
         call = LiveCall(
             server=event.server,
             linkedid=event.linkedid,
@@ -250,16 +250,18 @@ class Desks:
             rang_at=event.at,
         )
         pending = bool(event.caller_number)
-        desk.call = call
-        desk.pop_html = pop_header(event, card_pending=pending)
-        payload = {"call": call.public(), "html": desk.pop_html, "card_pending": pending}
-        desk.pop_seq = self.hub.publish(desk.user_id, "pop", payload).seq
+        screen.call = call
+        screen.pop_html = pop_header(event, card_pending=pending)
+        payload = {"call": call.public(), "html": screen.pop_html, "card_pending": pending}
+        screen.pop_seq = self.hub.publish(screen.user_id, "pop", payload).seq
         if pending:
-            task = asyncio.create_task(self._card(desk, call, event, desk.pop_seq))
+            task = asyncio.create_task(self._card(screen, call, event, screen.pop_seq))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _card(self, desk: AgentDesk, call: LiveCall, event: AgentRinging, pop: int) -> None:
+    async def _card(
+        self, screen: AgentConsole, call: LiveCall, event: AgentRinging, pop: int
+    ) -> None:
         """Look the caller up off the event loop, then send the card as the pop's second frame.
 
         Off the loop because under load the queries wait on the database and the loop must
@@ -272,7 +274,7 @@ class Desks:
                 self._lookups, build_card, self.sessions, self.region, event
             )
         except Exception:
-            log.exception("customer card for %s (call %s) failed", desk.username, call.linkedid)
+            log.exception("customer card for %s (call %s) failed", screen.username, call.linkedid)
             found = None
         if found is None:
             html = '<p class="error">The customer card could not be loaded.</p>'
@@ -281,122 +283,122 @@ class Desks:
             call.matches = len(found.card.matches)
             if call.customer_id is None:  # the agent may have chosen or created one already
                 call.customer_id = found.customer_id
-            if desk.call is call and desk.pop_seq == pop:
-                desk.pop_html = found.pop_html
+            if screen.call is call and screen.pop_seq == pop:
+                screen.pop_html = found.pop_html
         payload = {"pop": pop, "linkedid": call.linkedid, "call": call.public(), "html": html}
-        self.hub.publish(desk.user_id, "card", payload)
+        self.hub.publish(screen.user_id, "card", payload)
 
-    def _ring_over(self, desk: AgentDesk, event: DomainEvent) -> None:
-        call = desk.call
+    def _ring_over(self, screen: AgentConsole, event: DomainEvent) -> None:
+        call = screen.call
         linkedid = getattr(event, "linkedid", None)
         if call is None or call.linkedid != linkedid or call.answered_at is not None:
             return
-        desk.call, desk.pop_html, desk.pop_seq = None, None, None
-        self.hub.publish(desk.user_id, "missed", {"linkedid": linkedid})
+        screen.call, screen.pop_html, screen.pop_seq = None, None, None
+        self.hub.publish(screen.user_id, "missed", {"linkedid": linkedid})
 
-    def _answered(self, desk: AgentDesk, event: CallAnswered) -> None:
-        if desk.call is None or desk.call.linkedid != event.linkedid:
+    def _answered(self, screen: AgentConsole, event: CallAnswered) -> None:
+        if screen.call is None or screen.call.linkedid != event.linkedid:
             return
-        desk.call.answered_at = event.at
-        self.hub.publish(desk.user_id, "answered", {"call": desk.call.public()})
+        screen.call.answered_at = event.at
+        self.hub.publish(screen.user_id, "answered", {"call": screen.call.public()})
 
-    async def _state_changed(self, desk: AgentDesk, event: AgentStateChanged) -> None:
+    async def _state_changed(self, screen: AgentConsole, event: AgentStateChanged) -> None:
         new = event.state.value
-        was = desk.state
-        in_wrap_up = desk.wrap_timer is not None
+        was = screen.state
+        in_wrap_up = screen.wrap_timer is not None
         if in_wrap_up and new in (AgentState.PAUSED.value, AgentState.WRAP_UP.value):
             if event.reason == self.config.wrap_up_reason:
                 return  # the PBX confirms the wrap-up pause (the tracker's wrap-up state)
-            self._end_wrap_up(desk)  # someone paused the agent for another reason
+            self._end_wrap_up(screen)  # someone paused the agent for another reason
         elif in_wrap_up and new in (AgentState.RINGING.value, AgentState.ON_CALL.value):
-            self._end_wrap_up(desk)
+            self._end_wrap_up(screen)
         elif in_wrap_up and new == AgentState.AVAILABLE.value:
-            self._end_wrap_up(desk)  # unpaused elsewhere (or by the timer): follow the PBX
+            self._end_wrap_up(screen)  # unpaused elsewhere (or by the timer): follow the PBX
         elif in_wrap_up and new == AgentState.LOGGED_OUT.value:
-            self._end_wrap_up(desk)
+            self._end_wrap_up(screen)
         # The event lists every membership after the change (none once logged out).
-        desk.queues = set(event.queues)
-        if was == AgentState.ON_CALL.value and new == AgentState.AVAILABLE.value and desk.call:
-            desk.call.ended_at = event.at
-            if self.config.wrap_up_for(desk.call.queue) > 0:
-                await self._start_wrap_up(desk)
+        screen.queues = set(event.queues)
+        if was == AgentState.ON_CALL.value and new == AgentState.AVAILABLE.value and screen.call:
+            screen.call.ended_at = event.at
+            if self.config.wrap_up_for(screen.call.queue) > 0:
+                await self._start_wrap_up(screen)
                 return
-        self._set_state(desk, new, event.reason)
+        self._set_state(screen, new, event.reason)
 
-    def _set_state(self, desk: AgentDesk, state: str, reason: str | None) -> None:
+    def _set_state(self, screen: AgentConsole, state: str, reason: str | None) -> None:
         # Time in state is wall-clock time at the console (a simulated PBX may run faster).
-        if state != desk.state or reason != desk.reason:
-            desk.state, desk.reason, desk.since = state, reason, self.clock()
-        if state == AgentState.AVAILABLE.value and desk.call and desk.call.ended_at:
-            desk.last_call, desk.call, desk.pop_html = desk.call, None, None
-            desk.pop_seq = None
-        self.publish_state(desk)
+        if state != screen.state or reason != screen.reason:
+            screen.state, screen.reason, screen.since = state, reason, self.clock()
+        if state == AgentState.AVAILABLE.value and screen.call and screen.call.ended_at:
+            screen.last_call, screen.call, screen.pop_html = screen.call, None, None
+            screen.pop_seq = None
+        self.publish_state(screen)
 
-    def publish_state(self, desk: AgentDesk) -> None:
-        """Send the desk's state to its consoles, unless they already show exactly that."""
-        view = desk.public()
-        if view == self._shown.get(desk.user_id):
+    def publish_state(self, screen: AgentConsole) -> None:
+        """Send the screen's state to its consoles, unless they already show exactly that."""
+        view = screen.public()
+        if view == self._shown.get(screen.user_id):
             return
-        self._shown[desk.user_id] = view
-        self.hub.publish(desk.user_id, "state", view)
+        self._shown[screen.user_id] = view
+        self.hub.publish(screen.user_id, "state", view)
 
     def set_queues(self, user_id: int, username: str, interface: str, queues: list[str]) -> None:
         """The queues the agent signed in to or out of through the console (QueueAdd/Remove)."""
-        desk = self.desk(user_id, username, interface)
-        desk.queues = set(queues)
-        self.publish_state(desk)
+        screen = self.screen(user_id, username, interface)
+        screen.queues = set(queues)
+        self.publish_state(screen)
 
     # -- wrap-up --------------------------------------------------------------------------
 
-    async def _start_wrap_up(self, desk: AgentDesk) -> None:
+    async def _start_wrap_up(self, screen: AgentConsole) -> None:
         """After a call: paused in the PBX (so no call rings) until done or the limit."""
-        queue = desk.call.queue if desk.call else None
+        queue = screen.call.queue if screen.call else None
         limit = self.config.wrap_up_for(queue)
-        desk.wrap_up_until = self.clock() + timedelta(seconds=limit)
-        desk.wrap_timer = asyncio.create_task(self._wrap_up_timer(desk, limit))
-        self._set_state(desk, WRAP_UP, self.config.wrap_up_reason)
+        screen.wrap_up_until = self.clock() + timedelta(seconds=limit)
+        screen.wrap_timer = asyncio.create_task(self._wrap_up_timer(screen, limit))
+        self._set_state(screen, WRAP_UP, self.config.wrap_up_reason)
         try:
-            await self.pbx.pause(desk.interface, self.config.wrap_up_reason)
+            await self.pbx.pause(screen.interface, self.config.wrap_up_reason)
         except ConsoleError as exc:
-            log.warning("wrap-up pause of %s not sent: %s", desk.username, exc)
+            log.warning("wrap-up pause of %s not sent: %s", screen.username, exc)
 
-    async def _wrap_up_timer(self, desk: AgentDesk, limit: float) -> None:
+    async def _wrap_up_timer(self, screen: AgentConsole, limit: float) -> None:
         await asyncio.sleep(limit)
-        lock = self._locks.setdefault(desk.user_id, asyncio.Lock())
+        lock = self._locks.setdefault(screen.user_id, asyncio.Lock())
         async with lock:
-            if desk.state == WRAP_UP:
-                desk.wrap_timer = None  # this task ends here; do not cancel it
-                await self._finish_wrap_up(desk)
+            if screen.state == WRAP_UP:
+                screen.wrap_timer = None  # this task ends here; do not cancel it
+                await self._finish_wrap_up(screen)
 
     async def finish_wrap_up(self, user_id: int) -> None:
         """The agent is done with after-call work: available again."""
-        desk = self._desks.get(user_id)
-        if desk is None or desk.state != WRAP_UP:
+        screen = self._screens.get(user_id)
+        if screen is None or screen.state != WRAP_UP:
             raise ConsoleError("you are not in wrap-up")
         async with self._locks.setdefault(user_id, asyncio.Lock()):
-            self._end_wrap_up(desk)
-            await self._finish_wrap_up(desk)
+            self._end_wrap_up(screen)
+            await self._finish_wrap_up(screen)
 
-    async def _finish_wrap_up(self, desk: AgentDesk) -> None:
-        desk.wrap_up_until = None
-        self._set_state(desk, AgentState.AVAILABLE.value, None)
+    async def _finish_wrap_up(self, screen: AgentConsole) -> None:
+        screen.wrap_up_until = None
+        self._set_state(screen, AgentState.AVAILABLE.value, None)
         try:
-            await self.pbx.unpause(desk.interface)
+            await self.pbx.unpause(screen.interface)
         except ConsoleError as exc:
-            log.warning("end of wrap-up of %s not sent: %s", desk.username, exc)
+            log.warning("end of wrap-up of %s not sent: %s", screen.username, exc)
 
-    def _end_wrap_up(self, desk: AgentDesk) -> None:
-        timer, desk.wrap_timer = desk.wrap_timer, None
-        desk.wrap_up_until = None
+    def _end_wrap_up(self, screen: AgentConsole) -> None:
+        timer, screen.wrap_timer = screen.wrap_timer, None
+        screen.wrap_up_until = None
         if timer is not None and timer is not asyncio.current_task():
             timer.cancel()
 
     def call_of(self, user_id: int, linkedid: str) -> LiveCall | None:
         """The agent's current or previous call with that Linkedid, else None."""
-        desk = self._desks.get(user_id)
-        if desk is None:
+        screen = self._screens.get(user_id)
+        if screen is None:
             return None
-        for call in (desk.call, desk.last_call):
+        for call in (screen.call, screen.last_call):
             if call is not None and call.linkedid == linkedid:
                 return call
         return None

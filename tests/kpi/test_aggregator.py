@@ -19,7 +19,7 @@ from callcenter.events import (
     PbxConnectionChanged,
     WrapUpEnded,
 )
-from kpi.live import LiveKpis
+from kpi.aggregator import LiveKpis
 from kpi.summary import QueueThresholds
 from kpi.thresholds import ThresholdBook
 from tests.kpi.calls import at, call, visit

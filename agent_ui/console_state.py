@@ -1,4 +1,4 @@
-"""What an agent's desk holds: the call on screen and the agent's live state, and the pop card."""
+"""What an agent's screen holds: the call on screen and the agent's live state, and the pop card."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ class LiveCall:
 
 
 @dataclass
-class AgentDesk:
+class AgentConsole:
     """One agent's live view."""
 
     user_id: int

@@ -10,7 +10,7 @@ import pytest
 from callcenter.bus import Bus
 from callcenter.cti.frames import FrameParser
 from callcenter.cti.pipeline import Pipeline
-from kpi.live import LiveKpis
+from kpi.aggregator import LiveKpis
 from kpi.thresholds import QueueThresholds, ThresholdBook
 from tests.cti.captures import capture_bytes
 
