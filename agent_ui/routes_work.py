@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from agent_ui.console_state import LiveCall
 from agent_ui.render import fragment
 from agent_ui.routes_console import notice
-from agent_ui.wiring import ConsoleDep
+from agent_ui.runtime import ConsoleDep
 from callcenter.calls.wrapups import record_wrapup
 from callcenter.deps import CurrentUser, SessionDep, SettingsDep, SignedInUser
 from crm.enums import InteractionKind, TicketPriority
@@ -179,7 +179,7 @@ def save_notes(
     linkedid: LinkedId = "",
 ) -> HTMLResponse:
     """The call's disposition and notes: kept on the call, and in the customer's history."""
-    if disposition not in console.config.dispositions:
+    if disposition not in console.settings.console_dispositions:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown disposition {disposition!r}"
         )

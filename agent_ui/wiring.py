@@ -2,56 +2,40 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import TYPE_CHECKING
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from agent_ui.config import ConsoleSettings
 from agent_ui.consoles import Consoles
 from agent_ui.hub import PopHub
 from agent_ui.pbx import ConsoleError, PbxControl
 from agent_ui.render import STATIC_DIR
+from agent_ui.routes_auth import router as auth_router
+from agent_ui.routes_console import router as console_router
+from agent_ui.routes_work import router as work_router
+from agent_ui.runtime import ConsoleRuntime
+from agent_ui.ws import router as ws_router
 from callcenter.deps import SignInRequired
+from callcenter.queues.presence import Presence
 from callcenter.users.auth import SignInLimiter
 
 if TYPE_CHECKING:
     from callcenter.app import AppState
-    from callcenter.cti.connection import AmiConnection
 
 
-@dataclass
-class ConsoleRuntime:
-    """What the console keeps while the app runs."""
-
-    config: ConsoleSettings
-    hub: PopHub
-    consoles: Consoles
-    pbx: PbxControl
-    limiter: SignInLimiter
-
-
-def start_console(
-    state: AppState,
-    connection: AmiConnection | None = None,
-    config: ConsoleSettings | None = None,
-) -> ConsoleRuntime:
+def start_console(state: AppState, presence: Presence) -> ConsoleRuntime:
     """Build the console's runtime and subscribe it to the bus (inside the running loop)."""
-    config = config or ConsoleSettings()
-    hub = PopHub(config.replay_frames)
-    pbx = PbxControl(connection, config.dial_context)
+    settings = state.settings
+    hub = PopHub(settings.console_replay_frames)
+    pbx = PbxControl(None, settings.console_dial_context)
     consoles = Consoles(
-        hub=hub,
-        sessions=state.sessions,
-        region=state.settings.default_region,
-        config=config,
-        pbx=pbx,
+        hub=hub, sessions=state.sessions, settings=settings, presence=presence, pbx=pbx
     )
     consoles.start(state.bus)
     return ConsoleRuntime(
-        config=config, hub=hub, consoles=consoles, pbx=pbx, limiter=SignInLimiter()
+        settings=settings, hub=hub, consoles=consoles, pbx=pbx, limiter=SignInLimiter()
     )
 
 
@@ -61,21 +45,8 @@ async def stop_console(runtime: ConsoleRuntime) -> None:
     await runtime.consoles.stop()
 
 
-def console_runtime(request: Request) -> ConsoleRuntime:
-    """The console runtime the lifespan started."""
-    return cast(ConsoleRuntime, request.app.state.console)
-
-
-ConsoleDep = Annotated[ConsoleRuntime, Depends(console_runtime)]
-
-
 def install_console(app: FastAPI) -> None:
     """Add the console's pages, actions, websocket, static files and error answers."""
-    from agent_ui.routes_auth import router as auth_router
-    from agent_ui.routes_console import router as console_router
-    from agent_ui.routes_work import router as work_router
-    from agent_ui.ws import router as ws_router
-
     app.include_router(auth_router)
     app.include_router(console_router)
     app.include_router(work_router)

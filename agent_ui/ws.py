@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from agent_ui.hub import Attachment
 from agent_ui.origin import same_origin
-from agent_ui.wiring import ConsoleRuntime
+from agent_ui.runtime import ConsoleRuntime
 from callcenter.deps import SignedInUser, identify
 from callcenter.users.auth import SESSION_COOKIE, can_see_agent
 from callcenter.users.models import User

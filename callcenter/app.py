@@ -23,6 +23,7 @@ from callcenter.bus import Bus
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.deps import api_user
 from callcenter.errors import crm_error_handler
+from callcenter.queues.presence import Presence
 from callcenter.settings import Settings, get_settings
 from callcenter.users.session_key import SessionKeys, session_keys
 from crm.exceptions import CrmError
@@ -71,11 +72,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             state.sessions, state.bus, settings.server, settings.sla_check_interval_s
         )
         adapter = None
-        # The console subscribes before the PBX link starts, so no agent event is missed.
-        console = start_console(state)
+        # Live presence, the console and the board subscribe before the PBX link starts,
+        # so no agent event is missed.
+        presence = Presence()
+        presence.subscribe(state.bus)
+        console = start_console(state, presence)
         app.state.console = console
         # Live KPIs: today rebuilt from stored calls, then fed by the bus (before the PBX).
-        board = start_board(state)
+        board = start_board(state, presence)
         app.state.kpi_board = board
         try:
             if settings.ami is not None:
@@ -88,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     sessions=state.sessions,
                     bus=state.bus,
                     region=settings.default_region,
+                    wrap_up_reason=settings.wrap_up_reason,
                 )
                 await live.start()
                 adapter = live

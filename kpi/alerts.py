@@ -74,12 +74,12 @@ def evaluate_live(kpis: LiveKpis, limits: AlertLimits) -> list[Alert]:
         live = kpis.queues[name]
         totals = live.today
         level = service_level(totals.answered_within, totals.offered, totals.short_abandoned)
-        oldest = next(iter(live.waiting.values()), None)
+        oldest = kpis.presence.oldest_waiting(name)
         wait = (now - oldest).total_seconds() if oldest else None
         alerts.extend(_queue_alerts(name, level, totals.thresholds.target, wait, limits))
     paused = [
         agent
-        for agent in kpis.agents.values()
+        for agent in kpis.presence.agents.values()
         if agent.state is AgentState.PAUSED and agent.since is not None
     ]
     for agent in sorted(paused, key=lambda agent: agent.name):

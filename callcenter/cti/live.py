@@ -17,7 +17,7 @@ from callcenter.cti.frames import Frame
 from callcenter.cti.protocol import ActionRefused, AmiAction, AmiMessage, NotConnected
 from callcenter.cti.record_writer import ThreadedRecordWriter
 from callcenter.cti.writer_process import ProcessRecordWriter, writer_for
-from callcenter.settings import AmiTarget
+from callcenter.settings import DEFAULT_WRAP_UP_REASON, AmiTarget
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +143,7 @@ class LiveAdapter:
         sessions: sessionmaker[Session] | None,
         bus: Bus,
         region: str = "US",
+        wrap_up_reason: str = DEFAULT_WRAP_UP_REASON,
         flush_interval: float = 1.0,
         **connection_options: Any,
     ) -> None:
@@ -154,6 +155,7 @@ class LiveAdapter:
             sessions=sessions,
             region=region,
             writer=writer_for(sessions),
+            wrap_up_reason=wrap_up_reason,
         )
         self.feed = PipelineFeed(self.pipeline)
         self.connection = AmiConnection(target, self.feed, **connection_options)

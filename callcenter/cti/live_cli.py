@@ -62,6 +62,7 @@ def run_command(args: argparse.Namespace) -> int:
             server=server,
             sessions=make_sessionmaker(engine),
             region=settings.default_region,
+            wrap_up_reason=settings.wrap_up_reason,
         )
         return asyncio.run(adapter)
     finally:

@@ -15,6 +15,7 @@ from callcenter.cti.tracker_reconcile import reconcile
 from callcenter.cti.tracker_state import to_datetime
 from callcenter.cti.translate import FRAME_FILTERS, TRANSLATORS
 from callcenter.events import PbxConnectionChanged
+from callcenter.settings import DEFAULT_WRAP_UP_REASON
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +41,13 @@ class Pipeline:
         region: str = "US",
         batch_size: int = 500,
         writer: type[RecordWriter] = RecordWriter,
+        wrap_up_reason: str = DEFAULT_WRAP_UP_REASON,
     ) -> None:
         self.server = server
         self.bus = bus
-        self.tracker = Tracker(server=server, publish=bus.publish, region=region)
+        self.tracker = Tracker(
+            server=server, publish=bus.publish, region=region, wrap_up_reason=wrap_up_reason
+        )
         self.clock = self.tracker.clock
         self.parser = FrameParser(wanted=FRAME_FILTERS)
         self.writer = writer(bus, sessions, batch_size) if sessions is not None else None

@@ -17,6 +17,7 @@ from callcenter.bus import Bus
 from callcenter.cli import UsageError, add_database_option, settings_from
 from callcenter.cti.pipeline import Pipeline
 from callcenter.db import make_engine, make_sessionmaker, upgrade
+from callcenter.settings import DEFAULT_WRAP_UP_REASON
 
 CHUNK_SIZE = 1 << 20
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -104,6 +105,7 @@ def replay_file(
     database_url: str,
     region: str = "US",
     bus: Bus | None = None,
+    wrap_up_reason: str = DEFAULT_WRAP_UP_REASON,
 ) -> ReplayResult:
     """Replay `source` (a path, or `-` for stdin) into the database at `database_url`.
 
@@ -127,7 +129,11 @@ def replay_file(
         engine = make_engine(database_url)
         try:
             pipeline = Pipeline(
-                server=server, bus=bus or Bus(), sessions=make_sessionmaker(engine), region=region
+                server=server,
+                bus=bus or Bus(),
+                sessions=make_sessionmaker(engine),
+                region=region,
+                wrap_up_reason=wrap_up_reason,
             )
             try:
                 feed_stream(pipeline, _prepend(first, chunks))
@@ -183,6 +189,7 @@ def replay_command(args: argparse.Namespace) -> int:
             server=args.server or settings.server,
             database_url=settings.database_url,
             region=settings.default_region,
+            wrap_up_reason=settings.wrap_up_reason,
         )
     except NotAnAmiStream as exc:
         source = "stdin" if args.file == "-" else args.file

@@ -38,7 +38,7 @@ from callcenter.events import (
     PbxConnectionChanged,
     WrapUpEnded,
 )
-from callcenter.settings import get_settings
+from callcenter.settings import DEFAULT_WRAP_UP_REASON
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class Tracker:
         publish: Callable[[DomainEvent], None],
         region: str = "US",
         clock: EventClock | None = None,
-        wrap_up_reason: str | None = None,
+        wrap_up_reason: str = DEFAULT_WRAP_UP_REASON,
     ) -> None:
         self.server = server
         self.region = region
@@ -72,7 +72,7 @@ class Tracker:
         self.agents = AgentTracker(
             server,
             publish,
-            wrap_up_reason=wrap_up_reason or get_settings().wrap_up_reason,
+            wrap_up_reason=wrap_up_reason,
             wrap_up_ended=self._wrap_up_ended,
         )
         self.channels: dict[str, Channel] = {}

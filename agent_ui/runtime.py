@@ -1,0 +1,33 @@
+"""What the console keeps while the app runs, and the route dependency that hands it out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, cast
+
+from fastapi import Depends, Request
+
+from agent_ui.consoles import Consoles
+from agent_ui.hub import PopHub
+from agent_ui.pbx import PbxControl
+from callcenter.settings import Settings
+from callcenter.users.auth import SignInLimiter
+
+
+@dataclass
+class ConsoleRuntime:
+    """The console's hub, agents' consoles and PBX control, with the settings they run on."""
+
+    settings: Settings
+    hub: PopHub
+    consoles: Consoles
+    pbx: PbxControl
+    limiter: SignInLimiter
+
+
+def console_runtime(request: Request) -> ConsoleRuntime:
+    """The console runtime the lifespan started."""
+    return cast(ConsoleRuntime, request.app.state.console)
+
+
+ConsoleDep = Annotated[ConsoleRuntime, Depends(console_runtime)]
