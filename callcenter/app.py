@@ -97,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await live.start()
                 adapter = live
                 console.pbx.connection = live.connection
+                console.pbx.calls = live.pipeline.tracker
             # A full garbage collection walks every live object (a floor's websockets, the
             # calls in flight) and stops the event loop, and every pop, meanwhile. What is
             # built so far (modules, routes, mappers) lives as long as the app: frozen out of

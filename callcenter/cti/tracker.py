@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from callcenter.calls.records import Direction, VisitOutcome, WrapUpRecord
+from callcenter.cti.agent_leg import agent_leg
 from callcenter.cti.numbers import is_external_number, normalize_number
 from callcenter.cti.pbx_events import (
     ChannelChanged,
@@ -328,6 +329,10 @@ class Tracker:
     def finish_parked(self) -> None:
         """Close every call still waiting for a trailing AgentComplete."""
         self._close_parked(float("inf"))
+
+    def agent_channel(self, interface: str, linkedid: str | None) -> str | None:
+        """The agent's own leg of the call `linkedid` among the channels in flight."""
+        return agent_leg(self.channels.values(), interface, linkedid)
 
     # the link to the PBX
 
