@@ -25,8 +25,9 @@ from callcenter.cti.live import LiveAdapter
 from callcenter.cti.pipeline import Pipeline
 from callcenter.events import CallEnded
 from tests.conftest import FIXTURES
-from tests.cti.amiserver import AmiServer, until
+from tests.cti.amiserver import AmiServer
 from tests.cti.pbxstate import split_capture
+from tests.waiting import until
 
 CAPTURE = FIXTURES / "ami" / "abandon" / "ami.raw"
 CARA, DAN = "1795441198.0", "1795441202.4"
