@@ -141,11 +141,6 @@ class PopHub:
         stream = self._streams.get(user_id)
         return stream.seq if stream else 0
 
-    def tabs(self, user_id: int) -> int:
-        """How many consoles of the agent are open."""
-        stream = self._streams.get(user_id)
-        return len(stream.tabs) if stream else 0
-
     def close(self) -> None:
         """End every tab (server shutdown)."""
         for stream in self._streams.values():

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from callcenter.bus import Bus
-from callcenter.calls.records import CallRecord
+from callcenter.calls.records import AgentState, CallRecord
 from callcenter.db import utc_now
 from callcenter.events import CallEnded, PbxConnectionChanged, WrapUpEnded
 from callcenter.queues.presence import AgentPresence, Presence
@@ -34,7 +34,18 @@ from kpi.summary import QueueTotals, summarize
 from kpi.thresholds import ThresholdBook
 
 WINDOWS_MIN = (15, 60)
-STATE_NAMES = ("available", "ringing", "on_call", "wrap_up", "paused", "logged_out")
+# The order of a queue tile's agent counts.
+STATE_NAMES = tuple(
+    state.value
+    for state in (
+        AgentState.AVAILABLE,
+        AgentState.RINGING,
+        AgentState.ON_CALL,
+        AgentState.WRAP_UP,
+        AgentState.PAUSED,
+        AgentState.LOGGED_OUT,
+    )
+)
 
 
 @dataclass(slots=True)
@@ -76,7 +87,6 @@ class LiveKpis:
         self.pbx_since: datetime | None = None
         # Bumped on every change: pushers send a snapshot only when it moved.
         self.version = 0
-        self.events = 0
 
     @staticmethod
     def _day_of(at: datetime) -> datetime:
@@ -105,7 +115,6 @@ class LiveKpis:
 
     def _changed(self) -> None:
         self.version += 1
-        self.events += 1
 
     def _roll_day(self, at: datetime) -> None:
         day = self._day_of(at)

@@ -54,7 +54,7 @@ def evaluate(snapshot: Mapping[str, Any], limits: AlertLimits) -> list[Alert]:
         level, wait = tile["today"]["service_level"], tile["longest_wait_s"]
         alerts.extend(_queue_alerts(name, level, tile["target"], wait, limits))
     for agent in snapshot["agents"]:
-        if agent["state"] == "paused":
+        if agent["state"] == AgentState.PAUSED.value:
             alerts.extend(
                 _pause_alert(agent["agent"], agent["reason"], agent["in_state_s"], limits)
             )

@@ -7,7 +7,7 @@ now (who is available, who waits since when), never counts over time (those are 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -100,13 +100,6 @@ class Presence:
     def oldest_waiting(self, queue: str) -> datetime | None:
         """When the caller who has waited longest in `queue` joined it (None: nobody waits)."""
         return next(iter(self.waiting(queue).values()), None)
-
-    def queues(self) -> Iterator[str]:
-        """Every queue seen (with callers or members), in no particular order."""
-        seen = set(self._waiting)
-        for agent in self.agents.values():
-            seen.update(agent.queues)
-        return iter(seen)
 
     # agents
 
