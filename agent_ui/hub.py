@@ -12,7 +12,6 @@ import asyncio
 import json
 import logging
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -23,7 +22,7 @@ log = logging.getLogger(__name__)
 TAB_QUEUE_LIMIT = 1024
 
 
-class Frame(NamedTuple):
+class ConsoleFrame(NamedTuple):
     """One message to an agent's consoles; `text` is the JSON sent on the wire.
 
     A tuple of an int and strings, which the garbage collector stops tracking: the replay
@@ -41,7 +40,7 @@ class Tab:
     """One open console (one websocket) of an agent."""
 
     user_id: int
-    queue: asyncio.Queue[Frame | None] = field(
+    queue: asyncio.Queue[ConsoleFrame | None] = field(
         default_factory=lambda: asyncio.Queue(maxsize=TAB_QUEUE_LIMIT)
     )
     acked: int = 0
@@ -60,7 +59,7 @@ class Tab:
 class AgentStream:
     """An agent's frames: the last sequence, the replay log, the open tabs."""
 
-    log: deque[Frame]
+    log: deque[ConsoleFrame]
     seq: int = 0
     acked: int = 0
     tabs: set[Tab] = field(default_factory=set)
@@ -71,7 +70,7 @@ class Attachment:
     """What a tab gets on (re)connect: the frames it missed, or a request to resync."""
 
     tab: Tab
-    replay: list[Frame]
+    replay: list[ConsoleFrame]
     resync: bool
     seq: int
 
@@ -82,7 +81,6 @@ class PopHub:
     def __init__(self, replay_frames: int = 256) -> None:
         self.replay_frames = replay_frames
         self._streams: dict[int, AgentStream] = {}
-        self._watchers: list[Callable[[int, Frame], None]] = []
 
     def _stream(self, user_id: int) -> AgentStream:
         stream = self._streams.get(user_id)
@@ -91,12 +89,12 @@ class PopHub:
             self._streams[user_id] = stream
         return stream
 
-    def publish(self, user_id: int, kind: str, payload: dict[str, Any]) -> Frame:
+    def publish(self, user_id: int, kind: str, payload: dict[str, Any]) -> ConsoleFrame:
         """Number `payload` as the agent's next frame, log it and send it to every open tab."""
         stream = self._stream(user_id)
         stream.seq += 1
         body = {"seq": stream.seq, "type": kind, **payload}
-        frame = Frame(stream.seq, kind, json.dumps(body, separators=(",", ":"), default=str))
+        frame = ConsoleFrame(stream.seq, kind, json.dumps(body, separators=(",", ":"), default=str))
         stream.log.append(frame)
         for tab in list(stream.tabs):
             try:
@@ -104,14 +102,7 @@ class PopHub:
             except asyncio.QueueFull:
                 log.warning("console tab of user %s is not reading; dropping it", user_id)
                 self._drop(stream, tab)
-        for watcher in self._watchers:
-            watcher(user_id, frame)
         return frame
-
-    def watch(self, watcher: Callable[[int, Frame], None]) -> Callable[[], None]:
-        """Call `watcher(user_id, frame)` for every published frame (supervisor views, tests)."""
-        self._watchers.append(watcher)
-        return lambda: self._watchers.remove(watcher)
 
     def attach(self, user_id: int, since: int | None) -> Attachment:
         """Open a tab; `since` is the last sequence this tab showed (None: a fresh tab)."""
@@ -149,11 +140,6 @@ class PopHub:
         """The agent's latest sequence number."""
         stream = self._streams.get(user_id)
         return stream.seq if stream else 0
-
-    def tabs(self, user_id: int) -> int:
-        """How many consoles of the agent are open."""
-        stream = self._streams.get(user_id)
-        return len(stream.tabs) if stream else 0
 
     def close(self) -> None:
         """End every tab (server shutdown)."""

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Sequence
+from typing import Protocol
 
 from callcenter.cti import actions
 from callcenter.cti.connection import AmiConnection
-from callcenter.cti.frames import Frame
 from callcenter.cti.protocol import CommandError
-from callcenter.cti.translate import device_of
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +25,14 @@ class NoPbx(ConsoleError):
     status_code = 503
 
 
+class CallChannels(Protocol):
+    """Who knows the channels of the calls in flight (the CTI tracker)."""
+
+    def agent_channel(self, interface: str, linkedid: str | None) -> str | None:
+        """The agent's own leg of the call `linkedid` (else of what is on their phone)."""
+        ...
+
+
 class PbxControl:
     """The agent-facing PBX commands, on one AMI connection (the CTI adapter's own).
 
@@ -33,9 +40,15 @@ class PbxControl:
     reports the change back as events, which is what the console shows.
     """
 
-    def __init__(self, connection: AmiConnection | None, dial_context: str) -> None:
+    def __init__(
+        self,
+        connection: AmiConnection | None,
+        dial_context: str,
+        calls: CallChannels | None = None,
+    ) -> None:
         self.connection = connection
         self.dial_context = dial_context
+        self.calls = calls
 
     def _pbx(self) -> AmiConnection:
         if self.connection is None:
@@ -96,25 +109,22 @@ class PbxControl:
             f"dial {number}",
         )
 
-    async def agent_channel(self, interface: str, linkedid: str | None = None) -> str:
-        """The agent's own leg of the call on screen (`linkedid`), from CoreShowChannels."""
-        try:
-            frames = await self._pbx().request_list({"Action": "CoreShowChannels"})
-        except CommandError as exc:
-            raise ConsoleError(f"could not ask the PBX for your call: {exc}") from exc
-        channel = agent_leg(frames, interface, linkedid)
+    def agent_channel(self, interface: str, linkedid: str | None = None) -> str:
+        """The agent's own leg of the call on screen (`linkedid`), as the tracker knows it."""
+        self._pbx()
+        channel = self.calls.agent_channel(interface, linkedid) if self.calls else None
         if channel is None:
             raise ConsoleError("you have no call on your phone right now")
         return channel
 
     async def hangup(self, interface: str, linkedid: str | None = None) -> None:
         """Hang up the agent's leg of the call (during a consultation: completes the transfer)."""
-        channel = await self.agent_channel(interface, linkedid)
+        channel = self.agent_channel(interface, linkedid)
         await self._run(actions.hangup(self._pbx(), channel=channel, cause=16), "hang up")
 
     async def blind_transfer(self, interface: str, exten: str, linkedid: str | None = None) -> None:
         """Send the caller to `exten` and leave the call."""
-        channel = await self.agent_channel(interface, linkedid)
+        channel = self.agent_channel(interface, linkedid)
         await self._run(
             actions.blind_transfer(
                 self._pbx(), channel=channel, exten=exten, context=self.dial_context
@@ -126,7 +136,7 @@ class PbxControl:
         self, interface: str, exten: str, linkedid: str | None = None
     ) -> None:
         """Consult `exten` first; hanging up completes the transfer."""
-        channel = await self.agent_channel(interface, linkedid)
+        channel = self.agent_channel(interface, linkedid)
         await self._run(
             actions.attended_transfer(
                 self._pbx(), channel=channel, exten=exten, context=self.dial_context
@@ -146,51 +156,6 @@ class PbxControl:
                 log.info("%s: %s (nothing to do)", what, exc)
                 return
             raise ConsoleError(f"could not {what}: {exc}") from exc
-
-
-def device_of_interface(interface: str) -> str:
-    """The device behind a queue interface: `Local/1001@agents/n` -> `Local/1001@agents`.
-
-    A Local interface may carry dial options after the context; its channels are named
-    without them (`Local/1001@agents-0000000a;1`). Other interfaces are their own device.
-    """
-    if interface.startswith("Local/"):
-        head, _, options = interface.rpartition("/")
-        if "@" in head and "@" not in options:
-            return head
-    return interface
-
-
-def agent_leg(frames: Sequence[Frame], interface: str, linkedid: str | None) -> str | None:
-    """Which listed channel is the agent's own leg of the call `linkedid`, or None.
-
-    CoreShowChannels lists every channel in no particular order: during an attended
-    transfer the caller, the agent and the consulted party all carry the call's Linkedid,
-    and the agent's phone may hold another call too. The agent's leg is the channel on
-    the agent's device (`PJSIP/1001-...`, or the `Local/1001@agents-...` pair) that belongs
-    to the call on the console; of a Local pair, the `;1` half, the member channel that
-    app_queue bridged to the caller (and that Atxfer and Hangup are sent to). Without a
-    known call, the agent's channel in a bridge is taken over one still ringing.
-    """
-    device = device_of_interface(interface)
-    legs = [
-        frame
-        for frame in frames
-        if frame.get("Event") == "CoreShowChannel"
-        and (channel := frame.get("Channel"))
-        and (channel == interface or device_of(channel) == device)
-    ]
-    if linkedid is not None:
-        legs = [frame for frame in legs if frame.get("Linkedid") == linkedid] or legs
-
-    def preference(frame: Frame) -> tuple[bool, bool, bool]:
-        return (
-            frame.get("Linkedid") != linkedid,
-            frame["Channel"].endswith(";2"),
-            not frame.get("BridgeId"),
-        )
-
-    return min(legs, key=preference)["Channel"] if legs else None
 
 
 def _is_harmless(message: str) -> bool:

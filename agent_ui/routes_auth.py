@@ -10,7 +10,7 @@ from fastapi import APIRouter, Cookie, Depends, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from agent_ui.render import templates
-from agent_ui.wiring import ConsoleDep
+from agent_ui.runtime import ConsoleDep
 from callcenter.deps import SessionDep, identify, session_signer
 from callcenter.users.auth import SESSION_COOKIE, SessionSigner, csrf_matches
 from callcenter.users.models import User

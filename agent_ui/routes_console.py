@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from agent_ui.config import ConsoleSettings
 from agent_ui.pbx import ConsoleError
 from agent_ui.render import fragment, templates
-from agent_ui.wiring import ConsoleDep
+from agent_ui.runtime import ConsoleDep
 from callcenter.deps import CurrentUser, PageUser, SessionDep, SignedInUser
+from callcenter.settings import Settings
 from callcenter.users.auth import can_see_agent
 from callcenter.users.models import QueueMembership, User
 
@@ -58,8 +58,8 @@ def _agent_console(user: SignedInUser) -> str:
 
 def _call_on_screen(console: ConsoleDep, user: SignedInUser) -> str | None:
     """The Linkedid of the call the agent's console shows, if any: the call to act on."""
-    desk = console.desks.find(user.id)
-    call = desk.call if desk is not None else None
+    screen = console.consoles.find(user.id)
+    call = screen.call if screen is not None else None
     return call.linkedid if call is not None else None
 
 
@@ -77,7 +77,7 @@ def console_page(
     """An agent's own console; supervisors and admins get the agents they can watch."""
     if user.interface is None:
         agents = agents_in_scope(session, user)
-        states = {a.id: console.desks.snapshot(a.id)["state"] for a in agents}
+        states = {a.id: console.consoles.snapshot(a.id)["state"] for a in agents}
         return templates.TemplateResponse(
             request, "agents.html", {"user": user, "agents": agents, "states": states}
         )
@@ -106,8 +106,8 @@ def _render_console(
         "agent": agent,
         "viewing": agent.username if readonly else "",
         "readonly": readonly,
-        "config": console.config,
-        "snapshot": console.desks.snapshot(agent.id),
+        "settings": console.settings,
+        "snapshot": console.consoles.snapshot(agent.id),
     }
     return templates.TemplateResponse(request, "console.html", context)
 
@@ -125,7 +125,7 @@ def list_agents(
             "team": agent.team.name if agent.team else None,
             **{
                 k: v
-                for k, v in console.desks.snapshot(agent.id).items()
+                for k, v in console.consoles.snapshot(agent.id).items()
                 if k in ("state", "reason", "since", "queues")
             },
         }
@@ -138,7 +138,6 @@ async def queue_sign_in(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
     """QueueAdd the agent to every queue they are a member of."""
     interface = _agent_console(user)
     joined = await console.pbx.sign_in(interface, user.member_name, user.queues)
-    console.desks.set_queues(user.id, user.username, interface, joined)
     return notice(f"Signed in to {', '.join(joined)}.")
 
 
@@ -147,7 +146,6 @@ async def queue_sign_out(user: CurrentUser, console: ConsoleDep) -> HTMLResponse
     """QueueRemove the agent from their queues."""
     interface = _agent_console(user)
     await console.pbx.sign_out(interface, [queue for queue, _ in user.queues])
-    console.desks.set_queues(user.id, user.username, interface, [])
     return notice("Signed out of your queues.")
 
 
@@ -155,9 +153,9 @@ async def queue_sign_out(user: CurrentUser, console: ConsoleDep) -> HTMLResponse
 async def available(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
     """Unpause the agent (ends a wrap-up too)."""
     interface = _agent_console(user)
-    desk = console.desks.find(user.id)
-    if desk is not None and desk.state == "wrap_up":
-        await console.desks.finish_wrap_up(user.id)
+    screen = console.consoles.find(user.id)
+    if screen is not None and screen.wrap_up.active:
+        await console.consoles.finish_wrap_up(user.id)
     else:
         await console.pbx.unpause(interface)
     return notice("Available.")
@@ -166,7 +164,7 @@ async def available(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
 @router.post("/console/pause", response_class=HTMLResponse, tags=["console"])
 async def pause(user: CurrentUser, console: ConsoleDep, reason: Reason) -> HTMLResponse:
     """Pause the agent with one of the configured reasons."""
-    if reason not in console.config.pause_reasons:
+    if reason not in console.settings.console_pause_reasons:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown reason {reason!r}")
     await console.pbx.pause(_agent_console(user), reason)
     return notice(f"Paused: {reason}.")
@@ -176,7 +174,7 @@ async def pause(user: CurrentUser, console: ConsoleDep, reason: Reason) -> HTMLR
 async def wrap_up_done(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
     """After-call work finished: available again."""
     _agent_console(user)
-    await console.desks.finish_wrap_up(user.id)
+    await console.consoles.finish_wrap_up(user.id)
     return notice("Wrap-up done.")
 
 
@@ -203,7 +201,7 @@ class TargetType(StrEnum):
 
 
 def transfer_extension(
-    session: Session, config: ConsoleSettings, target_type: TargetType, target: str
+    session: Session, settings: Settings, target_type: TargetType, target: str
 ) -> str:
     """The dialplan extension a transfer target stands for, or 422 naming what is unknown.
 
@@ -211,12 +209,12 @@ def transfer_extension(
     member of. Any other text would be dialled as an extension, wherever that leads.
     """
     if target_type is TargetType.QUEUE:
-        if target in config.queue_extensions:
-            return config.queue_extension(target)
+        if target in settings.console_queue_extensions:
+            return settings.queue_extension(target)
         member = select(QueueMembership.id).where(QueueMembership.queue == target).limit(1)
         if session.scalar(member) is None:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"no queue {target!r}")
-        return config.queue_extension(target)
+        return settings.queue_extension(target)
     if target_type is TargetType.AGENT:
         other = session.scalar(select(User).where(User.username == target))
         if other is None or not other.interface:
@@ -243,7 +241,7 @@ async def transfer(
     target = target.strip()
     # The lookups are blocking database work: off the event loop, which serves every console.
     exten = await run_in_threadpool(
-        transfer_extension, session, console.config, target_type, target
+        transfer_extension, session, console.settings, target_type, target
     )
     if kind is TransferKind.BLIND:
         await console.pbx.blind_transfer(interface, exten, _call_on_screen(console, user))

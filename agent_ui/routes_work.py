@@ -9,10 +9,10 @@ from fastapi import APIRouter, Form, HTTPException, Query, status
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
-from agent_ui.desk_state import LiveCall
+from agent_ui.console_state import LiveCall
 from agent_ui.render import fragment
 from agent_ui.routes_console import notice
-from agent_ui.wiring import ConsoleDep
+from agent_ui.runtime import ConsoleDep
 from callcenter.calls.dispositions import record_disposition
 from callcenter.deps import CurrentUser, SessionDep, SettingsDep, SignedInUser
 from crm.callbacks.schemas import CallbackCreate
@@ -70,7 +70,7 @@ def _call_of(console: ConsoleDep, user: SignedInUser, linkedid: str) -> LiveCall
     """The agent's call on screen with that Linkedid; a call never on their screen: 403."""
     if not linkedid.strip():
         return None
-    call = console.desks.call_of(user.id, linkedid)
+    call = console.consoles.call_of(user.id, linkedid)
     if call is None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "that call is not (or no longer) yours")
     return call
@@ -104,9 +104,9 @@ def new_customer(
         return notice(f"Customer {customer.name} created.")
     call.customer_id = customer.id
     html = fragment("_pop.html", event=call, card=card)
-    desk = console.desks.find(user.id)
-    if desk is not None and desk.call is call:
-        desk.pop_html = html
+    screen = console.consoles.find(user.id)
+    if screen is not None and screen.call is call:
+        screen.pop_html = html
     return HTMLResponse(html)
 
 
@@ -118,7 +118,7 @@ def choose_customer(
     customer_id: Annotated[int, Form(ge=1)],
 ) -> HTMLResponse:
     """Several customers have the number: the agent picks the caller."""
-    console.desks.choose_customer(user.id, linkedid, customer_id)
+    console.consoles.choose_customer(user.id, linkedid, customer_id)
     return notice("Caller chosen.")
 
 
@@ -181,7 +181,7 @@ def save_notes(
     linkedid: LinkedId = "",
 ) -> HTMLResponse:
     """The call's disposition and notes: kept on the call, and in the customer's history."""
-    if disposition not in console.config.dispositions:
+    if disposition not in console.settings.console_dispositions:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown disposition {disposition!r}"
         )

@@ -1,22 +1,33 @@
-"""What the console keeps while the app runs: hub, desks, PBX control, sign-in limits."""
+"""What the console keeps while the app runs, and the route dependency that hands it out."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated, cast
 
-from agent_ui.config import ConsoleSettings
-from agent_ui.desk import Desks
+from fastapi import Depends, Request
+
+from agent_ui.consoles import Consoles
 from agent_ui.hub import PopHub
 from agent_ui.pbx import PbxControl
+from callcenter.settings import Settings
 from callcenter.users.auth import SignInLimiter
 
 
 @dataclass
 class ConsoleRuntime:
-    """What the console keeps while the app runs."""
+    """The console's hub, agents' consoles and PBX control, with the settings they run on."""
 
-    config: ConsoleSettings
+    settings: Settings
     hub: PopHub
-    desks: Desks
+    consoles: Consoles
     pbx: PbxControl
     limiter: SignInLimiter
+
+
+def console_runtime(request: Request) -> ConsoleRuntime:
+    """The console runtime the lifespan started."""
+    return cast(ConsoleRuntime, request.app.state.callcenter.console)
+
+
+ConsoleDep = Annotated[ConsoleRuntime, Depends(console_runtime)]

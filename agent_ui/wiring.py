@@ -1,69 +1,52 @@
-"""Plugging the console into the app: its runtime (hub, desks, PBX control) and its routes."""
+"""Plugging the console into the app: its runtime (hub, consoles, PBX control) and its routes."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import TYPE_CHECKING
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from agent_ui.config import ConsoleSettings
-from agent_ui.desk import Desks
+from agent_ui.consoles import Consoles
 from agent_ui.hub import PopHub
 from agent_ui.pbx import ConsoleError, PbxControl
 from agent_ui.render import STATIC_DIR
+from agent_ui.routes_auth import router as auth_router
+from agent_ui.routes_console import router as console_router
+from agent_ui.routes_work import router as work_router
 from agent_ui.runtime import ConsoleRuntime
+from agent_ui.ws import router as ws_router
 from callcenter.deps import SignInRequired
+from callcenter.queues.presence import Presence
 from callcenter.users.auth import SignInLimiter
 
 if TYPE_CHECKING:
-    from callcenter.cti.connection import AmiConnection
     from callcenter.services import Services
-    from callcenter.state import AppState
 
 
-def start_console(
-    state: Services,
-    connection: AmiConnection | None = None,
-    config: ConsoleSettings | None = None,
-) -> ConsoleRuntime:
+def start_console(state: Services, presence: Presence) -> ConsoleRuntime:
     """Build the console's runtime and subscribe it to the bus (inside the running loop)."""
-    config = config or ConsoleSettings()
-    hub = PopHub(config.replay_frames)
-    pbx = PbxControl(connection, config.dial_context)
-    desks = Desks(
-        hub=hub,
-        sessions=state.sessions,
-        region=state.settings.default_region,
-        config=config,
-        pbx=pbx,
+    settings = state.settings
+    hub = PopHub(settings.console_replay_frames)
+    pbx = PbxControl(None, settings.console_dial_context)
+    consoles = Consoles(
+        hub=hub, sessions=state.sessions, settings=settings, presence=presence, pbx=pbx
     )
-    desks.start(state.bus)
-    return ConsoleRuntime(config=config, hub=hub, desks=desks, pbx=pbx, limiter=SignInLimiter())
+    consoles.start(state.bus)
+    return ConsoleRuntime(
+        settings=settings, hub=hub, consoles=consoles, pbx=pbx, limiter=SignInLimiter()
+    )
 
 
 async def stop_console(runtime: ConsoleRuntime) -> None:
-    """Close consoles' websockets and stop the desks' timers."""
+    """Close consoles' websockets and stop the consoles' timers."""
     runtime.hub.close()
-    await runtime.desks.stop()
-
-
-def console_runtime(request: Request) -> ConsoleRuntime:
-    """The console runtime the lifespan started."""
-    return cast("AppState", request.app.state.callcenter).console
-
-
-ConsoleDep = Annotated[ConsoleRuntime, Depends(console_runtime)]
+    await runtime.consoles.stop()
 
 
 def install_console(app: FastAPI) -> None:
     """Add the console's pages, actions, websocket, static files and error answers."""
-    from agent_ui.routes_auth import router as auth_router
-    from agent_ui.routes_console import router as console_router
-    from agent_ui.routes_work import router as work_router
-    from agent_ui.ws import router as ws_router
-
     app.include_router(auth_router)
     app.include_router(console_router)
     app.include_router(work_router)

@@ -34,7 +34,8 @@ from callcenter.calls.records import (
 )
 from callcenter.db import make_engine, make_sessionmaker, transaction, upgrade
 from callcenter.events import AgentStateChanged, CallAnswered, CallEnded, CallQueued, DomainEvent
-from kpi.live import LiveKpis
+from callcenter.queues.presence import Presence
+from kpi.aggregator import LiveKpis
 from kpi.reports import QueueReport, ReportQuery, queue_report
 from kpi.rollups.keeping import rebuild_rollups
 from kpi.thresholds import ThresholdBook
@@ -154,7 +155,9 @@ def bench_live(events: int) -> None:
     """Events per second through the bus into the live aggregator (queued, answered, ended,
     agent state: the mix of a busy floor), plus the cost of one snapshot."""
     bus = Bus()
-    kpis = LiveKpis(ThresholdBook())
+    presence = Presence()
+    presence.subscribe(bus)
+    kpis = LiveKpis(ThresholdBook(), presence)
     kpis.subscribe(bus)
     now = datetime.now(UTC)
     stream: list[DomainEvent] = []

@@ -18,6 +18,7 @@ from callcenter.cti.adapter import LiveAdapter
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.deps import api_user
 from callcenter.errors import crm_error_handler
+from callcenter.queues.presence import Presence
 from callcenter.security_headers import SecurityHeaders
 from callcenter.services import Services
 from callcenter.settings import Settings, get_settings
@@ -93,10 +94,13 @@ async def running(settings: Settings) -> AsyncIterator[AppState]:
     scheduler = start_scheduler(
         services.sessions, services.bus, settings.server, settings.sla_check_interval_s
     )
-    # The console subscribes before the PBX link starts, so no agent event is missed.
-    console = start_console(services)
+    # Live presence, the console and the board subscribe before the PBX link starts, so no
+    # agent event is missed.
+    presence = Presence()
+    presence.subscribe(services.bus)
+    console = start_console(services, presence)
     # Live KPIs: today rebuilt from stored calls, then fed by the bus (before the PBX).
-    board = start_board(services)
+    board = start_board(services, presence)
     adapter: LiveAdapter | None = None
     try:
         if settings.ami is not None:
@@ -106,9 +110,11 @@ async def running(settings: Settings) -> AsyncIterator[AppState]:
                 server=settings.server,
                 bus=services.bus,
                 region=settings.default_region,
+                wrap_up_reason=settings.wrap_up_reason,
             )
             await adapter.start()
             console.pbx.connection = adapter.connection
+            console.pbx.calls = adapter.pipeline.tracker
         yield AppState.of(services, console=console, kpi_board=board)
     finally:
         staffing_worker().close()

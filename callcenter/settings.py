@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/callcenter.db"
 MIN_SECRET_KEY_LENGTH = 32
+DEFAULT_WRAP_UP_REASON = "Wrap-up"
 
 
 class AmiTarget(BaseModel):
@@ -97,7 +98,7 @@ class Settings(BaseSettings):
     # after each call, and the CTI tracker records such a pause as the wrap-up state,
     # attributed to the call it follows. (Asterisk's own queue `wrapuptime` produces no AMI
     # event, so it cannot be seen.)
-    wrap_up_reason: Annotated[str, Field(min_length=1)] = "Wrap-up"
+    wrap_up_reason: Annotated[str, Field(min_length=1)] = DEFAULT_WRAP_UP_REASON
     # Wallboard alerts: longest current wait and a pause held past these many seconds.
     alert_longest_wait_s: Annotated[float, Field(gt=0)] = 60.0
     alert_pause_s: Annotated[float, Field(gt=0)] = 900.0
@@ -109,6 +110,31 @@ class Settings(BaseSettings):
     ticket_reopen_days: Annotated[int, Field(ge=0)] = 7
     # How often the SLA job looks for breached tickets.
     sla_check_interval_s: Annotated[float, Field(gt=0)] = 60.0
+    # The agent console (`CALLCENTER_CONSOLE_*`; lists and maps as JSON, e.g.
+    # '["Break", "Lunch"]'): the pause reasons and dispositions an agent picks from.
+    console_pause_reasons: list[str] = Field(
+        default_factory=lambda: ["Break", "Lunch", "Meeting", "Training", "Back office"]
+    )
+    console_dispositions: list[str] = Field(
+        default_factory=lambda: [
+            "Resolved",
+            "Information given",
+            "Ticket opened",
+            "Callback promised",
+            "Transferred",
+            "Wrong number",
+        ]
+    )
+    # Seconds of after-call work per queue; queues not listed get `console_wrap_up_default_s`.
+    # 0 means no console wrap-up (the agent is available as soon as the call ends).
+    console_wrap_up_s: dict[str, float] = Field(default_factory=dict)
+    console_wrap_up_default_s: Annotated[float, Field(ge=0)] = 30.0
+    # Dialplan context for click-to-dial and transfers, and queue -> extension for transfers.
+    # A transfer may name a queue listed here or one some user is a member of, nothing else.
+    console_dial_context: str = "from-internal"
+    console_queue_extensions: dict[str, str] = Field(default_factory=dict)
+    # How many frames per agent are kept for consoles resuming after a reconnect.
+    console_replay_frames: Annotated[int, Field(ge=16, le=100_000)] = 256
 
     @field_validator("ami_url")
     @classmethod
@@ -134,6 +160,16 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_region(cls, value: str) -> str:
         return value.upper()
+
+    def wrap_up_for(self, queue: str | None) -> float:
+        """The console's wrap-up time after a call from `queue`."""
+        if queue is not None and queue in self.console_wrap_up_s:
+            return self.console_wrap_up_s[queue]
+        return self.console_wrap_up_default_s
+
+    def queue_extension(self, queue: str) -> str:
+        """The extension that puts a caller into a known `queue` (its name when not mapped)."""
+        return self.console_queue_extensions.get(queue, queue)
 
     @property
     def ami(self) -> AmiTarget | None:

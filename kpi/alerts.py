@@ -18,7 +18,7 @@ from callcenter.events import KpiAlertCleared, KpiAlertRaised
 from kpi.definitions import service_level
 
 if TYPE_CHECKING:
-    from kpi.live import LiveKpis
+    from kpi.aggregator import LiveKpis
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +54,7 @@ def evaluate(snapshot: Mapping[str, Any], limits: AlertLimits) -> list[Alert]:
         level, wait = tile["today"]["service_level"], tile["longest_wait_s"]
         alerts.extend(_queue_alerts(name, level, tile["target"], wait, limits))
     for agent in snapshot["agents"]:
-        if agent["state"] == "paused":
+        if agent["state"] == AgentState.PAUSED.value:
             alerts.extend(
                 _pause_alert(agent["agent"], agent["reason"], agent["in_state_s"], limits)
             )
@@ -74,12 +74,12 @@ def evaluate_live(kpis: LiveKpis, limits: AlertLimits) -> list[Alert]:
         live = kpis.queues[name]
         totals = live.today
         level = service_level(totals.answered_within, totals.offered, totals.short_abandoned)
-        oldest = next(iter(live.waiting.values()), None)
+        oldest = kpis.presence.oldest_waiting(name)
         wait = (now - oldest).total_seconds() if oldest else None
         alerts.extend(_queue_alerts(name, level, totals.thresholds.target, wait, limits))
     paused = [
         agent
-        for agent in kpis.agents.values()
+        for agent in kpis.presence.agents.values()
         if agent.state is AgentState.PAUSED and agent.since is not None
     ]
     for agent in sorted(paused, key=lambda agent: agent.name):

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.bus import Bus
 from callcenter.calls.service import list_calls
+from kpi.aggregator import LiveKpis, rebuild_since
 from kpi.alerts import Alert, AlertLimits, AlertTracker, evaluate_live
-from kpi.live import LiveKpis, rebuild_since
 
 Snapshot = dict[str, Any]
 

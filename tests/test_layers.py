@@ -6,8 +6,6 @@ import ast
 import importlib
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 # The composition root and the web boundary: they turn requests into plain values.
 WEB_BOUNDARY = {"callcenter/app.py", "callcenter/deps.py", "callcenter/errors.py"}
@@ -114,7 +112,6 @@ def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return sorted(cycles)
 
 
-@pytest.mark.xfail(reason="the cycles named in the house issue are being removed", strict=True)
 def test_no_import_cycles_between_modules() -> None:
     modules = project_modules()
     graph = {name: imported_modules(path, name, modules) for name, path in modules.items()}

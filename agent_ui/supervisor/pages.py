@@ -17,7 +17,7 @@ from callcenter.deps import SessionDep, SettingsDep
 from kpi.agent_reports import AgentReport, agent_report
 from kpi.intervals import bucket_end, bucket_of
 from kpi.periods import QUERY_NAMES, agent_query, report_query
-from kpi.reports import QueueReport, queue_report
+from kpi.reports import QueueReport, ReportQuery, queue_report
 from kpi.staffing import StaffingQuestion, parse_target
 from kpi.staffing_worker import StaffingBusy, staffing_worker
 from kpi.thresholds import thresholds_from_settings
@@ -155,17 +155,8 @@ def reports_page(
             agents = agent_report(session, query, "team" if by == "team" else "agent", user)
     except ValueError as exc:
         error = str(exc)
-    params = {"interval": interval}
     shown = report.query if report is not None else agents.query if agents is not None else None
-    if shown is not None:
-        params.update(from_=shown.start.isoformat(), to=shown.end.isoformat())
-    args = {("from" if k == "from_" else k): v for k, v in params.items()}
-    if queue and by == "queue":
-        args["queue"] = queue
-    if by == "queue":
-        csv_url = "/api/kpi/report?" + urlencode({**args, "format": "csv"})
-    else:
-        csv_url = "/api/kpi/agents?" + urlencode({**args, "by": by, "format": "csv"})
+    args, csv_url = _report_links(shown, interval, queue, by)
     return templates.TemplateResponse(
         request,
         "reports.html",
@@ -193,6 +184,20 @@ def reports_page(
         },
         status_code=400 if error else 200,
     )
+
+
+def _report_links(
+    shown: ReportQuery | None, interval: str, queue: str | None, by: str
+) -> tuple[dict[str, str], str]:
+    """The query arguments of the report shown (its resolved period), and its CSV link."""
+    args = {"interval": interval}
+    if shown is not None:
+        args.update({"from": shown.start.isoformat(), "to": shown.end.isoformat()})
+    if queue and by == "queue":
+        args["queue"] = queue
+    if by == "queue":
+        return args, "/api/kpi/report?" + urlencode({**args, "format": "csv"})
+    return args, "/api/kpi/agents?" + urlencode({**args, "by": by, "format": "csv"})
 
 
 @router.get("/supervisor/staffing", response_class=HTMLResponse)

@@ -7,10 +7,15 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from agent_ui.supervisor.pages import router as pages_router
+from agent_ui.supervisor.quality import router as quality_router
 from agent_ui.supervisor.render import STATIC_DIR
+from agent_ui.supervisor.wallboard import router as wallboard_router
+from callcenter.queues.presence import Presence
+from kpi.aggregator import LiveKpis
 from kpi.alerts import AlertLimits
 from kpi.board import LiveBoard
-from kpi.live import LiveKpis
+from kpi.router import router as kpi_router
 from kpi.thresholds import thresholds_from_settings
 
 if TYPE_CHECKING:
@@ -19,11 +24,6 @@ if TYPE_CHECKING:
 
 def install_supervisor(app: FastAPI) -> None:
     """The supervisor pages, the wallboard socket, the KPI API and their static files."""
-    from agent_ui.supervisor.pages import router as pages_router
-    from agent_ui.supervisor.quality import router as quality_router
-    from agent_ui.supervisor.wallboard import router as wallboard_router
-    from kpi.router import router as kpi_router
-
     app.include_router(kpi_router)
     app.include_router(quality_router)
     app.include_router(pages_router)
@@ -32,12 +32,12 @@ def install_supervisor(app: FastAPI) -> None:
     app.mount("/static/supervisor", StaticFiles(directory=STATIC_DIR), name="supervisor-static")
 
 
-def start_board(state: Services) -> LiveBoard:
+def start_board(state: Services, presence: Presence) -> LiveBoard:
     """Build the live aggregator, subscribe it, rebuild today from the database, start pushing
     (inside the running loop, before the PBX link starts)."""
     settings = state.settings
     board = LiveBoard(
-        LiveKpis(thresholds_from_settings(settings)),
+        LiveKpis(thresholds_from_settings(settings), presence),
         AlertLimits(settings.alert_longest_wait_s, settings.alert_pause_s),
         state.bus,
         settings.server,

@@ -13,7 +13,7 @@ from callcenter.cti.connection import AmiConnection, AmiListener
 from callcenter.cti.frames import Frame
 from callcenter.cti.pipeline import Pipeline
 from callcenter.cti.protocol import ActionRefused, AmiAction, AmiMessage, NotConnected
-from callcenter.settings import AmiTarget
+from callcenter.settings import DEFAULT_WRAP_UP_REASON, AmiTarget
 
 log = logging.getLogger(__name__)
 
@@ -134,9 +134,12 @@ class LiveAdapter:
         server: str,
         bus: Bus,
         region: str = "US",
+        wrap_up_reason: str = DEFAULT_WRAP_UP_REASON,
         **connection_options: Any,
     ) -> None:
-        self.pipeline = Pipeline(server=server, bus=bus, region=region)
+        self.pipeline = Pipeline(
+            server=server, bus=bus, region=region, wrap_up_reason=wrap_up_reason
+        )
         self.feed = PipelineFeed(self.pipeline)
         self.connection = AmiConnection(target, self.feed, **connection_options)
 

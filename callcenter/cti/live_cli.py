@@ -88,7 +88,13 @@ async def _run_adapter(
     bus = Bus()
     consumers = wire_consumers(bus, sessions, settings, live=True)
     await consumers.start()
-    adapter = LiveAdapter(target, server=server, bus=bus, region=settings.default_region)
+    adapter = LiveAdapter(
+        target,
+        server=server,
+        bus=bus,
+        region=settings.default_region,
+        wrap_up_reason=settings.wrap_up_reason,
+    )
     try:
         with _stop_signals() as stop:
             try:

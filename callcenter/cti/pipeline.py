@@ -12,6 +12,7 @@ from callcenter.cti.tracker_reconcile import reconcile
 from callcenter.cti.tracker_state import to_datetime
 from callcenter.cti.translate import FRAME_FILTERS, TRANSLATORS
 from callcenter.events import PbxConnectionChanged
+from callcenter.settings import DEFAULT_WRAP_UP_REASON
 
 log = logging.getLogger(__name__)
 
@@ -26,10 +27,19 @@ class Pipeline:
     composition root (callcenter.wiring).
     """
 
-    def __init__(self, *, server: str, bus: Bus, region: str = "US") -> None:
+    def __init__(
+        self,
+        *,
+        server: str,
+        bus: Bus,
+        region: str = "US",
+        wrap_up_reason: str = DEFAULT_WRAP_UP_REASON,
+    ) -> None:
         self.server = server
         self.bus = bus
-        self.tracker = Tracker(server=server, publish=bus.publish, region=region)
+        self.tracker = Tracker(
+            server=server, publish=bus.publish, region=region, wrap_up_reason=wrap_up_reason
+        )
         self.clock = self.tracker.clock
         self.parser = FrameParser(wanted=FRAME_FILTERS)
         self.frames = 0

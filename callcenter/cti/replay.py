@@ -126,7 +126,12 @@ def replay_file(source: str, *, server: str, settings: Settings) -> ReplayResult
         try:
             bus = Bus()
             consumers = wire_consumers(bus, make_sessionmaker(engine), settings, live=False)
-            pipeline = Pipeline(server=server, bus=bus, region=settings.default_region)
+            pipeline = Pipeline(
+                server=server,
+                bus=bus,
+                region=settings.default_region,
+                wrap_up_reason=settings.wrap_up_reason,
+            )
             try:
                 feed_stream(pipeline, _prepend(first, chunks))
             except OSError as exc:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from callcenter.calls.records import Direction, VisitOutcome, WrapUpRecord
+from callcenter.cti.agent_leg import agent_leg
 from callcenter.cti.numbers import is_external_number, normalize_number
 from callcenter.cti.pbx_events import (
     ChannelChanged,
@@ -22,8 +23,8 @@ from callcenter.cti.tracker_agents import AgentTracker
 from callcenter.cti.tracker_clock import EventClock
 from callcenter.cti.tracker_queue import QueueCallHandlers
 from callcenter.cti.tracker_state import (
-    Call,
     Channel,
+    TrackedCall,
     Visit,
     VisitPhase,
     build_record,
@@ -38,7 +39,7 @@ from callcenter.events import (
     PbxConnectionChanged,
     WrapUpEnded,
 )
-from callcenter.settings import get_settings
+from callcenter.settings import DEFAULT_WRAP_UP_REASON
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ class Tracker:
         publish: Callable[[DomainEvent], None],
         region: str = "US",
         clock: EventClock | None = None,
-        wrap_up_reason: str | None = None,
+        wrap_up_reason: str = DEFAULT_WRAP_UP_REASON,
     ) -> None:
         self.server = server
         self.region = region
@@ -72,14 +73,14 @@ class Tracker:
         self.agents = AgentTracker(
             server,
             publish,
-            wrap_up_reason=wrap_up_reason or get_settings().wrap_up_reason,
+            wrap_up_reason=wrap_up_reason,
             wrap_up_ended=self._wrap_up_ended,
         )
         self.channels: dict[str, Channel] = {}
-        self.calls: dict[str, Call] = {}
+        self.calls: dict[str, TrackedCall] = {}
         self.bridges: dict[str, set[str]] = {}
         self.gap_started_at: float | None = None
-        self._parked: deque[tuple[float, Call]] = deque()
+        self._parked: deque[tuple[float, TrackedCall]] = deque()
         self._gone: dict[str, None] = {}
         self._optimizing: set[str] = set()
         self.queue = QueueCallHandlers(self)
@@ -119,7 +120,7 @@ class Tracker:
             self._rehome(channel, linkedid, at)
         return channel
 
-    def call_of(self, uniqueid: str | None, linkedid: str | None) -> Call | None:
+    def call_of(self, uniqueid: str | None, linkedid: str | None) -> TrackedCall | None:
         if linkedid is not None:
             call = self.calls.get(linkedid)
             if call is not None:
@@ -144,7 +145,7 @@ class Tracker:
             channel.caller_number, channel.caller_name = created.caller_number, created.caller_name
         call = self.calls.get(linkedid)
         if call is None:
-            call = self.calls[linkedid] = Call(linkedid, at)
+            call = self.calls[linkedid] = TrackedCall(linkedid, at)
             call.first_uniqueid = uniqueid
             call.first_device = channel.device
             call.data_gap = adopted
@@ -172,7 +173,7 @@ class Tracker:
         channel.linkedid = linkedid
         call = self.calls.get(linkedid)
         if call is None:
-            call = self.calls[linkedid] = Call(linkedid, at)
+            call = self.calls[linkedid] = TrackedCall(linkedid, at)
             call.first_uniqueid, call.first_device, call.data_gap = (
                 channel.uniqueid,
                 channel.device,
@@ -247,7 +248,7 @@ class Tracker:
 
     # closing
 
-    def _finish(self, call: Call, at: float) -> None:
+    def _finish(self, call: TrackedCall, at: float) -> None:
         """The call's last channel is gone: close it, or wait briefly for AgentComplete."""
         call.ended_at = at
         call.stop_talk(at)
@@ -262,7 +263,7 @@ class Tracker:
             if call.linkedid in self.calls and self.calls[call.linkedid] is call:
                 self.close_call(call)
 
-    def close_call(self, call: Call) -> None:
+    def close_call(self, call: TrackedCall) -> None:
         """Settle what is still open, publish CallEnded with the record, forget the call."""
         if self.calls.get(call.linkedid) is not call:
             return
@@ -284,13 +285,13 @@ class Tracker:
         )
         self.publish(CallEnded(at=record.ended_at, server=self.server, record=record))
 
-    def _direction(self, call: Call) -> Direction:
+    def _direction(self, call: TrackedCall) -> Direction:
         if not self.agents.is_agent_device(call.first_device):
             return Direction.INBOUND
         dialed = call.dial_exten or call.dialed_number
         return Direction.OUTBOUND if is_external_number(dialed, self.region) else Direction.INTERNAL
 
-    def _agent_of(self, call: Call) -> str | None:
+    def _agent_of(self, call: TrackedCall) -> str | None:
         for visit in reversed(call.visits):
             if visit.agent:
                 return visit.agent
@@ -328,6 +329,10 @@ class Tracker:
     def finish_parked(self) -> None:
         """Close every call still waiting for a trailing AgentComplete."""
         self._close_parked(float("inf"))
+
+    def agent_channel(self, interface: str, linkedid: str | None) -> str | None:
+        """The agent's own leg of the call `linkedid` among the channels in flight."""
+        return agent_leg(self.channels.values(), interface, linkedid)
 
     # the link to the PBX
 

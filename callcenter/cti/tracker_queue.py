@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from callcenter.calls.records import VisitOutcome
 from callcenter.cti.numbers import normalize_number
@@ -17,7 +17,8 @@ from callcenter.cti.pbx_events import (
     MemberChanged,
     QueueExitStatus,
 )
-from callcenter.cti.tracker_state import Call, Visit, VisitPhase, to_datetime
+from callcenter.cti.tracker_ledger import CallLedger
+from callcenter.cti.tracker_state import TrackedCall, Visit, VisitPhase, to_datetime
 from callcenter.events import (
     AgentRinging,
     AgentRingNoAnswer,
@@ -25,9 +26,6 @@ from callcenter.events import (
     CallAnswered,
     CallQueued,
 )
-
-if TYPE_CHECKING:
-    from callcenter.cti.tracker import Tracker
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +46,7 @@ class QueueCallHandlers:
     leaves with its channel still alive timed out (app_queue reports both as abandons).
     """
 
-    def __init__(self, tracker: Tracker) -> None:
+    def __init__(self, tracker: CallLedger) -> None:
         self.tracker = tracker
         # AgentComplete may arrive without the caller's headers: find the visit by member.
         self._connected: dict[tuple[str, str], Visit] = {}
@@ -257,7 +255,7 @@ class QueueCallHandlers:
             self._after_completion(visit.call, at)
         tracker.agents.completed(event.interface, event.queue, event.member_uniqueid, at)
 
-    def _after_completion(self, call: Call, at: float) -> None:
+    def _after_completion(self, call: TrackedCall, at: float) -> None:
         """A call parked for its trailing AgentComplete closes as soon as it has it."""
         if not call.live and not call.awaits_completion():
             self.tracker.close_call(call)

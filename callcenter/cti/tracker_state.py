@@ -90,7 +90,7 @@ class Visit:
     )
 
     def __init__(
-        self, call: Call, queue: str, uniqueid: str, entered_at: float, position: int | None
+        self, call: TrackedCall, queue: str, uniqueid: str, entered_at: float, position: int | None
     ) -> None:
         self.call = call
         self.queue = queue
@@ -202,7 +202,7 @@ class Visit:
         )
 
 
-class Call:
+class TrackedCall:
     """Everything known about one call (one Linkedid) while it is in flight."""
 
     __slots__ = (
@@ -279,7 +279,7 @@ class Call:
             self.connected_since = None
 
 
-def call_outcome(call: Call) -> CallOutcome:
+def call_outcome(call: TrackedCall) -> CallOutcome:
     """How the whole call ended: its last queue visit decides, else whether it was answered."""
     if call.visits:
         last = call.visits[-1].outcome or VisitOutcome.EXITED
@@ -290,7 +290,7 @@ def call_outcome(call: Call) -> CallOutcome:
 
 
 def build_record(
-    call: Call,
+    call: TrackedCall,
     *,
     server: str,
     direction: Direction,

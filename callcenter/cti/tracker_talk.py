@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from callcenter.cti.pbx_events import (
     BridgeChanged,
@@ -13,12 +13,10 @@ from callcenter.cti.pbx_events import (
     DialStarted,
     HoldChanged,
 )
-from callcenter.cti.tracker_state import Call, Channel, VisitPhase, to_datetime
+from callcenter.cti.tracker_ledger import CallLedger
+from callcenter.cti.tracker_state import Channel, TrackedCall, VisitPhase, to_datetime
 from callcenter.events import CallAnswered, CallHeld, CallUnheld
 from callcenter.events import CallTransferred as CallTransferredEvent
-
-if TYPE_CHECKING:
-    from callcenter.cti.tracker import Tracker
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +32,7 @@ class TalkHandlers:
     the visit the transferring agent was serving.
     """
 
-    def __init__(self, tracker: Tracker) -> None:
+    def __init__(self, tracker: CallLedger) -> None:
         self.tracker = tracker
 
     def handlers(self) -> dict[type[Any], Callable[[Any, float], None]]:
@@ -155,7 +153,7 @@ class TalkHandlers:
             )
         )
 
-    def end_hold(self, channel: Channel, call: Call, at: float) -> None:
+    def end_hold(self, channel: Channel, call: TrackedCall, at: float) -> None:
         held = max(0.0, at - (channel.held_since or at))
         call.hold_s += held
         if channel.held_visit is not None:

@@ -15,6 +15,9 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy.orm import Session, sessionmaker
 
+from callcenter.calls.records import CallRecord, VisitOutcome
+from callcenter.calls.service import list_calls
+from callcenter.cti import actions
 from callcenter.users import service as users_service
 from callcenter.users.service import Role, create_user
 from tests.agent_ui.live_stack import LiveStack, live_stack
@@ -101,11 +104,46 @@ def test_hanging_up_while_consulting_completes_the_attended_transfer(
     assert pop["call"]["linkedid"]
 
 
+def with_the_billing_bot(board: Any) -> Any:
+    """The call the billing queue's member answered, if any."""
+    for call in board.calls.values():
+        member = call.agent_member
+        if member is not None and member.name == "billing-bot" and not call.ended:
+            return call
+    return None
+
+
+def stored_call(sessions: sessionmaker[Session], linkedid: str) -> CallRecord:
+    """Wait for the call's record in the database (written once the call ends)."""
+    deadline = time.monotonic() + 20
+    while True:
+        with sessions() as session:
+            found = [call for call in list_calls(session) if call.linkedid == linkedid]
+        if found:
+            return found[0]
+        assert time.monotonic() < deadline, "the call's record was never written"
+        time.sleep(0.05)
+
+
 def test_a_blind_transfer_finds_the_agents_local_leg(
-    local_stack: LiveStack, console: Console
+    local_stack: LiveStack, console: Console, sessions: sessionmaker[Session]
 ) -> None:
     local_stack.call_in("+15551230002", "Ben Customer")
-    console.until("pop")
+    pop = console.until("pop")
     console.until("state", state="on_call")
     console.post("/console/call/transfer", kind="blind", target_type="queue", target="billing")
     console.until("state", state="wrap_up")
+    # The caller got there, and the record says where the agent sent them.
+    pbx_says(local_stack, lambda board: with_the_billing_bot(board) is not None)
+    caller = the_pbx(local_stack, lambda board: with_the_billing_bot(board).caller.name)
+    local_stack.run(actions.hangup(local_stack.ami, channel=caller))
+
+    record = stored_call(sessions, pop["call"]["linkedid"])
+    support, billing = record.queue_visits
+    assert (support.queue, support.agent, support.outcome) == (
+        "support",
+        "agent1",
+        VisitOutcome.TRANSFERRED,
+    )
+    assert support.transfer_target == record.transfer_target == "billing@queues"
+    assert (billing.queue, billing.agent) == ("billing", "billing-bot")

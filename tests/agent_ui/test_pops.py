@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import WebSocketTestSession
 
-import agent_ui.desk
-from agent_ui.desk_state import PopCard, build_card
+import agent_ui.pops
+from agent_ui.console_state import PopCard, build_card
 from callcenter.events import AgentRinging
 from tests.agent_ui.conftest import Staff, publish, ringing, sign_in_as
 
@@ -73,7 +73,7 @@ class CardGate:
 @pytest.fixture
 def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[CardGate]:
     held = CardGate("slow")
-    monkeypatch.setattr(agent_ui.desk, "build_card", held)
+    monkeypatch.setattr(agent_ui.pops, "build_card", held)
     yield held
     held.release.set()
 

@@ -42,8 +42,8 @@ def test_transfer_targets(
 def test_a_queue_mapped_in_the_settings_is_a_target(
     client: TestClient, staff: Staff, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = client.app.state.callcenter.console.config  # type: ignore[attr-defined]
-    monkeypatch.setitem(config.queue_extensions, "billing", "7100")
+    settings = client.app.state.callcenter.console.settings  # type: ignore[attr-defined]
+    monkeypatch.setitem(settings.console_queue_extensions, "billing", "7100")
     csrf = sign_in_as(client, staff, "agent1")
     response = client.post(
         "/console/call/transfer",

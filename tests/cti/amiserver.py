@@ -284,10 +284,3 @@ def fully_booted() -> bytes:
             ("Status", "Fully Booted"),
         ]
     )
-
-
-async def until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Wait (yielding to the loop) until `predicate()` holds; fail the test after `timeout` s."""
-    async with asyncio.timeout(timeout):
-        while not predicate():
-            await asyncio.sleep(0.001)

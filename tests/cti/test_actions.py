@@ -18,8 +18,9 @@ from callcenter.cti.protocol import (
     NotConnected,
     OutcomeUnknown,
 )
-from tests.cti.amiserver import AmiServer, response, until
+from tests.cti.amiserver import AmiServer, response
 from tests.cti.pbxstate import encode
+from tests.waiting import until
 
 Command = Callable[[AmiConnection], Awaitable[object]]
 

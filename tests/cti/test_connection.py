@@ -19,8 +19,9 @@ from callcenter.cti.connection import (
 from callcenter.cti.frames import Frame
 from callcenter.cti.protocol import ConnectFailed, LoginFailed
 from callcenter.settings import AmiTarget
-from tests.cti.amiserver import AmiServer, until
+from tests.cti.amiserver import AmiServer
 from tests.cti.pbxstate import encode
+from tests.waiting import until
 
 
 class Recorded(AmiListener):

@@ -27,8 +27,9 @@ from callcenter.events import CallEnded
 from callcenter.settings import Settings
 from callcenter.wiring import wire_consumers
 from tests.conftest import FIXTURES
-from tests.cti.amiserver import AmiServer, until
+from tests.cti.amiserver import AmiServer
 from tests.cti.pbxstate import split_capture
+from tests.waiting import until
 
 CAPTURE = FIXTURES / "ami" / "abandon" / "ami.raw"
 CARA, DAN = "1795441198.0", "1795441202.4"

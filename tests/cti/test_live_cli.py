@@ -24,8 +24,9 @@ from callcenter.cti.recorder import StreamRecorder
 from callcenter.events import CallEnded
 from callcenter.settings import get_settings
 from tests.conftest import FIXTURES
-from tests.cti.amiserver import AmiServer, fully_booted, response, until
+from tests.cti.amiserver import AmiServer, fully_booted, response
 from tests.cti.pbxstate import BANNER, split_capture
+from tests.waiting import until
 
 ANSWERED = FIXTURES / "ami" / "answered" / "ami.raw"
 

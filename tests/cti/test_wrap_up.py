@@ -4,13 +4,11 @@ in the queue's AHT."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from agent_ui.config import ConsoleSettings
 from callcenter.bus import Bus
 from callcenter.calls.records import AgentState
 from callcenter.calls.service import list_agent_states, list_calls
@@ -18,7 +16,7 @@ from callcenter.cti.frames import Frame
 from callcenter.cti.pipeline import Pipeline
 from callcenter.cti.record_writer import RecordWriter
 from callcenter.events import AgentStateChanged, DomainEvent, WrapUpEnded
-from callcenter.settings import get_settings
+from callcenter.settings import DEFAULT_WRAP_UP_REASON, Settings
 from kpi.reports import ReportQuery, queue_report
 from kpi.thresholds import ThresholdBook
 from tests.cti.captures import capture_bytes
@@ -96,14 +94,17 @@ def _stream(rows: list[dict[str, str]]) -> bytes:
 
 
 def _run(
-    sessions: sessionmaker[Session], *parts: bytes | float, close: bool = True
+    sessions: sessionmaker[Session],
+    *parts: bytes | float,
+    close: bool = True,
+    wrap_up_reason: str = DEFAULT_WRAP_UP_REASON,
 ) -> list[DomainEvent]:
     """Feed the byte parts in order (a float is the PBX link dropping at that time)."""
     bus = Bus()
     events: list[DomainEvent] = []
     bus.subscribe(DomainEvent, events.append)
     records = RecordWriter(bus, sessions, after_store=ROLLUPS)
-    pipeline = Pipeline(server="pbx", bus=bus)
+    pipeline = Pipeline(server="pbx", bus=bus, wrap_up_reason=wrap_up_reason)
     for part in parts:
         if isinstance(part, float):
             pipeline.connection_lost(part)
@@ -213,19 +214,18 @@ def test_a_wrap_up_over_before_the_call_is_in_its_record(
 
 
 @pytest.fixture
-def wrap_up_reason_acw(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def settings_acw(monkeypatch: pytest.MonkeyPatch) -> Settings:
     monkeypatch.setenv("CALLCENTER_WRAP_UP_REASON", "ACW")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+    return Settings()
 
 
 def test_one_setting_names_the_wrap_up_for_console_and_tracker(
-    wrap_up_reason_acw: None, sessions: sessionmaker[Session]
+    settings_acw: Settings, sessions: sessionmaker[Session]
 ) -> None:
-    assert ConsoleSettings().wrap_up_reason == "ACW"
+    # The console pauses with `settings.wrap_up_reason`; the tracker is handed the same value.
+    assert settings_acw.wrap_up_reason == "ACW"
     acw = [{**row, "headers": row["headers"].replace("Wrap-up", "ACW")} for row in WRAP_UP]
-    events = _run(sessions, _stream(CALL + acw))
+    events = _run(sessions, _stream(CALL + acw), wrap_up_reason=settings_acw.wrap_up_reason)
     assert ("wrap_up", "ACW") in _alices_states(events)
     assert [type(e) for e in events].count(WrapUpEnded) == 1
 

@@ -14,9 +14,10 @@ from callcenter.events import (
     KpiAlertRaised,
     PbxConnectionChanged,
 )
+from callcenter.queues.presence import Presence
+from kpi.aggregator import LiveKpis
 from kpi.alerts import AlertLimits, evaluate, evaluate_live
 from kpi.board import LiveBoard
-from kpi.live import LiveKpis
 from kpi.summary import QueueThresholds
 from kpi.thresholds import ThresholdBook
 from tests.kpi.calls import at, call, visit
@@ -49,7 +50,9 @@ def agent_state(name: str, state: AgentState, clock: str, reason: str | None) ->
 
 def busy_floor(clock: Clock) -> tuple[LiveKpis, Bus]:
     """Two queues, a late answer, callers waiting, agents paused and available."""
-    kpis, bus = LiveKpis(BOOK, clock), Bus()
+    bus, presence = Bus(), Presence()
+    presence.subscribe(bus)
+    kpis = LiveKpis(BOOK, presence, clock)
     kpis.subscribe(bus)
     late = call("c1", visit("support", "09:50:00", V.ANSWERED, 45, 60, agent="ann"))
     bus.publish(CallEnded(at=at("09:52:00"), server="pbx", record=late))

@@ -3,9 +3,8 @@ call records equal to the simulator's ground truth (outcomes, agents, waits with
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import pytest
@@ -19,6 +18,7 @@ from callcenter.events import CallEnded
 from callcenter.settings import AmiTarget
 from sim.pbx.pbx import SimulatedPbx
 from tests.sim.pbx_client import logged_in, running_pbx, scripted_scenario, send_caller
+from tests.waiting import until
 
 SERVER = "simpbx"
 WAIT_TOLERANCE_S = 1.0
@@ -91,16 +91,6 @@ async def adapter(pbx: SimulatedPbx, *, resyncs: int = 1) -> AsyncIterator[list[
         pipeline.close()
     # The adapter's resync (QueueStatus, QueueSummary, CoreShowChannels) was answered.
     assert (feed.resyncs, feed.failed_resyncs) == (resyncs, 0)
-
-
-async def until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
-    """Wait (polling) until `condition()` holds."""
-
-    async def poll() -> None:
-        while not condition():
-            await asyncio.sleep(0.02)
-
-    await asyncio.wait_for(poll(), timeout)
 
 
 def digits(number: str | None) -> str:

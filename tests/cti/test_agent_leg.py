@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from agent_ui.pbx import agent_leg, device_of_interface
-from callcenter.cti.frames import Frame
+from callcenter.cti.agent_leg import agent_leg, device_of_interface
+from callcenter.cti.tracker_state import Channel
+from callcenter.cti.translate import device_of
 
 CALL = "1795441302.0"
 OTHER = "1795441399.7"
 
-# channel, linkedid, bridge: CoreShowChannels during an attended transfer, as the capture's
-# PBX names its channels (caller, agent and consulted party are Local pairs there).
+# channel, linkedid, bridge: the channels in flight during an attended transfer, as the
+# capture's PBX names its channels (caller, agent and consulted party are Local pairs there).
 CAPTURE_CONSULTING = [
     ("Local/15551230008@customer-00000000;1", CALL, "94b872e3"),
     ("Local/15551230008@customer-00000000;2", CALL, ""),
@@ -33,12 +34,14 @@ PHONES_CONSULTING = [
 ]
 
 
-def listed(rows: list[tuple[str, str, str]]) -> list[Frame]:
-    frames = [
-        {"Event": "CoreShowChannel", "Channel": channel, "Linkedid": linkedid, "BridgeId": bridge}
-        for channel, linkedid, bridge in rows
-    ]
-    return [*frames, {"Event": "CoreShowChannelsComplete", "ListItems": str(len(frames))}]
+def listed(rows: list[tuple[str, str, str]]) -> list[Channel]:
+    """The rows as the tracker holds them (in the order the PBX happened to list them)."""
+    channels = []
+    for n, (name, linkedid, bridge) in enumerate(rows):
+        channel = Channel(f"{linkedid}-{n}", linkedid, name, device_of(name))
+        channel.bridge = bridge or None
+        channels.append(channel)
+    return channels
 
 
 @pytest.mark.parametrize(

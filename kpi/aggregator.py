@@ -1,9 +1,10 @@
 """Live KPIs from the bus: per queue and per agent, today so far, rolling 15/60-minute
-windows, and right now (calls waiting, longest current wait, agents by state).
+windows, and right now (calls waiting, longest current wait, agents by state). What is true
+right now (each agent's state, the callers waiting) is read from the one live projection,
+`callcenter.queues.presence.Presence`; this module adds the counts over time.
 
-Every event costs O(1): a visit is added to today's totals and to its minute's totals; a
-caller joins or leaves an insertion-ordered dict of waiting callers (the oldest is first, so
-the longest wait is one look-up). Windows are summed from at most 60 minute-totals when a
+Every event costs O(1): a visit is added to today's totals and to its minute's totals.
+Windows are summed from at most 60 minute-totals when a
 snapshot is taken (at most once a second), not per event.
 
 Completed visits are counted from `CallEnded` records, the same records the reports read, so
@@ -25,34 +26,32 @@ from typing import Any
 from callcenter.bus import Bus
 from callcenter.calls.records import AgentState, CallRecord
 from callcenter.db import utc_now
-from callcenter.events import (
-    AgentStateChanged,
-    CallAbandoned,
-    CallAnswered,
-    CallEnded,
-    CallQueued,
-    PbxConnectionChanged,
-    WrapUpEnded,
-)
+from callcenter.events import CallEnded, PbxConnectionChanged, WrapUpEnded
+from callcenter.queues.presence import AgentPresence, Presence
 from kpi import definitions as kpi
 from kpi.reports import merge_totals, summary_json
 from kpi.summary import QueueTotals, summarize
 from kpi.thresholds import ThresholdBook
 
 WINDOWS_MIN = (15, 60)
-STATE_NAMES = ("available", "ringing", "on_call", "wrap_up", "paused", "logged_out")
+# The order of a queue tile's agent counts.
+STATE_NAMES = tuple(
+    state.value
+    for state in (
+        AgentState.AVAILABLE,
+        AgentState.RINGING,
+        AgentState.ON_CALL,
+        AgentState.WRAP_UP,
+        AgentState.PAUSED,
+        AgentState.LOGGED_OUT,
+    )
+)
 
 
 @dataclass(slots=True)
-class LiveAgent:
-    """One agent right now and today."""
+class AgentDay:
+    """One agent's handled calls today."""
 
-    name: str
-    interface: str
-    state: AgentState = AgentState.LOGGED_OUT
-    since: datetime | None = None
-    reason: str | None = None
-    queues: set[str] = field(default_factory=set)
     calls_today: int = 0
     talk_s_today: float = 0.0
     hold_s_today: float = 0.0
@@ -61,28 +60,33 @@ class LiveAgent:
 
 @dataclass(slots=True)
 class LiveQueue:
-    """One queue right now (callers waiting, by linkedid) and its completed visits."""
+    """One queue's completed visits: today and per minute of the last hour."""
 
     name: str
     today: QueueTotals
-    waiting: dict[str, datetime] = field(default_factory=dict)
     minutes: dict[int, QueueTotals] = field(default_factory=dict)
 
 
 class LiveKpis:
-    """The live aggregator. Feed it bus events (`subscribe`) and stored records (`rebuild`)."""
+    """The live aggregator. Feed it bus events (`subscribe`) and stored records (`rebuild`);
+    it reads agents and waiting callers from `presence` (subscribed by its owner)."""
 
-    def __init__(self, book: ThresholdBook, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self,
+        book: ThresholdBook,
+        presence: Presence,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
         self.book = book
+        self.presence = presence
         self.clock = clock
         self.queues: dict[str, LiveQueue] = {}
-        self.agents: dict[str, LiveAgent] = {}
+        self.agent_days: dict[str, AgentDay] = {}
         self.day = self._day_of(clock())
         self.pbx_connected: bool | None = None
         self.pbx_since: datetime | None = None
         # Bumped on every change: pushers send a snapshot only when it moved.
         self.version = 0
-        self.events = 0
 
     @staticmethod
     def _day_of(at: datetime) -> datetime:
@@ -91,13 +95,10 @@ class LiveKpis:
     def subscribe(self, bus: Bus) -> Callable[[], None]:
         """Consume the bus; returns a function that unsubscribes everything."""
         handlers: list[Callable[[], None]] = [
-            bus.subscribe(CallQueued, self.on_queued),
-            bus.subscribe(CallAnswered, self.on_answered),
-            bus.subscribe(CallAbandoned, self.on_abandoned),
             bus.subscribe(CallEnded, self.on_ended),
             bus.subscribe(WrapUpEnded, self.on_wrap_up),
-            bus.subscribe(AgentStateChanged, self.on_agent_state),
             bus.subscribe(PbxConnectionChanged, self.on_pbx),
+            self.presence.listen(agent=self.on_agent, queue=self.on_queue),
         ]
 
         def unsubscribe() -> None:
@@ -114,7 +115,6 @@ class LiveKpis:
 
     def _changed(self) -> None:
         self.version += 1
-        self.events += 1
 
     def _roll_day(self, at: datetime) -> None:
         day = self._day_of(at)
@@ -122,22 +122,14 @@ class LiveKpis:
             self.day = day
             for live in self.queues.values():
                 live.today = QueueTotals(self.book.for_queue(live.name))
-            for agent in self.agents.values():
-                agent.calls_today, agent.talk_s_today, agent.hold_s_today = 0, 0.0, 0.0
-                agent.wrap_up_s_today = 0.0
+            self.agent_days.clear()
 
-    # Right now: callers waiting.
-    def on_queued(self, event: CallQueued) -> None:
-        self.queue(event.queue).waiting[event.linkedid] = event.at
+    # Right now: what the presence reports changed.
+    def on_queue(self, queue: str) -> None:
+        self.queue(queue)
         self._changed()
 
-    def on_answered(self, event: CallAnswered) -> None:
-        if event.queue is not None:
-            self.queue(event.queue).waiting.pop(event.linkedid, None)
-        self._changed()
-
-    def on_abandoned(self, event: CallAbandoned) -> None:
-        self.queue(event.queue).waiting.pop(event.linkedid, None)
+    def on_agent(self, before: AgentPresence | None, after: AgentPresence) -> None:
         self._changed()
 
     # Completed visits: today and the minute totals.
@@ -151,11 +143,10 @@ class LiveKpis:
         horizon = int(now.timestamp() // 60) - max(WINDOWS_MIN)
         for visit in record.queue_visits:
             live = self.queue(visit.queue)
-            live.waiting.pop(record.linkedid, None)
             if visit.entered_at >= self.day:
                 live.today.add(visit)
                 if visit.agent is not None and visit.outcome in kpi.ANSWERED_OUTCOMES:
-                    agent = self.agents.get(visit.agent) or self._agent(visit.agent, "")
+                    agent = self.agent_days.setdefault(visit.agent, AgentDay())
                     agent.calls_today += 1
                     agent.talk_s_today += visit.talk_s or 0.0
                     agent.hold_s_today += visit.hold_s
@@ -175,7 +166,7 @@ class LiveKpis:
         live = self.queue(record.queue)
         if record.entered_at >= self.day:
             live.today.wrap_up_s += record.added_s
-            agent = self.agents.get(record.agent) if record.agent else None
+            agent = self.agent_days.get(record.agent) if record.agent else None
             if agent is not None:
                 agent.wrap_up_s_today += record.added_s
         slot = live.minutes.get(int(record.entered_at.timestamp() // 60))
@@ -189,23 +180,6 @@ class LiveKpis:
         self._roll_day(now)
         for record in records:
             self.add_record(record, now)
-        self._changed()
-
-    # Agents.
-    def _agent(self, name: str, interface: str) -> LiveAgent:
-        agent = self.agents[name] = LiveAgent(name, interface)
-        return agent
-
-    def on_agent_state(self, event: AgentStateChanged) -> None:
-        agent = self.agents.get(event.agent) or self._agent(event.agent, event.interface)
-        agent.interface = event.interface or agent.interface
-        # The event lists every membership after the change (none once logged out).
-        agent.queues = set(event.queues)
-        for queue in event.queues:
-            self.queue(queue)
-        if agent.state is not event.state or agent.reason != event.reason:
-            agent.since = event.at
-        agent.state, agent.reason = event.state, event.reason
         self._changed()
 
     def on_pbx(self, event: PbxConnectionChanged) -> None:
@@ -233,50 +207,57 @@ class LiveKpis:
     def snapshot(self) -> dict[str, Any]:
         """Everything a wallboard shows, as JSON-ready data."""
         now = self.now()
-        queues: dict[str, Any] = {}
-        for name in sorted(self.queues):
-            live = self.queues[name]
-            oldest = next(iter(live.waiting.values()), None)
-            by_state = dict.fromkeys(STATE_NAMES, 0)
-            for agent in self.agents.values():
-                if name in agent.queues:
-                    by_state[agent.state.value] += 1
-            thresholds = live.today.thresholds
-            queues[name] = {
-                "waiting": len(live.waiting),
-                "longest_wait_s": (now - oldest).total_seconds() if oldest else None,
-                "oldest_waiting_since": oldest.isoformat() if oldest else None,
-                "target": thresholds.target,
-                "service_level_s": thresholds.service_level_s,
-                "today": summary_json(summarize(name, live.today)),
-                **{
-                    f"last_{m}m": summary_json(summarize(name, self.window(live, m, now)))
-                    for m in WINDOWS_MIN
-                },
-                "agents": by_state,
-            }
-        agents = [
-            {
-                "agent": a.name,
-                "interface": a.interface,
-                "state": a.state.value,
-                "reason": a.reason,
-                "since": a.since.isoformat() if a.since else None,
-                "in_state_s": (now - a.since).total_seconds() if a.since else None,
-                "calls_today": a.calls_today,
-                "aht_s": kpi.average_handle_time(
-                    a.talk_s_today, a.hold_s_today, a.wrap_up_s_today, a.calls_today
-                ),
-                "talk_hold_s": kpi.average_talk_hold(a.talk_s_today, a.hold_s_today, a.calls_today),
-                "queues": sorted(a.queues),
-            }
-            for a in sorted(self.agents.values(), key=lambda a: a.name)
-        ]
+        present = list(self.presence.agents.values())
+        queues = {name: self._tile(name, present, now) for name in sorted(self.queues)}
+        names = sorted({agent.name for agent in present} | self.agent_days.keys())
         return {
             "at": now.isoformat(),
             "pbx_connected": self.pbx_connected,
             "queues": queues,
-            "agents": agents,
+            "agents": [self._agent_row(name, now) for name in names],
+        }
+
+    def _tile(self, name: str, present: list[AgentPresence], now: datetime) -> dict[str, Any]:
+        live = self.queues[name]
+        waiting = self.presence.waiting(name)
+        oldest = next(iter(waiting.values()), None)
+        by_state = dict.fromkeys(STATE_NAMES, 0)
+        for agent in present:
+            if name in agent.queues:
+                by_state[agent.state.value] += 1
+        thresholds = live.today.thresholds
+        return {
+            "waiting": len(waiting),
+            "longest_wait_s": (now - oldest).total_seconds() if oldest else None,
+            "oldest_waiting_since": oldest.isoformat() if oldest else None,
+            "target": thresholds.target,
+            "service_level_s": thresholds.service_level_s,
+            "today": summary_json(summarize(name, live.today)),
+            **{
+                f"last_{m}m": summary_json(summarize(name, self.window(live, m, now)))
+                for m in WINDOWS_MIN
+            },
+            "agents": by_state,
+        }
+
+    def _agent_row(self, name: str, now: datetime) -> dict[str, Any]:
+        agent = self.presence.agents.get(name) or AgentPresence(name, "")
+        day = self.agent_days.get(name) or AgentDay()
+        return {
+            "agent": name,
+            "interface": agent.interface,
+            "state": agent.state.value,
+            "reason": agent.reason,
+            "since": agent.since.isoformat() if agent.since else None,
+            "in_state_s": (now - agent.since).total_seconds() if agent.since else None,
+            "calls_today": day.calls_today,
+            "aht_s": kpi.average_handle_time(
+                day.talk_s_today, day.hold_s_today, day.wrap_up_s_today, day.calls_today
+            ),
+            "talk_hold_s": kpi.average_talk_hold(
+                day.talk_s_today, day.hold_s_today, day.calls_today
+            ),
+            "queues": sorted(agent.queues),
         }
 
 

@@ -19,7 +19,8 @@ from callcenter.events import (
     PbxConnectionChanged,
     WrapUpEnded,
 )
-from kpi.live import LiveKpis
+from callcenter.queues.presence import Presence
+from kpi.aggregator import LiveKpis
 from kpi.summary import QueueThresholds
 from kpi.thresholds import ThresholdBook
 from tests.kpi.calls import at, call, visit
@@ -60,7 +61,9 @@ def clock() -> Clock:
 @pytest.fixture
 def live(clock: Clock) -> tuple[LiveKpis, Bus]:
     bus = Bus()
-    kpis = LiveKpis(BOOK, clock)
+    presence = Presence()
+    presence.subscribe(bus)
+    kpis = LiveKpis(BOOK, presence, clock)
     kpis.subscribe(bus)
     return kpis, bus
 
@@ -127,7 +130,7 @@ def test_a_restart_shows_the_same_numbers(live: tuple[LiveKpis, Bus], clock: Clo
     kpis, bus = live
     for record in FINISHED:
         bus.publish(CallEnded(at=record.ended_at, server="pbx", record=record))
-    restarted = LiveKpis(BOOK, clock)
+    restarted = LiveKpis(BOOK, Presence(), clock)
     restarted.rebuild(FINISHED)
     before, after = kpis.snapshot(), restarted.snapshot()
     assert after["queues"] == before["queues"]

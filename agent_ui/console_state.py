@@ -1,4 +1,4 @@
-"""What an agent's desk holds: the call on screen and the agent's live state, and the pop card."""
+"""An agent's console: the call on screen over the agent's presence, and the pop card."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from agent_ui.render import fragment
 from callcenter.calls.records import AgentState
 from callcenter.db import utc_now
 from callcenter.events import AgentRinging
+from callcenter.queues.presence import AgentPresence
+from callcenter.queues.wrap_up import WrapUp
 from crm.lookup.schemas import LookupCard
 from crm.lookup.service import lookup
 
@@ -52,16 +54,23 @@ class LiveCall:
 
 
 @dataclass
-class AgentDesk:
-    """One agent's live view."""
+class AgentConsole:
+    """One agent's console: the call on screen and the pop, over the agent's live presence.
+
+    The agent's state is the presence's (the PBX's word), shown as wrap-up while the
+    console's wrap-up runs; `since` is when the console started showing it (wall-clock time
+    at the console: a simulated PBX may run faster).
+    """
 
     user_id: int
     username: str
     interface: str
-    state: str = AgentState.LOGGED_OUT.value
-    reason: str | None = None
+    wrap_up: WrapUp
+    presence: AgentPresence | None = None
+    # What the console asked the PBX for and shows until the PBX reports anything.
+    asked: tuple[AgentState, str | None] | None = None
+    shown: tuple[AgentState, str | None] = (AgentState.LOGGED_OUT, None)
     since: datetime = field(default_factory=utc_now)
-    queues: set[str] = field(default_factory=set)
     call: LiveCall | None = None
     # The previous call stays reachable for notes and tickets written after wrap-up.
     last_call: LiveCall | None = None
@@ -69,17 +78,28 @@ class AgentDesk:
     # The sequence number of the pop frame on screen: its card frame names it, so a card
     # that arrives after the next ring (or after a missed call) is never shown on it.
     pop_seq: int | None = None
-    wrap_up_until: datetime | None = None
     wrap_timer: asyncio.Task[None] | None = None
+
+    def state(self) -> tuple[AgentState, str | None]:
+        """The state and reason to show: the wrap-up while it runs, else the PBX's."""
+        if self.wrap_up.active:
+            return AgentState.WRAP_UP, self.wrap_up.reason
+        if self.asked is not None:
+            return self.asked
+        if self.presence is None:
+            return AgentState.LOGGED_OUT, None
+        return self.presence.state, self.presence.reason
 
     def public(self) -> dict[str, Any]:
         """State, reason, time in state and the call, as sent to consoles."""
+        state, reason = self.shown
+        until = self.wrap_up.until
         return {
-            "state": self.state,
-            "reason": self.reason,
+            "state": state.value,
+            "reason": reason,
             "since": self.since.isoformat(),
-            "queues": sorted(self.queues),
-            "wrap_up_until": self.wrap_up_until.isoformat() if self.wrap_up_until else None,
+            "queues": sorted(self.presence.queues) if self.presence else [],
+            "wrap_up_until": until.isoformat() if until else None,
             "call": self.call.public() if self.call else None,
         }
 

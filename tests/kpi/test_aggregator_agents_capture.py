@@ -10,7 +10,8 @@ import pytest
 from callcenter.bus import Bus
 from callcenter.cti.frames import FrameParser
 from callcenter.cti.pipeline import Pipeline
-from kpi.live import LiveKpis
+from callcenter.queues.presence import Presence
+from kpi.aggregator import LiveKpis
 from kpi.thresholds import QueueThresholds, ThresholdBook
 from tests.cti.captures import capture_bytes
 
@@ -35,7 +36,9 @@ def final_members(data: bytes) -> dict[str, tuple[int, int]]:
 
 def board_counts(data: bytes) -> dict[str, tuple[int, int]]:
     bus = Bus()
-    kpis = LiveKpis(BOOK, lambda: CAPTURED)
+    presence = Presence()
+    presence.subscribe(bus)
+    kpis = LiveKpis(BOOK, presence, lambda: CAPTURED)
     kpis.subscribe(bus)
     pipeline = Pipeline(server="pbx", bus=bus)
     pipeline.feed_bytes(data)

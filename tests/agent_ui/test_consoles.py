@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketTestSession
 
 from callcenter.calls.records import AgentState
+from callcenter.settings import Settings
 from tests.agent_ui.conftest import Staff, answered, publish, ringing, sign_in_as, state
 
 AGENT1 = "PJSIP/1001"
@@ -71,6 +72,7 @@ def test_wrap_up_ends_at_the_queues_limit(
     from callcenter.app import create_app
 
     monkeypatch.setenv("CALLCENTER_CONSOLE_WRAP_UP_S", '{"support": 0.05}')
+    settings = Settings(**settings.model_dump(exclude={"console_wrap_up_s"}))
     with TestClient(create_app(settings)) as client:
         sign_in_as(client, staff, "agent1")
         with client.websocket_connect("/ws/console") as ws:

@@ -1,0 +1,313 @@
+"""Every agent's console: a projection of the agent's presence and calls onto the pop hub.
+
+Driven by the bus and the live presence (what the PBX reports), never by what the console
+asked for: when a supervisor pauses an agent from elsewhere, the agent's console follows.
+Frames for the consoles go through the pop hub, in order per agent. After a call the console
+runs the agent's wrap-up (`callcenter.queues.wrap_up`): paused in the PBX until done or the
+queue's limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from agent_ui.console_state import AgentConsole, LiveCall
+from agent_ui.console_users import ConsoleUsers, Seat
+from agent_ui.hub import PopHub
+from agent_ui.pbx import ConsoleError, PbxControl
+from agent_ui.pops import POP_EVENTS, Pops
+from callcenter.bus import Bus
+from callcenter.calls.records import AgentState
+from callcenter.db import utc_now
+from callcenter.events import AgentRinging, AgentRingNoAnswer, CallAnswered, DomainEvent
+from callcenter.queues.presence import AgentPresence, Presence
+from callcenter.queues.wrap_up import WrapUp
+from callcenter.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceChange:
+    """An agent's presence moved from `before` to `after` (what a console follows)."""
+
+    before: AgentPresence | None
+    after: AgentPresence
+
+    @property
+    def interface(self) -> str:
+        return self.after.interface
+
+
+Delivery = DomainEvent | PresenceChange
+
+
+class Consoles:
+    """Every agent's console, fed by the bus and the presence, published through the hub."""
+
+    def __init__(
+        self,
+        *,
+        hub: PopHub,
+        sessions: sessionmaker[Session],
+        settings: Settings,
+        presence: Presence,
+        pbx: PbxControl,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.hub = hub
+        self.settings = settings
+        self.presence = presence
+        self.pbx = pbx
+        self.clock = clock
+        self.users = ConsoleUsers(sessions)
+        self.pops = Pops(hub, sessions, settings.default_region)
+        self._screens: dict[int, AgentConsole] = {}
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._workers: set[asyncio.Task[None]] = set()
+        self._inboxes: dict[str, asyncio.Queue[Delivery]] = {}
+        # Deliveries per phone queued or being handled by its worker: while any are, a new
+        # one waits its turn behind them (the order the PBX reported them in).
+        self._pending: dict[str, int] = {}
+        self._unsubscribe: list[Callable[[], None]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._published: dict[int, dict[str, Any]] = {}
+
+    # -- wiring ---------------------------------------------------------------------------
+
+    def start(self, bus: Bus) -> None:
+        """Follow the bus and the presence (call from inside the loop)."""
+        self._loop = asyncio.get_running_loop()
+        for kind in POP_EVENTS:
+            self._unsubscribe.append(bus.subscribe(kind, self._received))
+        self._unsubscribe.append(self.presence.listen(agent=self._presence_changed))
+        self.users.watch_users()
+
+    async def stop(self) -> None:
+        """Unsubscribe, stop wrap-up timers and pending work."""
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self.users.stop_watching()
+        pending = [*self._workers]
+        pending += [s.wrap_timer for s in self._screens.values() if s.wrap_timer is not None]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        await self.pops.stop()
+
+    def _presence_changed(self, before: AgentPresence | None, after: AgentPresence) -> None:
+        self._received(PresenceChange(before, after))
+
+    def _received(self, delivery: Delivery) -> None:
+        loop = self._loop
+        if loop is None:
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._spawn(delivery)
+        else:
+            loop.call_soon_threadsafe(self._spawn, delivery)
+
+    def _spawn(self, delivery: Delivery) -> None:
+        interface: str | None = getattr(delivery, "interface", None)
+        if not interface:
+            return
+        if self._show_now(interface, delivery):
+            return
+        # One inbox and one worker per phone: an agent's events are shown in the order the
+        # PBX reported them, whatever each one waits for (a user lookup, a PBX command).
+        inbox = self._inboxes.get(interface)
+        if inbox is None:
+            inbox = self._inboxes[interface] = asyncio.Queue()
+            task = asyncio.create_task(self._work(interface, inbox))
+            self._workers.add(task)
+            task.add_done_callback(self._workers.discard)
+        self._pending[interface] = self._pending.get(interface, 0) + 1
+        inbox.put_nowait(delivery)
+
+    def _show_now(self, interface: str, delivery: Delivery) -> bool:
+        """Handle a delivery right here when nothing can make it wait: True if it was.
+
+        The pop's latency is the point: every trip through the loop (a task wake-up, an
+        inbox) gives the GIL to whichever worker thread wants it, for up to a switch
+        interval. So an event that needs no await (a ring, a ring-no-answer, an answer) of
+        an agent already known and with nothing of theirs still queued or in hand is shown
+        in the callback that delivered it; any other goes through the agent's inbox.
+        """
+        if not isinstance(delivery, (AgentRinging, AgentRingNoAnswer, CallAnswered)):
+            return False
+        if self._pending.get(interface) or not self.users.known(interface):
+            return False
+        seat = self.users.cached(interface)
+        if seat is None:
+            return True  # nobody's phone: nothing to show
+        lock = self._locks.get(seat[0])
+        if lock is not None and lock.locked():
+            return False  # a wrap-up step of this agent is waiting on the PBX
+        screen = self.screen(seat, interface)
+        try:
+            self.pops.show(screen, delivery)
+        except Exception:
+            log.exception("console of %s could not show %s", seat[1], type(delivery).__name__)
+        return True
+
+    async def _work(self, interface: str, inbox: asyncio.Queue[Delivery]) -> None:
+        while True:
+            delivery = await inbox.get()
+            try:
+                await self._handle(interface, delivery)
+            finally:
+                self._pending[interface] -= 1
+
+    async def _handle(self, interface: str, delivery: Delivery) -> None:
+        if self.users.known(interface):
+            seat = self.users.cached(interface)
+        else:
+            seat = await asyncio.to_thread(self.users.seat_of, interface)
+        if seat is None:
+            return
+        async with self._lock(seat[0]):  # frames of one agent leave in the order of events
+            screen = self.screen(seat, interface)
+            try:
+                if isinstance(delivery, PresenceChange):
+                    await self._follow(screen, delivery)
+                else:
+                    self.pops.show(screen, delivery)
+            except Exception:
+                log.exception("console of %s could not show %s", seat[1], type(delivery).__name__)
+
+    def _lock(self, user_id: int) -> asyncio.Lock:
+        return self._locks.setdefault(user_id, asyncio.Lock())
+
+    # -- agents ---------------------------------------------------------------------------
+
+    def screen(self, seat: Seat, interface: str) -> AgentConsole:
+        """The agent's console, created on first use."""
+        user_id, username = seat
+        screen = self._screens.get(user_id)
+        if screen is None:
+            wrap_up = WrapUp(username, self.settings.wrap_up_reason)
+            screen = AgentConsole(user_id, username, interface, wrap_up)
+            screen.presence = self.presence.of_interface(interface)
+            self._screens[user_id] = screen
+        return screen
+
+    def find(self, user_id: int) -> AgentConsole | None:
+        """The agent's console if it has seen them."""
+        return self._screens.get(user_id)
+
+    def snapshot(self, user_id: int) -> dict[str, Any]:
+        """What a fresh console tab needs: state and the call's pop, if any."""
+        screen = self._screens.get(user_id)
+        if screen is None:
+            return {"state": AgentState.LOGGED_OUT.value, "reason": None, "call": None}
+        return {**screen.public(), "pop_html": screen.pop_html, "pop_seq": screen.pop_seq}
+
+    def call_of(self, user_id: int, linkedid: str) -> LiveCall | None:
+        """The agent's current or previous call with that Linkedid, else None."""
+        screen = self._screens.get(user_id)
+        if screen is None:
+            return None
+        for call in (screen.call, screen.last_call):
+            if call is not None and call.linkedid == linkedid:
+                return call
+        return None
+
+    def choose_customer(self, user_id: int, linkedid: str, customer_id: int) -> LiveCall:
+        """The agent says which of several matching customers is calling."""
+        call = self.call_of(user_id, linkedid)
+        if call is None:
+            raise ConsoleError("that call is no longer on your screen")
+        call.customer_id = customer_id
+        return call
+
+    # -- state ----------------------------------------------------------------------------
+
+    async def _follow(self, screen: AgentConsole, change: PresenceChange) -> None:
+        """The PBX reported the agent's new state: follow it, wrapping up after a call."""
+        screen.presence, screen.asked = change.after, None
+        after = change.after
+        if screen.wrap_up.active:
+            if screen.wrap_up.follow(after.state, after.reason):
+                return  # the PBX confirms the wrap-up pause (the tracker's wrap-up state)
+            self._stop_timer(screen)
+        was = change.before.state if change.before is not None else AgentState.LOGGED_OUT
+        if was is AgentState.ON_CALL and after.state is AgentState.AVAILABLE and screen.call:
+            screen.call.ended_at = after.since
+            if self.settings.wrap_up_for(screen.call.queue) > 0:
+                await self._begin_wrap_up(screen)
+                return
+        self._show_state(screen)
+
+    def _show_state(self, screen: AgentConsole) -> None:
+        # Time in state is wall-clock time at the console (a simulated PBX may run faster).
+        shown = screen.state()
+        if shown != screen.shown:
+            screen.shown, screen.since = shown, self.clock()
+        if shown[0] is AgentState.AVAILABLE and screen.call and screen.call.ended_at:
+            screen.last_call, screen.call, screen.pop_html = screen.call, None, None
+            screen.pop_seq = None
+        self.publish_state(screen)
+
+    def publish_state(self, screen: AgentConsole) -> None:
+        """Send the console's state to its tabs, unless they already show exactly that."""
+        view = screen.public()
+        if view == self._published.get(screen.user_id):
+            return
+        self._published[screen.user_id] = view
+        self.hub.publish(screen.user_id, "state", view)
+
+    # -- wrap-up --------------------------------------------------------------------------
+
+    async def _begin_wrap_up(self, screen: AgentConsole) -> None:
+        """After a call: paused in the PBX (so no call rings) until done or the limit."""
+        limit = self.settings.wrap_up_for(screen.call.queue if screen.call else None)
+        if not screen.wrap_up.begin(self.clock() + timedelta(seconds=limit)):
+            return
+        screen.wrap_timer = asyncio.create_task(self._wrap_up_timer(screen, limit))
+        self._show_state(screen)
+        try:
+            await self.pbx.pause(screen.interface, screen.wrap_up.reason)
+        except ConsoleError as exc:
+            log.warning("wrap-up pause of %s not sent: %s", screen.username, exc)
+
+    async def _wrap_up_timer(self, screen: AgentConsole, limit: float) -> None:
+        await asyncio.sleep(limit)
+        async with self._lock(screen.user_id):
+            if screen.wrap_up.active:
+                screen.wrap_timer = None  # this task ends here; do not cancel it
+                await self._finish_wrap_up(screen)
+
+    async def finish_wrap_up(self, user_id: int) -> None:
+        """The agent is done with after-call work: available again."""
+        screen = self._screens.get(user_id)
+        if screen is None or not screen.wrap_up.active:
+            raise ConsoleError("you are not in wrap-up")
+        async with self._lock(user_id):
+            self._stop_timer(screen)
+            await self._finish_wrap_up(screen)
+
+    async def _finish_wrap_up(self, screen: AgentConsole) -> None:
+        if not screen.wrap_up.finish():
+            return
+        screen.asked = (AgentState.AVAILABLE, None)
+        self._show_state(screen)
+        try:
+            await self.pbx.unpause(screen.interface)
+        except ConsoleError as exc:
+            log.warning("end of wrap-up of %s not sent: %s", screen.username, exc)
+
+    def _stop_timer(self, screen: AgentConsole) -> None:
+        timer, screen.wrap_timer = screen.wrap_timer, None
+        if timer is not None and timer is not asyncio.current_task():
+            timer.cancel()

@@ -1,0 +1,125 @@
+"""Screen pops: a ring shown at once from the PBX's event, the customer card as a second frame.
+
+A ring is shown in two frames: the pop (caller, queue, wait: all in the PBX's event) leaves
+at once; the customer card is looked up in a worker thread and follows as a `card` frame
+naming the pop's sequence number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from agent_ui.console_state import AgentConsole, LiveCall, PopCard, build_card, pop_header
+from agent_ui.hub import PopHub
+from callcenter.events import AgentRinging, AgentRingNoAnswer, CallAnswered, DomainEvent
+
+log = logging.getLogger(__name__)
+
+# Card lookups at once: each holds the GIL for most of its few milliseconds, so more threads
+# only take turns with the event loop (which sends every pop) without finishing sooner.
+CARD_LOOKUP_THREADS = 2
+
+# The events a console shows without waiting for anything (no lookup, no PBX command).
+POP_EVENTS = (AgentRinging, AgentRingNoAnswer, CallAnswered)
+
+
+class Pops:
+    """Shows rings, missed rings and answers on an agent's console."""
+
+    def __init__(self, hub: PopHub, sessions: sessionmaker[Session], region: str) -> None:
+        self.hub = hub
+        self.sessions = sessions
+        self.region = region
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._lookups = ThreadPoolExecutor(
+            max_workers=CARD_LOOKUP_THREADS, thread_name_prefix="pop-card"
+        )
+
+    async def stop(self) -> None:
+        """Stop card lookups in flight."""
+        pending = [*self._tasks]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        self._lookups.shutdown(wait=False, cancel_futures=True)
+
+    def show(self, screen: AgentConsole, event: DomainEvent) -> None:
+        """Show one of POP_EVENTS."""
+        if isinstance(event, AgentRinging):
+            self.ringing(screen, event)
+        elif isinstance(event, AgentRingNoAnswer):
+            self.ring_over(screen, event.linkedid)
+        elif isinstance(event, CallAnswered):
+            self.answered(screen, event)
+
+    def ringing(self, screen: AgentConsole, event: AgentRinging) -> None:
+        call = LiveCall(
+            server=event.server,
+            linkedid=event.linkedid,
+            uniqueid=event.uniqueid,
+            queue=event.queue,
+            caller_number=event.caller_number,
+            caller_name=event.caller_name,
+            waited_s=event.waited_s,
+            rang_at=event.at,
+        )
+        pending = bool(event.caller_number)
+        screen.call = call
+        screen.pop_html = pop_header(event, card_pending=pending)
+        payload = {"call": call.public(), "html": screen.pop_html, "card_pending": pending}
+        screen.pop_seq = self.hub.publish(screen.user_id, "pop", payload).seq
+        if pending:
+            self._spawn(self._card(screen, call, event, screen.pop_seq))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _card(
+        self, screen: AgentConsole, call: LiveCall, event: AgentRinging, pop: int
+    ) -> None:
+        """Look the caller up off the event loop, then send the card as the pop's second frame.
+
+        Off the loop because under load the queries wait on the database and the loop must
+        keep reading the PBX and sending pops meanwhile. A failed lookup still sends a card
+        frame (saying so), so the console never waits for one that will not come.
+        """
+        loop = asyncio.get_running_loop()
+        try:
+            found: PopCard | None = await loop.run_in_executor(
+                self._lookups, build_card, self.sessions, self.region, event
+            )
+        except Exception:
+            log.exception("customer card for %s (call %s) failed", screen.username, call.linkedid)
+            found = None
+        if found is None:
+            html = '<p class="error">The customer card could not be loaded.</p>'
+        else:
+            html = found.html
+            call.matches = len(found.card.matches)
+            if call.customer_id is None:  # the agent may have chosen or created one already
+                call.customer_id = found.customer_id
+            if screen.call is call and screen.pop_seq == pop:
+                screen.pop_html = found.pop_html
+        payload = {"pop": pop, "linkedid": call.linkedid, "call": call.public(), "html": html}
+        self.hub.publish(screen.user_id, "card", payload)
+
+    def ring_over(self, screen: AgentConsole, linkedid: str) -> None:
+        call = screen.call
+        if call is None or call.linkedid != linkedid or call.answered_at is not None:
+            return
+        screen.call, screen.pop_html, screen.pop_seq = None, None, None
+        self.hub.publish(screen.user_id, "missed", {"linkedid": linkedid})
+
+    def answered(self, screen: AgentConsole, event: CallAnswered) -> None:
+        if screen.call is None or screen.call.linkedid != event.linkedid:
+            return
+        screen.call.answered_at = event.at
+        self.hub.publish(screen.user_id, "answered", {"call": screen.call.public()})
