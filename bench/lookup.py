@@ -115,7 +115,9 @@ def populate(url: str, rng: random.Random) -> str:
                 if i % 10 == 0
             ]
             session.execute(insert(Ticket), tickets)
-        agent = create_user(session, "bench", role=Role.AGENT, password="violet staple orbit canyon")
+        agent = create_user(
+            session, "bench", role=Role.AGENT, password="violet staple orbit canyon"
+        )
         token = issue_token(session, agent, "bench")
     engine.dispose()
     return token
