@@ -11,7 +11,7 @@ from typing import NoReturn
 
 from pydantic import ValidationError
 
-from callcenter.settings import Settings, get_settings
+from callcenter.settings import Settings
 
 # Each module exposes `register(subparsers)`, adding commands whose handler is stored as
 # `func` and takes the parsed namespace, returning an exit code.
@@ -65,7 +65,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
     (which may hold a secret).
     """
     try:
-        settings = get_settings()
+        settings = Settings()  # one command, one read of the environment
     except ValidationError as exc:
         raise UsageError(setting_problem(exc)) from None
     database = getattr(args, "database", None)

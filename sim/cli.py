@@ -15,7 +15,8 @@ from rich.table import Table
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from callcenter.calls.records import AgentStateRecord, CallRecord
-from callcenter.cli import UsageError
+from callcenter.cli import UsageError, settings_from
+from kpi.thresholds import ThresholdBook, thresholds_from_settings
 from sim.pbx.cli import add_pbx_command
 from sim.run import RunError, RunResult, expected_calls, simulate
 from sim.scenario import ScenarioError
@@ -79,7 +80,10 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     console = Console(stderr=True)
     total = expected_calls(scenario, args.calls, args.hours)
-    with _storage(args.database) as stores, _progress_bar(console, total) as progress:
+    with (
+        _storage(args.database, thresholds_from_settings(settings_from(args))) as stores,
+        _progress_bar(console, total) as progress,
+    ):
         store_calls, store_states = stores
         try:
             result = simulate(
@@ -109,7 +113,7 @@ Stores = tuple[
 
 
 @contextmanager
-def _storage(url: str | None) -> Iterator[Stores]:
+def _storage(url: str | None, thresholds: ThresholdBook) -> Iterator[Stores]:
     """Batch writers of call records and agent-state intervals into a migrated database,
     committed together when the run ends; (None, None) without a URL."""
     if not url:
@@ -117,11 +121,9 @@ def _storage(url: str | None) -> Iterator[Stores]:
         return
     from callcenter.calls.service import store_agent_states, store_calls
     from callcenter.db import make_engine, make_sessionmaker, transaction, upgrade
-    from callcenter.settings import get_settings
     from kpi.rollups.keeping import rollup_listener
-    from kpi.thresholds import thresholds_from_settings
 
-    rollups = [rollup_listener(thresholds_from_settings(get_settings()))]
+    rollups = [rollup_listener(thresholds)]
 
     try:
         upgrade(url)

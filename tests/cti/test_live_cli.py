@@ -22,7 +22,6 @@ from callcenter.cti.connection import AmiConnection
 from callcenter.cti.pipeline import Pipeline
 from callcenter.cti.recorder import StreamRecorder
 from callcenter.events import CallEnded
-from callcenter.settings import get_settings
 from tests.conftest import FIXTURES
 from tests.cti.amiserver import AmiServer, fully_booted, response
 from tests.cti.pbxstate import BANNER, split_capture
@@ -34,9 +33,7 @@ ANSWERED = FIXTURES / "ami" / "answered" / "ami.raw"
 @pytest.fixture(autouse=True)
 def no_configured_pbx(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("CALLCENTER_AMI_URL", raising=False)
-    get_settings.cache_clear()
     yield
-    get_settings.cache_clear()  # later tests read their own environment
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.calls.service import store_calls
 from callcenter.cli import main
-from callcenter.settings import get_settings
 from tests.kpi.calls import ROLLUPS
 from tests.kpi.test_reports import CALLS
 
@@ -71,9 +70,7 @@ def test_report_json_aht_includes_wrap_up_and_talk_hold_does_not(
 def billing_t30(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Billing's service-level threshold set to 30 s through the environment."""
     monkeypatch.setenv("CALLCENTER_QUEUE_THRESHOLDS", '{"billing": {"service_level_s": 30}}')
-    get_settings.cache_clear()
     yield
-    get_settings.cache_clear()
 
 
 def test_report_csv_with_a_queue_threshold_override(
