@@ -285,3 +285,20 @@ def test_when_several_customers_share_the_number_the_agent_chooses(
         ticket = session.scalars(select(Ticket)).one()
     assert chosen.status_code == 200
     assert ticket.customer_id == shop_id
+
+
+@pytest.mark.parametrize(
+    ("due_at", "offset"),
+    [("0001-01-01T00:00", "120"), ("9999-12-31T23:59", "-300"), ("9999-12-31T23:59-05:00", "")],
+)
+def test_a_due_time_out_of_range_is_422(
+    client: TestClient, staff: Staff, due_at: str, offset: str
+) -> None:
+    csrf = sign_in_as(client, staff, "agent1")
+    response = client.post(
+        "/console/callbacks",
+        data={"number": "+15551230001", "due_at": due_at, "utc_offset_minutes": offset},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert response.status_code == 422, response.text
+    assert "within a year of today" in response.json()["detail"]
