@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from callcenter.csv_safety import spreadsheet_safe, spreadsheet_value
 from crm.customers.models import Contact, Customer, PhoneNumber
 from crm.customers.schemas import (
     ContactCreate,
@@ -124,7 +125,11 @@ def import_rows(session: Session, rows: Iterable[tuple[int, Row]], region: str) 
         if isinstance(raw, str):
             report.errors.append((line, raw))
             continue
-        row = {k: v.strip() for k, v in raw.items() if k and v is not None and v.strip()}
+        row = {
+            k: spreadsheet_value(v.strip())
+            for k, v in raw.items()
+            if k and v is not None and v.strip()
+        }
         try:
             with session.begin_nested():
                 customer, created = _customer(session, row, region, previous)
@@ -169,12 +174,12 @@ def export_rows(session: Session) -> Iterator[dict[str, str]]:
 
 
 def write_csv(out: IO[str], rows: Iterable[dict[str, str]]) -> int:
-    """Write rows under the full header; returns how many."""
+    """Write rows under the full header, no cell readable as a formula; returns how many."""
     writer = csv.DictWriter(out, fieldnames=COLUMNS, restval="", lineterminator="\n")
     writer.writeheader()
     count = 0
     for row in rows:
-        writer.writerow(row)
+        writer.writerow({name: spreadsheet_safe(value) for name, value in row.items()})
         count += 1
     return count
 
