@@ -66,6 +66,25 @@ def test_the_call_can_be_linked_to_an_open_ticket(
         assert session.scalars(select(TicketCall.linkedid)).all() == ["call-t2"]
 
 
+def test_the_call_cannot_be_linked_to_another_teams_ticket(
+    client: TestClient, staff: Staff, ann: int, sessions: sessionmaker[Session]
+) -> None:
+    with sessions() as session, session.begin():
+        theirs = TicketCreate(subject="Theirs", customer_id=ann, assignee="zoe", team="Faraway")
+        ticket_id = create_ticket(session, theirs, "x").id
+    csrf = sign_in_as(client, staff, "agent1")
+    pop(client, "call-t3")
+    response = client.post(
+        f"/console/tickets/{ticket_id}/calls",
+        data={"linkedid": "call-t3"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert response.status_code == 403, response.text
+    assert "belongs to another team" in response.json()["detail"]
+    with sessions() as session:
+        assert session.scalars(select(TicketCall.linkedid)).all() == []
+
+
 def test_an_agent_cannot_file_another_agents_call(client: TestClient, staff: Staff) -> None:
     publish(client, ringing("PJSIP/1001", "agent1s-call"))
     csrf = sign_in_as(client, staff, "agent2")
