@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from callcenter.db import utc_now
 from crm.enums import TicketEventKind, TicketPriority
@@ -168,7 +169,10 @@ def save_business_hours(
 
 
 def _check_policies_fit(session: Session, data: BusinessHoursIn, hours_id: int | None) -> None:
-    users = [SLAPolicy.business_hours_id.is_(None)] if data.is_default else []
+    # The policies that would plan on this calendar: its own, and the default's if it is one.
+    users: list[ColumnElement[bool]] = []
+    if data.is_default:
+        users.append(SLAPolicy.business_hours_id.is_(None))
     if hours_id is not None:
         users.append(SLAPolicy.business_hours_id == hours_id)
     if not users:
