@@ -56,8 +56,8 @@ def due_times(
         return None, None
     calendar = _calendar_of_policy(session, policy.business_hours_id)
     return (
-        _planned(calendar, start, policy.first_response_minutes, priority),
-        _planned(calendar, start, policy.resolution_minutes, priority),
+        planned(calendar, start, policy.first_response_minutes, f"{priority} tickets"),
+        planned(calendar, start, policy.resolution_minutes, f"{priority} tickets"),
     )
 
 
@@ -67,16 +67,17 @@ def _calendar_of_policy(session: Session, business_hours_id: int | None) -> Cale
     return default_calendar(session)
 
 
-def _planned(calendar: Calendar, start: datetime, minutes: int, priority: str) -> datetime:
-    """`calendar.add`, capped at the planning horizon: a policy never stops ticket creation.
+def planned(calendar: Calendar, start: datetime, minutes: int, what: str) -> datetime:
+    """`calendar.add`, capped at the planning horizon: business hours never stop a ticket or
+    a callback from being opened.
 
-    Saving a policy or calendar checks the target fits, but holidays added later, or a start
-    further on, can still push it past the horizon; then the ticket is due at the horizon.
+    Saving a policy or calendar checks its targets fit, but a start further on (past holidays
+    or a sparse week) can still push one past the horizon; then it is due at the horizon.
     """
     try:
         return calendar.add(start, minutes)
     except Unreachable as exc:
-        log.warning("SLA target of %s tickets capped at %s from now: %s", priority, HORIZON, exc)
+        log.warning("due time of %s capped at %s after the start: %s", what, HORIZON, exc)
         return start + HORIZON
 
 

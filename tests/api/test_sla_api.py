@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
@@ -73,3 +73,21 @@ async def test_a_policy_stored_before_the_check_caps_due_times_instead_of_failin
     due = datetime.fromisoformat(ticket["resolution_due"]).replace(tzinfo=UTC)
     assert due - opened == HORIZON
     assert ticket["first_response_due"] is not None
+
+
+async def test_business_hours_that_never_open_cap_a_callbacks_due_time(
+    client: httpx.AsyncClient, admin_client: httpx.AsyncClient
+) -> None:
+    monday = date.today() - timedelta(days=date.today().weekday())
+    closed = {
+        **OFFICE,
+        "slots": [{"weekday": 0, "opens": "09:00", "closes": "10:00"}],
+        "holidays": [{"day": str(monday + timedelta(weeks=w))} for w in range(-1, 170)],
+    }
+    assert (await admin_client.post("/api/business-hours", json=closed)).status_code == 201
+    created = await client.post("/api/callbacks", json={"number": "+15551230007"})
+    assert created.status_code == 201, created.text
+    callback = created.json()
+    due = datetime.fromisoformat(callback["due_at"]).replace(tzinfo=UTC)
+    opened = datetime.fromisoformat(callback["created_at"]).replace(tzinfo=UTC)
+    assert due - opened == HORIZON
