@@ -15,6 +15,7 @@ from agent_ui.routes_console import notice
 from agent_ui.runtime import ConsoleDep
 from callcenter.calls.dispositions import record_disposition
 from callcenter.deps import CurrentUser, SessionDep, SettingsDep, SignedInUser
+from crm.access import editor_of
 from crm.callbacks.schemas import CallbackCreate
 from crm.callbacks.service import request_callback
 from crm.customers.schemas import CustomerCreate, PhoneIn
@@ -147,7 +148,7 @@ def open_ticket(
         assignee=user.username,
         call=CallRef(server=call.server, linkedid=call.linkedid) if call else None,
     )
-    ticket = create_ticket(session, data, user.username)
+    ticket = create_ticket(session, data, user.username, editor=editor_of(session, user))
     return notice(f"Ticket {ticket.number} opened.")
 
 
@@ -163,8 +164,13 @@ def link_to_ticket(
     call = _call_of(console, user, linkedid)
     if call is None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "no call to link")
+    # The call is the agent's own on screen; the ticket must be one they may change.
     ticket = link_call(
-        session, ticket_id, CallRef(server=call.server, linkedid=call.linkedid), user.username
+        session,
+        ticket_id,
+        CallRef(server=call.server, linkedid=call.linkedid),
+        user.username,
+        editor=editor_of(session, user),
     )
     return notice(f"Call linked to {ticket.number}.")
 

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from callcenter.cli import UsageError, add_database_option, settings_from
-from callcenter.db import make_engine, make_sessionmaker, transaction
-from crm.customers.csv_io import COLUMNS, Row, check_header, export_rows, import_rows, write_csv
+from callcenter.db import make_engine, make_sessionmaker
+from crm.customers.csv_io import (
+    COLUMNS,
+    check_header,
+    export_rows,
+    import_rows,
+    numbered_rows,
+    write_csv,
+)
 
 
 def register(groups: Any) -> None:
@@ -44,38 +52,45 @@ def _import(args: argparse.Namespace) -> int:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read {path}: {_reason(exc)}") from exc
-    reader = csv.reader(text.splitlines())
+    # Strict, and over the whole text: a quoted cell may hold a line break, and a quote left
+    # open is an error rather than one cell swallowing the rest of the file.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = check_header(next(reader, []))
     except (ValueError, csv.Error) as exc:
         raise UsageError(f"{path} is not a customer CSV: {exc}") from exc
     engine = make_engine(settings.database_url)
     try:
-        with transaction(make_sessionmaker(engine)) as session:
-            report = import_rows(session, _rows(reader, header), settings.default_region)
-    except csv.Error as exc:
-        raise UsageError(f"{path} is not valid CSV: {exc}") from exc
+        with make_sessionmaker(engine)() as session:
+            _begin(session)
+            report = import_rows(session, numbered_rows(reader, header), settings.default_region)
+            if report.errors:
+                session.rollback()  # all or nothing: a half-imported file is hard to repair
+            else:
+                session.commit()
     except SQLAlchemyError as exc:
         raise UsageError(f"cannot write to the database: {exc.__class__.__name__}") from exc
     finally:
         engine.dispose()
     for line, message in report.errors:
         print(f"{path}:{line}: {message}", file=sys.stderr)
+    if report.errors:
+        raise UsageError(
+            f"{path}: nothing imported, {len(report.errors)} rows refused"
+            " (listed above); correct them and import the file again"
+        )
     print(
         f"{report.created} customers created, {report.updated} updated, "
-        f"{report.contacts} contact rows, {len(report.errors)} rows refused"
+        f"{report.contacts} contact rows"
     )
-    return 1 if report.errors else 0
+    return 0
 
 
-def _rows(reader: Iterator[list[str]], header: list[str]) -> Iterator[tuple[int, Row]]:
-    for number, cells in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) > len(header):
-            yield number, f"{len(cells)} cells under a header of {len(header)} columns"
-            continue
-        yield number, dict(zip(header, cells, strict=False))
+def _begin(session: Session) -> None:
+    """Open the transaction now: pysqlite opens one only before a write, so each row's
+    SAVEPOINT would be the outermost one and its RELEASE would commit the row for good."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql("BEGIN")
 
 
 def _export(args: argparse.Namespace) -> int:

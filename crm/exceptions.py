@@ -31,6 +31,12 @@ class InvalidInput(CrmError):
         self.message = message
 
 
+class Forbidden(CrmError):
+    """The signed-in user may not change this record (docs/security.md says who may)."""
+
+    status_code = 403
+
+
 class Conflict(CrmError):
     """The request clashes with stored data (a customer code already taken)."""
 

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Query
 from pydantic import BaseModel
 
+from callcenter.deps import CurrentUser, SessionDep
+from crm.access import Editor, editor_of
 from crm.schemas import MAX_ID
 
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -33,6 +35,14 @@ def paging(
 PagingDep = Annotated[Paging, Depends(paging)]
 
 
+def editor(session: SessionDep, user: CurrentUser) -> Editor:
+    """The signed-in user as the CRM's write rules see them."""
+    return editor_of(session, user)
+
+
+EditorDep = Annotated[Editor, Depends(editor)]
+
+
 class FieldError(BaseModel):
     """One input problem, pointing at its field."""
 
@@ -50,6 +60,7 @@ class ErrorOut(BaseModel):
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "unknown id"},
+    403: {"model": ErrorOut, "description": "not yours to change (docs/security.md)"},
     409: {"model": ErrorOut, "description": "conflicts with stored data"},
     422: {"model": ErrorOut, "description": "invalid input, per field"},
 }

@@ -2,26 +2,47 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
-from pydantic import AwareDatetime
+from pydantic import AfterValidator, AwareDatetime
 
 from crm.enums import CallbackOrigin, CallbackStatus
 from crm.schemas import Id, Input, Output, Patch, RawNumber, Text
+
+# A callback is promised for the coming days or weeks; one already overdue rings first. Past a
+# year either way the date is a typo (or an attack: year 1 or 9999 with an offset does not even
+# exist in UTC), and it would sit at the top or bottom of every list for good.
+DUE_WINDOW = timedelta(days=366)
+
+
+def _plausible_due_time(value: datetime) -> datetime:
+    """`value` in UTC when it lies within a year of now; ValueError with a sentence otherwise."""
+    try:
+        due = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("due time is out of range: give a date within a year of today") from None
+    now = datetime.now(UTC)
+    if not now - DUE_WINDOW <= due <= now + DUE_WINDOW:
+        raise ValueError("due time must lie within a year of today")
+    return value
+
+
+DueTime = Annotated[AwareDatetime, AfterValidator(_plausible_due_time)]
 
 
 class CallbackCreate(Input):
     number: RawNumber
     customer_id: Id | None = None
     contact_id: Id | None = None
-    due_at: AwareDatetime | None = None
+    due_at: DueTime | None = None
     note: Text | None = None
 
 
 class CallbackUpdate(Patch):
     NOT_NULL = ("due_at",)
 
-    due_at: AwareDatetime | None = None
+    due_at: DueTime | None = None
     note: Text | None = None
 
 

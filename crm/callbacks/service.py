@@ -18,7 +18,7 @@ from crm.exceptions import InvalidInput, NotFound
 from crm.interactions.models import Interaction
 from crm.lookup.service import Owner
 from crm.phones import normalize
-from crm.sla.service import default_calendar
+from crm.sla.service import default_calendar, planned
 
 # Numbers per IN (...) query, well under SQLite's limit of bound parameters.
 _CHUNK = 400
@@ -72,7 +72,7 @@ def request_callback(
             raise InvalidInput("contact_id", f"no contact with id {data.contact_id}")
         if data.customer_id is not None and contact.customer_id != data.customer_id:
             raise InvalidInput("contact_id", f"contact {data.contact_id} is not at that customer")
-    due = data.due_at or default_calendar(session).add(now, due_minutes)
+    due = data.due_at or planned(default_calendar(session), now, due_minutes, "a callback")
     callback = Callback(
         number=number,
         customer_id=data.customer_id,
@@ -206,7 +206,7 @@ def open_for_missed_call(
             number=number,
             customer_id=owner.customer_id if owner else None,
             contact_id=owner.contact_ids[0] if owner and owner.contact_ids else None,
-            due_at=default_calendar(session).add(record.ended_at, due_minutes),
+            due_at=planned(default_calendar(session), record.ended_at, due_minutes, "a callback"),
             status=str(CallbackStatus.OPEN),
             origin=str(CallbackOrigin.ABANDONED_CALL),
             server=record.server,

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from callcenter.csv_safety import spreadsheet_safe, spreadsheet_value
 from crm.customers.models import Contact, Customer, PhoneNumber
 from crm.customers.schemas import (
     ContactCreate,
@@ -51,6 +52,9 @@ COLUMNS = (
     "contact_phone",
 )
 REQUIRED = ("name", "phone")
+# Free text may span lines; anywhere else a line break means a quote was left open and the
+# cell swallowed the rows after it.
+MULTILINE = frozenset({"notes", "contact_notes", "street"})
 
 # A row's cells by column name, or why the row could not even be split into cells.
 Row = dict[str, str] | str
@@ -78,8 +82,38 @@ def check_header(header: Iterable[str]) -> list[str]:
     return names
 
 
+def numbered_rows(reader: Iterator[list[str]], header: list[str]) -> Iterator[tuple[int, Row]]:
+    """The rows of a strict `csv.reader`, each numbered by the line it starts on; a row that
+    cannot be read (a stray or unclosed quote, too many cells) is the reason instead."""
+    line_num = getattr(reader, "line_num", 1)
+    while True:
+        start = line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield start, f"not valid CSV here ({exc}): is a quote left open?"
+            line_num = getattr(reader, "line_num", start)
+            continue
+        line_num = getattr(reader, "line_num", start)
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) > len(header):
+            yield start, f"{len(cells)} cells under a header of {len(header)} columns"
+            continue
+        row = dict(zip(header, cells, strict=False))
+        broken = [k for k, v in row.items() if k not in MULTILINE and ("\n" in v or "\r" in v)]
+        if broken:
+            yield start, f"{broken[0]}: a line break inside the cell (is a quote left open?)"
+            continue
+        yield start, row
+
+
 def import_rows(session: Session, rows: Iterable[tuple[int, Row]], region: str) -> ImportReport:
-    """Import numbered rows, each in its own savepoint so a bad row never stops the others.
+    """Import numbered rows, each in its own savepoint so every bad row is reported.
+
+    The caller keeps the result only when no row was refused (all or nothing).
 
     Rows with a `code` already known (stored, or earlier in the file) update that customer
     and add numbers and contacts to it; a row without a code continues the row before when
@@ -91,7 +125,11 @@ def import_rows(session: Session, rows: Iterable[tuple[int, Row]], region: str) 
         if isinstance(raw, str):
             report.errors.append((line, raw))
             continue
-        row = {k: v.strip() for k, v in raw.items() if k and v is not None and v.strip()}
+        row = {
+            k: spreadsheet_value(v.strip())
+            for k, v in raw.items()
+            if k and v is not None and v.strip()
+        }
         try:
             with session.begin_nested():
                 customer, created = _customer(session, row, region, previous)
@@ -136,12 +174,12 @@ def export_rows(session: Session) -> Iterator[dict[str, str]]:
 
 
 def write_csv(out: IO[str], rows: Iterable[dict[str, str]]) -> int:
-    """Write rows under the full header; returns how many."""
+    """Write rows under the full header, no cell readable as a formula; returns how many."""
     writer = csv.DictWriter(out, fieldnames=COLUMNS, restval="", lineterminator="\n")
     writer.writeheader()
     count = 0
     for row in rows:
-        writer.writerow(row)
+        writer.writerow({name: spreadsheet_safe(value) for name, value in row.items()})
         count += 1
     return count
 
@@ -165,6 +203,8 @@ def _customer(
     elif previous is not None and previous[0] == fields.get("name"):
         existing = session.get(Customer, previous[1])
     if existing is None:
+        if not phones:
+            raise ValueError("phone: a new customer needs a phone number")
         data = CustomerCreate.model_validate({**fields, "phones": phones})
         return create_customer(session, data, region), True
     changes = CustomerUpdate.model_validate(fields).changes()

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from callcenter.deps import SUPERVISOR_OR_ADMIN, SessionDep, SettingsDep
+from crm.access import check_customer_fields
 from crm.customers import service as customers
 from crm.customers.schemas import (
     ContactCreate,
@@ -19,7 +20,7 @@ from crm.customers.schemas import (
     PhoneOut,
 )
 from crm.enums import CustomerCategory
-from crm.routing import ERRORS, PagingDep, PathId
+from crm.routing import ERRORS, EditorDep, PagingDep, PathId
 from crm.schemas import Page
 
 router = APIRouter(responses=ERRORS)
@@ -67,9 +68,14 @@ def list_customers(
     status_code=status.HTTP_201_CREATED,
 )
 def create_customer(
-    session: SessionDep, settings: SettingsDep, body: CustomerCreate
+    session: SessionDep, settings: SettingsDep, editor: EditorDep, body: CustomerCreate
 ) -> CustomerOut:
-    """A new customer, with numbers and contacts."""
+    """A new customer, with numbers and contacts (account fields: supervisors and admins)."""
+    defaults = CustomerCreate.model_fields
+    check_customer_fields(
+        editor,
+        (f for f in body.model_fields_set if getattr(body, f) != defaults[f].get_default()),
+    )
     customer = customers.create_customer(session, body, settings.default_region)
     return CustomerOut.model_validate(customer)
 
@@ -81,8 +87,14 @@ def get_customer(session: SessionDep, customer_id: PathId) -> CustomerOut:
 
 
 @router.patch("/customers/{customer_id}", tags=["customers"], response_model=CustomerOut)
-def update_customer(session: SessionDep, customer_id: PathId, body: CustomerUpdate) -> CustomerOut:
-    """Change the fields sent."""
+def update_customer(
+    session: SessionDep, editor: EditorDep, customer_id: PathId, body: CustomerUpdate
+) -> CustomerOut:
+    """Change the fields sent (account fields: supervisors and admins)."""
+    stored = customers.get_customer(session, customer_id)
+    check_customer_fields(
+        editor, (f for f, value in body.changes().items() if getattr(stored, f) != value)
+    )
     return CustomerOut.model_validate(customers.update_customer(session, customer_id, body))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 
@@ -21,20 +22,32 @@ log = logging.getLogger(__name__)
 _BATCH = 200
 # How long the first call of a batch waits for others (history is not needed to the ms).
 _LINGER_S = 0.5
+# After a failed write (a locked or unreachable database) the batch is retried with the next
+# one, or on its own after this pause, doubled after every failure up to the cap.
+_RETRY_S = (0.5, 30.0)
 
 
 class CallHistory:
     """Writes `CallEnded` records as interactions and callbacks.
 
     Like any background job it takes plain records (never ORM objects) and opens its own
-    session per batch; a failing batch is logged and the next one still runs.
+    session per batch. A batch the database refuses is kept and written again in front of
+    the next one (or alone after a growing pause): history is never dropped while the app
+    runs, and the log says how many calls were not written if it stops first.
     """
 
     def __init__(
-        self, sessions: sessionmaker[Session], settings: Settings, linger_s: float = _LINGER_S
+        self,
+        sessions: sessionmaker[Session],
+        settings: Settings,
+        linger_s: float = _LINGER_S,
+        retry_s: tuple[float, float] = _RETRY_S,
     ) -> None:
         self._sessions = sessions
         self.linger_s = linger_s
+        self.retry_s = retry_s
+        # Records a write failed on, oldest first; only the event loop touches them.
+        self.unwritten: list[CallRecord] = []
         self._policy = HistoryPolicy(
             region=settings.default_region,
             short_abandon_s=settings.short_abandon_s,
@@ -61,20 +74,27 @@ class CallHistory:
         waits for it (so batches are written in the order the calls ended), never blocks on it.
         """
         queue, unsubscribe = bus.queue(CallEnded)
-        writing: asyncio.Future[None] | None = None
+        writing: asyncio.Future[bool] | None = None
         pending: list[CallEnded] = []
+        pause = self.retry_s[0]
         try:
             while True:
-                pending.append(await queue.get())
+                if not self.unwritten:
+                    pending.append(await queue.get())
+                else:
+                    # No new call within the pause: retry the kept batch on its own.
+                    with contextlib.suppress(TimeoutError):
+                        pending.append(await asyncio.wait_for(queue.get(), pause))
                 # On a busy floor the calls ending meanwhile join this batch: one transaction
                 # and one set of lookups for many calls, far less work than one per call.
                 await asyncio.sleep(self.linger_s)
                 while len(pending) < _BATCH and not queue.empty():
                     pending.append(queue.get_nowait())
                 batch, pending = pending, []
-                writing = asyncio.ensure_future(self._write(batch))
+                writing = asyncio.ensure_future(self._write([e.record for e in batch]))
                 # Shielded: a stop lets the batch in its thread finish (below) before the rest.
-                await asyncio.shield(writing)
+                written = await asyncio.shield(writing)
+                pause = self.retry_s[0] if written else min(pause * 2, self.retry_s[1])
         finally:
             unsubscribe()
             if writing is not None and not writing.done():
@@ -83,11 +103,24 @@ class CallHistory:
             rest = pending
             while not queue.empty():
                 rest.append(queue.get_nowait())
-            if rest:
-                await self._write(rest)
+            if rest or self.unwritten:
+                await self._write([event.record for event in rest])
+            if self.unwritten:
+                log.error(
+                    "%d ended calls could not be written into the CRM history before the stop;"
+                    " their call records are kept, their history entries and callbacks are not",
+                    len(self.unwritten),
+                )
 
-    async def _write(self, batch: list[CallEnded]) -> None:
+    async def _write(self, records: list[CallRecord]) -> bool:
+        """Write the kept records and then `records`; keep them all when the write fails."""
+        batch, self.unwritten = self.unwritten + records, []
         try:
-            await asyncio.to_thread(self.record, [event.record for event in batch])
+            await asyncio.to_thread(self.record, batch)
         except Exception:
-            log.exception("could not write %d ended calls into the CRM history", len(batch))
+            log.exception(
+                "could not write %d ended calls into the CRM history; kept to retry", len(batch)
+            )
+            self.unwritten = batch + self.unwritten
+            return False
+        return True

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 # Far enough to cross any real closure (a fortnight of holidays, a service open one day a week),
 # short enough that a calendar with no open hour fails fast instead of looping.
 _MAX_DAYS_AHEAD = 3 * 366
+# How far ahead a due time can be planned at all: the end of the days `add` looks at.
+HORIZON = timedelta(days=_MAX_DAYS_AHEAD - 1)
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,19 @@ class Calendar:
                 return opens + remaining
             remaining -= closes - opens
             cursor = closes
-        raise ValueError(f"business hours {self.timezone!r} never open long enough")
+        raise Unreachable(self.timezone, minutes)
+
+
+class Unreachable(ValueError):
+    """A calendar is not open for that many minutes within the planning horizon."""
+
+    def __init__(self, timezone: str, minutes: float) -> None:
+        years = round(HORIZON.days / 365)
+        super().__init__(
+            f"business hours in {timezone} are not open for {minutes:.0f} minutes"
+            f" within {years} years"
+        )
+        self.minutes = minutes
 
 
 def round_the_clock() -> Calendar:

@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
+from callcenter.db import utc_now
 from crm.enums import TicketEventKind, TicketPriority
 from crm.exceptions import Conflict, InvalidInput, NotFound
-from crm.sla.business_hours import Calendar, calendar_from_rows, round_the_clock
+from crm.sla.business_hours import (
+    HORIZON,
+    Calendar,
+    Unreachable,
+    calendar_from_rows,
+    round_the_clock,
+)
 from crm.sla.models import BusinessHours, BusinessHoursSlot, Holiday, SLAPolicy
 from crm.sla.schemas import BusinessHoursIn, Escalation, SLAPolicyIn
 from crm.tickets.models import Ticket, TicketEvent
 from crm.tickets.workflow import ACTIVE
 
 SYSTEM_ACTOR = "sla"
+
+log = logging.getLogger(__name__)
 
 
 def calendar_of(hours: BusinessHours | None) -> Calendar:
@@ -43,14 +54,40 @@ def due_times(
     policy = session.scalar(select(SLAPolicy).where(SLAPolicy.priority == priority))
     if policy is None:
         return None, None
-    if policy.business_hours_id is not None:
-        calendar = calendar_of(session.get(BusinessHours, policy.business_hours_id))
-    else:
-        calendar = default_calendar(session)
+    calendar = _calendar_of_policy(session, policy.business_hours_id)
     return (
-        calendar.add(start, policy.first_response_minutes),
-        calendar.add(start, policy.resolution_minutes),
+        planned(calendar, start, policy.first_response_minutes, f"{priority} tickets"),
+        planned(calendar, start, policy.resolution_minutes, f"{priority} tickets"),
     )
+
+
+def _calendar_of_policy(session: Session, business_hours_id: int | None) -> Calendar:
+    if business_hours_id is not None:
+        return calendar_of(session.get(BusinessHours, business_hours_id))
+    return default_calendar(session)
+
+
+def planned(calendar: Calendar, start: datetime, minutes: int, what: str) -> datetime:
+    """`calendar.add`, capped at the planning horizon: business hours never stop a ticket or
+    a callback from being opened.
+
+    Saving a policy or calendar checks its targets fit, but a start further on (past holidays
+    or a sparse week) can still push one past the horizon; then it is due at the horizon.
+    """
+    try:
+        return calendar.add(start, minutes)
+    except Unreachable as exc:
+        log.warning("due time of %s capped at %s after the start: %s", what, HORIZON, exc)
+        return start + HORIZON
+
+
+def _check_reachable(calendar: Calendar, minutes: dict[str, int], now: datetime) -> None:
+    """InvalidInput naming the first target the calendar cannot reach from `now`."""
+    for field, value in minutes.items():
+        try:
+            calendar.add(now, value)
+        except Unreachable as exc:
+            raise InvalidInput(field, f"{exc}; shorten the target or widen the hours") from None
 
 
 def list_policies(session: Session) -> list[SLAPolicy]:
@@ -68,6 +105,14 @@ def put_policy(session: Session, priority: TicketPriority, data: SLAPolicyIn) ->
         BusinessHours, data.business_hours_id
     ):
         raise InvalidInput("business_hours_id", f"no business hours {data.business_hours_id}")
+    _check_reachable(
+        _calendar_of_policy(session, data.business_hours_id),
+        {
+            "first_response_minutes": data.first_response_minutes,
+            "resolution_minutes": data.resolution_minutes,
+        },
+        utc_now(),
+    )
     policy = session.scalar(select(SLAPolicy).where(SLAPolicy.priority == str(priority)))
     if policy is None:
         policy = SLAPolicy(priority=str(priority))
@@ -95,8 +140,12 @@ def get_business_hours(session: Session, hours_id: int) -> BusinessHours:
 def save_business_hours(
     session: Session, data: BusinessHoursIn, hours_id: int | None = None
 ) -> BusinessHours:
-    """Create (or replace, with `hours_id`) a calendar; one default at most."""
+    """Create (or replace, with `hours_id`) a calendar; one default at most.
+
+    InvalidInput when a policy that would use the calendar needs more open time than it has.
+    """
     hours = BusinessHours() if hours_id is None else get_business_hours(session, hours_id)
+    _check_policies_fit(session, data, hours_id)
     hours.name = data.name
     hours.timezone = data.timezone
     hours.is_default = data.is_default
@@ -118,6 +167,30 @@ def save_business_hours(
     except IntegrityError as exc:
         raise Conflict(f"business hours named {data.name!r} already exist") from exc
     return hours
+
+
+def _check_policies_fit(session: Session, data: BusinessHoursIn, hours_id: int | None) -> None:
+    # The policies that would plan on this calendar: its own, and the default's if it is one.
+    users: list[ColumnElement[bool]] = []
+    if data.is_default:
+        users.append(SLAPolicy.business_hours_id.is_(None))
+    if hours_id is not None:
+        users.append(SLAPolicy.business_hours_id == hours_id)
+    if not users:
+        return
+    calendar = calendar_from_rows(
+        data.timezone,
+        ((s.weekday, s.opens, s.closes) for s in data.slots),
+        (h.day for h in data.holidays),
+    )
+    now = utc_now()
+    for policy in session.scalars(select(SLAPolicy).where(or_(*users)).order_by(SLAPolicy.id)):
+        try:
+            calendar.add(now, policy.resolution_minutes)  # the longer of its two targets
+        except Unreachable as exc:
+            raise InvalidInput(
+                "slots", f"the {policy.priority} SLA policy cannot be met: {exc}"
+            ) from None
 
 
 def sweep_breaches(session: Session, now: datetime) -> list[Escalation]:

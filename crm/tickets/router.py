@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from callcenter.deps import ActorDep, SessionDep, SettingsDep
+from callcenter.deps import SessionDep, SettingsDep
 from crm.enums import TicketPriority, TicketStatus
-from crm.routing import ERRORS, PagingDep, PathId, QueryId
+from crm.routing import ERRORS, EditorDep, PagingDep, PathId, QueryId
 from crm.schemas import Page
 from crm.tickets import service as tickets
 from crm.tickets.schemas import (
@@ -51,9 +51,11 @@ def list_tickets(
 
 
 @router.post("", response_model=TicketDetail, status_code=status.HTTP_201_CREATED)
-def create_ticket(session: SessionDep, actor: ActorDep, body: TicketCreate) -> TicketDetail:
-    """Open a ticket; its SLA due times follow its priority."""
-    ticket = tickets.create_ticket(session, body, actor)
+def create_ticket(session: SessionDep, editor: EditorDep, body: TicketCreate) -> TicketDetail:
+    """Open a ticket; its SLA due times follow its priority. A linked call must be stored."""
+    if body.call is not None:
+        tickets.require_stored_call(session, body.call)
+    ticket = tickets.create_ticket(session, body, editor.username, editor=editor)
     return _detail(session, ticket.id)
 
 
@@ -65,10 +67,10 @@ def get_ticket(session: SessionDep, ticket_id: PathId) -> TicketDetail:
 
 @router.patch("/{ticket_id}", response_model=TicketDetail)
 def update_ticket(
-    session: SessionDep, actor: ActorDep, ticket_id: PathId, body: TicketUpdate
+    session: SessionDep, editor: EditorDep, ticket_id: PathId, body: TicketUpdate
 ) -> TicketDetail:
     """Change fields (each change is a timeline entry)."""
-    tickets.update_ticket(session, ticket_id, body, actor)
+    tickets.update_ticket(session, ticket_id, body, editor.username, editor=editor)
     return _detail(session, ticket_id)
 
 
@@ -80,7 +82,7 @@ def update_ticket(
 def move_ticket(
     session: SessionDep,
     settings: SettingsDep,
-    actor: ActorDep,
+    editor: EditorDep,
     ticket_id: PathId,
     body: TicketTransition,
 ) -> TicketDetail:
@@ -89,9 +91,10 @@ def move_ticket(
         session,
         ticket_id,
         body.status,
-        actor,
+        editor.username,
         reopen_days=settings.ticket_reopen_days,
         note=body.note,
+        editor=editor,
     )
     return _detail(session, ticket_id)
 
@@ -100,19 +103,22 @@ def move_ticket(
     "/{ticket_id}/comments", response_model=TicketEventOut, status_code=status.HTTP_201_CREATED
 )
 def comment(
-    session: SessionDep, actor: ActorDep, ticket_id: PathId, body: TicketComment
+    session: SessionDep, editor: EditorDep, ticket_id: PathId, body: TicketComment
 ) -> TicketEventOut:
     """A reply (public) or an internal note."""
-    event = tickets.add_comment(session, ticket_id, actor, body.body, public=body.public)
+    event = tickets.add_comment(
+        session, ticket_id, editor.username, body.body, public=body.public, editor=editor
+    )
     return TicketEventOut.model_validate(event)
 
 
 @router.post("/{ticket_id}/calls", response_model=TicketDetail)
 def link_call(
-    session: SessionDep, actor: ActorDep, ticket_id: PathId, body: CallRef
+    session: SessionDep, editor: EditorDep, ticket_id: PathId, body: CallRef
 ) -> TicketDetail:
-    """Attach a call (by server and linkedid) to a ticket."""
-    tickets.link_call(session, ticket_id, body, actor)
+    """Attach a stored call (by server and linkedid) to a ticket."""
+    tickets.require_stored_call(session, body)
+    tickets.link_call(session, ticket_id, body, editor.username, editor=editor)
     return _detail(session, ticket_id)
 
 

@@ -10,7 +10,9 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from callcenter.calls.models import Call
 from callcenter.db import utc_now
+from crm.access import Editor, check_ticket_routing, check_ticket_write
 from crm.customers.models import Contact, Customer
 from crm.enums import TicketEventKind, TicketStatus
 from crm.exceptions import InvalidInput, NotFound
@@ -34,10 +36,20 @@ def get_ticket(session: Session, ticket_id: int) -> Ticket:
 
 
 def create_ticket(
-    session: Session, data: TicketCreate, actor: str, now: datetime | None = None
+    session: Session,
+    data: TicketCreate,
+    actor: str,
+    now: datetime | None = None,
+    *,
+    editor: Editor | None = None,
 ) -> Ticket:
-    """Open a ticket; due times come from its priority's SLA policy and business hours."""
+    """Open a ticket; due times come from its priority's SLA policy and business hours.
+
+    With `editor` (a person, not the system), who may be assignee and team is checked.
+    """
     now = now or utc_now()
+    if editor is not None:
+        check_ticket_routing(editor, data.assignee, data.team)
     _check_owner(session, data.customer_id, data.contact_id)
     customer_id = data.customer_id
     if customer_id is None and data.contact_id is not None:
@@ -116,14 +128,24 @@ def _breached(now: datetime) -> ColumnElement[bool]:
 
 
 def update_ticket(
-    session: Session, ticket_id: int, data: TicketUpdate, actor: str, now: datetime | None = None
+    session: Session,
+    ticket_id: int,
+    data: TicketUpdate,
+    actor: str,
+    now: datetime | None = None,
+    *,
+    editor: Editor | None = None,
 ) -> Ticket:
     """Change fields; each change is a timeline entry. A new priority re-plans the SLA."""
     now = now or utc_now()
-    ticket = get_ticket(session, ticket_id)
+    ticket = _writable(session, ticket_id, editor)
     changes: dict[str, Any] = {
         k: (str(v) if k in ("type", "priority") else v) for k, v in data.changes().items()
     }
+    if editor is not None and ("assignee" in changes or "team" in changes):
+        check_ticket_routing(
+            editor, changes.get("assignee", ticket.assignee), changes.get("team", ticket.team)
+        )
     if "customer_id" in changes or "contact_id" in changes:
         customer_id: int | None = changes.get("customer_id", ticket.customer_id)
         contact_id: int | None = changes.get("contact_id", ticket.contact_id)
@@ -161,10 +183,11 @@ def transition(
     reopen_days: int,
     note: str | None = None,
     now: datetime | None = None,
+    editor: Editor | None = None,
 ) -> Ticket:
     """Move a ticket to `target` or raise TransitionRefused with the reason."""
     now = now or utc_now()
-    ticket = get_ticket(session, ticket_id)
+    ticket = _writable(session, ticket_id, editor)
     current = TicketStatus(ticket.status)
     check_transition(
         current, target, resolved_at=ticket.resolved_at, now=now, reopen_days=reopen_days
@@ -196,10 +219,11 @@ def add_comment(
     *,
     public: bool,
     now: datetime | None = None,
+    editor: Editor | None = None,
 ) -> TicketEvent:
     """A reply (public, counts as first response) or an internal note on the timeline."""
     now = now or utc_now()
-    ticket = get_ticket(session, ticket_id)
+    ticket = _writable(session, ticket_id, editor)
     if ticket.status == str(TicketStatus.CLOSED):
         raise InvalidInput("ticket", "a closed ticket takes no more comments")
     if public:
@@ -219,11 +243,17 @@ def add_comment(
 
 
 def link_call(
-    session: Session, ticket_id: int, call: CallRef, actor: str, now: datetime | None = None
+    session: Session,
+    ticket_id: int,
+    call: CallRef,
+    actor: str,
+    now: datetime | None = None,
+    *,
+    editor: Editor | None = None,
 ) -> Ticket:
     """Attach a call to a ticket (linking the same call twice changes nothing)."""
     now = now or utc_now()
-    ticket = get_ticket(session, ticket_id)
+    ticket = _writable(session, ticket_id, editor)
     if any(c.server == call.server and c.linkedid == call.linkedid for c in ticket.calls):
         return ticket
     ticket.calls.append(TicketCall(server=call.server, linkedid=call.linkedid))
@@ -240,6 +270,19 @@ def link_call(
     return ticket
 
 
+def require_stored_call(session: Session, call: CallRef, field: str = "call") -> None:
+    """InvalidInput unless a call record with that server and Linkedid is stored.
+
+    Call records are written when a call ends; the console links the live call on the
+    agent's screen, which its desk vouches for, so only API callers need this check.
+    """
+    found = session.scalar(
+        select(Call.id).where(Call.server == call.server, Call.linkedid == call.linkedid)
+    )
+    if found is None:
+        raise InvalidInput(field, f"no stored call {call.server}/{call.linkedid}")
+
+
 def timeline(session: Session, ticket_id: int) -> list[TicketEvent]:
     """A ticket's events, oldest first."""
     get_ticket(session, ticket_id)
@@ -249,6 +292,13 @@ def timeline(session: Session, ticket_id: int) -> list[TicketEvent]:
         .order_by(TicketEvent.at, TicketEvent.id)
     )
     return list(session.scalars(query))
+
+
+def _writable(session: Session, ticket_id: int, editor: Editor | None) -> Ticket:
+    ticket = get_ticket(session, ticket_id)
+    if editor is not None:
+        check_ticket_write(editor, ticket.assignee, ticket.team)
+    return ticket
 
 
 def _first_response(ticket: Ticket, now: datetime) -> None:

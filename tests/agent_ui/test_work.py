@@ -66,6 +66,25 @@ def test_the_call_can_be_linked_to_an_open_ticket(
         assert session.scalars(select(TicketCall.linkedid)).all() == ["call-t2"]
 
 
+def test_the_call_cannot_be_linked_to_another_teams_ticket(
+    client: TestClient, staff: Staff, ann: int, sessions: sessionmaker[Session]
+) -> None:
+    with sessions() as session, session.begin():
+        theirs = TicketCreate(subject="Theirs", customer_id=ann, assignee="zoe", team="Faraway")
+        ticket_id = create_ticket(session, theirs, "x").id
+    csrf = sign_in_as(client, staff, "agent1")
+    pop(client, "call-t3")
+    response = client.post(
+        f"/console/tickets/{ticket_id}/calls",
+        data={"linkedid": "call-t3"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert response.status_code == 403, response.text
+    assert "belongs to another team" in response.json()["detail"]
+    with sessions() as session:
+        assert session.scalars(select(TicketCall.linkedid)).all() == []
+
+
 def test_an_agent_cannot_file_another_agents_call(client: TestClient, staff: Staff) -> None:
     publish(client, ringing("PJSIP/1001", "agent1s-call"))
     csrf = sign_in_as(client, staff, "agent2")
@@ -287,3 +306,20 @@ def test_when_several_customers_share_the_number_the_agent_chooses(
         ticket = session.scalars(select(Ticket)).one()
     assert chosen.status_code == 200
     assert ticket.customer_id == shop_id
+
+
+@pytest.mark.parametrize(
+    ("due_at", "offset"),
+    [("0001-01-01T00:00", "120"), ("9999-12-31T23:59", "-300"), ("9999-12-31T23:59-05:00", "")],
+)
+def test_a_due_time_out_of_range_is_422(
+    client: TestClient, staff: Staff, due_at: str, offset: str
+) -> None:
+    csrf = sign_in_as(client, staff, "agent1")
+    response = client.post(
+        "/console/callbacks",
+        data={"number": "+15551230001", "due_at": due_at, "utc_offset_minutes": offset},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert response.status_code == 422, response.text
+    assert "within a year of today" in response.json()["detail"]

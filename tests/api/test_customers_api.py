@@ -27,28 +27,34 @@ async def create(client: httpx.AsyncClient, body: dict[str, Any] = ACME) -> dict
 async def test_create_read_update_delete(
     client: httpx.AsyncClient, admin_client: httpx.AsyncClient
 ) -> None:
-    acme = await create(client)
+    acme = await create(admin_client)
     assert acme["phones"][0]["e164"] == "+15551230001"
     assert acme["contacts"][0]["phones"][0]["e164"] == "+442079460958"
     url = f"/api/customers/{acme['id']}"
     assert (await client.get(url)).json()["name"] == "Acme Rockets"
-    patched = await client.patch(url, json={"blacklisted": True, "city": "Springfield"})
+    patched = await admin_client.patch(url, json={"blacklisted": True, "city": "Springfield"})
     assert (patched.json()["blacklisted"], patched.json()["city"]) == (True, "Springfield")
     assert (await admin_client.delete(url)).status_code == 204
     assert (await client.get(url)).status_code == 404
 
 
-async def test_list_filters_and_pages(client: httpx.AsyncClient) -> None:
+async def test_list_filters_and_pages(
+    client: httpx.AsyncClient, admin_client: httpx.AsyncClient
+) -> None:
     for i in range(5):
-        await create(client, {"name": f"Customer {i}", "category": "vip" if i % 2 else "regular"})
+        await create(
+            admin_client, {"name": f"Customer {i}", "category": "vip" if i % 2 else "regular"}
+        )
     page = (await client.get("/api/customers", params={"limit": 2, "offset": 1})).json()
     assert (page["total"], [c["name"] for c in page["items"]]) == (5, ["Customer 1", "Customer 2"])
     vip = (await client.get("/api/customers", params={"category": "vip"})).json()
     assert [c["name"] for c in vip["items"]] == ["Customer 1", "Customer 3"]
 
 
-async def test_search_by_name_code_email_or_number(client: httpx.AsyncClient) -> None:
-    acme = await create(client)
+async def test_search_by_name_code_email_or_number(
+    client: httpx.AsyncClient, admin_client: httpx.AsyncClient
+) -> None:
+    acme = await create(admin_client)
     await create(client, {"name": "Bolt Ltd"})
     for q in ("acme", "ACME", "ann@acme.test", "5551230001", "rock"):
         found = (await client.get("/api/customers", params={"q": q})).json()
@@ -58,7 +64,7 @@ async def test_search_by_name_code_email_or_number(client: httpx.AsyncClient) ->
 async def test_contacts_and_numbers(
     client: httpx.AsyncClient, admin_client: httpx.AsyncClient
 ) -> None:
-    acme = await create(client)
+    acme = await create(admin_client)
     added = await client.post(
         f"/api/customers/{acme['id']}/contacts", json={"name": "Bo Diaz", "importance": 5}
     )
@@ -76,8 +82,8 @@ async def test_contacts_and_numbers(
     assert (await client.get(f"/api/contacts/{bo['id']}")).status_code == 404
 
 
-async def test_lookup_card(client: httpx.AsyncClient) -> None:
-    acme = await create(client)
+async def test_lookup_card(client: httpx.AsyncClient, admin_client: httpx.AsyncClient) -> None:
+    acme = await create(admin_client)
     ticket = await client.post(
         "/api/tickets", json={"subject": "Rocket late", "customer_id": acme["id"]}
     )
@@ -96,8 +102,10 @@ async def test_lookup_card(client: httpx.AsyncClient) -> None:
     assert [i["subject"] for i in match["interactions"]] == ["Asked about delivery"]
 
 
-async def test_lookup_shows_only_the_last_ten_interactions(client: httpx.AsyncClient) -> None:
-    acme = await create(client)
+async def test_lookup_shows_only_the_last_ten_interactions(
+    client: httpx.AsyncClient, admin_client: httpx.AsyncClient
+) -> None:
+    acme = await create(admin_client)
     for i in range(12):
         await client.post(
             f"/api/customers/{acme['id']}/interactions",
@@ -116,9 +124,9 @@ async def test_lookup_shows_only_the_last_ten_interactions(client: httpx.AsyncCl
 
 @pytest.mark.parametrize("number", ["101", "anonymous", "+1 555 999 0000"])
 async def test_lookup_of_unknown_numbers_is_an_honest_empty_card(
-    client: httpx.AsyncClient, number: str
+    client: httpx.AsyncClient, admin_client: httpx.AsyncClient, number: str
 ) -> None:
-    await create(client)
+    await create(admin_client)
     response = await client.get("/api/lookup", params={"number": number})
     assert response.status_code == 200
     assert response.json()["matches"] == []
@@ -139,8 +147,10 @@ async def test_a_customer_cannot_be_its_own_ancestor(client: httpx.AsyncClient) 
     assert response.json()["errors"][0]["field"] == "parent_id"
 
 
-async def test_a_logged_number_is_stored_in_e164(client: httpx.AsyncClient) -> None:
-    acme = await create(client)
+async def test_a_logged_number_is_stored_in_e164(
+    client: httpx.AsyncClient, admin_client: httpx.AsyncClient
+) -> None:
+    acme = await create(admin_client)
     entry = await client.post(
         f"/api/customers/{acme['id']}/interactions",
         json={"kind": "call_out", "number": "(555) 123-0001", "subject": "logged later"},

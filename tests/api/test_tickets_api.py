@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.bus import Bus
+from callcenter.calls.models import Call
 from crm.sla.tasks import escalate_overdue
 
 
@@ -16,6 +17,22 @@ async def ticket(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
     response = await client.post("/api/tickets", json={"subject": "Printer jam", **fields})
     assert response.status_code == 201, response.text
     return response.json()
+
+
+def store_call(sessions: sessionmaker[Session], server: str, linkedid: str) -> None:
+    """A call record as the CTI writes one when a call ends."""
+    at = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    with sessions() as session, session.begin():
+        session.add(
+            Call(
+                server=server,
+                linkedid=linkedid,
+                direction="inbound",
+                started_at=at,
+                ended_at=at + timedelta(minutes=3),
+                outcome="answered",
+            )
+        )
 
 
 async def move(client: httpx.AsyncClient, ticket_id: int, status: str) -> httpx.Response:
@@ -55,9 +72,11 @@ async def test_refused_move_is_409_with_the_reason(client: httpx.AsyncClient) ->
     assert (await client.get(f"/api/tickets/{t['id']}")).json()["status"] == "new"
 
 
-async def test_filters_and_pagination(client: httpx.AsyncClient) -> None:
+async def test_filters_and_pagination(
+    client: httpx.AsyncClient, admin_client: httpx.AsyncClient
+) -> None:
     customer = (await client.post("/api/customers", json={"name": "Acme"})).json()
-    first = await ticket(client, priority="high", assignee="bob", customer_id=customer["id"])
+    first = await ticket(admin_client, priority="high", assignee="bob", customer_id=customer["id"])
     await ticket(client, priority="low")
     third = await ticket(client, priority="high")
     await move(client, third["id"], "open")
@@ -75,13 +94,17 @@ async def test_filters_and_pagination(client: httpx.AsyncClient) -> None:
     assert (page["total"], len(page["items"])) == (3, 1)
 
 
-async def test_update_comment_and_link_call(client: httpx.AsyncClient) -> None:
+async def test_update_comment_and_link_call(
+    client: httpx.AsyncClient, admin_client: httpx.AsyncClient, sessions: sessionmaker[Session]
+) -> None:
+    store_call(sessions, "pbx", "1795441073.0")
     t = await ticket(client)
-    patched = await client.patch(f"/api/tickets/{t['id']}", json={"assignee": "carol"})
+    # Handing the ticket to someone outside your team takes an admin (test_access_api.py).
+    patched = await admin_client.patch(f"/api/tickets/{t['id']}", json={"assignee": "carol"})
     assert patched.json()["assignee"] == "carol"
-    comment = await client.post(f"/api/tickets/{t['id']}/comments", json={"body": "On it"})
+    comment = await admin_client.post(f"/api/tickets/{t['id']}/comments", json={"body": "On it"})
     assert comment.status_code == 201
-    linked = await client.post(
+    linked = await admin_client.post(
         f"/api/tickets/{t['id']}/calls", json={"server": "pbx", "linkedid": "1795441073.0"}
     )
     assert linked.json()["calls"] == [{"server": "pbx", "linkedid": "1795441073.0"}]

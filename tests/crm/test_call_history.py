@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.bus import Bus
@@ -18,6 +24,7 @@ from callcenter.calls.records import (
 )
 from callcenter.cti.pipeline import Pipeline
 from callcenter.cti.record_writer import RecordWriter
+from callcenter.events import CallEnded
 from callcenter.settings import Settings
 from crm.callbacks.models import Callback
 from crm.callbacks.schemas import CallbackCreate
@@ -224,3 +231,75 @@ def test_a_number_owned_twice_writes_both_histories(session: Session) -> None:
 def test_internal_calls_are_not_customer_history(session: Session) -> None:
     internal = call("a", "102", start=timedelta(0), outcome=ANSWERED, direction=Direction.INTERNAL)
     assert record_calls(session, [internal], POLICY).interactions == 0
+
+
+class RefusingSessions:
+    """A session factory whose database refuses writes while `refusing` is set."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+        self.refusing = True
+        self.refused = 0
+
+    def __call__(self) -> Session:
+        if self.refusing:
+            self.refused += 1
+            raise OperationalError("BEGIN", {}, sqlite3.OperationalError("database is locked"))
+        return self.sessions()
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Wait (on the loop) until `condition` holds; the test's own timeout bounds it."""
+    for _ in range(2000):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition never held")
+
+
+def ended(linkedid: str) -> CallEnded:
+    record = call(linkedid, "5551230009", start=timedelta(0), outcome=ANSWERED)
+    return CallEnded(at=record.ended_at, server="pbx", record=record)
+
+
+async def test_ended_calls_wait_out_a_refusing_database_and_are_written_once(
+    sessions: sessionmaker[Session],
+) -> None:
+    database = RefusingSessions(sessions)
+    history = CallHistory(
+        cast("sessionmaker[Session]", database), Settings(), linger_s=0, retry_s=(0.01, 0.05)
+    )
+    bus = Bus()
+    task = asyncio.create_task(history.run(bus))
+    await asyncio.sleep(0)
+    for linkedid in ("a", "b", "c"):
+        bus.publish(ended(linkedid))
+    await until(lambda: database.refused >= 3 and len(history.unwritten) == 3)
+    database.refusing = False
+    await until(lambda: not history.unwritten)  # retried on its own, without a new call
+    bus.publish(ended("d"))
+    await until(lambda: len(rows(sessions, Interaction)) == 4)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    assert sorted(i.linkedid for i in rows(sessions, Interaction)) == ["a", "b", "c", "d"]
+
+
+async def test_a_stop_while_the_database_refuses_says_how_many_calls_were_not_written(
+    sessions: sessionmaker[Session], caplog: pytest.LogCaptureFixture
+) -> None:
+    database = RefusingSessions(sessions)
+    history = CallHistory(
+        cast("sessionmaker[Session]", database), Settings(), linger_s=0, retry_s=(0.01, 0.05)
+    )
+    bus = Bus()
+    task = asyncio.create_task(history.run(bus))
+    await asyncio.sleep(0)
+    for linkedid in ("a", "b"):
+        bus.publish(ended(linkedid))
+    await until(lambda: len(history.unwritten) == 2)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    assert "2 ended calls could not be written into the CRM history" in caplog.text
+    assert rows(sessions, Interaction) == []
