@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
+from callcenter.csv_safety import spreadsheet_safe
 from kpi.agent_reports import AGENT_FIELDS, AgentReport, AgentTotals
 from kpi.reports import REPORT_FIELDS, QueueReport, summary_json
 
@@ -13,7 +14,8 @@ from kpi.reports import REPORT_FIELDS, QueueReport, summary_json
 def report_csv(report: QueueReport) -> str:
     """CSV of a queue report: interval rows, then one `total` row per queue.
 
-    Rates are fractions, times seconds; an empty cell is a KPI with no data (null)."""
+    Rates are fractions, times seconds; an empty cell is a KPI with no data (null). A queue
+    name a spreadsheet would run as a formula gets an apostrophe in front."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["start", "end", "queue", *REPORT_FIELDS])
@@ -25,7 +27,7 @@ def report_csv(report: QueueReport) -> str:
             [
                 start.isoformat(),
                 _iso(end),
-                summary.queue,
+                spreadsheet_safe(summary.queue),
                 *(_cell(values[f]) for f in REPORT_FIELDS),
             ]
         )
@@ -35,7 +37,7 @@ def report_csv(report: QueueReport) -> str:
             [
                 report.query.start.isoformat(),
                 report.query.end.isoformat(),
-                name,
+                spreadsheet_safe(name),
                 *(_cell(values[f]) for f in REPORT_FIELDS),
             ]
         )
@@ -80,8 +82,11 @@ def agent_report_csv(report: AgentReport) -> str:
         return [
             start,
             end,
-            _text(name),
-            *(_text(labels[h]) if isinstance(labels[h], str) else _cell(labels[h]) for h in head),
+            spreadsheet_safe(name),
+            *(
+                spreadsheet_safe(labels[h]) if isinstance(labels[h], str) else _cell(labels[h])
+                for h in head
+            ),
             *(_cell(values[f]) for f in AGENT_FIELDS),
             *(_cell(by_reason.get(r, 0.0)) for r in reasons),
         ]
@@ -95,7 +100,5 @@ def agent_report_csv(report: AgentReport) -> str:
     return out.getvalue()
 
 
-def _text(value: str) -> str:
-    """A name as a CSV cell: a leading =, +, -, @, tab or CR would start a spreadsheet
-    formula (CSV injection), so such a name gets an apostrophe in front."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+def _label(value: object) -> str:
+    return spreadsheet_safe(value) if isinstance(value, str) else _cell(value)

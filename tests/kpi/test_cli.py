@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from callcenter.calls.records import VisitOutcome as V
 from callcenter.calls.service import store_calls
 from callcenter.cli import main
-from tests.kpi.calls import ROLLUPS
+from tests.kpi.calls import ROLLUPS, call, visit
 from tests.kpi.test_reports import CALLS
 
 QUEUE_KEYS = {
@@ -135,3 +138,23 @@ def test_staff_matches_erlang(capsys: pytest.CaptureFixture[str]) -> None:
     assert (table["agents_erlang_c"], table["agents_erlang_a"]) == (56, 50)
     row = next(r for r in table["rows"] if r["agents"] == 50)
     assert row["erlang_a"]["service_level"] >= 0.8 > row["erlang_c"]["service_level"]
+
+
+def test_a_queue_named_like_a_formula_is_exported_as_text(
+    sessions: sessionmaker[Session], database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hostile = '=HYPERLINK("http://evil.example","x")'
+    with sessions() as session, session.begin():
+        store_calls(
+            session,
+            [call("f1", visit(hostile, "09:00:00", V.ANSWERED, 5, 60))],
+            after_store=ROLLUPS,
+        )
+    code, out, _ = run(
+        capsys, "kpi", "report", "--from", "2026-03-02", "--to", "2026-03-03",
+        "--interval", "day", "--csv", "--database", database_url,
+    )  # fmt: skip
+    assert code == 0
+    rows = list(csv.reader(io.StringIO(out)))
+    queues = {row[2] for row in rows[1:]}
+    assert queues == {"'" + hostile}
