@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -196,12 +196,24 @@ def test_knowledge_base_search_shows_matching_articles_escaped(
     assert "Router &lt;b&gt;drops&lt;/b&gt;" in response.text
 
 
+def _year_near(month: int, day: int) -> int:
+    """The year that puts `month`-`day` within half a year of today: due times must lie
+    within a year of now, and these keep their season (winter or summer time)."""
+    today = date.today()
+    year = today.year
+    if date(year, month, day) < today - timedelta(days=182):
+        year += 1
+    return year
+
+
+_MARCH, _JULY = _year_near(3, 3), _year_near(7, 1)
 # due_at as sent, the browser's offset (minutes east of UTC), stored due time in UTC
 DUE_TIMES = [
-    ("2026-03-03T10:00", "60", "2026-03-03T09:00"),  # Berlin in winter
-    ("2026-07-01T10:00", "-240", "2026-07-01T14:00"),  # New York in summer
-    ("2026-03-03T10:00", "0", "2026-03-03T10:00"),
-    ("2026-03-03T10:00+05:30", "", "2026-03-03T04:30"),  # an ISO time with its own offset
+    (f"{_MARCH}-03-03T10:00", "60", f"{_MARCH}-03-03T09:00"),  # Berlin in winter
+    (f"{_JULY}-07-01T10:00", "-240", f"{_JULY}-07-01T14:00"),  # New York in summer
+    (f"{_MARCH}-03-03T10:00", "0", f"{_MARCH}-03-03T10:00"),
+    # an ISO time with its own offset
+    (f"{_MARCH}-03-03T10:00+05:30", "", f"{_MARCH}-03-03T04:30"),
 ]
 
 
