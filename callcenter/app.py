@@ -114,9 +114,11 @@ async def running(settings: Settings) -> AsyncIterator[AppState]:
                 region=settings.default_region,
                 wrap_up_reason=settings.wrap_up_reason,
             )
-            await adapter.start()
+            # Before the start: the resync's agent states reach consoles that may ask the
+            # PBX at once (since when a wrap-up pause holds).
             console.pbx.connection = adapter.connection
             console.pbx.calls = adapter.pipeline.tracker
+            await adapter.start()
         yield AppState.of(services, console=console, kpi_board=board)
     finally:
         staffing_worker().close()

@@ -20,8 +20,8 @@ from callcenter.calls.service import list_calls
 from callcenter.cti import actions
 from callcenter.users import service as users_service
 from callcenter.users.service import Role, create_user
+from tests.agent_ui.live_console import PASSWORD, Console
 from tests.agent_ui.live_stack import LiveStack, live_stack
-from tests.agent_ui.test_live_controls import PASSWORD, Console
 
 CONSULTED = "5551234@from-internal"
 
