@@ -11,7 +11,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from callcenter.users.auth import SESSION_COOKIE
 from callcenter.users.service import get_user, revoke_tokens, set_password
-from tests.agent_ui.conftest import PASSWORD, Staff, publish, ringing, sign_in_as
+from tests.console_app import PASSWORD, Staff, publish, ringing, sign_in_as
 
 
 def signin_form(client: TestClient) -> str:

@@ -12,7 +12,7 @@ from starlette.testclient import WebSocketTestSession
 from callcenter.calls.records import AgentState
 from callcenter.db import utc_now
 from callcenter.settings import Settings
-from tests.agent_ui.conftest import Staff, answered, publish, ringing, sign_in_as, state
+from tests.console_app import Staff, answered, publish, ringing, sign_in_as, state
 
 AGENT1 = "PJSIP/1001"
 
@@ -99,7 +99,7 @@ def test_an_unpause_elsewhere_during_wrap_up_ends_it(client: TestClient, staff: 
 
 def test_a_ring_nobody_answers_clears_the_pop(client: TestClient, staff: Staff) -> None:
     from callcenter.events import AgentRingNoAnswer
-    from tests.agent_ui.conftest import AT
+    from tests.console_app import AT
 
     sign_in_as(client, staff, "agent1")
     with client.websocket_connect("/ws/console") as ws:

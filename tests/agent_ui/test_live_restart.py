@@ -7,10 +7,8 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy.orm import Session, sessionmaker
 
-from callcenter.users import service as users_service
 from callcenter.users.service import Role, create_user
 from tests.agent_ui.live_console import PASSWORD, Console, pbx_says
 from tests.agent_ui.live_stack import LiveStack, live_stack
@@ -20,12 +18,12 @@ WRAP_UP_S = 8
 
 @pytest.fixture
 def stack(
-    database_url: str, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+    database_url: str,
+    sessions: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+    fast_password_hashing: None,
 ) -> Iterator[LiveStack]:
     monkeypatch.setenv("CALLCENTER_CONSOLE_WRAP_UP_DEFAULT_S", str(WRAP_UP_S))
-    monkeypatch.setattr(
-        users_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-    )
     with sessions() as session, session.begin():
         create_user(
             session,

@@ -17,7 +17,7 @@ from callcenter.db import utc_now
 from callcenter.settings import Settings
 from callcenter.users.models import ApiToken
 from callcenter.users.service import Role, get_user, revoke_tokens, set_password, set_role
-from tests.agent_ui.conftest import Staff, publish, ringing, sign_in_as
+from tests.console_app import Staff, publish, ringing, sign_in_as
 
 
 def app_client(settings: Settings, recheck_s: float) -> Iterator[TestClient]:
