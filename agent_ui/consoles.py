@@ -241,6 +241,9 @@ class Consoles:
             if screen.wrap_up.follow(after.state, after.reason):
                 return  # the PBX confirms the wrap-up pause (the tracker's wrap-up state)
             self._stop_timer(screen)
+        elif self._in_wrap_up_pause(after):
+            await self._resume_wrap_up(screen, after)
+            return
         was = change.before.state if change.before is not None else AgentState.LOGGED_OUT
         if was is AgentState.ON_CALL and after.state is AgentState.AVAILABLE and screen.call:
             screen.call.ended_at = after.since
@@ -280,6 +283,34 @@ class Consoles:
             await self.pbx.pause(screen.interface, screen.wrap_up.reason)
         except ConsoleError as exc:
             log.warning("wrap-up pause of %s not sent: %s", screen.username, exc)
+
+    def _in_wrap_up_pause(self, presence: AgentPresence) -> bool:
+        return (
+            presence.state in (AgentState.PAUSED, AgentState.WRAP_UP)
+            and presence.reason == self.settings.wrap_up_reason
+        )
+
+    async def _resume_wrap_up(self, screen: AgentConsole, presence: AgentPresence) -> None:
+        """The PBX holds the agent in a wrap-up pause no timer of ours runs for (the app
+        was restarted during it): the wrap-up goes on for what is left of the limit, counted
+        from when the PBX paused them, and ends at once when nothing is left. Without that,
+        the agent would stay paused, and calls unanswered, until someone noticed."""
+        limits = [self.settings.wrap_up_for(queue) for queue in presence.queues]
+        limit = max(limits, default=self.settings.wrap_up_for(None))
+        now = self.clock()
+        started = await self.pbx.paused_since(screen.interface, screen.wrap_up.reason)
+        # Unknown start: a full limit from now; a PBX clock ahead of ours counts as now.
+        until = min(started or now, now) + timedelta(seconds=limit)
+        if not screen.wrap_up.begin(until):
+            return
+        screen.wrap_up.confirm()
+        left = (until - self.clock()).total_seconds()
+        log.info("wrap-up of %s resumed, %.0f s left", screen.username, max(left, 0.0))
+        if left <= 0:
+            await self._finish_wrap_up(screen)
+            return
+        screen.wrap_timer = asyncio.create_task(self._wrap_up_timer(screen, left))
+        self._show_state(screen)
 
     async def _wrap_up_timer(self, screen: AgentConsole, limit: float) -> None:
         await asyncio.sleep(limit)

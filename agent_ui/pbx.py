@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Sequence
+from datetime import UTC, datetime
 from typing import Protocol
 
 from callcenter.cti import actions
@@ -95,6 +97,28 @@ class PbxControl:
     async def unpause(self, interface: str) -> None:
         """Make the agent available in all their queues."""
         await self._run(actions.unpause_member(self._pbx(), interface=interface), "unpause")
+
+    async def paused_since(self, interface: str, reason: str) -> datetime | None:
+        """When the PBX paused `interface` with `reason` (QueueStatus' `LastPause`), or None
+        when it is not paused so or cannot say (no PBX, no answer, no time)."""
+        if "\r" in interface or "\n" in interface:
+            return None
+        try:
+            frames = await self._pbx().request_list({"Action": "QueueStatus", "Member": interface})
+        except (ConsoleError, CommandError) as exc:
+            log.info("could not ask the PBX since when %s is paused: %s", interface, exc)
+            return None
+        stamps: list[int] = []
+        for frame in frames:
+            location = frame.get("Location") or frame.get("Interface")
+            if frame.get("Event") != "QueueMember" or location != interface:
+                continue
+            if frame.get("Paused") != "1" or frame.get("PausedReason") != reason:
+                continue
+            with contextlib.suppress(ValueError):
+                stamps.append(int(frame.get("LastPause") or 0))
+        latest = max(stamps, default=0)
+        return datetime.fromtimestamp(latest, UTC) if latest > 0 else None
 
     async def dial(self, interface: str, number: str, caller_id: str | None = None) -> None:
         """Click-to-dial: ring the agent's phone, then call `number`."""

@@ -40,13 +40,15 @@ def agents_in_scope(session: Session, viewer: SignedInUser) -> list[User]:
 
 
 def agent_in_scope(session: Session, viewer: SignedInUser, username: str) -> User:
-    """The agent called `username` if `viewer` may see them: 404 unknown, 403 out of scope."""
+    """The agent called `username` if `viewer` may see them, else 404.
+
+    Unknown and out-of-scope names get the same answer: a 403 would tell an agent which
+    user names exist (the first step of guessing passwords).
+    """
     agent = session.scalar(select(User).where(User.username == username))
     me = session.get(User, viewer.id)
-    if agent is None or me is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no user named {username!r}")
-    if not can_see_agent(me, agent):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"{username} is not in your scope")
+    if agent is None or me is None or not can_see_agent(me, agent):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such agent you may watch")
     return agent
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from agent_ui.hub import Attachment
 from agent_ui.origin import same_origin
 from agent_ui.runtime import ConsoleRuntime
+from agent_ui.session_watch import until_signed_out
 from callcenter.deps import SignedInUser, identify
 from callcenter.users.auth import SESSION_COOKIE, can_see_agent
 from callcenter.users.models import User
@@ -64,28 +65,34 @@ async def console_socket(websocket: WebSocket) -> None:
     except ValueError:
         await websocket.close(code=CLOSE_BAD_REQUEST)
         return
+    cookie = websocket.cookies.get(SESSION_COOKIE)
+    authorization = websocket.headers.get("authorization")
     viewer, agent, refused = await asyncio.to_thread(
-        _authorize,
-        state,
-        websocket.cookies.get(SESSION_COOKIE),
-        websocket.headers.get("authorization"),
-        websocket.query_params.get("agent"),
+        _authorize, state, cookie, authorization, websocket.query_params.get("agent")
     )
-    if refused or agent is None:
+    if refused or agent is None or viewer is None:
         await websocket.close(code=refused or CLOSE_FORBIDDEN)
         return
     await websocket.accept()
     attachment = console.hub.attach(agent.id, since)
+    signed_out = asyncio.create_task(until_signed_out(state, viewer, cookie, authorization))
+    signed_out.add_done_callback(lambda _: attachment.tab.close())  # wakes the writer
     try:
-        await _serve(
-            websocket, console, attachment, watching=viewer is not None and viewer.id != agent.id
-        )
+        await _serve(websocket, console, attachment, signed_out, watching=viewer.id != agent.id)
     finally:
+        signed_out.cancel()
         console.hub.detach(attachment.tab)
+        with contextlib.suppress(asyncio.CancelledError):
+            await signed_out
 
 
 async def _serve(
-    websocket: WebSocket, console: ConsoleRuntime, attachment: Attachment, *, watching: bool
+    websocket: WebSocket,
+    console: ConsoleRuntime,
+    attachment: Attachment,
+    signed_out: asyncio.Task[None],
+    *,
+    watching: bool,
 ) -> None:
     hello: dict[str, object] = {"type": "hello", "seq": attachment.seq, "resync": attachment.resync}
     if attachment.resync:
@@ -97,8 +104,10 @@ async def _serve(
     try:
         while True:
             live = await attachment.tab.queue.get()
-            if live is None:  # the tab closed (console gone, too slow, or shutdown)
-                if not reader.done():
+            if live is None:  # the tab closed (signed out, console gone, too slow, shutdown)
+                if signed_out.done() and not signed_out.cancelled():
+                    await websocket.close(code=CLOSE_SIGN_IN)
+                elif not reader.done():
                     await websocket.close(code=1013)
                 return
             await websocket.send_text(live.text)

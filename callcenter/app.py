@@ -23,6 +23,7 @@ from callcenter.security_headers import SecurityHeaders
 from callcenter.services import Services
 from callcenter.settings import Settings, get_settings
 from callcenter.state import AppState
+from callcenter.users.session_end import announce_ended_sessions
 from callcenter.users.session_key import session_keys
 from callcenter.wiring import wire_consumers
 from crm.exceptions import CrmError
@@ -86,6 +87,7 @@ async def running(settings: Settings) -> AsyncIterator[AppState]:
         bus=Bus(),
         session_keys=keys,
     )
+    announce_ended_sessions(services.sessions, services.bus)
     # Without a PBX nothing in this process publishes call records: no idle writer for them.
     consumers = wire_consumers(
         services.bus, services.sessions, settings, live=True, store_records=settings.ami is not None
@@ -112,9 +114,11 @@ async def running(settings: Settings) -> AsyncIterator[AppState]:
                 region=settings.default_region,
                 wrap_up_reason=settings.wrap_up_reason,
             )
-            await adapter.start()
+            # Before the start: the resync's agent states reach consoles that may ask the
+            # PBX at once (since when a wrap-up pause holds).
             console.pbx.connection = adapter.connection
             console.pbx.calls = adapter.pipeline.tracker
+            await adapter.start()
         yield AppState.of(services, console=console, kpi_board=board)
     finally:
         staffing_worker().close()

@@ -95,13 +95,18 @@ def identify(
     signer: SessionSigner,
     cookie: str | None,
     authorization: str | None,
+    *,
+    touch: bool = True,
 ) -> SignedInUser | None:
-    """The user behind a bearer token or a session cookie (token first), else None."""
+    """The user behind a bearer token or a session cookie (token first), else None.
+
+    `touch=False` writes nothing (a token's last use): for re-checking an open socket.
+    """
     if authorization:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None
-        user = user_for_token(session, token.strip())
+        user = user_for_token(session, token.strip(), touch=touch)
         return SignedInUser.of(user) if user is not None else None
     web = signer.read(cookie)
     if web is None:

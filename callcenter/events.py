@@ -180,3 +180,12 @@ class KpiAlertCleared(DomainEvent):
 
     kind: str
     subject: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserSessionsEnded(DomainEvent):
+    """A user's sessions ended (sign-out, new password or role) or tokens of theirs were
+    revoked: whatever they still have open (websockets) checks its credentials again.
+    `server` is empty: this is not news from a PBX."""
+
+    user_id: int

@@ -8,11 +8,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.db import make_engine, make_sessionmaker, upgrade
+from callcenter.users import service as users_service
+
+# Fixtures shared across test packages, registered once (no test module imports fixtures).
+pytest_plugins = ("tests.console_app", "tests.browser_tab")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # A PostgreSQL server the tests may create and drop databases on (a role with CREATEDB, and
@@ -20,6 +25,15 @@ FIXTURES = Path(__file__).parent / "fixtures"
 # postgresql+psycopg://callcenter_test:callcenter_test@127.0.0.1:5432/postgres (see .ci/run)
 POSTGRES_URL_VARIABLE = "CALLCENTER_TEST_POSTGRES_URL"
 _pg_database_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 with its smallest cost for this test: the same code path, milliseconds instead
+    of seconds (undone afterwards, so no later test inherits it)."""
+    monkeypatch.setattr(
+        users_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    )
 
 
 @pytest.fixture(scope="session")

@@ -43,8 +43,8 @@ from tests.crm.test_search import (  # noqa: F401
 )
 from tests.kpi import test_reports
 from tests.kpi.calls import DAY, ROLLUPS, at
+from tests.kpi.conftest import stored  # noqa: F401
 from tests.kpi.test_agent_report import (  # noqa: F401
-    stored,
     test_a_period_clips_states_and_filters_visits_by_entry,
     test_a_span_recorded_per_queue_counts_once,
     test_a_visit_counts_in_the_interval_it_entered_to_the_edge,

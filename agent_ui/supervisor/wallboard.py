@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from agent_ui.origin import same_origin
+from agent_ui.session_watch import until_signed_out
 from agent_ui.supervisor.access import SupervisorPage, visible_agents
 from agent_ui.supervisor.render import templates
 from callcenter.deps import SignedInUser, identify
@@ -50,15 +51,12 @@ def scoped(snapshot: dict[str, Any], agents: frozenset[str] | None) -> dict[str,
     }
 
 
-def _viewer(state: AppState, websocket: WebSocket) -> tuple[SignedInUser | None, Any]:
+def _viewer(
+    state: AppState, cookie: str | None, authorization: str | None
+) -> tuple[SignedInUser | None, Any]:
     signer = state.session_keys.signer()
     with state.sessions() as session:
-        viewer = identify(
-            session,
-            signer,
-            websocket.cookies.get(SESSION_COOKIE),
-            websocket.headers.get("authorization"),
-        )
+        viewer = identify(session, signer, cookie, authorization)
         agents = visible_agents(session, viewer) if viewer is not None else frozenset()
         session.commit()
     return viewer, agents
@@ -72,7 +70,9 @@ async def wallboard_socket(websocket: WebSocket) -> None:
     if not same_origin(websocket):
         await websocket.close(code=CLOSE_FORBIDDEN)
         return
-    viewer, agents = await asyncio.to_thread(_viewer, state, websocket)
+    cookie = websocket.cookies.get(SESSION_COOKIE)
+    authorization = websocket.headers.get("authorization")
+    viewer, agents = await asyncio.to_thread(_viewer, state, cookie, authorization)
     if viewer is None:
         await websocket.close(code=CLOSE_SIGN_IN)
         return
@@ -82,12 +82,17 @@ async def wallboard_socket(websocket: WebSocket) -> None:
     await websocket.accept()
     queue = board.attach()
     closed = asyncio.create_task(_until_closed(websocket))
+    signed_out = asyncio.create_task(until_signed_out(state, viewer, cookie, authorization))
     try:
         while True:
             getter = asyncio.create_task(queue.get())
-            done, _ = await asyncio.wait({getter, closed}, return_when=asyncio.FIRST_COMPLETED)
-            if closed in done:
+            done, _ = await asyncio.wait(
+                {getter, closed, signed_out}, return_when=asyncio.FIRST_COMPLETED
+            )
+            if closed in done or signed_out in done:
                 getter.cancel()
+                if signed_out in done:
+                    await websocket.close(code=CLOSE_SIGN_IN)
                 return
             snapshot = scoped(getter.result(), agents)
             await websocket.send_text(json.dumps({"type": "snapshot", **snapshot}))
@@ -96,8 +101,11 @@ async def wallboard_socket(websocket: WebSocket) -> None:
     finally:
         board.detach(queue)
         closed.cancel()
+        signed_out.cancel()
         with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
             await closed
+        with contextlib.suppress(asyncio.CancelledError):
+            await signed_out
 
 
 async def _until_closed(websocket: WebSocket) -> None:

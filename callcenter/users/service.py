@@ -21,6 +21,8 @@ from callcenter.users.passwords import check_password
 
 _hasher = PasswordHasher()
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
+# session.info key: ids of users whose sessions or tokens this transaction ended.
+_ENDED = "callcenter.users.ended"
 
 
 @lru_cache(maxsize=1)
@@ -127,6 +129,17 @@ def end_sessions(session: Session, user: User) -> None:
     """End every signed-in session of `user` (sign-out everywhere); tokens are not touched."""
     user.session_generation += 1
     session.flush()
+    _mark_ended(session, user)
+
+
+def ended_in(session: Session) -> frozenset[int]:
+    """Ids of users whose sessions or tokens the current transaction ended; forgets them
+    (call once it committed or rolled back)."""
+    return frozenset(session.info.pop(_ENDED, ()))
+
+
+def _mark_ended(session: Session, user: User) -> None:
+    session.info.setdefault(_ENDED, set()).add(user.id)
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
@@ -152,11 +165,16 @@ def issue_token(session: Session, user: User, label: str = "") -> str:
     return token
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    """The active user a valid, unrevoked token acts for, else None."""
+def user_for_token(session: Session, token: str, *, touch: bool = True) -> User | None:
+    """The active user a valid, unrevoked token acts for, else None.
+
+    `touch` records the token's use; a re-check of a socket opened with it does not.
+    """
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
+    if not touch:
+        return row.user
     now = utc_now()
     # Minute-level freshness is enough to spot unused tokens; writing on every call would
     # turn each read-only API request (a screen-pop lookup) into a database write.
@@ -178,6 +196,8 @@ def revoke_tokens(session: Session, user: User, token_id: int | None = None) -> 
     for row in rows:
         row.revoked_at = now
     session.flush()
+    if rows:
+        _mark_ended(session, user)
     return len(rows)
 
 

@@ -70,6 +70,32 @@ def free_port() -> int:
 
 
 @dataclass
+class WebApp:
+    """The app served by uvicorn on `port`, in the stack's loop."""
+
+    port: int
+    server: uvicorn.Server
+    serving: asyncio.Task[None]
+
+    @classmethod
+    async def start(cls, settings: Settings, port: int) -> WebApp:
+        config = uvicorn.Config(
+            create_app(settings), host="127.0.0.1", port=port, log_level="warning"
+        )
+        server = uvicorn.Server(config)
+        serving = asyncio.create_task(server.serve())
+        while not server.started:
+            if serving.done():
+                serving.result()
+            await asyncio.sleep(0.02)
+        return cls(port, server, serving)
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        await self.serving
+
+
+@dataclass
 class LiveStack:
     """A running simulated PBX and web app; `call_in` sends a caller to a queue."""
 
@@ -78,11 +104,22 @@ class LiveStack:
     loop: asyncio.AbstractEventLoop
     pbx: SimulatedPbx
     ami: AmiConnection
+    web: WebApp
     stopped: asyncio.Event = field(default_factory=asyncio.Event)
 
     def run(self, coro: Any) -> Any:
         """Run a coroutine on the stack's loop from the test's thread."""
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=30)
+
+    def restart_app(self) -> None:
+        """Stop the web app (and its PBX link) and start a new one on the same port, as an
+        operator restarting `serve` would; the PBX runs on, calls and pauses included."""
+
+        async def restart() -> None:
+            await self.web.stop()
+            self.web = await WebApp.start(self.settings, self.web.port)
+
+        self.run(restart())
 
     def call_in(self, number: str, name: str, queue: str = "support") -> None:
         """A caller dials in and joins `queue`."""
@@ -135,27 +172,18 @@ def live_stack(
             secret_key="live-stack-secret-of-at-least-32-chars",
             sla_check_interval_s=3600,
         )
-        config = uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=web_port, log_level="warning"
-        )
-        server = uvicorn.Server(config)
-        serving = asyncio.create_task(server.serve())
-        while not server.started:
-            if serving.done():
-                serving.result()
-            await asyncio.sleep(0.02)
+        web = await WebApp.start(settings, web_port)
         ami = AmiConnection(
             AmiTarget(host="127.0.0.1", port=pbx.port, username="crm", secret="crmsecret")
         )
         await ami.start()
         stack = LiveStack(
-            settings, f"http://127.0.0.1:{web_port}", asyncio.get_running_loop(), pbx, ami
+            settings, f"http://127.0.0.1:{web_port}", asyncio.get_running_loop(), pbx, ami, web
         )
         ready.set_result(stack)
         await stack.stopped.wait()
         await ami.aclose()
-        server.should_exit = True
-        await serving
+        await stack.web.stop()
         await pbx.close()
 
     def thread_main() -> None:

@@ -11,7 +11,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from callcenter.users.auth import SESSION_COOKIE
 from callcenter.users.service import get_user, revoke_tokens, set_password
-from tests.agent_ui.conftest import PASSWORD, Staff, publish, ringing, sign_in_as
+from tests.console_app import PASSWORD, Staff, publish, ringing, sign_in_as
 
 
 def signin_form(client: TestClient) -> str:
@@ -124,12 +124,13 @@ def test_each_role_lists_only_the_agents_in_its_scope(
 WATCH = [
     # viewer        agent       status
     ("agent1", "agent1", 200),
-    ("agent1", "agent2", 403),
+    ("agent1", "agent2", 404),  # out of scope answers as unknown: no user enumeration
     ("supervisor1", "agent2", 200),
-    ("supervisor1", "agent3", 403),
+    ("supervisor1", "agent3", 404),
     ("supervisor2", "agent3", 200),
     ("admin", "agent3", 200),
     ("admin", "nobody", 404),
+    ("agent1", "nobody", 404),
 ]
 
 
@@ -252,3 +253,39 @@ def test_every_response_forbids_framing_and_foreign_scripts(
     assert "frame-ancestors 'none'" in policy
     assert "script-src 'self';" in policy
     assert "unsafe-inline" not in policy
+
+
+@pytest.mark.parametrize(
+    ("url", "origin", "opens"),
+    [
+        ("/ws/console", "http://testserver", True),
+        ("/ws/console", "https://testserver", False),  # a ws:// socket is an http:// page's
+        ("wss://testserver/ws/console", "https://testserver", True),
+        ("wss://testserver/ws/console", "http://testserver", False),  # plain-text page
+        ("/ws/console", "null", False),
+    ],
+)
+def test_the_origin_check_compares_the_scheme_too(
+    client: TestClient, staff: Staff, url: str, origin: str, opens: bool
+) -> None:
+    sign_in_as(client, staff, "agent1")
+    if opens:
+        with client.websocket_connect(url, headers={"Origin": origin}) as ws:
+            assert ws.receive_json()["type"] == "hello"
+        return
+    with (
+        pytest.raises(WebSocketDisconnect) as closed,
+        client.websocket_connect(url, headers={"Origin": origin}),
+    ):
+        pass
+    assert closed.value.code == 4403
+
+
+def test_an_agent_outside_ones_scope_answers_as_an_unknown_one(
+    client: TestClient, staff: Staff
+) -> None:
+    sign_in_as(client, staff, "agent1")
+    known = client.get("/console/agents/agent2")
+    unknown = client.get("/console/agents/nobody")
+    assert (known.status_code, known.text) == (unknown.status_code, unknown.text)
+    assert known.status_code == 404

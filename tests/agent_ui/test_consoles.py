@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -9,8 +10,9 @@ from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketTestSession
 
 from callcenter.calls.records import AgentState
+from callcenter.db import utc_now
 from callcenter.settings import Settings
-from tests.agent_ui.conftest import Staff, answered, publish, ringing, sign_in_as, state
+from tests.console_app import Staff, answered, publish, ringing, sign_in_as, state
 
 AGENT1 = "PJSIP/1001"
 
@@ -97,7 +99,7 @@ def test_an_unpause_elsewhere_during_wrap_up_ends_it(client: TestClient, staff: 
 
 def test_a_ring_nobody_answers_clears_the_pop(client: TestClient, staff: Staff) -> None:
     from callcenter.events import AgentRingNoAnswer
-    from tests.agent_ui.conftest import AT
+    from tests.console_app import AT
 
     sign_in_as(client, staff, "agent1")
     with client.websocket_connect("/ws/console") as ws:
@@ -114,3 +116,40 @@ def test_a_ring_nobody_answers_clears_the_pop(client: TestClient, staff: Staff) 
     # The card is looked up meanwhile and may come before or after the miss.
     assert [kind for kind in kinds if kind != "card"] == ["pop", "missed"]
     assert "card" in kinds
+
+
+def paused_at(client: TestClient, monkeypatch: pytest.MonkeyPatch, started: datetime) -> None:
+    """The PBX says the agent's wrap-up pause began at `started` (its LastPause)."""
+
+    async def paused_since(interface: str, reason: str) -> datetime:
+        assert (interface, reason) == (AGENT1, "Wrap-up")
+        return started
+
+    pbx = client.app.state.callcenter.console.pbx  # type: ignore[attr-defined]
+    monkeypatch.setattr(pbx, "paused_since", paused_since)
+
+
+def test_a_wrap_up_pause_found_at_start_goes_on_for_the_time_left(
+    client: TestClient, staff: Staff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = utc_now() - timedelta(seconds=10)
+    paused_at(client, monkeypatch, started)
+    sign_in_as(client, staff, "agent1")
+    with client.websocket_connect("/ws/console") as ws:
+        ws.receive_json()
+        publish(client, state(AGENT1, AgentState.PAUSED, "Wrap-up"))  # the resync's news
+        frame = next_state(ws)
+    assert frame["state"] == "wrap_up"
+    assert datetime.fromisoformat(frame["wrap_up_until"]) == started + timedelta(seconds=30)
+
+
+def test_a_wrap_up_pause_found_at_start_past_its_limit_ends_at_once(
+    client: TestClient, staff: Staff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paused_at(client, monkeypatch, utc_now() - timedelta(minutes=10))
+    sign_in_as(client, staff, "agent1")
+    with client.websocket_connect("/ws/console") as ws:
+        ws.receive_json()
+        publish(client, state(AGENT1, AgentState.PAUSED, "Wrap-up"))
+        frame = next_state(ws)
+    assert (frame["state"], frame["wrap_up_until"]) == ("available", None)

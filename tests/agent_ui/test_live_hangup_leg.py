@@ -12,29 +12,27 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.calls.records import CallRecord, VisitOutcome
 from callcenter.calls.service import list_calls
 from callcenter.cti import actions
-from callcenter.users import service as users_service
 from callcenter.users.service import Role, create_user
+from tests.agent_ui.live_console import PASSWORD, Console
 from tests.agent_ui.live_stack import LiveStack, live_stack
-from tests.agent_ui.test_live_controls import PASSWORD, Console
 
 CONSULTED = "5551234@from-internal"
 
 
 @pytest.fixture
 def local_stack(
-    database_url: str, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+    database_url: str,
+    sessions: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+    fast_password_hashing: None,
 ) -> Iterator[LiveStack]:
     # billing has no console users, only the PBX's bot: the console learns it from settings.
     monkeypatch.setenv("CALLCENTER_CONSOLE_QUEUE_EXTENSIONS", '{"billing": "billing"}')
-    monkeypatch.setattr(
-        users_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-    )
     with sessions() as session, session.begin():
         create_user(
             session,

@@ -20,7 +20,7 @@ from starlette.testclient import WebSocketTestSession
 import agent_ui.pops
 from agent_ui.console_state import PopCard, build_card
 from callcenter.events import AgentRinging
-from tests.agent_ui.conftest import Staff, publish, ringing, sign_in_as
+from tests.console_app import Staff, publish, ringing, sign_in_as
 
 
 def receive(ws: WebSocketTestSession) -> dict[str, Any]:

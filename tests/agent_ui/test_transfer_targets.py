@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
-from tests.agent_ui.conftest import Staff, sign_in_as
+from tests.console_app import Staff, sign_in_as
 
 NO_PBX = "no PBX is connected to this console server"
 

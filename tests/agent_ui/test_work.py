@@ -18,7 +18,7 @@ from crm.kb.service import create_article
 from crm.tickets.models import Ticket, TicketCall
 from crm.tickets.schemas import TicketCreate
 from crm.tickets.service import create_ticket
-from tests.agent_ui.conftest import Staff, publish, ringing, sign_in_as
+from tests.console_app import Staff, publish, ringing, sign_in_as
 
 
 def pop(client: TestClient, linkedid: str, number: str = "+15551230001", name: str = "Ann") -> None:

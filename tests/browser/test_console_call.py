@@ -7,12 +7,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.calls.models import Call
-from callcenter.users import service as users_service
 from callcenter.users.service import Role, create_user
 from crm.customers.schemas import CustomerCreate, PhoneIn
 from crm.customers.service import create_customer
@@ -38,10 +36,7 @@ def eventually(probe: Callable[[], T | None], timeout: float = 20.0) -> T:
 
 
 @pytest.fixture
-def seeded(sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        users_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-    )
+def seeded(sessions: sessionmaker[Session], fast_password_hashing: None) -> None:
     with sessions() as session, session.begin():
         create_user(
             session,

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from callcenter.cli import main
-from tests.kpi.test_agent_report import stored  # noqa: F401  (fixture)
 
 DAY = ("--from", "2026-03-02", "--to", "2026-03-03")
 

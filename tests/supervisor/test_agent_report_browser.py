@@ -15,9 +15,8 @@ from callcenter.calls.records import AgentState as S
 from callcenter.calls.records import AgentStateRecord
 from callcenter.calls.records import VisitOutcome as V
 from callcenter.calls.service import store_agent_states, store_calls
-from tests.agent_ui.conftest import Staff, sign_in_as
+from tests.console_app import Staff, sign_in_as
 from tests.kpi.calls import ROLLUPS, at, call, visit
-from tests.supervisor.test_agent_report_api import stored  # noqa: F401  (fixture)
 from tests.supervisor.test_pages_and_api import DAY
 
 pytestmark = pytest.mark.browser

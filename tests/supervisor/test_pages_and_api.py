@@ -14,7 +14,7 @@ from callcenter.calls.records import AgentState, AgentStateRecord
 from callcenter.calls.records import VisitOutcome as V
 from callcenter.calls.service import store_agent_states, store_calls
 from crm.tickets.models import Ticket, TicketCall
-from tests.agent_ui.conftest import Staff, sign_in_as
+from tests.console_app import Staff, sign_in_as
 from tests.kpi.calls import ROLLUPS, at, call, visit
 from tests.kpi.test_reports import CALLS
 

@@ -12,7 +12,7 @@ from callcenter.calls.records import CallRecord
 from callcenter.calls.records import VisitOutcome as V
 from callcenter.calls.service import store_calls
 from crm.tickets.models import Ticket, TicketCall
-from tests.agent_ui.conftest import Staff
+from tests.console_app import Staff
 from tests.kpi.calls import ROLLUPS, call, visit
 from tests.supervisor.test_pages_and_api import DAY, bearer
 

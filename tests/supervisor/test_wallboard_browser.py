@@ -6,10 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy.orm import Session, sessionmaker
 
-from callcenter.users import service as users_service
 from callcenter.users.service import Role, create_user
 from tests.agent_ui.live_stack import live_stack
 
@@ -19,10 +17,7 @@ PASSWORD = "supervisor-password"
 
 
 @pytest.fixture
-def supervisor(sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        users_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-    )
+def supervisor(sessions: sessionmaker[Session], fast_password_hashing: None) -> None:
     with sessions() as session, session.begin():
         create_user(session, "boss", role=Role.SUPERVISOR, password=PASSWORD, team="red")
         create_user(

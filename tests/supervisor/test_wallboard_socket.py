@@ -25,7 +25,7 @@ from callcenter.db import utc_now
 from callcenter.events import CallQueued, DomainEvent
 from callcenter.settings import Settings
 from kpi.board import LiveBoard
-from tests.agent_ui.conftest import AT, Staff, sign_in_as, state
+from tests.console_app import AT, Staff, sign_in_as, state
 from tests.kpi.calls import ROLLUPS
 
 

@@ -1,4 +1,5 @@
-"""Real-browser fixtures: Debian's chromium driven by Playwright (never a downloaded browser)."""
+"""Real-browser fixtures, a plugin of the root conftest: Debian's chromium driven by Playwright
+(never a downloaded browser)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Console fixtures: the app on a migrated database, a small call center of users, sign-in."""
+"""The console app on a migrated database, a small call center of users, sign-in; the
+console's and supervisor's tests share it (a plugin of the root conftest)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,7 +15,6 @@ from callcenter.app import create_app
 from callcenter.calls.records import AgentState
 from callcenter.events import AgentRinging, AgentStateChanged, CallAnswered, DomainEvent
 from callcenter.settings import Settings
-from callcenter.users import service as users_service
 from callcenter.users.auth import SESSION_COOKIE, SessionSigner
 from callcenter.users.service import Role, create_user, issue_token
 from crm.customers.schemas import CustomerCreate, PhoneIn
@@ -36,14 +35,6 @@ STAFF = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2 with its smallest cost: the same code path, milliseconds instead of seconds."""
-    monkeypatch.setattr(
-        users_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-    )
-
-
 @dataclass
 class Staff:
     """User ids by name, and bearer tokens by name."""
@@ -53,7 +44,7 @@ class Staff:
 
 
 @pytest.fixture
-def staff(sessions: sessionmaker[Session]) -> Staff:
+def staff(sessions: sessionmaker[Session], fast_password_hashing: None) -> Staff:
     ids, tokens = {}, {}
     with sessions() as session, session.begin():
         for name, role, team, interface in STAFF:
