@@ -73,17 +73,28 @@ def store_calls(
     """Write `records`, replacing any earlier row with the same (server, linkedid).
 
     Replaying a stream twice leaves the same rows; within one batch the last record of a key
-    wins. A visit stored again without wrap-up seconds keeps those it had: they arrive after
+    wins. A record flagged data_gap (a stream that ended or dropped mid-call) never replaces
+    one stored complete, nor one before it in the batch: a replay of a cut capture cannot
+    degrade calls it knows only in part, while a complete record replaces a gap one. A visit stored again without wrap-up seconds keeps those it had: they arrive after
     the call (see `store_wrap_ups`), and a record written at hang-up never carries them.
     Each listener of `after_store` is told what was written, in this transaction (kpi's
     rollups count each stored visit once). Returns how many calls were written.
     """
-    if not records:
-        return 0
     latest: dict[tuple[str, str], CallRecord] = {}
     for record in records:
-        latest[(record.server, record.linkedid)] = record
-    stored = _stored_ids(session, list(latest))
+        key = (record.server, record.linkedid)
+        earlier = latest.get(key)
+        if earlier is None or not record.data_gap or earlier.data_gap:
+            latest[key] = record
+    if not latest:
+        return 0
+    stored, complete = _stored_ids(session, list(latest))
+    for key in complete:
+        if latest[key].data_gap:
+            del latest[key]
+    stored = {call_id: key for call_id, key in stored.items() if key in latest}
+    if not latest:
+        return 0
     replaced, kept_wrap_ups = _stored_visits(session, stored)
     for chunk in chunks(list(stored), 400):
         session.execute(delete(Call).where(Call.id.in_(chunk)))
@@ -133,17 +144,24 @@ def _insert_calls(
     return visits
 
 
-def _stored_ids(session: Session, keys: Sequence[tuple[str, str]]) -> dict[int, tuple[str, str]]:
-    """The ids of the calls among `keys` (server, linkedid) already stored."""
+def _stored_ids(
+    session: Session, keys: Sequence[tuple[str, str]]
+) -> tuple[dict[int, tuple[str, str]], set[tuple[str, str]]]:
+    """The ids of the calls among `keys` (server, linkedid) already stored, and the keys of
+    those stored complete (without data_gap)."""
     stored: dict[int, tuple[str, str]] = {}
+    complete: set[tuple[str, str]] = set()
     for chunk in chunks(keys, 400):
         found = session.execute(
-            select(Call.id, Call.server, Call.linkedid).where(
+            select(Call.id, Call.server, Call.linkedid, Call.data_gap).where(
                 tuple_(Call.server, Call.linkedid).in_(chunk)
             )
         )
-        stored.update({call_id: (server, linkedid) for call_id, server, linkedid in found})
-    return stored
+        for call_id, server, linkedid, data_gap in found:
+            stored[call_id] = (server, linkedid)
+            if not data_gap:
+                complete.add((server, linkedid))
+    return stored, complete
 
 
 def _stored_visits(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -74,6 +75,35 @@ def test_later_record_of_same_call_replaces_the_earlier(sessions: sessionmaker[S
         (call,) = list_calls(session)
     assert call.talk_s == 9.0
     assert call.queue_visits[0].talk_s == 9.0
+
+
+def _stored(sessions: sessionmaker[Session], *batches: list[CallRecord]) -> list[CallRecord]:
+    for batch in batches:
+        with transaction(sessions) as session:
+            store_calls(session, batch, after_store=())
+    with sessions() as session:
+        return list_calls(session)
+
+
+def test_a_gap_record_never_replaces_a_complete_one(sessions: sessionmaker[Session]) -> None:
+    complete = _call("1.0", talk=9.0)
+    cut_short = replace(_call("1.0", talk=3.0), data_gap=True)
+    assert _stored(sessions, [complete], [cut_short]) == [complete]
+
+
+def test_a_complete_record_replaces_a_gap_one(sessions: sessionmaker[Session]) -> None:
+    cut_short = replace(_call("1.0", talk=3.0), data_gap=True)
+    complete = _call("1.0", talk=9.0)
+    assert _stored(sessions, [cut_short], [complete]) == [complete]
+
+
+def test_in_one_batch_a_gap_record_does_not_replace_a_complete_one(
+    sessions: sessionmaker[Session],
+) -> None:
+    complete = _call("1.0", talk=9.0)
+    cut_short = replace(_call("1.0", talk=3.0), data_gap=True)
+    other = replace(_call("2.0"), data_gap=True)
+    assert _stored(sessions, [complete, cut_short, other]) == [complete, other]
 
 
 def test_agent_state_intervals_are_idempotent(sessions: sessionmaker[Session]) -> None:
