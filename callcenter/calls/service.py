@@ -75,10 +75,11 @@ def store_calls(
     Replaying a stream twice leaves the same rows; within one batch the last record of a key
     wins. A record flagged data_gap (a stream that ended or dropped mid-call) never replaces
     one stored complete, nor one before it in the batch: a replay of a cut capture cannot
-    degrade calls it knows only in part, while a complete record replaces a gap one. A visit stored again without wrap-up seconds keeps those it had: they arrive after
-    the call (see `store_wrap_ups`), and a record written at hang-up never carries them.
-    Each listener of `after_store` is told what was written, in this transaction (kpi's
-    rollups count each stored visit once). Returns how many calls were written.
+    degrade calls it knows only in part, while a complete record replaces a gap one. A visit
+    stored again without wrap-up seconds keeps those it had: they arrive after the call (see
+    `store_wrap_ups`), and a record written at hang-up never carries them. Each listener of
+    `after_store` is told what was written, in this transaction (kpi's rollups count each
+    stored visit once). Returns how many calls were written.
     """
     latest: dict[tuple[str, str], CallRecord] = {}
     for record in records:
