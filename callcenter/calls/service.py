@@ -8,10 +8,11 @@ caller passes, in the same transaction; wrap-up seconds that arrive later are st
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy import String, delete, insert, inspect, select, tuple_
 from sqlalchemy.orm import Session
 
 from callcenter.calls.models import AgentStateInterval, Call, QueueVisit
@@ -25,6 +26,22 @@ from callcenter.calls.records import (
     VisitOutcome,
 )
 from callcenter.calls.store_listeners import StoredVisits, StoreListener, VisitPlace
+
+
+def _text_limits(model: type[Any], *keys: str) -> dict[str, int]:
+    """The bounded text columns of `model` but its `keys`, and their lengths."""
+    return {
+        column.key: column.type.length
+        for column in inspect(model).columns
+        if isinstance(column.type, String) and column.type.length and column.key not in keys
+    }
+
+
+# Text a caller controls (a display name, a dialed number) can be longer than its column;
+# PostgreSQL would refuse the whole batch, and every batch retried behind it. Clipped.
+_CALL_LIMITS = _text_limits(Call, "server", "linkedid")
+_VISIT_LIMITS = _text_limits(QueueVisit)
+_STATE_LIMITS = _text_limits(AgentStateInterval)
 
 _CALL_COLUMNS = (
     "server",
@@ -123,7 +140,7 @@ def _insert_calls(
     rows = []
     for key, record in latest.items():
         visit_rows[key] = _visit_rows(record, kept_wrap_ups)
-        row = {name: _column(getattr(record, name)) for name in _CALL_COLUMNS}
+        row = _fit({name: _column(getattr(record, name)) for name in _CALL_COLUMNS}, _CALL_LIMITS)
         wrap_ups = [v["wrap_up_s"] for v in visit_rows[key] if v["wrap_up_s"] is not None]
         if wrap_ups:
             row["wrap_up_s"] = round(sum(wrap_ups), 3)
@@ -196,7 +213,7 @@ def _visit_rows(
 ) -> list[dict[str, Any]]:
     rows = []
     for seq, visit in enumerate(record.queue_visits, start=1):
-        row = {name: _column(getattr(visit, name)) for name in _VISIT_COLUMNS}
+        row = _fit({name: _column(getattr(visit, name)) for name in _VISIT_COLUMNS}, _VISIT_LIMITS)
         row["seq"] = seq
         if row["wrap_up_s"] is None:
             row["wrap_up_s"] = kept_wrap_ups.get(
@@ -210,6 +227,7 @@ def store_agent_states(session: Session, records: Sequence[AgentStateRecord]) ->
     """Write agent-state intervals, skipping any already stored (same agent, state, start)."""
     if not records:
         return 0
+    records = [_fitted_state(r) for r in records]
     wanted = {
         (r.server, r.interface, r.queue or "", r.state.value, r.started_at): r for r in records
     }
@@ -336,6 +354,21 @@ def to_record(call: Call) -> CallRecord:
             for v in call.queue_visits
         ),
     )
+
+
+def _fit(row: dict[str, Any], limits: dict[str, int]) -> dict[str, Any]:
+    """`row` with every text longer than its column clipped to it."""
+    for name, limit in limits.items():
+        value = row.get(name)
+        if isinstance(value, str) and len(value) > limit:
+            row[name] = value[:limit]
+    return row
+
+
+def _fitted_state(record: AgentStateRecord) -> AgentStateRecord:
+    fields = {name: getattr(record, name) for name in _STATE_LIMITS if hasattr(record, name)}
+    fitted = _fit(dict(fields), _STATE_LIMITS)
+    return record if fitted == fields else replace(record, **fitted)
 
 
 def _column(value: Any) -> Any:

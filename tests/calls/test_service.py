@@ -121,3 +121,29 @@ def test_agent_state_intervals_are_idempotent(sessions: sessionmaker[Session]) -
             store_agent_states(session, [interval])
     with sessions() as session:
         assert list_agent_states(session) == [interval]
+
+
+def test_text_longer_than_its_column_is_clipped_not_refused(
+    sessions: sessionmaker[Session],
+) -> None:
+    call = replace(_call("1.0"), caller_name="N" * 300, dialed_number="9" * 100)
+    call = replace(call, queue_visits=(replace(call.queue_visits[0], agent="A" * 200),))
+    interval = AgentStateRecord(
+        server="pbx1",
+        agent="Bob",
+        interface="PJSIP/1002",
+        state=AgentState.PAUSED,
+        started_at=T0,
+        ended_at=T0 + timedelta(seconds=60),
+        reason="R" * 500,
+    )
+    for _ in range(2):
+        with transaction(sessions) as session:
+            store_calls(session, [call], after_store=())
+            store_agent_states(session, [interval])
+    with sessions() as session:
+        [stored] = list_calls(session)
+        [state] = list_agent_states(session)
+    assert (stored.caller_name, stored.dialed_number) == ("N" * 255, "9" * 64)
+    assert stored.queue_visits[0].agent == "A" * 128
+    assert state.reason == "R" * 128
