@@ -150,7 +150,12 @@ class Pipeline:
 
 def _check_ids(frame: Frame) -> None:
     """BadHeader for an identifier longer than any PBX makes."""
-    for header in _ID_HEADERS:
-        value = frame.get(header)
-        if value is not None and len(value) > MAX_ID_LENGTH:
-            raise BadHeader(header, value)
+    get = frame.get
+    if (
+        len(get("Uniqueid", "")) > MAX_ID_LENGTH
+        or len(get("Linkedid", "")) > MAX_ID_LENGTH
+        or len(get("DestUniqueid", "")) > MAX_ID_LENGTH
+        or len(get("DestLinkedid", "")) > MAX_ID_LENGTH
+    ):
+        header = next(h for h in _ID_HEADERS if len(get(h, "")) > MAX_ID_LENGTH)
+        raise BadHeader(header, frame[header])
