@@ -11,6 +11,7 @@ from typing import NoReturn
 
 from pydantic import ValidationError
 
+from callcenter.db import DatabaseUnavailable
 from callcenter.settings import Settings
 
 # Each module exposes `register(subparsers)`, adding commands whose handler is stored as
@@ -18,7 +19,7 @@ from callcenter.settings import Settings
 COMMAND_MODULES = (
     "callcenter.db_cli",
     "callcenter.users.cli",
-    "callcenter.cti.cli",
+    "callcenter.pbx_cli",
     "callcenter.web_cli",
     "crm.cli",
     "sim.cli",
@@ -103,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("choose a subcommand")
     try:
         return func(args)
-    except UsageError as exc:
+    except (UsageError, DatabaseUnavailable) as exc:
         print(f"callcenter: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

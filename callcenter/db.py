@@ -8,10 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from callcenter.settings import masked_url
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -103,3 +106,39 @@ def upgrade(url: str, revision: str = "head") -> None:
 
     make_engine(url).dispose()  # creates the SQLite folder when missing
     command.upgrade(alembic_config(url), revision)
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be opened or lacks its tables: one sentence, its password masked."""
+
+
+def open_database(url: str, *, need: str | None = None, migrate: bool = False) -> Engine:
+    """An engine for `url` that has answered, or DatabaseUnavailable saying why in one line.
+
+    `migrate` brings the schema up to date first; `need` names a table that must exist (a
+    database never upgraded has none). The URL is shown with its password masked.
+    """
+    shown = masked_url(url)
+    try:
+        if migrate:
+            upgrade(url)
+        engine = make_engine(url)
+    except (ArgumentError, NoSuchModuleError, DBAPIError, ImportError, ValueError) as exc:
+        raise DatabaseUnavailable(
+            f"cannot open the database {shown!r}: {exc.__class__.__name__}"
+        ) from None
+    try:
+        with engine.connect() as connection:
+            ready = need is None or inspect(connection).has_table(need)
+    except (DBAPIError, ImportError) as exc:
+        engine.dispose()
+        raise DatabaseUnavailable(
+            f"cannot open the database {shown!r}: {exc.__class__.__name__}"
+        ) from None
+    if not ready:
+        engine.dispose()
+        table = "call records" if need == "calls" else f"{need} table"
+        raise DatabaseUnavailable(
+            f"the database {shown!r} has no {table} (run `callcenter db upgrade` first)"
+        )
+    return engine

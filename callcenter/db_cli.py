@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sqlalchemy.exc import ArgumentError, OperationalError
-
-from callcenter.cli import UsageError, add_database_option, settings_from
-from callcenter.db import upgrade
+from callcenter.cli import add_database_option, settings_from
+from callcenter.db import open_database
+from callcenter.settings import masked_url
 
 
 def register(groups: Any) -> None:
@@ -22,9 +21,6 @@ def register(groups: Any) -> None:
 
 def _upgrade(args: argparse.Namespace) -> int:
     url = settings_from(args).database_url
-    try:
-        upgrade(url)
-    except (ArgumentError, OperationalError) as exc:
-        raise UsageError(f"cannot open the database {url!r}: {exc.__class__.__name__}") from exc
-    print(f"database at {url} is up to date")
+    open_database(url, migrate=True).dispose()
+    print(f"database at {masked_url(url)} is up to date")
     return 0

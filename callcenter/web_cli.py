@@ -6,7 +6,7 @@ import argparse
 import contextlib
 from typing import Any
 
-from callcenter.cli import UsageError, add_database_option, port_number, settings_from
+from callcenter.cli import add_database_option, port_number, settings_from
 
 
 def register(groups: Any) -> None:
@@ -27,20 +27,14 @@ def register(groups: Any) -> None:
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
-    from sqlalchemy.exc import ArgumentError, OperationalError
 
     from callcenter.app import create_app, server_options
-    from callcenter.db import upgrade
+    from callcenter.db import open_database
     from callcenter.users.cli import check_session_key
 
     settings = settings_from(args)
     check_session_key(settings)
-    try:
-        upgrade(settings.database_url)
-    except (ArgumentError, OperationalError) as exc:
-        raise UsageError(
-            f"cannot open the database {settings.database_url!r}: {exc.__class__.__name__}"
-        ) from exc
+    open_database(settings.database_url, migrate=True).dispose()
     config = uvicorn.Config(
         create_app(settings),
         host=args.host,

@@ -8,10 +8,9 @@ import json
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from callcenter.cli import UsageError, settings_from
-from callcenter.db import make_engine, make_sessionmaker
+from callcenter.db import make_sessionmaker, open_database
 from kpi.agent_reports import AgentReport, agent_report
 from kpi.export import agent_report_csv
 from kpi.periods import agent_query
@@ -26,15 +25,10 @@ def run_agent_report(args: argparse.Namespace) -> int:
         settings = settings_from(args)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    engine = make_engine(settings.database_url)
+    engine = open_database(settings.database_url, need="calls")
     try:
         with make_sessionmaker(engine)() as session:
             report = agent_report(session, query, args.by)
-    except (OperationalError, ProgrammingError) as exc:
-        raise UsageError(
-            f"the database {settings.database_url!r} has no call records"
-            " (run `callcenter db upgrade` first)"
-        ) from exc
     finally:
         engine.dispose()
     if args.json:

@@ -12,7 +12,6 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy.exc import ArgumentError, OperationalError
 
 from callcenter.calls.records import AgentStateRecord, CallRecord
 from callcenter.cli import UsageError, settings_from
@@ -120,16 +119,12 @@ def _storage(url: str | None, thresholds: ThresholdBook) -> Iterator[Stores]:
         yield None, None
         return
     from callcenter.calls.service import store_agent_states, store_calls
-    from callcenter.db import make_engine, make_sessionmaker, transaction, upgrade
+    from callcenter.db import make_sessionmaker, open_database, transaction
     from kpi.rollups.keeping import rollup_listener
 
     rollups = [rollup_listener(thresholds)]
 
-    try:
-        upgrade(url)
-    except (ArgumentError, OperationalError) as exc:
-        raise UsageError(f"cannot open the database {url!r}: {exc.__class__.__name__}") from exc
-    engine = make_engine(url)
+    engine = open_database(url, migrate=True)
     try:
         with transaction(make_sessionmaker(engine)) as session:
             yield (

@@ -136,3 +136,39 @@ def test_every_module_imports() -> None:
         except ImportError as exc:
             failed[name] = str(exc)
     assert failed == {}
+
+
+# The foundation's PBX side: it publishes on the bus and stores records; who listens (CRM
+# history, KPI rollups, the console, the simulator) is wired above it (callcenter.wiring).
+FOUNDATION_PACKAGES = ("callcenter/cti", "callcenter/calls", "callcenter/queues")
+ABOVE_THE_FOUNDATION = ("crm", "kpi", "agent_ui", "sim")
+
+
+def upward_imports(package: str) -> dict[str, list[str]]:
+    """Modules of `package` (a folder) and what they import from above the foundation."""
+    modules = project_modules()
+    found = {}
+    for path in sorted((ROOT / package).rglob("*.py")):
+        name = module_name(path)
+        upward = sorted(
+            target
+            for target in imported_modules(path, name, modules)
+            if target.split(".")[0] in ABOVE_THE_FOUNDATION
+            or target in {"callcenter.wiring", "callcenter.pbx_cli"}
+        )
+        if upward:
+            found[name] = upward
+    return found
+
+
+def test_the_pbx_side_of_the_foundation_imports_nothing_above_it() -> None:
+    assert {package: upward_imports(package) for package in FOUNDATION_PACKAGES} == {
+        package: {} for package in FOUNDATION_PACKAGES
+    }
+
+
+def test_the_upward_check_sees_a_function_level_import(tmp_path: Path) -> None:
+    modules = project_modules()
+    sample = tmp_path / "sample.py"
+    sample.write_text("def f() -> None:\n    from kpi.thresholds import Thresholds\n")
+    assert imported_modules(sample, "callcenter.cti.sample", modules) == {"kpi.thresholds"}

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from callcenter.calls.models import AgentStateInterval, Call, QueueIntervalRollup
 from callcenter.calls.service import store_calls
 from callcenter.cli import main
-from callcenter.cti.replay import replay_file
 from callcenter.db import alembic_config, make_engine, upgrade
+from callcenter.pbx_cli import replay_into_database
 from callcenter.settings import Settings
 from kpi.reports import ReportQuery, queue_report
 from tests.conftest import FIXTURES, POSTGRES_URL_VARIABLE
@@ -201,8 +201,10 @@ def test_a_replayed_capture_reports_as_on_sqlite(
 ) -> None:
     source = next((FIXTURES / "ami" / capture).glob("ami.raw*"))
     sqlite_url = f"sqlite:///{tmp_path / 'replay.db'}"
-    on_sqlite = replay_file(str(source), server="pbx", settings=Settings(database_url=sqlite_url))
-    on_postgres = replay_file(
+    on_sqlite = replay_into_database(
+        str(source), server="pbx", settings=Settings(database_url=sqlite_url)
+    )
+    on_postgres = replay_into_database(
         str(source), server="pbx", settings=Settings(database_url=pg_database_url)
     )
     assert on_postgres == on_sqlite

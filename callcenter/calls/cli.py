@@ -8,12 +8,11 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 
 from callcenter.calls.records import CallRecord, QueueVisitRecord
 from callcenter.calls.service import list_calls
 from callcenter.cli import UsageError, add_database_option, settings_from
-from callcenter.db import make_engine, make_sessionmaker
+from callcenter.db import make_sessionmaker, open_database
 
 
 def add_list_command(calls_actions: Any) -> None:
@@ -103,17 +102,10 @@ def list_command(args: argparse.Namespace) -> int:
     url = settings_from(args).database_url
     if args.limit is not None and args.limit < 1:
         raise UsageError("--limit must be a positive number")
-    try:
-        engine = make_engine(url)
-    except ArgumentError as exc:
-        raise UsageError(f"cannot open the database {url!r}: {exc.__class__.__name__}") from exc
+    engine = open_database(url, need="calls")
     try:
         with make_sessionmaker(engine)() as session:
             calls = list_calls(session, server=args.server, limit=args.limit)
-    except (OperationalError, ProgrammingError) as exc:
-        raise UsageError(
-            f"the database {url!r} has no call records (run `callcenter db upgrade` first)"
-        ) from exc
     finally:
         engine.dispose()
     if args.json:

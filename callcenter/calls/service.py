@@ -8,10 +8,11 @@ caller passes, in the same transaction; wrap-up seconds that arrive later are st
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy import String, delete, insert, inspect, select, tuple_
 from sqlalchemy.orm import Session
 
 from callcenter.calls.models import AgentStateInterval, Call, QueueVisit
@@ -25,6 +26,22 @@ from callcenter.calls.records import (
     VisitOutcome,
 )
 from callcenter.calls.store_listeners import StoredVisits, StoreListener, VisitPlace
+
+
+def _text_limits(model: type[Any], *keys: str) -> dict[str, int]:
+    """The bounded text columns of `model` but its `keys`, and their lengths."""
+    return {
+        column.key: column.type.length
+        for column in inspect(model).columns
+        if isinstance(column.type, String) and column.type.length and column.key not in keys
+    }
+
+
+# Text a caller controls (a display name, a dialed number) can be longer than its column;
+# PostgreSQL would refuse the whole batch, and every batch retried behind it. Clipped.
+_CALL_LIMITS = _text_limits(Call, "server", "linkedid")
+_VISIT_LIMITS = _text_limits(QueueVisit)
+_STATE_LIMITS = _text_limits(AgentStateInterval)
 
 _CALL_COLUMNS = (
     "server",
@@ -73,17 +90,29 @@ def store_calls(
     """Write `records`, replacing any earlier row with the same (server, linkedid).
 
     Replaying a stream twice leaves the same rows; within one batch the last record of a key
-    wins. A visit stored again without wrap-up seconds keeps those it had: they arrive after
-    the call (see `store_wrap_ups`), and a record written at hang-up never carries them.
-    Each listener of `after_store` is told what was written, in this transaction (kpi's
-    rollups count each stored visit once). Returns how many calls were written.
+    wins. A record flagged data_gap (a stream that ended or dropped mid-call) never replaces
+    one stored complete, nor one before it in the batch: a replay of a cut capture cannot
+    degrade calls it knows only in part, while a complete record replaces a gap one. A visit
+    stored again without wrap-up seconds keeps those it had: they arrive after the call (see
+    `store_wrap_ups`), and a record written at hang-up never carries them. Each listener of
+    `after_store` is told what was written, in this transaction (kpi's rollups count each
+    stored visit once). Returns how many calls were written.
     """
-    if not records:
-        return 0
     latest: dict[tuple[str, str], CallRecord] = {}
     for record in records:
-        latest[(record.server, record.linkedid)] = record
-    stored = _stored_ids(session, list(latest))
+        key = (record.server, record.linkedid)
+        earlier = latest.get(key)
+        if earlier is None or not record.data_gap or earlier.data_gap:
+            latest[key] = record
+    if not latest:
+        return 0
+    stored, complete = _stored_ids(session, list(latest))
+    for key in complete:
+        if latest[key].data_gap:
+            del latest[key]
+    stored = {call_id: key for call_id, key in stored.items() if key in latest}
+    if not latest:
+        return 0
     replaced, kept_wrap_ups = _stored_visits(session, stored)
     for chunk in chunks(list(stored), 400):
         session.execute(delete(Call).where(Call.id.in_(chunk)))
@@ -111,7 +140,7 @@ def _insert_calls(
     rows = []
     for key, record in latest.items():
         visit_rows[key] = _visit_rows(record, kept_wrap_ups)
-        row = {name: _column(getattr(record, name)) for name in _CALL_COLUMNS}
+        row = _fit({name: _column(getattr(record, name)) for name in _CALL_COLUMNS}, _CALL_LIMITS)
         wrap_ups = [v["wrap_up_s"] for v in visit_rows[key] if v["wrap_up_s"] is not None]
         if wrap_ups:
             row["wrap_up_s"] = round(sum(wrap_ups), 3)
@@ -133,17 +162,24 @@ def _insert_calls(
     return visits
 
 
-def _stored_ids(session: Session, keys: Sequence[tuple[str, str]]) -> dict[int, tuple[str, str]]:
-    """The ids of the calls among `keys` (server, linkedid) already stored."""
+def _stored_ids(
+    session: Session, keys: Sequence[tuple[str, str]]
+) -> tuple[dict[int, tuple[str, str]], set[tuple[str, str]]]:
+    """The ids of the calls among `keys` (server, linkedid) already stored, and the keys of
+    those stored complete (without data_gap)."""
     stored: dict[int, tuple[str, str]] = {}
+    complete: set[tuple[str, str]] = set()
     for chunk in chunks(keys, 400):
         found = session.execute(
-            select(Call.id, Call.server, Call.linkedid).where(
+            select(Call.id, Call.server, Call.linkedid, Call.data_gap).where(
                 tuple_(Call.server, Call.linkedid).in_(chunk)
             )
         )
-        stored.update({call_id: (server, linkedid) for call_id, server, linkedid in found})
-    return stored
+        for call_id, server, linkedid, data_gap in found:
+            stored[call_id] = (server, linkedid)
+            if not data_gap:
+                complete.add((server, linkedid))
+    return stored, complete
 
 
 def _stored_visits(
@@ -177,7 +213,7 @@ def _visit_rows(
 ) -> list[dict[str, Any]]:
     rows = []
     for seq, visit in enumerate(record.queue_visits, start=1):
-        row = {name: _column(getattr(visit, name)) for name in _VISIT_COLUMNS}
+        row = _fit({name: _column(getattr(visit, name)) for name in _VISIT_COLUMNS}, _VISIT_LIMITS)
         row["seq"] = seq
         if row["wrap_up_s"] is None:
             row["wrap_up_s"] = kept_wrap_ups.get(
@@ -191,6 +227,7 @@ def store_agent_states(session: Session, records: Sequence[AgentStateRecord]) ->
     """Write agent-state intervals, skipping any already stored (same agent, state, start)."""
     if not records:
         return 0
+    records = [_fitted_state(r) for r in records]
     wanted = {
         (r.server, r.interface, r.queue or "", r.state.value, r.started_at): r for r in records
     }
@@ -317,6 +354,21 @@ def to_record(call: Call) -> CallRecord:
             for v in call.queue_visits
         ),
     )
+
+
+def _fit(row: dict[str, Any], limits: dict[str, int]) -> dict[str, Any]:
+    """`row` with every text longer than its column clipped to it."""
+    for name, limit in limits.items():
+        value = row.get(name)
+        if isinstance(value, str) and len(value) > limit:
+            row[name] = value[:limit]
+    return row
+
+
+def _fitted_state(record: AgentStateRecord) -> AgentStateRecord:
+    fields = {name: getattr(record, name) for name in _STATE_LIMITS if hasattr(record, name)}
+    fitted = _fit(dict(fields), _STATE_LIMITS)
+    return record if fitted == fields else replace(record, **fitted)
 
 
 def _column(value: Any) -> Any:

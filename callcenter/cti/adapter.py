@@ -10,9 +10,10 @@ from typing import Any, Protocol
 
 from callcenter.bus import Bus
 from callcenter.cti.connection import AmiConnection, AmiListener
-from callcenter.cti.frames import Frame
+from callcenter.cti.frames import BadHeader, Frame
 from callcenter.cti.pipeline import Pipeline
 from callcenter.cti.protocol import ActionRefused, AmiAction, AmiMessage, NotConnected
+from callcenter.cti.tracker_clock import parse_timestamp
 from callcenter.settings import DEFAULT_WRAP_UP_REASON, AmiTarget
 
 log = logging.getLogger(__name__)
@@ -68,8 +69,8 @@ class PipelineFeed(AmiListener):
     def event_received(self, frame: Frame, received_at: float) -> None:
         stamp = frame.get("Timestamp")
         if stamp is not None:
-            with contextlib.suppress(ValueError):
-                self.clock_offset = float(stamp) - received_at
+            with contextlib.suppress(BadHeader):  # the pipeline says so and skips the frame
+                self.clock_offset = parse_timestamp(stamp) - received_at
         self.pipeline.feed_frame(frame, received_at)
 
     def connection_lost(self, at: float) -> None:

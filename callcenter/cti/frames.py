@@ -17,6 +17,15 @@ class MalformedStream(ValueError):
     """The bytes are not an AMI stream at all."""
 
 
+class BadHeader(ValueError):
+    """A header value no PBX sends (a Timestamp of 1e300, a Position of `nan`, ...)."""
+
+    def __init__(self, header: str, value: str) -> None:
+        super().__init__(f"impossible {header} header {value[:40]!r}")
+        self.header = header
+        self.value = value
+
+
 class FrameParser:
     """Incremental AMI framing.
 

@@ -6,15 +6,20 @@ import logging
 from collections.abc import Sequence
 
 from callcenter.bus import Bus
-from callcenter.cti.frames import Frame, FrameParser
+from callcenter.cti.frames import BadHeader, Frame, FrameParser
+from callcenter.cti.log_limit import LimitedLog
 from callcenter.cti.tracker import Tracker
 from callcenter.cti.tracker_reconcile import reconcile
 from callcenter.cti.tracker_state import to_datetime
-from callcenter.cti.translate import FRAME_FILTERS, TRANSLATORS
+from callcenter.cti.translate import FRAME_FILTERS, TRANSLATORS, translated
 from callcenter.events import PbxConnectionChanged
 from callcenter.settings import DEFAULT_WRAP_UP_REASON
 
 log = logging.getLogger(__name__)
+
+# Identifiers longer than any PBX makes (Asterisk: 150 bytes at most; stored in 64).
+MAX_ID_LENGTH = 64
+_ID_HEADERS = ("Uniqueid", "Linkedid", "DestUniqueid", "DestLinkedid")
 
 
 class Pipeline:
@@ -25,6 +30,11 @@ class Pipeline:
     stream without either gets times derived from the PBX's own fields (see EventClock).
     The pipeline only publishes: who stores or shows what is wired on the bus by the
     composition root (callcenter.wiring).
+
+    A frame no PBX could send never stops the stream: one with an impossible Timestamp or
+    identifier is skipped (`skipped`), an impossible number in it is ignored as if absent
+    (`ignored_headers`), one the tracker cannot place is dropped (`failed`); each kind is
+    logged at most once a minute (`warnings`), with a count of those held back.
     """
 
     def __init__(
@@ -45,6 +55,9 @@ class Pipeline:
         self.frames = 0
         self.malformed = 0
         self.failed = 0
+        self.skipped = 0
+        self.ignored_headers = 0
+        self.warnings = LimitedLog(log)
         self._closed = False
 
     @property
@@ -70,21 +83,39 @@ class Pipeline:
         translator = TRANSLATORS.get(name)
         if translator is None:
             return
-        at = self.clock.tick(frame.get("Timestamp"), received_at)
         try:
-            event = translator(frame)
+            at = self.clock.tick(frame.get("Timestamp"), received_at)
+            _check_ids(frame)
+        except BadHeader as bad:
+            self.skipped += 1
+            self.warnings.warning(
+                f"{name} {bad.header}", "skipped a %s event with an %s", name, bad
+            )
+            return
+        try:
+            event = translated(translator, frame, lambda bad: self._ignored(name, bad))
         except KeyError as missing:
             self.malformed += 1
-            log.warning("skipped a %s event without its %s header", name, missing)
+            self.warnings.warning(
+                f"{name} {missing}", "skipped a %s event without its %s header", name, missing
+            )
             return
         if event is None:
             return
         try:
             self.tracker.apply(event, at)
-        except Exception:
+        except Exception as error:
             # One event the tracker cannot place must not stop the stream for every call.
             self.failed += 1
-            log.exception("the tracker failed on a %s event; going on", name)
+            kind = f"{name} {error.__class__.__name__}"
+            if self.warnings.warning(
+                kind, "the tracker failed on a %s event (%r); going on", name, error
+            ):
+                log.debug("the tracker's failure on a %s event", name, exc_info=True)
+
+    def _ignored(self, name: str, bad: BadHeader) -> None:
+        self.ignored_headers += 1
+        self.warnings.warning(f"{name} {bad.header}", "ignored an %s on a %s event", bad, name)
 
     def connection_lost(self, at: float) -> None:
         """The PBX link dropped: calls in flight are flagged data_gap."""
@@ -115,3 +146,16 @@ class Pipeline:
         self.tracker.finish_parked()
         if end_open_calls:
             self.tracker.end_all(at if at is not None else self.clock.now)
+
+
+def _check_ids(frame: Frame) -> None:
+    """BadHeader for an identifier longer than any PBX makes."""
+    get = frame.get
+    if (
+        len(get("Uniqueid", "")) > MAX_ID_LENGTH
+        or len(get("Linkedid", "")) > MAX_ID_LENGTH
+        or len(get("DestUniqueid", "")) > MAX_ID_LENGTH
+        or len(get("DestLinkedid", "")) > MAX_ID_LENGTH
+    ):
+        header = next(h for h in _ID_HEADERS if len(get(h, "")) > MAX_ID_LENGTH)
+        raise BadHeader(header, frame[header])

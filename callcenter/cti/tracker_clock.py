@@ -4,8 +4,23 @@ from __future__ import annotations
 
 import re
 
+from callcenter.cti.frames import BadHeader
+
+# Beyond 2100-01-01 a Timestamp is corrupt or hostile, as is one that is not a finite number.
+LATEST_EPOCH = 4102444800.0
 # Asterisk's Uniqueid is `[systemname-]<epoch seconds at channel creation>.<sequence>`.
 _UNIQUEID_EPOCH = re.compile(r"(\d{9,11})\.\d+$")
+
+
+def parse_timestamp(text: str) -> float:
+    """A `Timestamp` header in epoch seconds; BadHeader when no PBX could have sent it."""
+    try:
+        at = float(text)
+    except ValueError:
+        raise BadHeader("Timestamp", text) from None
+    if not 0.0 <= at < LATEST_EPOCH:  # NaN fails too
+        raise BadHeader("Timestamp", text)
+    return at
 
 
 class EventClock:
@@ -26,17 +41,16 @@ class EventClock:
         self.exact = False
 
     def tick(self, timestamp: str | None, received_at: float | None) -> float:
-        """The time of the next event, given its Timestamp header and arrival time."""
+        """The time of the next event, given its Timestamp header and arrival time.
+
+        BadHeader for a Timestamp no PBX sends (the clock is left as it was).
+        """
         if timestamp is not None:
-            try:
-                at = float(timestamp)
-            except ValueError:
-                at = self.now
-            else:
-                self.exact = True
-                if at > self.now:
-                    self.now = at
-                return at
+            at = parse_timestamp(timestamp)
+            self.exact = True
+            if at > self.now:
+                self.now = at
+            return at
         if received_at is not None:
             self.exact = True
             if received_at > self.now:
@@ -57,4 +71,6 @@ class EventClock:
         if self.exact:
             return at
         match = _UNIQUEID_EPOCH.search(uniqueid)
-        return self.at_least(at, float(match.group(1))) if match else at
+        if match is None or float(match.group(1)) >= LATEST_EPOCH:
+            return at
+        return self.at_least(at, float(match.group(1)))

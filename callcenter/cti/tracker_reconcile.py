@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from callcenter.calls.records import VisitOutcome
-from callcenter.cti.frames import Frame
+from callcenter.cti.frames import BadHeader, Frame
+from callcenter.cti.log_limit import LimitedLog
 from callcenter.cti.pbx_events import (
     ChannelHungUp,
     ChannelListed,
@@ -17,18 +18,31 @@ from callcenter.cti.pbx_events import (
 )
 from callcenter.cti.tracker import Tracker
 from callcenter.cti.tracker_state import Visit, VisitPhase
-from callcenter.cti.translate import translate
+from callcenter.cti.translate import TRANSLATORS, translated
 
 log = logging.getLogger(__name__)
+_warnings = LimitedLog(log)
+
+
+def _ignoring(name: str) -> Callable[[BadHeader], object]:
+    return lambda bad: _warnings.warning(
+        f"{name} {bad.header}", "ignored an %s on a %s answer", bad, name
+    )
 
 
 def _events(frames: Sequence[Frame]) -> list[PbxEvent]:
     events: list[PbxEvent] = []
     for frame in frames:
+        name = frame.get("Event", "")
+        translator = TRANSLATORS.get(name)
+        if translator is None:
+            continue
         try:
-            event = translate(frame)
+            event = translated(translator, frame, _ignoring(name))
         except KeyError as missing:
-            log.warning("skipped a %s answer without its %s header", frame.get("Event"), missing)
+            _warnings.warning(
+                f"{name} {missing}", "skipped a %s answer without its %s header", name, missing
+            )
             continue
         if event is not None:
             events.append(event)

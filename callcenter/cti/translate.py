@@ -2,16 +2,19 @@
 
 Only this module knows AMI header names. A handler returns None when the frame carries
 nothing the tracker needs (a failed transfer, a VarSet of another variable); a frame missing
-a header its event always has raises KeyError, which the pipeline logs and skips.
+a header its event always has raises KeyError, which the pipeline logs and skips; a number
+no PBX sends (`nan`, `1e300`, a negative wait, a month of ringing) raises BadHeader naming
+the header, which `translated` drops before translating the frame again.
 Dialplan-class events (VarSet, Newexten) are optional: nothing here depends on them, VarSet
 QUEUESTATUS only sharpens why a caller left a queue.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 
-from callcenter.cti.frames import Frame
+from callcenter.cti.frames import BadHeader, Frame
 from callcenter.cti.pbx_events import (
     BridgeChanged,
     CallerAbandonedQueue,
@@ -50,29 +53,53 @@ def _text(value: str | None) -> str | None:
     return value
 
 
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
+# Bounds of what a PBX can mean: no queue wait, ring or talk lasts a month, no channel a
+# year, no queue holds a million callers. Beyond them a value is hostile or corrupt.
+MAX_SECONDS = 31 * 86400.0
+MAX_CHANNEL_AGE = 366 * 86400.0
+MAX_COUNT = 1_000_000
+
+
+def _int(f: Frame, header: str) -> int | None:
+    value = f.get(header)
+    if not value:
         return None
-
-
-def _seconds(value: str | None) -> float | None:
     try:
-        return float(value) if value else None
+        number = int(value)
     except ValueError:
+        raise BadHeader(header, value) from None
+    if not 0 <= number <= MAX_COUNT:
+        raise BadHeader(header, value)
+    return number
+
+
+def _seconds(f: Frame, header: str, *, per_second: float = 1.0) -> float | None:
+    """A duration header in seconds (`per_second`: its units in a second)."""
+    value = f.get(header)
+    if not value:
         return None
+    try:
+        seconds = float(value) / per_second
+    except ValueError:
+        raise BadHeader(header, value) from None
+    if not 0.0 <= seconds <= MAX_SECONDS:  # NaN fails too
+        raise BadHeader(header, value)
+    return seconds
 
 
-def _hms(value: str | None) -> float | None:
+def _hms(f: Frame, header: str) -> float | None:
     """CoreShowChannel's Duration (HH:MM:SS) in seconds."""
+    value = f.get(header)
     if not value:
         return None
     try:
         hours, minutes, seconds = value.split(":")
-        return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+        total = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
     except ValueError:
-        return None
+        raise BadHeader(header, value) from None
+    if not (math.isfinite(total) and 0.0 <= total <= MAX_CHANNEL_AGE):
+        raise BadHeader(header, value)
+    return total
 
 
 def _target(exten: str | None, context: str | None) -> str | None:
@@ -161,14 +188,14 @@ def queue_caller_join(f: Frame) -> CallerJoinedQueue:
         f["Uniqueid"],
         f["Linkedid"],
         f["Queue"],
-        _int(f.get("Position")),
+        _int(f, "Position"),
         _text(f.get("CallerIDNum")),
         _text(f.get("CallerIDName")),
     )
 
 
 def queue_caller_leave(f: Frame) -> CallerLeftQueue:
-    return CallerLeftQueue(f["Uniqueid"], f["Linkedid"], f["Queue"], _int(f.get("Position")))
+    return CallerLeftQueue(f["Uniqueid"], f["Linkedid"], f["Queue"], _int(f, "Position"))
 
 
 def queue_caller_abandon(f: Frame) -> CallerAbandonedQueue:
@@ -176,8 +203,8 @@ def queue_caller_abandon(f: Frame) -> CallerAbandonedQueue:
         f["Uniqueid"],
         f["Linkedid"],
         f["Queue"],
-        _int(f.get("Position")),
-        _seconds(f.get("HoldTime")),
+        _int(f, "Position"),
+        _seconds(f, "HoldTime"),
     )
 
 
@@ -189,9 +216,9 @@ def var_set(f: Frame) -> QueueExitStatus | None:
 
 def _member_call(kind: MemberCallKind) -> Translator:
     def translate(f: Frame) -> MemberCall:
-        ring_time = _seconds(f.get("RingTime"))
-        if kind is MemberCallKind.RING_NO_ANSWER and ring_time is not None:
-            ring_time /= 1000.0  # AgentRingNoAnswer reports milliseconds
+        # AgentRingNoAnswer reports milliseconds
+        milliseconds = kind is MemberCallKind.RING_NO_ANSWER
+        ring_time = _seconds(f, "RingTime", per_second=1000.0 if milliseconds else 1.0)
         reason = f.get("Reason")
         return MemberCall(
             kind,
@@ -202,9 +229,9 @@ def _member_call(kind: MemberCallKind) -> Translator:
             f.get("Linkedid"),
             f.get("DestUniqueid"),
             f.get("DestChannel"),
-            _seconds(f.get("HoldTime")),
+            _seconds(f, "HoldTime"),
             ring_time,
-            _seconds(f.get("TalkTime")),
+            _seconds(f, "TalkTime"),
             reason.strip() if reason else None,
         )
 
@@ -223,7 +250,7 @@ def _member_changed(kind: MemberChangeKind) -> Translator:
             interface,
             name,
             f.get("StateInterface") or None,
-            _int(f.get("Status")),
+            _int(f, "Status"),
             None if paused is None else paused == "1",
             f.get("PausedReason") or None,
         )
@@ -274,8 +301,8 @@ def queue_entry(f: Frame) -> QueueCallerListed:
         f["Queue"],
         f["Uniqueid"],
         f.get("Channel", ""),
-        _int(f.get("Position")),
-        _seconds(f.get("Wait")),
+        _int(f, "Position"),
+        _seconds(f, "Wait"),
         _text(f.get("CallerIDNum")),
         _text(f.get("CallerIDName")),
     )
@@ -289,7 +316,7 @@ def core_show_channel(f: Frame) -> ChannelListed:
         _text(f.get("CallerIDNum")),
         _text(f.get("CallerIDName")),
         _text(f.get("Exten")),
-        _hms(f.get("Duration")),
+        _hms(f, "Duration"),
         f.get("Application") or None,
     )
 
@@ -362,6 +389,19 @@ def translate(frame: Frame) -> PbxEvent | None:
     name = frame.get("Event")
     handler = TRANSLATORS.get(name) if name else None
     return handler(frame) if handler else None
+
+
+def translated(
+    translator: Translator, frame: Frame, ignored: Callable[[BadHeader], object]
+) -> PbxEvent | None:
+    """`translator(frame)`, each impossible header it meets told to `ignored` and dropped
+    (the rest of the frame is what the PBX did); KeyError when a needed header is missing."""
+    while True:
+        try:
+            return translator(frame)
+        except BadHeader as bad:
+            ignored(bad)
+            frame = {key: value for key, value in frame.items() if key != bad.header}
 
 
 def device_of(channel: str | None) -> str | None:

@@ -1,8 +1,10 @@
-"""`callcenter calls list`: every stored call, as JSON with the documented names or a table."""
+"""`callcenter calls list`: every stored call, as JSON or a table; a database that does not
+answer is one line, whichever command opens it."""
 
 from __future__ import annotations
 
 import json
+import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from callcenter.calls.records import (
 from callcenter.calls.service import store_calls
 from callcenter.cli import main
 from callcenter.db import transaction
+from tests.conftest import FIXTURES
 
 T0 = datetime(2026, 11, 23, 9, 0, 0, tzinfo=UTC)
 
@@ -133,3 +136,31 @@ def test_a_database_without_tables_is_exit_2(
 def test_a_bad_limit_is_exit_2(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["calls", "list", "--limit", "0", "--database", database_url]) == 2
     assert "--limit" in capsys.readouterr().err
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+UNREACHABLE = [
+    ["db", "upgrade"],
+    ["calls", "list"],
+    ["ami", "replay", str(FIXTURES / "ami" / "answered" / "ami.raw")],
+    ["cti", "run", "--ami", "ami://crm:secret@127.0.0.1:9"],
+    ["kpi", "report", "--from", "2026-03-02", "--to", "2026-03-03", "--by", "agent"],
+    ["sim", "run", "demo", "--calls", "5"],
+]
+
+
+@pytest.mark.parametrize("argv", UNREACHABLE, ids=lambda argv: " ".join(argv[:2]))
+def test_an_unreachable_database_is_one_line_without_its_password(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"postgresql+psycopg://crm:S3cr3t-pw@127.0.0.1:{_closed_port()}/callcenter"
+    assert main([*argv, "--database", url]) == 2
+    captured = capsys.readouterr()
+    assert "S3cr3t" not in captured.out + captured.err
+    assert captured.err.count("\n") == 1
+    assert "cannot open the database 'postgresql+psycopg://crm:***@127.0.0.1:" in captured.err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -76,6 +77,35 @@ def test_later_record_of_same_call_replaces_the_earlier(sessions: sessionmaker[S
     assert call.queue_visits[0].talk_s == 9.0
 
 
+def _stored(sessions: sessionmaker[Session], *batches: list[CallRecord]) -> list[CallRecord]:
+    for batch in batches:
+        with transaction(sessions) as session:
+            store_calls(session, batch, after_store=())
+    with sessions() as session:
+        return list_calls(session)
+
+
+def test_a_gap_record_never_replaces_a_complete_one(sessions: sessionmaker[Session]) -> None:
+    complete = _call("1.0", talk=9.0)
+    cut_short = replace(_call("1.0", talk=3.0), data_gap=True)
+    assert _stored(sessions, [complete], [cut_short]) == [complete]
+
+
+def test_a_complete_record_replaces_a_gap_one(sessions: sessionmaker[Session]) -> None:
+    cut_short = replace(_call("1.0", talk=3.0), data_gap=True)
+    complete = _call("1.0", talk=9.0)
+    assert _stored(sessions, [cut_short], [complete]) == [complete]
+
+
+def test_in_one_batch_a_gap_record_does_not_replace_a_complete_one(
+    sessions: sessionmaker[Session],
+) -> None:
+    complete = _call("1.0", talk=9.0)
+    cut_short = replace(_call("1.0", talk=3.0), data_gap=True)
+    other = replace(_call("2.0"), data_gap=True)
+    assert _stored(sessions, [complete, cut_short, other]) == [complete, other]
+
+
 def test_agent_state_intervals_are_idempotent(sessions: sessionmaker[Session]) -> None:
     interval = AgentStateRecord(
         server="pbx1",
@@ -91,3 +121,29 @@ def test_agent_state_intervals_are_idempotent(sessions: sessionmaker[Session]) -
             store_agent_states(session, [interval])
     with sessions() as session:
         assert list_agent_states(session) == [interval]
+
+
+def test_text_longer_than_its_column_is_clipped_not_refused(
+    sessions: sessionmaker[Session],
+) -> None:
+    call = replace(_call("1.0"), caller_name="N" * 300, dialed_number="9" * 100)
+    call = replace(call, queue_visits=(replace(call.queue_visits[0], agent="A" * 200),))
+    interval = AgentStateRecord(
+        server="pbx1",
+        agent="Bob",
+        interface="PJSIP/1002",
+        state=AgentState.PAUSED,
+        started_at=T0,
+        ended_at=T0 + timedelta(seconds=60),
+        reason="R" * 500,
+    )
+    for _ in range(2):
+        with transaction(sessions) as session:
+            store_calls(session, [call], after_store=())
+            store_agent_states(session, [interval])
+    with sessions() as session:
+        [stored] = list_calls(session)
+        [state] = list_agent_states(session)
+    assert (stored.caller_name, stored.dialed_number) == ("N" * 255, "9" * 64)
+    assert stored.queue_visits[0].agent == "A" * 128
+    assert state.reason == "R" * 128

@@ -1,4 +1,8 @@
-"""`callcenter cti run` and `callcenter ami record`: the adapter and the recorder on a live PBX."""
+"""The PBX commands: `ami record`, `ami replay`, `cti run` and `calls list`.
+
+They sit at the composition level: `cti run` and `ami replay` wire the consumers
+(callcenter.wiring, which brings crm and kpi) onto the bus the CTI package publishes on.
+"""
 
 from __future__ import annotations
 
@@ -8,23 +12,129 @@ import contextlib
 import signal
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Engine, inspect
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.bus import Bus
+from callcenter.calls.cli import add_list_command
 from callcenter.cli import UsageError, add_database_option, settings_from
 from callcenter.cti.adapter import LiveAdapter
 from callcenter.cti.connection import AmiConnection
 from callcenter.cti.protocol import AmiError
 from callcenter.cti.recorder import StreamRecorder
-from callcenter.db import make_engine, make_sessionmaker
-from callcenter.settings import AmiTarget, Settings, parse_ami_url
-from callcenter.wiring import wire_consumers
+from callcenter.cti.replay import NotAnAmiStream, replay_file
+from callcenter.db import make_sessionmaker, open_database
+from callcenter.settings import AmiTarget, Settings, masked_url, parse_ami_url
+from callcenter.wiring import Consumers, wire_consumers
+
+
+def register(groups: Any) -> None:
+    """Add the `ami`, `cti` and `calls` command groups."""
+    ami = groups.add_parser("ami", help="saved and live AMI byte streams")
+    ami_actions = ami.add_subparsers(dest="action", metavar="ACTION", required=True)
+    cti = groups.add_parser("cti", help="the CTI adapter")
+    cti_actions = cti.add_subparsers(dest="action", metavar="ACTION", required=True)
+    calls = groups.add_parser("calls", help="call records")
+    calls_actions = calls.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add_record_command(ami_actions)
+    add_replay_command(ami_actions)
+    add_run_command(cti_actions)
+    add_list_command(calls_actions)
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    """What a replay into the database did."""
+
+    events: int
+    calls: int
+    agent_states: int
+    malformed: int
+    interactions: int = 0
+    callbacks: int = 0
+
+
+def replay_into_database(source: str, *, server: str, settings: Settings) -> ReplayResult:
+    """Replay `source` (a path, or `-` for stdin) into the settings' database.
+
+    The schema is brought up to date once the input has passed its checks (nothing is
+    opened for a file that is not AMI or a truncated gzip). The records are stored and the
+    calls land in their customers' history, as with a live PBX (callcenter.wiring). A record
+    already stored whole is never replaced by one this replay could only flag data_gap.
+    """
+    opened: list[tuple[Engine, Consumers]] = []
+
+    def open_sink(bus: Bus) -> Consumers:
+        engine = open_database(settings.database_url, migrate=True)
+        consumers = wire_consumers(bus, make_sessionmaker(engine), settings, live=False)
+        opened.append((engine, consumers))
+        return consumers
+
+    try:
+        read = replay_file(
+            source,
+            server=server,
+            open_sink=open_sink,
+            region=settings.default_region,
+            wrap_up_reason=settings.wrap_up_reason,
+        )
+    finally:
+        for engine, _ in opened:
+            engine.dispose()
+    [(_, consumers)] = opened
+    records, history = consumers.records, consumers.history_written
+    assert records is not None
+    return ReplayResult(
+        events=read.events,
+        calls=records.written_calls,
+        agent_states=records.written_states,
+        malformed=read.malformed,
+        interactions=history.interactions,
+        callbacks=history.callbacks_opened,
+    )
+
+
+def add_replay_command(ami_actions: Any) -> None:
+    """`ami replay FILE|-`."""
+    command = ami_actions.add_parser(
+        "replay",
+        help="a saved AMI byte stream (plain or gzip) through the pipeline into the database",
+    )
+    command.add_argument("file", metavar="FILE", help="the saved stream, or - for stdin")
+    command.add_argument(
+        "--server", metavar="NAME", help="PBX name on the records (default: settings' server)"
+    )
+    add_database_option(command)
+    command.set_defaults(func=replay_command)
+
+
+def replay_command(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    try:
+        result = replay_into_database(
+            args.file, server=args.server or settings.server, settings=settings
+        )
+    except NotAnAmiStream as exc:
+        source = "stdin" if args.file == "-" else args.file
+        raise UsageError(f"{source}: {exc}") from None
+    except DBAPIError as exc:
+        shown = masked_url(settings.database_url)
+        raise UsageError(
+            f"the database {shown!r} failed during the replay: {exc.__class__.__name__}"
+        ) from None
+    print(
+        f"replayed {result.events} events: {result.calls} calls and "
+        f"{result.agent_states} agent-state intervals written, {result.interactions} "
+        f"interactions and {result.callbacks} callbacks into customer history"
+        + (f", {result.malformed} malformed frames skipped" if result.malformed else "")
+    )
+    return 0
 
 
 def add_run_command(cti_actions: Any) -> None:
@@ -56,9 +166,8 @@ def run_command(args: argparse.Namespace) -> int:
     settings = _settings(args)
     target = _target(args, settings)
     server = args.server or settings.pbx_name or target.server
-    engine = make_engine(settings.database_url)
+    engine = open_database(settings.database_url, need="calls")
     try:
-        _require_schema(engine, settings.database_url)
         return asyncio.run(_run_adapter(target, server, make_sessionmaker(engine), settings))
     finally:
         engine.dispose()
@@ -176,12 +285,3 @@ def _target(args: argparse.Namespace, settings: Settings) -> AmiTarget:
         return parse_ami_url(url)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-
-
-def _require_schema(engine: Engine, url: str) -> None:
-    try:
-        ready = inspect(engine).has_table("calls")
-    except (ArgumentError, OperationalError) as exc:
-        raise UsageError(f"cannot open the database {url!r}: {exc.__class__.__name__}") from None
-    if not ready:
-        raise UsageError(f"the database {url!r} has no call tables; run `callcenter db upgrade`")
