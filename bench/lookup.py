@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import insert
+from sqlalchemy.orm import Session
 
 from callcenter.app import create_app
 from callcenter.db import make_engine, make_sessionmaker, transaction, upgrade
@@ -47,80 +48,91 @@ def populate(url: str, rng: random.Random) -> str:
     with transaction(make_sessionmaker(engine)) as session:
         for first in range(1, CUSTOMERS + 1, 10_000):
             ids = range(first, min(first + 10_000, CUSTOMERS + 1))
-            session.execute(
-                insert(Customer),
-                [
-                    {
-                        "id": i,
-                        "kind": "company",
-                        "name": f"Customer {i:06d}",
-                        "code": f"C{i:06d}",
-                        "category": rng.choice(["regular", "vip", "prospect", "partner"]),
-                        "blacklisted": i % 97 == 0,
-                        "created_at": start,
-                        "updated_at": start,
-                    }
-                    for i in ids
-                ],
-            )
-            phones: list[dict[str, Any]] = [
-                {"e164": number(i), "raw": number(i), "customer_id": i} for i in ids
-            ]
-            phones += [
-                {"e164": f"+1556{i:07d}", "raw": f"+1556{i:07d}", "customer_id": i}
-                for i in ids
-                if i % 3 == 0
-            ]
-            session.execute(insert(PhoneNumber), phones)
-            contacts = [
-                {"id": i, "customer_id": i, "name": f"Contact {i}"} for i in ids if i % 5 == 0
-            ]
-            if contacts:
-                session.execute(
-                    insert(Contact), [{**c, "importance": 3, "created_at": start} for c in contacts]
-                )
-                session.execute(
-                    insert(PhoneNumber),
-                    [
-                        {"e164": f"+1557{c['id']:07d}", "raw": "x", "contact_id": c["id"]}
-                        for c in contacts
-                    ],
-                )
-            history = [
-                {
-                    "kind": "call_in",
-                    "customer_id": i,
-                    "occurred_at": start + timedelta(hours=k),
-                    "number": number(i),
-                    "answered": True,
-                    "created_at": start,
-                }
-                for i in ids
-                if i % 10 == 0
-                for k in range(12)
-            ]
-            session.execute(insert(Interaction), history)
-            tickets = [
-                {
-                    "number": f"T-{i:06d}",
-                    "customer_id": i,
-                    "subject": "Open issue",
-                    "type": "incident",
-                    "priority": "normal",
-                    "status": "open",
-                    "created_at": start,
-                    "updated_at": start,
-                }
-                for i in ids
-                if i % 10 == 0
-            ]
-            session.execute(insert(Ticket), tickets)
+            _customers(session, ids, start, rng)
+            _contacts(session, ids, start)
+            _history_and_tickets(session, ids, start)
         agent = create_user(
             session, "bench", role=Role.AGENT, password="violet staple orbit canyon"
         )
         token = issue_token(session, agent, "bench")
     engine.dispose()
     return token
+
+
+def _customers(session: Session, ids: range, start: datetime, rng: random.Random) -> None:
+    """Customers with their main number, and a second one for every third."""
+    session.execute(
+        insert(Customer),
+        [
+            {
+                "id": i,
+                "kind": "company",
+                "name": f"Customer {i:06d}",
+                "code": f"C{i:06d}",
+                "category": rng.choice(["regular", "vip", "prospect", "partner"]),
+                "blacklisted": i % 97 == 0,
+                "created_at": start,
+                "updated_at": start,
+            }
+            for i in ids
+        ],
+    )
+    phones: list[dict[str, Any]] = [
+        {"e164": number(i), "raw": number(i), "customer_id": i} for i in ids
+    ]
+    phones += [
+        {"e164": f"+1556{i:07d}", "raw": f"+1556{i:07d}", "customer_id": i}
+        for i in ids
+        if i % 3 == 0
+    ]
+    session.execute(insert(PhoneNumber), phones)
+
+
+def _contacts(session: Session, ids: range, start: datetime) -> None:
+    """A contact with a number of its own for every fifth customer."""
+    contacts = [{"id": i, "customer_id": i, "name": f"Contact {i}"} for i in ids if i % 5 == 0]
+    if not contacts:
+        return
+    session.execute(
+        insert(Contact), [{**c, "importance": 3, "created_at": start} for c in contacts]
+    )
+    session.execute(
+        insert(PhoneNumber),
+        [{"e164": f"+1557{c['id']:07d}", "raw": "x", "contact_id": c["id"]} for c in contacts],
+    )
+
+
+def _history_and_tickets(session: Session, ids: range, start: datetime) -> None:
+    """Twelve calls of history and an open ticket for every tenth customer."""
+    history = [
+        {
+            "kind": "call_in",
+            "customer_id": i,
+            "occurred_at": start + timedelta(hours=k),
+            "number": number(i),
+            "answered": True,
+            "created_at": start,
+        }
+        for i in ids
+        if i % 10 == 0
+        for k in range(12)
+    ]
+    session.execute(insert(Interaction), history)
+    tickets = [
+        {
+            "number": f"T-{i:06d}",
+            "customer_id": i,
+            "subject": "Open issue",
+            "type": "incident",
+            "priority": "normal",
+            "status": "open",
+            "created_at": start,
+            "updated_at": start,
+        }
+        for i in ids
+        if i % 10 == 0
+    ]
+    session.execute(insert(Ticket), tickets)
 
 
 def percentile(values: list[float], share: float) -> float:

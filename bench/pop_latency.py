@@ -227,18 +227,24 @@ async def _consoles(
     # collections, whose pauses would otherwise be counted as the server's latency.
     gc.freeze()
     go.set()  # callers start dialling in
-    await asyncio.sleep(warmup)
-    start, cpu_before, app_before = time.monotonic(), _cpu_times(), _process_cpu_s(app_pid)
-    await asyncio.sleep(seconds)
-    end, cpu_after, app_after = time.monotonic(), _cpu_times(), _process_cpu_s(app_pid)
+    start, end, load = await _measured_window(seconds, warmup, app_pid)
     await asyncio.sleep(3.0)  # pops of calls offered just before the end still arrive
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+    return received, cards, connected, start, end, load
+
+
+async def _measured_window(seconds: float, warmup: float, app_pid: int) -> tuple[float, float, str]:
+    """After the warm-up, the window's start and end, and what the machine did meanwhile."""
+    await asyncio.sleep(warmup)
+    start, cpu_before, app_before = time.monotonic(), _cpu_times(), _process_cpu_s(app_pid)
+    await asyncio.sleep(seconds)
+    end, cpu_after, app_after = time.monotonic(), _cpu_times(), _process_cpu_s(app_pid)
     load = _machine_load(cpu_before, cpu_after)
     if app_before is not None and app_after is not None:
         load += f"; web app process CPU {(app_after - app_before) * 100 / (end - start):.0f} %"
-    return received, cards, connected, start, end, load
+    return start, end, load
 
 
 def _cpu_times() -> list[int]:
