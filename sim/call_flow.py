@@ -66,8 +66,10 @@ class CallFlow:
         self.calls: dict[int, SimCall] = {}  # in progress, by id
         self.finished = 0
         self._ids = 0
-        self._callers = draws.callers
+        self._next_caller = draws.callers.next_caller
         self._routing = draws.routing
+        self._epoch = self.clock.epoch
+        self._take_out = staff.take_out
 
     def _pick_index(self, size: int) -> int:
         return min(int(self._routing() * size), size - 1)
@@ -75,15 +77,15 @@ class CallFlow:
     # -- calls -------------------------------------------------------------------------------
 
     def new_call(self, queue: SimQueue | None, direction: Direction) -> SimCall:
-        number, name = self._callers.next_caller()
+        number, name = self._next_caller()
         ident = self._ids
         self._ids = ident + 1
-        dialed = None if queue is None else (queue.spec.dialed_number or queue.name)
-        linkedid = f"{int(self.clock.epoch + self.timeline.now)}.{ident}"
-        call = SimCall(ident, linkedid, self.timeline.now, direction, number, name, dialed)
+        now = self.timeline.now
+        dialed = None if queue is None else queue.dialed
+        call = SimCall(ident, f"{int(self._epoch + now)}.{ident}", now, direction, number, name, dialed)
         self.calls[ident] = call
         if self.observer is not None:
-            self.observer.call_arrived(self.timeline.now, call)
+            self.observer.call_arrived(now, call)
         return call
 
     # -- in the queue -------------------------------------------------------------------------
@@ -109,21 +111,21 @@ class CallFlow:
         # The caller's patience and the queue timeout are scheduled as if before ringing (their
         # places among events due at the same time are taken now), and left out if an agent
         # answers at once: they could only be stale then.
-        seq = self.timeline.seq
+        timeline = self.timeline
         patience = None
         if draws.patience is not None:
             patience = call.patience_s = draws.patience()
-            patience_seq = next(seq)
-        timeout = queue.spec.timeout_s
+            patience_seq = next(timeline.seq)
+        timeout = queue.timeout_s
         if timeout is not None:
-            timeout_seq = next(seq)
+            timeout_seq = next(timeline.seq)
         if queue.available:
             agents = pick_agents(queue, self._pick_index)
             if agents:
                 self.ring(call, agents)
                 if call.phase is TALKING:
                     return
-        heap = self.timeline.heap
+        heap = timeline.heap
         if patience is not None:
             heappush(heap, (now + patience, patience_seq, PATIENCE, call, call.visit, None))
         if timeout is not None:
@@ -132,37 +134,78 @@ class CallFlow:
     def ring(self, call: SimCall, agents: list[SimAgent]) -> None:
         queue = call.queue
         assert queue is not None
-        now = self.timeline.now
+        timeline = self.timeline
+        now = timeline.now
         call.phase = RINGING
         step = call.step = call.step + 1
         call.ring_started_at = now
-        call.ringing = agents
         observer = self.observer
-        member_timeout = queue.spec.member_timeout_s
+        first = agents[0]
+        if first.answers_at_once and observer is None and queue.member_timeout_s > 0:
+            if len(agents) > 1 and self._only_first_rings(queue, agents):
+                # As if all rang, the first answered and the others were freed again at once.
+                self._take_out(first)
+                first.activity = RINGING_AGENT
+                first.call = call
+                for other in agents[1:]:
+                    queue.idle_s += now - other.idle_since  # type: ignore[operator]
+                    other.idle_since = now
+                call.ringing = [first]
+                self.answer(call, first)
+                return
+            if len(agents) == 1:
+                self._take_out(first)
+                first.activity = RINGING_AGENT
+                first.call = call
+                call.ringing = agents
+                self.answer(call, first)
+                return
+        call.ringing = agents
+        member_timeout = queue.member_timeout_s
         winner: SimAgent | None = None
         best = math.inf
         for agent in agents:
             if agent.idle_since is not None:
-                self.staff.take_out(agent)
+                self._take_out(agent)
             agent.activity = RINGING_AGENT
             agent.call = call
-            delay = agent.ring_draw()
-            p = agent.ring_no_answer_probability
-            if (
-                delay < member_timeout
-                and delay < best
-                and not (p > 0 and agent.ring_no_answer_draw() < p)
-            ):
+            if agent.answers_at_once:
+                delay = 0.0
+                answers = delay < member_timeout
+            else:
+                delay = agent.ring_draw()
+                p = agent.ring_no_answer_probability
+                answers = delay < member_timeout and not (
+                    p > 0 and agent.ring_no_answer_draw() < p
+                )
+            if answers and delay < best:
                 winner, best = agent, delay
             if observer is not None:
                 self.staff.report(agent)
                 observer.agent_ringing(now, call, agent)
         if winner is None:
-            self.timeline.push(now + member_timeout, RING_OUT, call, step)
+            timeline.push(now + member_timeout, RING_OUT, call, step)
         elif best == 0.0 and len(agents) == 1:
             self.answer(call, winner)
         else:
-            self.timeline.push(now + best, ANSWER, call, step, winner)
+            timeline.push(now + best, ANSWER, call, step, winner)
+
+    def _only_first_rings(self, queue: SimQueue, agents: list[SimAgent]) -> bool:
+        """Whether ringing all `agents` (ringall) comes to the first answering at once alone.
+
+        So it is when all answer at once, nothing else is due now (the answer would come before
+        it), and they are all of the queue's free agents and serve it alone: freed again, they
+        go back to the free list in the same order, so only their idle time is booked.
+        """
+        heap = self.timeline.heap
+        if heap and heap[0][0] <= self.timeline.now:
+            return False
+        if len(agents) != len(queue.available):
+            return False
+        for agent in agents:
+            if not agent.answers_at_once or len(agent.memberships) != 1:
+                return False
+        return True
 
     def answer(self, call: SimCall, agent: SimAgent) -> None:
         queue = call.queue

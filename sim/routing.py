@@ -24,7 +24,7 @@ def pick_agents(queue: SimQueue, pick_index: Callable[[int], int]) -> list[SimAg
         return []
     members = queue.members
     candidates: list[SimAgent] | dict[SimAgent, None] = available
-    if len(available) > 1:
+    if queue.penalties_differ and len(available) > 1:
         lowest = min(members[a] for a in available)
         if any(members[a] != lowest for a in available):
             candidates = [a for a in available if members[a] == lowest]

@@ -113,6 +113,7 @@ class Staff:
         self.take_out(member)
         member.memberships[queue] = penalty
         target.members[member] = penalty
+        target.penalties_differ = len(set(target.members.values())) > 1
         if member not in target.member_order:
             target.member_order.append(member)
         if self.observer is not None:
@@ -129,6 +130,7 @@ class Staff:
         del member.memberships[queue]
         member.paused.pop(queue, None)
         del target.members[member]
+        target.penalties_differ = len(set(target.members.values())) > 1
         if self.observer is not None:
             self.observer.member_removed(self.timeline.now, member, queue)
         self.refresh(member)

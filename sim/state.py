@@ -116,6 +116,7 @@ class SimAgent:
 
     __slots__ = (
         "activity",
+        "answers_at_once",
         "call",
         "calls_by_queue",
         "human",
@@ -142,6 +143,8 @@ class SimAgent:
         self.ring_draw = draws.ring
         self.ring_no_answer_draw = draws.ring_no_answer
         self.ring_no_answer_probability = spec.ring_no_answer_probability
+        # Picks up with no delay and never lets it ring out: ringing it draws nothing.
+        self.answers_at_once = spec.ring.is_zero and spec.ring_no_answer_probability <= 0
         self.memberships: dict[str, int] = {}  # logged-in queue -> penalty
         self.paused: dict[str, str | None] = {}  # paused queue -> reason
         self.activity = AgentState.AVAILABLE  # AVAILABLE, RINGING, ON_CALL or WRAP_UP
@@ -192,9 +195,19 @@ class SimQueue:
     idle_s: float = 0.0  # agent time available for this queue (summed over agents)
 
     mean_gap_s: float | None = None  # mean seconds between arrivals at a constant rate
+    penalties_differ: bool = False  # whether logged-in members have different penalties
+    dialed: str = ""  # the number callers dial
+    timeout_s: float | None = None
+    member_timeout_s: float = 0.0
+    wrap_up_s: float = 0.0
 
     def __post_init__(self) -> None:
-        self.name = self.spec.name
+        spec = self.spec
+        self.name = spec.name
+        self.dialed = spec.dialed_number or spec.name
+        self.timeout_s = spec.timeout_s
+        self.member_timeout_s = spec.member_timeout_s
+        self.wrap_up_s = spec.wrap_up_s
         rate = self.spec.arrival_rate_per_hour
         if self.spec.arrival_profile is None and rate > 0:
             self.mean_gap_s = 3600.0 / rate
