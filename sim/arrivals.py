@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+from heapq import heappush
 from typing import TYPE_CHECKING
 
 from callcenter.calls.records import Direction
@@ -87,7 +88,7 @@ class Arrivals:
         if until is not None and at > until:
             return
         self.pending += 1
-        timeline.push(at, ARRIVAL, queue)
+        heappush(timeline.heap, (at, next(timeline.seq), ARRIVAL, queue, None, None))
 
     def drop(self, after: float = -1.0) -> None:
         """Forget scheduled arrivals later than `after` (all of them by default)."""
@@ -97,7 +98,7 @@ class Arrivals:
         heap[:] = kept  # in place: a running loop holds this list
         heapq.heapify(heap)
 
-    def arrive(self, queue: SimQueue) -> None:
+    def on_arrival(self, queue: SimQueue, _token: None, _extra: None) -> None:
         """A caller dials the queue (an ARRIVAL event); the next one is scheduled."""
         self.pending -= 1
         left = self.left

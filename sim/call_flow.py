@@ -235,11 +235,12 @@ class CallFlow:
         transfer = queue.spec.transfer
         if transfer is not None and queue.draws.transfer() < transfer.probability:
             call.planned_transfer = self.queues[transfer.queue]
+        timeline = self.timeline
         if self.live_humans and agent.human:
             # A person talks until the console hangs up; the caller gives up after max_talk_s.
-            self.timeline.push(now + agent.spec.max_talk_s, TALK_END, call, step, "caller")
+            timeline.push(now + agent.spec.max_talk_s, TALK_END, call, step, "caller")
         else:
-            self.timeline.push(now + call.talk_s, TALK_END, call, step)
+            heappush(timeline.heap, (now + call.talk_s, next(timeline.seq), TALK_END, call, step, None))
 
     def _stop_ringing(self, call: SimCall, agent: SimAgent, *, answered_elsewhere: bool) -> None:
         queue = call.queue
@@ -249,8 +250,28 @@ class CallFlow:
             self.observer.ring_cancelled(self.timeline.now, call, agent)
         self.staff.free(agent)
 
-    def on_ring_out(self, call: SimCall) -> None:
+    # -- events (each dropped if the call has moved on since it was scheduled) ---------------
+
+    def on_answer(self, call: SimCall, step: int, agent: SimAgent) -> None:
+        if call.step == step and call.phase is RINGING:
+            self.answer(call, agent)
+
+    def on_talk_end(self, call: SimCall, step: int, hangup_by: str | None) -> None:
+        if call.step == step and call.phase is TALKING:
+            self.end_talk(call, hangup_by if hangup_by is not None else self.hangup_side(call))
+
+    def on_patience(self, call: SimCall, visit: int, _extra: None) -> None:
+        if call.visit == visit and call.phase is not TALKING and call.phase is not ENDED:
+            self.leave_queue(call, VisitOutcome.ABANDONED)
+
+    def on_timeout(self, call: SimCall, visit: int, _extra: None) -> None:
+        if call.visit == visit and call.phase is not TALKING and call.phase is not ENDED:
+            self.leave_queue(call, VisitOutcome.TIMEOUT)
+
+    def on_ring_out(self, call: SimCall, step: int, _extra: None) -> None:
         """Nobody answered within the member timeout: try again after `retry_s`."""
+        if call.step != step or call.phase is not RINGING:
+            return
         queue = call.queue
         assert queue is not None
         ringing = call.ringing
@@ -266,7 +287,9 @@ class CallFlow:
             self._stop_ringing(call, agent, answered_elsewhere=False)
         self.timeline.push(self.timeline.now + queue.spec.retry_s, RETRY, call, step)
 
-    def on_retry(self, call: SimCall) -> None:
+    def on_retry(self, call: SimCall, step: int, _extra: None) -> None:
+        if call.step != step or call.phase is not RETRYING:
+            return
         queue = call.queue
         assert queue is not None
         call.phase = QUEUED
@@ -362,12 +385,17 @@ class CallFlow:
     def hangup_side(self, call: SimCall) -> str:
         """Who ends a talk that ran its course: the agent for the queue's share of calls."""
         queue = call.queue
-        if queue is None or queue.spec.agent_hangup_share <= 0:
+        if queue is None:
             return "caller"
-        return "agent" if queue.draws.hangup() < queue.spec.agent_hangup_share else "caller"
+        share = queue.agent_hangup_share
+        if share <= 0:
+            return "caller"
+        return "agent" if queue.draws.hangup() < share else "caller"
 
-    def on_dial_answer(self, call: SimCall, agent: SimAgent) -> None:
+    def on_dial_answer(self, call: SimCall, step: int, agent: SimAgent) -> None:
         """The customer an agent dialled answers."""
+        if call.step != step or call.phase is not DIALING:
+            return
         now = self.timeline.now
         call.phase = TALKING
         step = call.step = call.step + 1
@@ -383,14 +411,15 @@ class CallFlow:
             self.timeline.push(now + self.queues[first].draws.talk(), TALK_END, call, step)
 
     def after_call(self, agent: SimAgent, queue: SimQueue | None) -> None:
-        agent.last_call_end = self.timeline.now
-        wrap = queue.spec.wrap_up_s if queue is not None else 0.0
-        if wrap > 0 and queue is not None:
+        timeline = self.timeline
+        now = agent.last_call_end = timeline.now
+        if queue is not None and queue.wrap_up_s > 0:
+            wrap = queue.wrap_up_s
             agent.activity = WRAP_UP
             agent.call = None
-            agent.wrap += 1
+            token = agent.wrap = agent.wrap + 1
             queue.busy_s += wrap
-            self.timeline.push(self.timeline.now + wrap, WRAP_END, agent, agent.wrap)
+            heappush(timeline.heap, (now + wrap, next(timeline.seq), WRAP_END, agent, token, None))
             if self.observer is not None:
                 self.staff.report(agent)
         else:
@@ -402,7 +431,8 @@ class CallFlow:
         call.outcome = outcome
         del self.calls[call.id]
         self.finished += 1
-        if self.on_call_end is None and self.observer is None:
+        on_call_end = self.on_call_end
+        if on_call_end is None and self.observer is None:
             return
         answered = call.first_answered_at
         trace = _new_trace(
@@ -411,8 +441,8 @@ class CallFlow:
              call.talk_total_s if answered is not None else None, call.last_agent,
              call.transfer_target, call.hangup_by, tuple(call.visits))
         )  # fmt: skip
-        if self.on_call_end is not None:
-            self.on_call_end(trace)
+        if on_call_end is not None:
+            on_call_end(trace)
         if self.observer is not None:
             self.observer.call_ended(now, call, self.call_record(trace))
 

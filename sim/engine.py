@@ -34,6 +34,7 @@ from __future__ import annotations
 import gc
 import heapq
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -153,8 +154,9 @@ class Engine:
 
     def run_until(self, t: float) -> None:
         """Handle every event due at or before `t`, then set the clock to `t`."""
-        heap = self.timeline.heap
-        self._drain(lambda: heap[0][0] <= t)
+        heap, step = self.timeline.heap, self._step
+        while heap and heap[0][0] <= t:
+            step(heapq.heappop(heap))
         self.timeline.now = max(self.timeline.now, t)
 
     def run(
@@ -192,7 +194,12 @@ class Engine:
         heap = self.timeline.heap
         active = flow.calls
         if progress is None:
-            self._drain(lambda: bool(arrivals.pending or active))
+            timeline, handlers = self.timeline, self._handlers
+            pop = heapq.heappop
+            while heap and (arrivals.pending or active):
+                at, _, kind, subject, token, extra = pop(heap)
+                timeline.now = at
+                handlers[kind](subject, token, extra)
         else:
             self._drain_reporting(lambda: bool(arrivals.pending or active), progress)
         self._close_idle_time()
@@ -206,15 +213,6 @@ class Engine:
             if agent.idle_since is not None:
                 staff.take_out(agent)
                 staff.make_available(agent)
-
-    def _drain(self, going: Callable[[], bool]) -> None:
-        """Handle events in time order while `going()`: the fast run's loop."""
-        heap, timeline, handlers = self.timeline.heap, self.timeline, self._handlers
-        pop = heapq.heappop
-        while heap and going():
-            at, _, kind, subject, token, extra = pop(heap)
-            timeline.now = at
-            handlers[kind](subject, token, extra)
 
     def _drain_reporting(self, going: Callable[[], bool], progress: Callable[[int], None]) -> None:
         """`_drain`, calling `progress(finished)` every few thousand events."""
@@ -235,59 +233,19 @@ class Engine:
     def _event_handlers(self) -> tuple[Callable[[Any, Any, Any], None], ...]:
         """What each kind of event does, indexed by kind; each drops its event if stale."""
         flow, staff = self.flow, self.staff
-        arrive = self.arrivals.arrive
-
-        def arrival(queue: SimQueue, _token: None, _extra: None) -> None:
-            arrive(queue)
-
-        def answer(call: SimCall, step: int, agent: SimAgent) -> None:
-            if call.step == step and call.phase is RINGING:
-                flow.answer(call, agent)
-
-        def ring_out(call: SimCall, step: int, _extra: None) -> None:
-            if call.step == step and call.phase is RINGING:
-                flow.on_ring_out(call)
-
-        def talk_end(call: SimCall, step: int, hangup_by: str | None) -> None:
-            if call.step == step and call.phase is TALKING:
-                flow.end_talk(call, hangup_by if hangup_by is not None else flow.hangup_side(call))
-
-        def patience(call: SimCall, visit: int, _extra: None) -> None:
-            if call.visit == visit and call.phase is not TALKING and call.phase is not ENDED:
-                flow.leave_queue(call, VisitOutcome.ABANDONED)
-
-        def timeout(call: SimCall, visit: int, _extra: None) -> None:
-            if call.visit == visit and call.phase is not TALKING and call.phase is not ENDED:
-                flow.leave_queue(call, VisitOutcome.TIMEOUT)
-
-        def wrap_end(agent: SimAgent, wrap: int, _extra: None) -> None:
-            if agent.wrap == wrap and agent.activity is WRAP_UP:
-                staff.free(agent)
-
-        def retry(call: SimCall, step: int, _extra: None) -> None:
-            if call.step == step and call.phase is RETRYING:
-                flow.on_retry(call)
-
-        def dial_answer(call: SimCall, step: int, agent: SimAgent) -> None:
-            if call.step == step and call.phase is DIALING:
-                flow.on_dial_answer(call, agent)
-
-        def plan(kind: int) -> Callable[[SimAgent, Any, None], None]:
-            return lambda agent, pause, _extra: staff.on_plan(kind, agent, pause)
-
-        handlers = {
-            ARRIVAL: arrival,
-            ANSWER: answer,
-            RING_OUT: ring_out,
-            TALK_END: talk_end,
-            PATIENCE: patience,
-            TIMEOUT: timeout,
-            WRAP_END: wrap_end,
-            RETRY: retry,
-            DIAL_ANSWER: dial_answer,
+        handlers: dict[int, Callable[[Any, Any, Any], None]] = {
+            ARRIVAL: self.arrivals.on_arrival,
+            ANSWER: flow.on_answer,
+            RING_OUT: flow.on_ring_out,
+            TALK_END: flow.on_talk_end,
+            PATIENCE: flow.on_patience,
+            TIMEOUT: flow.on_timeout,
+            WRAP_END: staff.on_wrap_end,
+            RETRY: flow.on_retry,
+            DIAL_ANSWER: flow.on_dial_answer,
         }
         for kind in (SHIFT_START, SHIFT_END, PAUSE_START, PAUSE_END):
-            handlers[kind] = plan(kind)
+            handlers[kind] = partial(staff.on_plan, kind)
         return tuple(handlers[kind] for kind in range(len(handlers)))
 
     def _still_due(self, kind: int, subject: object, token: object) -> bool:

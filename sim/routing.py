@@ -9,6 +9,7 @@ from sim.scenario import Strategy
 from sim.state import CallPhase, SimAgent, SimCall, SimQueue
 
 _last_call_end = attrgetter("last_call_end")
+QUEUED = CallPhase.QUEUED
 
 
 def pick_agents(queue: SimQueue, pick_index: Callable[[int], int]) -> list[SimAgent]:
@@ -58,10 +59,15 @@ def pick_call(agent: SimAgent, queues: dict[str, SimQueue]) -> SimCall | None:
     that can be offered now is compared by queue weight (higher first), the agent's penalty in
     that queue (lower first), then by the time it entered the queue (earlier first).
     """
+    memberships = agent.memberships
+    if len(memberships) == 1 and not agent.paused:  # the common case, without comparing
+        for name in memberships:
+            queue = queues[name]
+            return _first_offerable(queue) if queue.waiting else None
     best: SimCall | None = None
     best_key: tuple[int, int, float] | None = None
     paused = agent.paused
-    for name, penalty in agent.memberships.items():
+    for name, penalty in memberships.items():
         if name in paused:
             continue
         queue = queues[name]
@@ -78,7 +84,7 @@ def pick_call(agent: SimAgent, queues: dict[str, SimQueue]) -> SimCall | None:
 
 def _first_offerable(queue: SimQueue) -> SimCall | None:
     for call in queue.waiting:
-        if call.phase is CallPhase.QUEUED:
+        if call.phase is QUEUED:
             return call
     return None
 

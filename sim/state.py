@@ -200,6 +200,7 @@ class SimQueue:
     timeout_s: float | None = None
     member_timeout_s: float = 0.0
     wrap_up_s: float = 0.0
+    agent_hangup_share: float = 0.0
 
     def __post_init__(self) -> None:
         spec = self.spec
@@ -208,6 +209,7 @@ class SimQueue:
         self.timeout_s = spec.timeout_s
         self.member_timeout_s = spec.member_timeout_s
         self.wrap_up_s = spec.wrap_up_s
+        self.agent_hangup_share = spec.agent_hangup_share
         rate = self.spec.arrival_rate_per_hour
         if self.spec.arrival_profile is None and rate > 0:
             self.mean_gap_s = 3600.0 / rate
