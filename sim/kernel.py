@@ -335,14 +335,14 @@ class FastKernel:
                 break
             left -= 1
             after = t + gap * mean_gap
-            if pick_known is None:
-                number, name = f"{prefix}{unknown:07d}", None
+            if pick_known is None:  # seven digits, as `CallerDraws.next_caller` writes them
+                number, name = prefix + str(unknown).zfill(7), None
             elif known_draw() < known_share:
                 known = pick_known()
                 number = known_numbers[known]
                 name = known_names[known] if known_names else None
             else:
-                number, name = f"{prefix}{unknown_draw():07d}", None
+                number, name = prefix + str(unknown_draw()).zfill(7), None
             trace = serve(ident, f"{int(epoch + t)}.{ident}", t, number, name, talk, patience)
             ident += 1
             end = trace.ended_at
