@@ -12,6 +12,8 @@ from sim.scenario import DAY_S, QueueSpec
 from sim.state import SimQueue
 from sim.timeline import ARRIVAL, Timeline
 
+INBOUND = Direction.INBOUND
+
 if TYPE_CHECKING:
     from sim.call_flow import CallFlow
 
@@ -108,9 +110,16 @@ class Arrivals:
             self.left = left - 1
         queue.arrivals += 1
         flow = self.flow
-        call = flow.new_call(queue, Direction.INBOUND)
+        call = flow.new_call(queue, INBOUND)
         if left is None or left > 1:
-            self.schedule(queue)
+            gap = queue.mean_gap_s
+            if gap is not None and self.until is None:  # `schedule`, without the call
+                timeline = self.timeline
+                at = timeline.now + queue.draws.arrival() * gap
+                self.pending += 1
+                heappush(timeline.heap, (at, next(timeline.seq), ARRIVAL, queue, None, None))
+            else:
+                self.schedule(queue)
         else:
             self.drop()  # that was the last caller: other queues' arrivals go too
         flow.enter(call, queue)

@@ -36,6 +36,8 @@ QUEUED, RINGING, RETRYING, TALKING, DIALING, ENDED = (
     CallPhase.ENDED,
 )
 ON_CALL, WRAP_UP, RINGING_AGENT = AgentState.ON_CALL, AgentState.WRAP_UP, AgentState.RINGING
+ANSWERED, TRANSFERRED = VisitOutcome.ANSWERED, VisitOutcome.TRANSFERRED
+ANSWERED_CALL = CallOutcome.ANSWERED
 
 
 class CallFlow:
@@ -70,6 +72,7 @@ class CallFlow:
         self._routing = draws.routing
         self._epoch = self.clock.epoch
         self._take_out = staff.take_out
+        self._free = staff.free
 
     def _pick_index(self, size: int) -> int:
         return min(int(self._routing() * size), size - 1)
@@ -257,8 +260,16 @@ class CallFlow:
             self.answer(call, agent)
 
     def on_talk_end(self, call: SimCall, step: int, hangup_by: str | None) -> None:
-        if call.step == step and call.phase is TALKING:
-            self.end_talk(call, hangup_by if hangup_by is not None else self.hangup_side(call))
+        """A talk ran its course; unless the end is given, the agent hangs up for the queue's
+        share of calls."""
+        if call.step != step or call.phase is not TALKING:
+            return
+        if hangup_by is None:
+            queue = call.queue
+            share = queue.agent_hangup_share if queue is not None else 0.0
+            agent_first = share > 0 and queue.draws.hangup() < share  # type: ignore[union-attr]
+            hangup_by = "agent" if agent_first else "caller"
+        self.end_talk(call, hangup_by)
 
     def on_patience(self, call: SimCall, visit: int, _extra: None) -> None:
         if call.visit == visit and call.phase is not TALKING and call.phase is not ENDED:
@@ -358,8 +369,7 @@ class CallFlow:
             transferred = target is not None
             call.visits.append(
                 _new_visit(
-                    (queue.name,
-                     VisitOutcome.TRANSFERRED if transferred else VisitOutcome.ANSWERED,
+                    (queue.name, TRANSFERRED if transferred else ANSWERED,
                      call.entered_at, now, call.position, agent.name, answered_at - call.entered_at,
                      ring, talk, call.ring_no_answer, target, None,
                      None if transferred else hangup_by)
@@ -380,17 +390,7 @@ class CallFlow:
             self.finish(call, CallOutcome.TRANSFERRED)
             return
         call.hangup_by = hangup_by
-        self.finish(call, CallOutcome.ANSWERED)
-
-    def hangup_side(self, call: SimCall) -> str:
-        """Who ends a talk that ran its course: the agent for the queue's share of calls."""
-        queue = call.queue
-        if queue is None:
-            return "caller"
-        share = queue.agent_hangup_share
-        if share <= 0:
-            return "caller"
-        return "agent" if queue.draws.hangup() < share else "caller"
+        self.finish(call, ANSWERED_CALL)
 
     def on_dial_answer(self, call: SimCall, step: int, agent: SimAgent) -> None:
         """The customer an agent dialled answers."""
@@ -423,7 +423,7 @@ class CallFlow:
             if self.observer is not None:
                 self.staff.report(agent)
         else:
-            self.staff.free(agent)
+            self._free(agent)
 
     def finish(self, call: SimCall, outcome: CallOutcome) -> None:
         call.phase = ENDED

@@ -10,6 +10,7 @@ from sim.state import CallPhase, SimAgent, SimCall, SimQueue
 
 _last_call_end = attrgetter("last_call_end")
 QUEUED = CallPhase.QUEUED
+LEASTRECENT, RINGALL = Strategy.LEASTRECENT, Strategy.RINGALL
 
 
 def pick_agents(queue: SimQueue, pick_index: Callable[[int], int]) -> list[SimAgent]:
@@ -30,6 +31,10 @@ def pick_agents(queue: SimQueue, pick_index: Callable[[int], int]) -> list[SimAg
         if any(members[a] != lowest for a in available):
             candidates = [a for a in available if members[a] == lowest]
     strategy = queue.spec.strategy
+    if strategy is LEASTRECENT:
+        return [min(candidates, key=_last_call_end)]
+    if strategy is RINGALL:
+        return list(candidates)
     if strategy is Strategy.RRMEMORY or strategy is Strategy.LINEAR:
         order = queue.member_order
         count = len(order)
@@ -41,15 +46,11 @@ def pick_agents(queue: SimQueue, pick_index: Callable[[int], int]) -> list[SimAg
                 queue.rr_next = index + 1
                 return [agent]
         return []  # unreachable while `available` only holds members
-    if strategy is Strategy.LEASTRECENT:
-        return [min(candidates, key=_last_call_end)]
     if strategy is Strategy.FEWESTCALLS:
         name = queue.name
         return [min(candidates, key=lambda a: a.calls_by_queue.get(name, 0))]
-    if strategy is Strategy.RANDOM:
-        pool = list(candidates)
-        return [pool[pick_index(len(pool))]]
-    return list(candidates)  # ringall
+    pool = list(candidates)  # random
+    return [pool[pick_index(len(pool))]]
 
 
 def pick_call(agent: SimAgent, queues: dict[str, SimQueue]) -> SimCall | None:

@@ -30,6 +30,9 @@ class CallPhase(IntEnum):
     ENDED = 5
 
 
+QUEUED = CallPhase.QUEUED
+
+
 class SimCall:
     """One caller, from arrival to hang-up, possibly through several queue visits."""
 
@@ -82,7 +85,7 @@ class SimCall:
         self.caller_number = caller_number
         self.caller_name = caller_name
         self.dialed_number = dialed_number
-        self.phase = CallPhase.QUEUED
+        self.phase = QUEUED
         self.queue: SimQueue | None = None
         self.entered_at = arrived_at
         self.position = 0
