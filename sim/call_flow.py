@@ -10,7 +10,7 @@ from callcenter.calls.records import AgentState, CallOutcome, CallRecord, Direct
 from sim.distributions import Draws
 from sim.observer import EngineObserver
 from sim.records import CallTrace, RecordClock, VisitTrace, call_record, queue_target
-from sim.routing import pick_agents, position_in
+from sim.routing import first_answers_alone, pick_agents, position_in
 from sim.scenario import Scenario
 from sim.staff import Staff
 from sim.state import CallPhase, SimAgent, SimCall, SimQueue
@@ -85,7 +85,9 @@ class CallFlow:
         self._ids = ident + 1
         now = self.timeline.now
         dialed = None if queue is None else queue.dialed
-        call = SimCall(ident, f"{int(self._epoch + now)}.{ident}", now, direction, number, name, dialed)
+        call = SimCall(
+            ident, f"{int(self._epoch + now)}.{ident}", now, direction, number, name, dialed
+        )
         self.calls[ident] = call
         if self.observer is not None:
             self.observer.call_arrived(now, call)
@@ -144,25 +146,21 @@ class CallFlow:
         call.ring_started_at = now
         observer = self.observer
         first = agents[0]
-        if first.answers_at_once and observer is None and queue.member_timeout_s > 0:
-            if len(agents) > 1 and self._only_first_rings(queue, agents):
-                # As if all rang, the first answered and the others were freed again at once.
-                self._take_out(first)
-                first.activity = RINGING_AGENT
-                first.call = call
-                for other in agents[1:]:
-                    queue.idle_s += now - other.idle_since  # type: ignore[operator]
-                    other.idle_since = now
-                call.ringing = [first]
-                self.answer(call, first)
-                return
-            if len(agents) == 1:
-                self._take_out(first)
-                first.activity = RINGING_AGENT
-                first.call = call
-                call.ringing = agents
-                self.answer(call, first)
-                return
+        if (
+            observer is None
+            and first.answers_at_once
+            and queue.member_timeout_s > 0
+            and (len(agents) == 1 or first_answers_alone(queue, agents, timeline.heap, now))
+        ):
+            # Nobody hears the ringing and the first answers at once: it answers now (ringall:
+            # the others, freed again at once, only have their idle time booked).
+            self._take_out(first)
+            first.call = call
+            for other in agents[1:]:
+                queue.idle_s += now - other.idle_since  # type: ignore[operator]
+                other.idle_since = now
+            self.answer(call, first)
+            return
         call.ringing = agents
         member_timeout = queue.member_timeout_s
         winner: SimAgent | None = None
@@ -178,9 +176,7 @@ class CallFlow:
             else:
                 delay = agent.ring_draw()
                 p = agent.ring_no_answer_probability
-                answers = delay < member_timeout and not (
-                    p > 0 and agent.ring_no_answer_draw() < p
-                )
+                answers = delay < member_timeout and not (p > 0 and agent.ring_no_answer_draw() < p)
             if answers and delay < best:
                 winner, best = agent, delay
             if observer is not None:
@@ -192,23 +188,6 @@ class CallFlow:
             self.answer(call, winner)
         else:
             timeline.push(now + best, ANSWER, call, step, winner)
-
-    def _only_first_rings(self, queue: SimQueue, agents: list[SimAgent]) -> bool:
-        """Whether ringing all `agents` (ringall) comes to the first answering at once alone.
-
-        So it is when all answer at once, nothing else is due now (the answer would come before
-        it), and they are all of the queue's free agents and serve it alone: freed again, they
-        go back to the free list in the same order, so only their idle time is booked.
-        """
-        heap = self.timeline.heap
-        if heap and heap[0][0] <= self.timeline.now:
-            return False
-        if len(agents) != len(queue.available):
-            return False
-        for agent in agents:
-            if not agent.answers_at_once or len(agent.memberships) != 1:
-                return False
-        return True
 
     def answer(self, call: SimCall, agent: SimAgent) -> None:
         queue = call.queue
@@ -243,7 +222,9 @@ class CallFlow:
             # A person talks until the console hangs up; the caller gives up after max_talk_s.
             timeline.push(now + agent.spec.max_talk_s, TALK_END, call, step, "caller")
         else:
-            heappush(timeline.heap, (now + call.talk_s, next(timeline.seq), TALK_END, call, step, None))
+            heappush(
+                timeline.heap, (now + call.talk_s, next(timeline.seq), TALK_END, call, step, None)
+            )
 
     def _stop_ringing(self, call: SimCall, agent: SimAgent, *, answered_elsewhere: bool) -> None:
         queue = call.queue

@@ -7,6 +7,7 @@ from operator import attrgetter
 
 from sim.scenario import Strategy
 from sim.state import CallPhase, SimAgent, SimCall, SimQueue
+from sim.timeline import Event
 
 _last_call_end = attrgetter("last_call_end")
 QUEUED = CallPhase.QUEUED
@@ -51,6 +52,22 @@ def pick_agents(queue: SimQueue, pick_index: Callable[[int], int]) -> list[SimAg
         return [min(candidates, key=lambda a: a.calls_by_queue.get(name, 0))]
     pool = list(candidates)  # random
     return [pool[pick_index(len(pool))]]
+
+
+def first_answers_alone(
+    queue: SimQueue, agents: list[SimAgent], heap: list[Event], now: float
+) -> bool:
+    """Whether ringing `agents` (ringall) comes to the first one answering at once, alone.
+
+    So it is when they all answer at once (no ring delay, never ring out) and nothing else is
+    due now (it would come before the answer), and they are all of the queue's free agents
+    and serve it alone: freed again at once, they go back to its free list in the same order.
+    """
+    if heap and heap[0][0] <= now:
+        return False
+    if len(agents) != len(queue.available):
+        return False
+    return all(agent.answers_at_once and len(agent.memberships) == 1 for agent in agents)
 
 
 def pick_call(agent: SimAgent, queues: dict[str, SimQueue]) -> SimCall | None:
