@@ -234,36 +234,10 @@ class CallFlow:
             self.observer.ring_cancelled(self.timeline.now, call, agent)
         self.staff.free(agent)
 
-    # -- events (each dropped if the call has moved on since it was scheduled) ---------------
+    # -- ringing out, retrying, leaving ------------------------------------------------------
 
-    def on_answer(self, call: SimCall, step: int, agent: SimAgent) -> None:
-        if call.step == step and call.phase is RINGING:
-            self.answer(call, agent)
-
-    def on_talk_end(self, call: SimCall, step: int, hangup_by: str | None) -> None:
-        """A talk ran its course; unless the end is given, the agent hangs up for the queue's
-        share of calls."""
-        if call.step != step or call.phase is not TALKING:
-            return
-        if hangup_by is None:
-            queue = call.queue
-            share = queue.agent_hangup_share if queue is not None else 0.0
-            agent_first = share > 0 and queue.draws.hangup() < share  # type: ignore[union-attr]
-            hangup_by = "agent" if agent_first else "caller"
-        self.end_talk(call, hangup_by)
-
-    def on_patience(self, call: SimCall, visit: int, _extra: None) -> None:
-        if call.visit == visit and call.phase is not TALKING and call.phase is not ENDED:
-            self.leave_queue(call, VisitOutcome.ABANDONED)
-
-    def on_timeout(self, call: SimCall, visit: int, _extra: None) -> None:
-        if call.visit == visit and call.phase is not TALKING and call.phase is not ENDED:
-            self.leave_queue(call, VisitOutcome.TIMEOUT)
-
-    def on_ring_out(self, call: SimCall, step: int, _extra: None) -> None:
+    def ring_out(self, call: SimCall) -> None:
         """Nobody answered within the member timeout: try again after `retry_s`."""
-        if call.step != step or call.phase is not RINGING:
-            return
         queue = call.queue
         assert queue is not None
         ringing = call.ringing
@@ -279,9 +253,7 @@ class CallFlow:
             self._stop_ringing(call, agent, answered_elsewhere=False)
         self.timeline.push(self.timeline.now + queue.spec.retry_s, RETRY, call, step)
 
-    def on_retry(self, call: SimCall, step: int, _extra: None) -> None:
-        if call.step != step or call.phase is not RETRYING:
-            return
+    def retry(self, call: SimCall) -> None:
         queue = call.queue
         assert queue is not None
         call.phase = QUEUED
@@ -373,10 +345,8 @@ class CallFlow:
         call.hangup_by = hangup_by
         self.finish(call, ANSWERED_CALL)
 
-    def on_dial_answer(self, call: SimCall, step: int, agent: SimAgent) -> None:
+    def dial_answered(self, call: SimCall, agent: SimAgent) -> None:
         """The customer an agent dialled answers."""
-        if call.step != step or call.phase is not DIALING:
-            return
         now = self.timeline.now
         call.phase = TALKING
         step = call.step = call.step + 1

@@ -41,6 +41,7 @@ import numpy as np
 
 from callcenter.calls.records import AgentState, CallOutcome, CallRecord, Direction, VisitOutcome
 from sim.arrivals import Arrivals
+from sim.call_events import CallEvents
 from sim.call_flow import DIALING, ENDED, RETRYING, RINGING, TALKING, WRAP_UP, CallFlow
 from sim.distributions import Draws
 from sim.observer import EngineObserver
@@ -232,17 +233,17 @@ class Engine:
 
     def _event_handlers(self) -> tuple[Callable[[Any, Any, Any], None], ...]:
         """What each kind of event does, indexed by kind; each drops its event if stale."""
-        flow, staff = self.flow, self.staff
+        calls, staff = CallEvents(self.flow), self.staff
         handlers: dict[int, Callable[[Any, Any, Any], None]] = {
             ARRIVAL: self.arrivals.on_arrival,
-            ANSWER: flow.on_answer,
-            RING_OUT: flow.on_ring_out,
-            TALK_END: flow.on_talk_end,
-            PATIENCE: flow.on_patience,
-            TIMEOUT: flow.on_timeout,
+            ANSWER: calls.on_answer,
+            RING_OUT: calls.on_ring_out,
+            TALK_END: calls.on_talk_end,
+            PATIENCE: calls.on_patience,
+            TIMEOUT: calls.on_timeout,
             WRAP_END: staff.on_wrap_end,
-            RETRY: flow.on_retry,
-            DIAL_ANSWER: flow.on_dial_answer,
+            RETRY: calls.on_retry,
+            DIAL_ANSWER: calls.on_dial_answer,
         }
         for kind in (SHIFT_START, SHIFT_END, PAUSE_START, PAUSE_END):
             handlers[kind] = partial(staff.on_plan, kind)
