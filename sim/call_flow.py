@@ -13,7 +13,7 @@ from sim.records import CallTrace, RecordClock, VisitTrace, call_record, queue_t
 from sim.routing import first_answers_alone, pick_agents, position_in
 from sim.scenario import Scenario
 from sim.staff import Staff
-from sim.state import CallPhase, SimAgent, SimCall, SimQueue
+from sim.state import NOBODY, CallPhase, SimAgent, SimCall, SimQueue
 from sim.timeline import (
     ANSWER,
     PATIENCE,
@@ -205,7 +205,7 @@ class CallFlow:
         counts = agent.calls_by_queue
         counts[queue.name] = counts.get(queue.name, 0) + 1
         others = call.ringing
-        call.ringing = []
+        call.ringing = NOBODY
         observer = self.observer
         if observer is not None:
             observer.answered(now, call, agent)
@@ -241,7 +241,7 @@ class CallFlow:
         queue = call.queue
         assert queue is not None
         ringing = call.ringing
-        call.ringing = []
+        call.ringing = NOBODY
         call.phase = RETRYING
         step = call.step = call.step + 1
         call.ring_no_answer += len(ringing)
@@ -269,7 +269,7 @@ class CallFlow:
         now = self.timeline.now
         wait = now - call.entered_at
         ringing = call.ringing
-        call.ringing = []
+        call.ringing = NOBODY
         call.step += 1
         exit_position = position_in(queue, call)
         del queue.waiting[call]

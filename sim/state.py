@@ -7,6 +7,7 @@ record carries it).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TYPE_CHECKING
@@ -31,6 +32,7 @@ class CallPhase(IntEnum):
 
 
 QUEUED = CallPhase.QUEUED
+NOBODY: tuple[SimAgent, ...] = ()  # a call rings nobody (shared: ringing lists are replaced)
 
 
 class SimCall:
@@ -92,7 +94,7 @@ class SimCall:
         self.agent: SimAgent | None = None
         self.last_agent: str | None = None
         self.planned_transfer: SimQueue | None = None
-        self.ringing: list[SimAgent] = []
+        self.ringing: Sequence[SimAgent] = NOBODY  # the agents being rung
         self.ring_started_at = 0.0
         self.ring_no_answer = 0
         self.answered_at: float | None = None
