@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+from heapq import heappush
 from typing import TYPE_CHECKING
 
 from callcenter.calls.records import Direction
@@ -10,6 +11,8 @@ from sim.distributions import Draw
 from sim.scenario import DAY_S, QueueSpec
 from sim.state import SimQueue
 from sim.timeline import ARRIVAL, Timeline
+
+INBOUND = Direction.INBOUND
 
 if TYPE_CHECKING:
     from sim.call_flow import CallFlow
@@ -87,7 +90,7 @@ class Arrivals:
         if until is not None and at > until:
             return
         self.pending += 1
-        timeline.push(at, ARRIVAL, queue)
+        heappush(timeline.heap, (at, next(timeline.seq), ARRIVAL, queue, None, None))
 
     def drop(self, after: float = -1.0) -> None:
         """Forget scheduled arrivals later than `after` (all of them by default)."""
@@ -97,7 +100,7 @@ class Arrivals:
         heap[:] = kept  # in place: a running loop holds this list
         heapq.heapify(heap)
 
-    def arrive(self, queue: SimQueue) -> None:
+    def on_arrival(self, queue: SimQueue, _token: None, _extra: None) -> None:
         """A caller dials the queue (an ARRIVAL event); the next one is scheduled."""
         self.pending -= 1
         left = self.left
@@ -107,9 +110,16 @@ class Arrivals:
             self.left = left - 1
         queue.arrivals += 1
         flow = self.flow
-        call = flow.new_call(queue, Direction.INBOUND)
+        call = flow.new_call(queue, INBOUND)
         if left is None or left > 1:
-            self.schedule(queue)
+            gap = queue.mean_gap_s
+            if gap is not None and self.until is None:  # `schedule`, without the call
+                timeline = self.timeline
+                at = timeline.now + queue.draws.arrival() * gap
+                self.pending += 1
+                heappush(timeline.heap, (at, next(timeline.seq), ARRIVAL, queue, None, None))
+            else:
+                self.schedule(queue)
         else:
             self.drop()  # that was the last caller: other queues' arrivals go too
         flow.enter(call, queue)

@@ -10,10 +10,10 @@ from callcenter.calls.records import AgentState, CallOutcome, CallRecord, Direct
 from sim.distributions import Draws
 from sim.observer import EngineObserver
 from sim.records import CallTrace, RecordClock, VisitTrace, call_record, queue_target
-from sim.routing import pick_agents, position_in
+from sim.routing import first_answers_alone, pick_agents, position_in
 from sim.scenario import Scenario
 from sim.staff import Staff
-from sim.state import CallPhase, SimAgent, SimCall, SimQueue
+from sim.state import NOBODY, CallPhase, SimAgent, SimCall, SimQueue
 from sim.timeline import (
     ANSWER,
     PATIENCE,
@@ -36,6 +36,8 @@ QUEUED, RINGING, RETRYING, TALKING, DIALING, ENDED = (
     CallPhase.ENDED,
 )
 ON_CALL, WRAP_UP, RINGING_AGENT = AgentState.ON_CALL, AgentState.WRAP_UP, AgentState.RINGING
+ANSWERED, TRANSFERRED = VisitOutcome.ANSWERED, VisitOutcome.TRANSFERRED
+ANSWERED_CALL = CallOutcome.ANSWERED
 
 
 class CallFlow:
@@ -66,8 +68,11 @@ class CallFlow:
         self.calls: dict[int, SimCall] = {}  # in progress, by id
         self.finished = 0
         self._ids = 0
-        self._callers = draws.callers
+        self._next_caller = draws.callers.next_caller
         self._routing = draws.routing
+        self._epoch = self.clock.epoch
+        self._take_out = staff.take_out
+        self._free = staff.free
 
     def _pick_index(self, size: int) -> int:
         return min(int(self._routing() * size), size - 1)
@@ -75,15 +80,17 @@ class CallFlow:
     # -- calls -------------------------------------------------------------------------------
 
     def new_call(self, queue: SimQueue | None, direction: Direction) -> SimCall:
-        number, name = self._callers.next_caller()
+        number, name = self._next_caller()
         ident = self._ids
         self._ids = ident + 1
-        dialed = None if queue is None else (queue.spec.dialed_number or queue.name)
-        linkedid = f"{int(self.clock.epoch + self.timeline.now)}.{ident}"
-        call = SimCall(ident, linkedid, self.timeline.now, direction, number, name, dialed)
+        now = self.timeline.now
+        dialed = None if queue is None else queue.dialed
+        call = SimCall(
+            ident, f"{int(self._epoch + now)}.{ident}", now, direction, number, name, dialed
+        )
         self.calls[ident] = call
         if self.observer is not None:
-            self.observer.call_arrived(self.timeline.now, call)
+            self.observer.call_arrived(now, call)
         return call
 
     # -- in the queue -------------------------------------------------------------------------
@@ -109,21 +116,21 @@ class CallFlow:
         # The caller's patience and the queue timeout are scheduled as if before ringing (their
         # places among events due at the same time are taken now), and left out if an agent
         # answers at once: they could only be stale then.
-        seq = self.timeline.seq
+        timeline = self.timeline
         patience = None
         if draws.patience is not None:
             patience = call.patience_s = draws.patience()
-            patience_seq = next(seq)
-        timeout = queue.spec.timeout_s
+            patience_seq = next(timeline.seq)
+        timeout = queue.timeout_s
         if timeout is not None:
-            timeout_seq = next(seq)
+            timeout_seq = next(timeline.seq)
         if queue.available:
             agents = pick_agents(queue, self._pick_index)
             if agents:
                 self.ring(call, agents)
                 if call.phase is TALKING:
                     return
-        heap = self.timeline.heap
+        heap = timeline.heap
         if patience is not None:
             heappush(heap, (now + patience, patience_seq, PATIENCE, call, call.visit, None))
         if timeout is not None:
@@ -132,37 +139,55 @@ class CallFlow:
     def ring(self, call: SimCall, agents: list[SimAgent]) -> None:
         queue = call.queue
         assert queue is not None
-        now = self.timeline.now
+        timeline = self.timeline
+        now = timeline.now
         call.phase = RINGING
         step = call.step = call.step + 1
         call.ring_started_at = now
-        call.ringing = agents
         observer = self.observer
-        member_timeout = queue.spec.member_timeout_s
+        first = agents[0]
+        if (
+            observer is None
+            and first.answers_at_once
+            and queue.member_timeout_s > 0
+            and (len(agents) == 1 or first_answers_alone(queue, agents, timeline.heap, now))
+        ):
+            # Nobody hears the ringing and the first answers at once: it answers now (ringall:
+            # the others, freed again at once, only have their idle time booked).
+            self._take_out(first)
+            first.call = call
+            for other in agents[1:]:
+                queue.idle_s += now - other.idle_since  # type: ignore[operator]
+                other.idle_since = now
+            self.answer(call, first)
+            return
+        call.ringing = agents
+        member_timeout = queue.member_timeout_s
         winner: SimAgent | None = None
         best = math.inf
         for agent in agents:
             if agent.idle_since is not None:
-                self.staff.take_out(agent)
+                self._take_out(agent)
             agent.activity = RINGING_AGENT
             agent.call = call
-            delay = agent.ring_draw()
-            p = agent.ring_no_answer_probability
-            if (
-                delay < member_timeout
-                and delay < best
-                and not (p > 0 and agent.ring_no_answer_draw() < p)
-            ):
+            if agent.answers_at_once:
+                delay = 0.0
+                answers = delay < member_timeout
+            else:
+                delay = agent.ring_draw()
+                p = agent.ring_no_answer_probability
+                answers = delay < member_timeout and not (p > 0 and agent.ring_no_answer_draw() < p)
+            if answers and delay < best:
                 winner, best = agent, delay
             if observer is not None:
                 self.staff.report(agent)
                 observer.agent_ringing(now, call, agent)
         if winner is None:
-            self.timeline.push(now + member_timeout, RING_OUT, call, step)
+            timeline.push(now + member_timeout, RING_OUT, call, step)
         elif best == 0.0 and len(agents) == 1:
             self.answer(call, winner)
         else:
-            self.timeline.push(now + best, ANSWER, call, step, winner)
+            timeline.push(now + best, ANSWER, call, step, winner)
 
     def answer(self, call: SimCall, agent: SimAgent) -> None:
         queue = call.queue
@@ -180,7 +205,7 @@ class CallFlow:
         counts = agent.calls_by_queue
         counts[queue.name] = counts.get(queue.name, 0) + 1
         others = call.ringing
-        call.ringing = []
+        call.ringing = NOBODY
         observer = self.observer
         if observer is not None:
             observer.answered(now, call, agent)
@@ -192,11 +217,14 @@ class CallFlow:
         transfer = queue.spec.transfer
         if transfer is not None and queue.draws.transfer() < transfer.probability:
             call.planned_transfer = self.queues[transfer.queue]
+        timeline = self.timeline
         if self.live_humans and agent.human:
             # A person talks until the console hangs up; the caller gives up after max_talk_s.
-            self.timeline.push(now + agent.spec.max_talk_s, TALK_END, call, step, "caller")
+            timeline.push(now + agent.spec.max_talk_s, TALK_END, call, step, "caller")
         else:
-            self.timeline.push(now + call.talk_s, TALK_END, call, step)
+            heappush(
+                timeline.heap, (now + call.talk_s, next(timeline.seq), TALK_END, call, step, None)
+            )
 
     def _stop_ringing(self, call: SimCall, agent: SimAgent, *, answered_elsewhere: bool) -> None:
         queue = call.queue
@@ -206,12 +234,14 @@ class CallFlow:
             self.observer.ring_cancelled(self.timeline.now, call, agent)
         self.staff.free(agent)
 
-    def on_ring_out(self, call: SimCall) -> None:
+    # -- ringing out, retrying, leaving ------------------------------------------------------
+
+    def ring_out(self, call: SimCall) -> None:
         """Nobody answered within the member timeout: try again after `retry_s`."""
         queue = call.queue
         assert queue is not None
         ringing = call.ringing
-        call.ringing = []
+        call.ringing = NOBODY
         call.phase = RETRYING
         step = call.step = call.step + 1
         call.ring_no_answer += len(ringing)
@@ -223,7 +253,7 @@ class CallFlow:
             self._stop_ringing(call, agent, answered_elsewhere=False)
         self.timeline.push(self.timeline.now + queue.spec.retry_s, RETRY, call, step)
 
-    def on_retry(self, call: SimCall) -> None:
+    def retry(self, call: SimCall) -> None:
         queue = call.queue
         assert queue is not None
         call.phase = QUEUED
@@ -239,7 +269,7 @@ class CallFlow:
         now = self.timeline.now
         wait = now - call.entered_at
         ringing = call.ringing
-        call.ringing = []
+        call.ringing = NOBODY
         call.step += 1
         exit_position = position_in(queue, call)
         del queue.waiting[call]
@@ -292,8 +322,7 @@ class CallFlow:
             transferred = target is not None
             call.visits.append(
                 _new_visit(
-                    (queue.name,
-                     VisitOutcome.TRANSFERRED if transferred else VisitOutcome.ANSWERED,
+                    (queue.name, TRANSFERRED if transferred else ANSWERED,
                      call.entered_at, now, call.position, agent.name, answered_at - call.entered_at,
                      ring, talk, call.ring_no_answer, target, None,
                      None if transferred else hangup_by)
@@ -314,16 +343,9 @@ class CallFlow:
             self.finish(call, CallOutcome.TRANSFERRED)
             return
         call.hangup_by = hangup_by
-        self.finish(call, CallOutcome.ANSWERED)
+        self.finish(call, ANSWERED_CALL)
 
-    def hangup_side(self, call: SimCall) -> str:
-        """Who ends a talk that ran its course: the agent for the queue's share of calls."""
-        queue = call.queue
-        if queue is None or queue.spec.agent_hangup_share <= 0:
-            return "caller"
-        return "agent" if queue.draws.hangup() < queue.spec.agent_hangup_share else "caller"
-
-    def on_dial_answer(self, call: SimCall, agent: SimAgent) -> None:
+    def dial_answered(self, call: SimCall, agent: SimAgent) -> None:
         """The customer an agent dialled answers."""
         now = self.timeline.now
         call.phase = TALKING
@@ -340,18 +362,19 @@ class CallFlow:
             self.timeline.push(now + self.queues[first].draws.talk(), TALK_END, call, step)
 
     def after_call(self, agent: SimAgent, queue: SimQueue | None) -> None:
-        agent.last_call_end = self.timeline.now
-        wrap = queue.spec.wrap_up_s if queue is not None else 0.0
-        if wrap > 0 and queue is not None:
+        timeline = self.timeline
+        now = agent.last_call_end = timeline.now
+        if queue is not None and queue.wrap_up_s > 0:
+            wrap = queue.wrap_up_s
             agent.activity = WRAP_UP
             agent.call = None
-            agent.wrap += 1
+            token = agent.wrap = agent.wrap + 1
             queue.busy_s += wrap
-            self.timeline.push(self.timeline.now + wrap, WRAP_END, agent, agent.wrap)
+            heappush(timeline.heap, (now + wrap, next(timeline.seq), WRAP_END, agent, token, None))
             if self.observer is not None:
                 self.staff.report(agent)
         else:
-            self.staff.free(agent)
+            self._free(agent)
 
     def finish(self, call: SimCall, outcome: CallOutcome) -> None:
         call.phase = ENDED
@@ -359,7 +382,8 @@ class CallFlow:
         call.outcome = outcome
         del self.calls[call.id]
         self.finished += 1
-        if self.on_call_end is None and self.observer is None:
+        on_call_end = self.on_call_end
+        if on_call_end is None and self.observer is None:
             return
         answered = call.first_answered_at
         trace = _new_trace(
@@ -368,8 +392,8 @@ class CallFlow:
              call.talk_total_s if answered is not None else None, call.last_agent,
              call.transfer_target, call.hangup_by, tuple(call.visits))
         )  # fmt: skip
-        if self.on_call_end is not None:
-            self.on_call_end(trace)
+        if on_call_end is not None:
+            on_call_end(trace)
         if self.observer is not None:
             self.observer.call_ended(now, call, self.call_record(trace))
 

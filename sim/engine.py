@@ -34,11 +34,14 @@ from __future__ import annotations
 import gc
 import heapq
 from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 import numpy as np
 
 from callcenter.calls.records import AgentState, CallOutcome, CallRecord, Direction, VisitOutcome
 from sim.arrivals import Arrivals
+from sim.call_events import CallEvents
 from sim.call_flow import DIALING, ENDED, RETRYING, RINGING, TALKING, WRAP_UP, CallFlow
 from sim.distributions import Draws
 from sim.observer import EngineObserver
@@ -51,8 +54,12 @@ from sim.timeline import (
     ARRIVAL,
     DIAL_ANSWER,
     PATIENCE,
+    PAUSE_END,
+    PAUSE_START,
     RETRY,
     RING_OUT,
+    SHIFT_END,
+    SHIFT_START,
     TALK_END,
     TIMEOUT,
     WRAP_END,
@@ -104,6 +111,7 @@ class Engine:
         )
         self.staff.offer = self.flow.ring
         self.arrivals = Arrivals(self.timeline, self.flow)
+        self._handlers = self._event_handlers()
         self.staff.plan()
         if auto_arrivals:
             for queue in self.queues.values():
@@ -147,8 +155,7 @@ class Engine:
 
     def run_until(self, t: float) -> None:
         """Handle every event due at or before `t`, then set the clock to `t`."""
-        heap = self.timeline.heap
-        step = self._step
+        heap, step = self.timeline.heap, self._step
         while heap and heap[0][0] <= t:
             step(heapq.heappop(heap))
         self.timeline.now = max(self.timeline.now, t)
@@ -186,15 +193,16 @@ class Engine:
             arrivals.until = hours * 3600.0
             arrivals.drop(arrivals.until)
         heap = self.timeline.heap
-        pop = heapq.heappop
-        step = self._step
         active = flow.calls
-        handled = 0
-        while heap and (arrivals.pending or active):
-            step(pop(heap))
-            handled += 1
-            if progress is not None and not handled & 0x1FFF:
-                progress(flow.finished)
+        if progress is None:
+            timeline, handlers = self.timeline, self._handlers
+            pop = heapq.heappop
+            while heap and (arrivals.pending or active):
+                at, _, kind, subject, token, extra = pop(heap)
+                timeline.now = at
+                handlers[kind](subject, token, extra)
+        else:
+            self._drain_reporting(lambda: bool(arrivals.pending or active), progress)
         self._close_idle_time()
         if progress is not None:
             progress(flow.finished)
@@ -207,42 +215,39 @@ class Engine:
                 staff.take_out(agent)
                 staff.make_available(agent)
 
+    def _drain_reporting(self, going: Callable[[], bool], progress: Callable[[int], None]) -> None:
+        """`_drain`, calling `progress(finished)` every few thousand events."""
+        heap, step, flow = self.timeline.heap, self._step, self.flow
+        handled = 0
+        while heap and going():
+            step(heapq.heappop(heap))
+            handled += 1
+            if not handled & 0x1FFF:
+                progress(flow.finished)
+
     def _step(self, event: Event) -> None:
         """Handle one event taken off the timeline; stale events are dropped."""
         at, _, kind, subject, token, extra = event
         self.timeline.now = at
-        flow = self.flow
-        if kind == TALK_END:
-            if subject.step == token and subject.phase is TALKING:
-                flow.end_talk(subject, extra if extra is not None else flow.hangup_side(subject))
-        elif kind == ARRIVAL:
-            self.arrivals.arrive(subject)
-        elif kind in (PATIENCE, TIMEOUT):
-            if (
-                subject.visit == token
-                and subject.phase is not TALKING
-                and subject.phase is not ENDED
-            ):
-                flow.leave_queue(
-                    subject, VisitOutcome.ABANDONED if kind == PATIENCE else VisitOutcome.TIMEOUT
-                )
-        elif kind == ANSWER:
-            if subject.step == token and subject.phase is RINGING:
-                flow.answer(subject, extra)
-        elif kind == WRAP_END:
-            if subject.wrap == token and subject.activity is WRAP_UP:
-                self.staff.free(subject)
-        elif kind == RING_OUT:
-            if subject.step == token and subject.phase is RINGING:
-                flow.on_ring_out(subject)
-        elif kind == RETRY:
-            if subject.step == token and subject.phase is RETRYING:
-                flow.on_retry(subject)
-        elif kind == DIAL_ANSWER:
-            if subject.step == token and subject.phase is DIALING:
-                flow.on_dial_answer(subject, extra)
-        else:
-            self.staff.on_plan(kind, subject, token)
+        self._handlers[kind](subject, token, extra)
+
+    def _event_handlers(self) -> tuple[Callable[[Any, Any, Any], None], ...]:
+        """What each kind of event does, indexed by kind; each drops its event if stale."""
+        calls, staff = CallEvents(self.flow), self.staff
+        handlers: dict[int, Callable[[Any, Any, Any], None]] = {
+            ARRIVAL: self.arrivals.on_arrival,
+            ANSWER: calls.on_answer,
+            RING_OUT: calls.on_ring_out,
+            TALK_END: calls.on_talk_end,
+            PATIENCE: calls.on_patience,
+            TIMEOUT: calls.on_timeout,
+            WRAP_END: staff.on_wrap_end,
+            RETRY: calls.on_retry,
+            DIAL_ANSWER: calls.on_dial_answer,
+        }
+        for kind in (SHIFT_START, SHIFT_END, PAUSE_START, PAUSE_END):
+            handlers[kind] = partial(staff.on_plan, kind)
+        return tuple(handlers[kind] for kind in range(len(handlers)))
 
     def _still_due(self, kind: int, subject: object, token: object) -> bool:
         """Whether a scheduled event still matters (the same tests `_step` makes)."""

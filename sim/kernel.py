@@ -67,8 +67,6 @@ def unsupported_reason(scenario: Scenario, *, exact: bool = True) -> str | None:
     return None
 
 
-_new_visit = VisitTrace._make
-_new_trace = CallTrace._make
 ANSWERED, ABANDONED, TIMED_OUT = VisitOutcome.ANSWERED, VisitOutcome.ABANDONED, VisitOutcome.TIMEOUT
 INBOUND = Direction.INBOUND
 ANSWERED_CALL = CallOutcome.ANSWERED
@@ -79,6 +77,8 @@ CALL_OUTCOME = {
     TIMED_OUT: CallOutcome.TIMEOUT,
 }
 
+# One caller's step: (id, linkedid, arrival time, number, name, talk, patience) -> its trace.
+Serve = Callable[[int, str, float, str, "str | None", float, "float | None"], CallTrace]
 # A caller as the arrival streams give it: (queue, arrival time, number, name, talk, patience).
 Caller = tuple["_Pool", float, str, "str | None", float, "float | None"]
 
@@ -88,7 +88,8 @@ class _Pool:
 
     __slots__ = (
         "arrival", "busy_s", "dialed", "draws", "free", "hangup", "hangup_share", "idle_s",
-        "leaving", "name", "names", "patience", "rate_s", "spec", "talk", "timeout", "wrap",
+        "leaving", "name", "names", "patience", "rate_s", "serve", "spec", "talk", "timeout",
+        "wrap",
     )  # fmt: skip
 
     def __init__(self, spec: QueueSpec, agent_names: list[str], draws: QueueDraws) -> None:
@@ -111,62 +112,67 @@ class _Pool:
         self.rate_s = 3600.0 / rate if spec.arrival_profile is None and rate > 0 else None
         self.busy_s = 0.0
         self.idle_s = 0.0
+        self.serve = self._step()
 
-    def serve(
-        self,
-        ident: int,
-        linkedid: str,
-        t: float,
-        number: str,
-        name: str | None,
-        talk: float,
-        patience: float | None,
-    ) -> CallTrace:
-        """One caller arriving at `t`: answered by the agent free first, or gone at its limit."""
-        leaving = self.leaving
-        if leaving and leaving[0] <= t:
-            del leaving[: bisect_right(leaving, t)]
-        position = len(leaving) + 1
-        free = self.free
-        free_at, agent = free[0]
-        start = free_at if free_at > t else t
-        limit, outcome = patience, ABANDONED
-        timeout = self.timeout
-        if timeout is not None and (limit is None or timeout < limit):
-            limit, outcome = timeout, TIMED_OUT
-        if limit is not None and start - t > limit:
-            end = t + limit
-            exit_position = 1 + len(leaving) - bisect_right(leaving, end)
-            insort(leaving, end)
-            hangup_by = "caller" if outcome is ABANDONED else None
-            visit = _new_visit((
-                self.name, outcome, t, end, position, None, end - t, None, None, 0, None,
-                exit_position, hangup_by,
+    def _step(self) -> Serve:
+        """The step for one caller of this queue, with the queue's settings bound once."""
+        pool, queue, dialed, names = self, self.name, self.dialed, self.names
+        free, leaving = self.free, self.leaving
+        timeout, wrap, share, hangup = self.timeout, self.wrap, self.hangup_share, self.hangup
+        new_visit, new_trace = VisitTrace._make, CallTrace._make
+
+        def serve(
+            ident: int,
+            linkedid: str,
+            t: float,
+            number: str,
+            name: str | None,
+            talk: float,
+            patience: float | None,
+        ) -> CallTrace:
+            """One caller arriving at `t`: answered by the agent free first, or gone at its
+            limit."""
+            if leaving and leaving[0] <= t:
+                del leaving[: bisect_right(leaving, t)]
+            position = len(leaving) + 1
+            free_at, agent = free[0]
+            start = free_at if free_at > t else t
+            limit, outcome = patience, ABANDONED
+            if timeout is not None and (limit is None or timeout < limit):
+                limit, outcome = timeout, TIMED_OUT
+            if limit is not None and start - t > limit:
+                end = t + limit
+                exit_position = 1 + len(leaving) - bisect_right(leaving, end)
+                insort(leaving, end)
+                hangup_by = "caller" if outcome is ABANDONED else None
+                visit = new_visit((
+                    queue, outcome, t, end, position, None, end - t, None, None, 0, None,
+                    exit_position, hangup_by,
+                ))  # fmt: skip
+                return new_trace((
+                    ident, linkedid, INBOUND, t, end, CALL_OUTCOME[outcome], number, name,
+                    dialed, None, None, None, None, hangup_by, (visit,),
+                ))  # fmt: skip
+            if start > t:
+                insort(leaving, start)
+            end = start + talk
+            if free_at < start:
+                pool.idle_s += start - free_at
+            heapreplace(free, (end + wrap, agent))
+            talked = end - start
+            pool.busy_s += talked + wrap
+            hangup_by = "agent" if share > 0 and hangup() < share else "caller"
+            agent_name = names[agent]
+            visit = new_visit((
+                queue, ANSWERED, t, end, position, agent_name, start - t, 0.0, talked, 0, None,
+                None, hangup_by,
             ))  # fmt: skip
-            return _new_trace((
-                ident, linkedid, INBOUND, t, end, CALL_OUTCOME[outcome], number, name,
-                self.dialed, None, None, None, None, hangup_by, (visit,),
+            return new_trace((
+                ident, linkedid, INBOUND, t, end, ANSWERED_CALL, number, name, dialed,
+                start, talked, agent_name, None, hangup_by, (visit,),
             ))  # fmt: skip
-        if start > t:
-            insort(leaving, start)
-        end = start + talk
-        if free_at < start:
-            self.idle_s += start - free_at
-        wrap = self.wrap
-        heapreplace(free, (end + wrap, agent))
-        talked = end - start
-        self.busy_s += talked + wrap
-        share = self.hangup_share
-        hangup_by = "agent" if share > 0 and self.hangup() < share else "caller"
-        agent_name = self.names[agent]
-        visit = _new_visit((
-            self.name, ANSWERED, t, end, position, agent_name, start - t, 0.0, talked, 0, None,
-            None, hangup_by,
-        ))  # fmt: skip
-        return _new_trace((
-            ident, linkedid, INBOUND, t, end, ANSWERED_CALL, number, name, self.dialed,
-            start, talked, agent_name, None, hangup_by, (visit,),
-        ))  # fmt: skip
+
+        return serve
 
     def close_idle_time(self, end_of_run: float) -> None:
         """Book the idle time of agents free before the run ended."""
@@ -329,14 +335,14 @@ class FastKernel:
                 break
             left -= 1
             after = t + gap * mean_gap
-            if pick_known is None:
-                number, name = f"{prefix}{unknown:07d}", None
+            if pick_known is None:  # seven digits, as `CallerDraws.next_caller` writes them
+                number, name = prefix + str(unknown).zfill(7), None
             elif known_draw() < known_share:
                 known = pick_known()
                 number = known_numbers[known]
                 name = known_names[known] if known_names else None
             else:
-                number, name = f"{prefix}{unknown_draw():07d}", None
+                number, name = prefix + str(unknown_draw()).zfill(7), None
             trace = serve(ident, f"{int(epoch + t)}.{ident}", t, number, name, talk, patience)
             ident += 1
             end = trace.ended_at

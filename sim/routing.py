@@ -7,8 +7,11 @@ from operator import attrgetter
 
 from sim.scenario import Strategy
 from sim.state import CallPhase, SimAgent, SimCall, SimQueue
+from sim.timeline import Event
 
 _last_call_end = attrgetter("last_call_end")
+QUEUED = CallPhase.QUEUED
+LEASTRECENT, RINGALL = Strategy.LEASTRECENT, Strategy.RINGALL
 
 
 def pick_agents(queue: SimQueue, pick_index: Callable[[int], int]) -> list[SimAgent]:
@@ -24,11 +27,15 @@ def pick_agents(queue: SimQueue, pick_index: Callable[[int], int]) -> list[SimAg
         return []
     members = queue.members
     candidates: list[SimAgent] | dict[SimAgent, None] = available
-    if len(available) > 1:
+    if queue.penalties_differ and len(available) > 1:
         lowest = min(members[a] for a in available)
         if any(members[a] != lowest for a in available):
             candidates = [a for a in available if members[a] == lowest]
     strategy = queue.spec.strategy
+    if strategy is LEASTRECENT:
+        return [min(candidates, key=_last_call_end)]
+    if strategy is RINGALL:
+        return list(candidates)
     if strategy is Strategy.RRMEMORY or strategy is Strategy.LINEAR:
         order = queue.member_order
         count = len(order)
@@ -40,15 +47,27 @@ def pick_agents(queue: SimQueue, pick_index: Callable[[int], int]) -> list[SimAg
                 queue.rr_next = index + 1
                 return [agent]
         return []  # unreachable while `available` only holds members
-    if strategy is Strategy.LEASTRECENT:
-        return [min(candidates, key=_last_call_end)]
     if strategy is Strategy.FEWESTCALLS:
         name = queue.name
         return [min(candidates, key=lambda a: a.calls_by_queue.get(name, 0))]
-    if strategy is Strategy.RANDOM:
-        pool = list(candidates)
-        return [pool[pick_index(len(pool))]]
-    return list(candidates)  # ringall
+    pool = list(candidates)  # random
+    return [pool[pick_index(len(pool))]]
+
+
+def first_answers_alone(
+    queue: SimQueue, agents: list[SimAgent], heap: list[Event], now: float
+) -> bool:
+    """Whether ringing `agents` (ringall) comes to the first one answering at once, alone.
+
+    So it is when they all answer at once (no ring delay, never ring out) and nothing else is
+    due now (it would come before the answer), and they are all of the queue's free agents
+    and serve it alone: freed again at once, they go back to its free list in the same order.
+    """
+    if heap and heap[0][0] <= now:
+        return False
+    if len(agents) != len(queue.available):
+        return False
+    return all(agent.answers_at_once and len(agent.memberships) == 1 for agent in agents)
 
 
 def pick_call(agent: SimAgent, queues: dict[str, SimQueue]) -> SimCall | None:
@@ -58,10 +77,15 @@ def pick_call(agent: SimAgent, queues: dict[str, SimQueue]) -> SimCall | None:
     that can be offered now is compared by queue weight (higher first), the agent's penalty in
     that queue (lower first), then by the time it entered the queue (earlier first).
     """
+    memberships = agent.memberships
+    if len(memberships) == 1 and not agent.paused:  # the common case, without comparing
+        for name in memberships:
+            queue = queues[name]
+            return _first_offerable(queue) if queue.waiting else None
     best: SimCall | None = None
     best_key: tuple[int, int, float] | None = None
     paused = agent.paused
-    for name, penalty in agent.memberships.items():
+    for name, penalty in memberships.items():
         if name in paused:
             continue
         queue = queues[name]
@@ -78,7 +102,7 @@ def pick_call(agent: SimAgent, queues: dict[str, SimQueue]) -> SimCall | None:
 
 def _first_offerable(queue: SimQueue) -> SimCall | None:
     for call in queue.waiting:
-        if call.phase is CallPhase.QUEUED:
+        if call.phase is QUEUED:
             return call
     return None
 

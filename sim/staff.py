@@ -11,6 +11,8 @@ from sim.scenario import DAY_S, Pause
 from sim.state import SimAgent, SimCall, SimQueue
 from sim.timeline import PAUSE_END, PAUSE_START, SHIFT_END, SHIFT_START, Timeline
 
+AVAILABLE, WRAP_UP = AgentState.AVAILABLE, AgentState.WRAP_UP
+
 
 class Staff:
     """The simulated agents: who is free for which queue, logins, pauses and shifts.
@@ -55,13 +57,14 @@ class Staff:
         queues = self.queues
         for name in agent.memberships:
             queue = queues[name]
-            if agent in queue.available:
-                del queue.available[agent]
+            available = queue.available
+            if agent in available:
+                del available[agent]
                 queue.idle_s += idle
 
     def free(self, agent: SimAgent) -> None:
         """The agent has nothing to do: take the best waiting caller, or wait for one."""
-        agent.activity = AgentState.AVAILABLE
+        agent.activity = AVAILABLE
         agent.call = None
         if agent.memberships:
             call = pick_call(agent, self.queues)
@@ -72,14 +75,23 @@ class Staff:
         if self.observer is not None:
             self.report(agent)
 
+    def on_wrap_end(self, agent: SimAgent, wrap: int, _extra: None) -> None:
+        """The agent's wrap-up is over (unless it has moved on since)."""
+        if agent.wrap == wrap and agent.activity is WRAP_UP:
+            self.free(agent)
+
     def make_available(self, agent: SimAgent) -> None:
         if agent.idle_since is not None:
             self.take_out(agent)
         agent.idle_since = self.timeline.now
         paused = agent.paused
         queues = self.queues
-        for name in agent.memberships:
-            if name not in paused:
+        if paused:
+            for name in agent.memberships:
+                if name not in paused:
+                    queues[name].available[agent] = None
+        else:
+            for name in agent.memberships:
                 queues[name].available[agent] = None
 
     def refresh(self, agent: SimAgent) -> None:
@@ -113,6 +125,7 @@ class Staff:
         self.take_out(member)
         member.memberships[queue] = penalty
         target.members[member] = penalty
+        target.penalties_differ = len(set(target.members.values())) > 1
         if member not in target.member_order:
             target.member_order.append(member)
         if self.observer is not None:
@@ -129,6 +142,7 @@ class Staff:
         del member.memberships[queue]
         member.paused.pop(queue, None)
         del target.members[member]
+        target.penalties_differ = len(set(target.members.values())) > 1
         if self.observer is not None:
             self.observer.member_removed(self.timeline.now, member, queue)
         self.refresh(member)
@@ -196,7 +210,7 @@ class Staff:
         for membership in agent.spec.memberships:
             self.login(agent, membership.queue, membership.penalty)
 
-    def on_plan(self, kind: int, agent: SimAgent, pause: Pause | None) -> None:
+    def on_plan(self, kind: int, agent: SimAgent, pause: Pause | None, _extra: None) -> None:
         shift = agent.spec.shift
         if kind == SHIFT_START and shift is not None:
             self.shift_start(agent)

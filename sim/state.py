@@ -7,6 +7,7 @@ record carries it).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TYPE_CHECKING
@@ -28,6 +29,10 @@ class CallPhase(IntEnum):
     TALKING = 3  # connected to an agent
     DIALING = 4  # outbound: the agent's call to a customer is ringing
     ENDED = 5
+
+
+QUEUED = CallPhase.QUEUED
+NOBODY: tuple[SimAgent, ...] = ()  # a call rings nobody (shared: ringing lists are replaced)
 
 
 class SimCall:
@@ -82,14 +87,14 @@ class SimCall:
         self.caller_number = caller_number
         self.caller_name = caller_name
         self.dialed_number = dialed_number
-        self.phase = CallPhase.QUEUED
+        self.phase = QUEUED
         self.queue: SimQueue | None = None
         self.entered_at = arrived_at
         self.position = 0
         self.agent: SimAgent | None = None
         self.last_agent: str | None = None
         self.planned_transfer: SimQueue | None = None
-        self.ringing: list[SimAgent] = []
+        self.ringing: Sequence[SimAgent] = NOBODY  # the agents being rung
         self.ring_started_at = 0.0
         self.ring_no_answer = 0
         self.answered_at: float | None = None
@@ -116,6 +121,7 @@ class SimAgent:
 
     __slots__ = (
         "activity",
+        "answers_at_once",
         "call",
         "calls_by_queue",
         "human",
@@ -142,6 +148,8 @@ class SimAgent:
         self.ring_draw = draws.ring
         self.ring_no_answer_draw = draws.ring_no_answer
         self.ring_no_answer_probability = spec.ring_no_answer_probability
+        # Picks up with no delay and never lets it ring out: ringing it draws nothing.
+        self.answers_at_once = spec.ring.is_zero and spec.ring_no_answer_probability <= 0
         self.memberships: dict[str, int] = {}  # logged-in queue -> penalty
         self.paused: dict[str, str | None] = {}  # paused queue -> reason
         self.activity = AgentState.AVAILABLE  # AVAILABLE, RINGING, ON_CALL or WRAP_UP
@@ -192,9 +200,21 @@ class SimQueue:
     idle_s: float = 0.0  # agent time available for this queue (summed over agents)
 
     mean_gap_s: float | None = None  # mean seconds between arrivals at a constant rate
+    penalties_differ: bool = False  # whether logged-in members have different penalties
+    dialed: str = ""  # the number callers dial
+    timeout_s: float | None = None
+    member_timeout_s: float = 0.0
+    wrap_up_s: float = 0.0
+    agent_hangup_share: float = 0.0
 
     def __post_init__(self) -> None:
-        self.name = self.spec.name
+        spec = self.spec
+        self.name = spec.name
+        self.dialed = spec.dialed_number or spec.name
+        self.timeout_s = spec.timeout_s
+        self.member_timeout_s = spec.member_timeout_s
+        self.wrap_up_s = spec.wrap_up_s
+        self.agent_hangup_share = spec.agent_hangup_share
         rate = self.spec.arrival_rate_per_hour
         if self.spec.arrival_profile is None and rate > 0:
             self.mean_gap_s = 3600.0 / rate
