@@ -15,6 +15,7 @@ from agent_ui.pbx import ConsoleError
 from agent_ui.render import fragment, templates
 from agent_ui.runtime import ConsoleDep
 from callcenter.deps import CurrentUser, PageUser, SessionDep, SignedInUser
+from callcenter.errors import HTTP_ERRORS
 from callcenter.settings import Settings
 from callcenter.users.auth import can_see_agent
 from callcenter.users.models import QueueMembership, User
@@ -114,7 +115,7 @@ def _render_console(
     return templates.TemplateResponse(request, "console.html", context)
 
 
-@router.get("/api/agents", tags=["console"])
+@router.get("/api/agents", tags=["console"], responses=HTTP_ERRORS)
 def list_agents(
     user: CurrentUser, session: SessionDep, console: ConsoleDep
 ) -> list[dict[str, Any]]:
@@ -135,7 +136,7 @@ def list_agents(
     ]
 
 
-@router.post("/console/queues/signin", response_class=HTMLResponse, tags=["console"])
+@router.post("/console/queues/signin", response_class=HTMLResponse, include_in_schema=False)
 async def queue_sign_in(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
     """QueueAdd the agent to every queue they are a member of."""
     interface = _agent_console(user)
@@ -143,7 +144,7 @@ async def queue_sign_in(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
     return notice(f"Signed in to {', '.join(joined)}.")
 
 
-@router.post("/console/queues/signout", response_class=HTMLResponse, tags=["console"])
+@router.post("/console/queues/signout", response_class=HTMLResponse, include_in_schema=False)
 async def queue_sign_out(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
     """QueueRemove the agent from their queues."""
     interface = _agent_console(user)
@@ -151,7 +152,7 @@ async def queue_sign_out(user: CurrentUser, console: ConsoleDep) -> HTMLResponse
     return notice("Signed out of your queues.")
 
 
-@router.post("/console/available", response_class=HTMLResponse, tags=["console"])
+@router.post("/console/available", response_class=HTMLResponse, include_in_schema=False)
 async def available(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
     """Unpause the agent (ends a wrap-up too)."""
     interface = _agent_console(user)
@@ -163,7 +164,7 @@ async def available(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
     return notice("Available.")
 
 
-@router.post("/console/pause", response_class=HTMLResponse, tags=["console"])
+@router.post("/console/pause", response_class=HTMLResponse, include_in_schema=False)
 async def pause(user: CurrentUser, console: ConsoleDep, reason: Reason) -> HTMLResponse:
     """Pause the agent with one of the configured reasons."""
     if reason not in console.settings.console_pause_reasons:
@@ -172,7 +173,7 @@ async def pause(user: CurrentUser, console: ConsoleDep, reason: Reason) -> HTMLR
     return notice(f"Paused: {reason}.")
 
 
-@router.post("/console/wrapup/done", response_class=HTMLResponse, tags=["console"])
+@router.post("/console/wrapup/done", response_class=HTMLResponse, include_in_schema=False)
 async def wrap_up_done(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
     """After-call work finished: available again."""
     _agent_console(user)
@@ -180,7 +181,7 @@ async def wrap_up_done(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
     return notice("Wrap-up done.")
 
 
-@router.post("/console/call/hangup", response_class=HTMLResponse, tags=["console"])
+@router.post("/console/call/hangup", response_class=HTMLResponse, include_in_schema=False)
 async def hang_up(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
     """Hang up the agent's call."""
     await console.pbx.hangup(_agent_console(user), _call_on_screen(console, user))
@@ -229,7 +230,7 @@ def transfer_extension(
     return target
 
 
-@router.post("/console/call/transfer", response_class=HTMLResponse, tags=["console"])
+@router.post("/console/call/transfer", response_class=HTMLResponse, include_in_schema=False)
 async def transfer(
     user: CurrentUser,
     session: SessionDep,
@@ -252,7 +253,7 @@ async def transfer(
     return notice(f"Consulting {target}; hang up to complete the transfer.")
 
 
-@router.post("/console/dial", response_class=HTMLResponse, tags=["console"])
+@router.post("/console/dial", response_class=HTMLResponse, include_in_schema=False)
 async def dial(user: CurrentUser, console: ConsoleDep, number: Number) -> HTMLResponse:
     """Click-to-dial: ring the agent's phone, then the number."""
     await console.pbx.dial(_agent_console(user), number)

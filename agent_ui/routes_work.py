@@ -28,7 +28,8 @@ from crm.lookup.service import lookup
 from crm.tickets.schemas import CallRef, TicketCreate
 from crm.tickets.service import create_ticket, link_call
 
-router = APIRouter(tags=["console"])
+# The console page's htmx form posts: HTML fragments for that page, not an API to call.
+router = APIRouter(tags=["console"], include_in_schema=False)
 
 OptionalId = Annotated[str, Form(max_length=12)]
 LinkedId = Annotated[str, Form(max_length=64)]

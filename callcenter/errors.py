@@ -2,10 +2,37 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from crm.exceptions import CrmError, InvalidInput
+
+
+class FieldError(BaseModel):
+    """One input problem, pointing at its field."""
+
+    field: str
+    message: str
+    type: str
+
+
+class ErrorOut(BaseModel):
+    """The body of every 4xx answer: a sentence, and per field what is wrong (422)."""
+
+    detail: str
+    errors: list[FieldError] = []
+
+
+# What any signed-in route may answer besides success; routers extend it with their own.
+HTTP_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "a body that is not readable JSON, or a bad period"},
+    401: {"model": ErrorOut, "description": "not signed in: send Authorization: Bearer TOKEN"},
+    403: {"model": ErrorOut, "description": "not for your role (docs/security.md)"},
+    422: {"model": ErrorOut, "description": "invalid input, per field"},
+}
 
 
 async def crm_error_handler(request: Request, exc: Exception) -> JSONResponse:

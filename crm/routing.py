@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query
-from pydantic import BaseModel
 
 from callcenter.deps import CurrentUser, SessionDep
+from callcenter.errors import HTTP_ERRORS, ErrorOut
 from crm.access import Editor, editor_of
 from crm.schemas import MAX_ID
 
@@ -43,24 +43,9 @@ def editor(session: SessionDep, user: CurrentUser) -> Editor:
 EditorDep = Annotated[Editor, Depends(editor)]
 
 
-class FieldError(BaseModel):
-    """One input problem, pointing at its field."""
-
-    field: str
-    message: str
-    type: str
-
-
-class ErrorOut(BaseModel):
-    """The body of every 4xx answer."""
-
-    detail: str
-    errors: list[FieldError] = []
-
-
 ERRORS: dict[int | str, dict[str, Any]] = {
+    **HTTP_ERRORS,
     404: {"model": ErrorOut, "description": "unknown id"},
     403: {"model": ErrorOut, "description": "not yours to change (docs/security.md)"},
     409: {"model": ErrorOut, "description": "conflicts with stored data"},
-    422: {"model": ErrorOut, "description": "invalid input, per field"},
 }

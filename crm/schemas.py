@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -15,12 +17,24 @@ from pydantic import (
 
 # Ids beyond 63 bits cannot be stored by any backend; refusing them keeps them out of SQL.
 MAX_ID = 2**63 - 1
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID, strict=True)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 Text = Annotated[str, StringConstraints(max_length=20_000)]
 RawNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Key = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+# JSON true or false only: "yes", 1 or "0" are not what the document promises.
+Flag = Annotated[bool, Field(strict=True)]
+
+
+def iso_text(value: Any) -> Any:
+    """Dates and times come as ISO 8601 text, never as a number of seconds."""
+    if isinstance(value, int | float):
+        raise ValueError("give an ISO 8601 date or date-time as text")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(iso_text)]
 
 T = TypeVar("T")
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.responses import PlainTextResponse
 
 from callcenter.deps import CurrentUser, SessionDep, SettingsDep, SignedInUser
+from callcenter.errors import HTTP_ERRORS, ErrorOut
 from callcenter.users.service import Role
 from kpi.agent_reports import agent_report
 from kpi.explain import explain
@@ -20,6 +21,8 @@ from kpi.staffing import (
     MAX_AHT_S,
     MAX_CALLS_PER_HOUR,
     MAX_PATIENCE_S,
+    MIN_AHT_S,
+    MIN_CALLS_PER_HOUR,
     MIN_PATIENCE_S,
     StaffingQuestion,
     parse_target,
@@ -39,7 +42,9 @@ def supervisor(user: CurrentUser) -> SignedInUser:
 
 
 SupervisorDep = Annotated[SignedInUser, Depends(supervisor)]
-router = APIRouter(prefix="/api/kpi", tags=["kpi"])
+# A list, never null: `?queue=false` is the queue named "false".
+QueueNames = Annotated[list[str], Query(description="queues to report; all when left out")]
+router = APIRouter(prefix="/api/kpi", tags=["kpi"], responses=HTTP_ERRORS)
 
 
 def _bad(exc: ValueError) -> HTTPException:
@@ -53,7 +58,7 @@ def get_report(
     settings: SettingsDep,
     start: Annotated[str | None, Query(alias="from")] = None,
     end: Annotated[str | None, Query(alias="to")] = None,
-    queue: Annotated[list[str] | None, Query()] = None,
+    queue: QueueNames = [],  # noqa: B006 (FastAPI copies a default per request)
     interval: str = "15m",
     format: str = "json",
 ) -> Any:
@@ -61,7 +66,7 @@ def get_report(
     if format not in ("json", "csv"):
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "format must be json or csv")
     try:
-        query = report_query(start, end, queue, interval, names=QUERY_NAMES)
+        query = report_query(start, end, queue or None, interval, names=QUERY_NAMES)
         report = queue_report(session, query, thresholds_from_settings(settings))
     except ValueError as exc:
         raise _bad(exc) from None
@@ -100,17 +105,21 @@ def get_explanation(
 @router.get(
     "/staff",
     responses={
-        422: {"description": "a figure out of what a call center can mean"},
-        503: {"description": "staffing is busy; try again shortly"},
+        422: {"model": ErrorOut, "description": "a figure out of what a call center can mean"},
+        503: {"model": ErrorOut, "description": "staffing is busy; try again shortly"},
     },
 )
 async def get_staffing(
     _user: SupervisorDep,
     calls_per_hour: Annotated[
-        float, Query(gt=0, le=MAX_CALLS_PER_HOUR, allow_inf_nan=False, description="offered")
+        float,
+        Query(
+            ge=MIN_CALLS_PER_HOUR, le=MAX_CALLS_PER_HOUR, allow_inf_nan=False, description="offered"
+        ),
     ],
     aht: Annotated[
-        float, Query(gt=0, le=MAX_AHT_S, allow_inf_nan=False, description="mean handle time, s")
+        float,
+        Query(ge=MIN_AHT_S, le=MAX_AHT_S, allow_inf_nan=False, description="mean handle time, s"),
     ],
     target: Annotated[str, Query(max_length=32, description="share/seconds, e.g. 0.8/20")] = (
         "0.8/20"

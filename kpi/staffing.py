@@ -11,7 +11,11 @@ from kpi.erlang import ErlangA, ErlangC, agents_for_service_level
 
 # What a call center can mean, and what bounds the work: Erlang A over a few thousand agents
 # takes seconds of CPU, so the offered load stops at a 2,000-seat queue.
+# At the other end, one call in 100 hours and a 1-second call: below that, the rates
+# underflow the Erlang formulas (5e-324 is a float too).
+MIN_CALLS_PER_HOUR = 0.01
 MAX_CALLS_PER_HOUR = 100_000.0
+MIN_AHT_S = 1.0
 MAX_AHT_S = 4 * 3600.0
 MAX_LOAD_ERLANGS = 2_000.0
 MIN_PATIENCE_S = 1.0
@@ -35,12 +39,13 @@ class StaffingQuestion:
             self.patience_s if self.patience_s is not None else 1.0
         ):
             raise ValueError("every figure must be a finite number")
-        if not 0 < self.calls_per_hour <= MAX_CALLS_PER_HOUR:
+        if not MIN_CALLS_PER_HOUR <= self.calls_per_hour <= MAX_CALLS_PER_HOUR:
             raise ValueError(
-                f"calls per hour must be above 0 and at most {MAX_CALLS_PER_HOUR:,.0f}"
+                f"calls per hour must be between {MIN_CALLS_PER_HOUR:g}"
+                f" and {MAX_CALLS_PER_HOUR:,.0f}"
             )
-        if not 0 < self.aht_s <= MAX_AHT_S:
-            raise ValueError(f"AHT must be above 0 and at most {MAX_AHT_S:,.0f} s")
+        if not MIN_AHT_S <= self.aht_s <= MAX_AHT_S:
+            raise ValueError(f"AHT must be between {MIN_AHT_S:g} and {MAX_AHT_S:,.0f} s")
         if self.calls_per_hour * self.aht_s / 3600 > MAX_LOAD_ERLANGS:
             raise ValueError(
                 f"the offered load (calls per hour x AHT / 3600) must be at most "

@@ -8,13 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, status
 
 from callcenter.deps import SessionDep
+from callcenter.errors import HTTP_ERRORS
 from crm.tickets.service import call_links_of_tickets_opened
 from kpi.periods import QUERY_NAMES, report_query
 from kpi.quality import DEFAULT_REPEAT_DAYS
 from kpi.quality_report import quality_report
 from kpi.router import SupervisorDep
 
-router = APIRouter(prefix="/api/kpi", tags=["kpi"])
+router = APIRouter(prefix="/api/kpi", tags=["kpi"], responses=HTTP_ERRORS)
 
 
 @router.get("/quality")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 
 from crm.enums import CallbackOrigin, CallbackStatus
-from crm.schemas import Id, Input, Output, Patch, RawNumber, Text
+from crm.schemas import Flag, Id, Input, Output, Patch, RawNumber, Text, iso_text
 
 # A callback is promised for the coming days or weeks; one already overdue rings first. Past a
 # year either way the date is a typo (or an attack: year 1 or 9999 with an offset does not even
@@ -28,7 +28,7 @@ def _plausible_due_time(value: datetime) -> datetime:
     return value
 
 
-DueTime = Annotated[AwareDatetime, AfterValidator(_plausible_due_time)]
+DueTime = Annotated[AwareDatetime, BeforeValidator(iso_text), AfterValidator(_plausible_due_time)]
 
 
 class CallbackCreate(Input):
@@ -49,7 +49,7 @@ class CallbackUpdate(Patch):
 class CallbackAttempt(Input):
     """One try at calling back; `reached` closes the callback."""
 
-    reached: bool
+    reached: Flag
     note: Text | None = None
 
 

@@ -197,6 +197,7 @@ def _customer(
     phones = [PhoneIn(number=n.strip()) for n in row.get("phone", "").split(";") if n.strip()]
     for phone in phones:
         normalize(phone.number, region, field="phone")  # named as the column, not the schema
+    # Cells are text ("yes", "3"): read laxly here, where the API wants JSON's own types.
     existing: Customer | None = None
     if "code" in fields:
         existing = session.scalar(select(Customer).where(Customer.code == fields["code"]))
@@ -205,9 +206,9 @@ def _customer(
     if existing is None:
         if not phones:
             raise ValueError("phone: a new customer needs a phone number")
-        data = CustomerCreate.model_validate({**fields, "phones": phones})
+        data = CustomerCreate.model_validate({**fields, "phones": phones}, strict=False)
         return create_customer(session, data, region), True
-    changes = CustomerUpdate.model_validate(fields).changes()
+    changes = CustomerUpdate.model_validate(fields, strict=False).changes()
     for name, value in changes.items():
         setattr(existing, name, str(value) if name in ("kind", "category") else value)
     _add_numbers(existing.phones, phones, region, "phone")
@@ -222,11 +223,11 @@ def _contact(session: Session, customer: Customer, row: dict[str, str], region: 
     name = row["contact_name"]
     contact = next((c for c in customer.contacts if c.name == name), None)
     if contact is None:
-        data = ContactCreate.model_validate({"name": name, **fields})
+        data = ContactCreate.model_validate({"name": name, **fields}, strict=False)
         contact = Contact(**data.model_dump(exclude={"phones"}))
         customer.contacts.append(contact)
     else:
-        for key, value in ContactUpdate.model_validate(fields).changes().items():
+        for key, value in ContactUpdate.model_validate(fields, strict=False).changes().items():
             setattr(contact, key, value)
     _add_numbers(contact.phones, phones, region, "contact_phone")
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from crm.enums import CustomerCategory, CustomerKind
-from crm.schemas import Id, Input, Name, Output, Patch, RawNumber, Short, Text
+from crm.schemas import Day, Flag, Id, Input, Name, Output, Patch, RawNumber, Short, Text
 
 Email = Annotated[
     str,
@@ -32,9 +32,9 @@ class PhoneOut(Output):
 class ContactFields(Input):
     title: Short | None = None
     department: Short | None = None
-    importance: Annotated[int, Field(ge=1, le=5)] = 3
+    importance: Annotated[int, Field(ge=1, le=5, strict=True)] = 3
     email: Email | None = None
-    birthday: date | None = None
+    birthday: Day | None = None
     notes: Text | None = None
 
 
@@ -49,9 +49,9 @@ class ContactUpdate(Patch):
     name: Name | None = None
     title: Short | None = None
     department: Short | None = None
-    importance: Annotated[int, Field(ge=1, le=5)] | None = None
+    importance: Annotated[int, Field(ge=1, le=5, strict=True)] | None = None
     email: Email | None = None
-    birthday: date | None = None
+    birthday: Day | None = None
     notes: Text | None = None
 
 
@@ -72,7 +72,7 @@ class CustomerFields(Input):
     kind: CustomerKind = CustomerKind.COMPANY
     code: Short | None = None
     category: CustomerCategory = CustomerCategory.REGULAR
-    value: Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False)] | None = None
+    value: Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False, strict=True)] | None = None
     credit_rating: Annotated[str, StringConstraints(max_length=16)] | None = None
     industry: Short | None = None
     parent_id: Id | None = None
@@ -81,7 +81,7 @@ class CustomerFields(Input):
     city: Short | None = None
     country: Country | None = None
     email: Email | None = None
-    blacklisted: bool = False
+    blacklisted: Flag = False
     preferred_agent: Short | None = None
     notes: Text | None = None
 
@@ -99,7 +99,7 @@ class CustomerUpdate(Patch):
     kind: CustomerKind | None = None
     code: Short | None = None
     category: CustomerCategory | None = None
-    value: Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False)] | None = None
+    value: Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False, strict=True)] | None = None
     credit_rating: Annotated[str, StringConstraints(max_length=16)] | None = None
     industry: Short | None = None
     parent_id: Id | None = None
@@ -108,7 +108,7 @@ class CustomerUpdate(Patch):
     city: Short | None = None
     country: Country | None = None
     email: Email | None = None
-    blacklisted: bool | None = None
+    blacklisted: Flag | None = None
     preferred_agent: Short | None = None
     notes: Text | None = None
 

@@ -8,27 +8,27 @@ from typing import Annotated
 from pydantic import BaseModel, Field, field_validator
 
 from crm.enums import TicketPriority
-from crm.schemas import Id, Input, Key, Output, Short
+from crm.schemas import Day, Flag, Id, Input, Key, Output, Short
 from crm.sla.business_hours import zone
 
-Minutes = Annotated[int, Field(ge=1, le=10 * 366 * 24 * 60)]
+Minutes = Annotated[int, Field(strict=True, ge=1, le=10 * 366 * 24 * 60)]
 
 
 class SlotIn(Input):
-    weekday: Annotated[int, Field(ge=0, le=6)]
+    weekday: Annotated[int, Field(ge=0, le=6, strict=True)]
     opens: time
     closes: time
 
 
 class HolidayIn(Input):
-    day: date
+    day: Day
     name: Short | None = None
 
 
 class BusinessHoursIn(Input):
     name: Short
     timezone: Key
-    is_default: bool = False
+    is_default: Flag = False
     slots: Annotated[list[SlotIn], Field(min_length=1, max_length=70)]
     holidays: Annotated[list[HolidayIn], Field(max_length=1000)] = []
 

@@ -77,7 +77,9 @@ def update_ticket(
 @router.post(
     "/{ticket_id}/transitions",
     response_model=TicketDetail,
-    responses={409: {"description": "the workflow refuses this move; the detail says why"}},
+    responses={
+        409: {**ERRORS[409], "description": "the workflow refuses this move; the detail says why"}
+    },
 )
 def move_ticket(
     session: SessionDep,

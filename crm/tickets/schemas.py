@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import StringConstraints
 
 from crm.enums import TicketEventKind, TicketPriority, TicketStatus, TicketType
-from crm.schemas import Id, Input, Key, Name, Output, Patch, Short, Text
+from crm.schemas import Flag, Id, Input, Key, Name, Output, Patch, Short, Text
 
 
 class CallRef(Input):
@@ -51,7 +51,7 @@ class TicketTransition(Input):
 class TicketComment(Input):
     body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
     # A reply the customer sees counts as the first response; an internal note does not.
-    public: bool = True
+    public: Flag = True
 
 
 class TicketCallOut(Output):

@@ -53,6 +53,17 @@ BAD_INPUT = [
     ("get", "/api/tickets?breached=perhaps", None, "query.breached"),
     ("get", "/api/lookup", None, "query.number"),
     ("get", "/api/lookup?number=" + "1" * 65, None, "query.number"),
+    # JSON's own types: what the document promises is what is accepted.
+    ("post", "/api/customers", {"name": "A", "blacklisted": "yes"}, "blacklisted"),
+    ("post", "/api/customers", {"name": "A", "parent_id": "1"}, "parent_id"),
+    (
+        "post",
+        "/api/customers",
+        {"name": "A", "contacts": [{"name": "B", "birthday": 0}]},
+        "contacts.0.birthday",
+    ),
+    ("post", "/api/tickets/1/comments", {"body": "x", "public": 1}, "public"),
+    ("post", "/api/callbacks", {"number": "5551230007", "due_at": 1893456000}, "due_at"),
 ]
 
 
@@ -107,3 +118,16 @@ async def test_openapi_documents_the_crm(client: httpx.AsyncClient) -> None:
         schema["paths"]
     )
     assert (await client.get("/docs")).status_code == 200
+
+
+async def test_openapi_documents_one_error_body(client: httpx.AsyncClient) -> None:
+    """Every documented 4xx is the handlers' `ErrorOut`, and console form posts stay out."""
+    schema = (await client.get("/openapi.json")).json()
+    assert "HTTPValidationError" not in schema["components"]["schemas"]
+    assert not [path for path in schema["paths"] if path.startswith("/console")]
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            for status, answer in operation["responses"].items():
+                if status.startswith("4"):
+                    ref = answer["content"]["application/json"]["schema"]["$ref"]
+                    assert ref.endswith("/ErrorOut"), (method, path, status)
