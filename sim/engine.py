@@ -43,6 +43,7 @@ from callcenter.calls.records import AgentState, CallOutcome, CallRecord, Direct
 from sim.arrivals import Arrivals
 from sim.call_events import CallEvents
 from sim.call_flow import DIALING, ENDED, RETRYING, RINGING, TALKING, WRAP_UP, CallFlow
+from sim.direct_run import fits_direct_run, run_direct
 from sim.distributions import Draws
 from sim.observer import EngineObserver
 from sim.records import CallTrace
@@ -194,7 +195,9 @@ class Engine:
             arrivals.drop(arrivals.until)
         heap = self.timeline.heap
         active = flow.calls
-        if progress is None:
+        if progress is None and fits_direct_run(flow):
+            run_direct(self.timeline, flow, arrivals, self._handlers)
+        elif progress is None:
             timeline, handlers = self.timeline, self._handlers
             pop = heapq.heappop
             while heap and (arrivals.pending or active):
