@@ -68,6 +68,7 @@ class CallFlow:
         self.calls: dict[int, SimCall] = {}  # in progress, by id
         self.finished = 0
         self._ids = 0
+        self.caller_draws = draws.callers
         self._next_caller = draws.callers.next_caller
         self._routing = draws.routing
         self._epoch = self.clock.epoch

@@ -67,6 +67,9 @@ def run_direct(
     """Run the engine's events until the arrivals stop and the center drains."""
     heap, seq, active = timeline.heap, timeline.seq, flow.calls
     next_caller, epoch, on_call_end = flow._next_caller, flow._epoch, flow.on_call_end
+    callers = flow.caller_draws
+    known_callers = callers.pick is not None
+    prefix, unknown_number = callers.callers.unknown_prefix, callers.unknown
     left, until, pending, ids = arrivals.left, arrivals.until, arrivals.pending, flow._ids
     while heap and (pending or active):
         now, _, kind, subject, token, extra = heappop(heap)
@@ -79,7 +82,10 @@ def run_direct(
                     continue
                 left -= 1
             queue.arrivals += 1
-            number, name = next_caller()
+            if known_callers:
+                number, name = next_caller()
+            else:  # CallerDraws.next_caller when no caller is known
+                number, name = prefix + str(unknown_number()).zfill(7), None
             call = SimCall(
                 ids, f"{int(epoch + now)}.{ids}", now, INBOUND, number, name, queue.dialed
             )
@@ -129,9 +135,18 @@ def run_direct(
                         for other in available:
                             queue.idle_s += now - other.idle_since
                             other.idle_since = now
+                    # CallFlow.ring and answer, for a new caller answered at once
                     agent.call = call
-                    call.ring_started_at = now
-                    _answer(call, agent, queue, now, talk, heap, seq)
+                    agent.activity = ON_CALL
+                    counts = agent.calls_by_queue
+                    counts[queue.name] = counts.get(queue.name, 0) + 1
+                    del waiting[call]
+                    call.phase = TALKING
+                    call.step = 3
+                    call.ring_started_at = call.answered_at = call.first_answered_at = now
+                    call.agent = agent
+                    call.last_agent = agent.name
+                    heappush(heap, (now + talk, next(seq), TALK_END, call, 3, None))
                     continue
             if patience is not None:
                 heappush(heap, (now + patience, patience_seq, PATIENCE, call, 1, None))
@@ -145,15 +160,22 @@ def run_direct(
             if extra is None:
                 share = queue.agent_hangup_share
                 extra = "agent" if share > 0 and queue.draws.hangup() < share else "caller"
-            _end_talk(flow, call, queue, now, extra, heap, seq)
+            visit = _end_talk(flow, call, queue, now, extra, heap, seq)
             call.hangup_by = extra
             call.phase = ENDED
             call.ended_at = now
             call.outcome = ANSWERED_CALL
             del active[call.id]
             flow.finished += 1
-            if on_call_end is not None:
-                on_call_end(_trace(call, now, ANSWERED_CALL))
+            if on_call_end is not None:  # CallFlow.finish's record; one visit: no transfers
+                on_call_end(
+                    _new_trace(
+                        (call.id, call.linkedid, INBOUND, call.arrived_at, now, ANSWERED_CALL,
+                         call.caller_number, call.caller_name, call.dialed_number,
+                         call.first_answered_at, call.talk_total_s, call.last_agent, None, extra,
+                         (visit,))
+                    )
+                )  # fmt: skip
         elif kind in (PATIENCE, TIMEOUT):
             call = subject
             phase = call.phase
@@ -197,8 +219,9 @@ def _end_talk(
     hangup_by: str,
     heap: list[Event],
     seq: Iterator[int],
-) -> None:
-    """CallFlow.end_talk and after_call without a transfer: the visit closed, the agent freed."""
+) -> VisitTrace:
+    """CallFlow.end_talk and after_call without a transfer: the agent freed, the visit closed
+    (returned: the caller's record is made here, not by CallFlow.finish)."""
     agent, answered_at = call.agent, call.answered_at
     assert agent is not None and answered_at is not None
     talk = now - answered_at
@@ -206,18 +229,16 @@ def _end_talk(
     call.step += 1
     ring = answered_at - call.ring_started_at
     queue.busy_s += ring + talk
-    call.visits.append(
-        _new_visit(
-            (queue.name, ANSWERED, call.entered_at, now, call.position, agent.name,
-             answered_at - call.entered_at, ring, talk, call.ring_no_answer, None, None, hangup_by)
-        )
+    visit = _new_visit(
+        (queue.name, ANSWERED, call.entered_at, now, call.position, agent.name,
+         answered_at - call.entered_at, ring, talk, call.ring_no_answer, None, None, hangup_by)
     )  # fmt: skip
     call.agent = None
     call.answered_at = None
     agent.last_call_end = now
     if queue.wrap_up_s > 0:
         flow.after_call(agent, queue)
-        return
+        return visit
     agent.activity = AVAILABLE
     agent.call = None
     for waiting in queue.waiting:  # Staff.free: the first caller not being rung, if any
@@ -225,17 +246,7 @@ def _end_talk(
             agent.call = waiting
             waiting.ring_started_at = now
             _answer(waiting, agent, queue, now, waiting.talk_s, heap, seq)
-            return
+            return visit
     agent.idle_since = now
     queue.available[agent] = None
-
-
-def _trace(call: SimCall, now: float, outcome: CallOutcome) -> CallTrace:
-    """CallFlow.finish's record of the call."""
-    answered = call.first_answered_at
-    return _new_trace(
-        (call.id, call.linkedid, call.direction, call.arrived_at, now, outcome,
-         call.caller_number, call.caller_name, call.dialed_number, answered,
-         call.talk_total_s if answered is not None else None, call.last_agent,
-         call.transfer_target, call.hangup_by, tuple(call.visits))
-    )  # fmt: skip
+    return visit
