@@ -160,7 +160,35 @@ def run_direct(
             if extra is None:
                 share = queue.agent_hangup_share
                 extra = "agent" if share > 0 and queue.draws.hangup() < share else "caller"
-            visit = _end_talk(flow, call, queue, now, extra, heap, seq)
+            # CallFlow.end_talk and after_call without a transfer: the visit closed (its
+            # record made here, not by CallFlow.finish), the agent freed
+            agent, answered_at = call.agent, call.answered_at
+            talk = now - answered_at
+            call.talk_total_s += talk
+            call.step += 1
+            ring = answered_at - call.ring_started_at
+            queue.busy_s += ring + talk
+            visit = _new_visit(
+                (queue.name, ANSWERED, call.entered_at, now, call.position, agent.name,
+                 answered_at - call.entered_at, ring, talk, call.ring_no_answer, None, None, extra)
+            )  # fmt: skip
+            call.agent = None
+            call.answered_at = None
+            agent.last_call_end = now
+            if queue.wrap_up_s > 0:
+                flow.after_call(agent, queue)
+            else:  # Staff.free: the first caller not being rung, if any, or wait for one
+                agent.activity = AVAILABLE
+                agent.call = None
+                for waiting in queue.waiting:
+                    if waiting.phase is QUEUED:
+                        agent.call = waiting
+                        waiting.ring_started_at = now
+                        _answer(waiting, agent, queue, now, waiting.talk_s, heap, seq)
+                        break
+                else:
+                    agent.idle_since = now
+                    queue.available[agent] = None
             call.hangup_by = extra
             call.phase = ENDED
             call.ended_at = now
@@ -209,44 +237,3 @@ def _answer(
     counts[queue.name] = counts.get(queue.name, 0) + 1
     call.ringing = NOBODY
     heappush(heap, (now + talk, next(seq), TALK_END, call, step, None))
-
-
-def _end_talk(
-    flow: CallFlow,
-    call: SimCall,
-    queue: SimQueue,
-    now: float,
-    hangup_by: str,
-    heap: list[Event],
-    seq: Iterator[int],
-) -> VisitTrace:
-    """CallFlow.end_talk and after_call without a transfer: the agent freed, the visit closed
-    (returned: the caller's record is made here, not by CallFlow.finish)."""
-    agent, answered_at = call.agent, call.answered_at
-    assert agent is not None and answered_at is not None
-    talk = now - answered_at
-    call.talk_total_s += talk
-    call.step += 1
-    ring = answered_at - call.ring_started_at
-    queue.busy_s += ring + talk
-    visit = _new_visit(
-        (queue.name, ANSWERED, call.entered_at, now, call.position, agent.name,
-         answered_at - call.entered_at, ring, talk, call.ring_no_answer, None, None, hangup_by)
-    )  # fmt: skip
-    call.agent = None
-    call.answered_at = None
-    agent.last_call_end = now
-    if queue.wrap_up_s > 0:
-        flow.after_call(agent, queue)
-        return visit
-    agent.activity = AVAILABLE
-    agent.call = None
-    for waiting in queue.waiting:  # Staff.free: the first caller not being rung, if any
-        if waiting.phase is QUEUED:
-            agent.call = waiting
-            waiting.ring_started_at = now
-            _answer(waiting, agent, queue, now, waiting.talk_s, heap, seq)
-            return visit
-    agent.idle_since = now
-    queue.available[agent] = None
-    return visit
