@@ -1,12 +1,12 @@
 """The engine's run with nobody watching, for the common shape of call center, in one loop.
 
-When no observer listens, every agent answers at once and serves one queue all day, and the
-queues ring `leastrecent` or `ringall` at a constant arrival rate without transfers, the call
-flow's steps for an arrival, a talk end and a caller's patience come to a few field updates.
-`run_direct` makes them inline, on the engine's own objects, events and sequence numbers, so
-it runs exactly the calls the general handlers would (same draws, same same-time order); every
-rarer event (a wrap-up end, an answer after ringall rang several agents at once) still goes to
-the engine's handler for its kind.
+When no observer listens, every agent answers at once and serves one queue (no shifts or
+pauses), and the queues ring `leastrecent` or `ringall` without transfers, the call flow's
+steps for an arrival, a talk end and a caller's patience come to a few field updates.
+`run_direct` makes them inline, on the engine's own objects, heap and sequence numbers, so it
+runs exactly the calls the general handlers would (same draws, same order of events due at the
+same time); every rarer event (an abandon, a wrap-up end, an answer after ringall rang several
+agents because something else was due at once) still goes to the engine's code for it.
 """
 
 from __future__ import annotations

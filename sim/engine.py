@@ -196,6 +196,7 @@ class Engine:
         heap = self.timeline.heap
         active = flow.calls
         if progress is None and fits_direct_run(flow):
+            # The common center unwatched: its frequent events inline, the same calls.
             run_direct(self.timeline, flow, arrivals, self._handlers)
         elif progress is None:
             timeline, handlers = self.timeline, self._handlers
