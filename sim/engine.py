@@ -10,7 +10,8 @@ Fast mode (capacity planning, KPI validation: `sim.run`)::
 
 `on_call_end(trace)` receives each finished call as a `CallTrace` (simulated seconds);
 `engine.call_record(trace)` turns it into the same immutable `CallRecord` the CTI tracker
-writes. With no observer the engine skips all callbacks behind one `is None` test per step.
+writes. With no observer the engine skips all callbacks, and runs the frequent events of a
+common center (agents answering at once, one queue each) inline (`sim.direct_run`).
 
 Live mode (the simulated PBX in `sim.pbx`): the PBX owns the wall clock and steps the engine::
 
