@@ -129,12 +129,13 @@ def run_direct(
                 else:
                     agent = next(iter(available)) if ringall else min(available, key=_last_call_end)
                     del available[agent]
-                    queue.idle_s += now - agent.idle_since
+                    idle = queue.idle_s + (now - agent.idle_since)
                     agent.idle_since = None
                     if ringall:  # the others, rung and freed again at once, book idle time
                         for other in available:
-                            queue.idle_s += now - other.idle_since
+                            idle += now - other.idle_since
                             other.idle_since = now
+                    queue.idle_s = idle
                     # CallFlow.ring and answer, for a new caller answered at once
                     agent.call = call
                     agent.activity = ON_CALL
