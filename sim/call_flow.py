@@ -67,7 +67,8 @@ class CallFlow:
         self.clock = RecordClock(scenario.start)
         self.calls: dict[int, SimCall] = {}  # in progress, by id
         self.finished = 0
-        self._ids = 0
+        self.next_id = 0  # the id of the next call
+        self.caller_draws = draws.callers
         self._next_caller = draws.callers.next_caller
         self._routing = draws.routing
         self._epoch = self.clock.epoch
@@ -81,8 +82,8 @@ class CallFlow:
 
     def new_call(self, queue: SimQueue | None, direction: Direction) -> SimCall:
         number, name = self._next_caller()
-        ident = self._ids
-        self._ids = ident + 1
+        ident = self.next_id
+        self.next_id = ident + 1
         now = self.timeline.now
         dialed = None if queue is None else queue.dialed
         call = SimCall(

@@ -10,7 +10,8 @@ Fast mode (capacity planning, KPI validation: `sim.run`)::
 
 `on_call_end(trace)` receives each finished call as a `CallTrace` (simulated seconds);
 `engine.call_record(trace)` turns it into the same immutable `CallRecord` the CTI tracker
-writes. With no observer the engine skips all callbacks behind one `is None` test per step.
+writes. With no observer the engine skips all callbacks, and runs the frequent events of a
+common center (agents answering at once, one queue each) inline (`sim.direct_run`).
 
 Live mode (the simulated PBX in `sim.pbx`): the PBX owns the wall clock and steps the engine::
 
@@ -43,6 +44,7 @@ from callcenter.calls.records import AgentState, CallOutcome, CallRecord, Direct
 from sim.arrivals import Arrivals
 from sim.call_events import CallEvents
 from sim.call_flow import DIALING, ENDED, RETRYING, RINGING, TALKING, WRAP_UP, CallFlow
+from sim.direct_run import fits_direct_run, run_direct
 from sim.distributions import Draws
 from sim.observer import EngineObserver
 from sim.records import CallTrace
@@ -194,7 +196,10 @@ class Engine:
             arrivals.drop(arrivals.until)
         heap = self.timeline.heap
         active = flow.calls
-        if progress is None:
+        if progress is None and fits_direct_run(flow):
+            # The common center unwatched: its frequent events inline, the same calls.
+            run_direct(self.timeline, flow, arrivals, self._handlers)
+        elif progress is None:
             timeline, handlers = self.timeline, self._handlers
             pop = heapq.heappop
             while heap and (arrivals.pending or active):
