@@ -157,21 +157,8 @@ def simulate(
     exact = store is not None
     if fast_path is None:
         fast_path = unsupported_reason(scenario, exact=exact) is None
-    agent_time: dict[str, AgentTime] = {}
-    if fast_path:
-        kernel = FastKernel(scenario, rng, on_call_end=outputs.on_call_end(), exact=exact)
-        kernel.run(calls=calls, hours=hours, progress=progress)
-        finished, now = kernel.finished, kernel.now
-        for name, pool in kernel.pools.items():
-            agent_time[name] = AgentTime(pool.busy_s, pool.idle_s)
-    else:
-        engine = Engine(scenario, rng, outputs.recorder, on_call_end=outputs.on_call_end())
-        engine.run(calls=calls, hours=hours, progress=progress)
-        finished, now = engine.finished, engine.now
-        if outputs.recorder is not None:
-            outputs.recorder.close(now)
-        for name, queue in engine.queues.items():
-            agent_time[name] = AgentTime(queue.busy_s, queue.idle_s)
+    run = _run_kernel if fast_path else _run_engine
+    finished, now, agent_time = run(scenario, rng, outputs, calls, hours, progress, exact)
     outputs.flush()
     totals = outputs.builder.totals
     for spec in scenario.queues:
@@ -187,6 +174,43 @@ def simulate(
         stored=outputs.stored,
         stored_agent_states=outputs.stored_states,
     )
+
+
+Ran = tuple[int, float, dict[str, AgentTime]]
+
+
+def _run_kernel(
+    scenario: Scenario,
+    rng: np.random.Generator,
+    outputs: _Outputs,
+    calls: int | None,
+    hours: float | None,
+    progress: Callable[[int], None] | None,
+    exact: bool,
+) -> Ran:
+    """The fast path: (calls finished, simulated time, agent time by queue)."""
+    kernel = FastKernel(scenario, rng, on_call_end=outputs.on_call_end(), exact=exact)
+    kernel.run(calls=calls, hours=hours, progress=progress)
+    agent_time = {name: AgentTime(p.busy_s, p.idle_s) for name, p in kernel.pools.items()}
+    return kernel.finished, kernel.now, agent_time
+
+
+def _run_engine(
+    scenario: Scenario,
+    rng: np.random.Generator,
+    outputs: _Outputs,
+    calls: int | None,
+    hours: float | None,
+    progress: Callable[[int], None] | None,
+    exact: bool,
+) -> Ran:
+    """The event engine: (calls finished, simulated time, agent time by queue)."""
+    engine = Engine(scenario, rng, outputs.recorder, on_call_end=outputs.on_call_end())
+    engine.run(calls=calls, hours=hours, progress=progress)
+    if outputs.recorder is not None:
+        outputs.recorder.close(engine.now)
+    agent_time = {name: AgentTime(q.busy_s, q.idle_s) for name, q in engine.queues.items()}
+    return engine.finished, engine.now, agent_time
 
 
 def expected_calls(scenario: Scenario, calls: int | None, hours: float | None) -> int | None:
