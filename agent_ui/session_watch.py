@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -30,7 +31,7 @@ async def until_signed_out(
     loop = asyncio.get_running_loop()
     every_s = state.settings.session_recheck_s
     try:
-        check_at = loop.time() + every_s
+        check_at = loop.time() + _spread(every_s)
         while True:
             try:
                 news = await asyncio.wait_for(ended.get(), max(0.0, check_at - loop.time()))
@@ -46,9 +47,16 @@ async def until_signed_out(
                 valid = True
             if not valid:
                 return
-            check_at = loop.time() + every_s
+            check_at = loop.time() + _spread(every_s)
     finally:
         unsubscribe()
+
+
+def _spread(every_s: float) -> float:
+    """The wait before the next re-check: `every_s` on average, spread over half to one and
+    a half times it, so a floor's sockets opened together do not all query at one moment
+    (a thousand re-checks at once stall the screen pops)."""
+    return every_s * (0.5 + random.random())
 
 
 def _still_valid(

@@ -104,7 +104,7 @@ class Settings(BaseSettings):
     alert_pause_s: Annotated[float, Field(gt=0)] = 900.0
     # Open websockets check their session or token again this often (a sign-out or a
     # revocation made in this process closes them at once; one by the CLI within this).
-    session_recheck_s: Annotated[float, Field(gt=0)] = 20.0
+    session_recheck_s: Annotated[float, Field(gt=0)] = 30.0
     # At most one wallboard push per this many seconds (only when something changed).
     wallboard_push_s: Annotated[float, Field(gt=0)] = 1.0
     # Business minutes within which an abandoned caller is owed a call back.
