@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -47,6 +47,10 @@ class PresenceChange:
 
 
 Delivery = DomainEvent | PresenceChange
+FollowStep = Literal["done", "resume wrap-up", "begin wrap-up"]
+
+# Deliveries that may be shown in the callback that delivered them (see `_show_now`).
+_SHOWN_AT_ONCE = (AgentRinging, AgentRingNoAnswer, CallAnswered, PresenceChange)
 
 
 class Consoles:
@@ -140,11 +144,12 @@ class Consoles:
 
         The pop's latency is the point: every trip through the loop (a task wake-up, an
         inbox) gives the GIL to whichever worker thread wants it, for up to a switch
-        interval. So an event that needs no await (a ring, a ring-no-answer, an answer) of
-        an agent already known and with nothing of theirs still queued or in hand is shown
-        in the callback that delivered it; any other goes through the agent's inbox.
+        interval. So an event that needs no await (a ring, a ring-no-answer, an answer, a
+        state change that starts no wrap-up) of an agent already known and with nothing of
+        theirs still queued or in hand is shown in the callback that delivered it; any other
+        goes through the agent's inbox.
         """
-        if not isinstance(delivery, (AgentRinging, AgentRingNoAnswer, CallAnswered)):
+        if not isinstance(delivery, _SHOWN_AT_ONCE):
             return False
         if self._pending.get(interface) or not self.users.known(interface):
             return False
@@ -155,8 +160,13 @@ class Consoles:
         if lock is not None and lock.locked():
             return False  # a wrap-up step of this agent is waiting on the PBX
         screen = self.screen(seat, interface)
+        if isinstance(delivery, PresenceChange) and self._needs_pbx(screen, delivery):
+            return False
         try:
-            self.pops.show(screen, delivery)
+            if isinstance(delivery, PresenceChange):
+                self._follow_now(screen, delivery)
+            else:
+                self.pops.show(screen, delivery)
         except Exception:
             log.exception("console of %s could not show %s", seat[1], type(delivery).__name__)
         return True
@@ -235,22 +245,43 @@ class Consoles:
 
     async def _follow(self, screen: AgentConsole, change: PresenceChange) -> None:
         """The PBX reported the agent's new state: follow it, wrapping up after a call."""
+        step = self._follow_now(screen, change)
+        if step == "resume wrap-up":
+            await self._resume_wrap_up(screen, change.after)
+        elif step == "begin wrap-up":
+            await self._begin_wrap_up(screen)
+
+    def _follow_now(self, screen: AgentConsole, change: PresenceChange) -> FollowStep:
+        """What following the change takes without the PBX; the step left that needs it."""
         screen.presence, screen.asked = change.after, None
         after = change.after
         if screen.wrap_up.active:
             if screen.wrap_up.follow(after.state, after.reason):
-                return  # the PBX confirms the wrap-up pause (the tracker's wrap-up state)
+                return "done"  # the PBX confirms the wrap-up pause (the tracker's wrap-up state)
             self._stop_timer(screen)
         elif self._in_wrap_up_pause(after):
-            await self._resume_wrap_up(screen, after)
-            return
+            return "resume wrap-up"
         was = change.before.state if change.before is not None else AgentState.LOGGED_OUT
         if was is AgentState.ON_CALL and after.state is AgentState.AVAILABLE and screen.call:
             screen.call.ended_at = after.since
             if self.settings.wrap_up_for(screen.call.queue) > 0:
-                await self._begin_wrap_up(screen)
-                return
+                return "begin wrap-up"
         self._show_state(screen)
+        return "done"
+
+    def _needs_pbx(self, screen: AgentConsole, change: PresenceChange) -> bool:
+        """Whether following the change may take a PBX command (a wrap-up begins or resumes):
+        such a change goes through the agent's inbox, in order with what follows it."""
+        after = change.after
+        if not screen.wrap_up.active and self._in_wrap_up_pause(after):
+            return True
+        was = change.before.state if change.before is not None else AgentState.LOGGED_OUT
+        return (
+            was is AgentState.ON_CALL
+            and after.state is AgentState.AVAILABLE
+            and screen.call is not None
+            and self.settings.wrap_up_for(screen.call.queue) > 0
+        )
 
     def _show_state(self, screen: AgentConsole) -> None:
         # Time in state is wall-clock time at the console (a simulated PBX may run faster).

@@ -10,19 +10,22 @@ from fastapi import Depends, Request
 from agent_ui.consoles import Consoles
 from agent_ui.hub import PopHub
 from agent_ui.pbx import PbxControl
+from agent_ui.session_watch import SessionWatch
 from callcenter.settings import Settings
 from callcenter.users.auth import SignInLimiter
 
 
 @dataclass
 class ConsoleRuntime:
-    """The console's hub, agents' consoles and PBX control, with the settings they run on."""
+    """The console's hub, agents' consoles, PBX control and open sockets' sessions, with the
+    settings they run on."""
 
     settings: Settings
     hub: PopHub
     consoles: Consoles
     pbx: PbxControl
     limiter: SignInLimiter
+    sockets: SessionWatch
 
 
 def console_runtime(request: Request) -> ConsoleRuntime:

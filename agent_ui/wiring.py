@@ -16,6 +16,7 @@ from agent_ui.routes_auth import router as auth_router
 from agent_ui.routes_console import router as console_router
 from agent_ui.routes_work import router as work_router
 from agent_ui.runtime import ConsoleRuntime
+from agent_ui.session_watch import SessionWatch
 from agent_ui.ws import router as ws_router
 from callcenter.deps import SignInRequired
 from callcenter.queues.presence import Presence
@@ -34,14 +35,22 @@ def start_console(state: Services, presence: Presence) -> ConsoleRuntime:
         hub=hub, sessions=state.sessions, settings=settings, presence=presence, pbx=pbx
     )
     consoles.start(state.bus)
+    sockets = SessionWatch(state)
+    sockets.start()
     return ConsoleRuntime(
-        settings=settings, hub=hub, consoles=consoles, pbx=pbx, limiter=SignInLimiter()
+        settings=settings,
+        hub=hub,
+        consoles=consoles,
+        pbx=pbx,
+        limiter=SignInLimiter(),
+        sockets=sockets,
     )
 
 
 async def stop_console(runtime: ConsoleRuntime) -> None:
     """Close consoles' websockets and stop the consoles' timers."""
     runtime.hub.close()
+    await runtime.sockets.stop()
     await runtime.consoles.stop()
 
 

@@ -14,7 +14,6 @@ from sqlalchemy import select
 from agent_ui.hub import Attachment
 from agent_ui.origin import same_origin
 from agent_ui.runtime import ConsoleRuntime
-from agent_ui.session_watch import until_signed_out
 from callcenter.deps import SignedInUser, identify
 from callcenter.users.auth import SESSION_COOKIE, can_see_agent
 from callcenter.users.models import User
@@ -75,7 +74,9 @@ async def console_socket(websocket: WebSocket) -> None:
         return
     await websocket.accept()
     attachment = console.hub.attach(agent.id, since)
-    signed_out = asyncio.create_task(until_signed_out(state, viewer, cookie, authorization))
+    signed_out = asyncio.create_task(
+        state.console.sockets.until_signed_out(viewer, cookie, authorization)
+    )
     signed_out.add_done_callback(lambda _: attachment.tab.close())  # wakes the writer
     try:
         await _serve(websocket, console, attachment, signed_out, watching=viewer.id != agent.id)

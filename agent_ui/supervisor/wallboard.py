@@ -11,7 +11,6 @@ from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from agent_ui.origin import same_origin
-from agent_ui.session_watch import until_signed_out
 from agent_ui.supervisor.access import SupervisorPage, visible_agents
 from agent_ui.supervisor.render import templates
 from callcenter.deps import SignedInUser, identify
@@ -82,7 +81,9 @@ async def wallboard_socket(websocket: WebSocket) -> None:
     await websocket.accept()
     queue = board.attach()
     closed = asyncio.create_task(_until_closed(websocket))
-    signed_out = asyncio.create_task(until_signed_out(state, viewer, cookie, authorization))
+    signed_out = asyncio.create_task(
+        state.console.sockets.until_signed_out(viewer, cookie, authorization)
+    )
     try:
         while True:
             getter = asyncio.create_task(queue.get())

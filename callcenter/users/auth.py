@@ -43,17 +43,26 @@ class SessionSigner:
 
     def read(self, cookie: str | None) -> WebSession | None:
         """The session in a cookie value, or None if missing, forged or expired."""
+        read = self.read_with_expiry(cookie)
+        return read[0] if read is not None else None
+
+    def read_with_expiry(self, cookie: str | None) -> tuple[WebSession, float] | None:
+        """The session in a cookie value and when it expires (UNIX time), or None if
+        missing, forged or expired."""
         if not cookie:
             return None
         try:
-            data = self._serializer.loads(cookie, max_age=self.max_age_s)
+            data, signed_at = self._serializer.loads(
+                cookie, max_age=self.max_age_s, return_timestamp=True
+            )
         except (BadSignature, SignatureExpired):
             return None
         if not isinstance(data, dict) or not isinstance(data.get("u"), int):
             return None
         if not isinstance(data.get("g"), int):
             return None  # issued before sessions could be ended: sign in again
-        return WebSession(data["u"], str(data.get("c", "")), data["g"])
+        session = WebSession(data["u"], str(data.get("c", "")), data["g"])
+        return session, signed_at.timestamp() + self.max_age_s
 
 
 def csrf_matches(session: WebSession, submitted: str | None) -> bool:

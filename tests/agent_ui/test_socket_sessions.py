@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from itsdangerous import TimestampSigner
+from sqlalchemy import event, update
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
@@ -15,9 +17,10 @@ from starlette.websockets import WebSocketDisconnect
 from callcenter.app import create_app
 from callcenter.db import utc_now
 from callcenter.settings import Settings
-from callcenter.users.models import ApiToken
+from callcenter.users.auth import SESSION_COOKIE, SessionSigner
+from callcenter.users.models import ApiToken, User
 from callcenter.users.service import Role, get_user, revoke_tokens, set_password, set_role
-from tests.console_app import Staff, publish, ringing, sign_in_as
+from tests.console_app import SECRET, Staff, publish, ringing, sign_in_as
 
 
 def app_client(settings: Settings, recheck_s: float) -> Iterator[TestClient]:
@@ -118,3 +121,63 @@ def test_a_revocation_made_in_the_database_is_found_by_the_re_check(
         with sessions() as session, session.begin():
             session.execute(update(ApiToken).values(revoked_at=utc_now()))
         assert closed_with(wallboard) == 4401
+
+
+def test_one_query_re_checks_every_open_socket_and_closes_only_the_ended_one(
+    rechecking_client: TestClient, staff: Staff, sessions: sessionmaker[Session]
+) -> None:
+    client = rechecking_client
+    signer = SessionSigner(SECRET)
+    names = ("agent1", "agent2", "supervisor1")
+    cookies = {n: {"Cookie": f"{SESSION_COOKIE}={signer.issue(staff.ids[n])[0]}"} for n in names}
+    user_lookups: list[set[object]] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if "FROM users" in statement and "session_generation" in statement:
+            user_lookups.append(set(parameters))
+
+    engine = client.app.state.callcenter.engine  # type: ignore[attr-defined]
+    with (
+        client.websocket_connect("/ws/console", headers=cookies["agent1"]) as agent1,
+        client.websocket_connect("/ws/console", headers=cookies["agent2"]) as agent2,
+        client.websocket_connect("/ws/wallboard", headers=cookies["supervisor1"]) as board,
+    ):
+        assert agent1.receive_json()["type"] == "hello"
+        assert agent2.receive_json()["type"] == "hello"
+        assert board.receive_json()["type"] == "snapshot"
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            deadline = time.monotonic() + 10
+            while len(user_lookups) < 3 and time.monotonic() < deadline:
+                time.sleep(0.02)
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+        # Each round asks once for all three sockets' users, not once per socket.
+        everyone = {staff.ids[n] for n in names}
+        assert len(user_lookups) >= 3
+        assert all(lookup == everyone for lookup in user_lookups)
+        # agent2 signed out everywhere by another process: only that socket closes.
+        with sessions() as session, session.begin():
+            session.execute(
+                update(User).where(User.id == staff.ids["agent2"]).values(session_generation=1)
+            )
+        assert closed_with(agent2) == 4401
+        publish(client, ringing("PJSIP/1001", "after-agent2-left"))
+        frame = agent1.receive_json()
+        assert (frame["type"], frame["call"]["linkedid"]) == ("pop", "after-agent2-left")
+
+
+def test_a_session_that_expires_while_the_console_is_open_closes_it(
+    rechecking_client: TestClient, staff: Staff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    signer = SessionSigner(SECRET)
+    # Signed almost twelve hours ago: two seconds of it are left.
+    signed_at = int(time.time()) - signer.max_age_s + 2
+    with monkeypatch.context() as past:
+        past.setattr(TimestampSigner, "get_timestamp", lambda self: signed_at)
+        cookie, _ = signer.issue(staff.ids["agent1"])
+    headers = {"Cookie": f"{SESSION_COOKIE}={cookie}"}
+    with rechecking_client.websocket_connect("/ws/console", headers=headers) as console:
+        assert console.receive_json()["type"] == "hello"
+        assert closed_with(console) == 4401
+    assert time.time() >= signed_at + signer.max_age_s
