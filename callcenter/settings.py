@@ -134,7 +134,7 @@ class Settings(BaseSettings):
     console_wrap_up_default_s: Annotated[float, Field(ge=0)] = 30.0
     # Dialplan context for click-to-dial and transfers, and queue -> extension for transfers.
     # A transfer may name a queue listed here or one some user is a member of, nothing else.
-    console_dial_context: str = "from-internal"
+    console_dial_context: str = "console"
     console_queue_extensions: dict[str, str] = Field(default_factory=dict)
     # How many frames per agent are kept for consoles resuming after a reconnect.
     console_replay_frames: Annotated[int, Field(ge=16, le=100_000)] = 256

@@ -21,7 +21,7 @@ from callcenter.users.service import Role, create_user
 from tests.agent_ui.live_console import PASSWORD, Console
 from tests.agent_ui.live_stack import LiveStack, live_stack
 
-CONSULTED = "5551234@from-internal"
+CONSULTED = "5551234@console"  # the default console dial context
 
 
 @pytest.fixture
