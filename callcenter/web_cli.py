@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
+import socket
 from typing import Any
 
-from callcenter.cli import add_database_option, port_number, settings_from
+from callcenter.cli import UsageError, add_database_option, port_number, settings_from
 
 
 def register(groups: Any) -> None:
@@ -33,20 +35,42 @@ def _serve(args: argparse.Namespace) -> int:
     from callcenter.users.cli import check_session_key
 
     settings = settings_from(args)
-    check_session_key(settings)
-    open_database(settings.database_url, migrate=True).dispose()
-    config = uvicorn.Config(
-        create_app(settings),
-        host=args.host,
-        port=args.port,
-        log_level="info",
-        lifespan="on",
-        **server_options(settings),
-    )
-    server = uvicorn.Server(config)
-    # Ctrl-C is how a foreground server is stopped; uvicorn has shut down cleanly by then.
-    with contextlib.suppress(KeyboardInterrupt):
-        server.run()
-    # uvicorn leaves `started` False when the lifespan failed (a PBX that refused the login)
-    # or the port was taken; its log says which.
+    # The port first: a taken one must stop `serve` before it migrates the database or
+    # logs in to the PBX (uvicorn binds only after the lifespan has started).
+    listener = listening_socket(args.host, args.port)
+    with listener:
+        check_session_key(settings)
+        open_database(settings.database_url, migrate=True).dispose()
+        config = uvicorn.Config(
+            create_app(settings),
+            host=args.host,
+            port=args.port,
+            log_level="info",
+            lifespan="on",
+            **server_options(settings),
+        )
+        server = uvicorn.Server(config)
+        # Ctrl-C is how a foreground server is stopped; uvicorn has shut down cleanly by then.
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run(sockets=[listener])
+    # uvicorn leaves `started` False when the lifespan failed (a PBX that refused the
+    # login); its log says why.
     return 0 if server.started else 1
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to `host`:`port` as uvicorn would bind it, or a UsageError in one
+    sentence."""
+    ipv6 = ":" in host
+    listener = socket.socket(socket.AF_INET6 if ipv6 else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        # As uvicorn does: a restart may bind while the last run's connections wind down.
+        # Linux still refuses a port another socket is listening on.
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+    except OSError as exc:
+        listener.close()
+        where = f"[{host}]:{port}" if ipv6 else f"{host}:{port}"
+        why = "the port is already in use" if exc.errno == errno.EADDRINUSE else exc.strerror
+        raise UsageError(f"cannot listen on {where}: {why}") from None
+    return listener
