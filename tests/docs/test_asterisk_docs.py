@@ -1,0 +1,246 @@
+"""The sample Asterisk configuration in docs/asterisk/ has what the code relies on.
+
+Every file is read as Asterisk reads it (tests/docs/asterisk_conf.py: a line of a shape it
+does not know fails), then checked against the code: the console's dial context and where
+each kind of target goes, the contexts the simulated PBX names, the variables the dialplan
+reads, the AMI user and the classes the adapter's actions need, the demo's queues.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from callcenter.cti.adapter import RESYNC_ACTIONS
+from callcenter.settings import Settings
+from sim.pbx.options import PbxOptions
+from sim.records import QUEUE_CONTEXT
+from sim.scenario_file import load_scenario
+from tests.docs.asterisk_conf import ConfigFile, Dialplan, fill_exten, load, sample_exten
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs" / "asterisk"
+ACTIONS_MODULE = ROOT / "callcenter" / "cti" / "actions.py"
+
+# The write classes Asterisk 22 accepts for each action the adapter sends (any one of them
+# will do; none: every user may), from each action's registration in Asterisk's source.
+ACTION_CLASSES: dict[str, frozenset[str]] = {
+    "Login": frozenset(),
+    "Logoff": frozenset(),
+    "Ping": frozenset(),
+    "QueueStatus": frozenset(),
+    "QueueSummary": frozenset(),
+    "CoreShowChannels": frozenset({"system", "reporting"}),
+    "ShowDialPlan": frozenset({"config", "reporting"}),
+    "QueueAdd": frozenset({"agent"}),
+    "QueueRemove": frozenset({"agent"}),
+    "QueuePause": frozenset({"agent"}),
+    "QueuePenalty": frozenset({"agent"}),
+    "Originate": frozenset({"originate"}),
+    "BlindTransfer": frozenset({"call"}),
+    "Atxfer": frozenset({"call"}),
+    "Hangup": frozenset({"system", "call"}),
+}
+# Event classes the tracker reads: calls and bridges, queues and members, FullyBooted.
+READ_CLASSES = frozenset({"call", "agent", "system"})
+# Variables the dialplan reads that Asterisk itself sets (and which application sets them).
+ASTERISK_VARIABLES = {"EXTEN": "every channel", "AGISTATUS": "AGI", "QUEUESTATUS": "Queue"}
+# What the routing FastAGI server answers in (extensions.conf [from-trunk] documents them).
+ROUTING_VARIABLES = frozenset({"CC_QUEUE", "CC_PRIORITY", "CC_CUSTOMER_ID"})
+VARIABLE = re.compile(r"\$\{(?P<name>[A-Za-z_]\w*)(?::[^}]*)?\}")
+SET_VARIABLE = re.compile(r"^_{0,2}(?P<name>[A-Za-z]\w*)=")
+
+
+@pytest.fixture(scope="module")
+def configs() -> dict[str, ConfigFile]:
+    return {path.name: load(path) for path in sorted(DOCS.glob("*.conf"))}
+
+
+@pytest.fixture(scope="module")
+def dialplan(configs: dict[str, ConfigFile]) -> Dialplan:
+    return Dialplan.from_config(configs["extensions.conf"])
+
+
+def test_every_sample_file_reads_as_asterisk_reads_it(configs: dict[str, ConfigFile]) -> None:
+    assert set(configs) == {"extensions.conf", "features.conf", "manager.conf", "queues.conf"}
+
+
+def test_the_default_console_context_is_in_the_dialplan(dialplan: Dialplan) -> None:
+    assert Settings().console_dial_context in dialplan.contexts
+
+
+@pytest.mark.parametrize(
+    ("target", "where", "step"),
+    [
+        # Click-to-dial and transfers to an outside number, with or without a +.
+        ("+4930123456", "outbound", "Dial(PJSIP/+4930123456@trunk,60,T)"),
+        ("0301234567", "outbound", "Dial(PJSIP/0301234567@trunk,60,T)"),
+        ("4000", "outbound", "Dial(PJSIP/4000@trunk,60,T)"),
+        # An agent by the extension of their phone (PJSIP/1001 is dialled as 1001).
+        ("1001", "phones", "Dial(PJSIP/1001,30,tT)"),
+        ("3999", "phones", "Dial(PJSIP/3999,30,tT)"),
+        # A queue by name: a second visit of the same call, which the agent may transfer on.
+        ("support", "queues", "Queue(support,t,,,${QUEUE_WAIT})"),
+    ],
+)
+def test_the_console_context_takes_every_kind_of_target(
+    dialplan: Dialplan, target: str, where: str, step: str
+) -> None:
+    assert dialplan.route(Settings().console_dial_context, target) == (where, step)
+
+
+def test_the_console_reaches_every_queue_of_the_samples_and_the_demo(
+    configs: dict[str, ConfigFile], dialplan: Dialplan
+) -> None:
+    queues = set(configs["queues.conf"].instances()) - {"general"}
+    demo = {spec.name for spec in load_scenario("demo").queues}
+    assert demo <= queues
+    for queue in queues:
+        assert dialplan.route(Settings().console_dial_context, queue) == (
+            "queues",
+            f"Queue({queue},t,,,${{QUEUE_WAIT}})",
+        )
+
+
+def test_the_simulated_pbx_contexts_are_in_the_dialplan(dialplan: Dialplan) -> None:
+    # Callers from the trunk and blind transfers to a queue land in this context.
+    assert dialplan.route(QUEUE_CONTEXT, "billing") == (
+        "queues",
+        "Queue(billing,t,,,${QUEUE_WAIT})",
+    )
+
+
+def test_trunk_calls_ask_the_crm_then_queue_with_the_callers_priority(dialplan: Dialplan) -> None:
+    chain = dialplan.contexts["from-trunk"].extensions["_X."]
+    steps = {step.label or step.app: step for step in chain}
+    assert steps["AGI"].args == "${CRM_AGI},${EXTEN}"
+    assert steps["queue"].args == 'QUEUE_PRIO=${IF($["${CC_PRIORITY}"=""]?0:${CC_PRIORITY})}'
+    assert steps["fallback"].args == "CC_QUEUE=${DEFAULT_QUEUE}"
+    # The AGI can be switched off: a step before it goes straight to the fallback then.
+    switch = next(step for step in chain if "CRM_ROUTING" in step.args)
+    assert switch.app == "GotoIf" and switch.args.endswith("?fallback")
+    assert switch.number < steps["AGI"].number
+    assert dialplan.globals["CRM_ROUTING"] == "yes"
+
+
+def test_no_step_reads_the_dialplan_priority_as_a_variable(dialplan: Dialplan) -> None:
+    # ${PRIORITY} is Asterisk's own: the step number of the running extension.
+    readers = [step.where for _, _, step in dialplan.steps() if "${PRIORITY" in step.args]
+    assert readers == []
+
+
+def test_every_variable_the_dialplan_reads_is_set_somewhere(dialplan: Dialplan) -> None:
+    assigned = {
+        match["name"]
+        for _, _, step in dialplan.steps()
+        if step.app == "Set" and (match := SET_VARIABLE.match(step.args))
+    }
+    known = assigned | set(dialplan.globals) | set(ASTERISK_VARIABLES) | ROUTING_VARIABLES
+    unknown = {
+        (match["name"], step.where)
+        for _, _, step in dialplan.steps()
+        for match in VARIABLE.finditer(step.args)
+        if match["name"] not in known
+    }
+    assert unknown == set()
+
+
+def test_every_jump_lands_on_a_step_that_exists(dialplan: Dialplan) -> None:
+    for context, exten, step in dialplan.steps():
+        if step.app == "GotoIf":
+            _, _, destination = step.args.rpartition("?")
+            for target in destination.split(":"):
+                if "," in target:
+                    _goto_lands(dialplan, exten, target, step.where)
+                else:
+                    labels = {s.label for s in context.extensions[exten]}
+                    assert target in labels, f"{step.where}: no label {target!r}"
+        elif step.app == "Goto":
+            _goto_lands(dialplan, exten, step.args, step.where)
+    for context in dialplan.contexts.values():
+        assert set(context.includes) <= set(dialplan.contexts)
+
+
+def _goto_lands(dialplan: Dialplan, pattern: str, args: str, where: str) -> None:
+    """A Goto from extension `pattern` to `args` finds an extension for whatever the
+    pattern matched (a queue chosen at run time is left to the queue checks)."""
+    context, exten, priority = args.split(",")
+    assert context in dialplan.contexts, f"{where}: no context [{context}]"
+    assert priority == "1", f"{where}: jumps into the middle of an extension"
+    target = fill_exten(exten, sample_exten(pattern))
+    if "${" not in target:
+        dialplan.find(context, target)
+
+
+def test_agents_may_transfer_the_calls_they_take(dialplan: Dialplan) -> None:
+    # AMI Atxfer plays the feature code into the agent's leg: the leg needs the right to
+    # transfer, `t` for the called party of Queue(), `T` for the caller of a Dial().
+    for _, _, step in dialplan.steps():
+        options = step.args.split(",")[1:3]
+        if step.app == "Queue":
+            assert "t" in options[0], step.where
+        if step.app == "Dial" and "@trunk" in step.args:
+            assert "T" in options[1], step.where
+
+
+def test_attended_transfer_has_a_feature_code(configs: dict[str, ConfigFile]) -> None:
+    features = configs["features.conf"]
+    assert features.section("featuremap").value("atxfer")
+    # No voice prompt that would fail an Atxfer where its sound file is missing.
+    assert features.section("general").value("transferannouncesound") == ""
+
+
+def test_the_ami_user_of_the_simulated_pbx_may_do_what_the_adapter_does(
+    configs: dict[str, ConfigFile],
+) -> None:
+    manager = configs["manager.conf"]
+    general = manager.section("general")
+    assert general.value("enabled") == "yes"
+    assert general.value("timestampevents") == "yes"
+    user = manager.section(PbxOptions().username)
+    read = set(_classes(user.value("read")))
+    write = set(_classes(user.value("write")))
+    assert read >= READ_CLASSES
+    sent = _actions_the_code_sends()
+    assert sent >= set(RESYNC_ACTIONS)
+    for action in sent:
+        assert action in ACTION_CLASSES, f"no class known for {action}: add it to the table"
+        needed = ACTION_CLASSES[action]
+        assert not needed or needed & write, f"{action} needs one of {sorted(needed)}"
+
+
+def test_the_readme_connects_as_the_manager_user(configs: dict[str, ConfigFile]) -> None:
+    readme = (DOCS / "README.md").read_text(encoding="utf-8")
+    users = set(re.findall(r"ami://(\w+):", readme))
+    assert users == {PbxOptions().username}
+    assert set(configs["manager.conf"].instances()) == {"general", *users}
+
+
+def test_queue_members_are_dynamic(configs: dict[str, ConfigFile]) -> None:
+    # The console signs agents in and out (QueueAdd/QueueRemove); a static member can
+    # be neither, so the samples list none.
+    for queue in configs["queues.conf"].sections.values():
+        assert queue.values("member") == [], queue.where
+
+
+def _classes(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def _actions_the_code_sends() -> set[str]:
+    """Every `"Action": "<name>"` written in the adapter's action module and its resync."""
+    tree = ast.parse(ACTIONS_MODULE.read_text(encoding="utf-8"))
+    sent = set(RESYNC_ACTIONS)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values, strict=True):
+                if (
+                    isinstance(key, ast.Constant)
+                    and key.value == "Action"
+                    and isinstance(value, ast.Constant)
+                ):
+                    sent.add(str(value.value))
+    return sent
