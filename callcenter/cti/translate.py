@@ -324,7 +324,10 @@ def queue_entry(f: Frame) -> QueueCallerListed:
 
 
 def queue_params(f: Frame) -> QueueParamsListed:
-    # app_queue's servicelevel defaults to 0: the queue has none configured.
+    # Always sent: a frame without it (or with a value no PBX sends) says nothing, rather
+    # than "no threshold". app_queue's servicelevel defaults to 0: none configured.
+    if "ServiceLevel" not in f:
+        raise KeyError("ServiceLevel")
     service_level = _seconds(f, "ServiceLevel") or None
     return QueueParamsListed(
         f["Queue"],
