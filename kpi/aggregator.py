@@ -186,10 +186,11 @@ class LiveKpis:
         """The PBX reported another service-level threshold for `queue`."""
         assert self.pbx_levels is not None
         self.book = self.book.with_pbx(self.pbx_levels.seconds())
-        live = self.queue(queue)
-        thresholds = self.book.for_queue(queue)
-        if thresholds != live.today.thresholds:
-            live.judge_by(thresholds)
+        live = self.queues.get(queue)  # a queue not on the board yet starts with it
+        if live is not None:
+            thresholds = self.book.for_queue(queue)
+            if thresholds != live.today.thresholds:
+                live.judge_by(thresholds)
         self._changed()
 
     # Right now: what the presence reports changed.

@@ -152,14 +152,19 @@ def test_rebuilt_rollups_count_with_the_pbx_threshold(
     assert report(capsys, replayed)["billing"]["service_level_asterisk2"] == 1.0
 
 
-def live_board(sessions: sessionmaker[Session] | None, bus: Bus | None) -> LiveKpis:
+def live_board(
+    sessions: sessionmaker[Session] | None, bus: Bus | None, settings: Settings | None = None
+) -> LiveKpis:
     """The live aggregator as `serve` builds it, its clock at the capture's end."""
     levels = PbxServiceLevels(sessions)
     levels.load()
     if bus is not None:
         levels.subscribe(bus)
     kpis = LiveKpis(
-        thresholds_from_settings(Settings()), Presence(), lambda: LOAD_ENDED, pbx_levels=levels
+        thresholds_from_settings(settings or Settings()),
+        Presence(),
+        lambda: LOAD_ENDED,
+        pbx_levels=levels,
     )
     if bus is not None:
         kpis.subscribe(bus)
@@ -190,6 +195,20 @@ def test_the_live_board_counts_today_again_when_the_pbx_reports_its_threshold() 
         assert last_hour["service_level_s"] == asterisk[name].service_level_s
         assert last_hour["service_level_asterisk2"] == today["service_level_asterisk2"]
         assert last_hour["offered"] == today["offered"]
+
+
+def test_on_the_board_too_an_admin_override_wins_over_the_pbx() -> None:
+    bus = Bus()
+    settings = Settings(queue_thresholds={"billing": {"service_level_s": 20}})
+    kpis = live_board(None, bus, settings)
+    pipeline = Pipeline(server="pbx", bus=bus)
+    pipeline.feed_bytes(capture_bytes(LOAD))
+    pipeline.close(end_open_calls=True)
+    queues = kpis.snapshot()["queues"]
+    billing, support = queues["billing"], queues["support"]
+    assert (billing["service_level_s"], billing["service_level_source"]) == (20, "setting")
+    assert billing["today"]["service_level_asterisk2"] == pytest.approx((117 + 4) / 122)
+    assert (support["service_level_s"], support["service_level_source"]) == (20, "pbx")
 
 
 def test_after_a_restart_the_board_judges_by_the_stored_pbx_threshold(
