@@ -103,7 +103,7 @@ async def running(settings: Settings) -> AsyncIterator[AppState]:
     presence.subscribe(services.bus)
     console = start_console(services, presence)
     # Live KPIs: today rebuilt from stored calls, then fed by the bus (before the PBX).
-    board = start_board(services, presence)
+    board = start_board(services, presence, consumers.service_levels)
     adapter: LiveAdapter | None = None
     try:
         if settings.ami is not None:

@@ -155,6 +155,25 @@ class PbxConnectionChanged(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class QueueParamsReported(DomainEvent):
+    """The PBX listed a queue's settings and its own counters (each resync's QueueStatus).
+
+    `service_level_s` is the queue's service-level threshold as the PBX counts it (None:
+    none configured). The counters are app_queue's since it started: calls waiting now,
+    completed and abandoned calls, and its two service levels as fractions (answered within
+    the threshold / completed; with abandons within it too)."""
+
+    queue: str
+    strategy: str | None
+    service_level_s: float | None
+    waiting: int | None = None
+    completed: int | None = None
+    abandoned: int | None = None
+    service_level_perf: float | None = None
+    service_level_perf2: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TicketEscalated(DomainEvent):
     """A ticket missed an SLA target and went one escalation level up."""
 

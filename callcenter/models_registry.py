@@ -11,6 +11,7 @@ from callcenter.db import Base
 MODEL_MODULES = (
     "callcenter.calls.models",
     "callcenter.users.models",
+    "callcenter.queues.models",
     "crm.customers.models",
     "crm.interactions.models",
     "crm.tickets.models",

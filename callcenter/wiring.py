@@ -1,4 +1,5 @@
-"""Who listens on the bus: call records and customer history, wired alike for every command.
+"""Who listens on the bus: call records, customer history and the PBX's queue thresholds,
+wired alike for every command.
 
 `serve` (and so `demo`), `cti run` and `ami replay` all call `wire_consumers`, so a call
 that ends is stored and lands in its customer's history whichever of them saw it. The
@@ -18,6 +19,7 @@ from callcenter.calls.records import CallRecord
 from callcenter.cti.record_writer import RecordWriter
 from callcenter.cti.writer_process import writer_for
 from callcenter.events import CallEnded
+from callcenter.queues.service_levels import PbxServiceLevels
 from callcenter.settings import Settings
 from crm.interactions.service import HistoryResult
 from crm.interactions.tasks import CallHistory
@@ -26,8 +28,8 @@ from kpi.thresholds import thresholds_from_settings
 
 
 class Consumers:
-    """The writing consumers of one bus: `records` (None when nothing stores calls) and the
-    CRM `history`.
+    """The writing consumers of one bus: `records` (None when nothing stores calls), the
+    CRM `history` and the queues' `service_levels` as the PBX reports them.
 
     Replayed (`live=False`): everything is written in the publisher's thread, in batches,
     and `close()` writes the rest. Live: call `start()` inside the running loop before the
@@ -40,6 +42,7 @@ class Consumers:
         bus: Bus,
         records: RecordWriter | None,
         history: CallHistory,
+        service_levels: PbxServiceLevels,
         *,
         live: bool,
         batch_size: int,
@@ -48,6 +51,8 @@ class Consumers:
         self.bus = bus
         self.records = records
         self.history = history
+        self.service_levels = service_levels
+        self._unsubscribe_levels = service_levels.subscribe(bus)
         self.batch_size = batch_size
         self.flush_interval = flush_interval
         self.history_written = HistoryResult()
@@ -76,6 +81,8 @@ class Consumers:
             # waits for the last one.
             await self.records.drain()
             self.records.close()
+        self._unsubscribe_levels()
+        await self.service_levels.close()
 
     def flush(self) -> None:
         """Write (or hand over) what is buffered now."""
@@ -96,6 +103,7 @@ class Consumers:
         self.flush()
         if self._unsubscribe is not None:
             self._unsubscribe()
+        self._unsubscribe_levels()
 
     def _on_call_ended(self, event: CallEnded) -> None:
         self._ended.append(event.record)
@@ -124,8 +132,10 @@ def wire_consumers(
 
     Calls, agent intervals and wrap-ups are stored in batches (live: by a writer process, or
     a thread for an in-memory database), kpi's queue rollups kept in each batch's transaction;
-    ended calls become interactions and abandons callbacks. `store_records=False` when
-    nothing in this process publishes records (a web app without a PBX): no idle writer.
+    ended calls become interactions and abandons callbacks; each queue's service-level
+    threshold, as the PBX reports it at every resync, is kept (`service_levels`) and stored.
+    `store_records=False` when nothing in this process publishes records (a web app without
+    a PBX): no idle writer.
     """
     after_store = (rollup_listener(thresholds_from_settings(settings)),)
     records: RecordWriter | None = None
@@ -136,6 +146,7 @@ def wire_consumers(
         bus,
         records,
         CallHistory(sessions, settings),
+        PbxServiceLevels(sessions),
         live=live,
         batch_size=batch_size,
         flush_interval=flush_interval,

@@ -11,6 +11,11 @@ Completed visits are counted from `CallEnded` records, the same records the repo
 that rebuilding today's figures from the database after a restart gives the same numbers.
 A visit counts in the day and minute it *entered* the queue, as in the reports.
 
+Each queue is judged by the thresholds of `kpi.thresholds` (an admin's, else the PBX's,
+else the default); when its PBX reports another service-level threshold (a resync after a
+queues.conf change, or the first ever), what was counted today is counted again with it from
+the waits kept for that (a few bytes per visit), so a figure never mixes two thresholds.
+
 AHT = (talk + hold + wrap-up) / answered, for queues and agents. A wrap-up that ends while
 its call is still up comes inside the call's record; one that ends after the record went out
 (the usual case) comes as `WrapUpEnded` and is added to the visit's day and minute.
@@ -28,9 +33,10 @@ from callcenter.calls.records import AgentState, CallRecord
 from callcenter.db import utc_now
 from callcenter.events import CallEnded, PbxConnectionChanged, WrapUpEnded
 from callcenter.queues.presence import AgentPresence, Presence
+from callcenter.queues.service_levels import PbxServiceLevels
 from kpi import definitions as kpi
 from kpi.reports import merge_totals, summary_json
-from kpi.summary import QueueTotals, summarize
+from kpi.summary import QueueThresholds, QueueTotals, summarize
 from kpi.thresholds import ThresholdBook
 
 WINDOWS_MIN = (15, 60)
@@ -58,13 +64,56 @@ class AgentDay:
     wrap_up_s_today: float = 0.0
 
 
+# How a visit left the queue, for the counts that depend on the threshold T.
+ANSWERED, ABANDONED, LEFT_OTHERWISE = 0, 1, 2
+
+
+@dataclass(slots=True)
+class CountedWait:
+    """A visit counted in a queue's totals: enough to count it against another T."""
+
+    minute: int
+    today: bool  # counted in today's totals
+    in_minute: bool  # counted in its minute's totals
+    kind: int  # ANSWERED, ABANDONED or LEFT_OTHERWISE
+    wait_s: float
+
+
 @dataclass(slots=True)
 class LiveQueue:
-    """One queue's completed visits: today and per minute of the last hour."""
+    """One queue's completed visits: today and per minute of the last hour, and their waits
+    (to count them again when the queue's threshold changes)."""
 
     name: str
     today: QueueTotals
     minutes: dict[int, QueueTotals] = field(default_factory=dict)
+    waits: list[CountedWait] = field(default_factory=list)
+
+    def judge_by(self, thresholds: QueueThresholds) -> None:
+        """Count the visits again with `thresholds`' T (what depends on it: answered and
+        left within T; the short-abandon threshold is the settings', unchanged)."""
+        totals = [self.today, *self.minutes.values()]
+        for counted in totals:
+            counted.thresholds = thresholds
+            counted.answered_within = counted.abandoned_within = counted.timeouts_within = 0
+        threshold = thresholds.service_level_s
+        for wait in self.waits:
+            if wait.wait_s > threshold:
+                continue
+            if wait.today:
+                _count_within(self.today, wait.kind)
+            slot = self.minutes.get(wait.minute) if wait.in_minute else None
+            if slot is not None:
+                _count_within(slot, wait.kind)
+
+
+def _count_within(totals: QueueTotals, kind: int) -> None:
+    if kind == ANSWERED:
+        totals.answered_within += 1
+    elif kind == ABANDONED:
+        totals.abandoned_within += 1
+    else:
+        totals.timeouts_within += 1
 
 
 class LiveKpis:
@@ -76,8 +125,10 @@ class LiveKpis:
         book: ThresholdBook,
         presence: Presence,
         clock: Callable[[], datetime] = utc_now,
+        pbx_levels: PbxServiceLevels | None = None,
     ) -> None:
-        self.book = book
+        self.pbx_levels = pbx_levels
+        self.book = book.with_pbx(pbx_levels.seconds()) if pbx_levels is not None else book
         self.presence = presence
         self.clock = clock
         self.queues: dict[str, LiveQueue] = {}
@@ -100,6 +151,8 @@ class LiveKpis:
             bus.subscribe(PbxConnectionChanged, self.on_pbx),
             self.presence.listen(agent=self.on_agent, queue=self.on_queue),
         ]
+        if self.pbx_levels is not None:
+            handlers.append(self.pbx_levels.listen(self.on_pbx_level))
 
         def unsubscribe() -> None:
             for handler in handlers:
@@ -122,7 +175,23 @@ class LiveKpis:
             self.day = day
             for live in self.queues.values():
                 live.today = QueueTotals(self.book.for_queue(live.name))
+                live.waits = [
+                    CountedWait(w.minute, False, True, w.kind, w.wait_s)
+                    for w in live.waits
+                    if w.in_minute and w.minute in live.minutes
+                ]
             self.agent_days.clear()
+
+    def on_pbx_level(self, queue: str) -> None:
+        """The PBX reported another service-level threshold for `queue`."""
+        assert self.pbx_levels is not None
+        self.book = self.book.with_pbx(self.pbx_levels.seconds())
+        live = self.queues.get(queue)  # a queue not on the board yet starts with it
+        if live is not None:
+            thresholds = self.book.for_queue(queue)
+            if thresholds != live.today.thresholds:
+                live.judge_by(thresholds)
+        self._changed()
 
     # Right now: what the presence reports changed.
     def on_queue(self, queue: str) -> None:
@@ -143,7 +212,8 @@ class LiveKpis:
         horizon = int(now.timestamp() // 60) - max(WINDOWS_MIN)
         for visit in record.queue_visits:
             live = self.queue(visit.queue)
-            if visit.entered_at >= self.day:
+            today = visit.entered_at >= self.day
+            if today:
                 live.today.add(visit)
                 if visit.agent is not None and visit.outcome in kpi.ANSWERED_OUTCOMES:
                     agent = self.agent_days.setdefault(visit.agent, AgentDay())
@@ -152,11 +222,16 @@ class LiveKpis:
                     agent.hold_s_today += visit.hold_s
                     agent.wrap_up_s_today += visit.wrap_up_s or 0.0
             minute = int(visit.entered_at.timestamp() // 60)
-            if minute > horizon:
+            in_minute = minute > horizon
+            if in_minute:
                 slot = live.minutes.get(minute)
                 if slot is None:
                     slot = live.minutes[minute] = QueueTotals(live.today.thresholds)
                 slot.add(visit)
+            if today or in_minute:
+                live.waits.append(
+                    CountedWait(minute, today, in_minute, _kind(visit), visit.wait_s or 0.0)
+                )
 
     def on_wrap_up(self, event: WrapUpEnded) -> None:
         """Wrap-up seconds that reached a visit after its call's record: added where the
@@ -232,6 +307,8 @@ class LiveKpis:
             "oldest_waiting_since": oldest.isoformat() if oldest else None,
             "target": thresholds.target,
             "service_level_s": thresholds.service_level_s,
+            # Where that threshold comes from: `setting` (an admin's), `pbx` or `default`.
+            "service_level_source": thresholds.service_level_source.value,
             "today": summary_json(summarize(name, live.today)),
             **{
                 f"last_{m}m": summary_json(summarize(name, self.window(live, m, now)))
@@ -259,6 +336,13 @@ class LiveKpis:
             ),
             "queues": sorted(agent.queues),
         }
+
+
+def _kind(visit: kpi.Visit) -> int:
+    """How a visit left its queue, as `QueueTotals.add` classifies it."""
+    if kpi.is_answered(visit):
+        return ANSWERED
+    return ABANDONED if kpi.is_abandoned(visit) else LEFT_OTHERWISE
 
 
 def rebuild_since(now: datetime) -> datetime:

@@ -15,7 +15,7 @@ from kpi.periods import report_query
 from kpi.reports import QueueReport, queue_report
 from kpi.rollups.keeping import rebuild_rollups
 from kpi.staffing import StaffingQuestion, parse_target, staffing_table
-from kpi.thresholds import thresholds_from_settings
+from kpi.thresholds import stored_thresholds, thresholds_from_settings
 
 
 def register(groups: Any) -> None:
@@ -67,13 +67,13 @@ def run_report(args: argparse.Namespace) -> int:
     try:
         query = report_query(args.start, args.end, args.queue, args.interval)
         settings = settings_from(args)
-        book = thresholds_from_settings(settings)
+        thresholds_from_settings(settings)  # a bad queue_thresholds: before the database
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     engine = make_engine(settings.database_url)
     try:
         with make_sessionmaker(engine)() as session:
-            report = queue_report(session, query, book)
+            report = queue_report(session, query, stored_thresholds(session, settings))
     finally:
         engine.dispose()
     if args.json:
@@ -86,17 +86,18 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def run_rollup_rebuild(args: argparse.Namespace) -> int:
-    """Recount the queue interval rollups with the thresholds of the settings, in one
-    transaction (reports meanwhile read the old rows, then the new ones)."""
+    """Recount the queue interval rollups with the thresholds queues are judged by now (the
+    settings', the PBX's as stored), in one transaction (reports meanwhile read the old
+    rows, then the new ones)."""
     try:
         settings = settings_from(args)
-        book = thresholds_from_settings(settings)
+        thresholds_from_settings(settings)  # a bad queue_thresholds: before the database
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     engine = make_engine(settings.database_url)
     try:
         with transaction(make_sessionmaker(engine)) as session:
-            count = rebuild_rollups(session, book)
+            count = rebuild_rollups(session, stored_thresholds(session, settings))
     finally:
         engine.dispose()
     print(f"counted {count:,} queue intervals (15 minutes) again with the current thresholds")

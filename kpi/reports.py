@@ -41,6 +41,8 @@ REPORT_FIELDS = (
     "talk_hold_s",
     "avg_talk_s",
     "longest_wait_s",
+    # Where service_level_s comes from: `setting` (an admin's), `pbx` or `default`.
+    "service_level_source",
 )
 
 
@@ -85,7 +87,9 @@ class QueueReport:
 
 def summary_json(summary: QueueSummary) -> dict[str, Any]:
     """One queue summary in the report's field order (rates 0-1, times in seconds)."""
-    return {name: getattr(summary, name) for name in REPORT_FIELDS}
+    values = {name: getattr(summary, name) for name in REPORT_FIELDS}
+    values["service_level_source"] = summary.service_level_source.value
+    return values
 
 
 def merge_totals(into: QueueTotals, other: QueueTotals) -> None:

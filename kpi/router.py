@@ -29,7 +29,7 @@ from kpi.staffing import (
 )
 from kpi.staffing_worker import StaffingBusy, staffing_worker
 from kpi.team_roster import visible_agents
-from kpi.thresholds import thresholds_from_settings
+from kpi.thresholds import stored_thresholds
 
 SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
@@ -67,7 +67,7 @@ def get_report(
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "format must be json or csv")
     try:
         query = report_query(start, end, queue or None, interval, names=QUERY_NAMES)
-        report = queue_report(session, query, thresholds_from_settings(settings))
+        report = queue_report(session, query, stored_thresholds(session, settings))
     except ValueError as exc:
         raise _bad(exc) from None
     if format == "csv":
@@ -94,7 +94,7 @@ def get_explanation(
         begin, finish = parse_instant(start), parse_instant(end)
         if finish <= begin:
             raise ValueError(f"{QUERY_NAMES[1]} must be after {QUERY_NAMES[0]}")
-        thresholds = thresholds_from_settings(settings).for_queue(queue)
+        thresholds = stored_thresholds(session, settings).for_queue(queue)
         # A supervisor sees the visits their team's agents took (and unanswered ones).
         visible = visible_agents(session, user)
         return explain(session, kpi, queue, begin, finish, thresholds, visible=visible)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from callcenter.calls.records import CallRecord, VisitOutcome
@@ -11,14 +12,24 @@ from kpi import definitions as kpi
 from kpi.definitions import DEFAULT_SERVICE_LEVEL_S, DEFAULT_SHORT_ABANDON_S, Visit
 
 
+class ThresholdSource(StrEnum):
+    """Where a queue's service-level threshold T comes from, in order of precedence."""
+
+    SETTING = "setting"  # an admin's override (CALLCENTER_QUEUE_THRESHOLDS)
+    PBX = "pbx"  # the queue's `servicelevel` as the PBX reports it (QueueParams)
+    DEFAULT = "default"  # the deployment's default (CALLCENTER_SERVICE_LEVEL_S, 20 s)
+
+
 @dataclass(frozen=True, slots=True)
 class QueueThresholds:
-    """A queue's KPI settings: service-level threshold T, short-abandon threshold, target."""
+    """A queue's KPI settings: service-level threshold T, short-abandon threshold, target,
+    and where T comes from."""
 
     service_level_s: float = DEFAULT_SERVICE_LEVEL_S
     short_abandon_s: float = DEFAULT_SHORT_ABANDON_S
     # The service level the queue aims for (a fraction), for colours and alerts.
     target: float = 0.8
+    service_level_source: ThresholdSource = ThresholdSource.DEFAULT
 
 
 @dataclass(slots=True)
@@ -97,6 +108,7 @@ class QueueSummary:
     occupancy: float | None
     avg_hold_s: float | None = None
     talk_hold_s: float | None = None  # talk + hold per answered visit (no wrap-up)
+    service_level_source: ThresholdSource = ThresholdSource.DEFAULT  # where T comes from
 
     def as_json(self) -> dict[str, Any]:
         """The `sim run --json` shape of one queue."""
@@ -166,6 +178,7 @@ def summarize(name: str, totals: QueueTotals, agent_time: AgentTime | None = Non
         ),
         avg_hold_s=kpi.average_hold_time(totals.hold_s, totals.answered),
         talk_hold_s=kpi.average_talk_hold(totals.talk_s, totals.hold_s, totals.answered),
+        service_level_source=totals.thresholds.service_level_source,
     )
 
 

@@ -20,7 +20,7 @@ from kpi.periods import QUERY_NAMES, agent_query, report_query
 from kpi.reports import QueueReport, ReportQuery, queue_report
 from kpi.staffing import StaffingQuestion, parse_target
 from kpi.staffing_worker import StaffingBusy, staffing_worker
-from kpi.thresholds import thresholds_from_settings
+from kpi.thresholds import stored_thresholds
 
 router = APIRouter(include_in_schema=False)
 
@@ -149,7 +149,7 @@ def reports_page(
             query = report_query(
                 start or None, end or None, [queue] if queue else None, interval, names=QUERY_NAMES
             )
-            report = queue_report(session, query, thresholds_from_settings(settings))
+            report = queue_report(session, query, stored_thresholds(session, settings))
         else:
             query = agent_query(start or None, end or None, interval, names=QUERY_NAMES)
             agents = agent_report(session, query, "team" if by == "team" else "agent", user)

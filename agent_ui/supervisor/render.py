@@ -8,6 +8,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from agent_ui.render import ENVIRONMENT, TEMPLATES_DIR
+from kpi.summary import QueueSummary, ThresholdSource
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -21,6 +22,19 @@ def _seconds(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
+# How a page names where a queue's service-level threshold comes from.
+SOURCE_LABELS = {
+    ThresholdSource.PBX: "PBX",
+    ThresholdSource.SETTING: "override",
+    ThresholdSource.DEFAULT: "default",
+}
+
+
+def _threshold(summary: QueueSummary) -> str:
+    """The threshold a service level uses and where it comes from: `SL 30 s (PBX)`."""
+    return f"SL {summary.service_level_s:g} s ({SOURCE_LABELS[summary.service_level_source]})"
+
+
 def make_environment() -> Environment:
     env = Environment(
         loader=ChoiceLoader(
@@ -32,6 +46,7 @@ def make_environment() -> Environment:
     env.filters.update(ENVIRONMENT.filters)
     env.filters["percent"] = _percent
     env.filters["secs"] = _seconds
+    env.filters["threshold"] = _threshold
     return env
 
 

@@ -12,6 +12,7 @@ from agent_ui.supervisor.quality import router as quality_router
 from agent_ui.supervisor.render import STATIC_DIR
 from agent_ui.supervisor.wallboard import router as wallboard_router
 from callcenter.queues.presence import Presence
+from callcenter.queues.service_levels import PbxServiceLevels
 from kpi.aggregator import LiveKpis
 from kpi.alerts import AlertLimits
 from kpi.board import LiveBoard
@@ -32,12 +33,14 @@ def install_supervisor(app: FastAPI) -> None:
     app.mount("/static/supervisor", StaticFiles(directory=STATIC_DIR), name="supervisor-static")
 
 
-def start_board(state: Services, presence: Presence) -> LiveBoard:
+def start_board(state: Services, presence: Presence, pbx_levels: PbxServiceLevels) -> LiveBoard:
     """Build the live aggregator, subscribe it, rebuild today from the database, start pushing
-    (inside the running loop, before the PBX link starts)."""
+    (inside the running loop, before the PBX link starts). Queues are judged by the PBX's
+    thresholds as last stored (`pbx_levels`, loaded here) until the PBX reports them again."""
     settings = state.settings
+    pbx_levels.load()
     board = LiveBoard(
-        LiveKpis(thresholds_from_settings(settings), presence),
+        LiveKpis(thresholds_from_settings(settings), presence, pbx_levels=pbx_levels),
         AlertLimits(settings.alert_longest_wait_s, settings.alert_pause_s),
         state.bus,
         settings.server,

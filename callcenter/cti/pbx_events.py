@@ -225,6 +225,24 @@ class QueueCallerListed:
 
 
 @dataclass(slots=True)
+class QueueParamsListed:
+    """A queue's settings and app_queue's own counters, from a QueueStatus answer
+    (QueueParams). The counters run since Asterisk started or the queue was reset; the
+    two service levels are fractions (Asterisk sends percentages)."""
+
+    queue: str
+    strategy: str | None
+    service_level_s: float | None
+    calls: int | None
+    completed: int | None
+    abandoned: int | None
+    hold_time: float | None
+    talk_time: float | None
+    service_level_perf: float | None
+    service_level_perf2: float | None
+
+
+@dataclass(slots=True)
 class ChannelListed:
     """A live channel, from a CoreShowChannels answer (CoreShowChannel)."""
 
@@ -264,6 +282,7 @@ PbxEvent = (
     | ChannelTransferred
     | HoldChanged
     | QueueCallerListed
+    | QueueParamsListed
     | ChannelListed
     | ListComplete
 )

@@ -8,11 +8,12 @@ from collections.abc import Sequence
 from callcenter.bus import Bus
 from callcenter.cti.frames import BadHeader, Frame, FrameParser
 from callcenter.cti.log_limit import LimitedLog
+from callcenter.cti.pbx_events import QueueParamsListed
 from callcenter.cti.tracker import Tracker
 from callcenter.cti.tracker_reconcile import reconcile
 from callcenter.cti.tracker_state import to_datetime
 from callcenter.cti.translate import FRAME_FILTERS, TRANSLATORS, translated
-from callcenter.events import PbxConnectionChanged
+from callcenter.events import PbxConnectionChanged, QueueParamsReported
 from callcenter.settings import DEFAULT_WRAP_UP_REASON
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,9 @@ class Pipeline:
             return
         if event is None:
             return
+        if type(event) is QueueParamsListed:
+            self._queue_listed(event, at)  # a queue's settings: nothing to track
+            return
         try:
             self.tracker.apply(event, at)
         except Exception as error:
@@ -112,6 +116,38 @@ class Pipeline:
                 kind, "the tracker failed on a %s event (%r); going on", name, error
             ):
                 log.debug("the tracker's failure on a %s event", name, exc_info=True)
+
+    def _apply_listed(self, frame: Frame, at: float) -> None:
+        """A QueueParams item of a resync's QueueStatus answer."""
+        try:
+            event = translated(
+                TRANSLATORS["QueueParams"], frame, lambda bad: self._ignored("QueueParams", bad)
+            )
+        except KeyError as missing:
+            self.malformed += 1
+            self.warnings.warning(
+                f"QueueParams {missing}", "skipped a QueueParams answer without its %s", missing
+            )
+            return
+        if isinstance(event, QueueParamsListed):
+            self._queue_listed(event, at)
+
+    def _queue_listed(self, listed: QueueParamsListed, at: float) -> None:
+        """Publish a queue's settings as the PBX listed them (its service-level threshold)."""
+        self.bus.publish(
+            QueueParamsReported(
+                at=to_datetime(at),
+                server=self.server,
+                queue=listed.queue,
+                strategy=listed.strategy,
+                service_level_s=listed.service_level_s,
+                waiting=listed.calls,
+                completed=listed.completed,
+                abandoned=listed.abandoned,
+                service_level_perf=listed.service_level_perf,
+                service_level_perf2=listed.service_level_perf2,
+            )
+        )
 
     def _ignored(self, name: str, bad: BadHeader) -> None:
         self.ignored_headers += 1
@@ -125,6 +161,9 @@ class Pipeline:
         """After each (re)connect: the answers to QueueStatus, QueueSummary, CoreShowChannels."""
         self.clock.tick(None, at)
         reconcile(self.tracker, frames, at)
+        for frame in frames:
+            if frame.get("Event") == "QueueParams":
+                self._apply_listed(frame, at)
         self.bus.publish(
             PbxConnectionChanged(at=to_datetime(at), server=self.server, connected=True)
         )

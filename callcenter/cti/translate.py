@@ -39,6 +39,7 @@ from callcenter.cti.pbx_events import (
     PbxEvent,
     QueueCallerListed,
     QueueExitStatus,
+    QueueParamsListed,
 )
 
 Translator = Callable[[Frame], PbxEvent | None]
@@ -85,6 +86,20 @@ def _seconds(f: Frame, header: str, *, per_second: float = 1.0) -> float | None:
     if not 0.0 <= seconds <= MAX_SECONDS:  # NaN fails too
         raise BadHeader(header, value)
     return seconds
+
+
+def _share(f: Frame, header: str) -> float | None:
+    """A percentage header (`97.2`) as a fraction."""
+    value = f.get(header)
+    if not value:
+        return None
+    try:
+        percent = float(value)
+    except ValueError:
+        raise BadHeader(header, value) from None
+    if not 0.0 <= percent <= 100.0:  # NaN fails too
+        raise BadHeader(header, value)
+    return percent / 100.0
 
 
 def _hms(f: Frame, header: str) -> float | None:
@@ -308,6 +323,26 @@ def queue_entry(f: Frame) -> QueueCallerListed:
     )
 
 
+def queue_params(f: Frame) -> QueueParamsListed:
+    # Always sent: a frame without it (or with a value no PBX sends) says nothing, rather
+    # than "no threshold". app_queue's servicelevel defaults to 0: none configured.
+    if "ServiceLevel" not in f:
+        raise KeyError("ServiceLevel")
+    service_level = _seconds(f, "ServiceLevel") or None
+    return QueueParamsListed(
+        f["Queue"],
+        _text(f.get("Strategy")),
+        service_level,
+        _int(f, "Calls"),
+        _int(f, "Completed"),
+        _int(f, "Abandoned"),
+        _seconds(f, "Holdtime"),
+        _seconds(f, "TalkTime"),
+        _share(f, "ServicelevelPerf"),
+        _share(f, "ServicelevelPerf2"),
+    )
+
+
 def core_show_channel(f: Frame) -> ChannelListed:
     return ChannelListed(
         f["Uniqueid"],
@@ -370,6 +405,7 @@ TRANSLATORS: Mapping[str, Translator] = {
     # the login's echo: a replay's first clock reading, before list answers that have none
     "SuccessfulAuth": clock_only,
     # answers to the resync actions (QueueStatus, CoreShowChannels)
+    "QueueParams": queue_params,
     "QueueMember": _member_changed(MemberChangeKind.SNAPSHOT),
     "QueueEntry": queue_entry,
     "CoreShowChannel": core_show_channel,

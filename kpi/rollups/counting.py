@@ -66,10 +66,11 @@ class RollupThresholds:
     @classmethod
     def of(cls, book: ThresholdBook) -> RollupThresholds:
         """The part of a threshold book the rollups count with: T and short-abandon seconds."""
+        judged = {queue: book.for_queue(queue) for queue in book.queues()}
         return cls(
             book.default.service_level_s,
             book.default.short_abandon_s,
-            {q: (t.service_level_s, t.short_abandon_s) for q, t in book.overrides.items()},
+            {q: (t.service_level_s, t.short_abandon_s) for q, t in judged.items()},
         )
 
 

@@ -37,25 +37,34 @@ from kpi.rollups.counting import (
     interval_of,
     rollups_table,
 )
-from kpi.thresholds import ThresholdBook
+from kpi.thresholds import ThresholdBook, stored_pbx_levels
 
 
 @dataclass(frozen=True, slots=True)
 class RollupListener:
     """Keeps the rollups as calls and late wrap-ups are stored (a `StoreListener`); a frozen
-    dataclass, so a writer process can be handed it."""
+    dataclass, so a writer process can be handed it.
 
-    thresholds: RollupThresholds
+    `book` holds the settings' thresholds; each batch adds the PBX's thresholds as stored
+    in its transaction, so a threshold the PBX reported meanwhile counts from that batch on
+    (rows counted before with another are counted again when a report or batch meets them)."""
+
+    book: ThresholdBook
+
+    def thresholds(self, session: Session) -> RollupThresholds:
+        """What this transaction counts with: the settings' and the PBX's thresholds."""
+        return RollupThresholds.of(self.book.with_pbx(stored_pbx_levels(session)))
 
     def calls_stored(self, session: Session, stored: StoredVisits) -> None:
         """Count the new visits; count again the intervals that lost replaced visits."""
+        thresholds = self.thresholds(session)
         if stored.call_ids:
             touched = {(queue, interval_of(entered)) for queue, entered in stored.written}
-            add_visits(session, stored.call_ids, touched, self.thresholds)
+            add_visits(session, stored.call_ids, touched, thresholds)
         recount(
             session,
             {(queue, interval_of(entered)) for queue, entered in stored.replaced},
-            self.thresholds,
+            thresholds,
         )
 
     def wrap_ups_stored(self, session: Session, added: Sequence[WrapUpAdded]) -> None:
@@ -64,17 +73,19 @@ class RollupListener:
         for change in added:
             if change.outcome in ANSWERED_OUTCOMES:
                 by_interval[(change.queue, interval_of(change.entered_at))] += change.seconds
-        add_wrap_up(session, by_interval, self.thresholds)
+        add_wrap_up(session, by_interval, self.thresholds(session))
 
 
 def rollup_listener(book: ThresholdBook) -> RollupListener:
     """The listener that keeps the rollups, counting with the thresholds of `book` (the
-    deployment's: `kpi.thresholds.thresholds_from_settings`)."""
-    return RollupListener(RollupThresholds.of(book))
+    deployment's settings: `kpi.thresholds.thresholds_from_settings`) and the PBX's as
+    stored."""
+    return RollupListener(book)
 
 
 def rebuild_rollups(session: Session, book: ThresholdBook) -> int:
-    """Count every rollup row again from the stored visits, judged by `book`; flushes.
+    """Count every rollup row again from the stored visits, judged by `book` (the PBX's
+    thresholds in it included: `kpi.thresholds.stored_thresholds`); flushes.
 
     Returns how many (queue, interval) rows there are now."""
     thresholds = RollupThresholds.of(book)

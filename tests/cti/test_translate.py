@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from callcenter.cti.frames import BadHeader, FrameParser
 from callcenter.cti.numbers import normalize_number
 from callcenter.cti.pbx_events import (
     ChannelTransferred,
@@ -11,8 +12,10 @@ from callcenter.cti.pbx_events import (
     MemberCallKind,
     MemberChanged,
     MemberChangeKind,
+    QueueParamsListed,
 )
-from callcenter.cti.translate import TRANSLATORS, device_of, translate
+from callcenter.cti.translate import TRANSLATORS, device_of, translate, translated
+from tests.cti.captures import capture_bytes
 
 REQUIRED = [
     "Newchannel",
@@ -159,3 +162,47 @@ def test_caller_numbers_are_e164_when_possible(
     raw: str | None, region: str, normalized: str | None
 ) -> None:
     assert normalize_number(raw, region) == normalized
+
+
+def queue_params_frames(capture: str) -> list[dict[str, str]]:
+    """The QueueParams items of a capture's QueueStatus answers, as the parser frames them."""
+    parser = FrameParser()
+    return [f for f in parser.feed(capture_bytes(capture)) if f.get("Event") == "QueueParams"]
+
+
+def test_queue_params_carry_the_queues_threshold_and_asterisks_counters() -> None:
+    billing = next(f for f in queue_params_frames("load_realistic") if f["Queue"] == "billing")
+    assert translate(billing) == QueueParamsListed(
+        queue="billing",
+        strategy="leastrecent",
+        service_level_s=30.0,
+        calls=0,
+        completed=117,
+        abandoned=5,
+        hold_time=7.0,
+        talk_time=6.0,
+        service_level_perf=1.0,
+        service_level_perf2=1.0,
+    )
+
+
+def test_a_queue_without_servicelevel_reports_no_threshold() -> None:
+    frame = {**queue_params_frames("agent_states")[0], "ServiceLevel": "0"}
+    event = translate(frame)
+    assert isinstance(event, QueueParamsListed) and event.service_level_s is None
+
+
+@pytest.mark.parametrize("value", ["nan", "-5", "1e300", "thirty"])
+def test_an_impossible_servicelevel_drops_the_frame_not_the_threshold(value: str) -> None:
+    frame = {**queue_params_frames("agent_states")[0], "ServiceLevel": value}
+    ignored: list[BadHeader] = []
+    with pytest.raises(KeyError):
+        translated(TRANSLATORS["QueueParams"], frame, ignored.append)
+    assert [bad.header for bad in ignored] == ["ServiceLevel"]
+
+
+def test_an_impossible_percentage_is_ignored() -> None:
+    frame = {**queue_params_frames("agent_states")[0], "ServicelevelPerf": "250.0"}
+    event = translated(TRANSLATORS["QueueParams"], frame, lambda bad: None)
+    assert isinstance(event, QueueParamsListed)
+    assert (event.service_level_s, event.service_level_perf) == (30.0, None)

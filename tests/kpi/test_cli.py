@@ -19,7 +19,7 @@ from tests.kpi.test_reports import CALLS
 QUEUE_KEYS = {
     "service_level_s", "offered", "answered", "abandoned", "short_abandoned", "timeouts",
     "service_level", "service_level_asterisk", "service_level_asterisk2", "abandon_rate",
-    "asa_s", "aht_s", "talk_hold_s", "avg_talk_s", "longest_wait_s",
+    "asa_s", "aht_s", "talk_hold_s", "avg_talk_s", "longest_wait_s", "service_level_source",
 }  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from callcenter.calls.records import AgentState, AgentStateRecord
 from callcenter.calls.records import VisitOutcome as V
 from callcenter.calls.service import store_agent_states, store_calls
+from callcenter.queues.service import PbxServiceLevel, note_pbx_queues
 from crm.tickets.models import Ticket, TicketCall
 from tests.console_app import Staff, sign_in_as
 from tests.kpi.calls import ROLLUPS, at, call, visit
@@ -245,3 +246,19 @@ def test_queue_charts_hold_every_interval_of_the_period(
     assert len(billing["t"]) == 24
     assert billing["offered"] == [0] * 9 + [1] + [0] * 14
     assert billing["service_level"] == [None] * 9 + [0.0] + [None] * 14
+
+
+def test_reports_show_which_threshold_each_service_level_uses(
+    client: TestClient, staff: Staff, stored: None, sessions: sessionmaker[Session]
+) -> None:
+    # The PBX listed billing with `servicelevel = 30`; support it never listed.
+    with sessions() as session, session.begin():
+        note_pbx_queues(session, [PbxServiceLevel("billing", "pbx", 30.0, at("08:00:00"))])
+    sign_in_as(client, staff, "supervisor1")
+    page = client.get("/supervisor/reports", params={**DAY, "interval": "day"}).text
+    assert 'data-testid="threshold-billing">SL 30 s (PBX)<' in page
+    assert 'data-testid="threshold-support">SL 20 s (default)<' in page
+    answer = client.get("/api/kpi/report", params=DAY, headers=bearer(staff, "supervisor1"))
+    billing = answer.json()["queues"]["billing"]
+    assert (billing["service_level_s"], billing["service_level_source"]) == (30, "pbx")
+    assert billing["service_level"] == 1.0  # answered after 25 s: within the PBX's 30 s

@@ -37,6 +37,8 @@ def test_wallboard_numbers_change_without_a_reload(
         page.wait_for_selector("[data-testid=wb-link]:has-text('live')")
         page.evaluate("window.__sameDocument = true")  # gone if the page reloads
 
+        # The simulated PBX lists support with servicelevel 20: the tile says whose it is.
+        page.wait_for_selector("[data-testid=threshold-support]:has-text('SL 20 s (PBX)')")
         stack.call_in("+15551230001", "Ann Customer")
         page.wait_for_selector("[data-testid=waiting-support]:has-text('1')")
         stack.call_in("+15551230002", "Bob Customer")

@@ -24,6 +24,11 @@
     box.append(el("span", "wb-value", value, testid), el("span", "wb-label", label));
     return box;
   }
+  // Where a queue's service-level threshold comes from (kpi.thresholds).
+  const SOURCES = { pbx: "PBX", setting: "override", default: "default" };
+  function threshold(q) {
+    return "SL " + q.service_level_s + " s (" + (SOURCES[q.service_level_source] || q.service_level_source) + ")";
+  }
   function levelClass(level, target) {
     if (level === null || level === undefined) return "wb-none";
     if (level >= target) return "wb-good";
@@ -37,7 +42,7 @@
     for (const [name, q] of Object.entries(snap.queues)) {
       const today = q.today;
       const tile = el("article", "wb-tile", undefined, "queue-" + name);
-      tile.append(el("h2", "", name));
+      tile.append(el("h2", "", name), el("p", "wb-threshold", threshold(q), "threshold-" + name));
       const grid = el("div", "wb-grid");
       grid.append(
         stat("waiting", String(q.waiting), "waiting-" + name),
