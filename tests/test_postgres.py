@@ -67,6 +67,12 @@ from tests.kpi.test_rollup_property import (
     check_rollups_agree,
 )
 from tests.kpi.test_rollup_property import ThresholdBook as Book
+from tests.queues.test_pbx_service_levels import (  # noqa: F401
+    replayed,
+    test_a_replay_stores_each_queues_pbx_threshold_with_when_it_was_seen,
+    test_after_a_restart_the_board_judges_by_the_stored_pbx_threshold,
+    test_reports_use_the_pbx_threshold_and_agree_with_asterisk,
+)
 from tests.users.test_cli import test_create_list_token_revoke  # noqa: F401
 
 pytestmark = [
