@@ -241,8 +241,8 @@ class PbxControl:
     async def check_target(self, exten: str) -> None:
         """Refuse an extension the dial context lacks (ShowDialPlan), before any caller moves.
 
-        A PBX that cannot answer (the AMI user lacks the dialplan read permission) leaves
-        the check to the transfer's confirmation.
+        A PBX that cannot answer (an AMI user without the `reporting` or `config` write
+        class) leaves the check to the transfer's confirmation.
         """
         try:
             await self._pbx().request_list(
@@ -258,21 +258,16 @@ class PbxControl:
         except CommandError as exc:
             log.warning("could not check %s@%s: %s", exten, self.dial_context, exc)
 
-    async def _run(
-        self, command: Awaitable[object], what: str, tolerate: str | None = None
-    ) -> None:
+    async def _run(self, command: Awaitable[object], what: str) -> None:
         try:
             await command
         except CommandError as exc:
-            # QueueAdd of a member already in the queue (or QueueRemove of one not in it)
-            # leaves the agent where they wanted to be.
-            if tolerate and _is_harmless(str(exc)):
-                log.info("%s: %s (nothing to do)", what, exc)
-                return
             raise ConsoleError(f"could not {what}: {exc}") from exc
 
 
 def _is_harmless(message: str) -> bool:
+    """QueueAdd of a member already in the queue (or QueueRemove of one not in it) leaves
+    the agent where they wanted to be."""
     text = message.lower()
     return "already there" in text or "not there" in text or "not in queue" in text
 

@@ -240,10 +240,12 @@ class AmiConnection(Manager):
     @contextlib.contextmanager
     def watching(self, watcher: Callable[[Frame], None]) -> Iterator[None]:
         """Show `watcher` every event of the current session, in wire order, until the block
-        ends (it stops with the session: a reconnect starts without it)."""
-        protocol = self.protocol
-        if not self.connected.is_set() or protocol is None:
-            raise NotConnected(f"not connected to the PBX at {self.label}")
+        ends (it stops with the session: a reconnect starts without it, and while
+        disconnected it sees nothing, as any action sent meanwhile fails)."""
+        protocol: AmiProtocol | None = self.protocol
+        if protocol is None:
+            yield
+            return
         protocol.watchers.add(watcher)
         try:
             yield
