@@ -27,8 +27,8 @@ class LiveCall:
     server: str
     linkedid: str
     uniqueid: str
-    queue: str
-    caller_number: str | None
+    queue: str | None  # None: the agent's own outbound call
+    caller_number: str | None  # of an outbound call: the customer dialled
     caller_name: str | None
     waited_s: float | None
     rang_at: datetime
@@ -37,12 +37,30 @@ class LiveCall:
     customer_id: int | None = None
     matches: int = 0
 
+    @property
+    def direction(self) -> str:
+        """inbound (from a queue) or outbound (the agent dialled)."""
+        return "inbound" if self.queue is not None else "outbound"
+
+    @property
+    def origin(self) -> str:
+        """Where the call came from, in words: `queue support` or `outbound`."""
+        return f"queue {self.queue}" if self.queue is not None else "outbound"
+
+    def summary(self) -> str:
+        """One line for a ticket about this call."""
+        number = self.caller_number or "unknown"
+        if self.queue is None:
+            return f"Outbound call to {number}."
+        return f"Caller {number} in queue {self.queue}."
+
     def public(self) -> dict[str, Any]:
         """The call as the console's JSON sees it."""
         return {
             "server": self.server,
             "linkedid": self.linkedid,
             "queue": self.queue,
+            "direction": self.direction,
             "caller_number": self.caller_number,
             "caller_name": self.caller_name,
             "waited_s": self.waited_s,
@@ -128,7 +146,9 @@ class PopCard:
         return matches[0].customer.id if len(matches) == 1 else None
 
 
-def build_card(sessions: sessionmaker[Session], region: str, event: AgentRinging) -> PopCard:
+def build_card(
+    sessions: sessionmaker[Session], region: str, event: AgentRinging | LiveCall
+) -> PopCard:
     """Look up the caller's number (blocking database work: run it off the event loop)."""
     number = event.caller_number
     if not number:

@@ -26,7 +26,13 @@ from agent_ui.pops import POP_EVENTS, Pops
 from callcenter.bus import Bus
 from callcenter.calls.records import AgentState
 from callcenter.db import utc_now
-from callcenter.events import AgentRinging, AgentRingNoAnswer, CallAnswered, DomainEvent
+from callcenter.events import (
+    AgentDialled,
+    AgentRinging,
+    AgentRingNoAnswer,
+    CallAnswered,
+    DomainEvent,
+)
 from callcenter.queues.presence import AgentPresence, Presence
 from callcenter.queues.wrap_up import WrapUp
 from callcenter.settings import Settings
@@ -50,7 +56,7 @@ Delivery = DomainEvent | PresenceChange
 FollowStep = Literal["done", "resume wrap-up", "begin wrap-up"]
 
 # Deliveries that may be shown in the callback that delivered them (see `_show_now`).
-_SHOWN_AT_ONCE = (AgentRinging, AgentRingNoAnswer, CallAnswered, PresenceChange)
+_SHOWN_AT_ONCE = (AgentRinging, AgentDialled, AgentRingNoAnswer, CallAnswered, PresenceChange)
 
 
 class Consoles:

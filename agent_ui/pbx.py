@@ -8,9 +8,11 @@ from collections.abc import Awaitable, Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
+from agent_ui.transfer_watch import BlindTransferWatch, TransferOutcome
 from callcenter.cti import actions
+from callcenter.cti.agent_leg import device_of_interface
 from callcenter.cti.connection import AmiConnection
-from callcenter.cti.protocol import CommandError
+from callcenter.cti.protocol import ActionRefused, CommandError
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +27,18 @@ class NoPbx(ConsoleError):
     """No PBX is connected, so nothing can be sent to it."""
 
     status_code = 503
+
+
+class UnknownTarget(ConsoleError):
+    """The PBX's dial plan has no such extension: transferring there would drop the caller."""
+
+    status_code = 422
+
+
+class TransferFailed(ConsoleError):
+    """The PBX accepted the transfer but the caller did not reach the target."""
+
+    status_code = 502
 
 
 class CallChannels(Protocol):
@@ -47,10 +61,13 @@ class PbxControl:
         connection: AmiConnection | None,
         dial_context: str,
         calls: CallChannels | None = None,
+        *,
+        transfer_confirm_s: float = 5.0,
     ) -> None:
         self.connection = connection
         self.dial_context = dial_context
         self.calls = calls
+        self.transfer_confirm_s = transfer_confirm_s
 
     def _pbx(self) -> AmiConnection:
         if self.connection is None:
@@ -60,33 +77,70 @@ class PbxControl:
     async def sign_in(
         self, interface: str, member_name: str | None, queues: Sequence[tuple[str, int]]
     ) -> list[str]:
-        """QueueAdd the agent's interface to each of their queues; the queues joined."""
+        """QueueAdd the agent's interface to each of their queues; the queues joined.
+
+        `StateInterface` names the device whose state app_queue follows (and whose channels
+        are the agent's): for a Local interface that is the interface without its dial
+        options (`Local/101@agents/n` -> `Local/101@agents`). A static member (queues.conf)
+        cannot be signed in or out from here: that raises, naming the queues.
+        """
         if not queues:
             raise ConsoleError("you are not a member of any queue; ask a supervisor")
-        joined = []
+        joined, static = [], []
         for queue, penalty in queues:
-            await self._run(
-                actions.add_queue_member(
+            try:
+                await actions.add_queue_member(
                     self._pbx(),
                     queue=queue,
                     interface=interface,
                     member_name=member_name,
                     penalty=penalty,
-                ),
-                f"sign in to {queue}",
-                tolerate="already there",
-            )
+                    state_interface=device_of_interface(interface),
+                )
+            except CommandError as exc:
+                if not _is_harmless(str(exc)):
+                    raise ConsoleError(f"could not sign in to {queue}: {exc}") from exc
+                if await self._static_member(interface, queue):
+                    static.append(queue)
+                    continue
+                log.info("sign in to %s: %s (nothing to do)", queue, exc)
             joined.append(queue)
+        if static:
+            raise ConsoleError(_static_sentence(static, joined, signing_in=True))
         return joined
 
     async def sign_out(self, interface: str, queues: Sequence[str]) -> None:
-        """QueueRemove the agent's interface from each queue."""
+        """QueueRemove the agent's interface from each queue (static members: see sign_in)."""
+        left, static = [], []
         for queue in queues:
-            await self._run(
-                actions.remove_queue_member(self._pbx(), queue=queue, interface=interface),
-                f"sign out of {queue}",
-                tolerate="not there",
+            try:
+                await actions.remove_queue_member(self._pbx(), queue=queue, interface=interface)
+            except CommandError as exc:
+                if "not dynamic" in str(exc).lower():
+                    static.append(queue)
+                    continue
+                if not _is_harmless(str(exc)):
+                    raise ConsoleError(f"could not sign out of {queue}: {exc}") from exc
+                log.info("sign out of %s: %s (nothing to do)", queue, exc)
+            left.append(queue)
+        if static:
+            raise ConsoleError(_static_sentence(static, left, signing_in=False))
+
+    async def _static_member(self, interface: str, queue: str) -> bool:
+        """Whether the PBX lists `interface` in `queue` as a static member (queues.conf)."""
+        try:
+            frames = await self._pbx().request_list(
+                {"Action": "QueueStatus", "Queue": queue, "Member": interface}
             )
+        except CommandError as exc:
+            log.info("could not ask the PBX how %s is a member of %s: %s", interface, queue, exc)
+            return False
+        return any(
+            frame.get("Event") == "QueueMember"
+            and (frame.get("Location") or frame.get("Interface")) == interface
+            and frame.get("Membership") == "static"
+            for frame in frames
+        )
 
     async def pause(self, interface: str, reason: str) -> None:
         """Pause the agent in all their queues with `reason`."""
@@ -146,21 +200,37 @@ class PbxControl:
         channel = self.agent_channel(interface, linkedid)
         await self._run(actions.hangup(self._pbx(), channel=channel, cause=16), "hang up")
 
-    async def blind_transfer(self, interface: str, exten: str, linkedid: str | None = None) -> None:
-        """Send the caller to `exten` and leave the call."""
+    async def blind_transfer(self, interface: str, exten: str, linkedid: str | None = None) -> bool:
+        """Send the caller to `exten` and leave the call, once the dial plan is known to have
+        it; True when the PBX confirms the caller got there, False when it told nothing
+        decisive in time. A caller the PBX dropped raises `TransferFailed`."""
         channel = self.agent_channel(interface, linkedid)
-        await self._run(
-            actions.blind_transfer(
-                self._pbx(), channel=channel, exten=exten, context=self.dial_context
-            ),
-            f"transfer to {exten}",
-        )
+        await self.check_target(exten)
+        pbx = self._pbx()
+        watch = BlindTransferWatch(channel, self.dial_context, exten)
+        with pbx.watching(watch):
+            await self._run(
+                actions.blind_transfer(
+                    pbx, channel=channel, exten=exten, context=self.dial_context
+                ),
+                f"transfer to {exten}",
+            )
+            outcome = await watch.wait(self.transfer_confirm_s)
+        if outcome is TransferOutcome.DROPPED:
+            raise TransferFailed(
+                f"the transfer to {exten} failed: the PBX hung up the caller at "
+                f"{exten}@{self.dial_context} (the call is lost)"
+            )
+        if outcome is TransferOutcome.REFUSED:
+            raise TransferFailed(f"the PBX refused the transfer to {exten}: {watch.result}")
+        return outcome is TransferOutcome.CONFIRMED
 
     async def attended_transfer(
         self, interface: str, exten: str, linkedid: str | None = None
     ) -> None:
-        """Consult `exten` first; hanging up completes the transfer."""
+        """Consult `exten` first (a known extension only); hanging up completes the transfer."""
         channel = self.agent_channel(interface, linkedid)
+        await self.check_target(exten)
         await self._run(
             actions.attended_transfer(
                 self._pbx(), channel=channel, exten=exten, context=self.dial_context
@@ -168,20 +238,48 @@ class PbxControl:
             f"consult {exten}",
         )
 
-    async def _run(
-        self, command: Awaitable[object], what: str, tolerate: str | None = None
-    ) -> None:
+    async def check_target(self, exten: str) -> None:
+        """Refuse an extension the dial context lacks (ShowDialPlan), before any caller moves.
+
+        A PBX that cannot answer (an AMI user without the `reporting` or `config` write
+        class) leaves the check to the transfer's confirmation.
+        """
+        try:
+            await self._pbx().request_list(
+                {"Action": "ShowDialPlan", "Context": self.dial_context, "Extension": exten}
+            )
+        except ActionRefused as exc:
+            if "did not find" in exc.reason.lower():
+                raise UnknownTarget(
+                    f"{exten} is not reachable: the PBX has no extension {exten} in the dial "
+                    f"context {self.dial_context}; the caller stays with you"
+                ) from exc
+            log.warning("could not check %s@%s: %s", exten, self.dial_context, exc)
+        except CommandError as exc:
+            log.warning("could not check %s@%s: %s", exten, self.dial_context, exc)
+
+    async def _run(self, command: Awaitable[object], what: str) -> None:
         try:
             await command
         except CommandError as exc:
-            # QueueAdd of a member already in the queue (or QueueRemove of one not in it)
-            # leaves the agent where they wanted to be.
-            if tolerate and _is_harmless(str(exc)):
-                log.info("%s: %s (nothing to do)", what, exc)
-                return
             raise ConsoleError(f"could not {what}: {exc}") from exc
 
 
 def _is_harmless(message: str) -> bool:
+    """QueueAdd of a member already in the queue (or QueueRemove of one not in it) leaves
+    the agent where they wanted to be."""
     text = message.lower()
     return "already there" in text or "not there" in text or "not in queue" in text
+
+
+def _static_sentence(static: list[str], done: list[str], *, signing_in: bool) -> str:
+    """Why the console cannot sign a static member in or out, in the agent's words."""
+    queues = ", ".join(static)
+    sentence = (
+        f"you are a permanent member of {queues} (set in the PBX's queues.conf), so the "
+        f"console cannot sign you {'in to' if signing_in else 'out of'} it: calls reach you "
+        "there whenever your phone is free; ask an admin to make you a dynamic member"
+    )
+    if done:
+        sentence += f". Signed {'in to' if signing_in else 'out of'} {', '.join(done)}."
+    return sentence

@@ -17,7 +17,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from agent_ui.console_state import AgentConsole, LiveCall, PopCard, build_card, pop_header
 from agent_ui.hub import PopHub
-from callcenter.events import AgentRinging, AgentRingNoAnswer, CallAnswered, DomainEvent
+from callcenter.events import (
+    AgentDialled,
+    AgentRinging,
+    AgentRingNoAnswer,
+    CallAnswered,
+    DomainEvent,
+)
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +32,7 @@ log = logging.getLogger(__name__)
 CARD_LOOKUP_THREADS = 2
 
 # The events a console shows without waiting for anything (no lookup, no PBX command).
-POP_EVENTS = (AgentRinging, AgentRingNoAnswer, CallAnswered)
+POP_EVENTS = (AgentRinging, AgentDialled, AgentRingNoAnswer, CallAnswered)
 
 
 class Pops:
@@ -53,6 +59,8 @@ class Pops:
         """Show one of POP_EVENTS."""
         if isinstance(event, AgentRinging):
             self.ringing(screen, event)
+        elif isinstance(event, AgentDialled):
+            self.dialling(screen, event)
         elif isinstance(event, AgentRingNoAnswer):
             self.ring_over(screen, event.linkedid)
         elif isinstance(event, CallAnswered):
@@ -69,6 +77,23 @@ class Pops:
             waited_s=event.waited_s,
             rang_at=event.at,
         )
+        self._pop(screen, call, event)
+
+    def dialling(self, screen: AgentConsole, event: AgentDialled) -> None:
+        """The agent's click-to-dial reaches the customer's number: pop them like a caller."""
+        call = LiveCall(
+            server=event.server,
+            linkedid=event.linkedid,
+            uniqueid=event.uniqueid,
+            queue=None,
+            caller_number=event.number,
+            caller_name=None,
+            waited_s=None,
+            rang_at=event.at,
+        )
+        self._pop(screen, call, call)
+
+    def _pop(self, screen: AgentConsole, call: LiveCall, event: AgentRinging | LiveCall) -> None:
         pending = bool(event.caller_number)
         screen.call = call
         screen.pop_html = pop_header(event, card_pending=pending)
@@ -83,7 +108,7 @@ class Pops:
         task.add_done_callback(self._tasks.discard)
 
     async def _card(
-        self, screen: AgentConsole, call: LiveCall, event: AgentRinging, pop: int
+        self, screen: AgentConsole, call: LiveCall, event: AgentRinging | LiveCall, pop: int
     ) -> None:
         """Look the caller up off the event loop, then send the card as the pop's second frame.
 

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from agent_ui.pbx import ConsoleError
 from agent_ui.render import fragment, templates
 from agent_ui.runtime import ConsoleDep
+from callcenter.cti.agent_leg import dialable_extension
 from callcenter.deps import CurrentUser, PageUser, SessionDep, SignedInUser
 from callcenter.errors import HTTP_ERRORS
 from callcenter.settings import Settings
@@ -222,7 +223,13 @@ def transfer_extension(
         other = session.scalar(select(User).where(User.username == target))
         if other is None or not other.interface:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"no agent {target!r}")
-        return other.interface.rpartition("/")[2]
+        exten = dialable_extension(other.interface)
+        if exten is None:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                f"agent {target!r} has no extension to dial (phone {other.interface})",
+            )
+        return exten
     digits = target.removeprefix("+")
     # ASCII digits only: str.isdigit() also passes "²", which no dialplan knows.
     if not (digits.isascii() and digits.isdecimal()):
@@ -247,8 +254,12 @@ async def transfer(
         transfer_extension, session, console.settings, target_type, target
     )
     if kind is TransferKind.BLIND:
-        await console.pbx.blind_transfer(interface, exten, _call_on_screen(console, user))
-        return notice(f"Transferred to {target}.")
+        if await console.pbx.blind_transfer(interface, exten, _call_on_screen(console, user)):
+            return notice(f"Transferred to {target}.")
+        return notice(
+            f"Transfer to {target} sent; the PBX has not yet confirmed the caller got there.",
+            kind="warn",
+        )
     await console.pbx.attended_transfer(interface, exten, _call_on_screen(console, user))
     return notice(f"Consulting {target}; hang up to complete the transfer.")
 

@@ -140,7 +140,7 @@ def open_ticket(
     customer = _id(customer_id, "customer_id") or (call.customer_id if call else None)
     lines = [description.strip()] if description.strip() else []
     if call is not None:
-        lines.append(f"Caller {call.caller_number or 'unknown'} in queue {call.queue}.")
+        lines.append(call.summary())
     data = TicketCreate(
         subject=subject,
         description="\n".join(lines) or None,
@@ -213,7 +213,7 @@ def save_notes(
     if customer is not None:
         subject = f"Disposition: {disposition}"
         if call is not None:
-            subject += f" (call {call.linkedid}, queue {call.queue})"
+            subject += f" (call {call.linkedid}, {call.origin})"
         data = InteractionCreate(
             kind=InteractionKind.NOTE,
             subject=subject,

@@ -53,6 +53,17 @@ class AgentRinging(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AgentDialled(DomainEvent):
+    """An agent's phone dials a customer (click-to-dial): the outbound call's screen-pop."""
+
+    linkedid: str
+    uniqueid: str
+    agent: str | None
+    interface: str
+    number: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AgentRingNoAnswer(DomainEvent):
     """An agent let a queue call ring without answering."""
 

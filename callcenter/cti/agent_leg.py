@@ -20,6 +20,18 @@ def device_of_interface(interface: str) -> str:
     return interface
 
 
+def dialable_extension(interface: str) -> str | None:
+    """The dial-plan extension that rings the phone behind a queue interface, if it shows one.
+
+    `PJSIP/1001` -> `1001`, `Local/101@agents/n` -> `101` (not `n`: the part after the last
+    `/` of a Local interface is its dial options), `SIP/1001@pbx` -> `1001`. None when the
+    interface names no resource (`PJSIP/`).
+    """
+    _, _, resource = interface.partition("/")
+    exten = resource.split("/", 1)[0].partition("@")[0].strip()
+    return exten or None
+
+
 def agent_leg(channels: Iterable[Channel], interface: str, linkedid: str | None) -> str | None:
     """Which of the live channels is the agent's own leg of the call `linkedid`, or None.
 

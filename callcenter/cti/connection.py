@@ -8,7 +8,7 @@ import logging
 import os
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
@@ -236,6 +236,21 @@ class AmiConnection(Manager):
             protocol.event_waiters.pop(action.id, None)
             follow_up.cancel()
         return answer, follow_up
+
+    @contextlib.contextmanager
+    def watching(self, watcher: Callable[[Frame], None]) -> Iterator[None]:
+        """Show `watcher` every event of the current session, in wire order, until the block
+        ends (it stops with the session: a reconnect starts without it, and while
+        disconnected it sees nothing, as any action sent meanwhile fails)."""
+        protocol: AmiProtocol | None = self.protocol
+        if protocol is None:
+            yield
+            return
+        protocol.watchers.add(watcher)
+        try:
+            yield
+        finally:
+            protocol.watchers.discard(watcher)
 
     async def _wait_connected(self, limit: float) -> None:
         if self._closing:

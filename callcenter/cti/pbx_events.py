@@ -37,6 +37,8 @@ class ChannelHungUp:
     linkedid: str
     channel: str
     cause: str | None
+    # `exten@context` when the channel hung up at priority 1 of it (else None).
+    arrival: str | None = None
 
 
 @dataclass(slots=True)

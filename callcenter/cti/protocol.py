@@ -200,6 +200,8 @@ class AmiProtocol(AMIProtocol):
         self.parser = FrameParser()
         self.lost: asyncio.Future[BaseException | None] | None = None
         self.event_waiters: dict[str, asyncio.Future[Frame]] = {}
+        # Who else reads every event as it arrives (a console awaiting a transfer's outcome).
+        self.watchers: set[Callable[[Frame], None]] = set()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
@@ -259,6 +261,8 @@ class AmiProtocol(AMIProtocol):
         if "Event" in frame:
             if self.listener is not None:
                 self.listener.event_received(frame, received_at)
+            for watcher in [*self.watchers]:
+                watcher(frame)
         else:
             log.debug("dropped an answer nobody waits for: %r", frame)
 

@@ -231,6 +231,7 @@ class Tracker:
             self.agents.channel_gone(channel.uniqueid, at)
         if call is None:
             return
+        call.caller_gone(channel.uniqueid, event.arrival)
         if channel.held_since is not None:
             self.talk.end_hold(channel, call, at)
         if channel.uniqueid == call.first_uniqueid:
@@ -273,6 +274,7 @@ class Tracker:
         call.stop_talk(ended)
         for visit in call.visits:
             self.queue.settle(visit, ended)
+        call.undo_dropped_transfer()
         direction = self._direction(call)
         if direction is not Direction.INBOUND and call.dial_exten:
             call.dialed_number = call.dial_exten  # what the agent dialed, not their own line

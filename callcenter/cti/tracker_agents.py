@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Iterable
 
 from callcenter.calls.records import AgentState, AgentStateRecord
+from callcenter.cti.agent_leg import device_of_interface
 from callcenter.cti.pbx_events import MemberChanged, MemberChangeKind
 from callcenter.cti.tracker_state import Visit, to_datetime
 from callcenter.events import AgentStateChanged, AgentStateClosed, DomainEvent
@@ -118,6 +119,11 @@ class AgentTracker:
         agent = self._by_device.get(device) if device else None
         return agent.name if agent else None
 
+    def interface_of_device(self, device: str | None) -> str | None:
+        """The queue interface of the agent whose phone is `device`."""
+        agent = self._by_device.get(device) if device else None
+        return agent.interface if agent else None
+
     def is_agent_device(self, device: str | None) -> bool:
         return device is not None and device in self._by_device
 
@@ -127,9 +133,12 @@ class AgentTracker:
         agent, new = self._agent(event.interface, event.member_name, at)
         # First sight of a member: its state began earlier, unless this is its login.
         exact = exact and (not new or event.kind is MemberChangeKind.ADDED)
-        if event.state_interface and agent.device != event.state_interface:
-            agent.device = event.state_interface
-            self._by_device[event.state_interface] = agent
+        # Channels are named after the device without a Local interface's dial options,
+        # whatever StateInterface the member was added with.
+        device = device_of_interface(event.state_interface or event.interface)
+        if agent.device != device:
+            agent.device = device
+            self._by_device[device] = agent
         if event.kind is MemberChangeKind.REMOVED:
             agent.queues.pop(event.queue, None)
         else:

@@ -67,6 +67,7 @@ class QueueCallHandlers:
         if channel is None:
             return
         call = tracker.calls[channel.linkedid]
+        call.caller_moved_on(event.uniqueid)
         if call.caller_number is None and call.first_uniqueid == channel.uniqueid:
             call.caller_number, call.caller_name = event.caller_number, event.caller_name
         for visit in call.visits:

@@ -225,6 +225,8 @@ class TrackedCall:
         "live",
         "started_at",
         "talk_s",
+        "transfer_dropped",
+        "transfer_landing",
         "transfer_target",
         "visits",
     )
@@ -246,6 +248,10 @@ class TrackedCall:
         self.talk_s = 0.0
         self.hold_s = 0.0
         self.transfer_target: str | None = None
+        # A blind-transferred caller (Uniqueid, target) until it runs the target's dial plan;
+        # hung up there first, it was dropped (a missing extension), not transferred.
+        self.transfer_landing: tuple[str, str] | None = None
+        self.transfer_dropped: str | None = None
         self.dial_exten: str | None = None
         self.dial_failed = False
         self.data_gap = False
@@ -268,6 +274,33 @@ class TrackedCall:
     def awaits_completion(self) -> bool:
         """A connected visit has not seen its AgentComplete (it may trail the hang-ups)."""
         return any(visit.phase is VisitPhase.CONNECTED for visit in self.visits)
+
+    def caller_moved_on(self, uniqueid: str | None) -> None:
+        """The transferred caller reached its target (a queue, a dial, a bridge)."""
+        if self.transfer_landing is not None and self.transfer_landing[0] == uniqueid:
+            self.transfer_landing = None
+
+    def caller_gone(self, uniqueid: str, place: str | None) -> None:
+        """A channel hung up at `place` (`exten@context` at priority 1, else None): the
+        transferred caller hung up on arrival means the PBX dropped it."""
+        landing = self.transfer_landing
+        if landing is not None and landing[0] == uniqueid:
+            self.transfer_landing = None
+            if place == landing[1]:
+                self.transfer_dropped = landing[1]
+
+    def undo_dropped_transfer(self) -> None:
+        """A transfer whose caller was dropped is no transfer: the visit ends answered."""
+        dropped = self.transfer_dropped
+        if dropped is None:
+            return
+        for visit in self.visits:
+            if visit.transfer_target == dropped:
+                visit.transfer_target = None
+                if visit.outcome is VisitOutcome.TRANSFERRED:
+                    visit.outcome = VisitOutcome.ANSWERED
+        if self.transfer_target == dropped:
+            self.transfer_target = None
 
     def start_talk(self, at: float) -> None:
         if self.connected_since is None:

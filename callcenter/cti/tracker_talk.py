@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from callcenter.cti.numbers import is_external_number, normalize_number
 from callcenter.cti.pbx_events import (
     BridgeChanged,
     ChannelTransferred,
@@ -15,7 +16,7 @@ from callcenter.cti.pbx_events import (
 )
 from callcenter.cti.tracker_ledger import CallLedger
 from callcenter.cti.tracker_state import Channel, TrackedCall, VisitPhase, to_datetime
-from callcenter.events import CallAnswered, CallHeld, CallUnheld
+from callcenter.events import AgentDialled, CallAnswered, CallHeld, CallUnheld
 from callcenter.events import CallTransferred as CallTransferredEvent
 
 log = logging.getLogger(__name__)
@@ -48,8 +49,12 @@ class TalkHandlers:
         if event.uniqueid is None:
             return  # an Originate dialing its first leg: no caller yet
         call = self.tracker.call_of(event.uniqueid, event.linkedid)
-        if call is not None and call.first_uniqueid == event.uniqueid and call.dial_exten is None:
+        if call is None:
+            return
+        call.caller_moved_on(event.uniqueid)
+        if call.first_uniqueid == event.uniqueid and call.dial_exten is None:
             call.dial_exten = event.exten
+            self._agent_dialled(call, event, at)
 
     def _dial_ended(self, event: DialEnded, at: float) -> None:
         if event.uniqueid is None:
@@ -67,15 +72,36 @@ class TalkHandlers:
         if call.answered_at is None:
             call.answered_at = at
             call.answered_device = device
+        agents = self.tracker.agents
+        # An agent's own outbound call: answered by the customer, shown on the agent's console.
+        dialler = call.first_device if agents.is_agent_device(call.first_device) else None
         self.tracker.publish(
             CallAnswered(
                 at=to_datetime(at),
                 server=self.tracker.server,
                 linkedid=call.linkedid,
                 queue=None,
-                agent=self.tracker.agents.name_of_device(device),
-                interface=device,
+                agent=agents.name_of_device(dialler or device),
+                interface=agents.interface_of_device(dialler) or device,
                 wait_s=max(0.0, at - call.started_at),
+            )
+        )
+
+    def _agent_dialled(self, call: TrackedCall, event: DialStarted, at: float) -> None:
+        """The agent's phone dials an outside number: their console pops the customer."""
+        agents = self.tracker.agents
+        interface = agents.interface_of_device(call.first_device)
+        if interface is None or not is_external_number(event.exten, self.tracker.region):
+            return
+        self.tracker.publish(
+            AgentDialled(
+                at=to_datetime(at),
+                server=self.tracker.server,
+                linkedid=call.linkedid,
+                uniqueid=event.uniqueid or "",
+                agent=agents.name_of_device(call.first_device),
+                interface=interface,
+                number=normalize_number(event.exten, self.tracker.region),
             )
         )
 
@@ -89,6 +115,9 @@ class TalkHandlers:
             return
         if channel.bridge is not None:
             self.leave_bridge(channel, at)
+        call = self.tracker.calls.get(channel.linkedid)
+        if call is not None:
+            call.caller_moved_on(channel.uniqueid)
         members = self.tracker.bridges.setdefault(event.bridge, set())
         members.add(channel.uniqueid)
         channel.bridge = event.bridge
@@ -182,6 +211,8 @@ class TalkHandlers:
         if visit is not None:
             visit.transfer_target = event.target
         call.transfer_target = event.target
+        if not event.attended and event.transferee_uniqueid and event.target:
+            call.transfer_landing = (event.transferee_uniqueid, event.target)
         self.tracker.publish(
             CallTransferredEvent(
                 at=to_datetime(at),

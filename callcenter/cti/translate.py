@@ -156,7 +156,8 @@ def channel_changed(f: Frame) -> ChannelChanged:
 
 
 def hangup(f: Frame) -> ChannelHungUp:
-    return ChannelHungUp(f["Uniqueid"], f["Linkedid"], f["Channel"], f.get("Cause"))
+    arrival = _target(f.get("Exten"), f.get("Context")) if f.get("Priority") == "1" else None
+    return ChannelHungUp(f["Uniqueid"], f["Linkedid"], f["Channel"], f.get("Cause"), arrival)
 
 
 def hangup_request(f: Frame) -> HangupRequested:

@@ -101,6 +101,32 @@ class ActionHandler:
             aid, "Channels will follow", "CoreShowChannelsComplete", items, action_id_first=True
         )
 
+    def _action_showdialplan(
+        self, headers: Headers, f: dict[str, str], aid: str | None
+    ) -> Iterator[bytes]:
+        context, exten = f.get("context", ""), f.get("extension", "")
+        match = self.board.dialplan_match(context, exten) if context and exten else None
+        if match is None:
+            where = f"{exten}@{context}" if context else exten
+            yield response(aid, "Error", message=f"Did not find extension {where}")
+            return
+        app = ("Queue", match) if match in self.board.queues else ("Dial", f"PJSIP/{exten}")
+        entry = [
+            ("Context", context),
+            ("Extension", match),
+            ("Priority", "1"),
+            ("Application", app[0]),
+            ("AppData", app[1]),
+            ("Registrar", "pbx_config"),
+        ]
+        yield from self._list(
+            aid,
+            "DialPlan list will follow",
+            "ShowDialPlanComplete",
+            [("ListDialplan", entry)],
+            action_id_first=True,
+        )
+
     # -- queue members -------------------------------------------------------------------
 
     def _action_queueadd(
@@ -127,9 +153,8 @@ class ActionHandler:
             queue,
             interface,
             f.get("membername", ""),
-            penalty,
-            ast_true(f.get("paused")),
-            f.get("reason", ""),
+            (penalty, ast_true(f.get("paused")), f.get("reason", "")),
+            f.get("stateinterface", ""),
         )
 
     def _action_queueremove(

@@ -79,9 +79,19 @@ class ConsoleActions:
         return None
 
     def queue_add(
-        self, queue: str, interface: str, name: str, penalty: int, paused: bool, reason: str
+        self,
+        queue: str,
+        interface: str,
+        name: str,
+        membership: tuple[int, bool, str],
+        state_interface: str,
     ) -> None:
-        """QueueAdd: the agent logs in to the queue (the engine starts offering calls)."""
+        """QueueAdd: the agent logs in to the queue (the engine starts offering calls).
+
+        `membership` is (penalty, paused, reason); without a `state_interface` Asterisk
+        follows the device state of `interface` itself, so a Local interface's `/n` stays in.
+        """
+        penalty, paused, reason = membership
         at = self.now()
         device = self.board.device_by_interface(interface)
         if device is None:
@@ -89,7 +99,14 @@ class ConsoleActions:
             agent = name or interface
             device = self.board.add_device(agent, interface, exten_of(interface))
         self.members.add_member(
-            queue, device, name or device.agent, at, penalty=penalty, paused=paused, reason=reason
+            queue,
+            device,
+            name or device.agent,
+            at,
+            penalty=penalty,
+            paused=paused,
+            reason=reason,
+            state_interface=state_interface or interface,
         )
         self.link.login(device.agent, queue, penalty, paused, reason)
         self.wake()

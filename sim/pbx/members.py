@@ -26,6 +26,7 @@ class QueueMembers:
         reason: str = "",
         dynamic: bool = True,
         announce: bool = True,
+        state_interface: str | None = None,
     ) -> Member:
         """QueueAdd; members present when the PBX starts are added with `announce=False`."""
         now = int(self.board.epoch(at))
@@ -40,6 +41,7 @@ class QueueMembers:
             paused_reason=reason if paused else "",
             last_pause=now if paused else 0,
             wrapup_s=self.board.queues[queue].wrapup_s,
+            state_interface=state_interface,
         )
         self.board.queues[queue].members[device.agent] = member
         if announce:

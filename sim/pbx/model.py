@@ -114,6 +114,13 @@ class Member:
     paused: bool = False
     paused_reason: str = ""
     wrapup_s: int = 0
+    # QueueAdd's StateInterface; without one Asterisk watches the interface itself.
+    state_interface: str | None = None
+
+    @property
+    def watched(self) -> str:
+        """The device state app_queue follows for this member."""
+        return self.state_interface or self.device.state_interface
 
     def headers(self) -> list[Header]:
         """The block of QueueMemberStatus / Pause / Added / Removed / Penalty."""
@@ -121,7 +128,7 @@ class Member:
             ("Queue", self.queue),
             ("MemberName", self.name),
             ("Interface", self.device.interface),
-            ("StateInterface", self.device.state_interface),
+            ("StateInterface", self.watched),
             ("Membership", "dynamic" if self.dynamic else "static"),
             ("Penalty", str(self.penalty)),
             ("CallsTaken", str(self.calls_taken)),
@@ -142,7 +149,7 @@ class Member:
             ("Queue", self.queue),
             ("Name", self.name),
             ("Location", self.device.interface),
-            ("StateInterface", self.device.state_interface),
+            ("StateInterface", self.watched),
             ("Membership", "dynamic" if self.dynamic else "static"),
             ("Penalty", str(self.penalty)),
             ("CallsTaken", str(self.calls_taken)),

@@ -103,6 +103,21 @@ class Switchboard:
                 return device
         return None
 
+    def dialplan_match(self, context: str, exten: str) -> str | None:
+        """The extension (or pattern) of the dial plan that `exten` reaches, else None.
+
+        The simulated dial plan has, in every context, one extension per queue (its name),
+        one per agent's phone (its extension) and the patterns `_X.` and `_+X.` for numbers;
+        anything else is a missing extension, as Asterisk's `sent to invalid extension`.
+        """
+        del context  # one dial plan for every context
+        if exten in self.queues or any(exten == d.exten for d in self.devices.values()):
+            return exten
+        digits = exten.removeprefix("+")
+        if len(digits) >= 2 and digits.isascii() and digits.isdecimal():
+            return "_X." if digits == exten else "_+X."
+        return None
+
     def memberships(self, device: Device) -> list[Member]:
         """Every queue membership of a device, in queue order."""
         return [

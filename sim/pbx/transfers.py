@@ -26,9 +26,11 @@ class Transfers:
         """The agent's side is transferred away; the caller goes to `exten@context`.
 
         Returns "queue" when the target is one of the PBX's queues (the caller then joins it
-        via `caller_joins`), "external" for any other target (a party outside the queues who
-        answers at once and talks until the caller hangs up), "" when there was nothing to
-        transfer.
+        via `caller_joins`), "external" for any other target of the dial plan (a party outside
+        the queues who answers at once and talks until the caller hangs up), "invalid" for an
+        extension the dial plan lacks (Asterisk still says `Result: Success`, then hangs the
+        caller up: "sent to invalid extension but no invalid handler"), "" when there was
+        nothing to transfer.
         """
         call = self.board.calls.get(key)
         if call is None:
@@ -57,12 +59,21 @@ class Transfers:
         self.connected.agent_complete(call, at, "transfer")
         call.caller.context, call.caller.exten, call.caller.priority = context, exten, 1
         self.signals.bridge_leave(bridge, call.caller, at)
+        valid = self.board.dialplan_match(context, exten) is not None
         self._finish_agent_leg(
-            call, member, at, VisitOutcome.TRANSFERRED, f"{exten}@{context}", release=False
+            call,
+            member,
+            at,
+            VisitOutcome.TRANSFERRED if valid else VisitOutcome.ANSWERED,
+            f"{exten}@{context}" if valid else None,
+            release=False,
         )
         # The caller is on its way first (it may already be ringing the next queue's member);
         # the transferer's leg is torn down just after, as in the blind_transfer capture.
         self.board.later(at, lambda t: self._drop_transferer(bridge, channel, member, t))
+        if not valid:
+            self._caller_dropped(call, at)
+            return "invalid"
         if exten in self.board.queues:
             return "queue"
         far = self.board.factory.external(exten, context, at, call.caller.linkedid)
@@ -77,6 +88,21 @@ class Transfers:
         call.truth.transfer_target = f"{exten}@{context}"
         return "external"
 
+    def _caller_dropped(self, call: PbxCall, at: float) -> None:
+        """The transferred caller reaches a missing extension: Asterisk hangs it up at once
+        (the blind_transfer_invalid capture: Newexten still naming `Queue`, then Hangup)."""
+        caller = call.caller
+        self.signals.emit_channel(
+            "Newexten",
+            caller,
+            at,
+            ("Extension", caller.exten),
+            ("Application", "Queue"),
+            ("AppData", ""),
+        )
+        self.signals.hangup(caller, at, requested=False)
+        self.board.end(call, at)
+
     def _drop_transferer(self, bridge: Bridge, channel: Channel, member: Member, at: float) -> None:
         self.signals.bridge_leave(bridge, channel, at)
         self.signals.bridge_destroy(bridge, at)
@@ -90,7 +116,7 @@ class Transfers:
         member: Member,
         at: float,
         outcome: VisitOutcome,
-        target: str,
+        target: str | None,
         *,
         release: bool = True,
     ) -> None:
