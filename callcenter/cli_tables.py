@@ -1,7 +1,8 @@
 """Tables on standard output: plain aligned columns for a pipe, rich boxes for a terminal.
 
-Nothing is ever cut short: piped output has no width to respect, and on a terminal long
-names wrap within their column while numbers keep their whole width.
+Nothing is ever cut short: piped output has no width to respect, and on a terminal the table
+fits the width by wrapping names within their columns first and folding numbers only when
+that is not enough (a table of 18 figures at 80 columns).
 """
 
 from __future__ import annotations
@@ -16,10 +17,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+# A name column is not narrowed below this many characters while numbers keep their width.
+NAME_MIN = 8
+# Padding on both sides and one border line, per cell.
+CELL_FRAME = 3
+
 
 @dataclass(frozen=True)
 class Column:
-    """A column's title; `number` columns align right and are never split over lines."""
+    """A column's title; `number` columns align right."""
 
     title: str
     number: bool = False
@@ -51,17 +57,29 @@ class TextTable:
             lines.append(self.caption)
         return "\n".join(lines)
 
-    def rich(self) -> Table:
-        """The table for a terminal: names fold within their column, numbers stay whole."""
+    def rich(self, width: int) -> Table:
+        """The table for a terminal `width` columns wide: cells wrap or fold, never end in "…".
+
+        Numbers keep their whole width whenever the names can still have a few columns
+        each; names then wrap at spaces (or fold). A table that cannot fit so (18 figures at
+        80 columns) folds numbers too.
+        """
+        widest = [
+            max(cell_len(cell) for cell in [column.title, *(row[i] for row in self.rows)])
+            for i, column in enumerate(self.columns)
+        ]
+        least = sum(
+            (w if column.number else min(w, NAME_MIN)) + CELL_FRAME
+            for w, column in zip(widest, self.columns, strict=True)
+        )
+        numbers_whole = least + 1 <= width
         table = Table(title=self.title, caption=self.caption)
-        for index, column in enumerate(self.columns):
-            widest = max((cell_len(row[index]) for row in self.rows), default=0)
+        for column, w in zip(self.columns, widest, strict=True):
             table.add_column(
                 column.title,
                 justify="right" if column.number else "left",
-                overflow="fold",
-                no_wrap=column.number,
-                min_width=max(widest, cell_len(column.title)) if column.number else None,
+                overflow="fold",  # never crop: no_wrap would
+                min_width=w if column.number and numbers_whole else None,
             )
         for row in self.rows:
             # Text, never markup: names come from people and from the PBX (`[...]` stays).
@@ -82,4 +100,4 @@ def print_tables(*tables: TextTable, out: TextIO | None = None) -> None:
         return
     console = Console(file=stream)
     for table in tables:
-        console.print(table.rich())
+        console.print(table.rich(console.width))
