@@ -11,7 +11,7 @@ from sqlalchemy.pool import NullPool
 
 from callcenter.cli import UsageError, add_database_option, settings_from
 from callcenter.cli_tables import Column, TextTable, print_tables
-from callcenter.db import make_engine, make_sessionmaker, open_database, transaction, upgrade
+from callcenter.db import make_engine, make_sessionmaker, open_database, transaction
 from callcenter.settings import Settings
 from callcenter.users import service, session_key
 from callcenter.users.exceptions import UserError
@@ -103,9 +103,11 @@ def _rotate_key(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sessions(args: argparse.Namespace) -> Any:
+def _sessions(args: argparse.Namespace, *, create: bool = False) -> Any:
+    """Sessions on the database; `create` makes and migrates it first (the first user's
+    command), otherwise a missing or old database is refused in one line."""
     url = settings_from(args).database_url
-    upgrade(url)
+    open_database(url, need="users", migrate=create).dispose()
     # One command, one session: without a pool its connection closes with the session
     # (a pooled PostgreSQL connection would stay open, the engine never disposed).
     return make_sessionmaker(make_engine(url, poolclass=NullPool))
@@ -124,7 +126,7 @@ def _queues(values: list[str]) -> list[tuple[str, int]]:
 def _create(args: argparse.Namespace) -> int:
     password = args.password or secrets.token_urlsafe(12)
     try:
-        with transaction(_sessions(args)) as session:
+        with transaction(_sessions(args, create=True)) as session:
             user = service.create_user(
                 session,
                 args.name,

@@ -24,6 +24,8 @@ NEEDS_TABLES = [
     ["crm", "export"],
     ["crm", "export", "--json"],
     ["users", "list"],
+    ["users", "token", "agent1"],
+    ["users", "revoke", "agent1"],
 ]
 
 
@@ -142,6 +144,19 @@ def test_an_unreachable_postgresql_is_one_line(
 
 @pytest.mark.parametrize("argv", NEEDS_TABLES, ids=_ids)
 def test_a_migrated_database_answers(
-    argv: list[str], database_url: str, capsys: pytest.CaptureFixture[str]
+    argv: list[str],
+    database_url: str,
+    capsys: pytest.CaptureFixture[str],
+    fast_password_hashing: None,
 ) -> None:
+    assert main(["users", "create", "agent1", "--role", "agent", "--database", database_url]) == 0
     assert main([*argv, "--database", database_url]) == 0, capsys.readouterr().err
+
+
+def test_the_first_user_creates_and_migrates_the_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fast_password_hashing: None
+) -> None:
+    url = f"sqlite:///{tmp_path / 'var' / 'new.db'}"
+    assert main(["users", "create", "admin", "--role", "admin", "--database", url]) == 0
+    assert main(["users", "list", "--json", "--database", url]) == 0
+    assert "admin" in capsys.readouterr().out
