@@ -134,7 +134,7 @@ def open_database(url: str, *, need: str | None = None, migrate: bool = False) -
         path = sqlite_file(url)
         if path is not None and not migrate and not path.is_file():
             raise DatabaseUnavailable(
-                f"there is no database at {path} (create it with `callcenter db upgrade`, "
+                f"there is no database at {path} (run `callcenter db upgrade` to create it, "
                 "or start `callcenter demo`, or name another with --database)"
             )
         if migrate:

@@ -93,8 +93,11 @@ def _generate_key(args: argparse.Namespace) -> int:
 
 
 def _rotate_key(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    # The key lives beside its database: none there means a wrong folder or URL.
+    open_database(settings.database_url).dispose()
     try:
-        path = session_key.rotate(settings_from(args))
+        path = session_key.rotate(settings)
     except session_key.SessionKeyError as exc:
         raise UsageError(str(exc)) from exc
     except OSError as exc:
