@@ -169,7 +169,7 @@ def _announce(
         f"database {masked_url(settings.database_url)}",
         "sign in as agent1 (phone PJSIP/1001) and press 'Sign in to my queues': you are then",
         "available, and a simulated caller rings you within a minute or two.",
-        _reading_hint(settings.database_url),
+        reading_hint(settings.database_url),
         "",
         "user         password",
     ]
@@ -177,7 +177,7 @@ def _announce(
     print("\n".join(lines), file=sys.stderr, flush=True)
 
 
-def _reading_hint(url: str) -> str:
+def reading_hint(url: str) -> str:
     """How the other commands (`callcenter kpi report`, ...) read the demo's database."""
     try:
         configured = Settings().database_url

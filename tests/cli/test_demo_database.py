@@ -56,3 +56,15 @@ def test_the_demo_and_the_other_commands_share_one_default_database(tmp_path: Pa
         demo.send_signal(signal.SIGINT)
         demo.communicate(timeout=60)
     assert not (tmp_path / "var" / "demo.db").exists()
+
+
+def test_with_another_database_configured_the_demo_says_how_to_read_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from callcenter.demo import reading_hint
+
+    monkeypatch.setenv("CALLCENTER_DATABASE_URL", "postgresql+psycopg://crm:pw@db/callcenter")
+    hint = reading_hint("sqlite:///./var/callcenter.db")
+    assert hint.endswith("`callcenter kpi report --database sqlite:///./var/callcenter.db`")
+    monkeypatch.delenv("CALLCENTER_DATABASE_URL")
+    assert "try `callcenter kpi report`" in reading_hint("sqlite:///./var/callcenter.db")
