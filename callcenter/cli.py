@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
 from callcenter.db import DatabaseUnavailable
 from callcenter.settings import Settings
@@ -103,12 +105,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None:
         parser.error("choose a subcommand")
     try:
-        return func(args)
+        code = func(args)
+        sys.stdout.flush()  # a reader that has gone is noticed here, not at exit
+        return code
     except (UsageError, DatabaseUnavailable) as exc:
         print(f"callcenter: {exc}", file=sys.stderr)
         return 2
+    except SQLAlchemyError as exc:
+        if args.verbose:
+            raise
+        print(
+            f"callcenter: the database failed: {exc.__class__.__name__} (-v shows more)",
+            file=sys.stderr,
+        )
+        return 2
+    except BrokenPipeError:
+        return reader_gone()
     except KeyboardInterrupt:
         return 130
+
+
+def reader_gone() -> int:
+    """Stop quietly when the reader of standard output has gone (`... | head`).
+
+    Python's own advice: point stdout at /dev/null so the flush at exit finds no pipe to
+    fail on, and exit 1 without a traceback.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 1
 
 
 if __name__ == "__main__":

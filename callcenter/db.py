@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, inspect
+from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -112,33 +112,76 @@ class DatabaseUnavailable(Exception):
     """The database cannot be opened or lacks its tables: one sentence, its password masked."""
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names; None for another database, memory or a `file:` URI."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    return None if database.startswith("file:") else Path(database).expanduser()
+
+
 def open_database(url: str, *, need: str | None = None, migrate: bool = False) -> Engine:
     """An engine for `url` that has answered, or DatabaseUnavailable saying why in one line.
 
-    `migrate` brings the schema up to date first; `need` names a table that must exist (a
-    database never upgraded has none). The URL is shown with its password masked.
+    `migrate` brings the schema up to date first (creating a SQLite file when missing);
+    without it nothing is created: a missing SQLite file is refused before anything is
+    opened. `need` names a table that must exist, in a schema at the current version. The
+    URL is shown with its password masked.
     """
     shown = masked_url(url)
     try:
+        path = sqlite_file(url)
+        if path is not None and not migrate and not path.is_file():
+            raise DatabaseUnavailable(
+                f"there is no database at {path} (run `callcenter db upgrade` to create it, "
+                "or start `callcenter demo`, or name another with --database)"
+            )
         if migrate:
             upgrade(url)
         engine = make_engine(url)
     except (ArgumentError, NoSuchModuleError, DBAPIError, ImportError, ValueError) as exc:
         raise DatabaseUnavailable(
-            f"cannot open the database {shown!r}: {exc.__class__.__name__}"
+            f"cannot open the database {shown!r}: {_reason(exc, url)}"
         ) from None
     try:
         with engine.connect() as connection:
-            ready = need is None or inspect(connection).has_table(need)
+            problem = None if need is None else _schema_problem(connection, need, url)
     except (DBAPIError, ImportError) as exc:
         engine.dispose()
         raise DatabaseUnavailable(
-            f"cannot open the database {shown!r}: {exc.__class__.__name__}"
+            f"cannot open the database {shown!r}: {_reason(exc, url)}"
         ) from None
-    if not ready:
+    if problem:
         engine.dispose()
-        table = "call records" if need == "calls" else f"{need} table"
-        raise DatabaseUnavailable(
-            f"the database {shown!r} has no {table} (run `callcenter db upgrade` first)"
-        )
+        raise DatabaseUnavailable(f"the database {shown!r} {problem}")
     return engine
+
+
+def _schema_problem(connection: Connection, need: str, url: str) -> str | None:
+    """What keeps a command from reading `need` here, or None when the schema is current."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    if not inspect(connection).has_table(need):
+        table = "call records" if need == "calls" else f"{need} table"
+        return f"has no {table} (run `callcenter db upgrade` first)"
+    current = set(MigrationContext.configure(connection).get_current_heads())
+    scripts = ScriptDirectory.from_config(alembic_config(url))
+    if current == set(scripts.get_heads()):
+        return None
+    known = {script.revision for script in scripts.walk_revisions()}
+    if current - known:
+        return "was migrated by a newer callcenter than this one"
+    return "has an older schema (run `callcenter db upgrade` first)"
+
+
+def _reason(exc: Exception, url: str) -> str:
+    """The driver's first line with any password of `url` masked, or the error's class."""
+    original = getattr(exc, "orig", None)
+    lines = str(original).strip().splitlines() if original is not None else []
+    if not lines:
+        return exc.__class__.__name__
+    password = make_url(url).password
+    first = lines[0].replace(str(password), "***") if password else lines[0]
+    return f"{exc.__class__.__name__}: {first}"

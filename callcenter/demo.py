@@ -13,14 +13,15 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from callcenter.cli import UsageError, add_database_option, port_number, settings_from
 from callcenter.db import make_engine, make_sessionmaker, transaction, upgrade
-from callcenter.settings import Settings
+from callcenter.settings import DEFAULT_DATABASE_URL, Settings, masked_url
 from callcenter.users.cli import check_session_key
 from callcenter.users.exceptions import WeakPassword
 from callcenter.users.passwords import check_password
 
-DEMO_DATABASE = "sqlite:///./var/demo.db"
 DEMO_SCENARIO = "demo"
 AMI_USER, AMI_SECRET = "crm", "crmsecret"
 
@@ -129,7 +130,10 @@ def run_demo(args: argparse.Namespace) -> int:
 
     base = settings_from(args)
     if not args.database:
-        base = base.model_copy(update={"database_url": DEMO_DATABASE})
+        # The file every other command reads by default, so `callcenter kpi report` and the
+        # rest see the demo's calls; never CALLCENTER_DATABASE_URL's database, which may be
+        # one people work in (--database can still name it).
+        base = base.model_copy(update={"database_url": DEFAULT_DATABASE_URL})
     _check_port_free(args.host, args.port)
     check_session_key(base)
     passwords = prepare_database(base, args.password)
@@ -162,11 +166,24 @@ def _announce(
     lines = [
         f"callcenter demo on http://{args.host}:{args.port}/  (Ctrl-C stops it)",
         f"simulated PBX (demo scenario, {args.speed:g}x) on 127.0.0.1:{pbx_port}, "
-        f"database {settings.database_url}",
-        "sign in as agent1 (phone PJSIP/1001), press 'Sign in to my queues' then 'Available';",
-        "the simulated callers ring you within a minute or two (less with --speed).",
+        f"database {masked_url(settings.database_url)}",
+        "sign in as agent1 (phone PJSIP/1001) and press 'Sign in to my queues': you are then",
+        "available, and a simulated caller rings you within a minute or two.",
+        reading_hint(settings.database_url),
         "",
         "user         password",
     ]
     lines += [f"{name:<12} {password}" for name, password in passwords.items()]
     print("\n".join(lines), file=sys.stderr, flush=True)
+
+
+def reading_hint(url: str) -> str:
+    """How the other commands (`callcenter kpi report`, ...) read the demo's database."""
+    try:
+        configured = Settings().database_url
+    except ValidationError:
+        configured = None
+    if url == configured:
+        return "other commands read this database too: try `callcenter kpi report`"
+    shown = masked_url(url)
+    return f"other commands read it with --database: `callcenter kpi report --database {shown}`"

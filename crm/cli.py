@@ -5,23 +5,29 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from callcenter.cli import UsageError, add_database_option, settings_from
-from callcenter.db import make_engine, make_sessionmaker
+from callcenter.db import make_sessionmaker, open_database
 from crm.customers.csv_io import (
     COLUMNS,
+    REQUIRED,
     check_header,
     export_rows,
     import_rows,
     numbered_rows,
     write_csv,
 )
+from crm.customers.models import Customer
+
+CUSTOMERS = Customer.__tablename__
 
 
 def register(groups: Any) -> None:
@@ -32,8 +38,11 @@ def register(groups: Any) -> None:
         "import",
         help="import customers from CSV",
         description=(
-            "Import customers from a CSV file with a header row. Required columns: name and "
-            "phone (several numbers separated by ';'). Optional: " + ", ".join(COLUMNS) + "."
+            "Import customers from a CSV file with a header row. Required columns: "
+            + " and ".join(REQUIRED)
+            + " (several numbers separated by ';'). Optional: "
+            + ", ".join(name for name in COLUMNS if name not in REQUIRED)
+            + "."
         ),
     )
     load.add_argument("file", type=Path, metavar="FILE", help="CSV file (UTF-8, comma-separated)")
@@ -41,6 +50,9 @@ def register(groups: Any) -> None:
     load.set_defaults(func=_import)
     dump = actions.add_parser("export", help="export customers as CSV")
     dump.add_argument("file", nargs="?", type=Path, metavar="FILE", help="default: standard output")
+    dump.add_argument(
+        "--json", action="store_true", help="a JSON array of the same rows instead of CSV"
+    )
     add_database_option(dump)
     dump.set_defaults(func=_export)
 
@@ -59,7 +71,7 @@ def _import(args: argparse.Namespace) -> int:
         header = check_header(next(reader, []))
     except (ValueError, csv.Error) as exc:
         raise UsageError(f"{path} is not a customer CSV: {exc}") from exc
-    engine = make_engine(settings.database_url)
+    engine = open_database(settings.database_url, need=CUSTOMERS)
     try:
         with make_sessionmaker(engine)() as session:
             _begin(session)
@@ -95,15 +107,16 @@ def _begin(session: Session) -> None:
 
 def _export(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    engine = make_engine(settings.database_url)
+    write = _write_json if args.json else write_csv
+    engine = open_database(settings.database_url, need=CUSTOMERS)
     try:
         with make_sessionmaker(engine)() as session:
             if args.file is None:
-                count = write_csv(sys.stdout, export_rows(session))
+                count = write(sys.stdout, export_rows(session))
             else:
                 try:
                     with args.file.open("w", encoding="utf-8", newline="") as out:
-                        count = write_csv(out, export_rows(session))
+                        count = write(out, export_rows(session))
                 except OSError as exc:
                     raise UsageError(f"cannot write {args.file}: {_reason(exc)}") from exc
     except SQLAlchemyError as exc:
@@ -113,6 +126,18 @@ def _export(args: argparse.Namespace) -> int:
     if args.file is not None:
         print(f"{count} rows written to {args.file}")
     return 0
+
+
+def _write_json(out: IO[str], rows: Iterable[dict[str, str]]) -> int:
+    """The rows as one JSON array, written a row at a time; returns how many."""
+    count = 0
+    out.write("[")
+    for row in rows:
+        out.write(",\n " if count else "\n ")
+        out.write(json.dumps(row, ensure_ascii=False))
+        count += 1
+    out.write("\n]\n" if count else "]\n")
+    return count
 
 
 def _reason(exc: Exception) -> str:

@@ -5,11 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
-
 from callcenter.cli import UsageError, settings_from
+from callcenter.cli_tables import Column, TextTable, print_tables
 from callcenter.db import make_sessionmaker, open_database
 from kpi.agent_reports import AgentReport, agent_report
 from kpi.export import agent_report_csv
@@ -36,12 +33,10 @@ def run_agent_report(args: argparse.Namespace) -> int:
     elif args.csv:
         print(agent_report_csv(report), end="")
     else:
-        console = Console()
-        if not console.is_terminal:
-            console = Console(width=200)  # piped to a file: no terminal width to respect
-        console.print(agent_table(report))
+        tables = [agent_table(report)]
         if any(t.paused_by_reason_s for t in report.totals.values()):
-            console.print(pause_table(report))
+            tables.append(pause_table(report))
+        print_tables(*tables)
     return 0
 
 
@@ -59,65 +54,69 @@ def _clock(seconds: float) -> str:
     return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
-def agent_table(report: AgentReport) -> Table:
+STATE_COLUMNS = (
+    "answered", "transferred", "AHT s", "talk s", "hold s", "wrap-up s", "occupancy",
+    "utilisation", "calls/agent-h", "transfer", "available", "ringing", "on call", "wrap-up",
+    "paused", "logged in",
+)  # fmt: skip
+
+
+def agent_table(report: AgentReport) -> TextTable:
     """The period's rows: calls and handle times, the rates, then time by state."""
     q = report.query
-    table = Table(title=f"KPIs by {report.by} {q.start.isoformat()} .. {q.end.isoformat()}")
     if report.by == "agent":
-        table.add_column("agent")
-        table.add_column("team")
+        label_columns = [Column("agent"), Column("team")]
     else:
-        table.add_column("team")
-        table.add_column("agents", justify="right")
-    for title in (
-        "answered", "transferred", "AHT s", "talk s", "hold s", "wrap-up s", "occupancy",
-        "utilisation", "calls/agent-h", "transfer", "available", "ringing", "on call", "wrap-up",
-        "paused", "logged in",
-    ):  # fmt: skip
-        table.add_column(title, justify="right")
+        label_columns = [Column("team"), Column("agents", number=True)]
+    rows = []
     for name, totals in report.totals.items():
         row = totals.kpis()
-        # Names come from the PBX and from users: Text, so `[...]` is never rich markup.
         if report.by == "agent":
             person = report.people[name]
-            label = [Text(person.display_name), Text(person.team)]
+            label = [person.display_name, person.team]
         else:
-            label = [Text(name), Text(str(totals.agents))]
+            label = [name, str(totals.agents)]
         per_hour = row["calls_per_agent_hour"]
-        table.add_row(
-            *label,
-            str(row["answered"]),
-            str(row["transferred"]),
-            _secs(row["aht_s"]),
-            _secs(row["avg_talk_s"]),
-            _secs(row["avg_hold_s"]),
-            _secs(row["avg_wrap_up_s"]),
-            _rate(row["occupancy"]),
-            _rate(row["utilisation"]),
-            "-" if per_hour is None else f"{per_hour:.2f}",
-            _rate(row["transfer_rate"]),
-            _clock(row["available_s"]),
-            _clock(row["ringing_s"]),
-            _clock(row["on_call_s"]),
-            _clock(row["wrap_up_s"]),
-            _clock(row["paused_s"]),
-            _clock(row["logged_in_s"]),
+        rows.append(
+            [
+                *label,
+                str(row["answered"]),
+                str(row["transferred"]),
+                _secs(row["aht_s"]),
+                _secs(row["avg_talk_s"]),
+                _secs(row["avg_hold_s"]),
+                _secs(row["avg_wrap_up_s"]),
+                _rate(row["occupancy"]),
+                _rate(row["utilisation"]),
+                "-" if per_hour is None else f"{per_hour:.2f}",
+                _rate(row["transfer_rate"]),
+                _clock(row["available_s"]),
+                _clock(row["ringing_s"]),
+                _clock(row["on_call_s"]),
+                _clock(row["wrap_up_s"]),
+                _clock(row["paused_s"]),
+                _clock(row["logged_in_s"]),
+            ]
         )
+    caption = None
     if not report.totals:
-        table.caption = "no agent activity in this period"
+        caption = "no agent activity in this period"
     elif q.interval_s:
-        table.caption = "per-interval rows: --json or --csv"
-    return table
+        caption = "per-interval rows: --json or --csv"
+    return TextTable(
+        [*label_columns, *(Column(title, number=True) for title in STATE_COLUMNS)],
+        rows,
+        title=f"KPIs by {report.by} {q.start.isoformat()} .. {q.end.isoformat()}",
+        caption=caption,
+    )
 
 
-def pause_table(report: AgentReport) -> Table:
+def pause_table(report: AgentReport) -> TextTable:
     """Paused time by reason, per agent (or team), for the period."""
-    table = Table(title="Paused by reason")
-    table.add_column(report.by)
-    table.add_column("reason")
-    table.add_column("paused", justify="right")
+    rows = []
     for name, totals in report.totals.items():
         label = report.people[name].display_name if report.by == "agent" else name
         for reason, seconds in sorted(totals.paused_by_reason_s.items()):
-            table.add_row(Text(label), Text(reason), _clock(seconds))
-    return table
+            rows.append([label, reason, _clock(seconds)])
+    columns = [Column(report.by), Column("reason"), Column("paused", number=True)]
+    return TextTable(columns, rows, title="Paused by reason")

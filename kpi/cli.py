@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from callcenter.cli import UsageError, add_database_option, settings_from
-from callcenter.db import make_engine, make_sessionmaker, transaction
+from callcenter.db import make_sessionmaker, open_database, transaction
 from kpi.agent_reports_cli import run_agent_report
 from kpi.export import report_csv
 from kpi.periods import report_query
@@ -35,7 +35,10 @@ def register(groups: Any) -> None:
         help="rows by queue (default), agent or team; agent and team take --interval none",
     )
     report.add_argument(
-        "--interval", default="15m", help="15m, 30m, 60m, day or week (default 15m)"
+        "--interval",
+        default="15m",
+        help="15m, 30m, 60m, day or week (default 15m); with --by agent or team also none: "
+        "one row per agent or team for the whole period",
     )
     form = report.add_mutually_exclusive_group()
     form.add_argument("--json", action="store_true", help="print JSON")
@@ -70,7 +73,7 @@ def run_report(args: argparse.Namespace) -> int:
         thresholds_from_settings(settings)  # a bad queue_thresholds: before the database
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    engine = make_engine(settings.database_url)
+    engine = open_database(settings.database_url, need="calls")
     try:
         with make_sessionmaker(engine)() as session:
             report = queue_report(session, query, stored_thresholds(session, settings))
@@ -94,7 +97,7 @@ def run_rollup_rebuild(args: argparse.Namespace) -> int:
         thresholds_from_settings(settings)  # a bad queue_thresholds: before the database
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    engine = make_engine(settings.database_url)
+    engine = open_database(settings.database_url, need="calls")
     try:
         with transaction(make_sessionmaker(engine)) as session:
             count = rebuild_rollups(session, stored_thresholds(session, settings))

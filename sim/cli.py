@@ -11,10 +11,10 @@ from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from callcenter.calls.records import AgentStateRecord, CallRecord
 from callcenter.cli import UsageError, settings_from
+from callcenter.cli_tables import Column, TextTable, print_tables
 from kpi.thresholds import ThresholdBook, thresholds_from_settings
 from sim.pbx.cli import add_pbx_command
 from sim.run import RunError, RunResult, expected_calls, simulate
@@ -99,10 +99,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"queues": {n: s.as_json() for n, s in result.summaries.items()}}))
     else:
-        out = Console()
-        if not out.is_terminal:
-            out = Console(width=120)  # piped: room for every column
-        out.print(_table(scenario.source, result))
+        print_tables(_table(scenario.source, result))
     return 0
 
 
@@ -173,18 +170,23 @@ def _seconds(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f} s"
 
 
-def _table(source: str, result: RunResult) -> Table:
+SUMMARY_COLUMNS = (
+    Column("queue"),
+    *(
+        Column(title, number=True)
+        for title in (
+            "offered", "answered", "abandoned", "short ab.", "SL", "T", "abandon", "ASA", "AHT",
+            "occupancy",
+        )
+    ),
+)  # fmt: skip
+
+
+def _table(source: str, result: RunResult) -> TextTable:
     hours = result.simulated_s / 3600.0
     path = "fast path" if result.fast_path else "event engine"
-    table = Table(
-        title=f"{source}: {result.calls:,} calls over {hours:,.1f} h (seed {result.seed}, {path})"
-    )
-    for column in ("queue", "offered", "answered", "abandoned", "short ab.", "SL", "T"):
-        table.add_column(column, justify="left" if column == "queue" else "right")
-    for column in ("abandon", "ASA", "AHT", "occupancy"):
-        table.add_column(column, justify="right")
-    for name, s in result.summaries.items():
-        table.add_row(
+    rows = [
+        [
             name,
             f"{s.offered:,}",
             f"{s.answered:,}",
@@ -196,10 +198,18 @@ def _table(source: str, result: RunResult) -> Table:
             _seconds(s.asa_s),
             _seconds(s.aht_s),
             _percent(s.occupancy),
-        )
+        ]
+        for name, s in result.summaries.items()
+    ]
+    caption = None
     if result.stored:
-        table.caption = (
+        caption = (
             f"stored {result.stored:,} call records and "
             f"{result.stored_agent_states:,} agent-state intervals"
         )
-    return table
+    return TextTable(
+        SUMMARY_COLUMNS,
+        rows,
+        title=f"{source}: {result.calls:,} calls over {hours:,.1f} h (seed {result.seed}, {path})",
+        caption=caption,
+    )

@@ -37,6 +37,8 @@ class RunResult:
 
     seed: int
     calls: int
+    # The period asked for (`hours`), or until the last call ended: a day's profile may stop
+    # its arrivals hours before the period ends, and the report names the period asked for.
     simulated_s: float
     fast_path: bool
     summaries: dict[str, QueueSummary]
@@ -168,7 +170,7 @@ def simulate(
     return RunResult(
         seed=run_seed,
         calls=finished,
-        simulated_s=now,
+        simulated_s=now if hours is None else hours * 3600.0,
         fast_path=fast_path,
         summaries=outputs.builder.result(agent_time),
         stored=outputs.stored,

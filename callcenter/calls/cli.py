@@ -6,12 +6,10 @@ import argparse
 import json
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-
 from callcenter.calls.records import CallRecord, QueueVisitRecord
 from callcenter.calls.service import list_calls
 from callcenter.cli import UsageError, add_database_option, settings_from
+from callcenter.cli_tables import Column, TextTable, print_tables
 from callcenter.db import make_sessionmaker, open_database
 
 
@@ -71,31 +69,35 @@ def _seconds(value: float | None) -> str:
     return "" if value is None else f"{value:.0f}"
 
 
-def _table(calls: list[CallRecord]) -> Table:
-    table = Table(title=f"{len(calls)} calls")
-    for column in ("started", "linkedid", "dir", "caller", "outcome", "agent", "queues"):
-        table.add_column(column, overflow="fold")  # wrap, never hide an id behind "..."
-    for column in ("wait", "talk", "hold"):
-        table.add_column(column, justify="right")
-    table.add_column("gap")
+CALL_COLUMNS = (
+    *(Column(t) for t in ("started", "linkedid", "dir", "caller", "outcome", "agent", "queues")),
+    *(Column(t, number=True) for t in ("wait", "talk", "hold")),
+    Column("gap"),
+)
+
+
+def _table(calls: list[CallRecord]) -> TextTable:
+    rows = []
     for call in calls:
         caller = " ".join(filter(None, (call.caller_number, call.caller_name)))
         queues = " > ".join(f"{v.queue}:{v.outcome.value}" for v in call.queue_visits)
         waits = [v.wait_s for v in call.queue_visits if v.wait_s is not None]
-        table.add_row(
-            call.started_at.strftime("%Y-%m-%d %H:%M:%S"),
-            call.linkedid,
-            call.direction.value,
-            caller,
-            call.outcome.value,
-            call.agent or "",
-            queues,
-            _seconds(sum(waits)) if waits else "",
-            _seconds(call.talk_s),
-            _seconds(call.hold_s) if call.hold_s else "",
-            "yes" if call.data_gap else "",
+        rows.append(
+            [
+                call.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+                call.linkedid,
+                call.direction.value,
+                caller,
+                call.outcome.value,
+                call.agent or "",
+                queues,
+                _seconds(sum(waits)) if waits else "",
+                _seconds(call.talk_s),
+                _seconds(call.hold_s) if call.hold_s else "",
+                "yes" if call.data_gap else "",
+            ]
         )
-    return table
+    return TextTable(CALL_COLUMNS, rows, title=f"{len(calls)} calls")
 
 
 def list_command(args: argparse.Namespace) -> int:
@@ -111,8 +113,5 @@ def list_command(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([call_json(c) for c in calls], ensure_ascii=False, indent=2))
     else:
-        console = Console()
-        if not console.is_terminal:
-            console = Console(width=200)  # piped to a file: no terminal width to respect
-        console.print(_table(calls))
+        print_tables(_table(calls))
     return 0

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import json
 import secrets
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
 from sqlalchemy.pool import NullPool
 
 from callcenter.cli import UsageError, add_database_option, settings_from
-from callcenter.db import make_engine, make_sessionmaker, transaction, upgrade
+from callcenter.cli_tables import Column, TextTable, print_tables
+from callcenter.db import make_engine, make_sessionmaker, open_database, transaction
 from callcenter.settings import Settings
 from callcenter.users import service, session_key
 from callcenter.users.exceptions import UserError
+from callcenter.users.models import User
 from callcenter.users.service import Role
 
 
@@ -41,6 +42,7 @@ def register(groups: Any) -> None:
     create.set_defaults(func=_create)
 
     listing = actions.add_parser("list", help="list users")
+    listing.add_argument("--json", action="store_true", help="print a JSON array")
     listing.set_defaults(func=_list)
 
     token = actions.add_parser("token", help="print a new API token for a user")
@@ -91,8 +93,11 @@ def _generate_key(args: argparse.Namespace) -> int:
 
 
 def _rotate_key(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    # The key lives beside its database: none there means a wrong folder or URL.
+    open_database(settings.database_url).dispose()
     try:
-        path = session_key.rotate(settings_from(args))
+        path = session_key.rotate(settings)
     except session_key.SessionKeyError as exc:
         raise UsageError(str(exc)) from exc
     except OSError as exc:
@@ -101,9 +106,11 @@ def _rotate_key(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sessions(args: argparse.Namespace) -> Any:
+def _sessions(args: argparse.Namespace, *, create: bool = False) -> Any:
+    """Sessions on the database; `create` makes and migrates it first (the first user's
+    command), otherwise a missing or old database is refused in one line."""
     url = settings_from(args).database_url
-    upgrade(url)
+    open_database(url, need="users", migrate=create).dispose()
     # One command, one session: without a pool its connection closes with the session
     # (a pooled PostgreSQL connection would stay open, the engine never disposed).
     return make_sessionmaker(make_engine(url, poolclass=NullPool))
@@ -122,7 +129,7 @@ def _queues(values: list[str]) -> list[tuple[str, int]]:
 def _create(args: argparse.Namespace) -> int:
     password = args.password or secrets.token_urlsafe(12)
     try:
-        with transaction(_sessions(args)) as session:
+        with transaction(_sessions(args, create=True)) as session:
             user = service.create_user(
                 session,
                 args.name,
@@ -142,21 +149,40 @@ def _create(args: argparse.Namespace) -> int:
     return 0
 
 
+USER_COLUMNS = ("user", "name", "role", "team", "interface", "member", "queues")
+
+
 def _list(args: argparse.Namespace) -> int:
-    with _sessions(args)() as session:
-        table = Table("user", "name", "role", "team", "interface", "member", "queues")
-        for user in service.list_users(session):
-            table.add_row(
-                user.username,
-                user.display_name,
-                user.role,
-                user.team.name if user.team else "",
-                user.interface or "",
-                user.member_name or "",
-                ", ".join(f"{m.queue}:{m.penalty}" for m in user.memberships),
-            )
-        Console().print(table)
+    engine = open_database(settings_from(args).database_url, need="users")
+    try:
+        with make_sessionmaker(engine)() as session:
+            users = [_user_json(user) for user in service.list_users(session)]
+    finally:
+        engine.dispose()
+    if args.json:
+        print(json.dumps(users, ensure_ascii=False, indent=2))
+        return 0
+    rows = [
+        [
+            *(str(user[key] or "") for key in USER_COLUMNS[:-1]),
+            ", ".join(f"{q['queue']}:{q['penalty']}" for q in user["queues"]),
+        ]
+        for user in users
+    ]
+    print_tables(TextTable([Column(title) for title in USER_COLUMNS], rows))
     return 0
+
+
+def _user_json(user: User) -> dict[str, Any]:
+    return {
+        "user": user.username,
+        "name": user.display_name,
+        "role": user.role,
+        "team": user.team.name if user.team else None,
+        "interface": user.interface,
+        "member": user.member_name,
+        "queues": [{"queue": m.queue, "penalty": m.penalty} for m in user.memberships],
+    }
 
 
 def _token(args: argparse.Namespace) -> int:

@@ -35,13 +35,24 @@ def add_pbx_command(commands: argparse._SubParsersAction[argparse.ArgumentParser
         "does, whose calls come from the scenario's simulation.",
     )
     parser.add_argument("scenario", metavar="SCENARIO", help="scenario file or bundled name")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
     parser.add_argument("--port", type=port_number, default=5038, help="AMI port (default 5038)")
     parser.add_argument(
-        "--speed", type=_speed, default=1.0, help="simulated seconds per real second"
+        "--speed",
+        type=_speed,
+        default=1.0,
+        help="simulated seconds per real second (default 1)",
     )
-    parser.add_argument("--user", default=DEFAULT_USER, help="AMI username clients log in with")
-    parser.add_argument("--secret", default=DEFAULT_SECRET, help="AMI secret")
+    parser.add_argument(
+        "--user",
+        default=DEFAULT_USER,
+        help=f"AMI username clients log in with (default {DEFAULT_USER})",
+    )
+    parser.add_argument(
+        "--secret", default=DEFAULT_SECRET, help=f"AMI secret (default {DEFAULT_SECRET})"
+    )
     parser.add_argument(
         "--local-channels",
         action="store_true",

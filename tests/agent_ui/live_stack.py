@@ -63,32 +63,50 @@ ring = { distribution = "deterministic", mean_s = 1 }
 """
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def bound_socket() -> socket.socket:
+    """A TCP socket bound to a port of 127.0.0.1 the kernel picked (port 0, read back).
+
+    The port stays ours while the socket is open: hand the socket itself to the server
+    (`uvicorn.Server.serve(sockets=...)`), never its number to be bound again later, when
+    another process may have taken it. The caller closes it.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.bind(("127.0.0.1", 0))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def port_of(sock: socket.socket) -> int:
+    return int(sock.getsockname()[1])
 
 
 @dataclass
 class WebApp:
-    """The app served by uvicorn on `port`, in the stack's loop."""
+    """The app served by uvicorn on a socket the stack holds, in the stack's loop."""
 
-    port: int
+    listening: socket.socket
     server: uvicorn.Server
     serving: asyncio.Task[None]
 
+    @property
+    def port(self) -> int:
+        return port_of(self.listening)
+
     @classmethod
-    async def start(cls, settings: Settings, port: int) -> WebApp:
-        config = uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=port, log_level="warning"
-        )
+    async def start(cls, settings: Settings, listening: socket.socket) -> WebApp:
+        """Serve on `listening` (kept open by its owner): uvicorn gets a duplicate to close,
+        so a restarted app serves on the same socket with no moment where the port is free."""
+        config = uvicorn.Config(create_app(settings), log_level="warning")
         server = uvicorn.Server(config)
-        serving = asyncio.create_task(server.serve())
+        serving = asyncio.create_task(server.serve(sockets=[listening.dup()]))
         while not server.started:
             if serving.done():
                 serving.result()
             await asyncio.sleep(0.02)
-        return cls(port, server, serving)
+        return cls(listening, server, serving)
 
     async def stop(self) -> None:
         self.server.should_exit = True
@@ -117,7 +135,7 @@ class LiveStack:
 
         async def restart() -> None:
             await self.web.stop()
-            self.web = await WebApp.start(self.settings, self.web.port)
+            self.web = await WebApp.start(self.settings, self.web.listening)
 
         self.run(restart())
 
@@ -152,7 +170,8 @@ def live_stack(
     """
     del sessions  # the caller seeds the database before starting the stack
     ready: Future[LiveStack] = Future()
-    web_port = free_port()
+    listening = bound_socket()
+    web_port = port_of(listening)
 
     async def main() -> None:
         scenario = parse_scenario(ONE_AGENT, source="live_stack.toml")
@@ -172,7 +191,7 @@ def live_stack(
             secret_key="live-stack-secret-of-at-least-32-chars",
             sla_check_interval_s=3600,
         )
-        web = await WebApp.start(settings, web_port)
+        web = await WebApp.start(settings, listening)
         ami = AmiConnection(
             AmiTarget(host="127.0.0.1", port=pbx.port, username="crm", secret="crmsecret")
         )
@@ -194,11 +213,12 @@ def live_stack(
                 ready.set_exception(exc)
             raise
 
-    thread = threading.Thread(target=thread_main, name="live-stack", daemon=True)
-    thread.start()
-    stack = ready.result(timeout=30)
-    try:
-        yield stack
-    finally:
-        stack.loop.call_soon_threadsafe(stack.stopped.set)
-        thread.join(timeout=30)
+    with listening:
+        thread = threading.Thread(target=thread_main, name="live-stack", daemon=True)
+        thread.start()
+        stack = ready.result(timeout=30)
+        try:
+            yield stack
+        finally:
+            stack.loop.call_soon_threadsafe(stack.stopped.set)
+            thread.join(timeout=30)

@@ -13,31 +13,28 @@ from websockets.sync.client import connect
 
 from callcenter.app import create_app, server_options
 from callcenter.settings import Settings
-from tests.agent_ui.live_stack import free_port
+from tests.agent_ui.live_stack import bound_socket, port_of
 from tests.console_app import Staff
 
 
 def served(settings: Settings) -> Iterator[str]:
     """The app on uvicorn as `serve` runs it (same options), in a thread; its host:port."""
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(settings),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        **server_options(settings),
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
-    thread.start()
-    while not server.started:
-        assert thread.is_alive(), "the server did not start"
-        threading.Event().wait(0.02)
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    with bound_socket() as listening:
+        config = uvicorn.Config(
+            create_app(settings), log_level="warning", **server_options(settings)
+        )
+        server = uvicorn.Server(config)
+        serve = server.serve(sockets=[listening.dup()])
+        thread = threading.Thread(target=lambda: asyncio.run(serve), daemon=True)
+        thread.start()
+        while not server.started:
+            assert thread.is_alive(), "the server did not start"
+            threading.Event().wait(0.02)
+        try:
+            yield f"127.0.0.1:{port_of(listening)}"
+        finally:
+            server.should_exit = True
+            thread.join(timeout=30)
 
 
 @pytest.fixture
