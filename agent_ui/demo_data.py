@@ -76,6 +76,12 @@ DEMO_ARTICLES = (
 )  # fmt: skip
 
 
+def users_not_of_the_demo(session: Session) -> list[str]:
+    """Usernames in the database that the demo did not create (a database people work in)."""
+    demo = {spec.username for spec in DEMO_USERS}
+    return sorted(set(session.scalars(select(User.username))) - demo)
+
+
 def seed_demo(session: Session, region: str, password: str | None) -> dict[str, str]:
     """Add what is missing of the demo data; returns each demo user's password.
 

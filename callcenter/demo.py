@@ -62,7 +62,7 @@ def register(groups: Any) -> None:
 
 def prepare_database(settings: Settings, password: str | None) -> dict[str, str]:
     """Migrate the database and add the demo data; returns the demo users' passwords."""
-    from agent_ui.demo_data import seed_demo
+    from agent_ui.demo_data import seed_demo, users_not_of_the_demo
 
     if password is not None:
         try:  # every demo user gets it, the admin too
@@ -77,6 +77,15 @@ def prepare_database(settings: Settings, password: str | None) -> dict[str, str]
     engine = make_engine(settings.database_url)
     try:
         with transaction(make_sessionmaker(engine)) as session:
+            # The demo resets its users' passwords and adds its data: never in a database
+            # people work in.
+            others = users_not_of_the_demo(session)
+            if others:
+                raise UsageError(
+                    f"{masked_url(settings.database_url)} holds users the demo did not create "
+                    f"({', '.join(others[:3])}{', ...' if len(others) > 3 else ''}); give the "
+                    "demo a database of its own: --database sqlite:///./var/demo.db"
+                )
             return seed_demo(session, settings.default_region, password)
     finally:
         engine.dispose()

@@ -225,12 +225,18 @@ async def blind_transfer(
 async def attended_transfer(
     pbx: AmiConnection, *, channel: str, exten: str, context: str
 ) -> CommandResult:
-    """Start a consultation from `channel` to `exten@context` (Atxfer); hanging up completes it."""
+    """Start a consultation from `channel` to `exten@context` (Atxfer); hanging up completes it.
+
+    Asterisk plays the extension into the channel as DTMF and, while a longer extension could
+    still match, waits `transferdigittimeout` (3 s) for more digits: a trailing `#` ends the
+    digits at once (measured on Asterisk 22.10.1: the consultation starts 0.75 s after the
+    action instead of 3.7 s).
+    """
     headers = {
         "Action": "Atxfer",
         "Channel": _value("channel", channel),
         "Context": _value("context", context),
-        "Exten": _value("extension", exten),
+        "Exten": _value("extension", exten) + "#",
     }
     return await _command(pbx, headers)
 

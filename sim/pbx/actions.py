@@ -241,7 +241,11 @@ class ActionHandler:
     def _action_atxfer(
         self, headers: Headers, f: dict[str, str], aid: str | None
     ) -> Iterator[bytes]:
-        return self._transfer(f, aid, "Atxfer successfully queued", self.console.attended_transfer)
+        # The digits end at a `#`, as Asterisk's transfer digit collection does.
+        digits = {**f, "exten": f.get("exten", "").removesuffix("#")}
+        return self._transfer(
+            digits, aid, "Atxfer successfully queued", self.console.attended_transfer
+        )
 
     def _transfer(
         self,

@@ -68,3 +68,19 @@ def test_with_another_database_configured_the_demo_says_how_to_read_its_own(
     assert hint.endswith("`callcenter kpi report --database sqlite:///./var/callcenter.db`")
     monkeypatch.delenv("CALLCENTER_DATABASE_URL")
     assert "try `callcenter kpi report`" in reading_hint("sqlite:///./var/callcenter.db")
+
+
+def test_the_demo_refuses_a_database_people_work_in(tmp_path: Path) -> None:
+    made = run_cli(
+        "users", "create", "alice", "--role", "agent", "--password", PASSWORD, cwd=tmp_path
+    )
+    assert made.returncode == 0, made.stderr
+    with _listening_socket() as probe:
+        port = probe.getsockname()[1]
+    demo = run_cli("demo", "--port", str(port), "--password", PASSWORD, cwd=tmp_path)
+    assert demo.returncode == 2
+    assert "holds users the demo did not create (alice)" in demo.stderr
+    assert "--database sqlite:///./var/demo.db" in demo.stderr
+    assert "Traceback" not in demo.stderr
+    users = run_cli("users", "list", "--json", cwd=tmp_path)
+    assert [user["user"] for user in json.loads(users.stdout)] == ["alice"]

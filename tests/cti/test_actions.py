@@ -160,7 +160,7 @@ Exten: sales""",
         """Action: Atxfer
 Channel: Local/101@agents-00000001;1
 Context: transfers
-Exten: 300""",
+Exten: 300#""",
         "Atxfer successfully queued",
     ),
     (
