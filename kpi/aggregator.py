@@ -85,6 +85,8 @@ class LiveKpis:
         self.day = self._day_of(clock())
         self.pbx_connected: bool | None = None
         self.pbx_since: datetime | None = None
+        # Why the link's figures have a gap ("" when simply down), e.g. a resync pending.
+        self.pbx_detail = ""
         # Bumped on every change: pushers send a snapshot only when it moved.
         self.version = 0
 
@@ -183,8 +185,25 @@ class LiveKpis:
         self._changed()
 
     def on_pbx(self, event: PbxConnectionChanged) -> None:
-        self.pbx_connected, self.pbx_since = event.connected, event.at
+        if not (event.connected is False and self.pbx_connected is False):
+            self.pbx_since = event.at  # a gap lasts from its first sign to the resync
+        self.pbx_connected, self.pbx_detail = event.connected, event.detail
         self._changed()
+
+    def pbx_link(self) -> dict[str, Any]:
+        """The PBX link as the board shows it: up, down, or up with its resync pending."""
+        if self.pbx_connected is None:
+            state = "unknown"
+        elif self.pbx_connected:
+            state = "up"
+        else:
+            state = "resync_pending" if self.pbx_detail.startswith("resync pending") else "down"
+        return {
+            "state": state,
+            "since": self.pbx_since.isoformat() if self.pbx_since else None,
+            "detail": self.pbx_detail,
+            "data_gap": self.pbx_connected is False,
+        }
 
     def now(self) -> datetime:
         """The clock's time, with today's figures rolled over if midnight passed."""
@@ -213,6 +232,7 @@ class LiveKpis:
         return {
             "at": now.isoformat(),
             "pbx_connected": self.pbx_connected,
+            "pbx_link": self.pbx_link(),
             "queues": queues,
             "agents": [self._agent_row(name, now) for name in names],
         }

@@ -129,6 +129,17 @@ class Pipeline:
             PbxConnectionChanged(at=to_datetime(at), server=self.server, connected=True)
         )
 
+    def resync_pending(self, at: float, reason: str) -> None:
+        """A resync was refused or failed: until one succeeds the live view has a gap."""
+        self.bus.publish(
+            PbxConnectionChanged(
+                at=to_datetime(at),
+                server=self.server,
+                connected=False,
+                detail=f"resync pending ({reason})",
+            )
+        )
+
     def close(self, at: float | None = None, *, end_open_calls: bool = False) -> None:
         """End of stream: finish what the bytes allow and publish it.
 
