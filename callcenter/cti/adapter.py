@@ -7,9 +7,11 @@ import contextlib
 import logging
 import time
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 from callcenter.bus import Bus
+from callcenter.cti import checkpoint
 from callcenter.cti.connection import AmiConnection, AmiListener, reconnect_delays
 from callcenter.cti.frames import BadHeader, Frame
 from callcenter.cti.pipeline import Pipeline
@@ -190,7 +192,10 @@ class LiveAdapter:
     The tracker stays on the loop reading the PBX; whoever stores or shows the records is
     subscribed to the bus by the composition root (callcenter.wiring), so this loop (and
     whatever else shares it, like the agent console) never waits on the database. `stop()`
-    logs off and closes the pipeline, which publishes what the bytes allowed to finish.
+    logs off and closes the pipeline, which publishes what the bytes allowed to finish and,
+    for every call still in flight and every open agent interval, a record flagged data_gap.
+    With a `checkpoint` file those calls are saved there too, and the next start resumes
+    them before its first resync (callcenter.cti.checkpoint).
     """
 
     def __init__(
@@ -202,8 +207,11 @@ class LiveAdapter:
         region: str = "US",
         wrap_up_reason: str = DEFAULT_WRAP_UP_REASON,
         resync_first_retry: float = RESYNC_FIRST_RETRY_S,
+        checkpoint: Path | None = None,
         **connection_options: Any,
     ) -> None:
+        self.server = server
+        self.checkpoint = checkpoint
         self.pipeline = Pipeline(
             server=server, bus=bus, region=region, wrap_up_reason=wrap_up_reason
         )
@@ -211,11 +219,31 @@ class LiveAdapter:
         self.connection = AmiConnection(target, self.feed, **connection_options)
 
     async def start(self) -> None:
-        """Connect and log in (`ConnectFailed`/`LoginFailed` if not), then run in the background."""
+        """Connect and log in (`ConnectFailed`/`LoginFailed` if not), then run in the background.
+
+        The calls a previous run saved at its stop are taken back first, so that the first
+        resync finishes them; the checkpoint is removed once the login succeeded."""
+        saved = checkpoint.load(self.checkpoint, self.server) if self.checkpoint else None
+        if saved is not None:
+            resumed = checkpoint.resume(self.pipeline.tracker, saved)
+            log.info("resumed %d calls in flight at the last stop", resumed)
         await self.connection.start()
+        if self.checkpoint is not None:
+            self.checkpoint.unlink(missing_ok=True)
 
     async def stop(self) -> None:
-        """Log off, then publish what the stream allows to finish."""
+        """Log off; publish what the stream allows to finish, then what is still in flight
+        (records flagged data_gap, saved to the checkpoint first for the next start)."""
         self.feed.close()
         await self.connection.aclose()
-        self.pipeline.close(at=time.time() + self.feed.clock_offset)
+        at = time.time() + self.feed.clock_offset
+        tracker = self.pipeline.tracker
+        tracker.finish_parked()
+        if self.checkpoint is not None:
+            try:
+                saved = checkpoint.save(tracker, self.checkpoint, at)
+            except OSError as error:
+                log.error("could not save the calls in flight to %s: %s", self.checkpoint, error)
+            else:
+                log.info("saved %d calls in flight to %s", saved, self.checkpoint)
+        self.pipeline.close(at=at, end_open_calls=True)

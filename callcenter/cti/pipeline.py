@@ -144,10 +144,9 @@ class Pipeline:
         """End of stream: finish what the bytes allow and publish it.
 
         Calls waiting only for a trailing AgentComplete are closed. With `end_open_calls`
-        (a replayed file: nothing more will come) calls still in flight are closed with
-        what is known and flagged data_gap, and open agent intervals end at the last event
-        time, flagged too; without it (a live adapter stopping) they stay in memory
-        unpublished, to be picked up by the next run's resync.
+        (a replayed file, or a live adapter stopping) calls still in flight are closed
+        with what is known and flagged data_gap, and open agent intervals end at `at`
+        (else the last event time), flagged too; without it they stay in memory.
         """
         if self._closed:
             return

@@ -301,6 +301,10 @@ class QueueCallHandlers:
         self._connected[(visit.queue, interface)] = visit
         self.tracker.agents.connected(interface, agent, visit.queue, member_uniqueid, at, visit)
 
+    def resume_connected(self, visit: Visit) -> None:
+        """A connected visit taken back from a checkpoint: AgentComplete will find it."""
+        self._connected[(visit.queue, visit.interface or "")] = visit
+
     def _completed(self, event: MemberCall, at: float) -> None:
         tracker = self.tracker
         visit: Visit | None = None
