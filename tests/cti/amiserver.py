@@ -151,13 +151,14 @@ class AmiServer:
             writer.write(frame)
             await writer.drain()
 
-    async def boot(self) -> None:
+    async def boot(self, frame: bytes | None = None) -> None:
         """Asterisk finished booting: every module answers now, and the session connected
-        meanwhile hears FullyBooted (as after `core restart now`)."""
+        meanwhile hears FullyBooted (`frame`, e.g. captured bytes; as after `core restart
+        now`)."""
         self.booted = True
         self.refuse.clear()
         if self._writer is not None:
-            await self.send(fully_booted())
+            await self.send(frame or fully_booted())
 
     def drop(self) -> None:
         """Cut the current connection where the stream is (mid-frame if a frame was half sent).

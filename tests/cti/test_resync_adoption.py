@@ -10,6 +10,7 @@ Application, QueueEntry's Wait and Position).
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from callcenter.bus import Bus
 from callcenter.calls.records import CallRecord
@@ -165,3 +166,56 @@ async def test_a_caller_first_seen_hanging_up_still_gets_a_record() -> None:
             pbx, before_start=b"", gap=(data[:cut], data[cut:resume]), live=data[resume:]
         )
     assert [(r.linkedid, r.data_gap) for r in records] == [(ANN, True)]
+
+
+RESYNC = FIXTURES / "ami" / "resync"
+
+
+def list_answer(action: str, action_id: str) -> list[bytes]:
+    """The captured answer to `action` (its response and event list), for `action_id`."""
+    frames = split_frames(RESYNC / "in_progress_lists.raw")
+    ids = {"QueueStatus": b"b", "CoreShowChannels": b"c"}
+    ours = [f for f in frames if f"ActionID: {ids[action].decode()}\r\n".encode() in f]
+    return [
+        f.replace(b"ActionID: " + ids[action] + b"\r\n", f"ActionID: {action_id}\r\n".encode())
+        for f in ours
+    ]
+
+
+def split_frames(path: Path) -> list[bytes]:
+    data = path.read_bytes()
+    data = data[data.index(b"\r\n") + 2 :]  # the banner
+    return [frame + b"\r\n\r\n" for frame in data.split(b"\r\n\r\n") if frame]
+
+
+async def test_a_call_in_progress_on_a_real_asterisk_is_adopted_from_its_resync_answers() -> None:
+    """Real Asterisk 22 bytes: its QueueStatus and CoreShowChannels answers while Ann talks
+    with Bob, then the events that followed. queue_log: ENTERQUEUE at 1796183633, CONNECT
+    at 1796183634 (holdtime 1), COMPLETECALLER at 1796183654 (talk 20)."""
+    after = (RESYNC / "in_progress_after.raw").read_bytes()
+    async with AmiServer() as pbx:
+        pbx.stamp_logins = True
+        pbx.state.now = 1796183640.161209  # when the lists were asked (the PBX's clock)
+        for action in ("QueueStatus", "CoreShowChannels"):
+            pbx.responders[action] = lambda fields, _, name=action: list_answer(
+                name, fields.get("ActionID", "")
+            )
+        (record,) = await run(pbx, before_start=b"", live=after)
+
+    assert (record.linkedid, record.outcome, record.agent, record.data_gap) == (
+        "1796183633.4",
+        "answered",
+        "Bob",
+        True,
+    )
+    (visit,) = record.queue_visits
+    assert (visit.queue, visit.outcome, visit.agent, visit.hangup_by) == (
+        "support",
+        "answered",
+        "Bob",
+        "caller",
+    )
+    assert (visit.wait_s, visit.talk_s) == (1.0, 20.0)
+    assert record.answered_at is not None
+    assert abs(record.answered_at.timestamp() - 1796183634) <= 1
+    assert abs(visit.entered_at.timestamp() - 1796183633) <= 1

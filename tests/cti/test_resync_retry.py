@@ -18,14 +18,25 @@ from kpi.aggregator import LiveKpis
 from kpi.alerts import AlertLimits, evaluate_live
 from kpi.summary import QueueThresholds
 from kpi.thresholds import ThresholdBook
+from tests.conftest import FIXTURES
 from tests.cti.amiserver import AmiServer
 from tests.cti.pbxstate import PbxState
 from tests.cti.test_resync_adoption import ANN, body, offset_after
 from tests.waiting import until
 
-BOOTING = (
-    "Invalid/unknown command: QueueStatus. Use Action: ListCommands to show available commands."
-)
+BOOT = FIXTURES / "ami" / "resync" / "boot.raw"  # a login during `core restart now`
+
+
+def captured(start_of_frame: bytes) -> bytes:
+    """The first frame of the boot capture that starts with `start_of_frame`."""
+    data = BOOT.read_bytes()
+    start = data.index(start_of_frame)
+    return data[start : data.index(b"\r\n\r\n", start) + 4]
+
+
+# Asterisk's words while app_queue is not loaded yet, and its FullyBooted once it is.
+BOOTING = captured(b"Response: Error").decode().split("Message: ")[1].strip()
+FULLY_BOOTED = captured(b"Event: FullyBooted")
 
 
 def board(bus: Bus) -> LiveKpis:
@@ -70,7 +81,7 @@ async def test_a_restart_mid_call_closes_the_call_once_asterisk_has_fully_booted
         (alert,) = [a for a in evaluate_live(kpis, AlertLimits()) if a.kind == "pbx_down"]
         assert alert.message.startswith(f"PBX link: resync pending since {since}")
 
-        await pbx.boot()  # app_queue loaded: FullyBooted
+        await pbx.boot(FULLY_BOOTED)  # app_queue loaded
         await until(lambda: adapter.feed.resyncs == 2)
         await adapter.stop()
 
