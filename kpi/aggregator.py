@@ -24,12 +24,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from callcenter.bus import Bus
-from callcenter.calls.records import AgentState, CallRecord
+from callcenter.calls.records import AgentState, CallRecord, QueueVisitRecord
 from callcenter.db import utc_now
 from callcenter.events import CallEnded, PbxConnectionChanged, WrapUpEnded
 from callcenter.queues.presence import AgentPresence, Presence
 from kpi import definitions as kpi
 from kpi.reports import merge_totals, summary_json
+from kpi.rollups.counting import SUM_FIELDS
 from kpi.summary import QueueTotals, summarize
 from kpi.thresholds import ThresholdBook
 
@@ -89,6 +90,8 @@ class LiveKpis:
         self.pbx_detail = ""
         # Bumped on every change: pushers send a snapshot only when it moved.
         self.version = 0
+        # Today's counted records a later record of the same call may replace.
+        self._replaceable: dict[tuple[str, str], CallRecord] = {}
 
     @staticmethod
     def _day_of(at: datetime) -> datetime:
@@ -125,6 +128,7 @@ class LiveKpis:
             for live in self.queues.values():
                 live.today = QueueTotals(self.book.for_queue(live.name))
             self.agent_days.clear()
+            self._replaceable.clear()
 
     # Right now: what the presence reports changed.
     def on_queue(self, queue: str) -> None:
@@ -141,24 +145,37 @@ class LiveKpis:
         self._changed()
 
     def add_record(self, record: CallRecord, now: datetime) -> None:
-        """Count a finished call's visits (today's and the last hour's only)."""
+        """Count a finished call's visits (today's and the last hour's only).
+
+        A record flagged data_gap may be replaced later by a better one of the same call (a
+        stop's record, then the next start's): the replaced one is taken out first, so a
+        call counts once, as it is stored."""
+        key = (record.server, record.linkedid)
+        replaced = self._replaceable.pop(key, None)
+        if replaced is not None:
+            self._count(replaced, now, -1)
+        self._count(record, now, 1)
+        if record.data_gap:
+            self._replaceable[key] = record
+
+    def _count(self, record: CallRecord, now: datetime, sign: int) -> None:
         horizon = int(now.timestamp() // 60) - max(WINDOWS_MIN)
         for visit in record.queue_visits:
             live = self.queue(visit.queue)
             if visit.entered_at >= self.day:
-                live.today.add(visit)
+                _add(live.today, visit, sign)
                 if visit.agent is not None and visit.outcome in kpi.ANSWERED_OUTCOMES:
                     agent = self.agent_days.setdefault(visit.agent, AgentDay())
-                    agent.calls_today += 1
-                    agent.talk_s_today += visit.talk_s or 0.0
-                    agent.hold_s_today += visit.hold_s
-                    agent.wrap_up_s_today += visit.wrap_up_s or 0.0
+                    agent.calls_today += sign
+                    agent.talk_s_today += sign * (visit.talk_s or 0.0)
+                    agent.hold_s_today += sign * visit.hold_s
+                    agent.wrap_up_s_today += sign * (visit.wrap_up_s or 0.0)
             minute = int(visit.entered_at.timestamp() // 60)
             if minute > horizon:
                 slot = live.minutes.get(minute)
                 if slot is None:
                     slot = live.minutes[minute] = QueueTotals(live.today.thresholds)
-                slot.add(visit)
+                _add(slot, visit, sign)
 
     def on_wrap_up(self, event: WrapUpEnded) -> None:
         """Wrap-up seconds that reached a visit after its call's record: added where the
@@ -279,6 +296,18 @@ class LiveKpis:
             ),
             "queues": sorted(agent.queues),
         }
+
+
+def _add(totals: QueueTotals, visit: QueueVisitRecord, sign: int) -> None:
+    """Count `visit` into `totals` (sign 1), or take it out again (sign -1; the longest
+    wait stays, as a maximum cannot be undone)."""
+    if sign > 0:
+        totals.add(visit)
+        return
+    one = QueueTotals(totals.thresholds)
+    one.add(visit)
+    for name in SUM_FIELDS:
+        setattr(totals, name, getattr(totals, name) - getattr(one, name))
 
 
 def rebuild_since(now: datetime) -> datetime:
