@@ -78,12 +78,14 @@ class PipelineFeed(AmiListener):
         self._resync: list[AmiAction] = []
         self._connection: AmiConnection | None = None
         self._synced = False  # this session's view was rebuilt
+        self._refusals = 0  # resyncs Asterisk refused in a row
         self._delays: Iterator[float] = iter(())
         self._retry: asyncio.TimerHandle | None = None
 
     def session_started(self, connection: AmiConnection) -> None:
         self._cancel_retry()
         self._connection, self._synced, self._resync = connection, False, []
+        self._refusals = 0
         self._delays = reconnect_delays(first=self.first_retry, cap=self.retry_cap)
         self._start_resync()
 
@@ -150,10 +152,11 @@ class PipelineFeed(AmiListener):
         if problems:
             self.failed_resyncs += 1
             refused = any(_refusal(action) is not None for action in actions)
+            self._refusals = self._refusals + 1 if refused else 0
             # A refusal while booting passes by itself; one that lasts needs a person (the
             # AMI user lacks a class). A lost connection resyncs after the next login.
             log.log(
-                logging.ERROR if refused and self.failed_resyncs > 3 else logging.WARNING,
+                logging.ERROR if self._refusals > 3 else logging.WARNING,
                 "resync failed (%s); calls cut by the disconnect stay open until their "
                 "events arrive or a resync succeeds",
                 "; ".join(problems),

@@ -137,6 +137,7 @@ class QueueCallHandlers:
             call.caller_number, call.caller_name = number, caller_name
         entered = at - waited if waited is not None else at
         visit = Visit(call, queue, uniqueid, entered, None)
+        visit.estimated = waited is None  # AgentConnect's HoldTime will tell the entry
         call.visits.append(visit)
         self.announce(call, queue, uniqueid, entered, None)
         return visit
@@ -262,6 +263,8 @@ class QueueCallHandlers:
     def _connected_visit(self, visit: Visit, event: MemberCall, at: float) -> float:
         tracker = self.tracker
         hold = event.hold_time
+        if visit.estimated and hold is not None:
+            visit.entered_at, visit.estimated = at - hold, False
         at = tracker.clock.at_least(at, visit.entered_at + hold if hold is not None else None)
         visit.connect(at, event.member_name, event.interface, event.member_uniqueid)
         visit.wait_s = hold if hold is not None else max(0.0, at - visit.entered_at)

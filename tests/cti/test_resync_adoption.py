@@ -148,6 +148,10 @@ async def test_events_for_a_caller_never_seen_adopt_the_call_when_no_resync_runs
     assert [(v.queue, v.outcome, v.agent) for v in record.queue_visits] == [
         ("support", "answered", "Alice")
     ]
+    # Entered when AgentConnect's HoldTime says, not when the first AgentCalled came.
+    (visit,), (truth,) = record.queue_visits, replayed(data)[ANN].queue_visits
+    assert visit.wait_s == truth.wait_s
+    assert abs(visit.entered_at - truth.entered_at) <= timedelta(seconds=1)
 
 
 async def test_a_caller_first_seen_hanging_up_still_gets_a_record() -> None:
