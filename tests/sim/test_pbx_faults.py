@@ -11,6 +11,7 @@ import asyncio
 import json
 import time
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,7 +25,9 @@ from callcenter.cti.tracker_state import Visit, VisitPhase
 from callcenter.events import CallEnded
 from callcenter.settings import AmiTarget, Settings
 from callcenter.wiring import wire_consumers
-from sim.pbx.pbx import SimulatedPbx
+from sim.pbx.clock import ScaledClock
+from sim.pbx.pbx import PbxOptions, SimulatedPbx
+from sim.scenario_file import parse_scenario
 from tests.sim.pbx_client import running_pbx
 from tests.sim.test_pbx_adapter import BUSY, SERVER, assert_same_calls
 from tests.waiting import until
@@ -140,10 +143,69 @@ async def test_a_link_drop_and_an_adapter_restart_mid_traffic_lose_and_double_no
             assert (record.outcome, record.agent) == (expected.outcome, expected.agent), linkedid
 
     # The agent intervals open at the stop were written, cut at the stop and flagged.
-    cut = [s for s in states if s.data_gap and abs(s.ended_at - stopped_at) < EDGE]
+    cut = [s for s in states if s.data_gap and stopped_at - EDGE < s.ended_at < restarted_at]
     assert cut
 
 
 def list_calls_ids(sessions: sessionmaker[Session]) -> list[str]:
     with sessions() as session:
         return [call.linkedid for call in list_calls(session, server=SERVER)]
+
+
+async def test_a_pbx_restart_mid_traffic_closes_the_calls_it_killed_once_and_flagged(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """`core restart now` mid-traffic: the PBX process ends with calls up (they die with it,
+    so its ground truth has no record of them) and a new one starts on the same port."""
+    scenario = parse_scenario(BUSY, source="busy.toml")
+    options = PbxOptions(speed=100.0, auto_arrivals=True, hold_share=0.3)
+    bus = Bus()
+    published: list[CallRecord] = []
+    bus.subscribe(CallEnded, lambda event: published.append(event.record))
+    consumers = wire_consumers(bus, sessions, Settings(), live=True)
+    await consumers.start()
+    before = SimulatedPbx(scenario, options)
+    await before.start("127.0.0.1", 0)
+    port = before.port
+    live = adapter(before, bus, tmp_path / "cti.json")
+    await live.start()
+    await until(lambda: live.feed.resyncs == 1)
+    started_at = pbx_now(live)
+    await until(lambda: len(before.records) >= 15, timeout=60)
+    await until(lambda: bool(waiting(live)))  # someone waits in a queue, others talk
+    restart_epoch = before.clock.epoch_now() + 5
+    await before.close()  # every call up dies with the PBX
+    await until(lambda: not live.connection.connected.is_set())
+    killed = set(live.pipeline.tracker.calls)
+
+    after = SimulatedPbx(
+        replace(scenario, seed=scenario.seed + 1),
+        options,
+        clock=ScaledClock(options.speed, wall=lambda: restart_epoch),
+    )
+    await after.start("127.0.0.1", port)
+    try:
+        await until(lambda: live.feed.resyncs == 2, timeout=30)
+        restarted_at = pbx_now(live)
+        await until(lambda: len(after.records) >= 10, timeout=60)
+        truth = [*before.records, *after.records]
+        finished = {r.linkedid for r in truth if r.started_at > started_at + EDGE}
+        finished -= {r.linkedid for r in after.records if r.started_at < restarted_at + EDGE}
+        await until(lambda: finished | killed <= {r.linkedid for r in published}, timeout=60)
+        await live.stop()
+    finally:
+        await after.close()
+    await consumers.stop()
+
+    with sessions() as session:
+        stored = {call.linkedid: call for call in list_calls(session, server=SERVER)}
+    # | call                                | stored                                  |
+    # | finished before or after the restart | equal to the truth                     |
+    # | up when the PBX restarted            | one record, flagged data_gap            |
+    assert killed and finished
+    assert all(stored[linkedid].data_gap for linkedid in killed)
+    by_truth = {r.linkedid: r for r in truth}
+    clean = [stored[lid] for lid in finished if not stored[lid].data_gap]
+    assert {r.linkedid for r in clean} == finished
+    assert_same_calls([by_truth[r.linkedid] for r in clean], clean)
+    assert set(Counter(r.linkedid for r in published).values()) == {1}
