@@ -29,13 +29,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from callcenter.bus import Bus
-from callcenter.calls.records import AgentState, CallRecord
+from callcenter.calls.records import AgentState, CallRecord, QueueVisitRecord
 from callcenter.db import utc_now
 from callcenter.events import CallEnded, PbxConnectionChanged, WrapUpEnded
 from callcenter.queues.presence import AgentPresence, Presence
 from callcenter.queues.service_levels import PbxServiceLevels
 from kpi import definitions as kpi
 from kpi.reports import merge_totals, summary_json
+from kpi.rollups.counting import SUM_FIELDS
 from kpi.summary import QueueThresholds, QueueTotals, summarize
 from kpi.thresholds import ThresholdBook
 
@@ -136,8 +137,12 @@ class LiveKpis:
         self.day = self._day_of(clock())
         self.pbx_connected: bool | None = None
         self.pbx_since: datetime | None = None
+        # Why the link's figures have a gap ("" when simply down), e.g. a resync pending.
+        self.pbx_detail = ""
         # Bumped on every change: pushers send a snapshot only when it moved.
         self.version = 0
+        # Today's counted records a later record of the same call may replace.
+        self._replaceable: dict[tuple[str, str], CallRecord] = {}
 
     @staticmethod
     def _day_of(at: datetime) -> datetime:
@@ -181,6 +186,7 @@ class LiveKpis:
                     if w.in_minute and w.minute in live.minutes
                 ]
             self.agent_days.clear()
+            self._replaceable.clear()
 
     def on_pbx_level(self, queue: str) -> None:
         """The PBX reported another service-level threshold for `queue`."""
@@ -208,30 +214,45 @@ class LiveKpis:
         self._changed()
 
     def add_record(self, record: CallRecord, now: datetime) -> None:
-        """Count a finished call's visits (today's and the last hour's only)."""
+        """Count a finished call's visits (today's and the last hour's only).
+
+        A record flagged data_gap may be replaced later by a better one of the same call (a
+        stop's record, then the next start's): the replaced one is taken out first, so a
+        call counts once, as it is stored."""
+        key = (record.server, record.linkedid)
+        replaced = self._replaceable.pop(key, None)
+        if replaced is not None:
+            self._count(replaced, now, -1)
+        self._count(record, now, 1)
+        if record.data_gap:
+            self._replaceable[key] = record
+
+    def _count(self, record: CallRecord, now: datetime, sign: int) -> None:
         horizon = int(now.timestamp() // 60) - max(WINDOWS_MIN)
         for visit in record.queue_visits:
             live = self.queue(visit.queue)
             today = visit.entered_at >= self.day
             if today:
-                live.today.add(visit)
+                _add(live.today, visit, sign)
                 if visit.agent is not None and visit.outcome in kpi.ANSWERED_OUTCOMES:
                     agent = self.agent_days.setdefault(visit.agent, AgentDay())
-                    agent.calls_today += 1
-                    agent.talk_s_today += visit.talk_s or 0.0
-                    agent.hold_s_today += visit.hold_s
-                    agent.wrap_up_s_today += visit.wrap_up_s or 0.0
+                    agent.calls_today += sign
+                    agent.talk_s_today += sign * (visit.talk_s or 0.0)
+                    agent.hold_s_today += sign * visit.hold_s
+                    agent.wrap_up_s_today += sign * (visit.wrap_up_s or 0.0)
             minute = int(visit.entered_at.timestamp() // 60)
             in_minute = minute > horizon
             if in_minute:
                 slot = live.minutes.get(minute)
                 if slot is None:
                     slot = live.minutes[minute] = QueueTotals(live.today.thresholds)
-                slot.add(visit)
+                _add(slot, visit, sign)
             if today or in_minute:
-                live.waits.append(
-                    CountedWait(minute, today, in_minute, _kind(visit), visit.wait_s or 0.0)
-                )
+                wait = CountedWait(minute, today, in_minute, _kind(visit), visit.wait_s or 0.0)
+                if sign > 0:
+                    live.waits.append(wait)
+                elif wait in live.waits:
+                    live.waits.remove(wait)
 
     def on_wrap_up(self, event: WrapUpEnded) -> None:
         """Wrap-up seconds that reached a visit after its call's record: added where the
@@ -258,8 +279,25 @@ class LiveKpis:
         self._changed()
 
     def on_pbx(self, event: PbxConnectionChanged) -> None:
-        self.pbx_connected, self.pbx_since = event.connected, event.at
+        if not (event.connected is False and self.pbx_connected is False):
+            self.pbx_since = event.at  # a gap lasts from its first sign to the resync
+        self.pbx_connected, self.pbx_detail = event.connected, event.detail
         self._changed()
+
+    def pbx_link(self) -> dict[str, Any]:
+        """The PBX link as the board shows it: up, down, or up with its resync pending."""
+        if self.pbx_connected is None:
+            state = "unknown"
+        elif self.pbx_connected:
+            state = "up"
+        else:
+            state = "resync_pending" if self.pbx_detail.startswith("resync pending") else "down"
+        return {
+            "state": state,
+            "since": self.pbx_since.isoformat() if self.pbx_since else None,
+            "detail": self.pbx_detail,
+            "data_gap": self.pbx_connected is False,
+        }
 
     def now(self) -> datetime:
         """The clock's time, with today's figures rolled over if midnight passed."""
@@ -288,6 +326,7 @@ class LiveKpis:
         return {
             "at": now.isoformat(),
             "pbx_connected": self.pbx_connected,
+            "pbx_link": self.pbx_link(),
             "queues": queues,
             "agents": [self._agent_row(name, now) for name in names],
         }
@@ -343,6 +382,18 @@ def _kind(visit: kpi.Visit) -> int:
     if kpi.is_answered(visit):
         return ANSWERED
     return ABANDONED if kpi.is_abandoned(visit) else LEFT_OTHERWISE
+
+
+def _add(totals: QueueTotals, visit: QueueVisitRecord, sign: int) -> None:
+    """Count `visit` into `totals` (sign 1), or take it out again (sign -1; the longest
+    wait stays, as a maximum cannot be undone)."""
+    if sign > 0:
+        totals.add(visit)
+        return
+    one = QueueTotals(totals.thresholds)
+    one.add(visit)
+    for name in SUM_FIELDS:
+        setattr(totals, name, getattr(totals, name) - getattr(one, name))
 
 
 def rebuild_since(now: datetime) -> datetime:

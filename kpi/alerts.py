@@ -49,7 +49,7 @@ def evaluate(snapshot: Mapping[str, Any], limits: AlertLimits) -> list[Alert]:
     """The alerts a snapshot (`LiveKpis.snapshot()`) calls for, in board order."""
     alerts: list[Alert] = []
     if snapshot.get("pbx_connected") is False:
-        alerts.append(PBX_DOWN)
+        alerts.append(_pbx_alert(snapshot.get("pbx_link")))
     for name, tile in snapshot["queues"].items():
         level, wait = tile["today"]["service_level"], tile["longest_wait_s"]
         alerts.extend(_queue_alerts(name, level, tile["target"], wait, limits))
@@ -69,7 +69,7 @@ def evaluate_live(kpis: LiveKpis, limits: AlertLimits) -> list[Alert]:
     now = kpis.now()
     alerts: list[Alert] = []
     if kpis.pbx_connected is False:
-        alerts.append(PBX_DOWN)
+        alerts.append(_pbx_alert(kpis.pbx_link()))
     for name in sorted(kpis.queues):
         live = kpis.queues[name]
         totals = live.today
@@ -90,6 +90,20 @@ def evaluate_live(kpis: LiveKpis, limits: AlertLimits) -> list[Alert]:
 
 
 PBX_DOWN = Alert("pbx_down", "pbx", "PBX connection down: figures have a data gap")
+
+
+def _pbx_alert(link: Mapping[str, Any] | None) -> Alert:
+    """The link's alert, saying since when and why (a resync pending) when known."""
+    if not link or not link.get("since"):
+        return PBX_DOWN
+    since = datetime.fromisoformat(link["since"]).strftime("%H:%M UTC")
+    if link.get("state") == "resync_pending":
+        return Alert(
+            "pbx_down",
+            "pbx",
+            f"PBX link: resync pending since {since}: figures have a data gap",
+        )
+    return Alert("pbx_down", "pbx", f"PBX connection down since {since}: figures have a data gap")
 
 
 def _queue_alerts(

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 from callcenter.bus import Bus
-from callcenter.cti.connection import AmiConnection, AmiListener
+from callcenter.cti import checkpoint
+from callcenter.cti.connection import AmiConnection, AmiListener, reconnect_delays
 from callcenter.cti.frames import BadHeader, Frame
 from callcenter.cti.pipeline import Pipeline
 from callcenter.cti.protocol import ActionRefused, AmiAction, AmiMessage, NotConnected
@@ -21,6 +24,10 @@ log = logging.getLogger(__name__)
 # Asked after every login, in this order; Asterisk answers a session's actions in order, so
 # CoreShowChannels (the list that says which calls still exist) completes last.
 RESYNC_ACTIONS = ("QueueStatus", "QueueSummary", "CoreShowChannels")
+# A refused or failed resync is asked again after these many seconds, doubling up to the cap
+# (Asterisk refuses QueueStatus until app_queue has loaded, seconds into a restart).
+RESYNC_FIRST_RETRY_S = 1.0
+RESYNC_RETRY_CAP_S = 15.0
 
 
 class LivePipeline(Protocol):
@@ -32,11 +39,14 @@ class LivePipeline(Protocol):
 
     def reconcile(self, frames: Sequence[Frame], at: float) -> object: ...
 
+    def resync_pending(self, at: float, reason: str) -> object: ...
+
 
 class PipelineFeed(AmiListener):
     """Hands a live connection's events to the pipeline and rebuilds its view after each login.
 
-    After every login it sends QueueStatus, QueueSummary and CoreShowChannels and hands their
+    After every login (and when Asterisk says FullyBooted, if this session has no resync
+    yet) it sends QueueStatus, QueueSummary and CoreShowChannels and hands their
     event lists to `pipeline.reconcile` the moment the last list completes, synchronously,
     before any later frame is fed: every event that arrived before that point is already in
     the tracker and every later one happened after the snapshot, so the two agree and a call
@@ -45,16 +55,44 @@ class PipelineFeed(AmiListener):
     Times it hands over (the loss, the resync) are on the PBX's clock like the events' own
     `Timestamp` headers: the local time shifted by how far the PBX's clock was from ours on
     the last timestamped event (zero when the PBX sends no timestamps).
+
+    A resync that is refused (Asterisk still booting: `Invalid/unknown command` until
+    app_queue loads) or fails is asked again with a growing delay for as long as the
+    session lasts, and at once when FullyBooted arrives; meanwhile the pipeline is told the
+    resync is pending, which the board shows as a data gap.
     """
 
-    def __init__(self, pipeline: LivePipeline) -> None:
+    def __init__(
+        self,
+        pipeline: LivePipeline,
+        *,
+        first_retry: float = RESYNC_FIRST_RETRY_S,
+        retry_cap: float = RESYNC_RETRY_CAP_S,
+    ) -> None:
         self.pipeline = pipeline
         self.resyncs = 0
         self.failed_resyncs = 0
         self.clock_offset = 0.0
+        self.first_retry = first_retry
+        self.retry_cap = max(retry_cap, first_retry)
         self._resync: list[AmiAction] = []
+        self._connection: AmiConnection | None = None
+        self._synced = False  # this session's view was rebuilt
+        self._refusals = 0  # resyncs Asterisk refused in a row
+        self._delays: Iterator[float] = iter(())
+        self._retry: asyncio.TimerHandle | None = None
 
     def session_started(self, connection: AmiConnection) -> None:
+        self._cancel_retry()
+        self._connection, self._synced, self._resync = connection, False, []
+        self._refusals = 0
+        self._delays = reconnect_delays(first=self.first_retry, cap=self.retry_cap)
+        self._start_resync()
+
+    def _start_resync(self) -> None:
+        connection = self._connection
+        if connection is None or self._synced or self._resync:
+            return
         actions = [
             AmiAction({"Action": name}, as_list=True, on_done=self._answered)
             for name in RESYNC_ACTIONS
@@ -71,10 +109,38 @@ class PipelineFeed(AmiListener):
         if stamp is not None:
             with contextlib.suppress(BadHeader):  # the pipeline says so and skips the frame
                 self.clock_offset = parse_timestamp(stamp) - received_at
+        if frame.get("Event") == "FullyBooted" and not self._synced and not self._resync:
+            # Every module is loaded now: a resync refused while booting will be answered.
+            self._cancel_retry()
+            self._start_resync()
         self.pipeline.feed_frame(frame, received_at)
 
     def connection_lost(self, at: float) -> None:
+        self._cancel_retry()
+        self._connection, self._resync = None, []
         self.pipeline.connection_lost(at + self.clock_offset)
+
+    def close(self) -> None:
+        """No more retries: the adapter is stopping."""
+        self._cancel_retry()
+        self._connection = None
+
+    def _cancel_retry(self) -> None:
+        if self._retry is not None:
+            self._retry.cancel()
+            self._retry = None
+
+    def _retry_later(self) -> None:
+        connection = self._connection
+        if connection is None or not connection.connected.is_set():
+            return  # the next login resyncs
+        delay = next(self._delays)
+        log.info("asking for the resync again in %.1f s", delay)
+        self._retry = asyncio.get_running_loop().call_later(delay, self._retry_now)
+
+    def _retry_now(self) -> None:
+        self._retry = None
+        self._start_resync()
 
     def _answered(self, action: AmiAction) -> None:
         if not any(pending is action for pending in self._resync):
@@ -86,16 +152,20 @@ class PipelineFeed(AmiListener):
         if problems:
             self.failed_resyncs += 1
             refused = any(_refusal(action) is not None for action in actions)
-            # A refusal needs a person (the AMI user lacks a class); a lost connection
-            # resyncs again after the next login.
+            self._refusals = self._refusals + 1 if refused else 0
+            # A refusal while booting passes by itself; one that lasts needs a person (the
+            # AMI user lacks a class). A lost connection resyncs after the next login.
             log.log(
-                logging.ERROR if refused else logging.WARNING,
-                "resync skipped (%s); calls cut by the disconnect stay open until their "
-                "events arrive or the next resync",
+                logging.ERROR if self._refusals > 3 else logging.WARNING,
+                "resync failed (%s); calls cut by the disconnect stay open until their "
+                "events arrive or a resync succeeds",
                 "; ".join(problems),
             )
+            self.pipeline.resync_pending(time.time() + self.clock_offset, "; ".join(problems))
+            self._retry_later()
             return
         frames = [frame for pending in actions for frame in pending.frames[1:]]
+        self._synced = True
         self.pipeline.reconcile(frames, time.time() + self.clock_offset)
         self.resyncs += 1
         log.info("resynced from %d list events", len(frames))
@@ -125,7 +195,10 @@ class LiveAdapter:
     The tracker stays on the loop reading the PBX; whoever stores or shows the records is
     subscribed to the bus by the composition root (callcenter.wiring), so this loop (and
     whatever else shares it, like the agent console) never waits on the database. `stop()`
-    logs off and closes the pipeline, which publishes what the bytes allowed to finish.
+    logs off and closes the pipeline, which publishes what the bytes allowed to finish and,
+    for every call still in flight and every open agent interval, a record flagged data_gap.
+    With a `checkpoint` file those calls are saved there too, and the next start resumes
+    them before its first resync (callcenter.cti.checkpoint).
     """
 
     def __init__(
@@ -136,19 +209,44 @@ class LiveAdapter:
         bus: Bus,
         region: str = "US",
         wrap_up_reason: str = DEFAULT_WRAP_UP_REASON,
+        resync_first_retry: float = RESYNC_FIRST_RETRY_S,
+        checkpoint: Path | None = None,
         **connection_options: Any,
     ) -> None:
+        self.server = server
+        self.checkpoint = checkpoint
         self.pipeline = Pipeline(
             server=server, bus=bus, region=region, wrap_up_reason=wrap_up_reason
         )
-        self.feed = PipelineFeed(self.pipeline)
+        self.feed = PipelineFeed(self.pipeline, first_retry=resync_first_retry)
         self.connection = AmiConnection(target, self.feed, **connection_options)
 
     async def start(self) -> None:
-        """Connect and log in (`ConnectFailed`/`LoginFailed` if not), then run in the background."""
+        """Connect and log in (`ConnectFailed`/`LoginFailed` if not), then run in the background.
+
+        The calls a previous run saved at its stop are taken back first, so that the first
+        resync finishes them; the checkpoint is removed once the login succeeded."""
+        saved = checkpoint.load(self.checkpoint, self.server) if self.checkpoint else None
+        if saved is not None:
+            resumed = checkpoint.resume(self.pipeline.tracker, saved)
+            log.info("resumed %d calls in flight at the last stop", resumed)
         await self.connection.start()
+        if self.checkpoint is not None:
+            self.checkpoint.unlink(missing_ok=True)
 
     async def stop(self) -> None:
-        """Log off, then publish what the stream allows to finish."""
+        """Log off; publish what the stream allows to finish, then what is still in flight
+        (records flagged data_gap, saved to the checkpoint first for the next start)."""
+        self.feed.close()
         await self.connection.aclose()
-        self.pipeline.close(at=time.time() + self.feed.clock_offset)
+        at = time.time() + self.feed.clock_offset
+        tracker = self.pipeline.tracker
+        tracker.finish_parked()
+        if self.checkpoint is not None:
+            try:
+                saved = checkpoint.save(tracker, self.checkpoint, at)
+            except OSError as error:
+                log.error("could not save the calls in flight to %s: %s", self.checkpoint, error)
+            else:
+                log.info("saved %d calls in flight to %s", saved, self.checkpoint)
+        self.pipeline.close(at=at, end_open_calls=True)

@@ -129,6 +129,10 @@ class CallerAbandonedQueue:
     queue: str
     position: int | None
     hold_time: float | None
+    # The caller's own headers: a caller first seen here (joined during a gap) is adopted.
+    channel: str = ""
+    caller_number: str | None = None
+    caller_name: str | None = None
 
 
 @dataclass(slots=True)
@@ -166,6 +170,10 @@ class MemberCall:
     ring_time: float | None = None
     talk_time: float | None = None
     reason: str | None = None
+    # The caller's own headers: a caller first seen here (joined during a gap) is adopted.
+    channel: str = ""
+    caller_number: str | None = None
+    caller_name: str | None = None
 
 
 class MemberChangeKind(StrEnum):
@@ -256,6 +264,8 @@ class ChannelListed:
     exten: str | None
     duration: float | None
     application: str | None
+    application_data: str | None = None
+    bridge: str | None = None
 
 
 @dataclass(slots=True)

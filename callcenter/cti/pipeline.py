@@ -168,14 +168,24 @@ class Pipeline:
             PbxConnectionChanged(at=to_datetime(at), server=self.server, connected=True)
         )
 
+    def resync_pending(self, at: float, reason: str) -> None:
+        """A resync was refused or failed: until one succeeds the live view has a gap."""
+        self.bus.publish(
+            PbxConnectionChanged(
+                at=to_datetime(at),
+                server=self.server,
+                connected=False,
+                detail=f"resync pending ({reason})",
+            )
+        )
+
     def close(self, at: float | None = None, *, end_open_calls: bool = False) -> None:
         """End of stream: finish what the bytes allow and publish it.
 
         Calls waiting only for a trailing AgentComplete are closed. With `end_open_calls`
-        (a replayed file: nothing more will come) calls still in flight are closed with
-        what is known and flagged data_gap, and open agent intervals end at the last event
-        time, flagged too; without it (a live adapter stopping) they stay in memory
-        unpublished, to be picked up by the next run's resync.
+        (a replayed file, or a live adapter stopping) calls still in flight are closed
+        with what is known and flagged data_gap, and open agent intervals end at `at`
+        (else the last event time), flagged too; without it they stay in memory.
         """
         if self._closed:
             return

@@ -216,6 +216,7 @@ class Tracker:
     def _hangup(self, event: ChannelHungUp, at: float) -> None:
         channel = self.channels.pop(event.uniqueid, None)
         if channel is None:
+            self._hangup_unknown(event, at)
             return
         self._gone[event.uniqueid] = None
         if len(self._gone) > _GONE_MEMORY:
@@ -239,6 +240,19 @@ class Tracker:
         call.live.discard(channel.uniqueid)
         if not call.live:
             self._finish(call, at)
+
+    def _hangup_unknown(self, event: ChannelHungUp, at: float) -> None:
+        """A call's first channel (Uniqueid = Linkedid) hangs up before we ever saw it: the
+        call began and ended unseen (the link was down or the adapter not yet started). It
+        still gets its record, flagged data_gap; its other channels' hang-ups add nothing."""
+        if (
+            event.uniqueid != event.linkedid
+            or event.uniqueid in self._gone
+            or event.linkedid in self.calls
+        ):
+            return
+        self._open_channel(event.uniqueid, event.linkedid, event.channel, at, adopted=True)
+        self._hangup(event, at)
 
     def _nothing(self, event: Any, at: float) -> None:
         """Local-channel pairing changes no call: Linkedid already links the halves."""

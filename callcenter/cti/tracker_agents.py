@@ -124,6 +124,12 @@ class AgentTracker:
         agent = self._by_device.get(device) if device else None
         return agent.interface if agent else None
 
+    def of_device(self, device: str | None) -> Agent | None:
+        """The member whose device (state interface) or interface `device` is."""
+        if device is None:
+            return None
+        return self._by_device.get(device) or self.agents.get(device)
+
     def is_agent_device(self, device: str | None) -> bool:
         return device is not None and device in self._by_device
 
@@ -174,7 +180,7 @@ class AgentTracker:
     def connected(
         self,
         interface: str,
-        name: str,
+        name: str | None,
         queue: str,
         member: str | None,
         at: float,
@@ -257,10 +263,10 @@ class AgentTracker:
 
     # transitions
 
-    def _agent(self, interface: str, name: str, at: float) -> tuple[Agent, bool]:
+    def _agent(self, interface: str, name: str | None, at: float) -> tuple[Agent, bool]:
         agent = self.agents.get(interface)
         if agent is None:
-            agent = self.agents[interface] = Agent(interface, name, at)
+            agent = self.agents[interface] = Agent(interface, name or interface, at)
             return agent, True
         if name and agent.name != name:
             agent.name = name

@@ -77,14 +77,21 @@ class QueueCallHandlers:
             ):
                 self.settle(visit, at, outcome=VisitOutcome.EXITED)
         call.visits.append(Visit(call, event.queue, event.uniqueid, at, event.position))
+        self.announce(call, event.queue, event.uniqueid, at, event.position)
+
+    def announce(
+        self, call: TrackedCall, queue: str, uniqueid: str, at: float, position: int | None
+    ) -> None:
+        """Tell listeners a caller waits in `queue` (joined, or found there)."""
+        tracker = self.tracker
         tracker.publish(
             CallQueued(
                 at=to_datetime(at),
                 server=tracker.server,
                 linkedid=call.linkedid,
-                uniqueid=event.uniqueid,
-                queue=event.queue,
-                position=event.position,
+                uniqueid=uniqueid,
+                queue=queue,
+                position=position,
                 caller_number=normalize_number(call.caller_number, tracker.region),
                 caller_name=call.caller_name,
             )
@@ -97,20 +104,63 @@ class QueueCallHandlers:
             log.debug("no open visit of %s in %s", uniqueid, queue)
         return visit
 
+    def _adopted_visit(
+        self,
+        uniqueid: str,
+        linkedid: str | None,
+        queue: str,
+        at: float,
+        caller: tuple[str, str | None, str | None],
+        waited: float | None,
+    ) -> Visit | None:
+        """The open visit, else one adopted for a caller who joined while we could not see.
+
+        A queue event (AgentCalled, AgentConnect, QueueCallerAbandon) for a caller with no
+        visit in that queue means the QueueCallerJoin was missed (the link was down, or the
+        adapter not started): the caller is tracked from here, the visit entered `waited`
+        seconds ago when the event says, and the call is flagged data_gap."""
+        visit = self._visit(uniqueid, linkedid, queue)
+        if visit is not None:
+            return visit
+        tracker = self.tracker
+        call = tracker.call_of(uniqueid, linkedid)
+        if call is not None and any(
+            v.uniqueid == uniqueid and v.queue == queue for v in call.visits
+        ):
+            return None  # a straggler for a visit already over
+        name, number, caller_name = caller
+        channel = tracker.channel(uniqueid, linkedid or uniqueid, name, at)
+        if channel is None:
+            return None  # the caller hung up already
+        call = tracker.calls[channel.linkedid]
+        call.data_gap = True
+        if call.caller_number is None and call.first_uniqueid == uniqueid:
+            call.caller_number, call.caller_name = number, caller_name
+        entered = at - waited if waited is not None else at
+        visit = Visit(call, queue, uniqueid, entered, None)
+        visit.estimated = waited is None  # AgentConnect's HoldTime will tell the entry
+        call.visits.append(visit)
+        self.announce(call, queue, uniqueid, entered, None)
+        return visit
+
     def _left(self, event: CallerLeftQueue, at: float) -> None:
         visit = self._visit(event.uniqueid, event.linkedid, event.queue)
         if visit is not None:
             visit.leave(at, event.position)
 
     def _abandoned(self, event: CallerAbandonedQueue, at: float) -> None:
-        visit = self._visit(event.uniqueid, event.linkedid, event.queue)
+        known = self._visit(event.uniqueid, event.linkedid, event.queue) is not None
+        caller = (event.channel, event.caller_number, event.caller_name)
+        hold = event.hold_time
+        visit = self._adopted_visit(event.uniqueid, event.linkedid, event.queue, at, caller, hold)
         if visit is None:
             return
         tracker = self.tracker
-        hold = event.hold_time
         at = tracker.clock.at_least(at, visit.entered_at + hold if hold is not None else None)
         channel = tracker.channels.get(event.uniqueid)
-        hung_up = channel is None or channel.hangup_requested
+        # A caller first seen leaving: whether a hang-up was asked for was not seen either;
+        # callers leave by hanging up far more often than by a timeout.
+        hung_up = channel is None or channel.hangup_requested or not known
         visit.wait_s = hold
         visit.give_up(
             at, VisitOutcome.ABANDONED if hung_up else VisitOutcome.TIMEOUT, event.position
@@ -151,7 +201,13 @@ class QueueCallHandlers:
         if kind is MemberCallKind.COMPLETED:
             self._completed(event, at)
             return
-        visit = self._visit(event.uniqueid, event.linkedid, event.queue)
+        if kind in (MemberCallKind.CALLED, MemberCallKind.CONNECTED) and event.uniqueid:
+            caller = (event.channel, event.caller_number, event.caller_name)
+            visit = self._adopted_visit(
+                event.uniqueid, event.linkedid, event.queue, at, caller, event.hold_time
+            )
+        else:
+            visit = self._visit(event.uniqueid, event.linkedid, event.queue)
         agents = self.tracker.agents
         if kind is MemberCallKind.CALLED:
             if event.member_uniqueid is not None:
@@ -208,6 +264,8 @@ class QueueCallHandlers:
     def _connected_visit(self, visit: Visit, event: MemberCall, at: float) -> float:
         tracker = self.tracker
         hold = event.hold_time
+        if visit.estimated and hold is not None:
+            visit.entered_at, visit.estimated = at - hold, False
         at = tracker.clock.at_least(at, visit.entered_at + hold if hold is not None else None)
         visit.connect(at, event.member_name, event.interface, event.member_uniqueid)
         visit.wait_s = hold if hold is not None else max(0.0, at - visit.entered_at)
@@ -228,6 +286,28 @@ class QueueCallHandlers:
             )
         )
         return at
+
+    def adopt_connected(
+        self,
+        visit: Visit,
+        at: float,
+        agent: str | None,
+        interface: str,
+        member_uniqueid: str | None,
+    ) -> None:
+        """A visit found answered by a resync: connected since `at` (an estimate)."""
+        visit.connect(at, agent, interface, member_uniqueid)
+        visit.estimated = True
+        visit.wait_s = max(0.0, at - visit.entered_at)
+        call = visit.call
+        if call.answered_at is None:
+            call.answered_at = at
+        self._connected[(visit.queue, interface)] = visit
+        self.tracker.agents.connected(interface, agent, visit.queue, member_uniqueid, at, visit)
+
+    def resume_connected(self, visit: Visit) -> None:
+        """A connected visit taken back from a checkpoint: AgentComplete will find it."""
+        self._connected[(visit.queue, visit.interface or "")] = visit
 
     def _completed(self, event: MemberCall, at: float) -> None:
         tracker = self.tracker
@@ -252,6 +332,8 @@ class QueueCallHandlers:
             connected_at = visit.connected_at
             bound = connected_at + talk if connected_at is not None and talk is not None else None
             at = tracker.clock.at_least(at, bound)
+            if visit.estimated:
+                _correct_estimates(visit, at, event.hold_time, talk)
             visit.complete(at, talk, event.reason)
             self._after_completion(visit.call, at)
         tracker.agents.completed(event.interface, event.queue, event.member_uniqueid, at)
@@ -273,3 +355,23 @@ class QueueCallHandlers:
             visit.give_up(visit.ended_at or at, VisitOutcome.EXITED, visit.exit_position)
         else:
             visit.give_up(at, outcome or VisitOutcome.ABANDONED, None)
+
+
+def _correct_estimates(visit: Visit, at: float, hold: float | None, talk: float | None) -> None:
+    """An adopted visit's times, from Asterisk's own HoldTime and TalkTime at its end."""
+    visit.estimated = False
+    estimate = visit.connected_at
+    if talk is None or estimate is None:
+        return
+    connected = at - talk
+    visit.connected_at = connected
+    if hold is not None:
+        visit.entered_at = connected - hold
+        visit.wait_s = hold
+    call = visit.call
+    if call.answered_at == estimate:
+        call.answered_at = connected
+    if call.connected_since == estimate:
+        call.connected_since = connected
+    elif call.connected_since is None and call.talk_s:
+        call.talk_s = max(0.0, call.talk_s + estimate - connected)

@@ -71,6 +71,7 @@ class Visit:
         "connected_at",
         "ended_at",
         "entered_at",
+        "estimated",
         "exit_position",
         "hangup_by",
         "hold_s",
@@ -113,6 +114,8 @@ class Visit:
         self.exit_position: int | None = None
         self.hangup_by: str | None = None
         self.wrap_up_s: float | None = None  # the agent's wrap-up after it, once measured
+        # Entered and connected at times a resync estimated (AgentComplete corrects them).
+        self.estimated = False
 
     @property
     def is_open(self) -> bool:
@@ -136,7 +139,9 @@ class Visit:
             self.phase.value,
         )
 
-    def connect(self, at: float, agent: str, interface: str, member_uniqueid: str | None) -> None:
+    def connect(
+        self, at: float, agent: str | None, interface: str, member_uniqueid: str | None
+    ) -> None:
         if self.phase not in (VisitPhase.WAITING, VisitPhase.LEFT):
             self._impossible("connect")
             return

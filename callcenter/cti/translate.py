@@ -221,6 +221,9 @@ def queue_caller_abandon(f: Frame) -> CallerAbandonedQueue:
         f["Queue"],
         _int(f, "Position"),
         _seconds(f, "HoldTime"),
+        f.get("Channel", ""),
+        _text(f.get("CallerIDNum")),
+        _text(f.get("CallerIDName")),
     )
 
 
@@ -249,6 +252,9 @@ def _member_call(kind: MemberCallKind) -> Translator:
             ring_time,
             _seconds(f, "TalkTime"),
             reason.strip() if reason else None,
+            f.get("Channel", ""),
+            _text(f.get("CallerIDNum")),
+            _text(f.get("CallerIDName")),
         )
 
     return translate
@@ -354,6 +360,8 @@ def core_show_channel(f: Frame) -> ChannelListed:
         _text(f.get("Exten")),
         _hms(f, "Duration"),
         f.get("Application") or None,
+        f.get("ApplicationData") or None,
+        f.get("BridgeId") or None,
     )
 
 

@@ -70,6 +70,11 @@ class AmiServer:
         self.silent: set[str] = set()
         self.refuse: dict[str, str] = {}
         self.responders: dict[str, Responder] = {}
+        # False: the PBX is still booting (no FullyBooted at login; see `boot`).
+        self.booted = True
+        # True: a login is followed by SuccessfulAuth stamped with the stream's clock, so
+        # the adapter's resync happens at the capture's time, as on the real PBX.
+        self.stamp_logins = False
         self._server: asyncio.Server | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._write_lock = asyncio.Lock()
@@ -146,6 +151,15 @@ class AmiServer:
             writer.write(frame)
             await writer.drain()
 
+    async def boot(self, frame: bytes | None = None) -> None:
+        """Asterisk finished booting: every module answers now, and the session connected
+        meanwhile hears FullyBooted (`frame`, e.g. captured bytes; as after `core restart
+        now`)."""
+        self.booted = True
+        self.refuse.clear()
+        if self._writer is not None:
+            await self.send(frame or fully_booted())
+
     def drop(self) -> None:
         """Cut the current connection where the stream is (mid-frame if a frame was half sent).
 
@@ -196,7 +210,7 @@ class AmiServer:
                     if not logged_in:
                         break
                     self.logins += 1
-                    await self._answer(writer, [fully_booted()])
+                    await self._answer(writer, self._after_login())
                 elif not logged_in:
                     await self._answer(writer, [response(action_id, "Permission denied", "Error")])
                 elif name in self.silent:
@@ -216,6 +230,25 @@ class AmiServer:
                 self._writer = None
             writer.close()
             await self._notify()
+
+    def _after_login(self) -> list[bytes]:
+        """What Asterisk sends a session at login: FullyBooted (once it has booted) and,
+        with `timestampevents`, SuccessfulAuth stamped with the PBX's clock."""
+        frames = [fully_booted()] if self.booted else []
+        if self.stamp_logins and self.state.now:
+            frames.append(
+                encode(
+                    [
+                        ("Event", "SuccessfulAuth"),
+                        ("Privilege", "security,all"),
+                        ("Timestamp", f"{self.state.now:.6f}"),
+                        ("EventTV", "2026-11-23T13:37:53.000+0000"),
+                        ("Service", "AMI"),
+                        ("AccountID", self.username),
+                    ]
+                )
+            )
+        return frames
 
     def _login(self, action: Mapping[str, str]) -> bool:
         return action.get("Username") == self.username and action.get("Secret") == self.secret

@@ -145,7 +145,8 @@ class PbxState:
     def queue_status(self, action_id: str) -> list[bytes]:
         """The event list answering QueueStatus."""
         frames = []
-        for queue in sorted(self.queue_params.keys() | self._member_queues()):
+        # Asterisk lists every configured queue; here, every queue the stream has named.
+        for queue in sorted(self.queue_params.keys() | self._member_queues() | self.entries.keys()):
             params = self.queue_params.get(queue, {})
             waiting = self.entries.get(queue, [])
             frames.append(
@@ -207,7 +208,8 @@ class PbxState:
     def queue_summary(self, action_id: str) -> list[bytes]:
         """The event list answering QueueSummary."""
         frames = []
-        for queue in sorted(self.queue_params.keys() | self._member_queues()):
+        # Asterisk lists every configured queue; here, every queue the stream has named.
+        for queue in sorted(self.queue_params.keys() | self._member_queues() | self.entries.keys()):
             members = [m for (q, _), m in self.members.items() if q == queue]
             available = [m for m in members if m.get("Status") == "1" and m.get("Paused") == "0"]
             waiting = self.entries.get(queue, [])
