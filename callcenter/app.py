@@ -16,7 +16,7 @@ from agent_ui.wiring import install_console, start_console, stop_console
 from callcenter import __version__
 from callcenter.bus import Bus
 from callcenter.cti.adapter import LiveAdapter
-from callcenter.cti.checkpoint import checkpoint_path
+from callcenter.cti.checkpoint import Checkpoints
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.deps import api_user
 from callcenter.errors import crm_error_handler
@@ -115,9 +115,7 @@ async def running(settings: Settings) -> AsyncIterator[AppState]:
                 bus=services.bus,
                 region=settings.default_region,
                 wrap_up_reason=settings.wrap_up_reason,
-                checkpoint=checkpoint_path(
-                    settings.cti_checkpoint, settings.database_url, settings.server
-                ),
+                checkpoints=Checkpoints(services.sessions),
             )
             # Before the start: the resync's agent states reach consoles that may ask the
             # PBX at once (since when a wrap-up pause holds).

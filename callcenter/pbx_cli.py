@@ -25,7 +25,7 @@ from callcenter.bus import Bus
 from callcenter.calls.cli import add_list_command
 from callcenter.cli import UsageError, add_database_option, settings_from
 from callcenter.cti.adapter import LiveAdapter
-from callcenter.cti.checkpoint import checkpoint_path
+from callcenter.cti.checkpoint import Checkpoints
 from callcenter.cti.connection import AmiConnection
 from callcenter.cti.protocol import AmiError
 from callcenter.cti.recorder import StreamRecorder
@@ -204,7 +204,7 @@ async def _run_adapter(
         bus=bus,
         region=settings.default_region,
         wrap_up_reason=settings.wrap_up_reason,
-        checkpoint=checkpoint_path(settings.cti_checkpoint, settings.database_url, server),
+        checkpoints=Checkpoints(sessions),
     )
     try:
         with _stop_signals() as stop:

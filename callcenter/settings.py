@@ -138,9 +138,6 @@ class Settings(BaseSettings):
     console_queue_extensions: dict[str, str] = Field(default_factory=dict)
     # How many frames per agent are kept for consoles resuming after a reconnect.
     console_replay_frames: Annotated[int, Field(ge=16, le=100_000)] = 256
-    # Where a stopping CTI adapter saves the calls in flight for the next start to resume
-    # (callcenter.cti.checkpoint). Unset: beside a SQLite database file; none otherwise.
-    cti_checkpoint: str | None = None
 
     @field_validator("ami_url")
     @classmethod

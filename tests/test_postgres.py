@@ -41,6 +41,10 @@ from tests.crm.test_search import (  # noqa: F401
     test_kb_search,
     test_search_follows_renames_and_deletes,
 )
+from tests.cti.test_stop_start import (  # noqa: F401
+    test_calls_in_flight_at_a_stop_get_one_record_each_finished_by_the_next_start,
+    test_saved_calls_in_flight_are_kept_per_pbx_and_a_damaged_row_is_ignored,
+)
 from tests.kpi import test_reports
 from tests.kpi.calls import DAY, ROLLUPS, at
 from tests.kpi.conftest import stored  # noqa: F401

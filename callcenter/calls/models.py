@@ -179,3 +179,14 @@ class QueueIntervalRollup(Base):
     hold_s: Mapped[float] = mapped_column(Float, default=0.0)
     wrap_up_s: Mapped[float] = mapped_column(Float, default=0.0)
     longest_wait_s: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class CallsInFlight(Base):
+    """The calls a PBX's CTI adapter was following when it stopped, for its next start to
+    resume (one row per PBX; see callcenter.cti.checkpoint)."""
+
+    __tablename__ = "calls_in_flight"
+
+    server: Mapped[str] = mapped_column(String(64), primary_key=True)
+    saved_at: Mapped[datetime]
+    document: Mapped[str] = mapped_column(Text)

@@ -7,8 +7,9 @@ import contextlib
 import logging
 import time
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any, Protocol
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from callcenter.bus import Bus
 from callcenter.cti import checkpoint
@@ -197,8 +198,8 @@ class LiveAdapter:
     whatever else shares it, like the agent console) never waits on the database. `stop()`
     logs off and closes the pipeline, which publishes what the bytes allowed to finish and,
     for every call still in flight and every open agent interval, a record flagged data_gap.
-    With a `checkpoint` file those calls are saved there too, and the next start resumes
-    them before its first resync (callcenter.cti.checkpoint).
+    With `checkpoints` those calls are saved there too, and the next start resumes them
+    before its first resync (callcenter.cti.checkpoint).
     """
 
     def __init__(
@@ -210,11 +211,11 @@ class LiveAdapter:
         region: str = "US",
         wrap_up_reason: str = DEFAULT_WRAP_UP_REASON,
         resync_first_retry: float = RESYNC_FIRST_RETRY_S,
-        checkpoint: Path | None = None,
+        checkpoints: checkpoint.Checkpoints | None = None,
         **connection_options: Any,
     ) -> None:
         self.server = server
-        self.checkpoint = checkpoint
+        self.checkpoints = checkpoints
         self.pipeline = Pipeline(
             server=server, bus=bus, region=region, wrap_up_reason=wrap_up_reason
         )
@@ -225,14 +226,15 @@ class LiveAdapter:
         """Connect and log in (`ConnectFailed`/`LoginFailed` if not), then run in the background.
 
         The calls a previous run saved at its stop are taken back first, so that the first
-        resync finishes them; the checkpoint is removed once the login succeeded."""
-        saved = checkpoint.load(self.checkpoint, self.server) if self.checkpoint else None
+        resync finishes them; they are forgotten once the login succeeded."""
+        store = self.checkpoints
+        saved = await asyncio.to_thread(store.load, self.server) if store is not None else None
         if saved is not None:
             resumed = checkpoint.resume(self.pipeline.tracker, saved)
             log.info("resumed %d calls in flight at the last stop", resumed)
         await self.connection.start()
-        if self.checkpoint is not None:
-            self.checkpoint.unlink(missing_ok=True)
+        if saved is not None and store is not None:
+            await asyncio.to_thread(store.clear, self.server)
 
     async def stop(self) -> None:
         """Log off; publish what the stream allows to finish, then what is still in flight
@@ -242,11 +244,12 @@ class LiveAdapter:
         at = time.time() + self.feed.clock_offset
         tracker = self.pipeline.tracker
         tracker.finish_parked()
-        if self.checkpoint is not None:
+        if self.checkpoints is not None:
+            saved = checkpoint.document(tracker, at)
             try:
-                saved = checkpoint.save(tracker, self.checkpoint, at)
-            except OSError as error:
-                log.error("could not save the calls in flight to %s: %s", self.checkpoint, error)
+                await asyncio.to_thread(self.checkpoints.save, saved)
+            except SQLAlchemyError as error:
+                log.error("could not save the calls in flight: %s", error)
             else:
-                log.info("saved %d calls in flight to %s", saved, self.checkpoint)
+                log.info("saved %d calls in flight for the next start", len(saved["calls"]))
         self.pipeline.close(at=at, end_open_calls=True)

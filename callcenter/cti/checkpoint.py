@@ -2,9 +2,11 @@
 
 On a clean stop (`cti run` or `serve` shutting down, SIGTERM) the adapter writes every call
 in flight as it stands (channels, queue visits with their positions, answer and talk times)
-to a JSON file, then publishes a record for each, flagged data_gap, so nothing is lost if no
-next start comes. The next start reads the file back before it connects (and deletes it
-once logged in, so an old stop is never resumed twice): its first resync then finishes
+to the database (one row per PBX, table `calls_in_flight`: any process that follows that PBX
+next finds it, whatever the database), then publishes a record for each, flagged data_gap,
+so nothing is lost if no next start comes. The next start reads them back before it
+connects (and deletes the row once logged in, so an old stop is never resumed twice): its
+first resync then finishes
 those calls from what the PBX says, as after any gap. A call still up goes on with its own
 visits (a caller at position 6 stays at 6, not the 1 a resync would see); one that ended
 while the adapter was down closes at the stop time. Either way its new record replaces the
@@ -15,14 +17,14 @@ from __future__ import annotations
 
 import json
 import logging
-import os
+from datetime import UTC, datetime
 from enum import Enum
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy import delete
+from sqlalchemy.orm import Session, sessionmaker
 
+from callcenter.calls.models import CallsInFlight
 from callcenter.calls.records import VisitOutcome
 from callcenter.cti.tracker import Tracker
 from callcenter.cti.tracker_state import Channel, TrackedCall, Visit, VisitPhase
@@ -46,8 +48,8 @@ def _fields(obj: object, skip: tuple[str, ...] = ()) -> dict[str, Any]:
     return values
 
 
-def save(tracker: Tracker, path: Path, at: float) -> int:
-    """Write the calls in flight to `path` (atomically); how many were written."""
+def document(tracker: Tracker, at: float) -> dict[str, Any]:
+    """The calls in flight in `tracker`, stopped at `at` (PBX time), as a JSON document."""
     calls = []
     for call in tracker.calls.values():
         entry = _fields(call, skip=("visits",))
@@ -62,38 +64,60 @@ def save(tracker: Tracker, path: Path, at: float) -> int:
             owner.visits.index(held) if owner is not None and held in owner.visits else None
         )
         channels.append(entry)
-    document = {
+    return {
         "format": FORMAT,
         "server": tracker.server,
         "stopped_at": at,
         "calls": calls,
         "channels": channels,
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".part")
-    partial.write_text(json.dumps(document), encoding="utf-8")
-    os.replace(partial, path)
-    return len(calls)
 
 
-def load(path: Path, server: str) -> dict[str, Any] | None:
-    """The checkpoint at `path` for `server`; None when there is none (or it is unusable)."""
+class Checkpoints:
+    """Where stopping adapters leave their calls in flight: the database (flushes and
+    commits its own short transactions; call from a worker thread)."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def save(self, saved: dict[str, Any]) -> None:
+        """Keep `saved` (from `document`) as its PBX's calls in flight, replacing older ones."""
+        row = CallsInFlight(
+            server=saved["server"],
+            saved_at=datetime.fromtimestamp(saved["stopped_at"], UTC),
+            document=json.dumps(saved),
+        )
+        with self.sessions() as session, session.begin():
+            session.merge(row)
+
+    def load(self, server: str) -> dict[str, Any] | None:
+        """The calls `server`'s adapter left at its last stop; None when there are none."""
+        with self.sessions() as session:
+            row = session.get(CallsInFlight, server)
+            text = row.document if row is not None else None
+        return _readable(text, server) if text is not None else None
+
+    def clear(self, server: str) -> None:
+        """Forget `server`'s saved calls (once they are taken back)."""
+        with self.sessions() as session, session.begin():
+            session.execute(delete(CallsInFlight).where(CallsInFlight.server == server))
+
+
+def _readable(text: str, server: str) -> dict[str, Any] | None:
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    try:
-        document = json.loads(text)
+        saved = json.loads(text)
     except ValueError:
-        log.warning("ignored the unreadable checkpoint %s", path)
+        log.warning("ignored the unreadable calls in flight saved for %s", server)
         return None
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        log.warning("ignored the checkpoint %s: not one this version writes", path)
+    if not isinstance(saved, dict) or saved.get("format") != FORMAT:
+        log.warning(
+            "ignored the calls in flight saved for %s: not a form this version reads", server
+        )
         return None
-    if document.get("server") != server:
-        log.warning("ignored the checkpoint %s: it is of server %r", path, document.get("server"))
+    if saved.get("server") != server:
+        log.warning("ignored calls in flight saved for %r, not %r", saved.get("server"), server)
         return None
-    return document
+    return saved
 
 
 def resume(tracker: Tracker, document: dict[str, Any]) -> int:
@@ -131,22 +155,3 @@ def resume(tracker: Tracker, document: dict[str, Any]) -> int:
             tracker.bridges.setdefault(channel.bridge, set()).add(channel.uniqueid)
     tracker.gap_started_at = stopped_at
     return len(document["calls"])
-
-
-def checkpoint_path(configured: str | None, database_url: str, server: str) -> Path | None:
-    """The checkpoint file: the configured one, else one beside a SQLite database file
-    (named after the PBX), else none (the stop's records are still written)."""
-    if configured:
-        return Path(configured).expanduser()
-    try:
-        url = make_url(database_url)
-    except ArgumentError:
-        return None
-    database = url.database or ""
-    if url.get_backend_name() != "sqlite" or database in ("", ":memory:"):
-        return None
-    if database.startswith("file:"):
-        return None
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in server)
-    path = Path(database).expanduser().resolve()
-    return path.with_name(f"{path.name}.cti-{safe}.json")

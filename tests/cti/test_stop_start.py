@@ -2,9 +2,9 @@
 
 Real AMI bytes over TCP: the in-test PBX streams the `abandon` capture. Cara talks with Alice
 and Dan waits in support when the adapter is stopped (SIGTERM, `serve` or `cti run` shutting
-down). While it is down Dan gives up; the next start resumes both calls from the checkpoint
-the stop wrote, its resync finds Dan's channels gone, and the stream goes on until Cara
-hangs up.
+down). While it is down Dan gives up; the next start resumes both calls from what the stop
+saved in the database, its resync finds Dan's channels gone, and the stream goes on until
+Cara hangs up.
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.bus import Bus
+from callcenter.calls.models import CallsInFlight
 from callcenter.calls.service import list_agent_states, list_calls
 from callcenter.cti.adapter import LiveAdapter
+from callcenter.cti.checkpoint import Checkpoints
 from callcenter.events import AgentStateClosed, CallEnded
 from callcenter.settings import Settings
 from callcenter.wiring import wire_consumers
@@ -35,7 +37,7 @@ async def test_calls_in_flight_at_a_stop_get_one_record_each_finished_by_the_nex
 ) -> None:
     _, body = split_capture(CAPTURE.read_bytes())
     _, stop, resume = cut_points(body)  # Dan has just joined the queue; Cara talks
-    checkpoint = tmp_path / "cti.json"
+    checkpoints = Checkpoints(sessions)
     bus = Bus()
     ended: list[CallEnded] = []
     closed: list[AgentStateClosed] = []
@@ -45,7 +47,7 @@ async def test_calls_in_flight_at_a_stop_get_one_record_each_finished_by_the_nex
     await consumers.start()
     async with AmiServer() as pbx:
         pbx.stamp_logins = True
-        first = LiveAdapter(pbx.target, server="pbx-test", bus=bus, checkpoint=checkpoint)
+        first = LiveAdapter(pbx.target, server="pbx-test", bus=bus, checkpoints=checkpoints)
         await first.start()
         await until(lambda: first.feed.resyncs == 1)
         await pbx.stream(body[:stop])
@@ -60,7 +62,7 @@ async def test_calls_in_flight_at_a_stop_get_one_record_each_finished_by_the_nex
         assert all(e.record.data_gap for e in closed[open_states:])
 
         pbx.advance(body[stop:resume])  # Dan hangs up while no adapter runs
-        second = LiveAdapter(pbx.target, server="pbx-test", bus=bus, checkpoint=checkpoint)
+        second = LiveAdapter(pbx.target, server="pbx-test", bus=bus, checkpoints=checkpoints)
         await second.start()
         await until(lambda: second.feed.resyncs == 1)
         await pbx.stream(body[resume:])
@@ -82,3 +84,21 @@ async def test_calls_in_flight_at_a_stop_get_one_record_each_finished_by_the_nex
     [visit] = dan.queue_visits
     assert (visit.queue, visit.position) == ("support", 1)
     assert any(state.data_gap for state in states)
+
+
+def test_saved_calls_in_flight_are_kept_per_pbx_and_a_damaged_row_is_ignored(
+    sessions: sessionmaker[Session],
+) -> None:
+    store = Checkpoints(sessions)
+    saved = {"format": 1, "server": "pbx-a", "stopped_at": 1_700_000_000.5, "calls": [],
+             "channels": []}  # fmt: skip
+    store.save(saved)
+    store.save({**saved, "server": "pbx-b"})
+    store.save({**saved, "stopped_at": 1_700_000_100.0})  # a later stop replaces the earlier
+    assert store.load("pbx-a") == {**saved, "stopped_at": 1_700_000_100.0}
+    store.clear("pbx-a")
+    assert store.load("pbx-a") is None
+    assert store.load("pbx-b") == {**saved, "server": "pbx-b"}
+    with sessions() as session, session.begin():
+        session.get_one(CallsInFlight, "pbx-b").document = "{not json"
+    assert store.load("pbx-b") is None  # logged and ignored: the resync adopts instead

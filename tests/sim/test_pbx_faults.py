@@ -8,7 +8,6 @@ every record the faults touched is flagged data_gap while the untouched ones equ
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections import Counter
 from dataclasses import replace
@@ -21,6 +20,7 @@ from callcenter.bus import Bus
 from callcenter.calls.records import CallRecord
 from callcenter.calls.service import list_agent_states, list_calls
 from callcenter.cti.adapter import LiveAdapter
+from callcenter.cti.checkpoint import Checkpoints
 from callcenter.cti.tracker_state import Visit, VisitPhase
 from callcenter.events import CallEnded
 from callcenter.settings import AmiTarget, Settings
@@ -37,9 +37,9 @@ from tests.waiting import until
 EDGE = timedelta(seconds=2)
 
 
-def adapter(pbx: SimulatedPbx, bus: Bus, checkpoint: Path) -> LiveAdapter:
+def adapter(pbx: SimulatedPbx, bus: Bus, checkpoints: Checkpoints | None) -> LiveAdapter:
     target = AmiTarget(host="127.0.0.1", port=pbx.port, username="crm", secret="crmsecret")
-    return LiveAdapter(target, server=SERVER, bus=bus, checkpoint=checkpoint, first_retry=0.05)
+    return LiveAdapter(target, server=SERVER, bus=bus, checkpoints=checkpoints, first_retry=0.05)
 
 
 def waiting(live: LiveAdapter) -> list[Visit]:
@@ -56,14 +56,14 @@ def pbx_now(live: LiveAdapter) -> datetime:
 async def test_a_link_drop_and_an_adapter_restart_mid_traffic_lose_and_double_nothing(
     sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:
-    checkpoint = tmp_path / "cti.json"
+    checkpoints = Checkpoints(sessions)
     bus = Bus()
     published: list[CallRecord] = []
     bus.subscribe(CallEnded, lambda event: published.append(event.record))
     consumers = wire_consumers(bus, sessions, Settings(), live=True)
     await consumers.start()
     async with running_pbx(BUSY, speed=100.0, auto_arrivals=True, hold_share=0.3) as pbx:
-        first = adapter(pbx, bus, checkpoint)
+        first = adapter(pbx, bus, checkpoints)
         await first.start()
         await until(lambda: first.feed.resyncs == 1)
         started_at = pbx_now(first)
@@ -79,7 +79,9 @@ async def test_a_link_drop_and_an_adapter_restart_mid_traffic_lose_and_double_no
         await until(lambda: any((v.position or 0) >= 2 for v in waiting(first)), timeout=60)
         stopped_at = pbx_now(first)
         await first.stop()
-        saved = json.loads(checkpoint.read_text())["calls"]
+        saved_in_flight = checkpoints.load(SERVER)
+        assert saved_in_flight is not None
+        saved = saved_in_flight["calls"]
         in_flight = {
             call["linkedid"]: [(v["queue"], v["uniqueid"], v["position"]) for v in call["visits"]]
             for call in saved
@@ -87,14 +89,13 @@ async def test_a_link_drop_and_an_adapter_restart_mid_traffic_lose_and_double_no
         at_stop = {r.linkedid for r in published}
         assert set(in_flight) <= at_stop  # each has its stop record
         assert any(position >= 2 for visits in in_flight.values() for *_, position in visits)
-        assert checkpoint.exists()
         await asyncio.sleep(0.3)  # some 30 s of PBX time while nobody listens
 
-        second = adapter(pbx, bus, checkpoint)
+        second = adapter(pbx, bus, checkpoints)
         await second.start()
         await until(lambda: second.feed.resyncs == 1)
         restarted_at = pbx_now(second)
-        assert not checkpoint.exists()  # taken over: never resumed twice
+        assert checkpoints.load(SERVER) is None  # taken over: never resumed twice
         await until(lambda: set(in_flight) <= {r.linkedid for r in pbx.records}, timeout=90)
         truth = list(pbx.records)
         before = datetime.fromtimestamp(0, UTC)
@@ -167,7 +168,7 @@ async def test_a_pbx_restart_mid_traffic_closes_the_calls_it_killed_once_and_fla
     before = SimulatedPbx(scenario, options)
     await before.start("127.0.0.1", 0)
     port = before.port
-    live = adapter(before, bus, tmp_path / "cti.json")
+    live = adapter(before, bus, Checkpoints(sessions))
     await live.start()
     await until(lambda: live.feed.resyncs == 1)
     started_at = pbx_now(live)
