@@ -27,6 +27,7 @@ import os
 import queue
 import signal
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future
 from multiprocessing.connection import Connection
@@ -50,6 +51,8 @@ log = logging.getLogger(__name__)
 # (SQLAlchemy, the models): a fresh child is ready in milliseconds and never inherits the
 # web process's threads or sockets, which a plain fork would copy mid-flight.
 WRITER_NICENESS = 10
+# Seconds the child goes on after a SIGTERM, waiting for the parent's last batches and stop.
+TERM_GRACE_S = 30.0
 
 
 def shareable(sessions: sessionmaker[Session]) -> str | None:
@@ -224,15 +227,27 @@ def serve(
     from callcenter.db import make_engine, make_sessionmaker
 
     os.nice(WRITER_NICENESS)
-    # Ctrl-C in a terminal reaches the whole process group, this process too; dying then
-    # would lose the last batch. The parent decides when it ends: a "stop" after the last
-    # batch, or end of file on the pipe when the parent is gone. (SIGTERM still ends it:
-    # multiprocessing terminates a parent's leftover children that way at exit.)
+    # Ctrl-C in a terminal reaches the whole process group, and a service manager's stop
+    # (systemd's default KillMode, `timeout`, `docker stop`) sends SIGTERM to every process
+    # of the service at once: this process too. Dying then would lose the last batches, the
+    # stop's records of the calls in flight among them. The parent decides when it ends: a
+    # "stop" after the last batch, or end of file on the pipe when the parent is gone. After
+    # a SIGTERM it waits for that at most TERM_GRACE_S (a parent stuck elsewhere must not
+    # keep it forever).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    ending: list[float] = []
+    signal.signal(signal.SIGTERM, lambda *_: ending.append(time.monotonic() + TERM_GRACE_S))
     engine = make_engine(url)
     writer = RetryingStore(make_sessionmaker(engine), after_store)
     try:
         while True:
+            if not batches.poll(1.0):
+                if ending and time.monotonic() >= ending[0]:
+                    log.error("record writer: no stop from the web process %.0f s after "
+                              "SIGTERM; ending", TERM_GRACE_S)  # fmt: skip
+                    writer.write([], [], [])
+                    return
+                continue
             try:
                 message = batches.recv()
             except (EOFError, OSError):

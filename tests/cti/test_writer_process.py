@@ -101,10 +101,12 @@ def test_a_batch_that_fails_is_written_in_front_of_the_next_one(
         assert len(list_calls(session)) == len(calls) == 400
 
 
-async def test_a_ctrl_c_reaching_the_writer_process_does_not_lose_the_last_batch(
-    sessions: sessionmaker[Session],
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "term"])
+async def test_a_stop_signal_reaching_the_writer_process_does_not_lose_the_last_batch(
+    sessions: sessionmaker[Session], stop_signal: signal.Signals
 ) -> None:
-    """A terminal's Ctrl-C goes to the whole process group; the parent's stop ends the child."""
+    """A terminal's Ctrl-C goes to the whole process group, a service manager's SIGTERM to
+    every process of the service; the parent's stop ends the child."""
     bus = Bus()
     writer = ProcessRecordWriter(bus, sessions, 10_000, ROLLUPS)
     pipeline = Pipeline(server="pbx", bus=bus)
@@ -114,7 +116,7 @@ async def test_a_ctrl_c_reaching_the_writer_process_does_not_lose_the_last_batch
     async with asyncio.timeout(60):
         await writer.drain()  # the child has answered: it is past its start-up
     assert writer.written_calls > 0
-    os.kill(writer.process.pid, signal.SIGINT)
+    os.kill(writer.process.pid, stop_signal)
     pipeline.feed_bytes(stream[len(stream) // 2 :])
     pipeline.close(end_open_calls=True)
     writer.close()
