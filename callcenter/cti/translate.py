@@ -11,9 +11,9 @@ QUEUESTATUS only sharpens why a caller left a queue.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 
+from callcenter.cti import frame_values as values
 from callcenter.cti.frames import BadHeader, Frame
 from callcenter.cti.pbx_events import (
     BridgeChanged,
@@ -44,104 +44,15 @@ from callcenter.cti.pbx_events import (
 
 Translator = Callable[[Frame], PbxEvent | None]
 
-_UNKNOWN = frozenset({"", "<unknown>", "<Unknown>"})
-
-
-def _text(value: str | None) -> str | None:
-    """A header value, None when Asterisk says it has none."""
-    if value is None or value in _UNKNOWN:
-        return None
-    return value
-
-
-# Bounds of what a PBX can mean: no queue wait, ring or talk lasts a month, no channel a
-# year, no queue holds a million callers. Beyond them a value is hostile or corrupt.
-MAX_SECONDS = 31 * 86400.0
-MAX_CHANNEL_AGE = 366 * 86400.0
-MAX_COUNT = 1_000_000
-
-
-def _int(f: Frame, header: str) -> int | None:
-    value = f.get(header)
-    if not value:
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        raise BadHeader(header, value) from None
-    if not 0 <= number <= MAX_COUNT:
-        raise BadHeader(header, value)
-    return number
-
-
-def _seconds(f: Frame, header: str, *, per_second: float = 1.0) -> float | None:
-    """A duration header in seconds (`per_second`: its units in a second)."""
-    value = f.get(header)
-    if not value:
-        return None
-    try:
-        seconds = float(value) / per_second
-    except ValueError:
-        raise BadHeader(header, value) from None
-    if not 0.0 <= seconds <= MAX_SECONDS:  # NaN fails too
-        raise BadHeader(header, value)
-    return seconds
-
-
-def _share(f: Frame, header: str) -> float | None:
-    """A percentage header (`97.2`) as a fraction."""
-    value = f.get(header)
-    if not value:
-        return None
-    try:
-        percent = float(value)
-    except ValueError:
-        raise BadHeader(header, value) from None
-    if not 0.0 <= percent <= 100.0:  # NaN fails too
-        raise BadHeader(header, value)
-    return percent / 100.0
-
-
-def _hms(f: Frame, header: str) -> float | None:
-    """CoreShowChannel's Duration (HH:MM:SS) in seconds."""
-    value = f.get(header)
-    if not value:
-        return None
-    try:
-        hours, minutes, seconds = value.split(":")
-        total = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
-    except ValueError:
-        raise BadHeader(header, value) from None
-    if not (math.isfinite(total) and 0.0 <= total <= MAX_CHANNEL_AGE):
-        raise BadHeader(header, value)
-    return total
-
-
-def _target(exten: str | None, context: str | None) -> str | None:
-    exten = _text(exten)
-    if not exten or exten == "s":
-        return None
-    context = _text(context)
-    return f"{exten}@{context}" if context else exten
-
-
-def _device(channel: str | None) -> str | None:
-    """The device a channel belongs to: its name without the `-<sequence>` (and `;n`)."""
-    if not channel:
-        return None
-    name = channel.partition(";")[0]
-    head, sep, _ = name.rpartition("-")
-    return head if sep else name
-
 
 def new_channel(f: Frame) -> ChannelCreated:
     return ChannelCreated(
         f["Uniqueid"],
         f["Linkedid"],
         f["Channel"],
-        _text(f.get("CallerIDNum")),
-        _text(f.get("CallerIDName")),
-        _text(f.get("Exten")),
+        values.text(f.get("CallerIDNum")),
+        values.text(f.get("CallerIDName")),
+        values.text(f.get("Exten")),
     )
 
 
@@ -150,13 +61,13 @@ def channel_changed(f: Frame) -> ChannelChanged:
         f["Uniqueid"],
         f["Linkedid"],
         f["Channel"],
-        _text(f.get("CallerIDNum")),
-        _text(f.get("CallerIDName")),
+        values.text(f.get("CallerIDNum")),
+        values.text(f.get("CallerIDName")),
     )
 
 
 def hangup(f: Frame) -> ChannelHungUp:
-    arrival = _target(f.get("Exten"), f.get("Context")) if f.get("Priority") == "1" else None
+    arrival = values.target(f.get("Exten"), f.get("Context")) if f.get("Priority") == "1" else None
     return ChannelHungUp(f["Uniqueid"], f["Linkedid"], f["Channel"], f.get("Cause"), arrival)
 
 
@@ -168,7 +79,7 @@ def dial_begin(f: Frame) -> DialStarted:
     return DialStarted(
         f.get("Uniqueid"),
         f.get("Linkedid"),
-        _text(f.get("Exten")),
+        values.text(f.get("Exten")),
         f["DestUniqueid"],
         f["DestLinkedid"],
         f["DestChannel"],
@@ -204,14 +115,16 @@ def queue_caller_join(f: Frame) -> CallerJoinedQueue:
         f["Uniqueid"],
         f["Linkedid"],
         f["Queue"],
-        _int(f, "Position"),
-        _text(f.get("CallerIDNum")),
-        _text(f.get("CallerIDName")),
+        values.int_value(f, "Position"),
+        values.text(f.get("CallerIDNum")),
+        values.text(f.get("CallerIDName")),
     )
 
 
 def queue_caller_leave(f: Frame) -> CallerLeftQueue:
-    return CallerLeftQueue(f["Uniqueid"], f["Linkedid"], f["Queue"], _int(f, "Position"))
+    return CallerLeftQueue(
+        f["Uniqueid"], f["Linkedid"], f["Queue"], values.int_value(f, "Position")
+    )
 
 
 def queue_caller_abandon(f: Frame) -> CallerAbandonedQueue:
@@ -219,11 +132,11 @@ def queue_caller_abandon(f: Frame) -> CallerAbandonedQueue:
         f["Uniqueid"],
         f["Linkedid"],
         f["Queue"],
-        _int(f, "Position"),
-        _seconds(f, "HoldTime"),
+        values.int_value(f, "Position"),
+        values.seconds(f, "HoldTime"),
         f.get("Channel", ""),
-        _text(f.get("CallerIDNum")),
-        _text(f.get("CallerIDName")),
+        values.text(f.get("CallerIDNum")),
+        values.text(f.get("CallerIDName")),
     )
 
 
@@ -237,7 +150,7 @@ def _member_call(kind: MemberCallKind) -> Translator:
     def translate(f: Frame) -> MemberCall:
         # AgentRingNoAnswer reports milliseconds
         milliseconds = kind is MemberCallKind.RING_NO_ANSWER
-        ring_time = _seconds(f, "RingTime", per_second=1000.0 if milliseconds else 1.0)
+        ring_time = values.seconds(f, "RingTime", per_second=1000.0 if milliseconds else 1.0)
         reason = f.get("Reason")
         return MemberCall(
             kind,
@@ -248,13 +161,13 @@ def _member_call(kind: MemberCallKind) -> Translator:
             f.get("Linkedid"),
             f.get("DestUniqueid"),
             f.get("DestChannel"),
-            _seconds(f, "HoldTime"),
+            values.seconds(f, "HoldTime"),
             ring_time,
-            _seconds(f, "TalkTime"),
+            values.seconds(f, "TalkTime"),
             reason.strip() if reason else None,
             f.get("Channel", ""),
-            _text(f.get("CallerIDNum")),
-            _text(f.get("CallerIDName")),
+            values.text(f.get("CallerIDNum")),
+            values.text(f.get("CallerIDName")),
         )
 
     return translate
@@ -272,7 +185,7 @@ def _member_changed(kind: MemberChangeKind) -> Translator:
             interface,
             name,
             f.get("StateInterface") or None,
-            _int(f, "Status"),
+            values.int_value(f, "Status"),
             None if paused is None else paused == "1",
             f.get("PausedReason") or None,
         )
@@ -288,7 +201,7 @@ def blind_transfer(f: Frame) -> ChannelTransferred | None:
         f.get("TransfererUniqueid"),
         f.get("TransfererLinkedid") or f.get("TransfereeLinkedid"),
         f.get("TransfereeUniqueid"),
-        _target(f.get("Extension"), f.get("Context")),
+        values.target(f.get("Extension"), f.get("Context")),
     )
 
 
@@ -296,10 +209,10 @@ def attended_transfer(f: Frame) -> ChannelTransferred | None:
     if f.get("Result") != "Success":
         return None
     target = (
-        _target(f.get("TransferTargetExten"), f.get("TransferTargetContext"))
-        or _target(f.get("SecondTransfererExten"), f.get("SecondTransfererContext"))
-        or _text(f.get("DestApp"))
-        or _device(f.get("TransferTargetChannel"))
+        values.target(f.get("TransferTargetExten"), f.get("TransferTargetContext"))
+        or values.target(f.get("SecondTransfererExten"), f.get("SecondTransfererContext"))
+        or values.text(f.get("DestApp"))
+        or values.device(f.get("TransferTargetChannel"))
     )
     return ChannelTransferred(
         True,
@@ -323,10 +236,10 @@ def queue_entry(f: Frame) -> QueueCallerListed:
         f["Queue"],
         f["Uniqueid"],
         f.get("Channel", ""),
-        _int(f, "Position"),
-        _seconds(f, "Wait"),
-        _text(f.get("CallerIDNum")),
-        _text(f.get("CallerIDName")),
+        values.int_value(f, "Position"),
+        values.seconds(f, "Wait"),
+        values.text(f.get("CallerIDNum")),
+        values.text(f.get("CallerIDName")),
     )
 
 
@@ -335,18 +248,18 @@ def queue_params(f: Frame) -> QueueParamsListed:
     # than "no threshold". app_queue's servicelevel defaults to 0: none configured.
     if "ServiceLevel" not in f:
         raise KeyError("ServiceLevel")
-    service_level = _seconds(f, "ServiceLevel") or None
+    service_level = values.seconds(f, "ServiceLevel") or None
     return QueueParamsListed(
         f["Queue"],
-        _text(f.get("Strategy")),
+        values.text(f.get("Strategy")),
         service_level,
-        _int(f, "Calls"),
-        _int(f, "Completed"),
-        _int(f, "Abandoned"),
-        _seconds(f, "Holdtime"),
-        _seconds(f, "TalkTime"),
-        _share(f, "ServicelevelPerf"),
-        _share(f, "ServicelevelPerf2"),
+        values.int_value(f, "Calls"),
+        values.int_value(f, "Completed"),
+        values.int_value(f, "Abandoned"),
+        values.seconds(f, "Holdtime"),
+        values.seconds(f, "TalkTime"),
+        values.share(f, "ServicelevelPerf"),
+        values.share(f, "ServicelevelPerf2"),
     )
 
 
@@ -355,10 +268,10 @@ def core_show_channel(f: Frame) -> ChannelListed:
         f["Uniqueid"],
         f.get("Linkedid") or f["Uniqueid"],
         f["Channel"],
-        _text(f.get("CallerIDNum")),
-        _text(f.get("CallerIDName")),
-        _text(f.get("Exten")),
-        _hms(f, "Duration"),
+        values.text(f.get("CallerIDNum")),
+        values.text(f.get("CallerIDName")),
+        values.text(f.get("Exten")),
+        values.hms(f, "Duration"),
         f.get("Application") or None,
         f.get("ApplicationData") or None,
         f.get("BridgeId") or None,
@@ -451,4 +364,4 @@ def translated(
 
 def device_of(channel: str | None) -> str | None:
     """The device a channel belongs to (`PJSIP/1001-0000002b` -> `PJSIP/1001`)."""
-    return _device(channel)
+    return values.device(channel)
