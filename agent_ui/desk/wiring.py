@@ -1,0 +1,12 @@
+"""Plugging the desk's pages into the app."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from agent_ui.desk.tickets import router as tickets_router
+
+
+def install_desk(app: FastAPI) -> None:
+    """The desk's pages under /desk."""
+    app.include_router(tickets_router)
