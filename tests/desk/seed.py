@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.calls.models import Call, QueueVisit
+from crm.callbacks.models import Callback
 from crm.customers.schemas import CustomerCreate, PhoneIn
 from crm.customers.service import create_customer
 from crm.enums import TicketPriority
@@ -46,6 +47,17 @@ def seed_tickets(sessions: sessionmaker[Session]) -> dict[str, int]:
         ids["blue"] = _ticket(session, "Blue team's router", assignee="agent3", team="blue")
         ids["free"] = _ticket(session, "Nobody's modem", priority=TicketPriority.URGENT)
         ids["red"] = _ticket(session, "Red team's fax", team="red")
+        callback = Callback(
+            number="+15551230001",
+            customer_id=customer.id,
+            due_at=datetime.now(UTC) + timedelta(minutes=30),
+            origin="requested",
+            queue="support",
+            note="Wants to hear when the printer is fixed",
+        )
+        session.add(callback)
+        session.flush()
+        ids["callback"] = callback.id
     return ids
 
 
