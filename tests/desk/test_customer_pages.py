@@ -38,7 +38,7 @@ def test_a_search_with_no_match_says_so(
 ) -> None:
     sign_in_as(client, staff, "agent1")
     html = client.get("/desk/customers", params={"q": "Zebedee"}).text
-    assert 'No customer matches “Zebedee”.' in html
+    assert "No customer matches “Zebedee”." in html
 
 
 def test_the_customer_page_shows_numbers_tickets_calls_with_notes_and_callbacks(
