@@ -4,4 +4,5 @@
 DESK_LINKS: list[tuple[str, str]] = [
     ("/desk/tickets", "Tickets"),
     ("/desk/customers", "Customers"),
+    ("/desk/callbacks", "Callbacks"),
 ]
