@@ -15,6 +15,7 @@ from callcenter.deps import PageUser, SessionDep, SettingsDep, SignedInUser
 from callcenter.users.service import Role
 from crm.access import ACCOUNT_FIELDS, check_customer_fields, editor_of
 from crm.callbacks.service import list_callbacks
+from crm.customers.merge import merge_customers
 from crm.customers.schemas import CustomerUpdate, PhoneIn
 from crm.customers.service import (
     add_customer_phone,
@@ -140,6 +141,32 @@ def add_phone(
     except CrmError as exc:
         session.rollback()
         error = {"field": "number", "message": str(exc)}
+        return _render(request, user, session, customer_id, error, exc.status_code)
+    return _back(customer_id)
+
+
+@router.post("/customers/{customer_id}/merge", response_class=HTMLResponse)
+def merge_duplicate(
+    request: Request,
+    customer_id: int,
+    user: PageUser,
+    session: SessionDep,
+    csrf_token: Token = "",
+    duplicate_id: Annotated[str, Form(max_length=12)] = "",
+) -> Response:
+    """Merge another record of this customer into this one (supervisors and admins)."""
+    check_csrf(user, csrf_token)
+    text = duplicate_id.strip()
+    if not (text.isascii() and text.isdecimal()):
+        error = {"field": "duplicate_id", "message": "duplicate: the customer number to merge"}
+        return _render(request, user, session, customer_id, error, 422)
+    try:
+        merge_customers(session, customer_id, int(text), editor_of(session, user))
+    except CrmError as exc:
+        session.rollback()
+        if exc.status_code == status.HTTP_404_NOT_FOUND:
+            raise
+        error = {"field": "duplicate_id", "message": str(exc)}
         return _render(request, user, session, customer_id, error, exc.status_code)
     return _back(customer_id)
 

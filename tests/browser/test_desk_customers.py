@@ -58,3 +58,29 @@ def test_a_supervisor_classifies_the_account(
     page.select_option("[data-testid=field-category]", "vip")
     page.click("[data-testid=customer-save]")
     page.wait_for_selector("[data-testid=desk-customer] >> text=VIP")
+
+
+def test_a_supervisor_merges_a_duplicate(
+    page: Any, client: TestClient, staff: Staff, sessions: sessionmaker[Session]
+) -> None:
+    from crm.customers.schemas import CustomerCreate, PhoneIn
+    from crm.customers.service import create_customer
+
+    ids = seed_tickets(sessions)
+    with sessions() as session, session.begin():
+        old = create_customer(
+            session,
+            CustomerCreate(name="Ann Customer (old)", phones=[PhoneIn(number="+15551230077")]),
+            "US",
+        ).id
+    sign_in_as(client, staff, "supervisor1")
+    errors = open_desk(page, client, f"/desk/customers/{ids['customer']}")
+    page.fill("[data-testid=merge-duplicate]", str(ids["customer"]))
+    page.click("[data-testid=merge-go]")
+    page.wait_for_selector("[data-testid=error-duplicate_id]:has-text('into itself')")
+    assert page.get_attribute("[data-testid=merge-duplicate]", "aria-invalid") == "true"
+    page.fill("[data-testid=merge-duplicate]", str(old))
+    page.click("[data-testid=merge-go]")
+    page.wait_for_selector("[data-testid=numbers]:has-text('+15551230077')")
+    assert "Merged Ann Customer (old)" in page.inner_text("[data-testid=history]")
+    assert errors == []

@@ -119,3 +119,52 @@ def test_forms_need_the_csrf_token(client: TestClient, staff: Staff, ids: dict[s
     url = f"/desk/customers/{ids['customer']}"
     assert client.post(url, data={"city": "Leeds"}).status_code == 403
     assert client.post(url + "/phones", data={"number": "+15551230009"}).status_code == 403
+
+
+@pytest.fixture
+def duplicate(sessions: sessionmaker[Session], ids: dict[str, int]) -> int:
+    from crm.customers.schemas import CustomerCreate, PhoneIn
+    from crm.customers.service import create_customer
+
+    with sessions() as session, session.begin():
+        return create_customer(
+            session,
+            CustomerCreate(name="Ann Customer (old)", phones=[PhoneIn(number="+15551230077")]),
+            "US",
+        ).id
+
+
+def test_an_agent_may_not_merge_customers(
+    client: TestClient,
+    staff: Staff,
+    ids: dict[str, int],
+    duplicate: int,
+    sessions: sessionmaker[Session],
+) -> None:
+    csrf = sign_in_as(client, staff, "agent1")
+    url = f"/desk/customers/{ids['customer']}"
+    assert 'data-testid="merge-form"' not in client.get(url).text
+    answer = client.post(url + "/merge", data={"csrf_token": csrf, "duplicate_id": str(duplicate)})
+    assert answer.status_code == 403 and "merging customers takes a supervisor" in answer.text
+    assert stored(sessions, duplicate).name == "Ann Customer (old)"
+
+
+def test_a_supervisor_merges_a_duplicate(
+    client: TestClient,
+    staff: Staff,
+    ids: dict[str, int],
+    duplicate: int,
+    sessions: sessionmaker[Session],
+) -> None:
+    csrf = sign_in_as(client, staff, "supervisor1")
+    url = f"/desk/customers/{ids['customer']}"
+    bad = client.post(url + "/merge", data={"csrf_token": csrf, "duplicate_id": "abc"})
+    assert bad.status_code == 422 and 'data-testid="error-duplicate_id"' in bad.text
+    itself = client.post(
+        url + "/merge", data={"csrf_token": csrf, "duplicate_id": str(ids["customer"])}
+    )
+    assert itself.status_code == 422 and "into itself" in itself.text
+    answer = client.post(url + "/merge", data={"csrf_token": csrf, "duplicate_id": str(duplicate)})
+    assert answer.status_code == 200 and "+15551230077" in answer.text
+    assert client.get(f"/desk/customers/{duplicate}").status_code == 404
+    assert client.post(url + "/merge", data={"duplicate_id": "1"}).status_code == 403  # no CSRF
