@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from agent_ui.desk.wiring import install_desk
 from agent_ui.supervisor.wiring import install_supervisor, start_board
 from agent_ui.wiring import install_console, start_console, stop_console
 from callcenter import __version__
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(crm_router, dependencies=[Depends(api_user)])
     install_supervisor(app)  # before the console: its /static/supervisor mount must win
     install_console(app)
+    install_desk(app)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

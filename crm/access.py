@@ -100,3 +100,9 @@ def check_customer_fields(editor: Editor, fields: Iterable[str]) -> None:
     refused = sorted(set(fields) & ACCOUNT_FIELDS)
     if refused:
         raise Forbidden(f"{', '.join(refused)}: account fields take a supervisor or an admin")
+
+
+def check_customer_merge(editor: Editor) -> None:
+    """Forbidden unless a supervisor or an admin merges customers (it deletes a record)."""
+    if editor.role == Role.AGENT:
+        raise Forbidden("merging customers takes a supervisor or an admin")

@@ -1,0 +1,98 @@
+"""The desk's callback lists over HTTP: mine (my queues), my team's, all; done and failed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from crm.callbacks.models import Callback
+from tests.console_app import Staff, sign_in_as
+from tests.desk.seed import seed_tickets
+
+
+@pytest.fixture
+def ids(sessions: sessionmaker[Session], staff: Staff) -> dict[str, int]:
+    ids = seed_tickets(sessions)
+    with sessions() as session, session.begin():
+        late = Callback(
+            number="+15551230002",
+            due_at=datetime.now(UTC) - timedelta(minutes=20),
+            origin="abandoned_call",
+            queue="support",
+        )
+        sales = Callback(
+            number="+15551230003",
+            due_at=datetime.now(UTC) + timedelta(hours=1),
+            origin="requested",
+            queue="sales",  # nobody of the staff answers sales
+        )
+        session.add_all([late, sales])
+        session.flush()
+        ids["late"], ids["sales"] = late.id, sales.id
+    return ids
+
+
+def listed(html: str) -> set[str]:
+    return {n for n in ("+15551230001", "+15551230002", "+15551230003") if n in html}
+
+
+def test_mine_team_and_all(client: TestClient, staff: Staff, ids: dict[str, int]) -> None:
+    sign_in_as(client, staff, "agent1")
+    mine = client.get("/desk/callbacks").text
+    assert listed(mine) == {"+15551230001", "+15551230002"}
+    assert "2 callbacks, 1 overdue" in mine and "overdue by 2" in mine
+    assert listed(client.get("/desk/callbacks?view=team").text) == {
+        "+15551230001",
+        "+15551230002",
+    }
+    assert len(listed(client.get("/desk/callbacks?view=all").text)) == 3
+
+
+def test_the_overdue_callback_comes_first_and_dial_is_one_click(
+    client: TestClient, staff: Staff, ids: dict[str, int]
+) -> None:
+    sign_in_as(client, staff, "agent1")
+    html = client.get("/desk/callbacks").text
+    assert html.index("+15551230002") < html.index("+15551230001")
+    assert 'hx-post="/console/dial"' in html and "+15551230002" in html
+    sign_in_as(client, staff, "supervisor1")  # no phone: nothing to dial from
+    assert 'hx-post="/console/dial"' not in client.get("/desk/callbacks?view=all").text
+
+
+def test_done_closes_and_failed_counts_an_attempt(
+    client: TestClient, staff: Staff, ids: dict[str, int], sessions: sessionmaker[Session]
+) -> None:
+    csrf = sign_in_as(client, staff, "agent1")
+    done = client.post(
+        f"/desk/callbacks/{ids['callback']}/attempts",
+        data={"csrf_token": csrf, "outcome": "done", "note": "Told them it is fixed"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/desk/callbacks"
+    failed = client.post(
+        f"/desk/callbacks/{ids['late']}/attempts",
+        data={"csrf_token": csrf, "outcome": "failed", "back": "https://elsewhere.example/"},
+        follow_redirects=False,
+    )
+    assert failed.headers["location"] == "/desk/callbacks"
+    with sessions() as session:
+        first = session.get(Callback, ids["callback"])
+        late = session.get(Callback, ids["late"])
+        assert first is not None and late is not None
+        assert (first.status, first.closed_by, first.note) == (
+            "done", "agent1", "Told them it is fixed",
+        )  # fmt: skip
+        assert (late.status, late.attempts) == ("open", 1)
+    assert listed(client.get("/desk/callbacks?status=done").text) == {"+15551230001"}
+
+
+def test_an_attempt_needs_the_csrf_token_and_a_known_outcome(
+    client: TestClient, staff: Staff, ids: dict[str, int]
+) -> None:
+    csrf = sign_in_as(client, staff, "agent1")
+    url = f"/desk/callbacks/{ids['callback']}/attempts"
+    assert client.post(url, data={"outcome": "done"}).status_code == 403
+    assert client.post(url, data={"csrf_token": csrf, "outcome": "maybe"}).status_code == 422
