@@ -226,7 +226,16 @@ class Consoles:
         """What a fresh console tab needs: state and the call's pop, if any."""
         screen = self._screens.get(user_id)
         if screen is None:
-            return {"state": AgentState.LOGGED_OUT.value, "reason": None, "call": None}
+            return {
+                "state": AgentState.LOGGED_OUT.value,
+                "reason": None,
+                "since": None,
+                "queues": [],
+                "wrap_up_until": None,
+                "call": None,
+                "pop_html": None,
+                "pop_seq": None,
+            }
         return {**screen.public(), "pop_html": screen.pop_html, "pop_seq": screen.pop_seq}
 
     def call_of(self, user_id: int, linkedid: str) -> LiveCall | None:

@@ -4,20 +4,23 @@
   const body = document.body;
   const agent = body.dataset.agent;
   const viewing = body.dataset.viewing;
-  const seqKey = "callcenter.seq." + agent;
-  let lastSeq = sessionStorage.getItem(seqKey);
+  const draftKey = "callcenter.draft." + agent + ".";
+  // The last frame this page showed: a reconnect resumes after it. A page just loaded shows
+  // nothing yet, so it starts from the server's snapshot (a reload, a second tab).
+  let lastSeq = null;
   let socket = null;
   let retry = 250;
   let stateSince = null;
   let wrapUntil = null;
   let call = null;
   let popSeq = null; // the pop on screen: its card frame names it
+  let formsFor = null; // the call (Linkedid) the after-call forms are written for
+  let formCall = null; // that call: what the forms attach their work to
 
   const $ = (id) => document.getElementById(id);
 
   function remember(seq) {
     lastSeq = String(seq);
-    sessionStorage.setItem(seqKey, lastSeq);
   }
 
   function showLink(text) {
@@ -44,10 +47,62 @@
     }
   }
 
+  // Each call starts with clean forms; what is typed is kept per call in the tab's session
+  // storage, so a reload of the same call brings the draft back and the next call never
+  // sees it.
+  function workForms() {
+    return Array.from(document.querySelectorAll(".work-panel form"));
+  }
+
+  function fields(form) {
+    return Array.from(form.elements).filter((el) => el.name && el.type !== "hidden" && el.type !== "submit");
+  }
+
+  function saveDraft() {
+    if (!formsFor) return;
+    const draft = {};
+    workForms().forEach((form) => {
+      const values = {};
+      fields(form).forEach((el) => { values[el.name] = el.value; });
+      draft[form.id] = values;
+    });
+    try { sessionStorage.setItem(draftKey + formsFor, JSON.stringify(draft)); } catch (e) { /* full */ }
+  }
+
+  function restoreDraft(linkedid) {
+    let draft = null;
+    try { draft = JSON.parse(sessionStorage.getItem(draftKey + linkedid) || "null"); } catch (e) { draft = null; }
+    if (!draft) return;
+    workForms().forEach((form) => {
+      const values = draft[form.id] || {};
+      fields(form).forEach((el) => {
+        if (el.name in values) {
+          el.value = values[el.name];
+          delete el.dataset.auto;
+        }
+      });
+    });
+  }
+
+  function formsForCall(next) {
+    const linkedid = next ? next.linkedid : null;
+    if (next) formCall = next;
+    if (!linkedid || linkedid === formsFor) return;
+    formsFor = linkedid;
+    workForms().forEach((form) => form.reset());
+    document.querySelectorAll(".call-number").forEach((el) => { el.value = ""; delete el.dataset.auto; });
+    const kb = $("kb-results");
+    if (kb) kb.replaceChildren();
+    $("notice").replaceChildren(); // "Hung up." belongs to the previous call
+    restoreDraft(linkedid);
+  }
+
   function fillCall() {
-    const linkedid = call ? call.linkedid : "";
-    const customer = call && call.customer_id ? String(call.customer_id) : "";
-    const number = call && call.caller_number ? call.caller_number : "";
+    formsForCall(call);
+    const shown = call || formCall;
+    const linkedid = shown ? shown.linkedid : "";
+    const customer = shown && shown.customer_id ? String(shown.customer_id) : "";
+    const number = shown && shown.caller_number ? shown.caller_number : "";
     document.querySelectorAll(".call-linkedid").forEach((el) => { el.value = linkedid; });
     document.querySelectorAll(".call-customer").forEach((el) => { el.value = customer; });
     document.querySelectorAll(".call-number").forEach((el) => { if (!el.value || el.dataset.auto) { el.value = number; el.dataset.auto = "1"; } });
@@ -85,6 +140,14 @@
 
   function tick() {
     if (stateSince) $("in-state").textContent = clock(Date.now() - stateSince);
+    // The call's own clock, from when the PBX says it was answered (or rang): right after
+    // a reload too.
+    const timer = $("call-time");
+    if (timer) {
+      const start = call ? Date.parse(call.answered_at || call.rang_at) : NaN;
+      const end = call && call.ended_at ? Date.parse(call.ended_at) : Date.now();
+      timer.textContent = isNaN(start) ? "" : "call " + clock(end - start);
+    }
     if (wrapUntil) $("wrap-left").textContent = clock(wrapUntil - Date.now());
   }
 
@@ -108,7 +171,11 @@
         showCard(frame);
         break;
       case "answered":
-        call = frame.call;
+        if (call && frame.call && call.linkedid === frame.call.linkedid) {
+          Object.assign(call, frame.call);
+        } else {
+          call = frame.call;
+        }
         fillCall();
         break;
       case "missed":
@@ -169,6 +236,12 @@
     offset.value = due.value && !isNaN(when) ? String(-when.getTimezoneOffset()) : "";
   }
   document.body.addEventListener("input", noteOffset);
+  document.body.addEventListener("input", (event) => {
+    if (event.target.closest && event.target.closest(".work-panel")) saveDraft();
+  });
+  document.body.addEventListener("change", (event) => {
+    if (event.target.closest && event.target.closest(".work-panel")) saveDraft();
+  });
   document.body.addEventListener("change", noteOffset);
   setInterval(tick, 1000);
   connect();
