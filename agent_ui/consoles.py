@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from agent_ui.console_state import AgentConsole, LiveCall
+from agent_ui.console_state import AgentConsole, LiveCall, PopCard
 from agent_ui.console_users import ConsoleUsers, Seat
 from agent_ui.hub import PopHub
 from agent_ui.pbx import ConsoleError, PbxControl
@@ -247,6 +247,20 @@ class Consoles:
             if call is not None and call.linkedid == linkedid:
                 return call
         return None
+
+    def show_card(self, user_id: int, linkedid: str, found: PopCard) -> bool:
+        """After an agent's change (a customer created or chosen, a ticket opened or linked):
+        the fresh card on every tab's pop of that call, and on the pop a reload rebuilds.
+        Runs on the event loop (the hub lives there). False when the call left the screen."""
+        screen = self._screens.get(user_id)
+        call = screen.call if screen is not None else None
+        if screen is None or call is None or call.linkedid != linkedid or screen.pop_seq is None:
+            return False
+        call.matches = len(found.card.matches)
+        screen.pop_html = found.pop_html
+        payload = {"pop": screen.pop_seq, "linkedid": linkedid, "call": call.public()}
+        self.hub.publish(user_id, "card", {**payload, "html": found.html})
+        return True
 
     def choose_customer(self, user_id: int, linkedid: str, customer_id: int) -> LiveCall:
         """The agent says which of several matching customers is calling."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Annotated
 
+from anyio import from_thread
 from fastapi import APIRouter, Form, HTTPException, Query, status
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
-from agent_ui.console_state import LiveCall
+from agent_ui.console_state import LiveCall, card_of
 from agent_ui.render import fragment
 from agent_ui.routes_console import notice
 from agent_ui.runtime import ConsoleDep
@@ -24,7 +25,6 @@ from crm.enums import InteractionKind, TicketPriority
 from crm.interactions.schemas import InteractionCreate
 from crm.interactions.service import add_interaction
 from crm.kb.service import search_kb
-from crm.lookup.service import lookup
 from crm.tickets.schemas import CallRef, TicketCreate
 from crm.tickets.service import create_ticket, link_call
 
@@ -78,6 +78,23 @@ def _call_of(console: ConsoleDep, user: SignedInUser, linkedid: str) -> LiveCall
     return call
 
 
+def _refresh_card(
+    session: SessionDep,
+    settings: SettingsDep,
+    console: ConsoleDep,
+    user: SignedInUser,
+    call: LiveCall | None,
+) -> None:
+    """The pop's card shows what the server now knows after the agent's change (a customer,
+    a chosen caller, a ticket): on every tab, and after a reload."""
+    if call is None or not call.caller_number:
+        return
+    session.flush()
+    found = card_of(session, settings.default_region, call)
+    # Routes like this one run in a worker thread; the hub lives on the event loop.
+    from_thread.run_sync(console.consoles.show_card, user.id, call.linkedid, found)
+
+
 def _invalid(exc: ValidationError) -> HTTPException:
     first = exc.errors()[0]
     where = ".".join(str(part) for part in first.get("loc", ()))
@@ -101,26 +118,24 @@ def new_customer(
     except ValidationError as exc:
         raise _invalid(exc) from exc
     customer = create_customer(session, data, settings.default_region)
-    card = lookup(session, number, settings.default_region)
-    if call is None:
-        return notice(f"Customer {customer.name} created.")
-    call.customer_id = customer.id
-    html = fragment("_pop.html", event=call, card=card)
-    screen = console.consoles.find(user.id)
-    if screen is not None and screen.call is call:
-        screen.pop_html = html
-    return HTMLResponse(html)
+    if call is not None:
+        call.customer_id = customer.id
+        _refresh_card(session, settings, console, user, call)
+    return notice(f"Customer {customer.name} created.")
 
 
 @router.post("/console/calls/customer", response_class=HTMLResponse)
 def choose_customer(
     user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
     console: ConsoleDep,
     linkedid: LinkedId,
     customer_id: Annotated[int, Form(ge=1)],
 ) -> HTMLResponse:
     """Several customers have the number: the agent picks the caller."""
-    console.consoles.choose_customer(user.id, linkedid, customer_id)
+    call = console.consoles.choose_customer(user.id, linkedid, customer_id)
+    _refresh_card(session, settings, console, user, call)
     return notice("Caller chosen.")
 
 
@@ -128,6 +143,7 @@ def choose_customer(
 def open_ticket(
     user: CurrentUser,
     session: SessionDep,
+    settings: SettingsDep,
     console: ConsoleDep,
     subject: Annotated[str, Form(min_length=1, max_length=255)],
     description: Annotated[str, Form(max_length=20_000)] = "",
@@ -150,6 +166,7 @@ def open_ticket(
         call=CallRef(server=call.server, linkedid=call.linkedid) if call else None,
     )
     ticket = create_ticket(session, data, user.username, editor=editor_of(session, user))
+    _refresh_card(session, settings, console, user, call)
     return notice(f"Ticket {ticket.number} opened.")
 
 
@@ -158,6 +175,7 @@ def link_to_ticket(
     ticket_id: int,
     user: CurrentUser,
     session: SessionDep,
+    settings: SettingsDep,
     console: ConsoleDep,
     linkedid: LinkedId,
 ) -> HTMLResponse:
@@ -173,6 +191,7 @@ def link_to_ticket(
         user.username,
         editor=editor_of(session, user),
     )
+    _refresh_card(session, settings, console, user, call)
     return notice(f"Call linked to {ticket.number}.")
 
 

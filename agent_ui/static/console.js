@@ -103,6 +103,8 @@
     const linkedid = shown ? shown.linkedid : "";
     const customer = shown && shown.customer_id ? String(shown.customer_id) : "";
     const number = shown && shown.caller_number ? shown.caller_number : "";
+    const open = $("ticket-open");
+    if (open) open.textContent = shown ? "Open ticket for this call" : "Open ticket (no call)";
     document.querySelectorAll(".call-linkedid").forEach((el) => { el.value = linkedid; });
     document.querySelectorAll(".call-customer").forEach((el) => { el.value = customer; });
     document.querySelectorAll(".call-number").forEach((el) => { if (!el.value || el.dataset.auto) { el.value = number; el.dataset.auto = "1"; } });
@@ -216,6 +218,12 @@
   }
 
   document.body.addEventListener("htmx:afterRequest", (event) => {
+    const form = event.detail.elt;
+    if (event.detail.successful && form && form.id === "ticket-form") {
+      form.reset(); // opened: the same text again would be a second ticket
+      fillCall();
+      saveDraft();
+    }
     if (event.detail.failed && event.detail.xhr) {
       let text = event.detail.xhr.statusText;
       try { text = JSON.parse(event.detail.xhr.responseText).detail || text; } catch (e) { /* not JSON */ }
