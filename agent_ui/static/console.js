@@ -122,7 +122,11 @@
   function showState(frame) {
     $("state").textContent = STATE_LABELS[frame.state] || frame.state;
     $("state").dataset.state = frame.state;
-    $("reason").textContent = frame.reason ? "(" + frame.reason + ")" : "";
+    const label = STATE_LABELS[frame.state] || frame.state;
+    // "Wrap-up (Wrap-up)": a reason that only repeats the state says nothing.
+    const reason = frame.reason && frame.reason.toLowerCase() !== label.toLowerCase() ? frame.reason : "";
+    $("reason").textContent = reason ? "(" + reason + ")" : "";
+    document.body.dataset.state = frame.state;
     $("queues").textContent = (frame.queues || []).join(", ");
     stateSince = frame.since ? Date.parse(frame.since) : null;
     wrapUntil = frame.wrap_up_until ? Date.parse(frame.wrap_up_until) : null;
@@ -132,7 +136,19 @@
       if (!call) { popSeq = null; showPop('<p class="muted">No call.</p>'); }
       fillCall();
     }
+    enableButtons();
     tick();
+  }
+
+  // A button that cannot work now is off: no call to hang up or transfer, no wrap-up to end.
+  function enableButtons() {
+    const state = $("state").dataset.state;
+    const live = Boolean(call && !call.ended_at);
+    document.querySelectorAll(".needs-call").forEach((el) => { el.disabled = !live; });
+    const done = $("wrap-done");
+    if (done) done.disabled = state !== "wrap_up";
+    const available = $("available");
+    if (available) available.disabled = state === "ringing" || state === "on_call";
   }
 
   function clock(ms) {
@@ -168,6 +184,7 @@
         popSeq = frame.seq;
         showPop(frame.html);
         fillCall();
+        enableButtons();
         break;
       case "card":
         showCard(frame);
@@ -204,6 +221,7 @@
     socket.onmessage = (message) => {
       const frame = JSON.parse(message.data);
       handle(frame);
+      enableButtons();
       if (frame.seq && frame.type !== "hello") {
         remember(frame.seq);
         socket.send(JSON.stringify({ ack: frame.seq }));
@@ -251,6 +269,19 @@
     if (event.target.closest && event.target.closest(".work-panel")) saveDraft();
   });
   document.body.addEventListener("change", noteOffset);
+  // Answer-side shortcuts (listed on the page): Alt+A available, Alt+P pause, Alt+W wrap-up
+  // done, Alt+S save the notes. A button that is off stays off.
+  const SHORTCUTS = { KeyA: "available", KeyP: "pause", KeyW: "wrapup-done", KeyS: "notes-save" };
+  document.addEventListener("keydown", (event) => {
+    if (!event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    const testid = SHORTCUTS[event.code];
+    if (!testid) return;
+    const button = document.querySelector('[data-testid="' + testid + '"]');
+    if (!button) return;
+    event.preventDefault();
+    if (!button.disabled) button.click();
+  });
   setInterval(tick, 1000);
+  enableButtons();
   connect();
 })();

@@ -118,8 +118,9 @@ def test_each_call_starts_with_clean_forms(
 
         stack.call_in("+15551239999", "Next Caller")
         page.wait_for_function(
-            f"document.querySelector('.pop') && "
-            f"document.querySelector('.pop').dataset.linkedid !== {first!r}"
+            "(first) => { const pop = document.querySelector('.pop');"
+            " return Boolean(pop && pop.dataset.linkedid && pop.dataset.linkedid !== first); }",
+            arg=first,
         )
         page.wait_for_selector("[data-testid=state][data-state=on_call]")
         assert page.input_value("[data-testid=ticket-subject]") == ""
