@@ -127,7 +127,9 @@
     const reason = frame.reason && frame.reason.toLowerCase() !== label.toLowerCase() ? frame.reason : "";
     $("reason").textContent = reason ? "(" + reason + ")" : "";
     document.body.dataset.state = frame.state;
-    $("queues").textContent = (frame.queues || []).join(", ");
+    queueNames = frame.queues || [];
+    if (frame.waiting) showWaiting(frame.waiting);
+    showQueues();
     stateSince = frame.since ? Date.parse(frame.since) : null;
     wrapUntil = frame.wrap_up_until ? Date.parse(frame.wrap_up_until) : null;
     $("wrap-up").hidden = !wrapUntil;
@@ -151,6 +153,28 @@
     if (available) available.disabled = state === "ringing" || state === "on_call";
   }
 
+  // The agent's queues, each with the callers waiting and the longest wait (running).
+  let queueNames = [];
+  let waiting = {};
+
+  function showWaiting(rows) {
+    waiting = {};
+    rows.forEach((row) => { waiting[row.queue] = row; });
+  }
+
+  function showQueues() {
+    const parts = queueNames.map((name) => {
+      const row = waiting[name];
+      if (!row || !row.callers) return name;
+      let text = name + " (" + row.callers + " waiting";
+      const since = row.oldest ? Date.parse(row.oldest) : NaN;
+      if (!isNaN(since)) text += ", longest " + clock(Date.now() - since);
+      return text + ")";
+    });
+    $("queues").textContent = parts.join(", ");
+    $("queues").classList.toggle("callers-waiting", parts.some((p, i) => waiting[queueNames[i]] && waiting[queueNames[i]].callers));
+  }
+
   function clock(ms) {
     const s = Math.max(0, Math.round(ms / 1000));
     return Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
@@ -167,6 +191,7 @@
       timer.textContent = isNaN(start) ? "" : "call " + clock(end - start);
     }
     if (wrapUntil) $("wrap-left").textContent = clock(wrapUntil - Date.now());
+    showQueues();
   }
 
   function handle(frame) {
@@ -207,6 +232,10 @@
         break;
       case "state":
         showState(frame);
+        break;
+      case "waiting":
+        showWaiting(frame.waiting || []);
+        showQueues();
         break;
     }
   }
