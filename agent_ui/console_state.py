@@ -150,11 +150,16 @@ def build_card(
     sessions: sessionmaker[Session], region: str, event: AgentRinging | LiveCall
 ) -> PopCard:
     """Look up the caller's number (blocking database work: run it off the event loop)."""
+    with sessions() as session:
+        return card_of(session, region, event)
+
+
+def card_of(session: Session, region: str, event: AgentRinging | LiveCall) -> PopCard:
+    """The card as `session` sees the customers now (after an agent's change, uncommitted)."""
     number = event.caller_number
     if not number:
         raise ValueError("a call without a caller number has no card to look up")
-    with sessions() as session:
-        card = lookup(session, number, region)
+    card = lookup(session, number, region)
     html = fragment("_pop_card.html", event=event, card=card)
     # The card's markup is the template's own output, escaped there.
     pop_html = fragment("_pop.html", event=event, card_html=Markup(html))

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from agent_ui.console_state import AgentConsole, LiveCall
+from agent_ui.console_state import AgentConsole, LiveCall, PopCard
 from agent_ui.console_users import ConsoleUsers, Seat
 from agent_ui.hub import PopHub
 from agent_ui.pbx import ConsoleError, PbxControl
@@ -97,7 +97,9 @@ class Consoles:
         self._loop = asyncio.get_running_loop()
         for kind in POP_EVENTS:
             self._unsubscribe.append(bus.subscribe(kind, self._received))
-        self._unsubscribe.append(self.presence.listen(agent=self._presence_changed))
+        self._unsubscribe.append(
+            self.presence.listen(agent=self._presence_changed, queue=self._queue_changed)
+        )
         self.users.watch_users()
 
     async def stop(self) -> None:
@@ -114,6 +116,41 @@ class Consoles:
 
     def _presence_changed(self, before: AgentPresence | None, after: AgentPresence) -> None:
         self._received(PresenceChange(before, after))
+
+    def _queue_changed(self, queue: str) -> None:
+        """Callers joined or left `queue`: the consoles of its members show the new count."""
+        loop = self._loop
+        if loop is None:
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._publish_waiting(queue)
+        else:
+            loop.call_soon_threadsafe(self._publish_waiting, queue)
+
+    def _publish_waiting(self, queue: str) -> None:
+        for screen in self._screens.values():
+            presence = screen.presence
+            if presence is not None and queue in presence.queues:
+                self.hub.publish(screen.user_id, "waiting", {"waiting": self.waiting_of(screen)})
+
+    def waiting_of(self, screen: AgentConsole) -> list[dict[str, Any]]:
+        """The agent's queues with the callers waiting now and when the longest-waiting joined."""
+        queues = sorted(screen.presence.queues) if screen.presence else []
+        rows: list[dict[str, Any]] = []
+        for queue in queues:
+            oldest = self.presence.oldest_waiting(queue)
+            rows.append(
+                {
+                    "queue": queue,
+                    "callers": len(self.presence.waiting(queue)),
+                    "oldest": oldest.isoformat() if oldest else None,
+                }
+            )
+        return rows
 
     def _received(self, delivery: Delivery) -> None:
         loop = self._loop
@@ -226,8 +263,23 @@ class Consoles:
         """What a fresh console tab needs: state and the call's pop, if any."""
         screen = self._screens.get(user_id)
         if screen is None:
-            return {"state": AgentState.LOGGED_OUT.value, "reason": None, "call": None}
-        return {**screen.public(), "pop_html": screen.pop_html, "pop_seq": screen.pop_seq}
+            return {
+                "state": AgentState.LOGGED_OUT.value,
+                "reason": None,
+                "since": None,
+                "queues": [],
+                "wrap_up_until": None,
+                "call": None,
+                "pop_html": None,
+                "pop_seq": None,
+                "waiting": [],
+            }
+        return {
+            **screen.public(),
+            "pop_html": screen.pop_html,
+            "pop_seq": screen.pop_seq,
+            "waiting": self.waiting_of(screen),
+        }
 
     def call_of(self, user_id: int, linkedid: str) -> LiveCall | None:
         """The agent's current or previous call with that Linkedid, else None."""
@@ -238,6 +290,20 @@ class Consoles:
             if call is not None and call.linkedid == linkedid:
                 return call
         return None
+
+    def show_card(self, user_id: int, linkedid: str, found: PopCard) -> bool:
+        """After an agent's change (a customer created or chosen, a ticket opened or linked):
+        the fresh card on every tab's pop of that call, and on the pop a reload rebuilds.
+        Runs on the event loop (the hub lives there). False when the call left the screen."""
+        screen = self._screens.get(user_id)
+        call = screen.call if screen is not None else None
+        if screen is None or call is None or call.linkedid != linkedid or screen.pop_seq is None:
+            return False
+        call.matches = len(found.card.matches)
+        screen.pop_html = found.pop_html
+        payload = {"pop": screen.pop_seq, "linkedid": linkedid, "call": call.public()}
+        self.hub.publish(user_id, "card", {**payload, "html": found.html})
+        return True
 
     def choose_customer(self, user_id: int, linkedid: str, customer_id: int) -> LiveCall:
         """The agent says which of several matching customers is calling."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -20,11 +21,29 @@ from callcenter.errors import HTTP_ERRORS
 from callcenter.settings import Settings
 from callcenter.users.auth import can_see_agent
 from callcenter.users.models import QueueMembership, User
+from crm.exceptions import InvalidInput
+from crm.phones import normalize
 
 router = APIRouter()
 
 Reason = Annotated[str, Form(min_length=1, max_length=64)]
-Number = Annotated[str, Form(min_length=1, max_length=64, pattern=r"^[0-9+*#]+$")]
+Number = Annotated[str, Form(min_length=1, max_length=64)]
+# An extension or feature code is dialled as typed; a longer number is read as a phone number.
+_EXTENSION = re.compile(r"^(?:[0-9*#]{1,6}|[0-9]*[*#][0-9*#]*)$")
+_SEPARATORS = re.compile(r"[\s\-.()/]")
+
+
+def dialable(number: str, region: str) -> str:
+    """What to dial for what the agent typed: `+1 555 123 0003` and `(555) 123-0003` both
+    become +15551230003 (national numbers read in the site's region); an extension such as
+    1002 or a feature code stays as typed. Anything else: 422 saying why."""
+    compact = _SEPARATORS.sub("", number.strip())
+    if _EXTENSION.match(compact):
+        return compact
+    try:
+        return normalize(number, region)
+    except InvalidInput as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, exc.message) from None
 
 
 def notice(message: str, kind: str = "ok") -> HTMLResponse:
@@ -267,5 +286,7 @@ async def transfer(
 @router.post("/console/dial", response_class=HTMLResponse, include_in_schema=False)
 async def dial(user: CurrentUser, console: ConsoleDep, number: Number) -> HTMLResponse:
     """Click-to-dial: ring the agent's phone, then the number."""
-    await console.pbx.dial(_agent_console(user), number)
-    return notice(f"Calling {number}…")
+    interface = _agent_console(user)
+    target = dialable(number, console.settings.default_region)
+    await console.pbx.dial(interface, target)
+    return notice(f"Calling {target}…")

@@ -5,26 +5,30 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Annotated
 
+from anyio import from_thread
 from fastapi import APIRouter, Form, HTTPException, Query, status
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
+from sqlalchemy import select
 
-from agent_ui.console_state import LiveCall
+from agent_ui.console_state import LiveCall, card_of
 from agent_ui.render import fragment
 from agent_ui.routes_console import notice
 from agent_ui.runtime import ConsoleDep
 from callcenter.calls.dispositions import record_disposition
 from callcenter.deps import CurrentUser, SessionDep, SettingsDep, SignedInUser
 from crm.access import editor_of
+from crm.callbacks.models import Callback
 from crm.callbacks.schemas import CallbackCreate
 from crm.callbacks.service import request_callback
 from crm.customers.schemas import CustomerCreate, PhoneIn
 from crm.customers.service import create_customer
-from crm.enums import InteractionKind, TicketPriority
+from crm.enums import CallbackStatus, InteractionKind, TicketPriority
+from crm.exceptions import InvalidInput
 from crm.interactions.schemas import InteractionCreate
 from crm.interactions.service import add_interaction
 from crm.kb.service import search_kb
-from crm.lookup.service import lookup
+from crm.phones import normalize
 from crm.tickets.schemas import CallRef, TicketCreate
 from crm.tickets.service import create_ticket, link_call
 
@@ -78,6 +82,23 @@ def _call_of(console: ConsoleDep, user: SignedInUser, linkedid: str) -> LiveCall
     return call
 
 
+def _refresh_card(
+    session: SessionDep,
+    settings: SettingsDep,
+    console: ConsoleDep,
+    user: SignedInUser,
+    call: LiveCall | None,
+) -> None:
+    """The pop's card shows what the server now knows after the agent's change (a customer,
+    a chosen caller, a ticket): on every tab, and after a reload."""
+    if call is None or not call.caller_number:
+        return
+    session.flush()
+    found = card_of(session, settings.default_region, call)
+    # Routes like this one run in a worker thread; the hub lives on the event loop.
+    from_thread.run_sync(console.consoles.show_card, user.id, call.linkedid, found)
+
+
 def _invalid(exc: ValidationError) -> HTTPException:
     first = exc.errors()[0]
     where = ".".join(str(part) for part in first.get("loc", ()))
@@ -101,26 +122,24 @@ def new_customer(
     except ValidationError as exc:
         raise _invalid(exc) from exc
     customer = create_customer(session, data, settings.default_region)
-    card = lookup(session, number, settings.default_region)
-    if call is None:
-        return notice(f"Customer {customer.name} created.")
-    call.customer_id = customer.id
-    html = fragment("_pop.html", event=call, card=card)
-    screen = console.consoles.find(user.id)
-    if screen is not None and screen.call is call:
-        screen.pop_html = html
-    return HTMLResponse(html)
+    if call is not None:
+        call.customer_id = customer.id
+        _refresh_card(session, settings, console, user, call)
+    return notice(f"Customer {customer.name} created.")
 
 
 @router.post("/console/calls/customer", response_class=HTMLResponse)
 def choose_customer(
     user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
     console: ConsoleDep,
     linkedid: LinkedId,
     customer_id: Annotated[int, Form(ge=1)],
 ) -> HTMLResponse:
     """Several customers have the number: the agent picks the caller."""
-    console.consoles.choose_customer(user.id, linkedid, customer_id)
+    call = console.consoles.choose_customer(user.id, linkedid, customer_id)
+    _refresh_card(session, settings, console, user, call)
     return notice("Caller chosen.")
 
 
@@ -128,6 +147,7 @@ def choose_customer(
 def open_ticket(
     user: CurrentUser,
     session: SessionDep,
+    settings: SettingsDep,
     console: ConsoleDep,
     subject: Annotated[str, Form(min_length=1, max_length=255)],
     description: Annotated[str, Form(max_length=20_000)] = "",
@@ -150,6 +170,7 @@ def open_ticket(
         call=CallRef(server=call.server, linkedid=call.linkedid) if call else None,
     )
     ticket = create_ticket(session, data, user.username, editor=editor_of(session, user))
+    _refresh_card(session, settings, console, user, call)
     return notice(f"Ticket {ticket.number} opened.")
 
 
@@ -158,6 +179,7 @@ def link_to_ticket(
     ticket_id: int,
     user: CurrentUser,
     session: SessionDep,
+    settings: SettingsDep,
     console: ConsoleDep,
     linkedid: LinkedId,
 ) -> HTMLResponse:
@@ -173,6 +195,7 @@ def link_to_ticket(
         user.username,
         editor=editor_of(session, user),
     )
+    _refresh_card(session, settings, console, user, call)
     return notice(f"Call linked to {ticket.number}.")
 
 
@@ -213,7 +236,7 @@ def save_notes(
     if customer is not None:
         subject = f"Disposition: {disposition}"
         if call is not None:
-            subject += f" (call {call.linkedid}, {call.origin})"
+            subject += f" ({call.origin})"
         data = InteractionCreate(
             kind=InteractionKind.NOTE,
             subject=subject,
@@ -221,6 +244,7 @@ def save_notes(
             number=call.caller_number if call else None,
         )
         add_interaction(session, customer, data, user.username, region=settings.default_region)
+    _refresh_card(session, settings, console, user, call)
     return notice("Notes saved.")
 
 
@@ -236,6 +260,33 @@ def kb_search(
     return HTMLResponse(fragment("_kb.html", articles=articles, query=q))
 
 
+def _refuse_duplicate(session: SessionDep, data: CallbackCreate, region: str) -> None:
+    """An open callback to the same number, customer, time and note exists: 409 saying so
+    (a double click, or a second agent on the same request)."""
+    try:
+        number = normalize(data.number, region)
+    except InvalidInput:
+        return  # request_callback says what is wrong with it
+    due = data.due_at.astimezone(UTC).replace(tzinfo=None) if data.due_at else None
+    open_ones = session.scalars(
+        select(Callback).where(
+            Callback.number == number,
+            Callback.status == str(CallbackStatus.OPEN),
+            Callback.customer_id.is_(None)
+            if data.customer_id is None
+            else Callback.customer_id == data.customer_id,
+        )
+    )
+    for callback in open_ones:
+        stored = callback.due_at
+        stored = stored.astimezone(UTC).replace(tzinfo=None) if stored.tzinfo else stored
+        if stored == due and (callback.note or None) == data.note:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"This callback to {number} is already scheduled for that time.",
+            )
+
+
 @router.post("/console/callbacks", response_class=HTMLResponse)
 def schedule_callback(
     user: CurrentUser,
@@ -248,18 +299,23 @@ def schedule_callback(
     utc_offset_minutes: Annotated[int | None, Form(ge=-18 * 60, le=18 * 60)] = None,
     note: Annotated[str, Form(max_length=20_000)] = "",
 ) -> HTMLResponse:
-    """A callback owed to the caller; due when the agent says, else on the default SLA."""
+    """A callback owed to the caller, due when the agent says (the console always asks);
+    the same callback twice is refused."""
+    customer = _id(customer_id, "customer_id")
     due = _due(due_at, utc_offset_minutes)
+    if due is None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "due_at: say when to call back")
     try:
         data = CallbackCreate(
             number=number,
-            customer_id=_id(customer_id, "customer_id"),
+            customer_id=customer,
             due_at=due,
             note=(note.strip() or None),
         )
     except ValidationError as exc:
         raise _invalid(exc) from exc
     del user
+    _refuse_duplicate(session, data, settings.default_region)
     callback = request_callback(
         session, data, settings.default_region, settings.callback_due_minutes
     )

@@ -4,20 +4,23 @@
   const body = document.body;
   const agent = body.dataset.agent;
   const viewing = body.dataset.viewing;
-  const seqKey = "callcenter.seq." + agent;
-  let lastSeq = sessionStorage.getItem(seqKey);
+  const draftKey = "callcenter.draft." + agent + ".";
+  // The last frame this page showed: a reconnect resumes after it. A page just loaded shows
+  // nothing yet, so it starts from the server's snapshot (a reload, a second tab).
+  let lastSeq = null;
   let socket = null;
   let retry = 250;
   let stateSince = null;
   let wrapUntil = null;
   let call = null;
   let popSeq = null; // the pop on screen: its card frame names it
+  let formsFor = null; // the call (Linkedid) the after-call forms are written for
+  let formCall = null; // that call: what the forms attach their work to
 
   const $ = (id) => document.getElementById(id);
 
   function remember(seq) {
     lastSeq = String(seq);
-    sessionStorage.setItem(seqKey, lastSeq);
   }
 
   function showLink(text) {
@@ -44,10 +47,64 @@
     }
   }
 
+  // Each call starts with clean forms; what is typed is kept per call in the tab's session
+  // storage, so a reload of the same call brings the draft back and the next call never
+  // sees it.
+  function workForms() {
+    return Array.from(document.querySelectorAll(".work-panel form"));
+  }
+
+  function fields(form) {
+    return Array.from(form.elements).filter((el) => el.name && el.type !== "hidden" && el.type !== "submit");
+  }
+
+  function saveDraft() {
+    if (!formsFor) return;
+    const draft = {};
+    workForms().forEach((form) => {
+      const values = {};
+      fields(form).forEach((el) => { values[el.name] = el.value; });
+      draft[form.id] = values;
+    });
+    try { sessionStorage.setItem(draftKey + formsFor, JSON.stringify(draft)); } catch (e) { /* full */ }
+  }
+
+  function restoreDraft(linkedid) {
+    let draft = null;
+    try { draft = JSON.parse(sessionStorage.getItem(draftKey + linkedid) || "null"); } catch (e) { draft = null; }
+    if (!draft) return;
+    workForms().forEach((form) => {
+      const values = draft[form.id] || {};
+      fields(form).forEach((el) => {
+        if (el.name in values) {
+          el.value = values[el.name];
+          delete el.dataset.auto;
+        }
+      });
+    });
+  }
+
+  function formsForCall(next) {
+    const linkedid = next ? next.linkedid : null;
+    if (next) formCall = next;
+    if (!linkedid || linkedid === formsFor) return;
+    formsFor = linkedid;
+    workForms().forEach((form) => form.reset());
+    document.querySelectorAll(".call-number").forEach((el) => { el.value = ""; delete el.dataset.auto; });
+    const kb = $("kb-results");
+    if (kb) kb.replaceChildren();
+    $("notice").replaceChildren(); // "Hung up." belongs to the previous call
+    restoreDraft(linkedid);
+  }
+
   function fillCall() {
-    const linkedid = call ? call.linkedid : "";
-    const customer = call && call.customer_id ? String(call.customer_id) : "";
-    const number = call && call.caller_number ? call.caller_number : "";
+    formsForCall(call);
+    const shown = call || formCall;
+    const linkedid = shown ? shown.linkedid : "";
+    const customer = shown && shown.customer_id ? String(shown.customer_id) : "";
+    const number = shown && shown.caller_number ? shown.caller_number : "";
+    const open = $("ticket-open");
+    if (open) open.textContent = shown ? "Open ticket for this call" : "Open ticket (no call)";
     document.querySelectorAll(".call-linkedid").forEach((el) => { el.value = linkedid; });
     document.querySelectorAll(".call-customer").forEach((el) => { el.value = customer; });
     document.querySelectorAll(".call-number").forEach((el) => { if (!el.value || el.dataset.auto) { el.value = number; el.dataset.auto = "1"; } });
@@ -65,8 +122,14 @@
   function showState(frame) {
     $("state").textContent = STATE_LABELS[frame.state] || frame.state;
     $("state").dataset.state = frame.state;
-    $("reason").textContent = frame.reason ? "(" + frame.reason + ")" : "";
-    $("queues").textContent = (frame.queues || []).join(", ");
+    const label = STATE_LABELS[frame.state] || frame.state;
+    // "Wrap-up (Wrap-up)": a reason that only repeats the state says nothing.
+    const reason = frame.reason && frame.reason.toLowerCase() !== label.toLowerCase() ? frame.reason : "";
+    $("reason").textContent = reason ? "(" + reason + ")" : "";
+    document.body.dataset.state = frame.state;
+    queueNames = frame.queues || [];
+    if (frame.waiting) showWaiting(frame.waiting);
+    showQueues();
     stateSince = frame.since ? Date.parse(frame.since) : null;
     wrapUntil = frame.wrap_up_until ? Date.parse(frame.wrap_up_until) : null;
     $("wrap-up").hidden = !wrapUntil;
@@ -75,7 +138,41 @@
       if (!call) { popSeq = null; showPop('<p class="muted">No call.</p>'); }
       fillCall();
     }
+    enableButtons();
     tick();
+  }
+
+  // A button that cannot work now is off: no call to hang up or transfer, no wrap-up to end.
+  function enableButtons() {
+    const state = $("state").dataset.state;
+    const live = Boolean(call && !call.ended_at);
+    document.querySelectorAll(".needs-call").forEach((el) => { el.disabled = !live; });
+    const done = $("wrap-done");
+    if (done) done.disabled = state !== "wrap_up";
+    const available = $("available");
+    if (available) available.disabled = state === "ringing" || state === "on_call";
+  }
+
+  // The agent's queues, each with the callers waiting and the longest wait (running).
+  let queueNames = [];
+  let waiting = {};
+
+  function showWaiting(rows) {
+    waiting = {};
+    rows.forEach((row) => { waiting[row.queue] = row; });
+  }
+
+  function showQueues() {
+    const parts = queueNames.map((name) => {
+      const row = waiting[name];
+      if (!row || !row.callers) return name;
+      let text = name + " (" + row.callers + " waiting";
+      const since = row.oldest ? Date.parse(row.oldest) : NaN;
+      if (!isNaN(since)) text += ", longest " + clock(Date.now() - since);
+      return text + ")";
+    });
+    $("queues").textContent = parts.join(", ");
+    $("queues").classList.toggle("callers-waiting", parts.some((p, i) => waiting[queueNames[i]] && waiting[queueNames[i]].callers));
   }
 
   function clock(ms) {
@@ -85,7 +182,16 @@
 
   function tick() {
     if (stateSince) $("in-state").textContent = clock(Date.now() - stateSince);
+    // The call's own clock, from when the PBX says it was answered (or rang): right after
+    // a reload too.
+    const timer = $("call-time");
+    if (timer) {
+      const start = call ? Date.parse(call.answered_at || call.rang_at) : NaN;
+      const end = call && call.ended_at ? Date.parse(call.ended_at) : Date.now();
+      timer.textContent = isNaN(start) ? "" : "call " + clock(end - start);
+    }
     if (wrapUntil) $("wrap-left").textContent = clock(wrapUntil - Date.now());
+    showQueues();
   }
 
   function handle(frame) {
@@ -103,12 +209,17 @@
         popSeq = frame.seq;
         showPop(frame.html);
         fillCall();
+        enableButtons();
         break;
       case "card":
         showCard(frame);
         break;
       case "answered":
-        call = frame.call;
+        if (call && frame.call && call.linkedid === frame.call.linkedid) {
+          Object.assign(call, frame.call);
+        } else {
+          call = frame.call;
+        }
         fillCall();
         break;
       case "missed":
@@ -121,6 +232,10 @@
         break;
       case "state":
         showState(frame);
+        break;
+      case "waiting":
+        showWaiting(frame.waiting || []);
+        showQueues();
         break;
     }
   }
@@ -135,6 +250,7 @@
     socket.onmessage = (message) => {
       const frame = JSON.parse(message.data);
       handle(frame);
+      enableButtons();
       if (frame.seq && frame.type !== "hello") {
         remember(frame.seq);
         socket.send(JSON.stringify({ ack: frame.seq }));
@@ -149,6 +265,12 @@
   }
 
   document.body.addEventListener("htmx:afterRequest", (event) => {
+    const form = event.detail.elt;
+    if (event.detail.successful && form && form.id === "ticket-form") {
+      form.reset(); // opened: the same text again would be a second ticket
+      fillCall();
+      saveDraft();
+    }
     if (event.detail.failed && event.detail.xhr) {
       let text = event.detail.xhr.statusText;
       try { text = JSON.parse(event.detail.xhr.responseText).detail || text; } catch (e) { /* not JSON */ }
@@ -169,7 +291,26 @@
     offset.value = due.value && !isNaN(when) ? String(-when.getTimezoneOffset()) : "";
   }
   document.body.addEventListener("input", noteOffset);
+  document.body.addEventListener("input", (event) => {
+    if (event.target.closest && event.target.closest(".work-panel")) saveDraft();
+  });
+  document.body.addEventListener("change", (event) => {
+    if (event.target.closest && event.target.closest(".work-panel")) saveDraft();
+  });
   document.body.addEventListener("change", noteOffset);
+  // Answer-side shortcuts (listed on the page): Alt+A available, Alt+P pause, Alt+W wrap-up
+  // done, Alt+S save the notes. A button that is off stays off.
+  const SHORTCUTS = { KeyA: "available", KeyP: "pause", KeyW: "wrapup-done", KeyS: "notes-save" };
+  document.addEventListener("keydown", (event) => {
+    if (!event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    const testid = SHORTCUTS[event.code];
+    if (!testid) return;
+    const button = document.querySelector('[data-testid="' + testid + '"]');
+    if (!button) return;
+    event.preventDefault();
+    if (!button.disabled) button.click();
+  });
   setInterval(tick, 1000);
+  enableButtons();
   connect();
 })();

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -81,10 +82,10 @@ def test_a_cookie_request_that_changes_something_needs_the_csrf_header(
     client: TestClient, staff: Staff
 ) -> None:
     csrf = sign_in_as(client, staff, "agent1")
-    refused = client.post("/console/callbacks", data={"number": "+15551230001"})
-    accepted = client.post(
-        "/console/callbacks", data={"number": "+15551230001"}, headers={"X-CSRF-Token": csrf}
-    )
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).isoformat(timespec="minutes")
+    callback = {"number": "+15551230001", "due_at": tomorrow}
+    refused = client.post("/console/callbacks", data=callback)
+    accepted = client.post("/console/callbacks", data=callback, headers={"X-CSRF-Token": csrf})
     assert refused.status_code == 403
     assert accepted.status_code == 200
 

@@ -2,58 +2,18 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.calls.models import Call
-from callcenter.users.service import Role, create_user
-from crm.customers.schemas import CustomerCreate, PhoneIn
-from crm.customers.service import create_customer
 from crm.tickets.models import Ticket, TicketCall
 from tests.agent_ui.live_stack import live_stack
+from tests.browser.console_helpers import PASSWORD, eventually
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "agent1-password"
-T = TypeVar("T")
-
-
-def eventually(probe: Callable[[], T | None], timeout: float = 20.0) -> T:
-    """Wait for something the system does in the background (a record written, a row)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value is not None:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{probe.__doc__ or 'condition'} did not happen")
-        time.sleep(0.1)
-
-
-@pytest.fixture
-def seeded(sessions: sessionmaker[Session], fast_password_hashing: None) -> None:
-    with sessions() as session, session.begin():
-        create_user(
-            session,
-            "agent1",
-            role=Role.AGENT,
-            password=PASSWORD,
-            interface="PJSIP/1001",
-            member_name="agent1",
-            queues=[("support", 0)],
-        )
-        create_customer(
-            session,
-            CustomerCreate(
-                name="Ann Customer", category="vip", phones=[PhoneIn(number="+15551230001")]
-            ),
-            "US",
-        )
 
 
 def test_agent_takes_a_call_and_opens_a_ticket_in_wrap_up(

@@ -1,0 +1,38 @@
+"""The agent's queues on the console, with the callers waiting in them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.agent_ui.live_stack import live_stack
+
+pytestmark = pytest.mark.browser
+
+
+def test_callers_waiting_in_my_queues_are_shown(
+    page: Any, database_url: str, sessions: sessionmaker[Session], seeded: None
+) -> None:
+    with live_stack(database_url, sessions, humans_logged_out=True) as stack:
+        page.goto(stack.base_url + "/console")
+        page.fill("input[name=username]", "agent1")
+        page.fill("input[name=password]", "agent1-password")
+        page.click("button[type=submit]")
+        page.wait_for_selector("[data-testid=link]:has-text('live')")
+        page.click("[data-testid=queue-signin]")
+        page.wait_for_selector("[data-testid=state][data-state=available]")
+        page.click("[data-testid=pause]")
+        page.wait_for_selector("[data-testid=state][data-state=paused]")
+
+        stack.call_in("+15551230001", "Ann Customer")
+        page.wait_for_selector("[data-testid=queues]:has-text('support (1 waiting, longest')")
+        page.reload()  # a fresh tab knows it too
+        page.wait_for_selector("[data-testid=queues]:has-text('support (1 waiting, longest')")
+
+        page.click("[data-testid=available]")
+        page.wait_for_selector("[data-testid=state][data-state=on_call]")
+        page.wait_for_function(
+            "document.querySelector('[data-testid=queues]').textContent.trim() === 'support'"
+        )
