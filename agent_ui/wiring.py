@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agent_ui.consoles import Consoles
+from agent_ui.docs_page import router as docs_router
 from agent_ui.error_pages import http_error
 from agent_ui.hub import PopHub
 from agent_ui.pbx import ConsoleError, PbxControl
@@ -62,6 +63,7 @@ def install_console(app: FastAPI) -> None:
     app.include_router(console_router)
     app.include_router(work_router)
     app.include_router(ws_router)
+    app.include_router(docs_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(SignInRequired, _sign_in_first)
     app.add_exception_handler(ConsoleError, _console_error)

@@ -62,7 +62,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.callcenter = state
             yield
 
-    app = FastAPI(title="callcenter", version=__version__, lifespan=lifespan)
+    # /docs is the console's page over a vendored Swagger UI (FastAPI's loads it from a CDN).
+    app = FastAPI(
+        title="callcenter", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     app.add_middleware(SecurityHeaders)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(CrmError, crm_error_handler)
