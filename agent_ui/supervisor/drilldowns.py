@@ -13,9 +13,12 @@ from agent_ui.supervisor.access import SupervisorPage
 from agent_ui.supervisor.render import templates
 from callcenter.deps import SessionDep, SettingsDep
 from callcenter.users.service import Role
+from crm.tickets.service import call_links_of_tickets_opened
 from kpi.explain import explain
 from kpi.intervals import parse_instant
-from kpi.periods import QUERY_NAMES
+from kpi.periods import QUERY_NAMES, report_query
+from kpi.quality import DEFAULT_REPEAT_DAYS
+from kpi.quality_report import opening_calls, quality_report
 from kpi.team_roster import visible_agents
 from kpi.thresholds import stored_thresholds
 
@@ -86,4 +89,34 @@ def explain_page(
         )
     return templates.TemplateResponse(
         request, "explain.html", context, status_code=400 if error else 200
+    )
+
+
+@router.get("/supervisor/quality", response_model=None)
+def quality_page(
+    request: Request,
+    user: SupervisorPage,
+    session: SessionDep,
+    start: Annotated[str | None, Query(alias="from")] = None,
+    end: Annotated[str | None, Query(alias="to")] = None,
+    days: Annotated[int, Query(ge=1, le=90)] = DEFAULT_REPEAT_DAYS,
+    format: str | None = None,
+) -> Response:
+    """FCR, repeat callers and complaints of a period, with the tickets opened from calls
+    that they count, each linked."""
+    error, answer, tickets = None, None, []
+    try:
+        query = report_query(start, end, None, "day", names=QUERY_NAMES)
+        links = list(call_links_of_tickets_opened(session, query.start, query.end))
+        answer = quality_report(session, query.start, query.end, days, links)
+        tickets = opening_calls(session, links)
+    except ValueError as exc:
+        error = str(exc)
+    if wants_json(request, format):
+        if error is not None:
+            return JSONResponse({"detail": error, "errors": []}, status_code=400)
+        return JSONResponse(answer)
+    context: dict[str, Any] = {"user": user, "error": error, "q": answer, "tickets": tickets}
+    return templates.TemplateResponse(
+        request, "quality.html", context, status_code=400 if error else 200
     )
