@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy.orm import Session
 
 from agent_ui.origin import same_origin
 from agent_ui.supervisor.access import SupervisorPage, visible_agents
 from agent_ui.supervisor.render import templates
-from callcenter.deps import SignedInUser, identify
+from callcenter.deps import SessionDep, SignedInUser, identify
 from callcenter.users.auth import SESSION_COOKIE
+from callcenter.users.models import Team
 from callcenter.users.service import Role
 
 if TYPE_CHECKING:
@@ -33,8 +35,19 @@ def supervisor_home(user: SupervisorPage) -> RedirectResponse:
 
 
 @router.get("/supervisor/wallboard", response_class=HTMLResponse, include_in_schema=False)
-def wallboard_page(request: Request, user: SupervisorPage) -> HTMLResponse:
-    return templates.TemplateResponse(request, "wallboard.html", {"user": user})
+def wallboard_page(request: Request, user: SupervisorPage, session: SessionDep) -> HTMLResponse:
+    context = {"user": user, "grid_scope": grid_scope(session, user)}
+    return templates.TemplateResponse(request, "wallboard.html", context)
+
+
+def grid_scope(session: Session, user: SignedInUser) -> str:
+    """Which agents the grid lists (queue tiles always cover whole queues)."""
+    if user.role == Role.ADMIN:
+        return "All agents."
+    team = session.get(Team, user.team_id) if user.team_id is not None else None
+    if team is None:
+        return "No agents: you lead no team. Queue figures cover every agent."
+    return f"Team {team.name} only. Queue figures cover every agent."
 
 
 def scoped(snapshot: dict[str, Any], agents: frozenset[str] | None) -> dict[str, Any]:

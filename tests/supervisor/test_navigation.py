@@ -85,3 +85,21 @@ def test_sign_in_still_goes_where_it_was_asked(client: TestClient, staff: Staff)
     assert _sign_in(client, "supervisor1", "/supervisor/reports") == "/supervisor/reports"
     client.cookies.clear()
     assert _sign_in(client, "admin", "/console") == "/console"
+
+
+@pytest.mark.parametrize(
+    ("name", "scope"),
+    [
+        ("supervisor1", "Team red only. Queue figures cover every agent."),
+        ("supervisor2", "Team blue only."),
+        ("admin", "All agents."),
+    ],
+)
+def test_the_wallboard_says_whose_agents_its_grid_lists(
+    client: TestClient, staff: Staff, name: str, scope: str
+) -> None:
+    sign_in_as(client, staff, name)
+    page = client.get("/supervisor/wallboard").text
+    said = re.search(r'data-testid="grid-scope">([^<]*)<', page)
+    assert said
+    assert said.group(1).startswith(scope)

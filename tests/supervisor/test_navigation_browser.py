@@ -40,6 +40,7 @@ def test_a_supervisor_lands_on_the_wallboard_and_navigates(
         sign_in(page, stack.base_url, "boss")
         page.wait_for_selector("[data-testid=wallboard]")
         assert page.url.endswith("/supervisor/wallboard")
+        assert page.inner_text("[data-testid=grid-scope]").startswith("Team red only.")
         nav = page.locator("[data-testid=nav]")
         assert nav.locator("[aria-current=page]").inner_text() == "Wallboard"
         labels = nav.locator("a").all_inner_texts()
