@@ -35,6 +35,22 @@
     return level >= target - 0.1 ? "wb-warn" : "wb-bad";
   }
 
+  // A queue tile's colour: the worse of today's service level and the longest current wait
+  // (amber from half the threshold T, red once a caller has waited T: out of service level).
+  const RANK = { "wb-none": 0, "wb-good": 1, "wb-warn": 2, "wb-bad": 3 };
+  function waitClass(wait, t) {
+    if (wait === null || !t) return "wb-none";
+    if (wait >= t) return "wb-bad";
+    return wait >= t / 2 ? "wb-warn" : "wb-good";
+  }
+  function paintTile(tile) {
+    const wait = waitClass(since(tile.dataset.since), Number(tile.dataset.threshold));
+    const level = tile.dataset.levelClass;
+    const worst = RANK[wait] > RANK[level] ? wait : level;
+    tile.className = "wb-tile wb-tile-" + worst.slice(3);
+    tile.dataset.level = worst.slice(3);
+  }
+
   function render(snap) {
     latest = snap;
     const queues = $("wb-queues");
@@ -61,6 +77,12 @@
       );
       tile.append(grid);
       tile.querySelector(".wb-age").dataset.since = q.oldest_waiting_since || "";
+      tile.dataset.since = q.oldest_waiting_since || "";
+      tile.dataset.threshold = String(q.service_level_s);
+      tile.dataset.levelClass = levelClass(today.service_level, q.target);
+      tile.title = "amber: service level under target or a caller waiting half of " + q.service_level_s +
+        " s; red: far under target or a caller waiting " + q.service_level_s + " s or more";
+      paintTile(tile);
       queues.append(tile);
     }
     const rows = $("wb-agents");
@@ -80,7 +102,8 @@
 
   // Waits and time in state grow every second without a new snapshot.
   setInterval(() => {
-    document.querySelectorAll("[data-since]").forEach((node) => {
+    document.querySelectorAll(".wb-tile").forEach(paintTile);
+    document.querySelectorAll("td[data-since], .wb-age[data-since]").forEach((node) => {
       const value = node.classList.contains("wb-age") ? node.querySelector(".wb-value") : node;
       if (value) value.textContent = node.dataset.since ? secs(since(node.dataset.since)) : "–";
     });
