@@ -4,6 +4,7 @@
   const $ = (id) => document.getElementById(id);
   let latest = null;
   let retry = 500;
+  let lostAt = null;
 
   function pct(v) { return v === null || v === undefined ? "–" : (v * 100).toFixed(0) + "%"; }
   function secs(v) {
@@ -112,13 +113,23 @@
   function connect() {
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     const socket = new WebSocket(scheme + location.host + "/ws/wallboard");
-    socket.onopen = () => { retry = 500; $("wb-link").textContent = "live"; $("wb-link").className = "wb-link wb-live"; };
+    socket.onopen = () => {
+      retry = 500;
+      lostAt = null;
+      $("wallboard").classList.remove("wb-stale");
+      $("wb-link").textContent = "live";
+      $("wb-link").className = "wb-link wb-live";
+    };
     socket.onmessage = (message) => {
       const data = JSON.parse(message.data);
       if (data.type === "snapshot") render(data);
     };
     socket.onclose = (event) => {
-      $("wb-link").textContent = "reconnecting…";
+      // The figures on screen are as old as the link's loss: grey them and say since when.
+      lostAt = lostAt || new Date();
+      $("wallboard").classList.add("wb-stale");
+      $("wb-link").textContent = "connection lost since " + lostAt.toLocaleTimeString() +
+        ": figures not live; reconnecting…";
       $("wb-link").className = "wb-link wb-down";
       if (event.code === 4401) { location.href = "/signin?next=/supervisor/wallboard"; return; }
       if (event.code === 4403) { $("wb-link").textContent = "not allowed"; return; }
