@@ -92,7 +92,7 @@
       const tr = el("tr", "wb-state-" + a.state, undefined, "agent-" + a.agent);
       const age = el("td", "wb-age-cell", secs(since(a.since)));
       age.dataset.since = a.since || "";
-      tr.append(el("td", "", a.agent), el("td", "", a.state.replace("_", " "), "state-" + a.agent), age,
+      tr.append(el("td", "", a.name || a.agent, "name-" + a.agent), el("td", "", a.state.replace("_", " "), "state-" + a.agent), age,
                 el("td", "", a.reason || ""), el("td", "", String(a.calls_today)), el("td", "", secs(a.aht_s)));
       rows.append(tr);
     }
