@@ -9,6 +9,8 @@ from typing import Any
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from agent_ui.nav import is_current, nav_entries
+
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -33,6 +35,8 @@ def make_environment() -> Environment:
     )
     env.filters["clock"] = _clock
     env.filters["mmss"] = _seconds
+    env.globals["nav_entries"] = nav_entries
+    env.globals["nav_current"] = is_current
     return env
 
 

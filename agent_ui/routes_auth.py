@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Cookie, Depends, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from agent_ui.nav import landing
 from agent_ui.render import templates
 from agent_ui.runtime import ConsoleDep
 from callcenter.deps import SessionDep, identify, session_signer
@@ -27,10 +28,11 @@ SessionCookie = Annotated[str | None, Cookie(alias=SESSION_COOKIE)]
 
 
 def _safe_next(path: str | None) -> str:
-    """Only a path on this site (no `//host` or scheme): no open redirect after sign-in."""
+    """Only a path on this site (no `//host` or scheme): no open redirect after sign-in.
+    Empty (or the site's root) means the user's landing page, known once they sign in."""
     if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
-        return "/console"
-    return path
+        return ""
+    return "" if path == "/" else path
 
 
 def _signin_page(
@@ -63,8 +65,10 @@ def signin_page(
     next: str | None = None,
 ) -> Response:
     """The sign-in form (or straight on, when already signed in)."""
-    if identify(session, signer, cookie, None) is not None:
-        return RedirectResponse(_safe_next(next), status_code=status.HTTP_303_SEE_OTHER)
+    user = identify(session, signer, cookie, None)
+    if user is not None:
+        where = _safe_next(next) or landing(user.role)
+        return RedirectResponse(where, status_code=status.HTTP_303_SEE_OTHER)
     return _signin_page(request, next_path=_safe_next(next))
 
 
@@ -77,7 +81,7 @@ def sign_in(
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=1024)],
     csrf_token: Annotated[str, Form(max_length=128)] = "",
-    next: Annotated[str, Form(max_length=1024)] = "/console",
+    next: Annotated[str, Form(max_length=1024)] = "",
     signin_csrf: Annotated[str | None, Cookie(alias=SIGNIN_CSRF_COOKIE)] = None,
 ) -> Response:
     """Check the password; on success set the session cookie and go on."""
@@ -109,7 +113,8 @@ def sign_in(
         )
     limiter.succeeded(username, address)
     value, _ = signer.issue(user.id, user.session_generation)
-    response = RedirectResponse(next_path, status_code=status.HTTP_303_SEE_OTHER)
+    where = next_path or landing(user.role)
+    response = RedirectResponse(where, status_code=status.HTTP_303_SEE_OTHER)
     response.set_cookie(
         SESSION_COOKIE,
         value,

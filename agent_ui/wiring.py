@@ -7,8 +7,11 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agent_ui.consoles import Consoles
+from agent_ui.docs_page import router as docs_router
+from agent_ui.error_pages import http_error
 from agent_ui.hub import PopHub
 from agent_ui.pbx import ConsoleError, PbxControl
 from agent_ui.render import STATIC_DIR
@@ -60,9 +63,11 @@ def install_console(app: FastAPI) -> None:
     app.include_router(console_router)
     app.include_router(work_router)
     app.include_router(ws_router)
+    app.include_router(docs_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(SignInRequired, _sign_in_first)
     app.add_exception_handler(ConsoleError, _console_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
 
 
 async def _sign_in_first(request: Request, exc: Exception) -> RedirectResponse:

@@ -9,9 +9,10 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from agent_ui.desk.wiring import install_desk
+from agent_ui.error_pages import error_page, wants_page
 from agent_ui.supervisor.wiring import install_supervisor, start_board
 from agent_ui.wiring import install_console, start_console, stop_console
 from callcenter import __version__
@@ -62,7 +63,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.callcenter = state
             yield
 
-    app = FastAPI(title="callcenter", version=__version__, lifespan=lifespan)
+    # /docs is the console's page over a vendored Swagger UI (FastAPI's loads it from a CDN).
+    app = FastAPI(
+        title="callcenter", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     app.add_middleware(SecurityHeaders)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(CrmError, crm_error_handler)
@@ -157,11 +161,12 @@ def _long_lived_objects_frozen() -> Iterator[None]:
         gc.unfreeze()
 
 
-async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
+async def validation_error_handler(request: Request, exc: Exception) -> Response:
     """422 with one entry per bad field: where it is (`name`, `query.limit`) and why.
 
     Body fields are named by their path in the body (`phones.0.number`), as services name
-    the fields they refuse, so a client handles both the same way.
+    the fields they refuse, so a client handles both the same way. A browser loading a
+    page gets a page naming each field.
     """
     assert isinstance(exc, RequestValidationError)
     errors = [
@@ -172,7 +177,15 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
         }
         for error in exc.errors()
     ]
+    if wants_page(request):
+        fields = [{"label": _label(e["field"]), "message": e["message"]} for e in errors]
+        return error_page(request, 422, "Some fields need another value", fields=fields)
     return JSONResponse({"detail": "invalid input", "errors": errors}, status_code=422)
+
+
+def _label(field: str) -> str:
+    """`query.calls_per_hour` -> `calls per hour`: the field as a person reads it."""
+    return field.rsplit(".", 1)[-1].replace("_", " ")
 
 
 def _field_name(loc: object) -> str:

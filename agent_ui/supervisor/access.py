@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, status
+from fastapi import Depends
 
+from agent_ui.error_pages import PageForbidden
 from callcenter.deps import PageUser, SignedInUser
 from callcenter.users.service import Role
 from kpi.team_roster import visible_agents
@@ -14,9 +15,10 @@ __all__ = ["SupervisorPage", "page_supervisor", "visible_agents"]
 
 
 def page_supervisor(user: PageUser) -> SignedInUser:
-    """A signed-in supervisor or admin (others get 403, strangers the sign-in page)."""
+    """A signed-in supervisor or admin (others get 403, a page naming who may see it;
+    strangers the sign-in page)."""
     if user.role not in (Role.SUPERVISOR, Role.ADMIN):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "supervisors and admins only")
+        raise PageForbidden(user, "supervisors and admins")
     return user
 
 

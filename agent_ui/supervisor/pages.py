@@ -200,23 +200,52 @@ def _report_links(
     return args, "/api/kpi/agents?" + urlencode({**args, "by": by, "format": "csv"})
 
 
+def _numbers(form: dict[str, str], names: Iterable[str]) -> tuple[dict[str, float], dict[str, str]]:
+    """The form's filled-in number fields, and per field what is wrong with it."""
+    numbers: dict[str, float] = {}
+    errors: dict[str, str] = {}
+    for name in names:
+        text = form[name].strip()
+        if not text:
+            continue
+        try:
+            numbers[name] = float(text)
+        except ValueError:
+            errors[name] = f"{text!r} is not a number"
+    return numbers, errors
+
+
 @router.get("/supervisor/staffing", response_class=HTMLResponse)
 async def staffing_page(
     request: Request,
     user: SupervisorPage,
-    calls_per_hour: float | None = None,
-    aht: float | None = None,
+    calls_per_hour: str = "",
+    aht: str = "",
     target: str = "0.8/20",
-    patience: float | None = None,
+    patience: str = "",
 ) -> HTMLResponse:
+    """Agents needed for a load; a field that is not a number is marked on the form (422)."""
+    form = {"calls_per_hour": calls_per_hour, "aht": aht, "target": target, "patience": patience}
+    numbers, field_errors = _numbers(form, ("calls_per_hour", "aht", "patience"))
     table, error = None, None
-    if calls_per_hour is not None and aht is not None:
+    if not field_errors and "calls_per_hour" in numbers and "aht" in numbers:
         try:
             share, threshold = parse_target(target)
-            question = StaffingQuestion(calls_per_hour, aht, share, threshold, patience)
-            table = await staffing_worker().table(question)
-        except (ValueError, StaffingBusy) as exc:
-            error = str(exc)
+        except ValueError as exc:
+            field_errors["target"] = str(exc)
+        else:
+            try:
+                question = StaffingQuestion(
+                    numbers["calls_per_hour"],
+                    numbers["aht"],
+                    share,
+                    threshold,
+                    numbers.get("patience"),
+                )
+                table = await staffing_worker().table(question)
+            except (ValueError, StaffingBusy) as exc:
+                error = str(exc)
+    code = 422 if field_errors else 400 if error else 200
     return templates.TemplateResponse(
         request,
         "staffing.html",
@@ -224,12 +253,8 @@ async def staffing_page(
             "user": user,
             "table": table,
             "error": error,
-            "form": {
-                "calls_per_hour": calls_per_hour or "",
-                "aht": aht or "",
-                "target": target,
-                "patience": patience or "",
-            },
+            "field_errors": field_errors,
+            "form": form,
         },
-        status_code=400 if error else 200,
+        status_code=code,
     )

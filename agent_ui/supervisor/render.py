@@ -44,6 +44,7 @@ def make_environment() -> Environment:
         auto_reload=False,
     )
     env.filters.update(ENVIRONMENT.filters)
+    env.globals.update(ENVIRONMENT.globals)
     env.filters["percent"] = _percent
     env.filters["secs"] = _seconds
     env.filters["threshold"] = _threshold

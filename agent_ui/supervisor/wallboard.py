@@ -9,12 +9,15 @@ from typing import TYPE_CHECKING, Any, cast
 
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from agent_ui.origin import same_origin
 from agent_ui.supervisor.access import SupervisorPage, visible_agents
 from agent_ui.supervisor.render import templates
-from callcenter.deps import SignedInUser, identify
+from callcenter.deps import SessionDep, SignedInUser, identify
 from callcenter.users.auth import SESSION_COOKIE
+from callcenter.users.models import Team, User
 from callcenter.users.service import Role
 
 if TYPE_CHECKING:
@@ -33,8 +36,19 @@ def supervisor_home(user: SupervisorPage) -> RedirectResponse:
 
 
 @router.get("/supervisor/wallboard", response_class=HTMLResponse, include_in_schema=False)
-def wallboard_page(request: Request, user: SupervisorPage) -> HTMLResponse:
-    return templates.TemplateResponse(request, "wallboard.html", {"user": user})
+def wallboard_page(request: Request, user: SupervisorPage, session: SessionDep) -> HTMLResponse:
+    context = {"user": user, "grid_scope": grid_scope(session, user)}
+    return templates.TemplateResponse(request, "wallboard.html", context)
+
+
+def grid_scope(session: Session, user: SignedInUser) -> str:
+    """Which agents the grid lists (queue tiles always cover whole queues)."""
+    if user.role == Role.ADMIN:
+        return "All agents."
+    team = session.get(Team, user.team_id) if user.team_id is not None else None
+    if team is None:
+        return "No agents: you lead no team. Queue figures cover every agent."
+    return f"Team {team.name} only. Queue figures cover every agent."
 
 
 def scoped(snapshot: dict[str, Any], agents: frozenset[str] | None) -> dict[str, Any]:
@@ -50,15 +64,33 @@ def scoped(snapshot: dict[str, Any], agents: frozenset[str] | None) -> dict[str,
     }
 
 
+def display_names(session: Session) -> dict[str, str]:
+    """Each user's display name under every name the PBX may give them (member name,
+    interface, user name): one name per person on the board."""
+    names: dict[str, str] = {}
+    for user in session.scalars(select(User)):
+        for alias in (user.username, user.interface, user.member_name):
+            if alias:
+                names[alias] = user.display_name
+    return names
+
+
+def named(snapshot: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """The snapshot with each agent's display name (`name`; the PBX's name when unknown)."""
+    agents = [{**a, "name": names.get(a["agent"], a["agent"])} for a in snapshot["agents"]]
+    return {**snapshot, "agents": agents}
+
+
 def _viewer(
     state: AppState, cookie: str | None, authorization: str | None
-) -> tuple[SignedInUser | None, Any]:
+) -> tuple[SignedInUser | None, Any, dict[str, str]]:
     signer = state.session_keys.signer()
     with state.sessions() as session:
         viewer = identify(session, signer, cookie, authorization)
         agents = visible_agents(session, viewer) if viewer is not None else frozenset()
+        names = display_names(session) if viewer is not None else {}
         session.commit()
-    return viewer, agents
+    return viewer, agents, names
 
 
 @router.websocket("/ws/wallboard")
@@ -71,7 +103,7 @@ async def wallboard_socket(websocket: WebSocket) -> None:
         return
     cookie = websocket.cookies.get(SESSION_COOKIE)
     authorization = websocket.headers.get("authorization")
-    viewer, agents = await asyncio.to_thread(_viewer, state, cookie, authorization)
+    viewer, agents, names = await asyncio.to_thread(_viewer, state, cookie, authorization)
     if viewer is None:
         await websocket.close(code=CLOSE_SIGN_IN)
         return
@@ -95,7 +127,7 @@ async def wallboard_socket(websocket: WebSocket) -> None:
                 if signed_out in done:
                     await websocket.close(code=CLOSE_SIGN_IN)
                 return
-            snapshot = scoped(getter.result(), agents)
+            snapshot = named(scoped(getter.result(), agents), names)
             await websocket.send_text(json.dumps({"type": "snapshot", **snapshot}))
     except (WebSocketDisconnect, RuntimeError):
         return

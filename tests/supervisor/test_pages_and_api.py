@@ -127,7 +127,7 @@ def test_reports_page_has_table_chart_csv_and_explain_links(
     page = client.get("/supervisor/reports", params={**DAY, "interval": "15m"})
     assert page.status_code == 200
     assert 'data-testid="report-table"' in page.text
-    assert "/api/kpi/explain?kpi=service_level&amp;queue=support" in page.text
+    assert "/supervisor/explain?kpi=service_level&amp;queue=support" in page.text
     assert "format=csv" in page.text
     assert "uPlot.iife.min.js" in page.text
     assert client.get("/static/supervisor/uPlot.iife.min.js").status_code == 200

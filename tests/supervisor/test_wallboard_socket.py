@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.websockets import WebSocketDisconnect
 
@@ -24,6 +25,7 @@ from callcenter.calls.service import store_calls
 from callcenter.db import utc_now
 from callcenter.events import CallQueued, DomainEvent
 from callcenter.settings import Settings
+from callcenter.users.models import User
 from kpi.board import LiveBoard
 from tests.console_app import AT, Staff, sign_in_as, state
 from tests.kpi.calls import ROLLUPS
@@ -161,3 +163,18 @@ def test_after_a_restart_the_board_shows_todays_stored_calls(
     assert (support["last_15m"]["offered"], support["last_15m"]["asa_s"]) == (1, 8.0)
     if entered.date() == utc_now().date():  # not when the test straddles midnight UTC
         assert support["today"]["answered"] == 1
+
+
+def test_the_board_names_each_agent_by_display_name(
+    manual_client: TestClient, staff: Staff, sessions: sessionmaker[Session]
+) -> None:
+    with sessions() as session, session.begin():
+        user = session.scalars(select(User).where(User.username == "agent1")).one()
+        user.display_name = "Alice Agent"
+    # The PBX names agent1 by interface here and by member name ("Agent 1") elsewhere.
+    publish(manual_client, state("PJSIP/1001", AgentState.AVAILABLE))
+    tick(manual_client)
+    sign_in_as(manual_client, staff, "admin")
+    with manual_client.websocket_connect("/ws/wallboard") as socket:
+        names = [a["name"] for a in receive(socket)["agents"]]
+    assert names == ["Alice Agent"]

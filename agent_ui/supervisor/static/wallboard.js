@@ -4,6 +4,7 @@
   const $ = (id) => document.getElementById(id);
   let latest = null;
   let retry = 500;
+  let lostAt = null;
 
   function pct(v) { return v === null || v === undefined ? "–" : (v * 100).toFixed(0) + "%"; }
   function secs(v) {
@@ -35,6 +36,22 @@
     return level >= target - 0.1 ? "wb-warn" : "wb-bad";
   }
 
+  // A queue tile's colour: the worse of today's service level and the longest current wait
+  // (amber from half the threshold T, red once a caller has waited T: out of service level).
+  const RANK = { "wb-none": 0, "wb-good": 1, "wb-warn": 2, "wb-bad": 3 };
+  function waitClass(wait, t) {
+    if (wait === null || !t) return "wb-none";
+    if (wait >= t) return "wb-bad";
+    return wait >= t / 2 ? "wb-warn" : "wb-good";
+  }
+  function paintTile(tile) {
+    const wait = waitClass(since(tile.dataset.since), Number(tile.dataset.threshold));
+    const level = tile.dataset.levelClass;
+    const worst = RANK[wait] > RANK[level] ? wait : level;
+    tile.className = "wb-tile wb-tile-" + worst.slice(3);
+    tile.dataset.level = worst.slice(3);
+  }
+
   function render(snap) {
     latest = snap;
     const queues = $("wb-queues");
@@ -61,6 +78,12 @@
       );
       tile.append(grid);
       tile.querySelector(".wb-age").dataset.since = q.oldest_waiting_since || "";
+      tile.dataset.since = q.oldest_waiting_since || "";
+      tile.dataset.threshold = String(q.service_level_s);
+      tile.dataset.levelClass = levelClass(today.service_level, q.target);
+      tile.title = "amber: service level under target or a caller waiting half of " + q.service_level_s +
+        " s; red: far under target or a caller waiting " + q.service_level_s + " s or more";
+      paintTile(tile);
       queues.append(tile);
     }
     const rows = $("wb-agents");
@@ -69,7 +92,7 @@
       const tr = el("tr", "wb-state-" + a.state, undefined, "agent-" + a.agent);
       const age = el("td", "wb-age-cell", secs(since(a.since)));
       age.dataset.since = a.since || "";
-      tr.append(el("td", "", a.agent), el("td", "", a.state.replace("_", " "), "state-" + a.agent), age,
+      tr.append(el("td", "", a.name || a.agent, "name-" + a.agent), el("td", "", a.state.replace("_", " "), "state-" + a.agent), age,
                 el("td", "", a.reason || ""), el("td", "", String(a.calls_today)), el("td", "", secs(a.aht_s)));
       rows.append(tr);
     }
@@ -80,7 +103,8 @@
 
   // Waits and time in state grow every second without a new snapshot.
   setInterval(() => {
-    document.querySelectorAll("[data-since]").forEach((node) => {
+    document.querySelectorAll(".wb-tile").forEach(paintTile);
+    document.querySelectorAll("td[data-since], .wb-age[data-since]").forEach((node) => {
       const value = node.classList.contains("wb-age") ? node.querySelector(".wb-value") : node;
       if (value) value.textContent = node.dataset.since ? secs(since(node.dataset.since)) : "–";
     });
@@ -89,13 +113,23 @@
   function connect() {
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     const socket = new WebSocket(scheme + location.host + "/ws/wallboard");
-    socket.onopen = () => { retry = 500; $("wb-link").textContent = "live"; $("wb-link").className = "wb-link wb-live"; };
+    socket.onopen = () => {
+      retry = 500;
+      lostAt = null;
+      $("wallboard").classList.remove("wb-stale");
+      $("wb-link").textContent = "live";
+      $("wb-link").className = "wb-link wb-live";
+    };
     socket.onmessage = (message) => {
       const data = JSON.parse(message.data);
       if (data.type === "snapshot") render(data);
     };
     socket.onclose = (event) => {
-      $("wb-link").textContent = "reconnecting…";
+      // The figures on screen are as old as the link's loss: grey them and say since when.
+      lostAt = lostAt || new Date();
+      $("wallboard").classList.add("wb-stale");
+      $("wb-link").textContent = "connection lost since " + lostAt.toLocaleTimeString() +
+        ": figures not live; reconnecting…";
       $("wb-link").className = "wb-link wb-down";
       if (event.code === 4401) { location.href = "/signin?next=/supervisor/wallboard"; return; }
       if (event.code === 4403) { $("wb-link").textContent = "not allowed"; return; }
