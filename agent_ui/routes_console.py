@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from agent_ui.nav import landing
 from agent_ui.pbx import ConsoleError
 from agent_ui.render import fragment, templates
 from agent_ui.runtime import ConsoleDep
@@ -88,9 +89,8 @@ def _call_on_screen(console: ConsoleDep, user: SignedInUser) -> str | None:
 
 @router.get("/", include_in_schema=False)
 def home(user: PageUser) -> RedirectResponse:
-    """The console."""
-    del user
-    return RedirectResponse("/console", status_code=status.HTTP_303_SEE_OTHER)
+    """Where the user works: agents the console, supervisors and admins the wallboard."""
+    return RedirectResponse(landing(user.role), status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/console", response_class=HTMLResponse, include_in_schema=False)

@@ -77,6 +77,18 @@ def test_sign_in_lands_by_role(client: TestClient, staff: Staff, name: str, land
     assert _sign_in(client, name) == landing
 
 
+@pytest.mark.parametrize(
+    ("name", "landing"),
+    [("agent1", "/console"), ("supervisor1", "/supervisor/wallboard")],
+)
+def test_the_root_leads_a_signed_in_user_to_their_page(
+    client: TestClient, staff: Staff, name: str, landing: str
+) -> None:
+    sign_in_as(client, staff, name)
+    answer = client.get("/", follow_redirects=False)
+    assert (answer.status_code, answer.headers["location"]) == (303, landing)
+
+
 def test_sign_in_from_the_root_lands_by_role(client: TestClient, staff: Staff) -> None:
     assert _sign_in(client, "supervisor1", "/") == "/supervisor/wallboard"
 
