@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.agent_ui.live_stack import live_stack
@@ -46,7 +47,7 @@ def test_a_known_callers_call_from_ring_to_wrap_up(
         page.click("[data-testid=hangup]")
         page.wait_for_selector("[data-testid=state][data-state=wrap_up]")
         assert page.inner_text("#reason") == ""  # not "Wrap-up (Wrap-up)"
-        page.wait_for_function("document.querySelector('[data-testid=hangup]').disabled")
+        expect(page.locator("[data-testid=hangup]")).to_be_disabled()
         assert page.is_enabled("[data-testid=wrapup-done]")
         wrap_up = state_colour(page)
         assert len({logged_out, on_call, wrap_up}) == 3

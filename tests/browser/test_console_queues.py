@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.agent_ui.live_stack import live_stack
@@ -33,6 +34,5 @@ def test_callers_waiting_in_my_queues_are_shown(
 
         page.click("[data-testid=available]")
         page.wait_for_selector("[data-testid=state][data-state=on_call]")
-        page.wait_for_function(
-            "document.querySelector('[data-testid=queues]').textContent.trim() === 'support'"
-        )
+        # Nobody waits once the call is answered (the count follows within a second).
+        expect(page.locator("[data-testid=queues]")).to_have_text("support")

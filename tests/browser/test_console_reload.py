@@ -3,9 +3,11 @@ call's forms start clean, and a draft survives a reload of the same call."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -37,16 +39,13 @@ def call_context_shown(page: Any, linkedid: str) -> None:
     page.wait_for_selector("[data-testid=customer-name]:has-text('Ann Customer')")
     assert page.get_attribute(".pop", "data-linkedid") == linkedid
     page.wait_for_selector("[data-testid=queues]:has-text('support')")
-    page.wait_for_function(
-        "document.querySelector('[data-testid=in-state]').textContent.trim() !== '0:00'"
-    )
-    page.wait_for_function(
-        "/^call \\d+:\\d\\d$/.test(document.querySelector('[data-testid=call-time]').textContent)"
-        " && document.querySelector('[data-testid=call-time]').textContent !== 'call 0:00'"
-    )
-    page.wait_for_function(
-        f"document.querySelector('#notes-form .call-linkedid').value === {linkedid!r}"
-    )
+    # Playwright's expectations poll from Python: a page's strict CSP refuses the string
+    # predicates of wait_for_function whenever they must be evaluated again.
+    expect(page.locator("[data-testid=in-state]")).not_to_have_text("0:00")
+    call_time = page.locator("[data-testid=call-time]")
+    expect(call_time).to_have_text(re.compile(r"^call \d+:\d\d$"))
+    expect(call_time).not_to_have_text("call 0:00")
+    expect(page.locator("#notes-form .call-linkedid")).to_have_value(linkedid)
 
 
 def test_reload_and_second_tab_rebuild_the_call(
@@ -117,11 +116,9 @@ def test_each_call_starts_with_clean_forms(
         page.wait_for_selector("[data-testid=state][data-state=available]")
 
         stack.call_in("+15551239999", "Next Caller")
-        page.wait_for_function(
-            "(first) => { const pop = document.querySelector('.pop');"
-            " return Boolean(pop && pop.dataset.linkedid && pop.dataset.linkedid !== first); }",
-            arg=first,
-        )
+        pop = page.locator(".pop")
+        expect(pop).to_have_attribute("data-linkedid", re.compile(r".+"))
+        expect(pop).not_to_have_attribute("data-linkedid", first)
         page.wait_for_selector("[data-testid=state][data-state=on_call]")
         assert page.input_value("[data-testid=ticket-subject]") == ""
         assert page.input_value("[data-testid=ticket-description]") == ""
