@@ -23,6 +23,7 @@ from agent_ui.console_users import ConsoleUsers, Seat
 from agent_ui.hub import PopHub
 from agent_ui.pbx import ConsoleError, PbxControl
 from agent_ui.pops import POP_EVENTS, Pops
+from agent_ui.queue_waiting import QueueWaiting
 from callcenter.bus import Bus
 from callcenter.calls.records import AgentState
 from callcenter.db import utc_now
@@ -38,9 +39,6 @@ from callcenter.queues.wrap_up import WrapUp
 from callcenter.settings import Settings
 
 log = logging.getLogger(__name__)
-
-# Seconds between two updates of a queue's callers waiting on its members' consoles.
-WAITING_PUSH_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +90,7 @@ class Consoles:
         self._unsubscribe: list[Callable[[], None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._published: dict[int, dict[str, Any]] = {}
-        # Queues whose callers waiting are due to be shown, and when.
-        self._waiting_due: dict[str, asyncio.TimerHandle] = {}
+        self.waiting = QueueWaiting(hub, presence, self._screens.values)
 
     # -- wiring ---------------------------------------------------------------------------
 
@@ -116,8 +113,7 @@ class Consoles:
         pending += [s.wrap_timer for s in self._screens.values() if s.wrap_timer is not None]
         for task in pending:
             task.cancel()
-        for due in self._waiting_due.values():
-            due.cancel()
+        self.waiting.stop()
         await asyncio.gather(*pending, return_exceptions=True)
         await self.pops.stop()
 
@@ -125,40 +121,7 @@ class Consoles:
         self._received(PresenceChange(before, after))
 
     def _queue_changed(self, queue: str) -> None:
-        """Callers joined or left `queue`: its members' consoles show the new count, at most
-        once per WAITING_PUSH_S per queue (at 100 calls/s into a queue of 1,000 agents, a
-        frame per change would be 200,000 frames a second)."""
-        self._on_loop(self._mark_waiting, queue)
-
-    def _mark_waiting(self, queue: str) -> None:
-        if queue in self._waiting_due:
-            return
-        assert self._loop is not None
-        self._waiting_due[queue] = self._loop.call_later(
-            WAITING_PUSH_S, self._publish_waiting, queue
-        )
-
-    def _publish_waiting(self, queue: str) -> None:
-        self._waiting_due.pop(queue, None)
-        for screen in self._screens.values():
-            presence = screen.presence
-            if presence is not None and queue in presence.queues:
-                self.hub.publish(screen.user_id, "waiting", {"waiting": self.waiting_of(screen)})
-
-    def waiting_of(self, screen: AgentConsole) -> list[dict[str, Any]]:
-        """The agent's queues with the callers waiting now and when the longest-waiting joined."""
-        queues = sorted(screen.presence.queues) if screen.presence else []
-        rows: list[dict[str, Any]] = []
-        for queue in queues:
-            oldest = self.presence.oldest_waiting(queue)
-            rows.append(
-                {
-                    "queue": queue,
-                    "callers": len(self.presence.waiting(queue)),
-                    "oldest": oldest.isoformat() if oldest else None,
-                }
-            )
-        return rows
+        self._on_loop(self.waiting.changed, queue)
 
     def _received(self, delivery: Delivery) -> None:
         self._on_loop(self._spawn, delivery)
@@ -291,7 +254,7 @@ class Consoles:
             **screen.public(),
             "pop_html": screen.pop_html,
             "pop_seq": screen.pop_seq,
-            "waiting": self.waiting_of(screen),
+            "waiting": self.waiting.of(screen),
         }
 
     def call_of(self, user_id: int, linkedid: str) -> LiveCall | None:
