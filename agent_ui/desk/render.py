@@ -37,6 +37,7 @@ def make_environment() -> Environment:
         auto_reload=False,
     )
     env.filters.update(ENVIRONMENT.filters)
+    env.globals.update(ENVIRONMENT.globals)  # the navigation bar's entries, as on every page
     env.filters["time_left"] = time_left
     return env
 

@@ -11,7 +11,8 @@ from agent_ui.nav import NAV_ENTRIES, nav_entries
 from tests.console_app import PASSWORD, Staff, sign_in_as
 
 LEADS = ["/console", "/supervisor/wallboard", "/supervisor/reports", "/supervisor/staffing"]
-PAGES = {"agent1": ["/console"], "supervisor1": LEADS, "admin": LEADS}
+DESK = ["/desk/tickets", "/desk/customers", "/desk/callbacks"]
+PAGES = {"agent1": ["/console", *DESK], "supervisor1": LEADS + DESK, "admin": LEADS + DESK}
 
 
 def nav_links(html: str) -> list[str]:
