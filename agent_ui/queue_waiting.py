@@ -12,6 +12,8 @@ from callcenter.queues.presence import Presence
 
 # Seconds between two updates of a queue's callers waiting on its members' consoles.
 WAITING_PUSH_S = 1.0
+# Consoles sent their queues' update per turn of the loop.
+WAITING_SLICE = 50
 
 
 class QueueWaiting:
@@ -45,21 +47,37 @@ class QueueWaiting:
     def of(self, screen: AgentConsole) -> list[dict[str, Any]]:
         """The agent's queues with the callers waiting now and when the longest-waiting joined."""
         queues = sorted(screen.presence.queues) if screen.presence else []
-        rows: list[dict[str, Any]] = []
-        for queue in queues:
-            oldest = self.presence.oldest_waiting(queue)
-            rows.append(
-                {
-                    "queue": queue,
-                    "callers": len(self.presence.waiting(queue)),
-                    "oldest": oldest.isoformat() if oldest else None,
-                }
-            )
-        return rows
+        return [self._row(queue) for queue in queues]
+
+    def _row(self, queue: str) -> dict[str, Any]:
+        oldest = self.presence.oldest_waiting(queue)
+        return {
+            "queue": queue,
+            "callers": len(self.presence.waiting(queue)),
+            "oldest": oldest.isoformat() if oldest else None,
+        }
 
     def _publish(self, queue: str) -> None:
         self._due.pop(queue, None)
-        for screen in self.screens():
-            presence = screen.presence
-            if presence is not None and queue in presence.queues:
-                self.hub.publish(screen.user_id, "waiting", {"waiting": self.of(screen)})
+        members = [
+            screen
+            for screen in self.screens()
+            if screen.presence is not None and queue in screen.presence.queues
+        ]
+        self._publish_some(members, {})
+
+    def _publish_some(self, members: list[AgentConsole], rows: dict[str, dict[str, Any]]) -> None:
+        """Publish to a slice of `members`, then let the loop run (a pop waiting behind a
+        whole floor's frames would be late) before the next slice."""
+        for screen in members[:WAITING_SLICE]:
+            self.hub.publish(screen.user_id, "waiting", {"waiting": self._rows(screen, rows)})
+        rest = members[WAITING_SLICE:]
+        if rest:
+            asyncio.get_running_loop().call_soon(self._publish_some, rest, rows)
+
+    def _rows(self, screen: AgentConsole, rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+        queues = sorted(screen.presence.queues) if screen.presence else []
+        for queue in queues:
+            if queue not in rows:
+                rows[queue] = self._row(queue)
+        return [rows[queue] for queue in queues]
