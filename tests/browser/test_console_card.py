@@ -12,6 +12,7 @@ from crm.customers.schemas import CustomerCreate, PhoneIn
 from crm.customers.service import create_customer
 from crm.tickets.models import Ticket, TicketCall
 from tests.agent_ui.live_stack import live_stack
+from tests.browser.console_helpers import open_console_as_agent1
 from tests.browser.test_console_reload import sign_in_and_take_a_call
 
 pytestmark = pytest.mark.browser
@@ -64,11 +65,7 @@ def test_a_ticket_without_a_call_has_no_customer_and_no_call(
     page: Any, database_url: str, sessions: sessionmaker[Session], seeded: None
 ) -> None:
     with live_stack(database_url, sessions, humans_logged_out=True) as stack:
-        page.goto(stack.base_url + "/console")
-        page.fill("input[name=username]", "agent1")
-        page.fill("input[name=password]", "agent1-password")
-        page.click("button[type=submit]")
-        page.wait_for_selector("[data-testid=link]:has-text('live')")
+        open_console_as_agent1(page, stack.base_url)
         assert page.inner_text("[data-testid=ticket-open]") == "Open ticket (no call)"
         page.fill("[data-testid=ticket-subject]", "Walk-in question")
         page.click("[data-testid=ticket-open]")

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.agent_ui.live_stack import live_stack
+from tests.browser.console_helpers import open_console_as_agent1
 
 pytestmark = pytest.mark.browser
 
@@ -22,11 +23,7 @@ def test_a_known_callers_call_from_ring_to_wrap_up(
     page: Any, database_url: str, sessions: sessionmaker[Session], seeded: None
 ) -> None:
     with live_stack(database_url, sessions, humans_logged_out=True) as stack:
-        page.goto(stack.base_url + "/console")
-        page.fill("input[name=username]", "agent1")
-        page.fill("input[name=password]", "agent1-password")
-        page.click("button[type=submit]")
-        page.wait_for_selector("[data-testid=link]:has-text('live')")
+        open_console_as_agent1(page, stack.base_url)
         assert page.is_disabled("[data-testid=hangup]")
         assert page.is_disabled("[data-testid=transfer]")
         assert page.is_disabled("[data-testid=wrapup-done]")
@@ -64,11 +61,7 @@ def test_an_unknown_callers_number_is_shown_once(
     page: Any, database_url: str, sessions: sessionmaker[Session], seeded: None
 ) -> None:
     with live_stack(database_url, sessions, humans_logged_out=True) as stack:
-        page.goto(stack.base_url + "/console")
-        page.fill("input[name=username]", "agent1")
-        page.fill("input[name=password]", "agent1-password")
-        page.click("button[type=submit]")
-        page.wait_for_selector("[data-testid=link]:has-text('live')")
+        open_console_as_agent1(page, stack.base_url)
         page.click("[data-testid=queue-signin]")
         page.wait_for_selector("[data-testid=state][data-state=available]")
         stack.call_in("+15551239999", "+15551239999")  # no name: the PBX repeats the number

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.agent_ui.live_stack import live_stack
+from tests.browser.console_helpers import open_console_as_agent1
 
 pytestmark = pytest.mark.browser
 
@@ -16,11 +17,7 @@ def test_shortcuts_are_shown_and_work(
     page: Any, database_url: str, sessions: sessionmaker[Session], seeded: None
 ) -> None:
     with live_stack(database_url, sessions, humans_logged_out=True) as stack:
-        page.goto(stack.base_url + "/console")
-        page.fill("input[name=username]", "agent1")
-        page.fill("input[name=password]", "agent1-password")
-        page.click("button[type=submit]")
-        page.wait_for_selector("[data-testid=link]:has-text('live')")
+        open_console_as_agent1(page, stack.base_url)
         shown = page.inner_text("[data-testid=shortcuts]")
         for key in ("Alt+A", "Alt+P", "Alt+W", "Alt+S"):
             assert key in shown

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.agent_ui.live_stack import live_stack
+from tests.browser.console_helpers import open_console_as_agent1
 
 pytestmark = pytest.mark.browser
 
@@ -17,11 +18,7 @@ def test_callers_waiting_in_my_queues_are_shown(
     page: Any, database_url: str, sessions: sessionmaker[Session], seeded: None
 ) -> None:
     with live_stack(database_url, sessions, humans_logged_out=True) as stack:
-        page.goto(stack.base_url + "/console")
-        page.fill("input[name=username]", "agent1")
-        page.fill("input[name=password]", "agent1-password")
-        page.click("button[type=submit]")
-        page.wait_for_selector("[data-testid=link]:has-text('live')")
+        open_console_as_agent1(page, stack.base_url)
         page.click("[data-testid=queue-signin]")
         page.wait_for_selector("[data-testid=state][data-state=available]")
         page.click("[data-testid=pause]")
