@@ -123,28 +123,31 @@ class AgentTotals:
 
     def kpis(self) -> dict[str, Any]:
         """The row: AGENT_FIELDS then `paused_by_reason` (reason -> seconds)."""
+        # Every ratio divides rounded sums: float sums depend on the order the rows came in,
+        # which differs between databases, and a report must not change with it.
         states = self.state_s
-        busy = sum(states.get(s, 0.0) for s in BUSY)
-        available = states.get("available", 0.0)
-        logged_in = self.logged_in_s
-        wrap = states.get("wrap_up", 0.0)
+        busy = _seconds(sum(states.get(s, 0.0) for s in BUSY))
+        available = _seconds(states.get("available", 0.0))
+        logged_in = _seconds(self.logged_in_s)
+        wrap = _seconds(states.get("wrap_up", 0.0))
+        talk, hold = _seconds(self.talk_s), _seconds(self.hold_s)
         return {
             "answered": self.answered,
             "transferred": self.transferred,
-            "aht_s": kpi.average_handle_time(self.talk_s, self.hold_s, wrap, self.answered),
-            "avg_talk_s": kpi.average_talk_time(self.talk_s, self.answered),
-            "avg_hold_s": kpi.average_hold_time(self.hold_s, self.answered),
+            "aht_s": kpi.average_handle_time(talk, hold, wrap, self.answered),
+            "avg_talk_s": kpi.average_talk_time(talk, self.answered),
+            "avg_hold_s": kpi.average_hold_time(hold, self.answered),
             "avg_wrap_up_s": kpi.average_wrap_up(wrap, self.answered),
             "occupancy": kpi.occupancy(busy, available),
             "utilisation": kpi.utilisation(busy, logged_in),
             "calls_per_agent_hour": kpi.calls_per_agent_hour(self.answered, logged_in),
             "transfer_rate": kpi.transfer_rate(self.transferred, self.answered),
-            "available_s": _seconds(available),
+            "available_s": available,
             "ringing_s": _seconds(states.get("ringing", 0.0)),
             "on_call_s": _seconds(states.get("on_call", 0.0)),
-            "wrap_up_s": _seconds(wrap),
+            "wrap_up_s": wrap,
             "paused_s": _seconds(states.get("paused", 0.0)),
-            "logged_in_s": _seconds(logged_in),
+            "logged_in_s": logged_in,
             "paused_by_reason": {
                 reason: _seconds(seconds)
                 for reason, seconds in sorted(self.paused_by_reason_s.items())
