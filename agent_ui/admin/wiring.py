@@ -1,0 +1,14 @@
+"""Plugging the admin pages into the app."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from agent_ui.admin.account import router as account_router
+from agent_ui.admin.users import router as users_router
+
+
+def install_admin(app: FastAPI) -> None:
+    """The admin pages under /admin."""
+    app.include_router(users_router)
+    app.include_router(account_router)
