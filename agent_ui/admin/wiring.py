@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from agent_ui.admin.account import router as account_router
+from agent_ui.admin.teams import router as teams_router
 from agent_ui.admin.users import router as users_router
 
 
@@ -12,3 +13,4 @@ def install_admin(app: FastAPI) -> None:
     """The admin pages under /admin."""
     app.include_router(users_router)
     app.include_router(account_router)
+    app.include_router(teams_router)

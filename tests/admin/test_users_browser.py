@@ -35,9 +35,7 @@ def test_an_admin_creates_an_agent_who_signs_in(
         page.fill("[data-testid=new-password_again]", "short")
         page.click("[data-testid=user-create]")
         expect(page.locator("[data-testid=error-password]")).to_contain_text("at least 10")
-        expect(page.locator("[data-testid=new-password]")).to_have_attribute(
-            "aria-invalid", "true"
-        )
+        expect(page.locator("[data-testid=new-password]")).to_have_attribute("aria-invalid", "true")
         expect(page.locator("[data-testid=new-username]")).to_have_value("agent7")  # kept
 
         page.fill("[data-testid=new-password]", NEW_PASSWORD)
