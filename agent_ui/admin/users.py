@@ -12,7 +12,7 @@ from agent_ui.admin.access import AdminPage
 from agent_ui.admin.forms import FieldError, Token, check_csrf, redirect
 from agent_ui.admin.render import templates
 from callcenter.deps import SessionDep, SignedInUser
-from callcenter.users.exceptions import UserError, UserNotFound
+from callcenter.users.exceptions import UserError, UserNotFound, WeakPassword
 from callcenter.users.models import Team, User
 from callcenter.users.service import (
     Role,
@@ -112,9 +112,11 @@ def edit_profile(
     team_id: Text = "",
     interface: Text = "",
     member_name: Text = "",
+    admin_password: Secret = "",
 ) -> Response:
     """Change display name, role, team, phone and member name; a change of rights (role,
-    team, phone, member name) ends the user's sessions."""
+    team, phone, member name) ends the user's sessions. Making someone an admin takes a new
+    password under the admin rule."""
     check_csrf(user, csrf_token)
     target = find_user(session, user_id)
     try:
@@ -128,7 +130,10 @@ def edit_profile(
             member_name=member_name.strip() or None,
         )
         if chosen_role != target.role:
-            set_role(session, target, chosen_role)
+            try:
+                set_role(session, target, chosen_role, admin_password or None)
+            except WeakPassword as exc:
+                raise FieldError("admin_password", str(exc)) from None
     except (UserError, FieldError) as exc:
         session.rollback()
         return render_user(request, user, session, user_id, refusal(exc))

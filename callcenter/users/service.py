@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callcenter.db import utc_now
-from callcenter.users.exceptions import DuplicateUser, UserError, UserNotFound
+from callcenter.users.exceptions import DuplicateUser, UserError, UserNotFound, WeakPassword
 from callcenter.users.models import ApiToken, QueueMembership, Team, User
 from callcenter.users.passwords import check_password
 
@@ -230,11 +230,21 @@ def set_password(session: Session, user: User, password: str) -> None:
     end_sessions(session, user)
 
 
-def set_role(session: Session, user: User, role: Role) -> None:
-    """Give a user another role; every session of theirs ends (its rights were the old role's)."""
-    if user.role == Role.ADMIN and Role(role) != Role.ADMIN:
+def set_role(session: Session, user: User, role: Role, password: str | None = None) -> None:
+    """Give a user another role; every session of theirs ends (its rights were the old role's).
+
+    A password chosen under a lesser role's rule is not good enough for an admin: making
+    someone an admin takes a new `password` that meets the admin rule.
+    """
+    role = Role(role)
+    if user.role == Role.ADMIN and role != Role.ADMIN:
         _keep_an_admin(session, user, "role")
-    user.role = Role(role).value
+    if role == Role.ADMIN and user.role != Role.ADMIN:
+        if not password:
+            raise WeakPassword("making someone an admin takes a new password (admin rule)")
+        check_password(password, role.value, (user.username, user.display_name))
+        user.password_hash = hash_password(password)
+    user.role = role.value
     end_sessions(session, user)
 
 

@@ -290,3 +290,24 @@ def test_a_form_without_the_csrf_token_is_refused(client: TestClient, staff: Sta
         "/admin/users", data={"username": "x", "role": "agent", "password": STRONG}
     )
     assert answer.status_code == 403
+
+
+def test_making_someone_an_admin_takes_a_password_under_the_admin_rule(
+    client: TestClient, staff: Staff, sessions: sessionmaker[Session]
+) -> None:
+    csrf = sign_in_as(client, staff, "admin")
+    before = stored(sessions, "supervisor1")
+    url = f"/admin/users/{staff.ids['supervisor1']}"
+    profile = {
+        "csrf_token": csrf, "display_name": "supervisor1", "role": "admin",
+        "team_id": str(before.team_id),
+    }  # fmt: skip
+    for password, says in (("", "takes a new password"), ("tulip orbit", "at least 12")):
+        answer = client.post(url, data={**profile, "admin_password": password})
+        assert answer.status_code == 422 and says in answer.text
+        assert re.search(r'name="admin_password"[^>]*aria-invalid="true"', answer.text)
+        assert stored(sessions, "supervisor1").role == "supervisor"
+    made = client.post(url, data={**profile, "admin_password": STRONG}, follow_redirects=False)
+    assert made.status_code == 303
+    after = stored(sessions, "supervisor1")
+    assert after.role == "admin" and after.password_hash != before.password_hash
