@@ -49,6 +49,42 @@ def test_others_cannot_post_to_the_admin_pages(
     assert stored(sessions, "agent2").role == "agent"
 
 
+@pytest.mark.parametrize("name", ["agent1", "supervisor1"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/users/1/queues",
+        "/admin/users/1/password",
+        "/admin/users/1/active",
+        "/admin/users/1/tokens",
+        "/admin/users/1/tokens/1/revoke",
+        "/admin/teams",
+        "/admin/teams/1",
+        "/admin/teams/1/members",
+        "/admin/teams/1/members/1/remove",
+        "/admin/sla/policies/high",
+        "/admin/sla/hours",
+        "/admin/sla/hours/1",
+        "/admin/kb",
+        "/admin/kb/1",
+        "/admin/kb/1/delete",
+    ],
+)
+def test_every_admin_form_refuses_other_roles(
+    client: TestClient, staff: Staff, name: str, path: str
+) -> None:
+    csrf = sign_in_as(client, staff, name)
+    answer = client.post(path, data={"csrf_token": csrf}, headers={"Accept": "text/html"})
+    assert answer.status_code == 403
+    assert 'data-testid="error-who"' in answer.text
+
+
+def test_a_stranger_is_sent_to_sign_in(client: TestClient) -> None:
+    answer = client.get("/admin/users", follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/signin?next=/admin/users"
+
+
 def test_the_admin_entry_is_in_the_admins_bar_only(client: TestClient, staff: Staff) -> None:
     sign_in_as(client, staff, "admin")
     assert 'href="/admin" data-testid="nav-admin"' in client.get("/admin/users").text
