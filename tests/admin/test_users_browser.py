@@ -6,11 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.admin.conftest import ADMIN_PASSWORD, sign_in
 from tests.agent_ui.live_stack import live_stack
+from tests.browser.desk_origin import open_desk
+from tests.console_app import Staff, sign_in_as
 
 pytestmark = pytest.mark.browser
 
@@ -62,3 +65,34 @@ def test_an_admin_creates_an_agent_who_signs_in(
         expect(page.locator("[data-testid=nav-admin]")).to_have_count(0)
         page.goto(stack.base_url + "/admin/users")
         expect(page.locator("[data-testid=error-page]")).to_have_attribute("data-status", "403")
+
+
+def test_an_admin_issues_and_revokes_a_token_and_deactivates_a_user(
+    page: Any, client: TestClient, staff: Staff
+) -> None:
+    sign_in_as(client, staff, "admin")
+    errors = open_desk(page, client, f"/admin/users/{staff.ids['agent2']}")
+    page.click("[data-testid=token-issue]")  # the browser asks what it is for first
+    expect(page.locator("[data-testid=new-token]")).to_have_count(0)
+    page.fill("[data-testid=token-label]", "nightly export")
+    page.click("[data-testid=token-issue]")
+    token = page.inner_text("[data-testid=new-token]")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert token.startswith("cc_") and client.get("/api/customers", headers=headers).is_success
+    row = page.locator("[data-testid=token-row]", has_text="nightly export")
+    row.locator("button").click()
+    expect(page.locator("[data-testid=new-token]")).to_have_count(0)  # shown once only
+    expect(page.locator("[data-testid=token-row]", has_text="nightly export")).to_contain_text(
+        "revoked"
+    )
+    assert client.get("/api/customers", headers=headers).status_code == 401
+
+    page.fill("[data-testid=field-password]", "password123")
+    page.fill("[data-testid=field-password_again]", "password123")
+    page.click("[data-testid=password-save]")
+    expect(page.locator("[data-testid=error-password]")).to_be_visible()
+    expect(page.locator("[data-testid=field-password]")).to_have_attribute("aria-invalid", "true")
+
+    page.click("[data-testid=deactivate]")
+    expect(page.locator("[data-testid=inactive]")).to_be_visible()
+    assert errors == []
