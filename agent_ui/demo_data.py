@@ -17,6 +17,10 @@ from crm.enums import CustomerCategory, TicketPriority
 from crm.kb.models import KBArticle
 from crm.kb.schemas import KBArticleIn
 from crm.kb.service import create_article
+from crm.sla.models import BusinessHours, SLAPolicy
+from crm.sla.schemas import BusinessHoursIn, SLAPolicyIn
+from crm.sla.service import due_times, put_policy, save_business_hours
+from crm.tickets.models import Ticket
 from crm.tickets.schemas import TicketCreate
 from crm.tickets.service import create_ticket
 
@@ -76,6 +80,25 @@ DEMO_ARTICLES = (
 )  # fmt: skip
 
 
+# The demo's office: weekdays 08:00-18:00 and Saturday mornings (UTC), the default hours.
+DEMO_HOURS = BusinessHoursIn(
+    name="Office hours",
+    timezone="UTC",
+    is_default=True,
+    slots=[
+        *({"weekday": day, "opens": "08:00", "closes": "18:00"} for day in range(5)),
+        {"weekday": 5, "opens": "09:00", "closes": "13:00"},
+    ],
+)
+# (priority, first response, resolution) in business minutes.
+DEMO_POLICIES = (
+    (TicketPriority.URGENT, 15, 4 * 60),
+    (TicketPriority.HIGH, 60, 8 * 60),
+    (TicketPriority.NORMAL, 4 * 60, 3 * 10 * 60),
+    (TicketPriority.LOW, 8 * 60, 5 * 10 * 60),
+)
+
+
 def users_not_of_the_demo(session: Session) -> list[str]:
     """Usernames in the database that the demo did not create (a database people work in)."""
     demo = {spec.username for spec in DEMO_USERS}
@@ -88,24 +111,8 @@ def seed_demo(session: Session, region: str, password: str | None) -> dict[str, 
     Running it again adds nothing twice; passwords are reset to `password` (or new random
     ones), so the printed passwords always work.
     """
-    passwords: dict[str, str] = {}
-    for spec in DEMO_USERS:
-        chosen = password or secrets.token_urlsafe(12)
-        user = session.scalar(select(User).where(User.username == spec.username))
-        if user is None:
-            create_user(
-                session,
-                spec.username,
-                role=spec.role,
-                password=chosen,
-                team=spec.team,
-                interface=spec.interface,
-                member_name=spec.member_name,
-                queues=spec.queues,
-            )
-        else:
-            set_password(session, user, chosen)
-        passwords[spec.username] = chosen
+    passwords = _seed_users(session, password)
+    _seed_sla(session)  # before the tickets, which take their due times from it
     by_code: dict[str, int] = {}
     for code, name, category, blacklisted, phone, contacts in DEMO_CUSTOMERS:
         existing = session.scalar(select(Customer.id).where(Customer.code == code))
@@ -133,3 +140,44 @@ def seed_demo(session: Session, region: str, password: str | None) -> dict[str, 
             )
     session.flush()
     return passwords
+
+
+def _seed_users(session: Session, password: str | None) -> dict[str, str]:
+    """The demo's staff, each with `password` or a new random one."""
+    passwords: dict[str, str] = {}
+    for spec in DEMO_USERS:
+        chosen = password or secrets.token_urlsafe(12)
+        user = session.scalar(select(User).where(User.username == spec.username))
+        if user is None:
+            create_user(
+                session,
+                spec.username,
+                role=spec.role,
+                password=chosen,
+                team=spec.team,
+                interface=spec.interface,
+                member_name=spec.member_name,
+                queues=spec.queues,
+            )
+        else:
+            set_password(session, user, chosen)
+        passwords[spec.username] = chosen
+    return passwords
+
+
+def _seed_sla(session: Session) -> None:
+    """Office hours and a policy per priority, so tickets have due times; tickets a demo
+    made before it had them get theirs."""
+    if session.scalar(select(BusinessHours.id).limit(1)) is None:
+        save_business_hours(session, DEMO_HOURS)
+    if session.scalar(select(SLAPolicy.id).limit(1)) is None:
+        for priority, first, resolution in DEMO_POLICIES:
+            targets = SLAPolicyIn(first_response_minutes=first, resolution_minutes=resolution)
+            put_policy(session, priority, targets)
+    undated = select(Ticket).where(
+        Ticket.first_response_due.is_(None), Ticket.resolution_due.is_(None)
+    )
+    for ticket in session.scalars(undated):
+        ticket.first_response_due, ticket.resolution_due = due_times(
+            session, ticket.priority, ticket.created_at
+        )

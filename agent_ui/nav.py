@@ -27,6 +27,7 @@ NAV_ENTRIES = (
     NavEntry("Reports", "/supervisor/reports", LEADS),
     NavEntry("Staffing", "/supervisor/staffing", LEADS),
     NavEntry("API", "/docs", frozenset({Role.ADMIN})),
+    NavEntry("Admin", "/admin", frozenset({Role.ADMIN})),
 )
 
 

@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
+from agent_ui.admin.wiring import install_admin
 from agent_ui.desk.wiring import install_desk
 from agent_ui.error_pages import error_page, wants_page
 from agent_ui.supervisor.wiring import install_supervisor, start_board
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_supervisor(app)  # before the console: its /static/supervisor mount must win
     install_console(app)
     install_desk(app)
+    install_admin(app)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

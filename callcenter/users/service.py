@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from enum import StrEnum
 from functools import lru_cache
@@ -15,11 +16,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callcenter.db import utc_now
-from callcenter.users.exceptions import DuplicateUser, UserError, UserNotFound
+from callcenter.users.exceptions import DuplicateUser, UserError, UserNotFound, WeakPassword
 from callcenter.users.models import ApiToken, QueueMembership, Team, User
 from callcenter.users.passwords import check_password
 
 _hasher = PasswordHasher()
+USERNAME_LENGTH = 64
+# A phone as the PBX names it: technology/resource (PJSIP/1001, Local/1001@agents/n).
+INTERFACE = re.compile(r"[A-Za-z][A-Za-z0-9_]*/\S{1,120}")
+QUEUE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+MAX_PENALTY = 1000
+DISPLAY_NAME_LENGTH = 128
+TEAM_NAME_LENGTH = 128
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 # session.info key: ids of users whose sessions or tokens this transaction ended.
 _ENDED = "callcenter.users.ended"
@@ -60,19 +68,19 @@ def create_user(
     """Add a user; an agent may carry a PBX interface, member name and queue memberships."""
     username = username.strip()
     if not username or not username.replace("_", "").replace(".", "").replace("-", "").isalnum():
-        raise UserError(f"{username!r} is not a valid username (letters, digits, . _ -)")
+        raise UserError(
+            f"{username!r} is not a valid username (letters, digits, . _ -)", "username"
+        )
+    if len(username) > USERNAME_LENGTH:
+        raise UserError(f"a username has at most {USERNAME_LENGTH} characters", "username")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise DuplicateUser(f"a user named {username!r} already exists")
-    if interface and session.scalar(select(User.id).where(User.interface == interface)):
-        raise DuplicateUser(f"the interface {interface!r} already belongs to another user")
+        raise DuplicateUser(f"a user named {username!r} already exists", "username")
+    _check_interface(session, interface, None)
     # Call records, agent states and the wallboard know agents by their queue member name:
     # a second agent under the same name would merge into the first.
     member_name = member_name or (display_name if interface else None)
     check_password(password, Role(role).value, (username, display_name or ""))
-    if member_name:
-        holder = session.scalar(select(User.username).where(User.member_name == member_name))
-        if holder is not None:
-            raise DuplicateUser(f"member name {member_name!r} already belongs to {holder!r}")
+    _check_member_name(session, member_name, None)
     user = User(
         username=username,
         display_name=display_name or username,
@@ -82,11 +90,52 @@ def create_user(
         member_name=member_name,
         skills=list(skills),
         team=ensure_team(session, team) if team else None,
-        memberships=[QueueMembership(queue=q, penalty=p) for q, p in queues],
+        memberships=[QueueMembership(queue=q, penalty=p) for q, p in _checked_queues(queues)],
     )
     session.add(user)
     session.flush()
     return user
+
+
+def _check_interface(session: Session, interface: str | None, user_id: int | None) -> None:
+    """UserError unless `interface` reads as the PBX names phones and no one else has it."""
+    if not interface:
+        return
+    if not INTERFACE.fullmatch(interface):
+        raise UserError(
+            f"{interface!r} is not a phone as the PBX names it (PJSIP/1001)", "interface"
+        )
+    holder = session.scalar(select(User.id).where(User.interface == interface))
+    if holder is not None and holder != user_id:
+        raise DuplicateUser(
+            f"the interface {interface!r} already belongs to another user", "interface"
+        )
+
+
+def _check_member_name(session: Session, member_name: str | None, user_id: int | None) -> None:
+    if not member_name:
+        return
+    holder = session.execute(
+        select(User.id, User.username).where(User.member_name == member_name)
+    ).first()
+    if holder is not None and holder.id != user_id:
+        raise DuplicateUser(
+            f"member name {member_name!r} already belongs to {holder.username!r}", "member_name"
+        )
+
+
+def _checked_queues(queues: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The memberships, each queue once, names as the PBX writes them, penalties in range."""
+    seen: dict[str, int] = {}
+    for name, penalty in queues:
+        if not QUEUE_NAME.fullmatch(name):
+            raise UserError(f"{name!r} is not a queue name (letters, digits, . _ -)", "queues")
+        if not 0 <= penalty <= MAX_PENALTY:
+            raise UserError(f"the penalty in {name} is 0 to {MAX_PENALTY}", "queues")
+        if name in seen:
+            raise UserError(f"{name} is listed twice", "queues")
+        seen[name] = penalty
+    return list(seen.items())
 
 
 def ensure_team(session: Session, name: str) -> Team:
@@ -99,11 +148,73 @@ def ensure_team(session: Session, name: str) -> Team:
     return team
 
 
+def list_teams(session: Session) -> list[Team]:
+    """Every team, by name."""
+    return list(session.scalars(select(Team).order_by(Team.name)))
+
+
+def get_team(session: Session, team_id: int) -> Team:
+    """The team with `team_id`, or UserNotFound."""
+    team = session.get(Team, team_id)
+    if team is None:
+        raise UserNotFound(f"no team with id {team_id}")
+    return team
+
+
+def team_members(session: Session, team: Team) -> list[User]:
+    """The team's users, by name."""
+    return list(
+        session.scalars(select(User).where(User.team_id == team.id).order_by(User.username))
+    )
+
+
+def create_team(session: Session, name: str) -> Team:
+    """A new team; its name is unique."""
+    team = Team(name=_team_name(session, name, None))
+    session.add(team)
+    session.flush()
+    return team
+
+
+def rename_team(session: Session, team: Team, name: str) -> None:
+    """Give a team another name (its members stay; reports and tickets name teams as now)."""
+    team.name = _team_name(session, name, team.id)
+    session.flush()
+
+
+def _team_name(session: Session, name: str, team_id: int | None) -> str:
+    name = name.strip()
+    if not name or len(name) > TEAM_NAME_LENGTH:
+        raise UserError(f"a team name has 1 to {TEAM_NAME_LENGTH} characters", "name")
+    holder = session.scalar(select(Team.id).where(Team.name == name))
+    if holder is not None and holder != team_id:
+        raise DuplicateUser(f"a team named {name!r} already exists", "name")
+    return name
+
+
+def set_team(session: Session, user: User, team: Team | None) -> None:
+    """Move a user to `team` (None: no team); their sessions end, as what a supervisor's team
+    sees and which tickets are an agent's team's follow the team."""
+    if user.team_id == (team.id if team else None):
+        return
+    user.team = team
+    session.flush()
+    end_sessions(session, user)
+
+
 def get_user(session: Session, username: str) -> User:
     """The user called `username`, or UserNotFound."""
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         raise UserNotFound(f"no user named {username!r}")
+    return user
+
+
+def get_user_by_id(session: Session, user_id: int) -> User:
+    """The user with `user_id`, or UserNotFound."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise UserNotFound(f"no user with id {user_id}")
     return user
 
 
@@ -119,10 +230,88 @@ def set_password(session: Session, user: User, password: str) -> None:
     end_sessions(session, user)
 
 
-def set_role(session: Session, user: User, role: Role) -> None:
-    """Give a user another role; every session of theirs ends (its rights were the old role's)."""
-    user.role = Role(role).value
+def set_role(session: Session, user: User, role: Role, password: str | None = None) -> None:
+    """Give a user another role; every session of theirs ends (its rights were the old role's).
+
+    A password chosen under a lesser role's rule is not good enough for an admin: making
+    someone an admin takes a new `password` that meets the admin rule.
+    """
+    role = Role(role)
+    if user.role == Role.ADMIN and role != Role.ADMIN:
+        _keep_an_admin(session, user, "role")
+    if role == Role.ADMIN and user.role != Role.ADMIN:
+        if not password:
+            raise WeakPassword("making someone an admin takes a new password (admin rule)")
+        check_password(password, role.value, (user.username, user.display_name))
+        user.password_hash = hash_password(password)
+    user.role = role.value
     end_sessions(session, user)
+
+
+def update_profile(
+    session: Session,
+    user: User,
+    *,
+    display_name: str,
+    team: Team | None,
+    interface: str | None,
+    member_name: str | None,
+) -> bool:
+    """Change who a user is to the PBX and the floor; returns whether their sessions ended.
+
+    A new team, phone or member name changes what the user sees and which calls are theirs,
+    so every session of theirs ends (as a new role does); a new display name does not.
+    """
+    display_name = display_name.strip()
+    if not display_name or len(display_name) > DISPLAY_NAME_LENGTH:
+        raise UserError(f"a display name has 1 to {DISPLAY_NAME_LENGTH} characters", "display_name")
+    _check_interface(session, interface, user.id)
+    _check_member_name(session, member_name, user.id)
+    if interface and not member_name:
+        raise UserError("an agent with a phone needs a queue member name", "member_name")
+    rights = (team.id if team else None, interface, member_name)
+    changed = rights != (user.team_id, user.interface, user.member_name)
+    user.display_name = display_name
+    user.team = team
+    user.interface = interface
+    user.member_name = member_name
+    session.flush()
+    if changed:
+        end_sessions(session, user)
+    return changed
+
+
+def set_queues(session: Session, user: User, queues: Sequence[tuple[str, int]]) -> None:
+    """Replace the queues a user serves and their penalties (the PBX takes them at the
+    agent's next sign-in to their queues)."""
+    wanted = dict(_checked_queues(queues))
+    kept = [m for m in user.memberships if m.queue in wanted]
+    for membership in kept:
+        membership.penalty = wanted.pop(membership.queue)
+    user.memberships = kept + [QueueMembership(queue=q, penalty=p) for q, p in wanted.items()]
+    session.flush()
+
+
+def set_active(session: Session, user: User, active: bool) -> None:
+    """Let a user sign in again, or stop them: a deactivated user's sessions end at once and
+    their tokens stop working (they are kept, for the record)."""
+    if not active and user.active and user.role == Role.ADMIN:
+        _keep_an_admin(session, user, "active")
+    user.active = active
+    session.flush()
+    if not active:
+        end_sessions(session, user)
+
+
+def _keep_an_admin(session: Session, user: User, field: str) -> None:
+    """UserError when `user` is the last active admin: no one could manage users after."""
+    others = session.scalar(
+        select(User.id)
+        .where(User.role == Role.ADMIN.value, User.active.is_(True), User.id != user.id)
+        .limit(1)
+    )
+    if others is None:
+        raise UserError(f"{user.username} is the last active admin; make another first", field)
 
 
 def end_sessions(session: Session, user: User) -> None:

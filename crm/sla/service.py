@@ -156,10 +156,14 @@ def save_business_hours(
     hours.holidays = [Holiday(day=day, name=name) for day, name in sorted(days.items())]
     if hours_id is None:
         session.add(hours)
-    if data.is_default:
-        for other in session.scalars(
-            select(BusinessHours).where(BusinessHours.is_default.is_(True))
-        ):
+    # No flush before the one below: a taken name must be its Conflict, not an error here.
+    with session.no_autoflush:
+        others = (
+            session.scalars(select(BusinessHours).where(BusinessHours.is_default.is_(True)))
+            if data.is_default
+            else ()
+        )
+        for other in others:
             if other is not hours:
                 other.is_default = False
     try:

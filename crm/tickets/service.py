@@ -375,3 +375,12 @@ def call_links_of_tickets_opened(
         .where(Ticket.created_at >= start, Ticket.created_at < end)
     )
     return [TicketCallLink(*row) for row in rows]
+
+
+def rename_team(session: Session, old: str, new: str) -> int:
+    """Carry tickets from a team's old name to its new one; returns how many moved."""
+    rows = list(session.scalars(select(Ticket).where(Ticket.team == old)))
+    for ticket in rows:
+        ticket.team = new
+    session.flush()
+    return len(rows)

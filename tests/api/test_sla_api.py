@@ -91,3 +91,12 @@ async def test_business_hours_that_never_open_cap_a_callbacks_due_time(
     due = datetime.fromisoformat(callback["due_at"]).replace(tzinfo=UTC)
     opened = datetime.fromisoformat(callback["created_at"]).replace(tzinfo=UTC)
     assert due - opened == HORIZON
+
+
+async def test_default_hours_under_a_taken_name_are_a_conflict(
+    admin_client: httpx.AsyncClient,
+) -> None:
+    assert (await admin_client.post("/api/business-hours", json=OFFICE)).status_code == 201
+    again = await admin_client.post("/api/business-hours", json=OFFICE)
+    assert again.status_code == 409
+    assert "already exist" in again.json()["detail"]

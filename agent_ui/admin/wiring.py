@@ -1,0 +1,20 @@
+"""Plugging the admin pages into the app."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from agent_ui.admin.account import router as account_router
+from agent_ui.admin.kb import router as kb_router
+from agent_ui.admin.sla import router as sla_router
+from agent_ui.admin.teams import router as teams_router
+from agent_ui.admin.users import router as users_router
+
+
+def install_admin(app: FastAPI) -> None:
+    """The admin pages under /admin."""
+    app.include_router(users_router)
+    app.include_router(account_router)
+    app.include_router(teams_router)
+    app.include_router(sla_router)
+    app.include_router(kb_router)
