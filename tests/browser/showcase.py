@@ -67,11 +67,12 @@ def todays_calls(now: datetime) -> list[CallRecord]:
     step = (now - first - timedelta(minutes=15)) / len(DAY_OF_CALLS)
     records = []
     for index, (queue, agent, wait, talk, number) in enumerate(DAY_OF_CALLS):
-        entered = first + step * index
+        entered = (first + step * index).replace(microsecond=0)
+        linkedid = f"{int(entered.timestamp())}.{index + 1}"  # as Asterisk numbers them
         ended = entered + timedelta(seconds=wait + (talk or 0))
         visit = QueueVisitRecord(
             queue=queue,
-            uniqueid=f"show-{index}.1",
+            uniqueid=linkedid,
             entered_at=entered,
             outcome=VisitOutcome.ANSWERED if agent else VisitOutcome.ABANDONED,
             ended_at=ended,
@@ -84,12 +85,16 @@ def todays_calls(now: datetime) -> list[CallRecord]:
         records.append(
             CallRecord(
                 server=SERVER,
-                linkedid=f"show-{index}.1",
+                linkedid=linkedid,
                 direction=Direction.INBOUND,
                 started_at=entered,
                 ended_at=ended + timedelta(seconds=1),
                 outcome=CallOutcome.ANSWERED if agent else CallOutcome.ABANDONED,
                 caller_number=number,
+                answered_at=entered + timedelta(seconds=wait) if agent else None,
+                talk_s=talk,
+                agent=agent,
+                wrap_up_s=visit.wrap_up_s,
                 queue_visits=(visit,),
             )
         )
@@ -102,10 +107,11 @@ def seed_showcase(sessions: sessionmaker[Session]) -> Showcase:
     now = datetime.now(UTC).replace(microsecond=0)
     with sessions() as session, session.begin():
         seed_demo(session, "US", PASSWORD)
-        store_calls(session, todays_calls(now), after_store=(rollup_listener(ThresholdBook()),))
+        calls = todays_calls(now)
+        store_calls(session, calls, after_store=(rollup_listener(ThresholdBook()),))
         ann = _customer(session, "C-1001")
         ticket = session.scalars(select(Ticket).where(Ticket.customer_id == ann)).one()
-        link_call(session, ticket.id, CallRef(server=SERVER, linkedid="show-0.1"), "agent1")
+        link_call(session, ticket.id, CallRef(server=SERVER, linkedid=calls[0].linkedid), "agent1")
         add_comment(session, ticket.id, "agent1", "Credit note asked from billing.", public=False)
         add_comment(session, ticket.id, "agent1", "We are correcting the invoice.", public=True)
         session.add_all(
