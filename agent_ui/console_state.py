@@ -36,6 +36,8 @@ class LiveCall:
     ended_at: datetime | None = None
     customer_id: int | None = None
     matches: int = 0
+    held: bool = False  # the PBX reports the caller on hold (the console's Hold or the phone's)
+    consulting: str | None = None  # the target of an attended transfer under way
 
     @property
     def direction(self) -> str:
@@ -68,6 +70,8 @@ class LiveCall:
             "answered_at": self.answered_at.isoformat() if self.answered_at else None,
             "ended_at": self.ended_at.isoformat() if self.ended_at else None,
             "customer_id": self.customer_id,
+            "held": self.held,
+            "consulting": self.consulting,
         }
 
 

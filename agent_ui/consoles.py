@@ -32,6 +32,8 @@ from callcenter.events import (
     AgentRinging,
     AgentRingNoAnswer,
     CallAnswered,
+    CallHeld,
+    CallUnheld,
     DomainEvent,
 )
 from callcenter.queues.presence import AgentPresence, Presence
@@ -102,6 +104,8 @@ class Consoles:
         self._unsubscribe.append(
             self.presence.listen(agent=self._presence_changed, queue=self._queue_changed)
         )
+        self._unsubscribe.append(bus.subscribe(CallHeld, self._hold_reported))
+        self._unsubscribe.append(bus.subscribe(CallUnheld, self._hold_reported))
         self.users.watch_users()
 
     async def stop(self) -> None:
@@ -116,6 +120,32 @@ class Consoles:
         self.waiting.stop()
         await asyncio.gather(*pending, return_exceptions=True)
         await self.pops.stop()
+
+    def consulting(self, user_id: int, target: str | None) -> None:
+        """The agent's attended transfer to `target` is under way (None: it is over)."""
+        screen = self._screens.get(user_id)
+        if screen is not None and screen.call is not None:
+            screen.call.consulting = target
+            self._call_changed(screen)
+
+    def _hold_reported(self, event: CallHeld | CallUnheld) -> None:
+        self._on_loop(self._show_hold, event)
+
+    def _show_hold(self, event: CallHeld | CallUnheld) -> None:
+        """The PBX held or resumed a party of a call: the consoles showing it say so (a caller
+        back from hold is no longer part of a consultation either)."""
+        for screen in self._screens.values():
+            call = screen.call
+            if call is None or call.linkedid != event.linkedid or call.server != event.server:
+                continue
+            call.held = isinstance(event, CallHeld)
+            if not call.held:
+                call.consulting = None
+            self._call_changed(screen)
+
+    def _call_changed(self, screen: AgentConsole) -> None:
+        assert screen.call is not None
+        self.hub.publish(screen.user_id, "call", {"call": screen.call.public()})
 
     def _presence_changed(self, before: AgentPresence | None, after: AgentPresence) -> None:
         self._received(PresenceChange(before, after))

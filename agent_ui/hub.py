@@ -104,6 +104,23 @@ class PopHub:
                 self._drop(stream, tab)
         return frame
 
+    def show(self, user_id: int, text: str) -> None:
+        """Send `text` to the agent's open tabs as it is: no sequence, not logged, not replayed.
+
+        For figures that the next one replaces and a (re)connect's snapshot carries anyway
+        (callers waiting): they would push pops out of the replay log and cost an ack each.
+        """
+        stream = self._streams.get(user_id)
+        if stream is None:
+            return
+        frame = ConsoleFrame(0, "", text)
+        for tab in list(stream.tabs):
+            try:
+                tab.queue.put_nowait(frame)
+            except asyncio.QueueFull:
+                log.warning("console tab of user %s is not reading; dropping it", user_id)
+                self._drop(stream, tab)
+
     def attach(self, user_id: int, since: int | None) -> Attachment:
         """Open a tab; `since` is the last sequence this tab showed (None: a fresh tab)."""
         stream = self._stream(user_id)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
+from agent_ui.leg_watch import LegWatch
 from agent_ui.transfer_watch import BlindTransferWatch, TransferOutcome
 from callcenter.cti import actions
 from callcenter.cti.agent_leg import device_of_interface
@@ -41,6 +42,12 @@ class TransferFailed(ConsoleError):
     status_code = 502
 
 
+class NotConfirmed(ConsoleError):
+    """The PBX accepted the command but did not report doing it in time."""
+
+    status_code = 504
+
+
 class CallChannels(Protocol):
     """Who knows the channels of the calls in flight (the CTI tracker)."""
 
@@ -63,11 +70,13 @@ class PbxControl:
         calls: CallChannels | None = None,
         *,
         transfer_confirm_s: float = 5.0,
+        hold_keys: str = "",
     ) -> None:
         self.connection = connection
         self.dial_context = dial_context
         self.calls = calls
         self.transfer_confirm_s = transfer_confirm_s
+        self.hold_keys = hold_keys
 
     def _pbx(self) -> AmiConnection:
         if self.connection is None:
@@ -228,15 +237,96 @@ class PbxControl:
     async def attended_transfer(
         self, interface: str, exten: str, linkedid: str | None = None
     ) -> None:
-        """Consult `exten` first (a known extension only); hanging up completes the transfer."""
+        """Consult `exten` first (a known extension only), once the agent's leg is in the
+        consultation's bridge; completing or cancelling it is another control."""
         channel = self.agent_channel(interface, linkedid)
         await self.check_target(exten)
-        await self._run(
-            actions.attended_transfer(
-                self._pbx(), channel=channel, exten=exten, context=self.dial_context
+        pbx = self._pbx()
+        await self._confirmed(
+            channel,
+            "BridgeEnter",
+            lambda: actions.attended_transfer(
+                pbx, channel=channel, exten=exten, context=self.dial_context
             ),
             f"consult {exten}",
         )
+
+    async def complete_transfer(self, interface: str, linkedid: str | None = None) -> None:
+        """Leave the consultation so the caller and the consulted party talk (the agent's leg
+        hangs up); done when the PBX reports the attended transfer."""
+        channel = self.agent_channel(interface, linkedid)
+        pbx = self._pbx()
+        await self._confirmed(
+            channel,
+            "AttendedTransfer",
+            lambda: actions.hangup(pbx, channel=channel, cause=16),
+            "complete the transfer",
+        )
+
+    async def cancel_transfer(self, interface: str, linkedid: str | None = None) -> None:
+        """End the consultation and take the held caller back (CancelAtxfer)."""
+        channel = self.agent_channel(interface, linkedid)
+        pbx = self._pbx()
+        await self._confirmed(
+            channel,
+            "Unhold",
+            lambda: actions.cancel_attended_transfer(pbx, channel=channel),
+            "cancel the transfer",
+        )
+
+    async def hold(self, interface: str, linkedid: str | None = None) -> None:
+        """Put the caller on hold (music) by keying the console's hold code into the agent's
+        leg; done when the PBX reports the leg holding."""
+        if not self.hold_keys:
+            raise ConsoleError("hold is not set up: CALLCENTER_CONSOLE_HOLD_KEYS is empty")
+        channel = self.agent_channel(interface, linkedid)
+        pbx = self._pbx()
+        await self._confirmed(
+            channel,
+            "Hold",
+            lambda: actions.press_keys(pbx, channel=channel, keys=self.hold_keys),
+            "put the caller on hold",
+            hint=(
+                f"; check that the PBX's features.conf has the console's hold code "
+                f"{self.hold_keys} and the call's DYNAMIC_FEATURES names it (docs/asterisk)"
+            ),
+        )
+
+    async def resume(self, interface: str, linkedid: str | None = None) -> None:
+        """Take the caller back from hold (any key ends the hold code's wait)."""
+        channel = self.agent_channel(interface, linkedid)
+        pbx = self._pbx()
+        await self._confirmed(
+            channel,
+            "Unhold",
+            lambda: actions.press_keys(pbx, channel=channel, keys="#"),
+            "take the caller back",
+        )
+
+    async def _confirmed(
+        self,
+        channel: str,
+        confirms: str,
+        command: Callable[[], Awaitable[object]],
+        what: str,
+        *,
+        hint: str = "",
+    ) -> None:
+        """Send `command` and wait for the PBX to report `confirms` on the agent's leg."""
+        pbx = self._pbx()
+        watch = LegWatch(channel, confirms)
+        with pbx.watching(watch):
+            await self._run(command(), what)
+            outcome = await watch.wait(self.transfer_confirm_s)
+        if outcome is None:
+            raise NotConfirmed(
+                f"the PBX accepted the request to {what} but did not report doing it within "
+                f"{self.transfer_confirm_s:g} s{hint}"
+            )
+        if not outcome:
+            if watch.refusal is not None:
+                raise TransferFailed(f"the PBX could not {what}: {watch.refusal}")
+            raise ConsoleError(f"could not {what}: the call ended first")
 
     async def check_target(self, exten: str) -> None:
         """Refuse an extension the dial context lacks (ShowDialPlan), before any caller moves.

@@ -280,7 +280,39 @@ async def transfer(
             kind="warn",
         )
     await console.pbx.attended_transfer(interface, exten, _call_on_screen(console, user))
-    return notice(f"Consulting {target}; hang up to complete the transfer.")
+    console.consoles.consulting(user.id, target)
+    return notice(f"Consulting {target}: complete the transfer or cancel it.")
+
+
+@router.post(
+    "/console/call/transfer/complete", response_class=HTMLResponse, include_in_schema=False
+)
+async def complete_transfer(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
+    """Leave the consultation: the caller and the consulted party stay together."""
+    await console.pbx.complete_transfer(_agent_console(user), _call_on_screen(console, user))
+    return notice("Transferred.")
+
+
+@router.post("/console/call/transfer/cancel", response_class=HTMLResponse, include_in_schema=False)
+async def cancel_transfer(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
+    """End the consultation and take the caller back."""
+    await console.pbx.cancel_transfer(_agent_console(user), _call_on_screen(console, user))
+    console.consoles.consulting(user.id, None)
+    return notice("Transfer cancelled: you are back with the caller.")
+
+
+@router.post("/console/call/hold", response_class=HTMLResponse, include_in_schema=False)
+async def hold(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
+    """Put the caller on hold (music)."""
+    await console.pbx.hold(_agent_console(user), _call_on_screen(console, user))
+    return notice("The caller is on hold.")
+
+
+@router.post("/console/call/resume", response_class=HTMLResponse, include_in_schema=False)
+async def resume(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
+    """Take the caller back from hold."""
+    await console.pbx.resume(_agent_console(user), _call_on_screen(console, user))
+    return notice("The caller is back.")
 
 
 @router.post("/console/dial", response_class=HTMLResponse, include_in_schema=False)

@@ -33,7 +33,7 @@ def start_console(state: Services, presence: Presence) -> ConsoleRuntime:
     """Build the console's runtime and subscribe it to the bus (inside the running loop)."""
     settings = state.settings
     hub = PopHub(settings.console_replay_frames)
-    pbx = PbxControl(None, settings.console_dial_context)
+    pbx = PbxControl(None, settings.console_dial_context, hold_keys=settings.console_hold_keys)
     consoles = Consoles(
         hub=hub, sessions=state.sessions, settings=settings, presence=presence, pbx=pbx
     )

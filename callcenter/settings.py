@@ -136,6 +136,9 @@ class Settings(BaseSettings):
     # A transfer may name a queue listed here or one some user is a member of, nothing else.
     console_dial_context: str = "console"
     console_queue_extensions: dict[str, str] = Field(default_factory=dict)
+    # The in-call code of the console's Hold button: the `consolehold` feature of the PBX's
+    # features.conf (docs/asterisk), keyed into the agent's leg. Empty: no Hold button.
+    console_hold_keys: Annotated[str, Field(pattern=r"^[0-9*#]{0,8}$")] = "*6"
     # How many frames per agent are kept for consoles resuming after a reconnect.
     console_replay_frames: Annotated[int, Field(ge=16, le=100_000)] = 256
 

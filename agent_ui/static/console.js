@@ -147,6 +147,16 @@
     const state = $("state").dataset.state;
     const live = Boolean(call && !call.ended_at);
     document.querySelectorAll(".needs-call").forEach((el) => { el.disabled = !live; });
+    // Hold, resume and the consultation's two ends, each only when the PBX can do it.
+    const talking = live && Boolean(call.answered_at);
+    const consulting = talking && Boolean(call.consulting);
+    document.querySelectorAll(".needs-talk").forEach((el) => { el.disabled = !talking || call.held || consulting; });
+    document.querySelectorAll(".needs-held").forEach((el) => { el.disabled = !talking || !call.held || consulting; });
+    document.querySelectorAll(".needs-consult").forEach((el) => { el.disabled = !consulting; });
+    const status = $("call-status");
+    if (status) {
+      status.textContent = consulting ? "consulting " + call.consulting + " (caller on hold)" : talking && call.held ? "caller on hold" : "";
+    }
     const done = $("wrap-done");
     if (done) done.disabled = state !== "wrap_up";
     const available = $("available");
@@ -227,6 +237,12 @@
           call = null;
           popSeq = null;
           showPop('<p class="muted">Missed call.</p>');
+          fillCall();
+        }
+        break;
+      case "call":
+        if (call && frame.call && call.linkedid === frame.call.linkedid) {
+          Object.assign(call, frame.call);
           fillCall();
         }
         break;

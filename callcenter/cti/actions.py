@@ -25,9 +25,11 @@ __all__ = [
     "add_queue_member",
     "attended_transfer",
     "blind_transfer",
+    "cancel_attended_transfer",
     "hangup",
     "originate",
     "pause_member",
+    "press_keys",
     "remove_queue_member",
     "set_member_penalty",
     "unpause_member",
@@ -239,6 +241,31 @@ async def attended_transfer(
         "Exten": _value("extension", exten) + "#",
     }
     return await _command(pbx, headers)
+
+
+async def cancel_attended_transfer(pbx: AmiConnection, *, channel: str) -> CommandResult:
+    """End `channel`'s consultation and take the held caller back (CancelAtxfer).
+
+    Asterisk answers `CancelAtxfer successfully queued` even when no consultation is under
+    way: only the channel's `Unhold` tells that it is back with the caller.
+    """
+    headers = {"Action": "CancelAtxfer", "Channel": _value("channel", channel)}
+    return await _command(pbx, headers)
+
+
+async def press_keys(pbx: AmiConnection, *, channel: str, keys: str) -> None:
+    """Key `keys` as if the phone on `channel` had sent them (PlayDTMF with Receive), one
+    action per key: an in-call feature code (features.conf) reacts to them as to the phone's.
+    """
+    for key in keys:
+        headers = {
+            "Action": "PlayDTMF",
+            "Channel": _value("channel", channel),
+            "Digit": _value("key", key),
+            "Duration": "100",
+            "Receive": "yes",
+        }
+        await _command(pbx, headers)
 
 
 async def hangup(pbx: AmiConnection, *, channel: str, cause: int | None = None) -> CommandResult:

@@ -284,6 +284,34 @@ class ActionHandler:
         yield response(aid, message="Redirect successful")
         self.console.redirect(channel, exten, context)
 
+    def _action_playdtmf(
+        self, headers: Headers, f: dict[str, str], aid: str | None
+    ) -> Iterator[bytes]:
+        channel, digit = f.get("channel", ""), f.get("digit", "")
+        if channel not in self.board.channels:
+            yield response(aid, "Error", message="Channel not found")
+            return
+        if not digit:
+            yield response(aid, "Error", message="No digit specified")
+            return
+        yield response(aid, message="DTMF successfully queued")
+        if ast_true(f.get("receive")):
+            self.console.key_received(channel, digit[0])
+
+    def _action_cancelatxfer(
+        self, headers: Headers, f: dict[str, str], aid: str | None
+    ) -> Iterator[bytes]:
+        channel = f.get("channel", "")
+        if not channel:
+            yield response(aid, "Error", message="No channel specified")
+            return
+        if channel not in self.board.channels:
+            yield response(aid, "Error", message="Channel specified does not exist")
+            return
+        # Queued even when no consultation is under way (then nothing follows), as Asterisk does.
+        yield response(aid, message="CancelAtxfer successfully queued")
+        self.console.cancel_attended(channel)
+
     def _action_hangup(
         self, headers: Headers, f: dict[str, str], aid: str | None
     ) -> Iterator[bytes]:

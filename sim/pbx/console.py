@@ -17,6 +17,9 @@ from sim.pbx.signalling import CALL, Signalling
 from sim.pbx.switchboard import ScriptedCaller, Switchboard
 from sim.pbx.transfers import Transfers
 
+# The console's hold code (docs/asterisk/features.conf, `consolehold` in the applicationmap).
+CONSOLE_HOLD_CODE = "*6"
+
 AGENT_RING_S = 2.0
 _CALLERID = re.compile(r'^\s*"?([^"<]*?)"?\s*<([^>]*)>\s*$')
 
@@ -62,6 +65,8 @@ class ConsoleActions:
         self.rng = rng
         self.now = now
         self.wake = wake
+        self._keys: dict[str, str] = {}  # each agent leg's last keys, for the hold code
+        self._held: set[object] = set()  # calls on the console's hold (until the next key)
 
     # -- actions from AMI clients --------------------------------------------------------
 
@@ -199,6 +204,35 @@ class ConsoleActions:
                 self.now(),
                 answer_after_s=self.options.far_answer_s,
             )
+            self.wake()
+
+    def key_received(self, channel: str, key: str) -> None:
+        """A key from the phone on `channel` (PlayDTMF with Receive): the console's hold code
+        (docs/asterisk/features.conf) holds the caller of the agent's connected call until the
+        next key, as its `Read()` there does."""
+        call = self.board.call_of_channel(channel)
+        agent = call.agent_channel if call is not None else None
+        if call is None or agent is None or channel != agent.name or call.consult is not None:
+            return
+        at = self.now()
+        self.transfers.key(agent, key, at)
+        if call.key in self._held:
+            self._held.discard(call.key)
+            self.connected.unhold(call.key, at)
+        else:
+            keys = self._keys.get(channel, "") + key
+            self._keys[channel] = keys[-len(CONSOLE_HOLD_CODE) :]
+            if keys.endswith(CONSOLE_HOLD_CODE) and not call.held:
+                self._keys.pop(channel, None)
+                self._held.add(call.key)
+                self.connected.hold(call.key, at)
+        self.wake()
+
+    def cancel_attended(self, channel: str) -> None:
+        """CancelAtxfer: the consulting agent goes back to the held caller."""
+        call = self.board.call_of_channel(channel)
+        if call is not None and call.consult is not None:
+            self.transfers.abort_consultation(call.key, self.now())
             self.wake()
 
     def complete_attended(self, key: object, at: float) -> None:

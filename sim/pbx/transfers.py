@@ -10,6 +10,8 @@ from sim.pbx.signalling import CALL, Signalling
 from sim.pbx.switchboard import Switchboard
 
 ATXFER_FEATURE_CODE = "*2"
+# features.conf `atxferabort`: what CancelAtxfer keys into the consulting agent's leg.
+ATXFER_ABORT_CODE = "*1"
 
 
 class Transfers:
@@ -234,6 +236,29 @@ class Transfers:
         call.bridge, call.far = keep_bridge, target
         call.truth.transfer_target = label
         self.board.later(at + caller_talk_s, lambda t: self.connected.caller_hangs_up(call.key, t))
+
+    def key(self, channel: Channel, digit: str, at: float) -> None:
+        """A key the phone on `channel` sent (DTMFEnd, received)."""
+        self._dtmf(channel, digit, at)
+
+    def abort_consultation(self, key: object, at: float) -> None:
+        """CancelAtxfer: the agent leaves the consultation for the held caller, whom the
+        target's hang-up then follows (the order Asterisk 22 reports it in)."""
+        call = self.board.calls.get(key)
+        if call is None or call.consult is None or call.agent_channel is None:
+            return
+        target, consult = call.consult.target, call.consult.bridge
+        call.consult = None
+        agent = call.agent_channel
+        for digit in ATXFER_ABORT_CODE:
+            self._dtmf(agent, digit, at)
+        if call.bridge is not None:
+            self.signals.bridge_leave(consult, agent, at)
+            self.signals.bridge_enter(call.bridge, agent, at)
+        self.connected.unhold(key, at)
+        self.signals.bridge_leave(consult, target, at)
+        self.signals.hangup(target, at)
+        self.signals.bridge_destroy(consult, at)
 
     def cancel_consultation(self, key: object, at: float) -> None:
         """The caller hung up while held: the consultation leg goes too."""

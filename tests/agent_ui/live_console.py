@@ -22,7 +22,8 @@ class Console:
     """agent1 signed in over HTTP, with one console websocket open."""
 
     def __init__(self, stack: LiveStack) -> None:
-        self.http = httpx.Client(base_url=stack.base_url)
+        # Generous: the machine running the tests may be busy; nothing here measures speed.
+        self.http = httpx.Client(base_url=stack.base_url, timeout=30)
         form = self.http.get("/signin").text
         token = re.search(r'name="csrf_token" value="([^"]+)"', form)
         assert token

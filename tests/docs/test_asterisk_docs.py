@@ -42,6 +42,8 @@ ACTION_CLASSES: dict[str, frozenset[str]] = {
     "Originate": frozenset({"originate"}),
     "BlindTransfer": frozenset({"call"}),
     "Atxfer": frozenset({"call"}),
+    "CancelAtxfer": frozenset({"call"}),
+    "PlayDTMF": frozenset({"call"}),
     "Hangup": frozenset({"system", "call"}),
 }
 # Event classes the tracker reads: calls and bridges, queues and members, FullyBooted.
@@ -244,3 +246,20 @@ def _actions_the_code_sends() -> set[str]:
                 ):
                     sent.add(str(value.value))
     return sent
+
+
+def test_the_console_hold_code_is_a_dynamic_feature_every_call_gets(
+    configs: dict[str, ConfigFile], dialplan: Dialplan
+) -> None:
+    hold = configs["features.conf"].section("applicationmap").value("consolehold")
+    assert hold is not None
+    code, activate_on, app = hold.split(",", 2)
+    assert code == Settings(database_url="sqlite://").console_hold_keys
+    assert activate_on == "self" and app.startswith("Read(") and app.endswith(",default")
+    named = [
+        step.where
+        for _, _, step in dialplan.steps()
+        if step.app == "Set" and "DYNAMIC_FEATURES=consolehold" in step.args
+    ]
+    # The queues' calls (inherited, `__`) and both outbound patterns.
+    assert len(named) == 3, named
