@@ -13,6 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agent_ui.render import templates
 from callcenter.deps import SignedInUser
+from callcenter.errors import crm_error_handler
+from crm.exceptions import CrmError
 
 TITLES = {
     400: "This request cannot be answered",
@@ -73,3 +75,12 @@ async def http_error(request: Request, exc: Exception) -> Response:
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value
     return response
+
+
+async def crm_error(request: Request, exc: Exception) -> Response:
+    """A CRM error (a ticket or customer that is not there): a page for a browser, the
+    JSON with its fields for the rest."""
+    assert isinstance(exc, CrmError)
+    if not wants_page(request):
+        return await crm_error_handler(request, exc)
+    return error_page(request, exc.status_code, str(exc))

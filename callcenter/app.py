@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 
 from agent_ui.admin.wiring import install_admin
 from agent_ui.desk.wiring import install_desk
-from agent_ui.error_pages import error_page, wants_page
+from agent_ui.error_pages import crm_error, error_page, wants_page
 from agent_ui.supervisor.wiring import install_supervisor, start_board
 from agent_ui.wiring import install_console, start_console, stop_console
 from callcenter import __version__
@@ -22,7 +22,6 @@ from callcenter.cti.adapter import LiveAdapter
 from callcenter.cti.checkpoint import Checkpoints
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.deps import api_user
-from callcenter.errors import crm_error_handler
 from callcenter.queues.presence import Presence
 from callcenter.security_headers import SecurityHeaders
 from callcenter.services import Services
@@ -70,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(SecurityHeaders)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
-    app.add_exception_handler(CrmError, crm_error_handler)
+    app.add_exception_handler(CrmError, crm_error)
     # Every CRM route needs a signed-in user or a bearer token.
     app.include_router(crm_router, dependencies=[Depends(api_user)])
     install_supervisor(app)  # before the console: its /static/supervisor mount must win

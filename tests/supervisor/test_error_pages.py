@@ -47,6 +47,21 @@ def test_a_404_is_a_page_for_a_browser(client: TestClient, staff: Staff) -> None
     assert client.get("/nowhere").json() == {"detail": "Not Found"}
 
 
+def test_a_missing_ticket_or_customer_is_a_page_for_a_browser(
+    client: TestClient, staff: Staff
+) -> None:
+    sign_in_as(client, staff, "agent1")
+    for path in ("/desk/tickets/999999", "/desk/customers/999999"):
+        page = client.get(path, headers=BROWSER)
+        assert page.status_code == 404
+        assert page.headers["content-type"].startswith("text/html")
+        assert "<h1>Not found</h1>" in page.text
+    bearer = {"Authorization": f"Bearer {staff.tokens['agent1']}"}
+    script = client.get("/api/tickets/999999", headers={**bearer, **BROWSER})
+    assert script.status_code == 404
+    assert script.headers["content-type"].startswith("application/json")
+
+
 def test_a_422_on_a_page_form_names_the_fields(client: TestClient, staff: Staff) -> None:
     csrf = sign_in_as(client, staff, "agent1")
     # A form post a browser makes without htmx: a page listing the field, not raw JSON.

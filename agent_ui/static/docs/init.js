@@ -4,7 +4,9 @@ window.addEventListener("DOMContentLoaded", () => {
   window.ui = SwaggerUIBundle({
     url: "/openapi.json",
     dom_id: "#swagger-ui",
-    deepLinking: true,
+    // No deep links: each would be a link inside the operation's toggle button, a control
+    // nested in a control that screen readers cannot reach.
+    deepLinking: false,
     presets: [SwaggerUIBundle.presets.apis],
     layout: "BaseLayout",
   });

@@ -1,0 +1,149 @@
+"""The demo's data on a fresh database, with today's calls: what every page is checked and
+shown with (the accessibility test and `make screenshots`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from agent_ui.demo_data import seed_demo
+from callcenter.calls.records import (
+    CallOutcome,
+    CallRecord,
+    Direction,
+    QueueVisitRecord,
+    VisitOutcome,
+)
+from callcenter.calls.service import store_calls
+from crm.callbacks.models import Callback
+from crm.customers.models import Customer
+from crm.tickets.models import Ticket
+from crm.tickets.schemas import CallRef
+from crm.tickets.service import add_comment, link_call
+from kpi.rollups.keeping import rollup_listener
+from kpi.thresholds import ThresholdBook
+
+PASSWORD = "showcase-password-for-every-user"
+SERVER = "sim"  # the live stack's PBX name
+# (queue, member who answered or None for abandoned, wait s, talk s, caller)
+DAY_OF_CALLS = [
+    ("support", "agent1", 8, 240, "+15551230001"),
+    ("support", "agent1", 25, 410, "+15551230002"),
+    ("billing", "billing-bot", 4, 180, "+15551230003"),
+    ("support", None, 75, None, "+15551230005"),
+    ("support", "agent1", 12, 95, "+15551230006"),
+    ("billing", "billing-bot", 31, 300, "+15551230007"),
+    ("support", "agent1", 6, 520, "+15551230001"),
+    ("billing", None, 40, None, "+15551230008"),
+]
+
+
+@dataclass(frozen=True)
+class Showcase:
+    """Ids and a period the registry's paths are filled in with."""
+
+    ticket: int
+    customer: int
+    day_from: str
+    day_to: str
+
+    def fill(self, path: str) -> str:
+        return path.format(
+            ticket=self.ticket,
+            customer=self.customer,
+            day_from=quote(self.day_from, safe=""),
+            day_to=quote(self.day_to, safe=""),
+        )
+
+
+def todays_calls(now: datetime) -> list[CallRecord]:
+    """Calls spread over the last hours of today (never before midnight UTC), ended by now."""
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    first = max(midnight, now - timedelta(hours=3))
+    step = (now - first - timedelta(minutes=15)) / len(DAY_OF_CALLS)
+    records = []
+    for index, (queue, agent, wait, talk, number) in enumerate(DAY_OF_CALLS):
+        entered = (first + step * index).replace(microsecond=0)
+        linkedid = f"{int(entered.timestamp())}.{index + 1}"  # as Asterisk numbers them
+        ended = entered + timedelta(seconds=wait + (talk or 0))
+        visit = QueueVisitRecord(
+            queue=queue,
+            uniqueid=linkedid,
+            entered_at=entered,
+            outcome=VisitOutcome.ANSWERED if agent else VisitOutcome.ABANDONED,
+            ended_at=ended,
+            wait_s=wait,
+            talk_s=talk,
+            hold_s=0.0,
+            agent=agent,
+            wrap_up_s=20.0 if agent else None,
+        )
+        records.append(
+            CallRecord(
+                server=SERVER,
+                linkedid=linkedid,
+                direction=Direction.INBOUND,
+                started_at=entered,
+                ended_at=ended + timedelta(seconds=1),
+                outcome=CallOutcome.ANSWERED if agent else CallOutcome.ABANDONED,
+                caller_number=number,
+                answered_at=entered + timedelta(seconds=wait) if agent else None,
+                talk_s=talk,
+                agent=agent,
+                wrap_up_s=visit.wrap_up_s,
+                queue_visits=(visit,),
+            )
+        )
+    return records
+
+
+def seed_showcase(sessions: sessionmaker[Session]) -> Showcase:
+    """The demo's users (one password), customers, tickets and articles; today's calls, a
+    call and comments on Ann's ticket, and callbacks due and overdue."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    with sessions() as session, session.begin():
+        seed_demo(session, "US", PASSWORD)
+        calls = todays_calls(now)
+        store_calls(session, calls, after_store=(rollup_listener(ThresholdBook()),))
+        ann = _customer(session, "C-1001")
+        ticket = session.scalars(select(Ticket).where(Ticket.customer_id == ann)).one()
+        link_call(session, ticket.id, CallRef(server=SERVER, linkedid=calls[0].linkedid), "agent1")
+        add_comment(session, ticket.id, "agent1", "Credit note asked from billing.", public=False)
+        add_comment(session, ticket.id, "agent1", "We are correcting the invoice.", public=True)
+        session.add_all(
+            [
+                _callback(ann, "+15551230001", now + timedelta(minutes=40), "Invoice fixed?"),
+                _callback(
+                    _customer(session, "C-1005"),
+                    "+15551230005",
+                    now - timedelta(minutes=20),
+                    "Missed while waiting",
+                ),
+            ]
+        )
+        first = now.replace(hour=0, minute=0, second=0)
+        return Showcase(
+            ticket=ticket.id,
+            customer=ann,
+            day_from=first.isoformat(),
+            day_to=(first + timedelta(days=1)).isoformat(),
+        )
+
+
+def _customer(session: Session, code: str) -> int:
+    return session.scalars(select(Customer.id).where(Customer.code == code)).one()
+
+
+def _callback(customer: int, number: str, due: datetime, note: str) -> Callback:
+    return Callback(
+        number=number,
+        customer_id=customer,
+        due_at=due,
+        origin="requested",
+        queue="support",
+        note=note,
+    )
