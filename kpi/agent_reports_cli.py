@@ -18,8 +18,8 @@ def run_agent_report(args: argparse.Namespace) -> int:
     if args.queue:
         raise UsageError("--queue filters queue reports only; agent and team reports cover all")
     try:
-        query = agent_query(args.start, args.end, args.interval)
         settings = settings_from(args)
+        query = agent_query(args.start, args.end, args.interval, zone=settings.zone)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     engine = open_database(settings.database_url, need="calls")
@@ -106,7 +106,7 @@ def agent_table(report: AgentReport) -> TextTable:
     return TextTable(
         [*label_columns, *(Column(title, number=True) for title in STATE_COLUMNS)],
         rows,
-        title=f"KPIs by {report.by} {q.start.isoformat()} .. {q.end.isoformat()}",
+        title=f"KPIs by {report.by} {q.shown(q.start)} .. {q.shown(q.end)}",
         caption=caption,
     )
 

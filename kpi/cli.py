@@ -24,7 +24,11 @@ def register(groups: Any) -> None:
 
     report = commands.add_parser("report", help="KPIs by queue and interval from stored calls")
     report.add_argument(
-        "--from", dest="start", metavar="ISO", help="start (default: today 00:00 UTC)"
+        "--from",
+        dest="start",
+        metavar="ISO",
+        help="start; a date or a time without an offset is on CALLCENTER_TIME_ZONE's clock "
+        "(default: today 00:00 there)",
     )
     report.add_argument("--to", dest="end", metavar="ISO", help="end, exclusive (default: now)")
     report.add_argument("--queue", action="append", help="only this queue (repeatable)")
@@ -68,8 +72,8 @@ def run_report(args: argparse.Namespace) -> int:
     if args.by != "queue":
         return run_agent_report(args)
     try:
-        query = report_query(args.start, args.end, args.queue, args.interval)
         settings = settings_from(args)
+        query = report_query(args.start, args.end, args.queue, args.interval, zone=settings.zone)
         thresholds_from_settings(settings)  # a bad queue_thresholds: before the database
     except ValueError as exc:
         raise UsageError(str(exc)) from None
@@ -129,7 +133,7 @@ COLUMNS = (
 
 def _table(report: QueueReport) -> str:
     q = report.query
-    lines = [f"KPIs {q.start.isoformat()} .. {q.end.isoformat()}"]
+    lines = [f"KPIs {q.shown(q.start)} .. {q.shown(q.end)}"]
     header = ["queue", *(title for title, _, _ in COLUMNS)]
     rows = [
         [name, *(_fmt(getattr(s, f), kind) for _, f, kind in COLUMNS)]

@@ -66,7 +66,9 @@ def get_report(
     if format not in ("json", "csv"):
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "format must be json or csv")
     try:
-        query = report_query(start, end, queue or None, interval, names=QUERY_NAMES)
+        query = report_query(
+            start, end, queue or None, interval, names=QUERY_NAMES, zone=settings.zone
+        )
         report = queue_report(session, query, stored_thresholds(session, settings))
     except ValueError as exc:
         raise _bad(exc) from None
@@ -91,7 +93,7 @@ def get_explanation(
 ) -> dict[str, Any]:
     """The calls in a KPI's numerator and denominator for one queue and period."""
     try:
-        begin, finish = parse_instant(start), parse_instant(end)
+        begin, finish = parse_instant(start, settings.zone), parse_instant(end, settings.zone)
         if finish <= begin:
             raise ValueError(f"{QUERY_NAMES[1]} must be after {QUERY_NAMES[0]}")
         thresholds = stored_thresholds(session, settings).for_queue(queue)
@@ -150,6 +152,7 @@ async def get_staffing(
 def get_agent_report(
     user: CurrentUser,
     session: SessionDep,
+    settings: SettingsDep,
     start: Annotated[str | None, Query(alias="from")] = None,
     end: Annotated[str | None, Query(alias="to")] = None,
     interval: str = "none",
@@ -170,7 +173,7 @@ def get_agent_report(
             status.HTTP_403_FORBIDDEN, "agents see their own figures only: ask by=agent"
         )
     try:
-        query = agent_query(start, end, interval, names=QUERY_NAMES)
+        query = agent_query(start, end, interval, names=QUERY_NAMES, zone=settings.zone)
     except ValueError as exc:
         raise _bad(exc) from None
     report = agent_report(session, query, "team" if by == "team" else "agent", viewer=user)

@@ -4,6 +4,9 @@
   const holder = document.getElementById("charts");
   const data = JSON.parse(document.getElementById("chart-data").textContent || "{}");
   if (!holder || typeof uPlot === "undefined") return;
+  // Times on the site's clock (CALLCENTER_TIME_ZONE), whatever the browser's zone.
+  const zone = holder.dataset.zone || "UTC";
+  const tzDate = (ts) => uPlot.tzDate(new Date(ts * 1e3), zone);
   for (const [queue, series] of Object.entries(data)) {
     const box = document.createElement("div");
     box.className = "sv-chart";
@@ -14,6 +17,7 @@
       title: queue,
       width: Math.min(900, holder.clientWidth || 900),
       height: 240,
+      tzDate: tzDate,
       series: [
         {},
         // Steps, not slopes: a count holds for its whole interval.
