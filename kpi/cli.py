@@ -10,6 +10,7 @@ from typing import Any
 from callcenter.cli import UsageError, add_database_option, settings_from
 from callcenter.db import make_sessionmaker, open_database, transaction
 from kpi.agent_reports_cli import run_agent_report
+from kpi.durations import clock
 from kpi.export import report_csv
 from kpi.periods import report_query
 from kpi.reports import QueueReport, queue_report
@@ -117,6 +118,8 @@ def _fmt(value: float | int | None, kind: str) -> str:
     if kind == "rate":
         return f"{value * 100:.1f}%"
     if kind == "time":
+        return clock(value)
+    if kind == "fine":  # seconds with a tenth (staffing's ASA is often under one)
         return f"{value:.1f}"
     return str(value)
 
@@ -125,9 +128,9 @@ COLUMNS = (
     ("offered", "offered", "n"), ("answered", "answered", "n"), ("abandoned", "abandoned", "n"),
     ("short", "short_abandoned", "n"), ("timeouts", "timeouts", "n"),
     ("SL", "service_level", "rate"), ("abandon", "abandon_rate", "rate"),
-    ("ASA s", "asa_s", "time"), ("AHT s", "aht_s", "time"),
-    ("talk+hold s", "talk_hold_s", "time"),
-    ("longest s", "longest_wait_s", "time"),
+    ("ASA", "asa_s", "time"), ("AHT", "aht_s", "time"),
+    ("talk+hold", "talk_hold_s", "time"),
+    ("longest", "longest_wait_s", "time"),
 )  # fmt: skip
 
 
@@ -170,11 +173,11 @@ def run_staff(args: argparse.Namespace) -> int:
         c = row["erlang_c"]
         stable = row["agents"] > table["load_erlangs"]
         level = _fmt(c["service_level"], "rate") if stable else "unstable"
-        line = f"{row['agents']:5d}  C: SL {level} ASA {_fmt(c['asa_s'], 'time')} s"
+        line = f"{row['agents']:5d}  C: SL {level} ASA {_fmt(c['asa_s'], 'fine')} s"
         if "erlang_a" in row:
             a = row["erlang_a"]
             line += (
-                f"   A: SL {_fmt(a['service_level'], 'rate')} ASA {_fmt(a['asa_s'], 'time')} s"
+                f"   A: SL {_fmt(a['service_level'], 'rate')} ASA {_fmt(a['asa_s'], 'fine')} s"
                 f" abandon {_fmt(a['abandon_rate'], 'rate')}"
             )
         print(line)

@@ -8,6 +8,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from agent_ui.render import ENVIRONMENT, TEMPLATES_DIR
+from kpi.durations import clock
 from kpi.summary import QueueSummary, ThresholdSource
 
 HERE = Path(__file__).parent
@@ -47,6 +48,7 @@ def make_environment() -> Environment:
     env.globals.update(ENVIRONMENT.globals)
     env.filters["percent"] = _percent
     env.filters["secs"] = _seconds
+    env.filters["duration"] = clock
     env.filters["threshold"] = _threshold
     return env
 
