@@ -13,6 +13,7 @@ from kpi.agent_reports_cli import run_agent_report
 from kpi.durations import clock
 from kpi.export import report_csv
 from kpi.periods import report_query
+from kpi.queue_names import UnknownQueue, check_queues
 from kpi.reports import QueueReport, queue_report
 from kpi.rollups.keeping import rebuild_rollups
 from kpi.staffing import StaffingQuestion, parse_target, staffing_table
@@ -81,7 +82,10 @@ def run_report(args: argparse.Namespace) -> int:
     engine = open_database(settings.database_url, need="calls")
     try:
         with make_sessionmaker(engine)() as session:
+            check_queues(session, query.queues, settings)
             report = queue_report(session, query, stored_thresholds(session, settings))
+    except UnknownQueue as exc:
+        raise UsageError(str(exc)) from None
     finally:
         engine.dispose()
     if args.json:

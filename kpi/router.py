@@ -16,6 +16,7 @@ from kpi.explain import explain
 from kpi.export import agent_report_csv, report_csv
 from kpi.intervals import parse_instant
 from kpi.periods import QUERY_NAMES, agent_query, report_query
+from kpi.queue_names import UnknownQueue, check_queues
 from kpi.reports import queue_report
 from kpi.staffing import (
     MAX_AHT_S,
@@ -51,7 +52,13 @@ def _bad(exc: ValueError) -> HTTPException:
     return HTTPException(status.HTTP_400_BAD_REQUEST, str(exc))
 
 
-@router.get("/report", response_model=None)
+@router.get(
+    "/report",
+    response_model=None,
+    responses={
+        422: {"model": ErrorOut, "description": "a queue nobody knows (named, with the known ones)"}
+    },
+)
 def get_report(
     _user: SupervisorDep,
     session: SessionDep,
@@ -69,7 +76,10 @@ def get_report(
         query = report_query(
             start, end, queue or None, interval, names=QUERY_NAMES, zone=settings.zone
         )
+        check_queues(session, query.queues, settings)
         report = queue_report(session, query, stored_thresholds(session, settings))
+    except UnknownQueue as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
     except ValueError as exc:
         raise _bad(exc) from None
     if format == "csv":

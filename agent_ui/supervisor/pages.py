@@ -18,6 +18,7 @@ from callcenter.deps import SessionDep, SettingsDep
 from kpi.agent_reports import AgentReport, agent_report
 from kpi.intervals import buckets
 from kpi.periods import QUERY_NAMES, agent_query, report_query
+from kpi.queue_names import UnknownQueue, check_queues
 from kpi.reports import QueueReport, ReportQuery, queue_report
 from kpi.staffing import StaffingQuestion, parse_target
 from kpi.staffing_worker import StaffingBusy, staffing_worker
@@ -144,6 +145,7 @@ def reports_page(
     """KPIs by queue (the default), agent or team: table, charts, CSV link. Agent and team
     rows cover the supervisor's team (an admin: everyone) and every queue."""
     error = None
+    field_errors: dict[str, str] = {}
     report = None
     agents = None
     try:
@@ -154,12 +156,15 @@ def reports_page(
             query = report_query(
                 start or None, end or None, queues, interval, names=QUERY_NAMES, zone=settings.zone
             )
+            check_queues(session, query.queues, settings)
             report = queue_report(session, query, stored_thresholds(session, settings))
         else:
             query = agent_query(
                 start or None, end or None, interval, names=QUERY_NAMES, zone=settings.zone
             )
             agents = agent_report(session, query, "team" if by == "team" else "agent", user)
+    except UnknownQueue as exc:
+        field_errors["queue"] = str(exc)
     except ValueError as exc:
         error = str(exc)
     shown = report.query if report is not None else agents.query if agents is not None else None
@@ -174,6 +179,7 @@ def reports_page(
             "agent_rows": _agent_rows(agents) if agents else [],
             "agent_intervals": _agent_interval_rows(agents) if agents else [],
             "error": error,
+            "field_errors": field_errors,
             "form": {
                 "from": start or "",
                 "to": end or "",
@@ -190,7 +196,7 @@ def reports_page(
             "agent_chart_data": _agent_chart_data(agents) if agents else {},
             "time_zone": settings.time_zone,
         },
-        status_code=400 if error else 200,
+        status_code=422 if field_errors else 400 if error else 200,
     )
 
 
