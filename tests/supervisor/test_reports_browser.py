@@ -4,6 +4,7 @@ their box (the page itself never scrolls sideways), the SL columns say what SL m
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -91,3 +92,36 @@ def test_wide_tables_scroll_inside_their_box(
         box = boxes.nth(i)
         assert box.evaluate("b => getComputedStyle(b).overflowX") == "auto"
         assert box.evaluate("b => b.getBoundingClientRect().right") <= 1280
+
+
+@pytest.mark.usefixtures("today")
+def test_sl_columns_are_explained_on_the_page(page: Any, client: TestClient, staff: Staff) -> None:
+    from playwright.sync_api import expect
+
+    sign_in_as(client, staff, "supervisor1")
+    open_report(page, client, **{"from": "2026-03-02", "to": "2026-03-03", "queue": "support"})
+    caption = page.get_by_test_id("sl-caption")
+    expect(caption).to_be_visible()
+    expect(caption).to_have_text(
+        "SL: share of calls offered, short abandons left out, answered within 20 s "
+        "(T, set by the default, CALLCENTER_SERVICE_LEVEL_S)."
+    )
+    # One line at 1280 px.
+    height = caption.evaluate("c => c.getBoundingClientRect().height")
+    line = caption.evaluate("c => parseFloat(getComputedStyle(c).lineHeight) || 20")
+    assert height < 1.8 * line
+    header = page.get_by_test_id("report-table").locator("abbr", has_text="SL2 (Asterisk)")
+    expect(header).to_have_attribute("title", re.compile(r"abandoned within T"))
+
+
+@pytest.mark.usefixtures("today")
+def test_an_unknown_queue_marks_the_field(page: Any, client: TestClient, staff: Staff) -> None:
+    from playwright.sync_api import expect
+
+    sign_in_as(client, staff, "supervisor1")
+    open_report(page, client, **{"from": "2026-03-02", "to": "2026-03-03", "queue": "suport"})
+    expect(page.locator("input[name=queue]")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_test_id("queue-error")).to_have_text(
+        "no queue named 'suport': the known queues are billing, support"
+    )
+    expect(page.get_by_test_id("report-table")).to_have_count(0)
