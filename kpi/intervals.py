@@ -106,15 +106,12 @@ def constant_offsets(
     probe = start
     while probe < end:
         following = min(probe + timedelta(hours=6), end)
-        if offset_s(following, zone) != shift or following == end:
-            change = _change_within(probe, following, shift, zone)
-            if change is None:
-                probe = following
-                continue
-            pieces.append((begin, change, shift))
-            begin, shift, probe = change, offset_s(change, zone), change
-        else:
+        change = _change_within(probe, following, shift, zone)
+        if change is None:
             probe = following
+            continue
+        pieces.append((begin, change, shift))
+        begin, shift, probe = change, offset_s(change, zone), change
     pieces.append((begin, end, shift))
     return [piece for piece in pieces if piece[0] < piece[1]]
 

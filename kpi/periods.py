@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, timedelta, tzinfo
 
 from callcenter.db import utc_now
-from kpi.intervals import bucket_of, parse_instant, parse_interval
+from kpi.intervals import bucket_end, bucket_of, parse_instant, parse_interval
 from kpi.reports import ReportQuery
 
 # How the period's ends are named in messages: CLI flags, or query parameters over HTTP.
@@ -36,6 +36,11 @@ def report_query(
         raise ValueError(f"{names[1]} must be after {names[0]}")
     if finish - begin > timedelta(days=400):
         raise ValueError("a report covers at most 400 days")
+    try:  # the weeks holding the period's ends, on the site's clock, within datetime's range
+        for at in (begin, finish):
+            bucket_end(bucket_of(at, 604800, zone), 604800, zone)
+    except OverflowError:
+        raise ValueError(f"out of the range of dates: {start or end!r}") from None
     return ReportQuery(begin, finish, queues or None, parse_interval(interval), zone)
 
 

@@ -192,3 +192,12 @@ def test_cli_refuses_an_unknown_zone(
     err = capsys.readouterr().err.strip()
     assert "CALLCENTER_TIME_ZONE" in err and "'Mars/Olympus' is not a time zone" in err
     assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [("0001-01-01T00:00Z", "0001-01-02T00:00Z"), ("9999-12-30T00:00Z", "9999-12-31T00:00Z")],
+)
+def test_a_period_at_the_ends_of_the_calendar_is_one_sentence(start: str, end: str) -> None:
+    with pytest.raises(ValueError, match="out of the range of dates"):
+        report_query(start, end, None, "60m", zone=ZoneInfo("America/New_York"))
