@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import tzinfo
 from functools import lru_cache
 from typing import Annotated
 from urllib.parse import unquote, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -13,6 +15,19 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_DATABASE_URL = "sqlite:///./var/callcenter.db"
 MIN_SECRET_KEY_LENGTH = 32
 DEFAULT_WRAP_UP_REASON = "Wrap-up"
+
+
+@lru_cache(maxsize=16)
+def site_zone(name: str) -> tzinfo:
+    """The IANA time zone `name` (e.g. Europe/Berlin); ValueError with one sentence for a
+    name the zone database does not know."""
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(
+            f"{name!r} is not a time zone: use an IANA name such as Europe/Berlin, "
+            "America/New_York or UTC"
+        ) from None
 
 
 class AmiTarget(BaseModel):
@@ -141,6 +156,9 @@ class Settings(BaseSettings):
     console_hold_keys: Annotated[str, Field(pattern=r"^[0-9*#]{0,8}$")] = "*6"
     # How many frames per agent are kept for consoles resuming after a reconnect.
     console_replay_frames: Annotated[int, Field(ge=16, le=100_000)] = 256
+    # The site's time zone (IANA name): report days and intervals are cut in it, and report
+    # pages and the command line show times in it.
+    time_zone: str = "UTC"
 
     @field_validator("ami_url")
     @classmethod
@@ -162,6 +180,12 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("time_zone")
+    @classmethod
+    def _check_time_zone(cls, value: str) -> str:
+        site_zone(value)
+        return value
+
     @field_validator("default_region")
     @classmethod
     def _upper_region(cls, value: str) -> str:
@@ -176,6 +200,11 @@ class Settings(BaseSettings):
     def queue_extension(self, queue: str) -> str:
         """The extension that puts a caller into a known `queue` (its name when not mapped)."""
         return self.console_queue_extensions.get(queue, queue)
+
+    @property
+    def zone(self) -> tzinfo:
+        """The site's time zone, in which reports cut days and intervals."""
+        return site_zone(self.time_zone)
 
     @property
     def ami(self) -> AmiTarget | None:

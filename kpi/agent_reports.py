@@ -20,7 +20,9 @@ Where each number comes from, and the choices:
 - An agent is every name the PBX gives them (see `kpi.team_roster`); a team is the sum of
   its agents, agents in no team under "(no team)". Rows appear for an agent (or team) and
   interval with any call or logged-in time; intervals with neither are left out.
-Times are UTC; days and weeks (Mondays) start at 00:00 UTC.
+- Intervals are cut in the site's time zone, as queue reports' (`kpi.intervals`). The
+  database buckets by epoch arithmetic, which needs one offset from UTC: the period is
+  read in pieces between the zone's offset changes (one piece in UTC and most periods).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from kpi import definitions as kpi
 from kpi.agent_reports_sql import SUMMED_STATES, HandledCalls, handled_calls, state_time
-from kpi.intervals import bucket_end, origin_s
+from kpi.intervals import bucket_start, constant_offsets, origin_s
 from kpi.reports import ReportQuery
 from kpi.team_roster import NO_TEAM, Person, Viewer, can_see, load_roster
 
@@ -175,10 +177,11 @@ class AgentReport:
 
     def as_json(self) -> dict[str, Any]:
         """The API's document: rates 0-1, times in seconds, null for an empty denominator."""
-        interval_s = self.query.interval_s
+        query = self.query
+        interval_s = query.interval_s
         return {
-            "from": self.query.start.isoformat(),
-            "to": self.query.end.isoformat(),
+            "from": query.shown(query.start),
+            "to": query.shown(query.end),
             "interval": INTERVAL_NAMES.get(interval_s) if interval_s else None,
             "by": self.by,
             f"{self.by}s": {
@@ -187,8 +190,8 @@ class AgentReport:
             },
             "intervals": [
                 {
-                    "start": start.isoformat(),
-                    "end": bucket_end(start, interval_s or 0).isoformat(),
+                    "start": query.shown(start),
+                    "end": query.shown(query.interval_end(start)),
                     self.by: name,
                     **self.head(name, totals),
                     **totals.kpis(),
@@ -216,6 +219,7 @@ class _Collector:
         self.people: dict[str, Person | None] = {}
         self.whole: dict[str, AgentTotals] = defaultdict(AgentTotals)
         self.buckets: dict[tuple[float, str], AgentTotals] = defaultdict(AgentTotals)
+        self._keys: dict[tuple[float, float], float] = {}
 
     def person(self, name: str) -> Person | None:
         """The person behind a record's agent name, None when the viewer may not see them."""
@@ -225,29 +229,41 @@ class _Collector:
             self.people[name] = person if visible else None
         return self.people[name]
 
-    def add_calls(self, rows: list[HandledCalls]) -> None:
+    def interval_of(self, at: float, piece_start: float) -> float:
+        """The report interval (epoch s) of a bucket the database cut at `at` with one
+        piece's offset: the interval holding the bucket's first instant inside the piece."""
+        key = (at, piece_start)
+        if key not in self._keys:
+            first = max(at, piece_start)
+            step = self.query.interval_s or 0
+            self._keys[key] = bucket_start(first, step, self.query.zone).timestamp()
+        return self._keys[key]
+
+    def add_calls(self, rows: list[HandledCalls], piece_start: float) -> None:
         for row in rows:
             person = self.person(row.agent)
             if person is None:
                 continue
             self.whole[person.key].add_calls(row)
             if row.bucket_s is not None:
-                self.buckets[(row.bucket_s, person.key)].add_calls(row)
+                at = self.interval_of(row.bucket_s, piece_start)
+                self.buckets[(at, person.key)].add_calls(row)
 
-    def add_states(self, session: Session) -> None:
-        """Agent-state time inside the period and each interval: sums from SQL, and the
-        spans across an edge clipped here."""
+    def add_states(self, session: Session, start: datetime, end: datetime, shift: int) -> None:
+        """Agent-state time inside [start, end) (a piece of the period with one offset
+        `shift` from UTC) and each interval: sums from SQL, and the spans across an edge
+        clipped here."""
         step = self.query.interval_s
-        inside, crossing = state_time(session, self.query.start, self.query.end, step)
+        inside, crossing = state_time(session, start, end, step, shift)
+        low, high = start.timestamp(), end.timestamp()
         for agent, at, seconds in inside:
             person = self.person(agent)
             if person is None:
                 continue
             self.whole[person.key].add_states(seconds)
             if at is not None:
-                self.buckets[(at, person.key)].add_states(seconds)
-        low, high = self.query.start.timestamp(), self.query.end.timestamp()
-        origin = origin_s(step) if step else 0
+                self.buckets[(self.interval_of(at, low), person.key)].add_states(seconds)
+        origin = origin_s(step) - shift if step else 0
         for agent, state, reason, began, ended in crossing:
             person = self.person(agent)
             if person is None:
@@ -261,7 +277,8 @@ class _Collector:
             at = origin + math.floor((began - origin) / step) * step
             while at < ended:
                 part = min(ended, at + step) - max(began, at)
-                self.buckets[(at, person.key)].add_state(state, reason, part)
+                cell = (self.interval_of(at, low), person.key)
+                self.buckets[cell].add_state(state, reason, part)
                 at += step
 
 
@@ -279,8 +296,10 @@ def agent_report(
     one. With a `viewer`, only the agents they may see (`kpi.team_roster.can_see`) count,
     also in team rows; queue filters do not apply (an agent serves several queues)."""
     collector = _Collector(session, query, viewer)
-    collector.add_calls(handled_calls(session, query.start, query.end, query.interval_s))
-    collector.add_states(session)
+    for start, end, shift in constant_offsets(query.start, query.end, query.zone):
+        calls = handled_calls(session, start, end, query.interval_s, shift)
+        collector.add_calls(calls, start.timestamp())
+        collector.add_states(session, start, end, shift)
     people = {p.key: p for p in collector.people.values() if p is not None}
     report = AgentReport(query, by)
     cells: dict[tuple[float, str], AgentTotals]

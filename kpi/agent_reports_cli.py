@@ -9,6 +9,7 @@ from callcenter.cli import UsageError, settings_from
 from callcenter.cli_tables import Column, TextTable, print_tables
 from callcenter.db import make_sessionmaker, open_database
 from kpi.agent_reports import AgentReport, agent_report
+from kpi.durations import clock
 from kpi.export import agent_report_csv
 from kpi.periods import agent_query
 
@@ -18,8 +19,8 @@ def run_agent_report(args: argparse.Namespace) -> int:
     if args.queue:
         raise UsageError("--queue filters queue reports only; agent and team reports cover all")
     try:
-        query = agent_query(args.start, args.end, args.interval)
         settings = settings_from(args)
+        query = agent_query(args.start, args.end, args.interval, zone=settings.zone)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     engine = open_database(settings.database_url, need="calls")
@@ -44,18 +45,8 @@ def _rate(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.1f}%"
 
 
-def _secs(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"
-
-
-def _clock(seconds: float) -> str:
-    """Time in a state as h:mm:ss."""
-    whole = round(seconds)
-    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
-
-
 STATE_COLUMNS = (
-    "answered", "transferred", "AHT s", "talk s", "hold s", "wrap-up s", "occupancy",
+    "answered", "transferred", "AHT", "talk", "hold", "wrap-up", "occupancy",
     "utilisation", "calls/agent-h", "transfer", "available", "ringing", "on call", "wrap-up",
     "paused", "logged in",
 )  # fmt: skip
@@ -82,20 +73,20 @@ def agent_table(report: AgentReport) -> TextTable:
                 *label,
                 str(row["answered"]),
                 str(row["transferred"]),
-                _secs(row["aht_s"]),
-                _secs(row["avg_talk_s"]),
-                _secs(row["avg_hold_s"]),
-                _secs(row["avg_wrap_up_s"]),
+                clock(row["aht_s"]),
+                clock(row["avg_talk_s"]),
+                clock(row["avg_hold_s"]),
+                clock(row["avg_wrap_up_s"]),
                 _rate(row["occupancy"]),
                 _rate(row["utilisation"]),
                 "-" if per_hour is None else f"{per_hour:.2f}",
                 _rate(row["transfer_rate"]),
-                _clock(row["available_s"]),
-                _clock(row["ringing_s"]),
-                _clock(row["on_call_s"]),
-                _clock(row["wrap_up_s"]),
-                _clock(row["paused_s"]),
-                _clock(row["logged_in_s"]),
+                clock(row["available_s"]),
+                clock(row["ringing_s"]),
+                clock(row["on_call_s"]),
+                clock(row["wrap_up_s"]),
+                clock(row["paused_s"]),
+                clock(row["logged_in_s"]),
             ]
         )
     caption = None
@@ -106,7 +97,7 @@ def agent_table(report: AgentReport) -> TextTable:
     return TextTable(
         [*label_columns, *(Column(title, number=True) for title in STATE_COLUMNS)],
         rows,
-        title=f"KPIs by {report.by} {q.start.isoformat()} .. {q.end.isoformat()}",
+        title=f"KPIs by {report.by} {q.shown(q.start)} .. {q.shown(q.end)}",
         caption=caption,
     )
 
@@ -117,6 +108,6 @@ def pause_table(report: AgentReport) -> TextTable:
     for name, totals in report.totals.items():
         label = report.people[name].display_name if report.by == "agent" else name
         for reason, seconds in sorted(totals.paused_by_reason_s.items()):
-            rows.append([label, reason, _clock(seconds)])
+            rows.append([label, reason, clock(seconds)])
     columns = [Column(report.by), Column("reason"), Column("paused", number=True)]
     return TextTable(columns, rows, title="Paused by reason")

@@ -76,10 +76,11 @@ def _entry_epoch_s(session: Session) -> ColumnElement[Any]:
 
 
 def handled_calls(
-    session: Session, start: datetime, end: datetime, interval_s: int | None
+    session: Session, start: datetime, end: datetime, interval_s: int | None, shift_s: int = 0
 ) -> list[HandledCalls]:
     """Answered (and transferred) visits that entered the queue in [start, end), grouped by
-    agent name and, with an interval, by the interval of their entry (as queue reports do)."""
+    agent name and, with an interval, by the interval of their entry (as queue reports do),
+    on a clock `shift_s` seconds ahead of UTC (the site's offset, constant over the period)."""
     columns: list[Any] = [
         QueueVisit.agent,
         func.count(),
@@ -89,7 +90,8 @@ def handled_calls(
     ]
     group: list[Any] = [QueueVisit.agent]
     if interval_s:
-        bucket = ((_entry_epoch_s(session) - origin_s(interval_s)) // interval_s).label("bucket")
+        origin = origin_s(interval_s) - shift_s
+        bucket = ((_entry_epoch_s(session) - origin) // interval_s).label("bucket")
         columns.append(bucket)
         group.append(bucket)
     statement = (
@@ -103,7 +105,7 @@ def handled_calls(
         .group_by(*group)
     )
     step = interval_s or 0
-    origin = origin_s(step) if step else 0
+    origin = origin_s(step) - shift_s if step else 0
     return [
         HandledCalls(
             row[0],
@@ -158,7 +160,7 @@ def _spans(session: Session, start: datetime, end: datetime) -> Any:
 
 
 def state_time(
-    session: Session, start: datetime, end: datetime, interval_s: int | None
+    session: Session, start: datetime, end: datetime, interval_s: int | None, shift_s: int = 0
 ) -> tuple[list[StateTime], list[StateSpan]]:
     """Agent-state time for [start, end), in one query: summed in SQL, one row per agent and
     interval, for the spans of the busy states (SUMMED_STATES) that lie inside the period
@@ -166,7 +168,8 @@ def state_time(
     carry a reason; spans across an edge) comes back whole, to be clipped.
 
     A span inside an interval has its start and its last millisecond in the same interval,
-    so one ending exactly on an interval edge still counts as inside."""
+    so one ending exactly on an interval edge still counts as inside. Intervals are cut on
+    a clock `shift_s` seconds ahead of UTC (the site's offset, constant over the period)."""
     spans = _spans(session, start, end)
     began, ended = spans.c.b, spans.c.e
     low, high = round(start.timestamp() * 1000), round(end.timestamp() * 1000)
@@ -174,7 +177,7 @@ def state_time(
         spans.c.state.in_(SUMMED_STATES), began >= low, ended <= high
     )
     step = interval_s or 0
-    origin = origin_s(step) if step else 0
+    origin = origin_s(step) - shift_s if step else 0
     bucket: ColumnElement[Any] = literal(0)
     if step:
         bucket = (began - origin * 1000) // (step * 1000)

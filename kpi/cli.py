@@ -10,8 +10,10 @@ from typing import Any
 from callcenter.cli import UsageError, add_database_option, settings_from
 from callcenter.db import make_sessionmaker, open_database, transaction
 from kpi.agent_reports_cli import run_agent_report
+from kpi.durations import clock
 from kpi.export import report_csv
 from kpi.periods import report_query
+from kpi.queue_names import UnknownQueue, check_queues
 from kpi.reports import QueueReport, queue_report
 from kpi.rollups.keeping import rebuild_rollups
 from kpi.staffing import StaffingQuestion, parse_target, staffing_table
@@ -24,7 +26,11 @@ def register(groups: Any) -> None:
 
     report = commands.add_parser("report", help="KPIs by queue and interval from stored calls")
     report.add_argument(
-        "--from", dest="start", metavar="ISO", help="start (default: today 00:00 UTC)"
+        "--from",
+        dest="start",
+        metavar="ISO",
+        help="start; a date or a time without an offset is on CALLCENTER_TIME_ZONE's clock "
+        "(default: today 00:00 there)",
     )
     report.add_argument("--to", dest="end", metavar="ISO", help="end, exclusive (default: now)")
     report.add_argument("--queue", action="append", help="only this queue (repeatable)")
@@ -68,15 +74,18 @@ def run_report(args: argparse.Namespace) -> int:
     if args.by != "queue":
         return run_agent_report(args)
     try:
-        query = report_query(args.start, args.end, args.queue, args.interval)
         settings = settings_from(args)
+        query = report_query(args.start, args.end, args.queue, args.interval, zone=settings.zone)
         thresholds_from_settings(settings)  # a bad queue_thresholds: before the database
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     engine = open_database(settings.database_url, need="calls")
     try:
         with make_sessionmaker(engine)() as session:
+            check_queues(session, query.queues, settings)
             report = queue_report(session, query, stored_thresholds(session, settings))
+    except UnknownQueue as exc:
+        raise UsageError(str(exc)) from None
     finally:
         engine.dispose()
     if args.json:
@@ -113,6 +122,8 @@ def _fmt(value: float | int | None, kind: str) -> str:
     if kind == "rate":
         return f"{value * 100:.1f}%"
     if kind == "time":
+        return clock(value)
+    if kind == "fine":  # seconds with a tenth (staffing's ASA is often under one)
         return f"{value:.1f}"
     return str(value)
 
@@ -121,15 +132,15 @@ COLUMNS = (
     ("offered", "offered", "n"), ("answered", "answered", "n"), ("abandoned", "abandoned", "n"),
     ("short", "short_abandoned", "n"), ("timeouts", "timeouts", "n"),
     ("SL", "service_level", "rate"), ("abandon", "abandon_rate", "rate"),
-    ("ASA s", "asa_s", "time"), ("AHT s", "aht_s", "time"),
-    ("talk+hold s", "talk_hold_s", "time"),
-    ("longest s", "longest_wait_s", "time"),
+    ("ASA", "asa_s", "time"), ("AHT", "aht_s", "time"),
+    ("talk+hold", "talk_hold_s", "time"),
+    ("longest", "longest_wait_s", "time"),
 )  # fmt: skip
 
 
 def _table(report: QueueReport) -> str:
     q = report.query
-    lines = [f"KPIs {q.start.isoformat()} .. {q.end.isoformat()}"]
+    lines = [f"KPIs {q.shown(q.start)} .. {q.shown(q.end)}"]
     header = ["queue", *(title for title, _, _ in COLUMNS)]
     rows = [
         [name, *(_fmt(getattr(s, f), kind) for _, f, kind in COLUMNS)]
@@ -166,11 +177,11 @@ def run_staff(args: argparse.Namespace) -> int:
         c = row["erlang_c"]
         stable = row["agents"] > table["load_erlangs"]
         level = _fmt(c["service_level"], "rate") if stable else "unstable"
-        line = f"{row['agents']:5d}  C: SL {level} ASA {_fmt(c['asa_s'], 'time')} s"
+        line = f"{row['agents']:5d}  C: SL {level} ASA {_fmt(c['asa_s'], 'fine')} s"
         if "erlang_a" in row:
             a = row["erlang_a"]
             line += (
-                f"   A: SL {_fmt(a['service_level'], 'rate')} ASA {_fmt(a['asa_s'], 'time')} s"
+                f"   A: SL {_fmt(a['service_level'], 'rate')} ASA {_fmt(a['asa_s'], 'fine')} s"
                 f" abandon {_fmt(a['abandon_rate'], 'rate')}"
             )
         print(line)

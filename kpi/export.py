@@ -19,14 +19,13 @@ def report_csv(report: QueueReport) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["start", "end", "queue", *REPORT_FIELDS])
-    interval = report.query.interval_s or 0
+    query = report.query
     for start, summary in report.intervals:
-        end = start.timestamp() + interval
         values = summary_json(summary)
         writer.writerow(
             [
-                start.isoformat(),
-                _iso(end),
+                query.shown(start),
+                query.shown(query.interval_end(start)),
                 spreadsheet_safe(summary.queue),
                 *(_cell(values[f]) for f in REPORT_FIELDS),
             ]
@@ -35,19 +34,13 @@ def report_csv(report: QueueReport) -> str:
         values = summary_json(summary)
         writer.writerow(
             [
-                report.query.start.isoformat(),
-                report.query.end.isoformat(),
+                query.shown(query.start),
+                query.shown(query.end),
                 spreadsheet_safe(name),
                 *(_cell(values[f]) for f in REPORT_FIELDS),
             ]
         )
     return out.getvalue()
-
-
-def _iso(epoch: float) -> str:
-    from datetime import UTC, datetime
-
-    return datetime.fromtimestamp(epoch, UTC).isoformat()
 
 
 def _cell(value: object) -> str:
@@ -73,7 +66,7 @@ def agent_report_csv(report: AgentReport) -> str:
     writer.writerow(
         ["start", "end", report.by, *head, *AGENT_FIELDS, *(f"paused_s:{r}" for r in reasons)]
     )
-    interval = report.query.interval_s or 0
+    query = report.query
 
     def row(start: str, end: str, name: str, totals: AgentTotals) -> list[str]:
         labels = report.head(name, totals)
@@ -92,10 +85,10 @@ def agent_report_csv(report: AgentReport) -> str:
         ]
 
     for start, name, totals in report.intervals:
-        end = _iso(start.timestamp() + interval)
-        writer.writerow(row(start.isoformat(), end, name, totals))
+        end = query.shown(query.interval_end(start))
+        writer.writerow(row(query.shown(start), end, name, totals))
     for name, totals in report.totals.items():
-        period = (report.query.start.isoformat(), report.query.end.isoformat())
+        period = (query.shown(query.start), query.shown(query.end))
         writer.writerow(row(*period, name, totals))
     return out.getvalue()
 

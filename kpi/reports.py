@@ -4,8 +4,10 @@ into the report's intervals and into the whole period.
 A visit belongs to the interval in which it *entered* the queue: a call that waits across
 an interval boundary, or talks past it, is counted once, in its entry interval (as queue_log
 tools do). Calls with no queue visit (outbound, internal, direct) are not in queue reports.
-Times are UTC; days and weeks (Mondays) start at 00:00 UTC. Every report interval (15, 30,
-60 minutes, day, week) is a whole number of 15-minute intervals, so sums of their totals.
+Intervals are cut in the site's time zone (`kpi.intervals`: days and weeks from its
+midnights, the hours of a DST change as its clock shows them) and shown with its offset.
+Every report interval (15, 30, 60 minutes, day, week) is a whole number of the 15-minute
+UTC rollup intervals, so sums of their totals.
 """
 
 from __future__ import annotations
@@ -13,12 +15,12 @@ from __future__ import annotations
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from kpi.intervals import bucket_end, bucket_of
+from kpi.intervals import bucket_end, bucket_of, local
 from kpi.rollups.counting import ROLLUP_S, SUM_FIELDS
 from kpi.rollups.reading import interval_totals, totals_of
 from kpi.summary import QueueSummary, QueueTotals, summarize
@@ -48,12 +50,26 @@ REPORT_FIELDS = (
 
 @dataclass(frozen=True, slots=True)
 class ReportQuery:
-    """What a report covers: a half-open period [start, end), queues (None = all), interval."""
+    """What a report covers: a half-open period [start, end), queues (None = all), interval,
+    and the time zone its days and intervals are cut in."""
 
     start: datetime
     end: datetime
     queues: Sequence[str] | None = None
     interval_s: int | None = 900
+    zone: tzinfo = UTC
+
+    def shown(self, at: datetime) -> str:
+        """`at` as reports print it: ISO 8601 on the site's clock, with the offset."""
+        return local(at, self.zone).isoformat()
+
+    def label(self, at: datetime) -> str:
+        """`at` as report tables show it: `2026-10-25 02:00+01:00` on the site's clock."""
+        return local(at, self.zone).isoformat(sep=" ", timespec="minutes")
+
+    def interval_end(self, start: datetime) -> datetime:
+        """The end of the report interval starting at `start`."""
+        return bucket_end(start, self.interval_s or 0, self.zone)
 
 
 @dataclass(slots=True)
@@ -70,13 +86,13 @@ class QueueReport:
         `aht_s` = (talk + hold + wrap-up) / answered visits, with each visit's wrap-up as
         the CTI tracker attributed it (see `kpi.definitions.average_handle_time`);
         `talk_hold_s` is the same without wrap-up."""
-        interval_s = self.query.interval_s or 0
+        query = self.query
         return {
             "queues": {name: summary_json(s) for name, s in self.queues.items()},
             "intervals": [
                 {
-                    "start": start.isoformat(),
-                    "end": bucket_end(start, interval_s).isoformat(),
+                    "start": query.shown(start),
+                    "end": query.shown(query.interval_end(start)),
                     "queue": summary.queue,
                     **summary_json(summary),
                 }
@@ -119,7 +135,7 @@ def queue_report(
         if interval_s == ROLLUP_S:
             intervals[(start, name)] = values
         elif interval_s:
-            key = (bucket_of(start, interval_s), name)
+            key = (bucket_of(start, interval_s, query.zone), name)
             intervals[key] = _added(intervals.get(key, empty), values)
     report = QueueReport(query)
     report.queues = {

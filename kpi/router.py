@@ -16,6 +16,7 @@ from kpi.explain import explain
 from kpi.export import agent_report_csv, report_csv
 from kpi.intervals import parse_instant
 from kpi.periods import QUERY_NAMES, agent_query, report_query
+from kpi.queue_names import UnknownQueue, check_queues
 from kpi.reports import queue_report
 from kpi.staffing import (
     MAX_AHT_S,
@@ -51,7 +52,13 @@ def _bad(exc: ValueError) -> HTTPException:
     return HTTPException(status.HTTP_400_BAD_REQUEST, str(exc))
 
 
-@router.get("/report", response_model=None)
+@router.get(
+    "/report",
+    response_model=None,
+    responses={
+        422: {"model": ErrorOut, "description": "a queue nobody knows (named, with the known ones)"}
+    },
+)
 def get_report(
     _user: SupervisorDep,
     session: SessionDep,
@@ -66,8 +73,13 @@ def get_report(
     if format not in ("json", "csv"):
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "format must be json or csv")
     try:
-        query = report_query(start, end, queue or None, interval, names=QUERY_NAMES)
+        query = report_query(
+            start, end, queue or None, interval, names=QUERY_NAMES, zone=settings.zone
+        )
+        check_queues(session, query.queues, settings)
         report = queue_report(session, query, stored_thresholds(session, settings))
+    except UnknownQueue as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
     except ValueError as exc:
         raise _bad(exc) from None
     if format == "csv":
@@ -91,7 +103,7 @@ def get_explanation(
 ) -> dict[str, Any]:
     """The calls in a KPI's numerator and denominator for one queue and period."""
     try:
-        begin, finish = parse_instant(start), parse_instant(end)
+        begin, finish = parse_instant(start, settings.zone), parse_instant(end, settings.zone)
         if finish <= begin:
             raise ValueError(f"{QUERY_NAMES[1]} must be after {QUERY_NAMES[0]}")
         thresholds = stored_thresholds(session, settings).for_queue(queue)
@@ -150,6 +162,7 @@ async def get_staffing(
 def get_agent_report(
     user: CurrentUser,
     session: SessionDep,
+    settings: SettingsDep,
     start: Annotated[str | None, Query(alias="from")] = None,
     end: Annotated[str | None, Query(alias="to")] = None,
     interval: str = "none",
@@ -170,7 +183,7 @@ def get_agent_report(
             status.HTTP_403_FORBIDDEN, "agents see their own figures only: ask by=agent"
         )
     try:
-        query = agent_query(start, end, interval, names=QUERY_NAMES)
+        query = agent_query(start, end, interval, names=QUERY_NAMES, zone=settings.zone)
     except ValueError as exc:
         raise _bad(exc) from None
     report = agent_report(session, query, "team" if by == "team" else "agent", viewer=user)

@@ -61,7 +61,7 @@ def explain_page(
     and denominator, each linked; calls outside the supervisor's team are only counted."""
     error, answer = None, None
     try:
-        begin, finish = parse_instant(start), parse_instant(end)
+        begin, finish = parse_instant(start, settings.zone), parse_instant(end, settings.zone)
         if finish <= begin:
             raise ValueError(f"{QUERY_NAMES[1]} must be after {QUERY_NAMES[0]}")
         thresholds = stored_thresholds(session, settings).for_queue(queue)
@@ -97,6 +97,7 @@ def quality_page(
     request: Request,
     user: SupervisorPage,
     session: SessionDep,
+    settings: SettingsDep,
     start: Annotated[str | None, Query(alias="from")] = None,
     end: Annotated[str | None, Query(alias="to")] = None,
     days: Annotated[int, Query(ge=1, le=90)] = DEFAULT_REPEAT_DAYS,
@@ -106,7 +107,7 @@ def quality_page(
     that they count, each linked."""
     error, answer, tickets = None, None, []
     try:
-        query = report_query(start, end, None, "day", names=QUERY_NAMES)
+        query = report_query(start, end, None, "day", names=QUERY_NAMES, zone=settings.zone)
         links = list(call_links_of_tickets_opened(session, query.start, query.end))
         answer = quality_report(session, query.start, query.end, days, links)
         tickets = opening_calls(session, links)

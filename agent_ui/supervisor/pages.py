@@ -13,10 +13,12 @@ from fastapi.responses import HTMLResponse
 
 from agent_ui.supervisor.access import SupervisorPage
 from agent_ui.supervisor.render import templates
+from callcenter.db import utc_now
 from callcenter.deps import SessionDep, SettingsDep
 from kpi.agent_reports import AgentReport, agent_report
-from kpi.intervals import bucket_end, bucket_of
+from kpi.intervals import buckets
 from kpi.periods import QUERY_NAMES, agent_query, report_query
+from kpi.queue_names import UnknownQueue, check_queues
 from kpi.reports import QueueReport, ReportQuery, queue_report
 from kpi.staffing import StaffingQuestion, parse_target
 from kpi.staffing_worker import StaffingBusy, staffing_worker
@@ -38,17 +40,21 @@ CHART_STATES = {
 EXPLAINABLE = ("service_level", "service_level_asterisk", "service_level_asterisk2", "abandon_rate")
 
 
-def _axis(start: datetime, end: datetime, step: int, with_data: Iterable[datetime]) -> list[float]:
-    """A chart's time axis (epoch s): every interval of the period, so an empty interval
+def _axis(query: ReportQuery, with_data: Iterable[datetime]) -> list[float]:
+    """A chart's time axis (epoch s): every interval of the period up to now (today's
+    chart spans today's hours so far), cut in the site's time zone, so an empty interval
     shows as such; past CHART_POINTS intervals, only the intervals with data."""
     axis: list[float] = []
-    at = bucket_of(start, step)
-    while at < end and len(axis) <= CHART_POINTS:
+    until = min(query.end, utc_now())
+    for at in buckets(query.start, until, query.interval_s or 0, query.zone):
         axis.append(at.timestamp())
-        at = bucket_end(at, step)
+        if len(axis) > CHART_POINTS:
+            break
+    data = {t.timestamp() for t in with_data}
     if len(axis) > CHART_POINTS:
-        axis = sorted({t.timestamp() for t in with_data})
-    return axis
+        return sorted(data)
+    # Calls stamped ahead of this server's clock still get their point.
+    return sorted(data.union(axis))
 
 
 def _chart_data(report: QueueReport) -> dict[str, dict[str, list[float | int | None]]]:
@@ -57,7 +63,7 @@ def _chart_data(report: QueueReport) -> dict[str, dict[str, list[float | int | N
     step = report.query.interval_s
     if not step or not report.intervals:
         return {}
-    axis = _axis(report.query.start, report.query.end, step, (t for t, _ in report.intervals))
+    axis = _axis(report.query, (t for t, _ in report.intervals))
     where = {t: i for i, t in enumerate(axis)}
     series: dict[str, dict[str, list[float | int | None]]] = {}
     for start, summary in report.intervals:
@@ -78,8 +84,7 @@ def _agent_chart_data(report: AgentReport) -> dict[str, Any]:
     step = report.query.interval_s
     if not step or not report.totals:
         return {}
-    starts = (start for start, _, _ in report.intervals)
-    axis = _axis(report.query.start, report.query.end, step, starts)
+    axis = _axis(report.query, (start for start, _, _ in report.intervals))
     where = {t: i for i, t in enumerate(axis)}
     answered = {name: [0] * len(axis) for name in report.totals}
     aht: dict[str, list[float | None]] = {name: [None] * len(axis) for name in report.totals}
@@ -140,19 +145,26 @@ def reports_page(
     """KPIs by queue (the default), agent or team: table, charts, CSV link. Agent and team
     rows cover the supervisor's team (an admin: everyone) and every queue."""
     error = None
+    field_errors: dict[str, str] = {}
     report = None
     agents = None
     try:
         if by not in BY_CHOICES:
             raise ValueError("by must be queue, agent or team")
         if by == "queue":
+            queues = [queue] if queue else None
             query = report_query(
-                start or None, end or None, [queue] if queue else None, interval, names=QUERY_NAMES
+                start or None, end or None, queues, interval, names=QUERY_NAMES, zone=settings.zone
             )
+            check_queues(session, query.queues, settings)
             report = queue_report(session, query, stored_thresholds(session, settings))
         else:
-            query = agent_query(start or None, end or None, interval, names=QUERY_NAMES)
+            query = agent_query(
+                start or None, end or None, interval, names=QUERY_NAMES, zone=settings.zone
+            )
             agents = agent_report(session, query, "team" if by == "team" else "agent", user)
+    except UnknownQueue as exc:
+        field_errors["queue"] = str(exc)
     except ValueError as exc:
         error = str(exc)
     shown = report.query if report is not None else agents.query if agents is not None else None
@@ -167,6 +179,7 @@ def reports_page(
             "agent_rows": _agent_rows(agents) if agents else [],
             "agent_intervals": _agent_interval_rows(agents) if agents else [],
             "error": error,
+            "field_errors": field_errors,
             "form": {
                 "from": start or "",
                 "to": end or "",
@@ -181,8 +194,9 @@ def reports_page(
             "explain_base": urlencode({k: v for k, v in args.items() if k in ("from", "to")}),
             "chart_data": _chart_data(report) if report else {},
             "agent_chart_data": _agent_chart_data(agents) if agents else {},
+            "time_zone": settings.time_zone,
         },
-        status_code=400 if error else 200,
+        status_code=422 if field_errors else 400 if error else 200,
     )
 
 
@@ -192,7 +206,7 @@ def _report_links(
     """The query arguments of the report shown (its resolved period), and its CSV link."""
     args = {"interval": interval}
     if shown is not None:
-        args.update({"from": shown.start.isoformat(), "to": shown.end.isoformat()})
+        args.update({"from": shown.shown(shown.start), "to": shown.shown(shown.end)})
     if queue and by == "queue":
         args["queue"] = queue
     if by == "queue":

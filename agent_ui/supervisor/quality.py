@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, status
 
-from callcenter.deps import SessionDep
+from callcenter.deps import SessionDep, SettingsDep
 from callcenter.errors import HTTP_ERRORS
 from crm.tickets.service import call_links_of_tickets_opened
 from kpi.periods import QUERY_NAMES, report_query
@@ -22,13 +22,14 @@ router = APIRouter(prefix="/api/kpi", tags=["kpi"], responses=HTTP_ERRORS)
 def get_quality(
     _user: SupervisorDep,
     session: SessionDep,
+    settings: SettingsDep,
     start: Annotated[str | None, Query(alias="from")] = None,
     end: Annotated[str | None, Query(alias="to")] = None,
     days: Annotated[int, Query(ge=1, le=90)] = DEFAULT_REPEAT_DAYS,
 ) -> dict[str, Any]:
     """First-contact resolution, repeat-caller rate and complaint rate for [from, to)."""
     try:
-        query = report_query(start, end, None, "day", names=QUERY_NAMES)
+        query = report_query(start, end, None, "day", names=QUERY_NAMES, zone=settings.zone)
     except ValueError as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
     links = call_links_of_tickets_opened(session, query.start, query.end)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from agent_ui.render import ENVIRONMENT, TEMPLATES_DIR
+from kpi.durations import clock
 from kpi.summary import QueueSummary, ThresholdSource
 
 HERE = Path(__file__).parent
@@ -35,6 +37,27 @@ def _threshold(summary: QueueSummary) -> str:
     return f"SL {summary.service_level_s:g} s ({SOURCE_LABELS[summary.service_level_source]})"
 
 
+# Where a service-level threshold is set, as a sentence on the reports page names it.
+SOURCE_SETTINGS = {
+    ThresholdSource.PBX: "the queue's servicelevel on the PBX",
+    ThresholdSource.SETTING: "CALLCENTER_QUEUE_THRESHOLDS",
+    ThresholdSource.DEFAULT: "the default, CALLCENTER_SERVICE_LEVEL_S",
+}
+
+
+def service_level_caption(summaries: Iterable[QueueSummary]) -> str:
+    """One line on what the SL column counts, with the real threshold T and where it is set
+    (or, when queues differ, that each queue's is under its name). The Asterisk variants
+    are explained on their headers."""
+    used = {(s.service_level_s, s.service_level_source) for s in summaries}
+    if len(used) == 1:
+        ((seconds, source),) = used
+        within = f"{seconds:g} s (T, set by {SOURCE_SETTINGS[source]})"
+    else:
+        within = "T, each queue's own (under its name)"
+    return f"SL: share of calls offered, short abandons left out, answered within {within}."
+
+
 def make_environment() -> Environment:
     env = Environment(
         loader=ChoiceLoader(
@@ -47,7 +70,9 @@ def make_environment() -> Environment:
     env.globals.update(ENVIRONMENT.globals)
     env.filters["percent"] = _percent
     env.filters["secs"] = _seconds
+    env.filters["duration"] = clock
     env.filters["threshold"] = _threshold
+    env.filters["sl_caption"] = service_level_caption
     return env
 
 

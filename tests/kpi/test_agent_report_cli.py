@@ -85,8 +85,8 @@ def test_agent_table(database_url: str, capsys: pytest.CaptureFixture[str]) -> N
     assert code == 0
     assert "KPIs by agent" in out
     ann = next(line for line in out.splitlines() if line.startswith("Ann "))
-    assert "red" in ann and "1260.0" in ann and "68.9%" in ann and "1:15:00" in ann
-    assert any("Ann" in line and "Lunch" in line and "0:13:50" in line for line in out.splitlines())
+    assert "red" in ann and "21:00" in ann and "68.9%" in ann and "1:15:00" in ann
+    assert any("Ann" in line and "Lunch" in line and " 13:50" in line for line in out.splitlines())
 
 
 @pytest.mark.usefixtures("stored")

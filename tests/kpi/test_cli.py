@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from callcenter.calls.records import VisitOutcome as V
 from callcenter.calls.service import store_calls
 from callcenter.cli import main
-from tests.kpi.calls import ROLLUPS, call, visit
+from callcenter.queues.service import PbxServiceLevel, note_pbx_queues
+from tests.kpi.calls import ROLLUPS, at, call, visit
 from tests.kpi.test_reports import CALLS
 
 QUEUE_KEYS = {
@@ -92,7 +93,12 @@ def test_report_csv_with_a_queue_threshold_override(
     )
 
 
-def test_empty_report_prints_nulls(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_empty_report_prints_nulls(
+    database_url: str, capsys: pytest.CaptureFixture[str], sessions: sessionmaker[Session]
+) -> None:
+    # The PBX lists support (so it is a queue, not a typo); nobody has called it yet.
+    with sessions() as session, session.begin():
+        note_pbx_queues(session, [PbxServiceLevel("support", "pbx", 20.0, at("08:00:00"))])
     code, out, _ = run(
         capsys, "kpi", "report", "--from", "2026-03-02", "--to", "2026-03-03", "--queue",
         "support", "--json", "--database", database_url,

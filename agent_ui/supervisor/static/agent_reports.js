@@ -13,6 +13,9 @@
   const colour = (i) => COLOURS[i % COLOURS.length];
   const width = () => Math.min(900, holder.clientWidth || 900);
   const who = data.by === "team" ? "team" : "agent";
+  // Times on the site's clock (CALLCENTER_TIME_ZONE), whatever the browser's zone.
+  const zone = holder.dataset.zone || "UTC";
+  const tzDate = (ts) => uPlot.tzDate(new Date(ts * 1e3), zone);
 
   function chart(id, title, series, columns, options) {
     const box = document.createElement("div");
@@ -20,7 +23,7 @@
     box.dataset.testid = id;
     holder.append(box);
     const scale = series.length ? series[0].scale : "y";
-    const plot = new uPlot(Object.assign({ title: title, width: width(), height: 260,
+    const plot = new uPlot(Object.assign({ title: title, width: width(), height: 260, tzDate: tzDate,
       series: [{}].concat(series), axes: [{}, { scale: scale }] }, options || {}),
     [data.t].concat(columns), box);
     box.uplot = plot; // for the page's tests: the plotted series are readable
