@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from callcenter.bus import Bus
@@ -127,7 +127,10 @@ class LiveKpis:
         presence: Presence,
         clock: Callable[[], datetime] = utc_now,
         pbx_levels: PbxServiceLevels | None = None,
+        zone: tzinfo = UTC,
     ) -> None:
+        # The site's time zone: "today" starts at its midnight, as the reports' days do.
+        self.zone = zone
         self.pbx_levels = pbx_levels
         self.book = book.with_pbx(pbx_levels.seconds()) if pbx_levels is not None else book
         self.presence = presence
@@ -144,9 +147,8 @@ class LiveKpis:
         # Today's counted records a later record of the same call may replace.
         self._replaceable: dict[tuple[str, str], CallRecord] = {}
 
-    @staticmethod
-    def _day_of(at: datetime) -> datetime:
-        return at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    def _day_of(self, at: datetime) -> datetime:
+        return day_start(at, self.zone)
 
     def subscribe(self, bus: Bus) -> Callable[[], None]:
         """Consume the bus; returns a function that unsubscribes everything."""
@@ -396,9 +398,17 @@ def _add(totals: QueueTotals, visit: QueueVisitRecord, sign: int) -> None:
         setattr(totals, name, getattr(totals, name) - getattr(one, name))
 
 
-def rebuild_since(now: datetime) -> datetime:
+def day_start(at: datetime, zone: tzinfo) -> datetime:
+    """The start (in UTC) of the day in `zone` that `at` falls on."""
+    # A zone's offset follows the wall time: midnight gets its own, whatever clock change
+    # lies between it and `at`.
+    local = at.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0, fold=0)
+    return local.astimezone(UTC)
+
+
+def rebuild_since(now: datetime, zone: tzinfo = UTC) -> datetime:
     """Where to start reading stored calls to rebuild today and the last hour: the earlier of
-    midnight UTC and an hour ago, less an hour for calls that began before their queue visit."""
-    return min(LiveKpis._day_of(now), now - timedelta(minutes=max(WINDOWS_MIN))) - timedelta(
-        hours=1
-    )
+    the site's midnight and an hour ago, less an hour for calls that began before their
+    queue visit."""
+    today = day_start(now, zone)
+    return min(today, now - timedelta(minutes=max(WINDOWS_MIN))) - timedelta(hours=1)

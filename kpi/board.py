@@ -49,7 +49,9 @@ class LiveBoard:
             self._unsubscribe = self.kpis.subscribe(self.bus)
         if sessions is not None:
             with sessions() as session:
-                self.kpis.rebuild(list_calls(session, since=rebuild_since(self.kpis.clock())))
+                self.kpis.rebuild(
+                    list_calls(session, since=rebuild_since(self.kpis.clock(), self.kpis.zone))
+                )
         self.tick()
         self._task = asyncio.create_task(self._run(), name="kpi-live-board")
 

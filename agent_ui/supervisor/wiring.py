@@ -42,7 +42,12 @@ def start_board(state: Services, presence: Presence, pbx_levels: PbxServiceLevel
     settings = state.settings
     pbx_levels.load()
     board = LiveBoard(
-        LiveKpis(thresholds_from_settings(settings), presence, pbx_levels=pbx_levels),
+        LiveKpis(
+            thresholds_from_settings(settings),
+            presence,
+            pbx_levels=pbx_levels,
+            zone=settings.zone,
+        ),
         AlertLimits(settings.alert_longest_wait_s, settings.alert_pause_s),
         state.bus,
         settings.server,

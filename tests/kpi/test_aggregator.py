@@ -3,7 +3,8 @@ and the same numbers after a restart (rebuilt from stored records)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -20,7 +21,7 @@ from callcenter.events import (
     WrapUpEnded,
 )
 from callcenter.queues.presence import Presence
-from kpi.aggregator import LiveKpis
+from kpi.aggregator import LiveKpis, day_start, rebuild_since
 from kpi.summary import QueueThresholds
 from kpi.thresholds import ThresholdBook
 from tests.kpi.calls import at, call, visit
@@ -175,3 +176,18 @@ def test_a_wrap_up_after_the_call_adds_to_its_queue_and_agent_aht(
     assert tile["last_60m"]["aht_s"] == 230
     alice = next(a for a in snap["agents"] if a["agent"] == "alice")
     assert (alice["aht_s"], alice["talk_hold_s"]) == (230, 200)
+
+
+def test_today_starts_at_the_sites_midnight() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    # 23:30 UTC on 24 Oct is 01:30 on 25 Oct in Berlin (summer time, +02:00), the day the
+    # clocks go back: that day began at 22:00 UTC the evening before.
+    late = datetime(2026, 10, 24, 23, 30, tzinfo=UTC)
+    assert day_start(late, berlin) == datetime(2026, 10, 24, 22, 0, tzinfo=UTC)
+    assert day_start(late, UTC) == datetime(2026, 10, 24, 0, 0, tzinfo=UTC)
+    # After the change (+01:00), the same day's start is still 22:00 UTC the day before.
+    evening = datetime(2026, 10, 25, 20, 0, tzinfo=UTC)
+    assert day_start(evening, berlin) == datetime(2026, 10, 24, 22, 0, tzinfo=UTC)
+    assert rebuild_since(evening, berlin) == datetime(2026, 10, 24, 21, 0, tzinfo=UTC)
+    kpis = LiveKpis(BOOK, Presence(), lambda: late, zone=berlin)
+    assert kpis.day == datetime(2026, 10, 24, 22, 0, tzinfo=UTC)
