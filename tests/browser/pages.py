@@ -34,10 +34,10 @@ def console_live(page: Any, stack: LiveStack) -> None:
 
 @dataclass(frozen=True)
 class Page:
-    """A page: its screenshot's name, path ({ticket}, {customer}, {day_from}, {day_to} are
-    filled from the showcase), the role signed in (None: nobody), a caption, a selector
-    shown once it is rendered, the HTTP status it answers, and an action to bring it to
-    the state shown."""
+    """A page: its screenshot's name, path ({ticket}, {customer}, {agent}, {team}, {hours},
+    {article}, {day_from}, {day_to} are filled from the showcase), the role signed in (None:
+    nobody), a caption, a selector shown once it is rendered, the HTTP status it answers,
+    and an action to bring it to the state shown."""
 
     name: str
     path: str
@@ -73,6 +73,14 @@ PAGES = (
     Page("error-403", "/supervisor/reports", "agent1", "A page not for your role", status=403),
     Page("error-404", "/desk/tickets/999999", "agent1", "A page that is not there", status=404),
     Page("docs", "/docs", "admin", "API documentation", ready=".swagger-ui .info"),
+    Page("admin-users", "/admin/users", "admin", "Admin: users"),
+    Page("admin-user", "/admin/users/{agent}", "admin", "Admin: a user, queues and tokens"),
+    Page("admin-teams", "/admin/teams", "admin", "Admin: teams"),
+    Page("admin-team", "/admin/teams/{team}", "admin", "Admin: a team"),
+    Page("admin-sla", "/admin/sla", "admin", "Admin: SLA policies and business hours"),
+    Page("admin-hours", "/admin/sla/hours/{hours}", "admin", "Admin: business hours"),
+    Page("admin-kb", "/admin/kb", "admin", "Admin: knowledge base"),
+    Page("admin-article", "/admin/kb/{article}", "admin", "Admin: an article"),
 )  # fmt: skip
 
 

@@ -19,8 +19,11 @@ from callcenter.calls.records import (
     VisitOutcome,
 )
 from callcenter.calls.service import store_calls
+from callcenter.users.models import User
 from crm.callbacks.models import Callback
 from crm.customers.models import Customer
+from crm.kb.models import KBArticle
+from crm.sla.models import BusinessHours
 from crm.tickets.models import Ticket
 from crm.tickets.schemas import CallRef
 from crm.tickets.service import add_comment, link_call
@@ -48,6 +51,10 @@ class Showcase:
 
     ticket: int
     customer: int
+    agent: int  # agent1's user id
+    team: int  # agent1's team
+    hours: int  # the demo's business hours
+    article: int  # a knowledge-base article
     day_from: str
     day_to: str
 
@@ -55,6 +62,10 @@ class Showcase:
         return path.format(
             ticket=self.ticket,
             customer=self.customer,
+            agent=self.agent,
+            team=self.team,
+            hours=self.hours,
+            article=self.article,
             day_from=quote(self.day_from, safe=""),
             day_to=quote(self.day_to, safe=""),
         )
@@ -126,9 +137,15 @@ def seed_showcase(sessions: sessionmaker[Session]) -> Showcase:
             ]
         )
         first = now.replace(hour=0, minute=0, second=0)
+        agent1 = session.scalars(select(User).where(User.username == "agent1")).one()
+        assert agent1.team_id is not None
         return Showcase(
             ticket=ticket.id,
             customer=ann,
+            agent=agent1.id,
+            team=agent1.team_id,
+            hours=session.scalars(select(BusinessHours.id)).first() or 0,
+            article=session.scalars(select(KBArticle.id)).first() or 0,
             day_from=first.isoformat(),
             day_to=(first + timedelta(days=1)).isoformat(),
         )
