@@ -194,6 +194,14 @@
     showQueues();
   }
 
+  // What a supervisor did to this agent (a pause, a sign-out) and why, until the agent acts.
+  function showSupervised(message) {
+    const line = $("supervised");
+    if (!line) return;
+    line.textContent = message || "";
+    line.hidden = !message;
+  }
+
   function handle(frame) {
     switch (frame.type) {
       case "hello":
@@ -233,6 +241,9 @@
       case "state":
         showState(frame);
         break;
+      case "supervised":
+        showSupervised(frame.message);
+        break;
       case "waiting":
         showWaiting(frame.waiting || []);
         showQueues();
@@ -266,6 +277,7 @@
 
   document.body.addEventListener("htmx:afterRequest", (event) => {
     const form = event.detail.elt;
+    if (event.detail.successful && form && form.closest && form.closest(".state-panel")) showSupervised("");
     if (event.detail.successful && form && form.id === "ticket-form") {
       form.reset(); // opened: the same text again would be a second ticket
       fillCall();
