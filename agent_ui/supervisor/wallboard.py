@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
@@ -19,6 +20,7 @@ from callcenter.deps import SessionDep, SignedInUser, identify
 from callcenter.users.auth import SESSION_COOKIE
 from callcenter.users.models import Team, User
 from callcenter.users.service import Role
+from crm.customers.models import Customer
 
 if TYPE_CHECKING:
     from callcenter.state import AppState
@@ -64,26 +66,90 @@ def scoped(snapshot: dict[str, Any], agents: frozenset[str] | None) -> dict[str,
     }
 
 
-def display_names(session: Session) -> dict[str, str]:
-    """Each user's display name under every name the PBX may give them (member name,
-    interface, user name): one name per person on the board."""
-    names: dict[str, str] = {}
+@dataclass(frozen=True, slots=True)
+class BoardName:
+    """Who a PBX name on the board is: the display name, the user name, the user's id."""
+
+    display: str
+    username: str
+    user_id: int
+
+
+def display_names(session: Session) -> dict[str, BoardName]:
+    """Each user under every name the PBX may give them (member name, interface, user
+    name): one name per person on the board."""
+    names: dict[str, BoardName] = {}
     for user in session.scalars(select(User)):
         for alias in (user.username, user.interface, user.member_name):
             if alias:
-                names[alias] = user.display_name
+                names[alias] = BoardName(user.display_name, user.username, user.id)
     return names
 
 
-def named(snapshot: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
-    """The snapshot with each agent's display name (`name`; the PBX's name when unknown)."""
-    agents = [{**a, "name": names.get(a["agent"], a["agent"])} for a in snapshot["agents"]]
+def named(snapshot: dict[str, Any], names: dict[str, BoardName]) -> dict[str, Any]:
+    """The snapshot with each agent's display name (`name`; the PBX's name when unknown)
+    and user name (`username`, null when no user has that name)."""
+    agents = []
+    for row in snapshot["agents"]:
+        known = names.get(row["agent"])
+        agents.append(
+            {
+                **row,
+                "name": known.display if known else row["agent"],
+                "username": known.username if known else None,
+            }
+        )
     return {**snapshot, "agents": agents}
+
+
+# States in which an agent's row names the caller and the queue.
+ON_A_CALL = frozenset({"ringing", "on_call"})
+
+
+async def with_calls(
+    snapshot: dict[str, Any], names: dict[str, BoardName], state: AppState
+) -> dict[str, Any]:
+    """The snapshot with each ringing or talking agent's caller (`call`: number, name,
+    customer, queue), as their console shows it."""
+    calls: dict[str, dict[str, Any]] = {}
+    for row in snapshot["agents"]:
+        known = names.get(row["agent"])
+        if known is None or row["state"] not in ON_A_CALL:
+            continue
+        call = state.console.consoles.snapshot(known.user_id).get("call")
+        if call is not None and call.get("ended_at") is None:
+            calls[row["agent"]] = call
+    if not calls:
+        return snapshot
+    ids = {c["customer_id"] for c in calls.values() if c.get("customer_id") is not None}
+    customers = await asyncio.to_thread(customer_names, state, ids) if ids else {}
+    agents = []
+    for row in snapshot["agents"]:
+        call = calls.get(row["agent"])
+        if call is not None:
+            row = {
+                **row,
+                "call": {
+                    "number": call.get("caller_number"),
+                    "name": call.get("caller_name"),
+                    "customer": customers.get(call.get("customer_id") or 0),
+                    "queue": call.get("queue"),
+                },
+            }
+        agents.append(row)
+    return {**snapshot, "agents": agents}
+
+
+def customer_names(state: AppState, ids: set[int]) -> dict[int, str]:
+    """The names of the customers on calls now."""
+    with state.sessions() as session:
+        rows = session.execute(select(Customer.id, Customer.name).where(Customer.id.in_(ids)))
+        return {customer_id: name for customer_id, name in rows}
 
 
 def _viewer(
     state: AppState, cookie: str | None, authorization: str | None
-) -> tuple[SignedInUser | None, Any, dict[str, str]]:
+) -> tuple[SignedInUser | None, Any, dict[str, BoardName]]:
     signer = state.session_keys.signer()
     with state.sessions() as session:
         viewer = identify(session, signer, cookie, authorization)
@@ -128,6 +194,7 @@ async def wallboard_socket(websocket: WebSocket) -> None:
                     await websocket.close(code=CLOSE_SIGN_IN)
                 return
             snapshot = named(scoped(getter.result(), agents), names)
+            snapshot = await with_calls(snapshot, names, state)
             await websocket.send_text(json.dumps({"type": "snapshot", **snapshot}))
     except (WebSocketDisconnect, RuntimeError):
         return
