@@ -104,6 +104,8 @@ def named(snapshot: dict[str, Any], names: dict[str, BoardName]) -> dict[str, An
 
 # States in which an agent's row names the caller and the queue.
 ON_A_CALL = frozenset({"ringing", "on_call"})
+# How often a board with calls on it looks again for the callers' customers.
+CALL_REFRESH_S = 1.0
 
 
 async def with_calls(
@@ -182,24 +184,37 @@ async def wallboard_socket(websocket: WebSocket) -> None:
     signed_out = asyncio.create_task(
         state.console.sockets.until_signed_out(viewer, cookie, authorization)
     )
+    board_says: dict[str, Any] | None = None
+    sent: dict[str, Any] | None = None
+    getter = asyncio.create_task(queue.get())
     try:
         while True:
-            getter = asyncio.create_task(queue.get())
+            # While someone is on a call, the caller's customer may be found after the
+            # board's last push: look again every second and send what changed.
+            on_calls = sent is not None and any(a["state"] in ON_A_CALL for a in sent["agents"])
             done, _ = await asyncio.wait(
-                {getter, closed, signed_out}, return_when=asyncio.FIRST_COMPLETED
+                {getter, closed, signed_out},
+                timeout=CALL_REFRESH_S if on_calls else None,
+                return_when=asyncio.FIRST_COMPLETED,
             )
             if closed in done or signed_out in done:
                 getter.cancel()
                 if signed_out in done:
                     await websocket.close(code=CLOSE_SIGN_IN)
                 return
-            snapshot = named(scoped(getter.result(), agents), names)
-            snapshot = await with_calls(snapshot, names, state)
-            await websocket.send_text(json.dumps({"type": "snapshot", **snapshot}))
+            if getter in done:
+                board_says = named(scoped(getter.result(), agents), names)
+                getter = asyncio.create_task(queue.get())
+            assert board_says is not None
+            snapshot = await with_calls(board_says, names, state)
+            if snapshot != sent:
+                await websocket.send_text(json.dumps({"type": "snapshot", **snapshot}))
+                sent = snapshot
     except (WebSocketDisconnect, RuntimeError):
         return
     finally:
         board.detach(queue)
+        getter.cancel()
         closed.cancel()
         signed_out.cancel()
         with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):

@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.users.service import Role, create_user
+from crm.customers.schemas import CustomerCreate, PhoneIn
+from crm.customers.service import create_customer
 from tests.agent_ui.live_stack import live_stack
 
 pytestmark = pytest.mark.browser
@@ -25,6 +27,12 @@ def people(sessions: sessionmaker[Session], fast_password_hashing: None) -> None
             session, "agent1", role=Role.AGENT, password=PASSWORD, display_name="Zoe Agent",
             interface="PJSIP/1001", member_name="agent1", queues=[("support", 0)],
         )  # fmt: skip
+        # The caller's number belongs to a customer: the grid names the customer.
+        create_customer(
+            session,
+            CustomerCreate(name="Ann's Bakery", phones=[PhoneIn(number="+15551230001")]),
+            "US",
+        )
 
 
 def grid_names(page: Any) -> list[str]:
@@ -52,7 +60,7 @@ def test_the_grid_keeps_its_sort_and_names_the_caller_and_queue(
         stack.call_in("+15551230001", "Ann Customer")
         expect(page.get_by_test_id("state-agent1")).to_have_text("on call")
         expect(rows.first).to_contain_text("Zoe Agent")
-        expect(page.get_by_test_id("caller-agent1")).to_have_text("Ann Customer (+15551230001)")
+        expect(page.get_by_test_id("caller-agent1")).to_have_text("Ann's Bakery (+15551230001)")
         expect(page.get_by_test_id("call-queue-agent1")).to_have_text("support")
         assert grid_names(page) == ["Zoe Agent", "billing-bot"]
 
@@ -62,7 +70,7 @@ def test_the_grid_keeps_its_sort_and_names_the_caller_and_queue(
         expect(rows.first).to_contain_text("Zoe Agent")
         page.goto(stack.base_url + "/supervisor/wallboard")
         expect(page.get_by_test_id("grid-sort")).to_have_value("state")
-        expect(page.get_by_test_id("caller-agent1")).to_have_text("Ann Customer (+15551230001)")
+        expect(page.get_by_test_id("caller-agent1")).to_have_text("Ann's Bakery (+15551230001)")
 
         # Back to by name; the name opens the agent's page, the bot's name (no user) does not.
         page.get_by_test_id("grid-sort").select_option("name")
@@ -71,4 +79,5 @@ def test_the_grid_keeps_its_sort_and_names_the_caller_and_queue(
         page.get_by_test_id("name-agent1").get_by_role("link").click()
         expect(page.get_by_test_id("agent-state")).to_have_text("On call")
         expect(page.get_by_test_id("call-caller")).to_contain_text("+15551230001")
+        expect(page.get_by_test_id("call-customer")).to_have_text("Ann's Bakery")
         expect(page.get_by_test_id("call-queue")).to_have_text("support")
