@@ -18,6 +18,7 @@ from agent_ui.supervisor.agent_view import (
     AgentNotInScope,
     agent_facts,
     agent_live,
+    customer_name,
     seconds_since,
 )
 from agent_ui.supervisor.render import templates
@@ -36,30 +37,27 @@ Queues = Annotated[list[str], Form(default_factory=list)]
 CHANGED = "agent-changed"
 
 
-def _facts(
-    session: Session, viewer: SignedInUser, username: str, console: ConsoleRuntime
-) -> AgentFacts:
+def _facts(session: Session, viewer: SignedInUser, username: str) -> AgentFacts:
     """The agent's facts, 404 for a name the viewer may not see (unknown or another team)."""
     try:
-        facts = agent_facts(session, viewer, username)
-        call = console.consoles.snapshot(facts.user.id).get("call")
-        if call and call.get("customer_id"):
-            facts = agent_facts(session, viewer, username, call["customer_id"])
+        return agent_facts(session, viewer, username)
     except AgentNotInScope:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND, f"no agent {username!r} in the teams you lead"
         ) from None
-    return facts
 
 
 async def _context(
     request: Request, session: Session, viewer: SignedInUser, username: str, console: ConsoleDep
 ) -> dict[str, Any]:
-    facts = await run_in_threadpool(_facts, session, viewer, username, console)
+    facts = await run_in_threadpool(_facts, session, viewer, username)
     board = request.app.state.callcenter.kpi_board
     live = await agent_live(
         console.consoles.snapshot(facts.user.id), board.kpis.snapshot(), console.pbx, facts.user
     )
+    customer_id = live.call.get("customer_id") if live.call else None
+    if customer_id is not None:
+        facts.customer = await run_in_threadpool(customer_name, session, customer_id)
     return {
         "user": viewer,
         "agent": facts.user,
@@ -100,7 +98,7 @@ async def force_pause(
     """Pause the agent in all their queues with a configured reason."""
     if reason not in console.settings.console_pause_reasons:
         raise _invalid("reason", f"{reason!r} is not one of the pause reasons")
-    facts = await run_in_threadpool(_facts, session, user, username, console)
+    facts = await run_in_threadpool(_facts, session, user, username)
     interface = cast(str, facts.user.interface)
     queues = await member_control.pause(console.pbx, interface, reason)
     detail = f"paused ({reason}) in {', '.join(queues)}"
@@ -112,7 +110,7 @@ async def force_unpause(
     username: str, user: SupervisorAct, session: SessionDep, console: ConsoleDep, note: Note
 ) -> HTMLResponse:
     """Make the agent available again in every queue they are paused in."""
-    facts = await run_in_threadpool(_facts, session, user, username, console)
+    facts = await run_in_threadpool(_facts, session, user, username)
     queues = await member_control.unpause(console.pbx, cast(str, facts.user.interface))
     detail = f"unpaused in {', '.join(queues)}"
     return await _done(session, console, user, facts, SupervisorMove.UNPAUSE, detail, note)
@@ -130,7 +128,7 @@ async def sign_out(
     """QueueRemove the agent from the chosen queues."""
     if not queues:
         raise _invalid("queues", "choose at least one queue")
-    facts = await run_in_threadpool(_facts, session, user, username, console)
+    facts = await run_in_threadpool(_facts, session, user, username)
     left = await member_control.sign_out(console.pbx, cast(str, facts.user.interface), queues)
     detail = f"signed out of {', '.join(left)}"
     return await _done(session, console, user, facts, SupervisorMove.SIGN_OUT, detail, note)

@@ -52,9 +52,7 @@ class AgentLive:
     queues_error: str | None = None
 
 
-def agent_facts(
-    session: Session, viewer: SignedInUser, username: str, customer_id: int | None = None
-) -> AgentFacts:
+def agent_facts(session: Session, viewer: SignedInUser, username: str) -> AgentFacts:
     """The agent `username` as `viewer` may see them (their team only for a supervisor)."""
     user = session.scalar(select(User).where(User.username == username))
     if user is None or user.interface is None:
@@ -69,15 +67,19 @@ def agent_facts(
         .order_by(AgentStateInterval.started_at.desc())
         .limit(HISTORY_ROWS)
     )
-    customer = session.get(Customer, customer_id) if customer_id is not None else None
     return AgentFacts(
         user=SignedInUser.of(user),
         team=user.team.name if user.team else None,
         configured=sorted((m.queue, m.penalty) for m in user.memberships),
         history=list(history),
         actions=recent_actions(session, user.username, ACTION_ROWS),
-        customer=customer.name if customer is not None else None,
     )
+
+
+def customer_name(session: Session, customer_id: int) -> str | None:
+    """The name of the customer on the agent's call."""
+    customer = session.get(Customer, customer_id)
+    return customer.name if customer is not None else None
 
 
 def agent_row(snapshot: dict[str, Any], agent: SignedInUser) -> dict[str, Any] | None:
