@@ -161,3 +161,9 @@ def test_an_agent_may_not_open_the_page_or_act(stack: LiveStack, console: Consol
     assert "supervisors and admins" in page.text
     answer = console.http.post(PAGE + "/pause", data={"reason": "Lunch", "note": "self pause"})
     assert answer.status_code == 403
+
+
+def test_the_consoles_agent_list_links_to_each_agents_page(sue: Supervisor) -> None:
+    listing = sue.http.get("/console", headers={"HX-Request": ""}).text
+    assert 'href="/supervisor/agents/agent1"' in listing
+    assert "/supervisor/agents/agent2" not in listing  # team blue
