@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -19,6 +20,7 @@ from agent_ui.runtime import ConsoleDep
 from callcenter.cti.agent_leg import dialable_extension
 from callcenter.deps import CurrentUser, PageUser, SessionDep, SignedInUser
 from callcenter.errors import HTTP_ERRORS
+from callcenter.queues.supervision import latest_action
 from callcenter.settings import Settings
 from callcenter.users.auth import can_see_agent
 from callcenter.users.models import QueueMembership, User
@@ -32,6 +34,8 @@ Number = Annotated[str, Form(min_length=1, max_length=64)]
 # An extension or feature code is dialled as typed; a longer number is read as a phone number.
 _EXTENSION = re.compile(r"^(?:[0-9*#]{1,6}|[0-9]*[*#][0-9*#]*)$")
 _SEPARATORS = re.compile(r"[\s\-.()/]")
+# How long before the state began a supervisor's action may be logged and still explain it.
+SUPERVISED_SLACK_S = 5
 
 
 def dialable(number: str, region: str) -> str:
@@ -104,7 +108,23 @@ def console_page(
         return templates.TemplateResponse(
             request, "agents.html", {"user": user, "agents": agents, "states": states}
         )
-    return _render_console(request, user, user, console, readonly=False)
+    return _render_console(
+        request, user, user, console, readonly=False, supervised=_supervised(session, user, console)
+    )
+
+
+def _supervised(session: Session, agent: SignedInUser, console: ConsoleDep) -> str | None:
+    """What a supervisor last did to the agent in their current state, as the console says it."""
+    since = console.consoles.snapshot(agent.id)["since"]
+    if since is None:
+        return None
+    # The action is logged once the PBX confirmed it, a moment after the state began.
+    started = datetime.fromisoformat(since) - timedelta(seconds=SUPERVISED_SLACK_S)
+    action = latest_action(session, agent.username, started)
+    if action is None:
+        return None
+    supervisor = session.scalar(select(User).where(User.username == action.supervisor))
+    return action.told(supervisor.display_name if supervisor else action.supervisor)
 
 
 @router.get("/console/agents/{username}", response_class=HTMLResponse, include_in_schema=False)
@@ -113,7 +133,14 @@ def watch_agent(
 ) -> Response:
     """Another agent's console, read-only, for a supervisor of their team or an admin."""
     agent = SignedInUser.of(agent_in_scope(session, user, username))
-    return _render_console(request, user, agent, console, readonly=agent.id != user.id)
+    return _render_console(
+        request,
+        user,
+        agent,
+        console,
+        readonly=agent.id != user.id,
+        supervised=_supervised(session, agent, console),
+    )
 
 
 def _render_console(
@@ -123,8 +150,10 @@ def _render_console(
     console: ConsoleDep,
     *,
     readonly: bool,
+    supervised: str | None = None,
 ) -> Response:
     context: dict[str, Any] = {
+        "supervised": supervised,
         "user": user,
         "agent": agent,
         "viewing": agent.username if readonly else "",

@@ -12,6 +12,7 @@ MODEL_MODULES = (
     "callcenter.calls.models",
     "callcenter.users.models",
     "callcenter.queues.models",
+    "callcenter.queues.supervision",
     "crm.customers.models",
     "crm.interactions.models",
     "crm.tickets.models",

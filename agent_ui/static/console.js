@@ -204,6 +204,14 @@
     showQueues();
   }
 
+  // What a supervisor did to this agent (a pause, a sign-out) and why, until the agent acts.
+  function showSupervised(message) {
+    const line = $("supervised");
+    if (!line) return;
+    line.textContent = message || "";
+    line.hidden = !message;
+  }
+
   function handle(frame) {
     switch (frame.type) {
       case "hello":
@@ -249,6 +257,9 @@
       case "state":
         showState(frame);
         break;
+      case "supervised":
+        showSupervised(frame.message);
+        break;
       case "waiting":
         showWaiting(frame.waiting || []);
         showQueues();
@@ -282,6 +293,7 @@
 
   document.body.addEventListener("htmx:afterRequest", (event) => {
     const form = event.detail.elt;
+    if (event.detail.successful && form && form.closest && form.closest(".state-panel")) showSupervised("");
     if (event.detail.successful && form && form.id === "ticket-form") {
       form.reset(); // opened: the same text again would be a second ticket
       fillCall();

@@ -118,9 +118,20 @@ def _label(report: AgentReport, name: str) -> str:
 def _agent_rows(report: AgentReport) -> list[dict[str, Any]]:
     """The period's rows for the table: label, team (or agent count), then the KPIs."""
     return [
-        {"name": _label(report, name), **report.head(name, totals), **totals.kpis()}
+        {
+            "name": _label(report, name),
+            "page": _agent_page(report, name),
+            **report.head(name, totals),
+            **totals.kpis(),
+        }
         for name, totals in report.totals.items()
     ]
+
+
+def _agent_page(report: AgentReport, name: str) -> str | None:
+    """The supervisor's page of a row's agent (a user; not a team, nor a PBX-only name)."""
+    person = report.people[name] if report.by == "agent" else None
+    return f"/supervisor/agents/{person.key}" if person and person.user_id else None
 
 
 def _agent_interval_rows(report: AgentReport) -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
@@ -19,6 +20,7 @@ from callcenter.deps import SessionDep, SignedInUser, identify
 from callcenter.users.auth import SESSION_COOKIE
 from callcenter.users.models import Team, User
 from callcenter.users.service import Role
+from crm.customers.models import Customer
 
 if TYPE_CHECKING:
     from callcenter.state import AppState
@@ -64,26 +66,92 @@ def scoped(snapshot: dict[str, Any], agents: frozenset[str] | None) -> dict[str,
     }
 
 
-def display_names(session: Session) -> dict[str, str]:
-    """Each user's display name under every name the PBX may give them (member name,
-    interface, user name): one name per person on the board."""
-    names: dict[str, str] = {}
+@dataclass(frozen=True, slots=True)
+class BoardName:
+    """Who a PBX name on the board is: the display name, the user name, the user's id."""
+
+    display: str
+    username: str
+    user_id: int
+
+
+def display_names(session: Session) -> dict[str, BoardName]:
+    """Each user under every name the PBX may give them (member name, interface, user
+    name): one name per person on the board."""
+    names: dict[str, BoardName] = {}
     for user in session.scalars(select(User)):
         for alias in (user.username, user.interface, user.member_name):
             if alias:
-                names[alias] = user.display_name
+                names[alias] = BoardName(user.display_name, user.username, user.id)
     return names
 
 
-def named(snapshot: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
-    """The snapshot with each agent's display name (`name`; the PBX's name when unknown)."""
-    agents = [{**a, "name": names.get(a["agent"], a["agent"])} for a in snapshot["agents"]]
+def named(snapshot: dict[str, Any], names: dict[str, BoardName]) -> dict[str, Any]:
+    """The snapshot with each agent's display name (`name`; the PBX's name when unknown)
+    and user name (`username`, null when no user has that name)."""
+    agents = []
+    for row in snapshot["agents"]:
+        known = names.get(row["agent"])
+        agents.append(
+            {
+                **row,
+                "name": known.display if known else row["agent"],
+                "username": known.username if known else None,
+            }
+        )
     return {**snapshot, "agents": agents}
+
+
+# States in which an agent's row names the caller and the queue.
+ON_A_CALL = frozenset({"ringing", "on_call"})
+# How often a board with calls on it looks again for the callers' customers.
+CALL_REFRESH_S = 1.0
+
+
+async def with_calls(
+    snapshot: dict[str, Any], names: dict[str, BoardName], state: AppState
+) -> dict[str, Any]:
+    """The snapshot with each ringing or talking agent's caller (`call`: number, name,
+    customer, queue), as their console shows it."""
+    calls: dict[str, dict[str, Any]] = {}
+    for row in snapshot["agents"]:
+        known = names.get(row["agent"])
+        if known is None or row["state"] not in ON_A_CALL:
+            continue
+        call = state.console.consoles.snapshot(known.user_id).get("call")
+        if call is not None and call.get("ended_at") is None:
+            calls[row["agent"]] = call
+    if not calls:
+        return snapshot
+    ids = {c["customer_id"] for c in calls.values() if c.get("customer_id") is not None}
+    customers = await asyncio.to_thread(customer_names, state, ids) if ids else {}
+    agents = []
+    for row in snapshot["agents"]:
+        call = calls.get(row["agent"])
+        if call is not None:
+            row = {
+                **row,
+                "call": {
+                    "number": call.get("caller_number"),
+                    "name": call.get("caller_name"),
+                    "customer": customers.get(call.get("customer_id") or 0),
+                    "queue": call.get("queue"),
+                },
+            }
+        agents.append(row)
+    return {**snapshot, "agents": agents}
+
+
+def customer_names(state: AppState, ids: set[int]) -> dict[int, str]:
+    """The names of the customers on calls now."""
+    with state.sessions() as session:
+        rows = session.execute(select(Customer.id, Customer.name).where(Customer.id.in_(ids)))
+        return {customer_id: name for customer_id, name in rows}
 
 
 def _viewer(
     state: AppState, cookie: str | None, authorization: str | None
-) -> tuple[SignedInUser | None, Any, dict[str, str]]:
+) -> tuple[SignedInUser | None, Any, dict[str, BoardName]]:
     signer = state.session_keys.signer()
     with state.sessions() as session:
         viewer = identify(session, signer, cookie, authorization)
@@ -116,23 +184,37 @@ async def wallboard_socket(websocket: WebSocket) -> None:
     signed_out = asyncio.create_task(
         state.console.sockets.until_signed_out(viewer, cookie, authorization)
     )
+    board_says: dict[str, Any] | None = None
+    sent: dict[str, Any] | None = None
+    getter = asyncio.create_task(queue.get())
     try:
         while True:
-            getter = asyncio.create_task(queue.get())
+            # While someone is on a call, the caller's customer may be found after the
+            # board's last push: look again every second and send what changed.
+            on_calls = sent is not None and any(a["state"] in ON_A_CALL for a in sent["agents"])
             done, _ = await asyncio.wait(
-                {getter, closed, signed_out}, return_when=asyncio.FIRST_COMPLETED
+                {getter, closed, signed_out},
+                timeout=CALL_REFRESH_S if on_calls else None,
+                return_when=asyncio.FIRST_COMPLETED,
             )
             if closed in done or signed_out in done:
                 getter.cancel()
                 if signed_out in done:
                     await websocket.close(code=CLOSE_SIGN_IN)
                 return
-            snapshot = named(scoped(getter.result(), agents), names)
-            await websocket.send_text(json.dumps({"type": "snapshot", **snapshot}))
+            if getter in done:
+                board_says = named(scoped(getter.result(), agents), names)
+                getter = asyncio.create_task(queue.get())
+            assert board_says is not None
+            snapshot = await with_calls(board_says, names, state)
+            if snapshot != sent:
+                await websocket.send_text(json.dumps({"type": "snapshot", **snapshot}))
+                sent = snapshot
     except (WebSocketDisconnect, RuntimeError):
         return
     finally:
         board.detach(queue)
+        getter.cancel()
         closed.cancel()
         signed_out.cancel()
         with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from agent_ui.supervisor.agent_page import router as agent_page_router
 from agent_ui.supervisor.drilldowns import router as drilldowns_router
 from agent_ui.supervisor.pages import router as pages_router
 from agent_ui.supervisor.quality import router as quality_router
@@ -31,6 +32,7 @@ def install_supervisor(app: FastAPI) -> None:
     app.include_router(pages_router)
     app.include_router(drilldowns_router)
     app.include_router(wallboard_router)
+    app.include_router(agent_page_router)
     # Mounted before the console's /static so this prefix wins.
     app.mount("/static/supervisor", StaticFiles(directory=STATIC_DIR), name="supervisor-static")
 

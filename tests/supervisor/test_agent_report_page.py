@@ -28,8 +28,10 @@ def chart_data(page: str) -> dict[str, object]:
 
 
 def table_rows(page: str) -> list[str]:
-    """The first cell of each agent-table row."""
-    return re.findall(r'<tr data-testid="agent-row">\s*<td>(.*?)</td>', page)
+    """The text of the first cell of each agent-table row (an agent's name links to their
+    page)."""
+    cells = re.findall(r'<tr data-testid="agent-row">\s*<td>(.*?)</td>', page)
+    return [re.sub(r"<[^>]+>", "", cell) for cell in cells]
 
 
 @pytest.mark.usefixtures("stored")
@@ -104,3 +106,17 @@ def test_an_agent_name_cannot_run_script(
     page = client.get("/supervisor/reports", params={**DAY, "by": "agent", "interval": "15m"})
     assert "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page.text  # table and reason
     assert [s["name"] for s in chart_data(page.text)["series"]] == [HOSTILE]  # type: ignore[attr-defined]
+
+
+@pytest.mark.usefixtures("stored")
+def test_an_agents_row_opens_their_page_and_a_team_row_none(
+    client: TestClient, staff: Staff
+) -> None:
+    sign_in_as(client, staff, "supervisor1")
+    page = client.get("/supervisor/reports", params={**DAY, "by": "agent", "interval": "day"})
+    links = re.findall(
+        r'<a href="(/supervisor/agents/[^"]+)" data-testid="agent-page-link">', page.text
+    )
+    assert links == ["/supervisor/agents/agent1", "/supervisor/agents/agent2"]
+    by_team = client.get("/supervisor/reports", params={**DAY, "by": "team", "interval": "day"})
+    assert 'data-testid="agent-page-link"' not in by_team.text

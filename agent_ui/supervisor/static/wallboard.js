@@ -86,20 +86,70 @@
       paintTile(tile);
       queues.append(tile);
     }
-    const rows = $("wb-agents");
-    rows.replaceChildren();
-    for (const a of snap.agents) {
-      const tr = el("tr", "wb-state-" + a.state, undefined, "agent-" + a.agent);
-      const age = el("td", "wb-age-cell", secs(since(a.since)));
-      age.dataset.since = a.since || "";
-      tr.append(el("td", "", a.name || a.agent, "name-" + a.agent), el("td", "", a.state.replace("_", " "), "state-" + a.agent), age,
-                el("td", "", a.reason || ""), el("td", "", String(a.calls_today)), el("td", "", secs(a.aht_s)));
-      rows.append(tr);
-    }
+    renderAgents(snap.agents);
     const alerts = $("wb-alerts");
     alerts.replaceChildren(...snap.alerts.map((a) => el("div", "wb-alert wb-alert-" + a.kind, a.message, "alert-" + a.kind)));
     $("wb-updated").textContent = "updated " + new Date(snap.at).toLocaleTimeString();
   }
+
+  // The agent grid's order: by name, by state, or longest in state first. The choice lives in
+  // the address (?sort=state, to share a view) and in localStorage (for the next visit).
+  const SORTS = ["name", "state", "time"];
+  const STATE_ORDER = ["ringing", "on_call", "wrap_up", "available", "paused", "logged_out"];
+  const SORT_KEY = "callcenter.wallboard.sort";
+  function storedSort() {
+    try { return localStorage.getItem(SORT_KEY); } catch (e) { return null; }
+  }
+  let sortBy = [new URLSearchParams(location.search).get("sort"), storedSort()]
+    .find((choice) => SORTS.includes(choice)) || "name";
+  function displayName(a) { return a.name || a.agent; }
+  function byName(a, b) { return displayName(a).localeCompare(displayName(b)) || a.agent.localeCompare(b.agent); }
+  function inState(a) { return a.since ? Date.parse(a.since) : Infinity; }
+  const ORDERS = {
+    name: byName,
+    state: (a, b) => STATE_ORDER.indexOf(a.state) - STATE_ORDER.indexOf(b.state) || byName(a, b),
+    time: (a, b) => inState(a) - inState(b) || byName(a, b),
+  };
+  function chooseSort(choice) {
+    sortBy = SORTS.includes(choice) ? choice : "name";
+    try { localStorage.setItem(SORT_KEY, sortBy); } catch (e) { /* private mode */ }
+    const url = new URL(location.href);
+    url.searchParams.set("sort", sortBy);
+    history.replaceState(null, "", url);
+    if (latest) renderAgents(latest.agents);
+  }
+  // Who is on the line: the customer's name when known, else the caller's name or number.
+  function caller(call) {
+    if (!call) return "";
+    const number = call.number || "unknown number";
+    const who = call.customer || (call.name && call.name !== call.number ? call.name : "");
+    return who ? who + " (" + number + ")" : number;
+  }
+  function renderAgents(agents) {
+    const rows = $("wb-agents");
+    rows.replaceChildren();
+    for (const a of [...agents].sort(ORDERS[sortBy])) {
+      const tr = el("tr", "wb-state-" + a.state, undefined, "agent-" + a.agent);
+      const age = el("td", "wb-age-cell", secs(since(a.since)));
+      age.dataset.since = a.since || "";
+      const name = el("td", "", undefined, "name-" + a.agent);
+      if (a.username) {
+        const link = el("a", "wb-agent-link", displayName(a));
+        link.href = "/supervisor/agents/" + encodeURIComponent(a.username);
+        name.append(link);
+      } else {
+        name.textContent = displayName(a);
+      }
+      tr.append(name, el("td", "", a.state.replace("_", " "), "state-" + a.agent), age,
+                el("td", "", a.reason || ""), el("td", "", caller(a.call), "caller-" + a.agent),
+                el("td", "", a.call ? a.call.queue || "outbound" : "", "call-queue-" + a.agent),
+                el("td", "", String(a.calls_today)), el("td", "", secs(a.aht_s)));
+      rows.append(tr);
+    }
+  }
+  const sortChoice = $("wb-sort");
+  sortChoice.value = sortBy;
+  sortChoice.addEventListener("change", () => chooseSort(sortChoice.value));
 
   // Waits and time in state grow every second without a new snapshot.
   setInterval(() => {
