@@ -14,7 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
-from agent_ui.pbx import ConsoleError, NoPbx, PbxControl
+from agent_ui.pbx import ConsoleError, NoPbx, NotConfirmed, PbxControl
 from callcenter.cti.frames import Frame
 from callcenter.cti.protocol import CommandError
 
@@ -22,12 +22,6 @@ log = logging.getLogger(__name__)
 
 # How long the PBX has to report a command's effect after accepting it.
 CONFIRM_S = 5.0
-
-
-class NotConfirmed(ConsoleError):
-    """The PBX accepted a command but never reported its effect."""
-
-    status_code = 504
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,6 +57,8 @@ PAGES = (
     Page("console-watch", "/console/agents/agent1", "supervisor1", "Supervisor watching a console"),
     Page("agents", "/console", "supervisor1", "Agents a supervisor can watch"),
     Page("wallboard", "/supervisor/wallboard", "supervisor1", "Wallboard", ready="#wallboard"),
+    Page("agent-page", "/supervisor/agents/agent1", "supervisor1",
+         "Supervisor's page of an agent, with force pause and sign-out"),
     Page("tickets", "/desk/tickets", "agent1", "Desk: tickets"),
     Page("ticket", "/desk/tickets/{ticket}", "agent1", "Desk: a ticket"),
     Page("customers", "/desk/customers", "agent1", "Desk: customers"),

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from agent_ui.pbx import ConsoleError, PbxControl
+from agent_ui.pbx import ConsoleError, NotConfirmed, PbxControl
 from agent_ui.supervisor import member_control
-from agent_ui.supervisor.member_control import NotConfirmed
 from callcenter.cti.connection import AmiConnection
 from tests.cti.amiserver import AmiServer, Responder, response
 from tests.cti.pbxstate import encode
