@@ -10,12 +10,27 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+from sqlalchemy.orm import Session
 from websockets.sync.client import ClientConnection, connect
 
 from callcenter.users.auth import SESSION_COOKIE
+from callcenter.users.service import Role, create_user
 from tests.agent_ui.live_stack import LiveStack
 
 PASSWORD = "agent1-password"
+
+
+def add_agent1(session: Session, interface: str = "PJSIP/1001") -> None:
+    """agent1, a member of support, with the phone `interface` (the simulated PBX's agent)."""
+    create_user(
+        session,
+        "agent1",
+        role=Role.AGENT,
+        password=PASSWORD,
+        interface=interface,
+        member_name="agent1",
+        queues=[("support", 0)],
+    )
 
 
 class Console:

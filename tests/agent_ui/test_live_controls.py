@@ -8,8 +8,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from callcenter.users.service import Role, create_user
-from tests.agent_ui.live_console import PASSWORD, Console, member, pbx_says
+from tests.agent_ui.live_console import Console, add_agent1, member, pbx_says
 from tests.agent_ui.live_stack import LiveStack, live_stack
 
 
@@ -23,15 +22,7 @@ def stack(
     # billing has no console users, only the PBX's bot: the console learns it from settings.
     monkeypatch.setenv("CALLCENTER_CONSOLE_QUEUE_EXTENSIONS", '{"billing": "billing"}')
     with sessions() as session, session.begin():
-        create_user(
-            session,
-            "agent1",
-            role=Role.AGENT,
-            password=PASSWORD,
-            interface="PJSIP/1001",
-            member_name="agent1",
-            queues=[("support", 0)],
-        )
+        add_agent1(session)
     with live_stack(database_url, sessions) as running:
         yield running
 

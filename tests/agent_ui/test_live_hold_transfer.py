@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from callcenter.users.service import Role, create_user
-from tests.agent_ui.live_console import PASSWORD, Console
+from tests.agent_ui.live_console import Console, add_agent1
 from tests.agent_ui.live_stack import LiveStack, live_stack
 
 
@@ -20,15 +19,7 @@ def stack(
     fast_password_hashing: None,
 ) -> Iterator[LiveStack]:
     with sessions() as session, session.begin():
-        create_user(
-            session,
-            "agent1",
-            role=Role.AGENT,
-            password=PASSWORD,
-            interface="PJSIP/1001",
-            member_name="agent1",
-            queues=[("support", 0)],
-        )
+        add_agent1(session)
     with live_stack(database_url, sessions) as running:
         yield running
 

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from callcenter.users.service import Role, create_user
-from tests.agent_ui.live_console import PASSWORD, Console, pbx_says
+from tests.agent_ui.live_console import Console, add_agent1, pbx_says
 from tests.agent_ui.live_stack import LiveStack, live_stack
 
 WRAP_UP_S = 8
@@ -25,15 +24,7 @@ def stack(
 ) -> Iterator[LiveStack]:
     monkeypatch.setenv("CALLCENTER_CONSOLE_WRAP_UP_DEFAULT_S", str(WRAP_UP_S))
     with sessions() as session, session.begin():
-        create_user(
-            session,
-            "agent1",
-            role=Role.AGENT,
-            password=PASSWORD,
-            interface="PJSIP/1001",
-            member_name="agent1",
-            queues=[("support", 0)],
-        )
+        add_agent1(session)
     with live_stack(database_url, sessions) as running:
         yield running
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from callcenter.calls.records import VisitOutcome
 from callcenter.cti import actions
 from callcenter.users.service import Role, create_user
-from tests.agent_ui.live_console import PASSWORD, Console
+from tests.agent_ui.live_console import PASSWORD, Console, add_agent1
 from tests.agent_ui.live_stack import LiveStack, live_stack
 from tests.agent_ui.test_live_hangup_leg import (
     pbx_says,
@@ -39,15 +39,7 @@ def local_stack(
         "CALLCENTER_CONSOLE_QUEUE_EXTENSIONS", '{"billing": "billing", "sales": "sales"}'
     )
     with sessions() as session, session.begin():
-        create_user(
-            session,
-            "agent1",
-            role=Role.AGENT,
-            password=PASSWORD,
-            interface="Local/1001@agents/n",
-            member_name="agent1",
-            queues=[("support", 0)],
-        )
+        add_agent1(session, "Local/1001@agents/n")
         create_user(
             session,
             "bot",
