@@ -314,10 +314,13 @@ def schedule_callback(
         )
     except ValidationError as exc:
         raise _invalid(exc) from exc
-    del user
     _refuse_duplicate(session, data, settings.default_region)
     callback = request_callback(
-        session, data, settings.default_region, settings.callback_due_minutes
+        session,
+        data,
+        settings.default_region,
+        settings.callback_due_minutes,
+        owner=user.username,
     )
     when = f"{callback.due_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
     if due is not None and due.utcoffset():

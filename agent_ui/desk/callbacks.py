@@ -13,7 +13,7 @@ from agent_ui.desk.forms import check_csrf
 from agent_ui.desk.render import templates
 from callcenter.db import utc_now
 from callcenter.deps import PageUser, SessionDep
-from crm.callbacks.listing import is_overdue, owed_callbacks, queues_served
+from crm.callbacks.listing import is_overdue, owed_callbacks, queues_served, team_usernames
 from crm.callbacks.schemas import CallbackAttempt
 from crm.callbacks.service import record_attempt
 from crm.customers.models import Customer
@@ -25,7 +25,7 @@ Token = Annotated[str, Form(max_length=128)]
 
 
 class CallbackView(StrEnum):
-    """Whose callbacks a list shows: by the queues they were owed in."""
+    """Whose callbacks a list shows: promised by me (or my team), or owed in our queues."""
 
     MINE = "mine"
     TEAM = "team"
@@ -42,15 +42,16 @@ def callback_list(
 ) -> Response:
     """Callbacks owed in my queues, my team's, or all; overdue ones first, then by due time."""
     queues: set[str] | None = None
+    owners = {user.username}
     if view == CallbackView.MINE:
         queues = queues_served(session, user.id)
     elif view == CallbackView.TEAM:
-        queues = (
-            queues_served(session, user.id)
-            if user.team_id is None
-            else queues_served(session, user.id, team_id=user.team_id)
-        )
-    rows = owed_callbacks(session, queues=queues, status=status_)
+        if user.team_id is None:
+            queues = queues_served(session, user.id)
+        else:
+            queues = queues_served(session, user.id, team_id=user.team_id)
+            owners = team_usernames(session, user.team_id)
+    rows = owed_callbacks(session, queues=queues, owners=owners, status=status_)
     now = utc_now()
     customer_ids = {c.customer_id for c in rows if c.customer_id is not None}
     names = {i: c.name for i in customer_ids if (c := session.get(Customer, i)) is not None}

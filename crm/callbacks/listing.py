@@ -1,11 +1,12 @@
-"""The service desk's callback lists: the ones owed in my queues, my team's, or all."""
+"""The service desk's callback lists: mine (promised by me or owed in my queues), my team's,
+or all."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from callcenter.users.models import QueueMembership, User
@@ -23,17 +24,26 @@ def queues_served(session: Session, user_id: int, *, team_id: int | None = None)
     return set(session.scalars(query))
 
 
+def team_usernames(session: Session, team_id: int) -> set[str]:
+    """The usernames of a team's members."""
+    return set(session.scalars(select(User.username).where(User.team_id == team_id)))
+
+
 def owed_callbacks(
     session: Session,
     *,
     queues: Collection[str] | None,
+    owners: Collection[str] = (),
     status: str = CallbackStatus.OPEN,
     limit: int = 200,
 ) -> list[Callback]:
-    """Callbacks in `queues` (None: every queue, and those with none), soonest due first."""
+    """Callbacks owed in `queues` or promised by one of `owners` (queues None: every one),
+    soonest due first."""
     query = select(Callback).where(Callback.status == str(status))
     if queues is not None:
-        query = query.where(Callback.queue.in_(sorted(queues)))
+        query = query.where(
+            or_(Callback.queue.in_(sorted(queues)), Callback.owner.in_(sorted(owners)))
+        )
     return list(session.scalars(query.order_by(Callback.due_at, Callback.id).limit(limit)))
 
 

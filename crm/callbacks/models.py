@@ -37,6 +37,9 @@ class Callback(Base):
     server: Mapped[str | None] = mapped_column(String(64))
     linkedid: Mapped[str | None] = mapped_column(String(64))
     queue: Mapped[str | None] = mapped_column(String(128))
+    # The username of the agent who promised it (scheduled at the console); None: owed by
+    # the queue (an abandoned call's) or asked for through the API.
+    owner: Mapped[str | None] = mapped_column(String(64), index=True)
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     closed_at: Mapped[datetime | None]

@@ -70,6 +70,7 @@ class CallbackOut(Output):
     server: str | None
     linkedid: str | None
     queue: str | None
+    owner: str | None
     note: str | None
     created_at: datetime
     closed_at: datetime | None

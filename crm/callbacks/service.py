@@ -60,8 +60,11 @@ def request_callback(
     region: str,
     due_minutes: int,
     now: datetime | None = None,
+    *,
+    owner: str | None = None,
 ) -> Callback:
-    """A callback asked for by a person (due on business hours unless a time is given)."""
+    """A callback asked for by a person (due on business hours unless a time is given);
+    `owner` is the agent who promised it."""
     now = now or utc_now()
     number = normalize(data.number, region)
     if data.customer_id is not None and session.get(Customer, data.customer_id) is None:
@@ -81,6 +84,7 @@ def request_callback(
         status=str(CallbackStatus.OPEN),
         origin=str(CallbackOrigin.REQUESTED),
         note=data.note,
+        owner=owner,
         created_at=now,
     )
     session.add(callback)

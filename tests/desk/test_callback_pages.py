@@ -96,3 +96,32 @@ def test_an_attempt_needs_the_csrf_token_and_a_known_outcome(
     url = f"/desk/callbacks/{ids['callback']}/attempts"
     assert client.post(url, data={"outcome": "done"}).status_code == 403
     assert client.post(url, data={"csrf_token": csrf, "outcome": "maybe"}).status_code == 422
+
+
+def test_a_callback_an_agent_promised_is_theirs_and_their_teams(
+    client: TestClient, staff: Staff, ids: dict[str, int], sessions: sessionmaker[Session]
+) -> None:
+    # agent3 (team blue) answers support too; the promise is agent1's (team red), for a
+    # number no queue owes a callback.
+    csrf = sign_in_as(client, staff, "agent1")
+    due = (datetime.now(UTC) + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+    scheduled = client.post(
+        "/console/callbacks",
+        data={"number": "+15551230009", "due_at": due, "utc_offset_minutes": "0"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert scheduled.status_code == 200, scheduled.text
+    with sessions() as session:
+        promised = session.query(Callback).filter_by(number="+15551230009").one()
+        assert (promised.owner, promised.queue) == ("agent1", None)
+
+    mine = client.get("/desk/callbacks").text
+    assert "+15551230009" in mine
+    row = mine[mine.index("+15551230009") - 600 : mine.index("+15551230009") + 600]
+    assert 'data-testid="cb-owner">agent1<' in row
+    sign_in_as(client, staff, "agent2")  # same team: the team's list has it, theirs not
+    assert "+15551230009" in client.get("/desk/callbacks?view=team").text
+    assert "+15551230009" not in client.get("/desk/callbacks").text
+    sign_in_as(client, staff, "agent3")  # another team, same queue: not theirs to keep
+    assert "+15551230009" not in client.get("/desk/callbacks?view=team").text
+    assert "+15551230009" in client.get("/desk/callbacks?view=all").text
