@@ -21,10 +21,12 @@ from agent_ui.runtime import ConsoleDep
 from callcenter.cti.agent_leg import dialable_extension
 from callcenter.deps import CurrentUser, PageUser, SessionDep, SignedInUser
 from callcenter.errors import HTTP_ERRORS
+from callcenter.queues.directory import queue_info
+from callcenter.queues.members import queue_served
 from callcenter.queues.supervision import latest_action
 from callcenter.settings import Settings
 from callcenter.users.auth import can_see_agent
-from callcenter.users.models import QueueMembership, User
+from callcenter.users.models import User
 from crm.exceptions import InvalidInput
 from crm.phones import normalize
 
@@ -133,7 +135,7 @@ def watch_agent(
     request: Request, username: str, user: PageUser, session: SessionDep, console: ConsoleDep
 ) -> Response:
     """Another agent's console, read-only, for a supervisor of their team or an admin."""
-    agent = SignedInUser.of(agent_in_scope(session, user, username))
+    agent = SignedInUser.of(session, agent_in_scope(session, user, username))
     return _render_console(
         request,
         user,
@@ -258,14 +260,14 @@ def transfer_extension(
 ) -> str:
     """The dialplan extension a transfer target stands for, or 422 naming what is unknown.
 
-    A queue must be one the console knows: mapped in the settings, or one some user is a
-    member of. Any other text would be dialled as an extension, wherever that leads.
+    A queue must be one the console knows: mapped in the settings, one with a queue record,
+    or one some user is a member of. Any other text would be dialled as an extension,
+    wherever that leads.
     """
     if target_type is TargetType.QUEUE:
         if target in settings.console_queue_extensions:
             return settings.queue_extension(target)
-        member = select(QueueMembership.id).where(QueueMembership.queue == target).limit(1)
-        if session.scalar(member) is None:
+        if queue_info(session, target) is None and not queue_served(session, target):
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"no queue {target!r}")
         return settings.queue_extension(target)
     if target_type is TargetType.AGENT:
