@@ -147,6 +147,14 @@ def skills_of(session: Session, user_id: int) -> dict[str, int]:
     return {row.skill: row.level for row in rows}
 
 
+def skills_by_user(session: Session) -> dict[int, dict[str, int]]:
+    """Every user's skills (users with none left out), for lists of users."""
+    found: dict[int, dict[str, int]] = {}
+    for row in session.scalars(select(AgentSkill).order_by(AgentSkill.skill)):
+        found.setdefault(row.user_id, {})[row.skill] = row.level
+    return found
+
+
 def set_skills(session: Session, user_id: int, skills: Mapping[str, int]) -> None:
     """Replace `user_id`'s skills and their levels."""
     wanted = checked_skills(skills)
