@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import column, select, table
 from sqlalchemy.orm import Session
 
+from callcenter.db import utc_now
 from callcenter.queues.exceptions import DuplicateQueue, QueueError, QueueNotFound
 from callcenter.queues.members import checked_queue_name
 from callcenter.queues.models import QueueNumber, ServiceQueue
@@ -103,6 +104,7 @@ def _apply(session: Session, queue: ServiceQueue, fields: QueueFields) -> None:
     kept = [n for n in queue.numbers if n.number in numbers]
     added = [QueueNumber(number=n) for n in numbers if n not in {k.number for k in kept}]
     queue.numbers = kept + added
+    queue.updated_at = utc_now()  # numbers alone change no column of the queue's row
     session.flush()
 
 
