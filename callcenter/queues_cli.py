@@ -124,8 +124,12 @@ def _import(args: argparse.Namespace) -> int:
             f"{path}: nothing imported, {len(report.errors)} queue(s) refused (listed above);"
             " correct them and import the file again"
         )
-    print(f"{report.created} queues created, {report.updated} replaced")
+    print(f"{_queues(report.created)} created, {report.updated} replaced")
     return 0
+
+
+def _queues(count: int) -> str:
+    return f"{count} queue" if count == 1 else f"{count} queues"
 
 
 def _begin(session: Session) -> None:
@@ -150,5 +154,5 @@ def _export(args: argparse.Namespace) -> int:
         args.file.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write {args.file}: {exc.strerror}") from exc
-    print(f"{len(data['queue'])} queues written to {args.file}")
+    print(f"{_queues(len(data['queue']))} written to {args.file}")
     return 0

@@ -164,3 +164,22 @@ def test_an_unreadable_file_is_one_sentence(
     assert code == 2 and message in err and err.count("\n") == 1
     missing = run(capsys, "queues", "import", str(tmp_path / "none.toml"), database=database_url)
     assert missing[0] == 2 and "cannot read" in missing[2]
+
+
+def test_the_readmes_example_file_imports(
+    tmp_path: Path,
+    database_url: str,
+    sessions: sessionmaker[Session],
+    capsys: pytest.CaptureFixture[str],
+    fast_password_hashing: None,
+) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Queues\n", 1)[1].split("\n## ", 1)[0]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    with transaction(sessions) as session:
+        session.add(BusinessHours(name="Office hours", timezone="UTC"))
+        create_user(session, "agent1", role=Role.AGENT, password="correct horse battery")
+    source = tmp_path / "example.toml"
+    source.write_text("\n".join(line.strip() for line in example.splitlines()), encoding="utf-8")
+    code, out, err = run(capsys, "queues", "import", str(source), database=database_url)
+    assert (code, out) == (0, "1 queue created, 0 replaced\n"), err
