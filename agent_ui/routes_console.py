@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from agent_ui import console_members
 from agent_ui.nav import landing
 from agent_ui.pbx import ConsoleError
 from agent_ui.render import fragment, templates
@@ -191,7 +192,7 @@ def list_agents(
 async def queue_sign_in(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
     """QueueAdd the agent to every queue they are a member of."""
     interface = _agent_console(user)
-    joined = await console.pbx.sign_in(interface, user.member_name, user.queues)
+    joined = await console_members.sign_in(console.pbx, interface, user.member_name, user.queues)
     return notice(f"Signed in to {', '.join(joined)}.")
 
 
@@ -199,7 +200,7 @@ async def queue_sign_in(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
 async def queue_sign_out(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
     """QueueRemove the agent from their queues."""
     interface = _agent_console(user)
-    await console.pbx.sign_out(interface, [queue for queue, _ in user.queues])
+    await console_members.sign_out(console.pbx, interface, [queue for queue, _ in user.queues])
     return notice("Signed out of your queues.")
 
 
@@ -211,7 +212,7 @@ async def available(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
     if screen is not None and screen.wrap_up.active:
         await console.consoles.finish_wrap_up(user.id)
     else:
-        await console.pbx.unpause(interface)
+        await console_members.available(console.pbx, interface)
     return notice("Available.")
 
 
@@ -220,7 +221,7 @@ async def pause(user: CurrentUser, console: ConsoleDep, reason: Reason) -> HTMLR
     """Pause the agent with one of the configured reasons."""
     if reason not in console.settings.console_pause_reasons:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown reason {reason!r}")
-    await console.pbx.pause(_agent_console(user), reason)
+    await console_members.pause(console.pbx, _agent_console(user), reason)
     return notice(f"Paused: {reason}.")
 
 

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from agent_ui.member_watch import Membership, memberships
 from agent_ui.pbx import ConsoleError, PbxControl
-from agent_ui.supervisor.member_control import Membership, memberships
 from callcenter.calls.models import AgentStateInterval
 from callcenter.db import utc_now
 from callcenter.deps import SignedInUser
