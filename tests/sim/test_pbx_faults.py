@@ -116,9 +116,13 @@ async def test_a_link_drop_and_an_adapter_restart_mid_traffic_lose_and_double_no
         states = list_agent_states(session)
     by_truth = {r.linkedid: r for r in truth}
 
-    # Nothing lost that the adapter or its resync could know; one row per call.
+    # Nothing lost that the adapter or its resync could know; one row per call, and no row
+    # for a call the PBX never had.
     assert wanted <= set(stored)
     assert len(stored) == len(list_calls_ids(sessions))
+    ids = list_calls_ids(sessions)
+    assert len(ids) == len(set(ids))
+    assert set(ids) <= set(by_truth)
     # Published twice only for the calls in flight at the stop (the stop's record, then
     # the finished one, which replaced it).
     twice = {linkedid for linkedid, n in Counter(r.linkedid for r in published).items() if n > 1}
