@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 
 from sim.pbx import status
 from sim.pbx.console import ConsoleActions
+from sim.pbx.dialplan import UnknownContext
 from sim.pbx.render import list_complete, list_event, render_message, response
 from sim.pbx.switchboard import Switchboard
 
@@ -105,25 +106,35 @@ class ActionHandler:
         self, headers: Headers, f: dict[str, str], aid: str | None
     ) -> Iterator[bytes]:
         context, exten = f.get("context", ""), f.get("extension", "")
-        match = self.board.dialplan_match(context, exten) if context and exten else None
-        if match is None:
-            where = f"{exten}@{context}" if context else exten
+        try:
+            found = self.board.dialplan.find(context, exten) if context and exten else None
+        except UnknownContext:
+            yield response(aid, "Error", message=f"Did not find context {context}")
+            return
+        if found is None:
+            where = f"{exten}@{context}" if context else f"{exten} in any context"
             yield response(aid, "Error", message=f"Did not find extension {where}")
             return
-        app = ("Queue", match) if match in self.board.queues else ("Dial", f"PJSIP/{exten}")
-        entry = [
-            ("Context", context),
-            ("Extension", match),
-            ("Priority", "1"),
-            ("Application", app[0]),
-            ("AppData", app[1]),
-            ("Registrar", "pbx_config"),
+        name, steps = found
+        entries: list[status.ListItem] = [
+            (
+                "ListDialplan",
+                [
+                    ("Context", context),
+                    ("Extension", name),
+                    ("Priority", str(priority)),
+                    ("Application", app),
+                    ("AppData", data),
+                    ("Registrar", "pbx_config"),
+                ],
+            )
+            for priority, (app, data) in enumerate(steps, start=1)
         ]
         yield from self._list(
             aid,
             "DialPlan list will follow",
             "ShowDialPlanComplete",
-            [("ListDialplan", entry)],
+            entries,
             action_id_first=True,
         )
 

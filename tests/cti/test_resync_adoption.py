@@ -229,7 +229,7 @@ ABANDON = FIXTURES / "ami" / "abandon" / "ami.raw"
 DAN = "1795441202.4"  # joins support at 1795441202, abandons after 8 s (queue_log ABANDON|1|1|8)
 
 
-async def test_a_caller_first_seen_abandoning_the_queue_is_adopted_from_queuecallerabandon() -> None:
+async def test_a_caller_first_seen_abandoning_is_adopted_from_queuecallerabandon() -> None:
     """Dan joined and waited while nobody listened, and the resync was refused: his
     QueueCallerAbandon is the first event about him the adapter reads."""
     data = split_capture(ABANDON.read_bytes())[1]

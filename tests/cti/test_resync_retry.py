@@ -146,4 +146,3 @@ async def test_the_resync_backoff_doubles_from_one_second_to_fifteen() -> None:
         await until(lambda: adapter.feed.resyncs == 1)
         await adapter.stop()
     assert pbx.logins == 1
-
