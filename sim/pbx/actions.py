@@ -18,6 +18,16 @@ def ast_true(value: str | None) -> bool:
     return (value or "").strip().lower() in ("yes", "true", "y", "t", "1", "on")
 
 
+def unknown_action(action_id: str | None, action: str) -> bytes:
+    """Asterisk's answer to an action no loaded module provides."""
+    return response(
+        action_id,
+        "Error",
+        message=f"Invalid/unknown command: {action}. "
+        "Use Action: ListCommands to show available commands.",
+    )
+
+
 class ActionHandler:
     """Turns one action into its reply (and, after the reply is written, its effects)."""
 
@@ -45,12 +55,7 @@ class ActionHandler:
         """Yield the reply; effects run when the caller asks for more (after sending it)."""
         method = getattr(self, f"_action_{name}", None)
         if method is None:
-            yield response(
-                action_id,
-                "Error",
-                message=f"Invalid/unknown command: {action}. "
-                "Use Action: ListCommands to show available commands.",
-            )
+            yield unknown_action(action_id, action)
             return
         # Every action sees the PBX as it is now: catch the simulation up first.
         self.sync()
