@@ -123,8 +123,8 @@ async def test_a_link_drop_and_an_adapter_restart_mid_traffic_lose_and_double_no
         wanted = {r.linkedid for r in truth} - unseen
         await until(lambda: wanted <= {r.linkedid for r in published}, timeout=60)
         # Every call the PBX had, finished or still up (these get the stop's record).
-        pbx_had = {r.linkedid for r in pbx.records} | {c.truth.linkedid for c in live(pbx)}
         await second.stop()
+        pbx_had = {r.linkedid for r in pbx.records} | {c.truth.linkedid for c in live(pbx)}
     await consumers.stop()
 
     with sessions() as session:
