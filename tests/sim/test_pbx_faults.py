@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -237,8 +238,17 @@ async def test_a_pbx_restart_mid_traffic_closes_the_calls_it_killed_once_and_fla
     before = SimulatedPbx(scenario, options)
     await before.start("127.0.0.1", 0)
     port = before.port
-    # A long resync backoff: only the restarted PBX's FullyBooted brings the resync back.
-    live = adapter(before, bus, Checkpoints(sessions), resync_first_retry=600)
+    live = adapter(before, bus, Checkpoints(sessions))
+    # The resync's backoff (1 s first) as asked, but the first retry runs at once (refused
+    # again: still booting) and later ones never: only FullyBooted brings the resync back.
+    retries: list[float] = []
+    loop = asyncio.get_running_loop()
+
+    def call_later(delay: float, retry: Callable[[], None]) -> asyncio.Handle:
+        retries.append(delay)
+        return loop.call_soon(retry) if len(retries) == 1 else loop.call_later(3600, retry)
+
+    live.feed.call_later = call_later
     await live.start()
     await until(lambda: live.feed.resyncs == 1)
     started_at = pbx_now(live)
@@ -257,14 +267,15 @@ async def test_a_pbx_restart_mid_traffic_closes_the_calls_it_killed_once_and_fla
     await after.start("127.0.0.1", port)
     try:
         # Logged in while the PBX boots: the resync is refused, and the board says so.
-        await until(lambda: live.feed.failed_resyncs == 1, timeout=30)
+        await until(lambda: live.feed.failed_resyncs == 2, timeout=30)
         assert not after.server.booted and live.feed.resyncs == 1
         link = kpis.snapshot()["pbx_link"]
         assert (link["state"], link["data_gap"]) == ("resync_pending", True)
         assert "Invalid/unknown command: QueueStatus" in link["detail"]
         assert killed <= set(live.pipeline.tracker.calls)  # still open: nothing knows yet
         await until(lambda: live.feed.resyncs == 2, timeout=30)
-        assert after.server.booted and live.feed.failed_resyncs == 1
+        assert after.server.booted and live.feed.failed_resyncs == 2
+        assert len(retries) == 2 and 0.5 <= retries[0] <= 1.0 and 1.0 <= retries[1] <= 2.0
         restarted_at = pbx_now(live)
         link = kpis.snapshot()["pbx_link"]
         assert (link["state"], link["data_gap"]) == ("up", False)
@@ -290,5 +301,7 @@ async def test_a_pbx_restart_mid_traffic_closes_the_calls_it_killed_once_and_fla
     assert {r.linkedid for r in clean} == finished
     assert_same_calls([by_truth[r.linkedid] for r in clean], clean)
     assert set(Counter(r.linkedid for r in published).values()) == {1}
-    # The link as the board saw it: up, lost, resync pending while booting, up again.
-    assert [link.connected for link in links] == [True, False, False, True]
+    # The link as the board saw it: up, lost, resync pending (each refusal while booting),
+    # up again.
+    assert [link.connected for link in links] == [True, False, False, False, True]
+    assert [link.detail.startswith("resync pending") for link in links[2:4]] == [True, True]
