@@ -215,7 +215,7 @@ class ConsoleActions:
             self.transfers.attended_transfer_start(
                 call.key,
                 exten,
-                context or "transfers",
+                context or self._context_of(channel),
                 self.now(),
                 answer_after_s=self.options.far_answer_s,
             )
