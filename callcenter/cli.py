@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "callcenter.users.cli",
     "callcenter.pbx_cli",
     "callcenter.web_cli",
+    "callcenter.agi_cli",
     "crm.cli",
     "sim.cli",
     "kpi.cli",

@@ -1,0 +1,61 @@
+"""Routing composed: the router on the CRM's facts and the FastAGI server that asks it.
+
+Shared by `callcenter agi serve` and `callcenter serve` (CALLCENTER_AGI_LISTEN); it may
+import the CRM, as the composition root does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from callcenter.agi.server import FastAgiServer
+from callcenter.bus import Bus
+from callcenter.queues.routing.agi_route import route_script
+from callcenter.queues.routing.engine import RoutingConfig
+from callcenter.queues.routing.facts import CrmFacts, LiveState
+from callcenter.queues.routing.rules import Rule
+from callcenter.queues.routing.service import Decided, Router
+from callcenter.queues.routing.store import engine_rules, store_decisions
+from callcenter.settings import Settings
+from crm.lookup.caller_facts import CrmCallerFacts
+
+
+def build_router(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    live: LiveState,
+    *,
+    bus: Bus | None = None,
+    facts: CrmFacts | None = None,
+    budget_s: float = 0.3,
+) -> Router:
+    """A router reading the CRM and the rules from `sessions`, storing its decisions there."""
+
+    def load_rules() -> Sequence[Rule]:
+        with sessions() as session:
+            return engine_rules(session)
+
+    def record(batch: Sequence[Decided]) -> None:
+        with sessions.begin() as session:
+            store_decisions(session, batch)
+
+    config = RoutingConfig(default_queue=settings.default_queue, zone=settings.zone)
+    return Router(
+        facts or CrmCallerFacts(sessions, settings.default_region),
+        load_rules,
+        live,
+        config,
+        record=record,
+        bus=bus,
+        server=settings.server,
+        budget_s=budget_s,
+    )
+
+
+async def start_agi_server(router: Router, host: str, port: int) -> FastAgiServer:
+    """The FastAGI server answering script `route` with `router`, listening."""
+    server = FastAgiServer({"route": route_script(router)}, host=host, port=port)
+    await server.start()
+    return server

@@ -1,0 +1,148 @@
+"""The CRM's facts for call routing: the caller by the CRM's number lookup, and the queues.
+
+Per call two indexed statements: the customers owning any reading of the presented number
+(crm.phones.candidates, as the screen pop reads it) and their most recently updated open
+ticket. A number two customers share is ambiguous: no customer, no customer rule.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.orm import Session, aliased, sessionmaker
+
+from callcenter.queues.routing.facts import (
+    UNKNOWN_CALLER,
+    CallerFacts,
+    Directory,
+    QueueInfo,
+    QueueMember,
+    TicketFact,
+)
+from callcenter.users.models import QueueMembership, User
+from crm.customers.models import Contact, Customer, PhoneNumber
+from crm.phones import candidates
+from crm.sla.business_hours import Calendar, calendar_from_rows
+from crm.sla.models import BusinessHours
+from crm.tickets.models import Ticket
+from crm.tickets.workflow import ACTIVE
+
+# The customer's plain fields admin rules may test (`field = "country"`).
+RULE_FIELDS = ("kind", "code", "industry", "country", "city", "credit_rating", "postal_code")
+
+_OwnerContact = aliased(Contact)
+_owner_id = func.coalesce(PhoneNumber.customer_id, _OwnerContact.customer_id)
+_CUSTOMERS: Select[Any] = (
+    select(
+        Customer.id,
+        Customer.blacklisted,
+        Customer.category,
+        Customer.preferred_agent,
+        *(getattr(Customer, name) for name in RULE_FIELDS),
+    )
+    .select_from(PhoneNumber)
+    .outerjoin(_OwnerContact, _OwnerContact.id == PhoneNumber.contact_id)
+    .join(Customer, Customer.id == _owner_id)
+    .where(PhoneNumber.e164.in_(bindparam("numbers", expanding=True)))
+    .distinct()
+    .limit(2)
+)
+# The (customer_id, status) index finds the customer's few active tickets.
+_LATEST_OPEN_TICKET = (
+    select(Ticket.id, Ticket.number, Ticket.priority, Ticket.assignee)
+    .where(
+        Ticket.customer_id == bindparam("customer"),
+        Ticket.status.in_([str(s) for s in ACTIVE]),
+    )
+    .order_by(Ticket.updated_at.desc(), Ticket.id.desc())
+    .limit(1)
+)
+
+
+class OpenCalendar:
+    """A business-hours calendar answering "open now?"."""
+
+    def __init__(self, calendar: Calendar) -> None:
+        self.calendar = calendar
+
+    def is_open(self, at: datetime) -> bool:
+        first = next(self.calendar.open_intervals(at), None)
+        return first is not None and first[0] <= at
+
+
+class CrmCallerFacts:
+    """callcenter.queues.routing.facts.CrmFacts on the CRM's database."""
+
+    def __init__(self, sessions: sessionmaker[Session], region: str) -> None:
+        self.sessions = sessions
+        self.region = region
+
+    def caller(self, number: str) -> CallerFacts:
+        numbers = candidates(number, self.region)
+        if not numbers:
+            return UNKNOWN_CALLER
+        with self.sessions() as session:
+            rows = session.execute(_CUSTOMERS, {"numbers": numbers}).all()
+            if len(rows) != 1:
+                return CallerFacts(ambiguous=len(rows) > 1)
+            customer = rows[0]
+            ticket = session.execute(_LATEST_OPEN_TICKET, {"customer": customer.id}).first()
+        fields = {name: str(value) for name in RULE_FIELDS if (value := getattr(customer, name))}
+        return CallerFacts(
+            customer_id=customer.id,
+            blacklisted=bool(customer.blacklisted),
+            category=customer.category,
+            preferred_agent=customer.preferred_agent,
+            open_ticket=TicketFact(ticket.id, ticket.number, ticket.priority, ticket.assignee)
+            if ticket
+            else None,
+            fields=fields,
+        )
+
+    def directory(self) -> Directory:
+        with self.sessions() as session:
+            return read_directory(session)
+
+
+def read_directory(session: Session) -> Directory:
+    """Queues, members, skills and calendars as stored now."""
+    members: dict[str, list[QueueMember]] = {}
+    skills: dict[str, dict[str, int]] = {}
+    rows = session.execute(
+        select(User, QueueMembership.queue, QueueMembership.penalty)
+        .join(QueueMembership, QueueMembership.user_id == User.id)
+        .where(User.active.is_(True))
+    )
+    for user, queue, penalty in rows:
+        members.setdefault(queue, []).append(
+            QueueMember(user.username, user.interface, user.member_name, _extension(user), penalty)
+        )
+        skills[user.username] = dict(_skill(entry) for entry in user.skills or ())
+    queues = {name: QueueInfo(name) for name in members}
+    hours = {
+        row.id: OpenCalendar(
+            calendar_from_rows(
+                row.timezone,
+                [(s.weekday, s.opens, s.closes) for s in row.slots],
+                [h.day for h in row.holidays],
+            )
+        )
+        for row in session.scalars(select(BusinessHours))
+        if row.slots
+    }
+    return Directory(queues=queues, members=members, skills=skills, hours=hours)
+
+
+def _extension(user: User) -> str | None:
+    """The dialable extension in the user's interface (`PJSIP/1001`, `Local/101@agents/n`)."""
+    if not user.interface:
+        return None
+    tail = user.interface.partition("/")[2]
+    return tail.partition("@")[0] or None
+
+
+def _skill(entry: str) -> tuple[str, int]:
+    name, _, level = entry.partition("=")
+    return name.strip(), int(level) if level.strip().isdigit() else 1
