@@ -18,7 +18,7 @@ from callcenter.queues.routing.facts import CrmFacts, LiveState
 from callcenter.queues.routing.rules import Rule
 from callcenter.queues.routing.service import Decided, Router
 from callcenter.queues.routing.store import engine_rules, store_decisions
-from callcenter.settings import Settings
+from callcenter.settings import Settings, parse_listen
 from crm.lookup.caller_facts import CrmCallerFacts
 
 
@@ -59,3 +59,20 @@ async def start_agi_server(router: Router, host: str, port: int) -> FastAgiServe
     server = FastAgiServer({"route": route_script(router)}, host=host, port=port)
     await server.start()
     return server
+
+
+async def start_agi_listener(
+    sessions: sessionmaker[Session], settings: Settings, live: LiveState, bus: Bus
+) -> tuple[Router, FastAgiServer | None]:
+    """The app's router, and its FastAGI server when CALLCENTER_AGI_LISTEN names an address."""
+    router = build_router(sessions, settings, live, bus=bus)
+    if not settings.agi_listen:
+        return router, None
+    host, port = parse_listen(settings.agi_listen)
+    try:
+        return router, await start_agi_server(router, host, port)
+    except OSError as exc:
+        router.close()
+        raise RuntimeError(
+            f"CALLCENTER_AGI_LISTEN: cannot listen on {settings.agi_listen}: {exc.strerror or exc}"
+        ) from None

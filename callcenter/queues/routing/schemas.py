@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -26,7 +27,18 @@ Skill = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_:.\-]{1,64}(=[0-9]{1,2})?$")
 ]
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-Penalty = Annotated[int, Field(ge=0, le=1000)]
+Penalty = Annotated[int, Field(ge=0, le=1000, strict=True)]
+Flag = Annotated[bool, Field(strict=True)]
+
+
+def _time_text(value: Any) -> Any:
+    """A wall-clock time comes as text (`18:00`) or a TOML time, never a number."""
+    if isinstance(value, int | float):
+        raise ValueError("give the time as HH:MM")
+    return value
+
+
+WallTime = Annotated[time, BeforeValidator(_time_text)]
 
 
 def _items() -> Any:
@@ -43,13 +55,13 @@ class When(BaseModel):
     caller_prefix: list[Number] = _items()
     digits: list[Annotated[str, StringConstraints(pattern=r"^[0-9*#]{1,20}$")]] = _items()
     days: list[Day] = Field(default_factory=list, max_length=7)
-    time_from: time | None = Field(default=None, description="site time, HH:MM")
-    time_to: time | None = Field(default=None, description="site time, HH:MM; <= from: overnight")
+    time_from: WallTime | None = Field(default=None, description="site time, HH:MM")
+    time_to: WallTime | None = Field(default=None, description="site time; <= from: overnight")
     category: list[Word] = _items()
     field: Word | None = Field(default=None, description="a customer field: industry, country…")
     field_value: Word | None = None
     ticket_priority: list[Word] = _items()
-    longest_wait_over_s: Annotated[float, Field(ge=0, le=86_400)] | None = None
+    longest_wait_over_s: Annotated[float, Field(ge=0, le=86_400, strict=True)] | None = None
 
     @model_validator(mode="after")
     def _field_needs_value(self) -> When:
@@ -64,8 +76,8 @@ class Then(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     queue: QueueName | None = None
-    priority: Annotated[int, Field(ge=-1000, le=1000)] | None = None
-    overflow: bool = False
+    priority: Annotated[int, Field(ge=-1000, le=1000, strict=True)] | None = None
+    overflow: Flag = False
     skills: list[Skill] = _items()
     min_penalty: Penalty | None = None
     max_penalty: Penalty | None = None
@@ -84,8 +96,8 @@ class RuleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name
-    position: Annotated[int, Field(ge=0, le=1_000_000)] = 100
-    enabled: bool = True
+    position: Annotated[int, Field(ge=0, le=1_000_000, strict=True)] = 100
+    enabled: Flag = True
     when: When = Field(default_factory=When)
     then: Then
 

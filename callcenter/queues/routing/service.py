@@ -103,9 +103,15 @@ class Router:
         return decision, (time.perf_counter() - started) * 1000
 
     def decide_now(self, request: RouteRequest) -> RouteDecision:
-        """The decision without a budget (for `routing try`): facts read in this thread."""
-        caller, snapshot = self._gather(request.caller, None)
-        return decide(request, caller, snapshot.directory, snapshot.rules, self.live, self.config)
+        """The decision without a budget, on rules and queues read now (for "try a caller"):
+        facts read in this thread."""
+        directory, rules = self.facts.directory(), self.load_rules()
+        caller = self.facts.caller(request.caller)
+        return decide(request, caller, directory, rules, self.live, self.config)
+
+    def rules_changed(self) -> None:
+        """Read rules and queues again for the next call (an admin changed them here)."""
+        self._snapshot = None
 
     def remember(self, request: RouteRequest, decision: RouteDecision, elapsed_ms: float) -> None:
         """After the caller has the answer: announce it on the bus, store it off the loop."""
