@@ -45,8 +45,8 @@ async def test_bad_rules_are_refused_per_field(admin_client: httpx.AsyncClient) 
 
 
 async def test_try_a_caller(admin_client: httpx.AsyncClient) -> None:
-    await admin_client.post("/api/customers", json={"name": "Ann", "category": "vip",
-                                                    "phones": [{"number": "5551230001"}]})  # fmt: skip
+    ann = {"name": "Ann", "category": "vip", "phones": [{"number": "5551230001"}]}
+    await admin_client.post("/api/customers", json=ann)
     await admin_client.post("/api/routing/rules", json=RULE)
     tried = await admin_client.post(
         "/api/routing/try",
