@@ -1,4 +1,4 @@
-"""FastAGI routing at 100,000 customers: decision time at 100 calls/s, and decisions/s at saturation.
+"""FastAGI routing at 100,000 customers: decision time at 100 calls/s, decisions/s at saturation.
 
 Builds a migrated SQLite file with 100,000 customers (a tenth VIP, one in 97 blacklisted,
 an open ticket with an assignee on every tenth, a preferred agent on every twentieth), 40
