@@ -33,6 +33,7 @@ from callcenter.bus import Bus
 from callcenter.calls.records import AgentState
 from callcenter.db import make_engine, make_sessionmaker, transaction, upgrade
 from callcenter.events import AgentStateChanged
+from callcenter.queues.models import AgentSkill, QueueMembership, QueueNumber, ServiceQueue
 from callcenter.queues.presence import Presence
 from callcenter.queues.routing.live import PresenceLive
 from callcenter.queues.routing.models import RouteDecisionRow
@@ -40,7 +41,7 @@ from callcenter.queues.routing.store import replace_rules
 from callcenter.queues.routing.toml_io import read_rules
 from callcenter.routing_wiring import build_router, start_agi_server
 from callcenter.settings import Settings
-from callcenter.users.models import QueueMembership, User
+from callcenter.users.models import User
 from crm.customers.models import Customer, PhoneNumber
 from crm.tickets.models import Ticket
 
@@ -80,16 +81,21 @@ def populate(url: str, customers: int) -> None:
             tickets = [_ticket(i, start) for i in ids if i % 10 == 0]
             if tickets:
                 session.execute(insert(Ticket), tickets)
+        for name, did in (("support", "+18005550100"), ("sales", "+18005550300")):
+            queue = ServiceQueue(name=name, display_name=name.title())
+            queue.numbers = [QueueNumber(number=did)]
+            session.add(queue)
         for a in range(1, AGENTS + 1):
             user = User(
                 username=f"agent{a}", display_name=f"Agent {a}", role="agent", password_hash="x",
                 interface=f"PJSIP/{1000 + a}", member_name=f"agent{a}",
-                skills=["lang:de"] if a % 4 == 0 else [],
             )  # fmt: skip
             session.add(user)
             session.flush()
             session.add(QueueMembership(user_id=user.id, queue="support", penalty=a % 3))
             session.add(QueueMembership(user_id=user.id, queue="sales", penalty=0))
+            if a % 4 == 0:
+                session.add(AgentSkill(user_id=user.id, skill="lang:de", level=1))
         replace_rules(session, read_rules(RULES))
     engine.dispose()
 

@@ -13,15 +13,10 @@ from typing import Any
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from callcenter.queues.routing.facts import (
-    UNKNOWN_CALLER,
-    CallerFacts,
-    Directory,
-    QueueInfo,
-    QueueMember,
-    TicketFact,
-)
-from callcenter.users.models import QueueMembership, User
+from callcenter.queues.directory import all_queues, queue_members
+from callcenter.queues.models import AgentSkill
+from callcenter.queues.routing.facts import UNKNOWN_CALLER, CallerFacts, Directory, TicketFact
+from callcenter.users.models import User
 from crm.customers.models import Contact, Customer, PhoneNumber
 from crm.phones import candidates
 from crm.sla.business_hours import Calendar, calendar_from_rows
@@ -107,20 +102,18 @@ class CrmCallerFacts:
 
 
 def read_directory(session: Session) -> Directory:
-    """Queues, members, skills and calendars as stored now."""
-    members: dict[str, list[QueueMember]] = {}
+    """Queue records, their members, the agents' skills and the calendars, as stored now:
+    a statement per queue (a handful) and one each for skills and calendars."""
+    queues = {queue.name: queue for queue in all_queues(session)}
+    members = {name: queue_members(session, name) for name in queues}
     skills: dict[str, dict[str, int]] = {}
     rows = session.execute(
-        select(User, QueueMembership.queue, QueueMembership.penalty)
-        .join(QueueMembership, QueueMembership.user_id == User.id)
-        .where(User.active.is_(True))
-    )
-    for user, queue, penalty in rows:
-        members.setdefault(queue, []).append(
-            QueueMember(user.username, user.interface, user.member_name, _extension(user), penalty)
+        select(User.username, AgentSkill.skill, AgentSkill.level).join(
+            AgentSkill, AgentSkill.user_id == User.id
         )
-        skills[user.username] = dict(_skill(entry) for entry in user.skills or ())
-    queues = {name: QueueInfo(name) for name in members}
+    )
+    for username, skill, level in rows:
+        skills.setdefault(username, {})[skill] = level
     hours = {
         row.id: OpenCalendar(
             calendar_from_rows(
@@ -133,16 +126,3 @@ def read_directory(session: Session) -> Directory:
         if row.slots
     }
     return Directory(queues=queues, members=members, skills=skills, hours=hours)
-
-
-def _extension(user: User) -> str | None:
-    """The dialable extension in the user's interface (`PJSIP/1001`, `Local/101@agents/n`)."""
-    if not user.interface:
-        return None
-    tail = user.interface.partition("/")[2]
-    return tail.partition("@")[0] or None
-
-
-def _skill(entry: str) -> tuple[str, int]:
-    name, _, level = entry.partition("=")
-    return name.strip(), int(level) if level.strip().isdigit() else 1

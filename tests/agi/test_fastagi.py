@@ -64,7 +64,8 @@ class Facts:
         return self.facts
 
     def directory(self) -> Directory:
-        return Directory(queues={"sales": QueueInfo("sales", numbers=("+4930100",))})
+        sales = QueueInfo("sales", "Sales", ("+4930100",), None, None, True, None, None, None)
+        return Directory(queues={"sales": sales})
 
 
 @asynccontextmanager

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from callcenter.users.models import QueueMembership, User
+from callcenter.queues.models import QueueNumber, ServiceQueue
+from callcenter.users.service import Role, create_user
 from crm.lookup.caller_facts import CrmCallerFacts
 from crm.sla.models import BusinessHours, BusinessHoursSlot
 from crm.tickets.models import Ticket
@@ -70,21 +71,30 @@ def test_a_shared_number_is_ambiguous_and_an_unknown_one_is_nobody(
     assert facts.caller("anonymous").customer_id is None
 
 
-def test_the_directory_has_members_skills_and_calendars(sessions: sessionmaker[Session]) -> None:
+def test_the_directory_has_queues_members_skills_and_calendars(
+    sessions: sessionmaker[Session], fast_password_hashing: None
+) -> None:
     with sessions.begin() as session:
-        user = User(
-            username="agent1", display_name="A", role="agent", password_hash="x",
-            interface="PJSIP/1001", member_name="Agent One", skills=["lang:de=2", "billing"],
+        create_user(
+            session, "agent1", role=Role.AGENT, password="correct horse battery",
+            interface="PJSIP/1001", member_name="Agent One", queues=[("support", 3)],
+            skills={"lang:de": 2, "billing": 1},
         )  # fmt: skip
-        session.add(user)
-        session.flush()
-        session.add(QueueMembership(user_id=user.id, queue="support", penalty=3))
         hours = BusinessHours(name="office", timezone="UTC")
         hours.slots = [BusinessHoursSlot(weekday=2, opens=time(9), closes=time(17))]
         session.add(hours)
         session.flush()
         hours_id = hours.id
+        session.add(
+            ServiceQueue(
+                name="support", display_name="Support", business_hours_id=hours_id,
+                numbers=[QueueNumber(number="+4930100")],
+            )
+        )  # fmt: skip
     directory = CrmCallerFacts(sessions, "US").directory()
+    found = directory.queue_for_number("004930100")
+    assert found is not None and found.name == "support"
+    assert directory.is_open(found, NOW) and not directory.is_open(found, NOW.replace(hour=18))
     member = directory.member("support", "agent1")
     assert member is not None and (member.interface, member.extension, member.penalty) == (
         "PJSIP/1001", "1001", 3,

@@ -50,14 +50,24 @@ class Live:
         return self.waits.get(queue, 0.0)
 
 
+def queue(
+    name: str,
+    *numbers: str,
+    hours: int | None = None,
+    overflow: str | None = None,
+    open: bool = True,
+) -> QueueInfo:
+    return QueueInfo(name, name.title(), numbers, hours, overflow, open, None, None, None)
+
+
 ANN = QueueMember("ann", "PJSIP/1001", "Ann", "1001", penalty=0)
 BOB = QueueMember("bob", "PJSIP/1002", "Bob", "1002", penalty=2)
 DIRECTORY = Directory(
     queues={
-        "support": QueueInfo("support", numbers=("+4930100",)),
-        "sales": QueueInfo("sales", numbers=("4930200",), business_hours_id=1, overflow="support"),
-        "night": QueueInfo("night", numbers=("+4930300",), business_hours_id=1),
-        "billing": QueueInfo("billing", numbers=("+4930400",), open=False, overflow="sales"),
+        "support": queue("support", "+4930100"),
+        "sales": queue("sales", "4930200", hours=1, overflow="support"),
+        "night": queue("night", "+4930300", hours=1),
+        "billing": queue("billing", "+4930400", open=False, overflow="sales"),
     },
     members={"support": [ANN, BOB], "sales": [ANN]},
     skills={"ann": {"lang:de": 2}, "bob": {"lang:en": 1, "lang:de": 1}},
@@ -88,7 +98,8 @@ def rule(name: str, position: int = 1, **kwargs: object) -> Rule:
 
 
 def test_a_queue_number_routes_to_its_queue_in_any_format() -> None:
-    assert (route(dialed="+49 30 200").queue, route(dialed="4930200").reason) == ("sales", "known")
+    for dialed in ("+49 30 200", "4930200", "004930200", "+4930200"):
+        assert (route(dialed=dialed).queue, route(dialed=dialed).reason) == ("sales", "known")
 
 
 def test_an_unknown_number_goes_to_the_default_queue() -> None:

@@ -6,9 +6,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from alembic import command
+from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.cli import main
+from callcenter.db import alembic_config, make_engine, upgrade
 from callcenter.queues.routing.decision import Reason, RouteDecision
 from callcenter.queues.routing.facts import RouteRequest
 from callcenter.queues.routing.schemas import RuleIn
@@ -135,3 +138,23 @@ def test_a_bad_import_changes_nothing_and_exits_2(
     assert main(["routing", "import", str(tmp_path / "none.toml"), "--database", database_url]) == 2
     assert main(["routing", "export", "--database", database_url]) == 0
     assert "German after hours" in capsys.readouterr().out
+
+
+def test_migration_0014_upgrades_a_database_with_queues_and_back(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cc.db'}"
+    upgrade(url, "0013")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO queues (name, display_name, open, created_at, updated_at)"
+                " VALUES ('support', 'Support', 1, '2026-12-01', '2026-12-01')"
+            )
+        )
+    upgrade(url)
+    assert {"routing_rules", "route_decisions"} <= set(inspect(engine).get_table_names())
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT name FROM queues")).scalar() == "support"
+    command.downgrade(alembic_config(url), "0013")
+    assert "routing_rules" not in inspect(engine).get_table_names()
+    engine.dispose()

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from callcenter.queues.directory import QueueInfo, QueueMember
+from callcenter.queues.numbers import number_variants
+
 
 @dataclass(frozen=True, slots=True)
 class RouteRequest:
@@ -56,29 +59,6 @@ class CallerFacts:
 UNKNOWN_CALLER = CallerFacts()
 
 
-@dataclass(frozen=True, slots=True)
-class QueueInfo:
-    """A queue record as routing reads it (the shape of callcenter.queues.directory's)."""
-
-    name: str
-    display_name: str = ""
-    numbers: tuple[str, ...] = ()
-    business_hours_id: int | None = None
-    overflow: str | None = None
-    open: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class QueueMember:
-    """An agent's membership of a queue (the shape of callcenter.queues.directory's)."""
-
-    username: str
-    interface: str | None
-    member_name: str | None = None
-    extension: str | None = None
-    penalty: int = 0
-
-
 class OpeningHours(Protocol):
     """A business-hours calendar: is it open at an instant (UTC)?"""
 
@@ -99,14 +79,10 @@ class Directory:
     hours: Mapping[int, OpeningHours] = field(default_factory=dict)
 
     def queue_for_number(self, dialed: str) -> QueueInfo | None:
-        """The queue whose numbers include `dialed` (compared digits only, `+` ignored)."""
-        wanted = dialed_digits(dialed)
-        if not wanted:
-            return None
-        for queue in self.queues.values():
-            if any(dialed_digits(number) == wanted for number in queue.numbers):
-                return queue
-        return None
+        """The queue `dialed` leads to, in any form a PBX presents it (`+4930123`,
+        `4930123`, `004930123`), as callcenter.queues.directory.queue_for_number reads it."""
+        by_number = {number: queue for queue in self.queues.values() for number in queue.numbers}
+        return next((by_number[v] for v in number_variants(dialed) if v in by_number), None)
 
     def member(self, queue: str, username: str) -> QueueMember | None:
         """`username`'s membership of `queue`, if they have one."""
