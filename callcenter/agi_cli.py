@@ -13,9 +13,10 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+from callcenter.agi.server import FastAgiServer
 from callcenter.bus import Bus
 from callcenter.cli import UsageError, add_database_option, port_number, settings_from
 from callcenter.cti.adapter import LiveAdapter
@@ -63,6 +64,19 @@ def serve_command(args: argparse.Namespace) -> int:
 
 
 async def _serve(host: str, port: int, sessions: Any, settings: Settings) -> int:
+    with _stop_signals() as stop:
+        async with routing_server(host, port, sessions, settings) as server:
+            shown = f"agi://{host}:{server.port}/route"
+            print(f"routing calls on {shown} (Ctrl-C stops)", file=sys.stderr)
+            await stop.wait()
+    return 0
+
+
+@contextlib.asynccontextmanager
+async def routing_server(
+    host: str, port: int, sessions: Any, settings: Settings
+) -> AsyncIterator[FastAgiServer]:
+    """The FastAGI server, following the PBX when one is configured, until the block ends."""
     bus = Bus()
     adapter: LiveAdapter | None = None
     live: LiveState = NoLive()
@@ -87,24 +101,19 @@ async def _serve(host: str, port: int, sessions: Any, settings: Settings) -> int
         router.close()
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     try:
-        with _stop_signals() as stop:
-            if adapter is not None:
-                try:
-                    await adapter.start()
-                except AmiError as exc:
-                    raise UsageError(str(exc)) from None
-            print(
-                f"routing calls on agi://{host}:{server.port}/route (Ctrl-C stops)", file=sys.stderr
-            )
+        if adapter is not None:
             try:
-                await stop.wait()
-            finally:
-                if adapter is not None:
-                    await adapter.stop()
+                await adapter.start()
+            except AmiError as exc:
+                raise UsageError(str(exc)) from None
+        try:
+            yield server
+        finally:
+            if adapter is not None:
+                await adapter.stop()
     finally:
         await server.stop()
         await asyncio.to_thread(router.close)
-    return 0
 
 
 @contextlib.contextmanager

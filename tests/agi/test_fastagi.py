@@ -18,35 +18,7 @@ from callcenter.queues.routing.engine import RoutingConfig
 from callcenter.queues.routing.facts import CallerFacts, Directory, QueueInfo
 from callcenter.queues.routing.live import NoLive
 from callcenter.queues.routing.service import Decided, Router
-
-# What Asterisk 22 sends for AGI(agi://127.0.0.1:4573/route,+4930100,2) from a trunk.
-HEADERS = """\
-agi_network: yes
-agi_network_script: route
-agi_request: agi://127.0.0.1:4573/route
-agi_channel: PJSIP/trunk-0000002a
-agi_language: en
-agi_type: PJSIP
-agi_uniqueid: 1764669600.42
-agi_version: 22.10.1
-agi_callerid: +4917012345
-agi_calleridname: Ann Customer
-agi_callingpres: 0
-agi_callingani2: 0
-agi_callington: 0
-agi_callingtns: 0
-agi_dnid: +4930100
-agi_rdnis: unknown
-agi_context: from-trunk
-agi_extension: +4930100
-agi_priority: 4
-agi_enhanced: 0.0
-agi_accountcode:
-agi_threadid: 140234
-agi_arg_1: +4930100
-agi_arg_2: 2
-
-"""
+from tests.agi.agi_client import HEADERS, converse
 
 
 class Facts:
@@ -86,24 +58,6 @@ async def serving(
         facts.stall.set()
         await server.stop()
         router.close()
-
-
-async def converse(port: int, request: str, replies: Sequence[str] | None = None) -> list[str]:
-    """Send `request`, answer each command with `200 result=1` (or the next of `replies`),
-    return the commands received until the server closes."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(request.encode())
-    await writer.drain()
-    commands: list[str] = []
-    answers = list(replies) if replies is not None else None
-    while line := await asyncio.wait_for(reader.readline(), 5):
-        commands.append(line.decode().rstrip("\n"))
-        reply = "200 result=1\n" if answers is None else (answers.pop(0) if answers else "")
-        if reply:
-            writer.write(reply.encode())
-            await writer.drain()
-    writer.close()
-    return commands
 
 
 async def test_a_route_request_is_answered_with_every_variable_then_closed() -> None:
