@@ -45,16 +45,17 @@ class AgiChannel:
         self.hung_up = False
 
     async def set_variables(self, variables: Mapping[str, str]) -> bool:
-        """SET VARIABLE each in turn, reading each reply; False when the caller hung up
-        (the rest is not sent)."""
-        for name, value in variables.items():
-            self.writer.write(set_variable(name, value))
-            try:
-                await self.writer.drain()
-                await asyncio.wait_for(read_reply(self.reader), self.reply_timeout)
-            except (HungUp, ConnectionError):
-                self.hung_up = True
-                return False
+        """SET VARIABLE each in turn, reading each reply (all within `reply_timeout` each);
+        False when the caller hung up (the rest is not sent)."""
+        try:
+            async with asyncio.timeout(self.reply_timeout * max(1, len(variables))):
+                for name, value in variables.items():
+                    self.writer.write(set_variable(name, value))
+                    await self.writer.drain()
+                    await read_reply(self.reader)
+        except (HungUp, ConnectionError):
+            self.hung_up = True
+            return False
         return True
 
 

@@ -8,9 +8,10 @@ ticket. A number two customers share is ambiguous: no customer, no customer rule
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Engine, Select, bindparam, func, select
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from callcenter.queues.directory import all_queues, queue_members
@@ -56,6 +57,13 @@ _LATEST_OPEN_TICKET = (
 )
 
 
+@lru_cache(maxsize=20_000)
+def _readings(presented: str, region: str) -> tuple[str, ...]:
+    """The E.164 readings of a presented number (parsing is the costly part of a lookup;
+    callers call again)."""
+    return tuple(candidates(presented, region))
+
+
 class OpenCalendar:
     """A business-hours calendar answering "open now?"."""
 
@@ -73,17 +81,20 @@ class CrmCallerFacts:
     def __init__(self, sessions: sessionmaker[Session], region: str) -> None:
         self.sessions = sessions
         self.region = region
+        bind = sessions.kw["bind"]
+        self.engine: Engine = bind
 
     def caller(self, number: str) -> CallerFacts:
-        numbers = candidates(number, self.region)
+        numbers = _readings(number, self.region)
         if not numbers:
             return UNKNOWN_CALLER
-        with self.sessions() as session:
-            rows = session.execute(_CUSTOMERS, {"numbers": numbers}).all()
+        # A plain connection: two read-only Core statements need no ORM session.
+        with self.engine.connect() as connection:
+            rows = connection.execute(_CUSTOMERS, {"numbers": list(numbers)}).all()
             if len(rows) != 1:
                 return CallerFacts(ambiguous=len(rows) > 1)
             customer = rows[0]
-            ticket = session.execute(_LATEST_OPEN_TICKET, {"customer": customer.id}).first()
+            ticket = connection.execute(_LATEST_OPEN_TICKET, {"customer": customer.id}).first()
         fields = {name: str(value) for name in RULE_FIELDS if (value := getattr(customer, name))}
         return CallerFacts(
             customer_id=customer.id,

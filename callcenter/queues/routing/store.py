@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from callcenter.queues.routing.decision import RouteDecision
@@ -122,27 +122,28 @@ class StoredDecision:
 def store_decisions(
     session: Session, decided: Sequence[tuple[RouteRequest, RouteDecision, float]]
 ) -> None:
-    """Store decisions (request, decision, milliseconds it took); flushes."""
-    session.add_all(
-        RouteDecisionRow(
-            uniqueid=request.uniqueid[:64],
-            channel=request.channel[:128],
-            decided_at=request.at,
-            dialed=request.dialed[:64],
-            caller=request.caller[:64],
-            queue=decision.queue,
-            priority=decision.priority,
-            customer_id=decision.customer_id,
-            preferred_member=decision.preferred_member,
-            preferred_username=decision.preferred_username,
-            reason=str(decision.reason),
-            rule=decision.rule_name,
-            ticket_id=decision.ticket_id,
-            elapsed_ms=round(elapsed_ms, 3),
-        )
+    """Store decisions (request, decision, milliseconds it took): one INSERT for the batch."""
+    rows = [
+        {
+            "uniqueid": request.uniqueid[:64],
+            "channel": request.channel[:128],
+            "decided_at": request.at,
+            "dialed": request.dialed[:64],
+            "caller": request.caller[:64],
+            "queue": decision.queue,
+            "priority": decision.priority,
+            "customer_id": decision.customer_id,
+            "preferred_member": decision.preferred_member,
+            "preferred_username": decision.preferred_username,
+            "reason": str(decision.reason),
+            "rule": decision.rule_name,
+            "ticket_id": decision.ticket_id,
+            "elapsed_ms": round(elapsed_ms, 3),
+        }
         for request, decision, elapsed_ms in decided
-    )
-    session.flush()
+    ]
+    if rows:
+        session.execute(insert(RouteDecisionRow), rows)
 
 
 def decision_for_call(session: Session, linkedid: str) -> StoredDecision | None:
