@@ -12,11 +12,13 @@ import sys
 import time
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.agi_cli import routing_server
 from callcenter.app import create_app
 from callcenter.calls.records import AgentState
+from callcenter.cli import main
 from callcenter.events import AgentStateChanged, CallRouted
 from callcenter.queues.models import QueueNumber, ServiceQueue
 from callcenter.queues.routing.store import decision_for_call
@@ -137,3 +139,26 @@ async def test_serve_runs_the_routing_server_on_the_apps_presence(
     with sessions() as session:
         stored = decision_for_call(session, "1764669600.42")
     assert stored is not None and stored.preferred_username == "alice"
+
+
+def test_serve_refuses_a_taken_routing_port(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], database_url: str
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setenv("CALLCENTER_AGI_LISTEN", f"127.0.0.1:{port}")
+        argv = ["serve", "--port", str(free_port()), "--database", database_url]
+        assert main(argv) == 2
+    assert (
+        f"cannot listen on 127.0.0.1:{port}: the port is already in use" in capsys.readouterr().err
+    )
+
+
+def test_a_bad_routing_address_is_one_sentence(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CALLCENTER_AGI_LISTEN", "4573")
+    assert main(["routing", "export"]) == 2
+    assert "CALLCENTER_AGI_LISTEN is invalid: '4573' is not host:port" in capsys.readouterr().err
