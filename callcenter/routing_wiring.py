@@ -6,6 +6,7 @@ import the CRM, as the composition root does.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -57,6 +58,7 @@ def build_router(
 async def start_agi_server(router: Router, host: str, port: int) -> FastAgiServer:
     """The FastAGI server answering script `route` with `router`, listening."""
     server = FastAgiServer({"route": route_script(router)}, host=host, port=port)
+    await asyncio.to_thread(router.warm)
     await server.start()
     return server
 

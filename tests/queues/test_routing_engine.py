@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from callcenter.queues.routing.facts import (
 )
 from callcenter.queues.routing.live import NoLive
 from callcenter.queues.routing.rules import Actions, Conditions, Rule
+from callcenter.queues.routing.service import Router
 
 # A Wednesday, 10:00 UTC.
 NOON = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
@@ -264,3 +266,39 @@ def test_every_variable_is_always_set() -> None:
     assert list(route().variables()) == list(VARIABLES)
     assert route().variables()["ROUTE_RULE"] == "known"
     assert Reason.FALLBACK == "fallback"
+
+
+class CountingFacts:
+    """CRM facts that count how often the queues and rules are read."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    def caller(self, number: str) -> CallerFacts:
+        return NOBODY
+
+    def directory(self) -> Directory:
+        self.reads += 1
+        return DIRECTORY
+
+
+async def test_queues_and_rules_are_read_again_off_the_call_when_stale() -> None:
+    facts = CountingFacts()
+    rules = [rule("all to sales", queue="sales")]
+    router = Router(facts, lambda: list(rules), LIVE, CONFIG, refresh_s=0.05)
+    try:
+        router.warm()
+        request = RouteRequest("+4917012345", "+4930100", NOON)
+        assert (await router.route(request))[0].queue == "sales"
+        rules.clear()
+        assert (await router.route(request))[0].queue == "sales"  # within refresh_s
+        await asyncio.sleep(0.06)
+        assert (await router.route(request))[0].queue == "sales"  # stale: refreshed after
+        await asyncio.sleep(0.02)
+        assert (await router.route(request))[0].queue == "support"
+        rules.append(rule("all to night", queue="night"))
+        router.rules_changed()
+        assert (await router.route(request))[0].queue == "night"
+        assert facts.reads == 3
+    finally:
+        router.close()

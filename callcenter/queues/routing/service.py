@@ -77,6 +77,7 @@ class Router:
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="routing-store")
         self._snapshot: Snapshot | None = None
         self._refreshing = threading.Lock()
+        self._refresh_queued = False
         self._pending: list[Decided] = []
         self._pending_lock = threading.Lock()
         self._writing = False
@@ -140,28 +141,39 @@ class Router:
         )  # fmt: skip
         return fallback(self.config.default_queue, why)
 
+    def warm(self) -> None:
+        """Read queue records and rules now (at start: the first call need not); a failure
+        is logged, and the first call tries again."""
+        try:
+            self._refresh()
+        except Exception as exc:
+            log.warning("routing could not read the queues and rules yet: %r", exc)
+
     def _gather(self, number: str, deadline: float | None) -> tuple[CallerFacts, Snapshot]:
         if deadline is not None and time.monotonic() > deadline:
             raise TimeoutError("queued behind slower requests")  # nobody waits for it now
-        snapshot = self._current_snapshot()
+        snapshot = self._snapshot or self._refresh()
+        if time.monotonic() - snapshot.read_at >= self.refresh_s:
+            # Stale: this call decides on it; a reader thread fetches the next one.
+            with self._refreshing:
+                queue_it, self._refresh_queued = not self._refresh_queued, True
+            if queue_it:
+                self._readers.submit(self._refresh_quietly)
         return self.facts.caller(number), snapshot
 
-    def _current_snapshot(self) -> Snapshot:
-        snapshot = self._snapshot
-        fresh = snapshot is not None and time.monotonic() - snapshot.read_at < self.refresh_s
-        if snapshot is not None and (fresh or not self._refreshing.acquire(blocking=False)):
-            return snapshot  # fresh, or another thread is reading the new one
-        if snapshot is None:
-            self._refreshing.acquire()
+    def _refresh(self) -> Snapshot:
+        snapshot = Snapshot(self.facts.directory(), tuple(self.load_rules()), time.monotonic())
+        self._snapshot = snapshot
+        return snapshot
+
+    def _refresh_quietly(self) -> None:
         try:
-            if self._snapshot is not snapshot and self._snapshot is not None:
-                return self._snapshot
-            self._snapshot = Snapshot(
-                self.facts.directory(), tuple(self.load_rules()), time.monotonic()
-            )
-            return self._snapshot
+            self._refresh()
+        except Exception as exc:
+            log.warning("routing goes on with the queues and rules read before: %r", exc)
         finally:
-            self._refreshing.release()
+            with self._refreshing:
+                self._refresh_queued = False
 
     def _write_pending(self) -> None:
         assert self.record is not None
