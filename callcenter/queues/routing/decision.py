@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from callcenter.agi.variables import ROUTE_VARIABLES
+
 
 class Reason(StrEnum):
     """Which rule decided, as the dialplan and the console read it (ROUTE_REASON)."""
@@ -20,19 +22,8 @@ class Reason(StrEnum):
     FALLBACK = "fallback"  # something was slow or down: the default queue
 
 
-# The variables the server always sets, in the order it sets them.
-VARIABLES = (
-    "QUEUE",
-    "PRIORITY",
-    "CUSTOMER_ID",
-    "PREFERRED_MEMBER",
-    "ROUTE_REASON",
-    "QUEUE_PRIO",
-    "QUEUE_MAX_PENALTY",
-    "QUEUE_MIN_PENALTY",
-    "ROUTE_RULE",
-    "PREFERRED_EXTENSION",
-)
+# The variables the server always sets, in the order it sets them (docs/asterisk reads them).
+VARIABLES = ROUTE_VARIABLES
 
 
 @dataclass(frozen=True, slots=True)
