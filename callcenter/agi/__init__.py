@@ -1,0 +1,1 @@
+"""FastAGI: the routing server Asterisk asks where an inbound call goes."""
