@@ -1,1 +1,1 @@
-"""FastAGI: the routing server Asterisk asks where an inbound call goes."""
+"""FastAGI: Asterisk asks over TCP, scripts answer with SET VARIABLE (no CRM in here)."""
