@@ -5,7 +5,7 @@ queue_log with the other captures (test_captures.py); here what each scenario is
 from __future__ import annotations
 
 from callcenter.calls.records import CallRecord, Direction
-from tests.cti.captures import replay_capture
+from tests.cti.captures import capture_bytes, replay_capture
 
 
 def _by_caller(name: str) -> dict[str, list[CallRecord]]:
@@ -50,3 +50,17 @@ def test_skills_pick_the_members_and_the_rule_widens_them() -> None:
     # Penalty 0 (Alice, busy) until the [skills] rule let Bob in after 30 s.
     (visit,) = eddi.queue_visits
     assert visit.agent == "Bob" and visit.wait_s is not None and 30 <= visit.wait_s < 40
+
+
+def test_the_agents_leg_inherits_the_customer_id() -> None:
+    # [from-trunk] sets __CUSTOMER_ID from the server's CUSTOMER_ID: Asterisk copies it to
+    # the member's channel it dials (VarSet on Local/1001@agents-...;1).
+    frames = capture_bytes("routing_vip").decode().split("\r\n\r\n")
+    inherited = set()
+    for frame in frames:
+        fields = dict(line.split(": ", 1) for line in frame.split("\r\n") if ": " in line)
+        channel = fields.get("Channel", "")
+        agents_leg = channel.startswith("Local/1001@agents-") and channel.endswith(";1")
+        if agents_leg and fields.get("Variable") == "__CUSTOMER_ID":
+            inherited.add(fields["Value"])
+    assert inherited == {"101", "102", "110"}
