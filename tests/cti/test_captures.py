@@ -20,6 +20,7 @@ SCENARIOS = [
     "routing_vip",
     "routing_preferred",
     "routing_skills",
+    "routing_paths",
     "no-timestamps/answered",
     "no-timestamps/abandon",
     "no-timestamps/ring_no_answer",

@@ -64,3 +64,15 @@ def test_the_agents_leg_inherits_the_customer_id() -> None:
         if agents_leg and fields.get("Variable") == "__CUSTOMER_ID":
             inherited.add(fields["Value"])
     assert inherited == {"101", "102", "110"}
+
+
+def test_blocked_and_closed_callers_are_inbound_calls_that_never_queue() -> None:
+    calls = _by_caller("routing_paths")
+    (blocked,), (closed,) = calls["Bob Blocked"], calls["Cora Closed"]
+    for call in (blocked, closed):
+        assert call.direction is Direction.INBOUND and call.dialed_number == "4930555000"
+        assert call.queue_visits == () and call.answered_at is None and not call.data_gap
+    # Refused before any answer: gone within a second.
+    assert (blocked.ended_at - blocked.started_at).total_seconds() < 1
+    (overflow,) = calls["Carl Overflow"]
+    assert [v.queue for v in overflow.queue_visits] == ["sales"]
