@@ -30,6 +30,9 @@ class PbxOptions:
     hold_share: float = 0.1
     hold_after_s: float = 4.0
     hold_s: float = 6.0
+    # Simulated seconds the PBX boots after it starts listening (`core restart now`): logins
+    # are accepted, app_queue's actions are unknown, and FullyBooted comes at the end.
+    boot_s: float = 0.0
 
     def far_talk_s(self, rng: random.Random) -> float:
         """How long a caller talks with a party outside the queues (a transfer target)."""
