@@ -7,6 +7,7 @@ from collections.abc import Callable
 from heapq import heappush
 
 from callcenter.calls.records import AgentState, CallOutcome, CallRecord, Direction, VisitOutcome
+from sim.classes import join_in_order, restricted
 from sim.distributions import Draws
 from sim.observer import EngineObserver
 from sim.records import CallTrace, RecordClock, VisitTrace, call_record, queue_target
@@ -71,6 +72,11 @@ class CallFlow:
         self.caller_draws = draws.callers
         self._next_caller = draws.callers.next_caller
         self._routing = draws.routing
+        self._classes = draws.classes
+        # The PBX's inbound routing: takes an arriving caller (True) to queue it later itself.
+        self.hold: Callable[[SimCall, SimQueue], bool] | None = None
+        # Each finished call's class and trace, for results per caller class.
+        self.on_class_end: Callable[[str, CallTrace], None] | None = None
         self._epoch = self.clock.epoch
         self._take_out = staff.take_out
         self._free = staff.free
@@ -90,9 +96,19 @@ class CallFlow:
             ident, f"{int(self._epoch + now)}.{ident}", now, direction, number, name, dialed
         )
         self.calls[ident] = call
+        if self._classes is not None and queue is not None:
+            self._classes.assign(call)
         if self.observer is not None:
             self.observer.call_arrived(now, call)
         return call
+
+    def arrive(self, call: SimCall, queue: SimQueue) -> None:
+        """A new caller of `queue`: into it, unless the PBX's routing takes it first."""
+        hold = self.hold
+        if hold is not None and hold(call, queue):
+            call.phase = CallPhase.ROUTING
+            return
+        self.enter(call, queue)
 
     # -- in the queue -------------------------------------------------------------------------
 
@@ -108,8 +124,12 @@ class CallFlow:
         call.agent = None
         call.planned_transfer = None
         waiting = queue.waiting
-        call.position = len(waiting) + 1
-        waiting[call] = None
+        if call.priority or queue.ranked or restricted(call):
+            queue.ranked = True
+            call.position = join_in_order(waiting, call)
+        else:
+            call.position = len(waiting) + 1
+            waiting[call] = None
         draws = queue.draws
         call.talk_s = draws.talk()
         if self.observer is not None:
@@ -126,7 +146,7 @@ class CallFlow:
         if timeout is not None:
             timeout_seq = next(timeline.seq)
         if queue.available:
-            agents = pick_agents(queue, self._pick_index)
+            agents = pick_agents(queue, self._pick_index, call)
             if agents:
                 self.ring(call, agents)
                 if call.phase is TALKING:
@@ -259,7 +279,7 @@ class CallFlow:
         assert queue is not None
         call.phase = QUEUED
         call.step += 1
-        agents = pick_agents(queue, self._pick_index)
+        agents = pick_agents(queue, self._pick_index, call)
         if agents:
             self.ring(call, agents)
 
@@ -347,20 +367,24 @@ class CallFlow:
         self.finish(call, ANSWERED_CALL)
 
     def dial_answered(self, call: SimCall, agent: SimAgent) -> None:
-        """The customer an agent dialled answers."""
+        """The customer an agent dialled answers, or the member dialled for a caller."""
         now = self.timeline.now
         call.phase = TALKING
         step = call.step = call.step + 1
         call.answered_at = now
         call.first_answered_at = now
         call.last_agent = agent.name
+        talk_queue = call.route_queue
+        if talk_queue is not None:  # a caller put through to their preferred member
+            agent.activity = ON_CALL
         if self.observer is not None:
             self.observer.answered(now, call, agent)
+            self.staff.report(agent)
         if self.live_humans and agent.human:
             self.timeline.push(now + agent.spec.max_talk_s, TALK_END, call, step, "caller")
         else:
-            first = agent.spec.memberships[0].queue
-            self.timeline.push(now + self.queues[first].draws.talk(), TALK_END, call, step)
+            talk_queue = talk_queue or self.queues[agent.spec.memberships[0].queue]
+            self.timeline.push(now + talk_queue.draws.talk(), TALK_END, call, step)
 
     def after_call(self, agent: SimAgent, queue: SimQueue | None) -> None:
         timeline = self.timeline
@@ -384,7 +408,7 @@ class CallFlow:
         del self.calls[call.id]
         self.finished += 1
         on_call_end = self.on_call_end
-        if on_call_end is None and self.observer is None:
+        if on_call_end is None and self.observer is None and self.on_class_end is None:
             return
         answered = call.first_answered_at
         trace = _new_trace(
@@ -395,6 +419,8 @@ class CallFlow:
         )  # fmt: skip
         if on_call_end is not None:
             on_call_end(trace)
+        if self.on_class_end is not None:
+            self.on_class_end(call.caller_class, trace)
         if self.observer is not None:
             self.observer.call_ended(now, call, self.call_record(trace))
 

@@ -56,6 +56,27 @@ def _memberships(value: Any) -> tuple[tuple[str, int], ...]:
     _fail("must be a list of queue names or a table { queue = penalty }")
 
 
+def _skills(value: Any) -> tuple[tuple[str, int], ...]:
+    """`skills = { "lang:de" = 1, "product:billing" = 2 }`: levels, 1 the strongest."""
+    if isinstance(value, dict) and all(
+        isinstance(k, str) and k.strip() and type(v) is int and v >= 1 for k, v in value.items()
+    ):
+        return tuple((k.strip(), v) for k, v in value.items())
+    _fail('must be a table { "skill" = level } with whole levels of at least 1')
+
+
+def _needs(value: Any) -> tuple[tuple[str, float], ...]:
+    """`needs = { "lang:de" = 0.2 }`: the share of callers needing each skill (sum <= 1)."""
+    if isinstance(value, dict) and all(
+        isinstance(k, str) and k.strip() and type(v) in (int, float) and 0 <= v <= 1
+        for k, v in value.items()
+    ):
+        if sum(value.values()) > 1 + 1e-9:
+            _fail("the shares must add up to at most 1 (a caller needs one skill at most)")
+        return tuple((k.strip(), float(v)) for k, v in value.items())
+    _fail('must be a table { "skill" = share } with shares between 0 and 1')
+
+
 # Strict: TOML has types, so "3" is not a number and 1 is not true.
 NonNegative = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
 Positive = Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]
@@ -67,6 +88,11 @@ Flag = Annotated[bool, Strict()]
 Clock = Annotated[float, PlainValidator(_clock)]
 Moment = Annotated[datetime, PlainValidator(_moment)]
 Memberships = Annotated[tuple[tuple[str, int], ...], PlainValidator(_memberships)]
+Skills = Annotated[tuple[tuple[str, int], ...], PlainValidator(_skills)]
+Needs = Annotated[tuple[tuple[str, float], ...], PlainValidator(_needs)]
+DialledNumber = Annotated[
+    str, Strict(), StringConstraints(strip_whitespace=True, pattern=r"^\+?\d{2,20}$")
+]
 
 
 class Table(BaseModel):
@@ -168,6 +194,7 @@ class QueueTable(Table):
     transfer: TransferTable | None = None
     dialed_number: Text | None = None
     agent_hangup_share: Probability = 0.0
+    numbers: tuple[DialledNumber, ...] = ()
 
 
 class ShiftTable(Table):
@@ -192,6 +219,7 @@ class AgentTable(Table):
     ring: AnyDistribution | None = None
     ring_no_answer_probability: Probability = 0.0
     max_talk_s: Positive = 1800.0
+    skills: Skills = ()
 
 
 class CallersTable(Table):
@@ -199,12 +227,24 @@ class CallersTable(Table):
     numbers: tuple[Text, ...] = ()
     names: tuple[Text, ...] = ()
     unknown_prefix: Annotated[Text, StringConstraints(pattern=r"^\+?\d{1,10}$")] = "+1555"
+    vip_share: Probability = 0.0
+    vip_priority: AnyInteger = 10
+    vip_numbers: tuple[Text, ...] = ()
+    vip_names: tuple[Text, ...] = ()
+    needs: Needs = ()
 
     @field_validator("names")
     @classmethod
     def _one_per_number(cls, names: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
         if names and len(names) != len(info.data.get("numbers", names)):
             _fail("must have one name per number")
+        return names
+
+    @field_validator("vip_names")
+    @classmethod
+    def _one_per_vip(cls, names: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        if names and len(names) != len(info.data.get("vip_numbers", names)):
+            _fail("must have one name per VIP number")
         return names
 
 

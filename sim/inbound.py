@@ -1,0 +1,111 @@
+"""Inbound routing decided outside the engine: a routed caller's queue, priority, penalties,
+and a preferred member dialled first (Dial, then Queue, as the dialplan does)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from callcenter.calls.records import AgentState, CallOutcome
+from sim.call_flow import CallFlow
+from sim.staff import Staff
+from sim.state import CallPhase, SimAgent, SimCall, SimQueue
+from sim.timeline import DIAL_ANSWER, DIAL_GIVE_UP, Timeline
+
+DEFAULT_PREFERRED_WAIT_S = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Where a routed caller goes: what the routing server answered, as the engine takes it.
+
+    `queue` None turns the caller away (blocked, or closed without an overflow).
+    """
+
+    queue: str | None
+    priority: int = 0
+    min_penalty: int | None = None
+    max_penalty: int | None = None
+    preferred: str | None = None  # an agent's member name or interface
+    preferred_wait_s: float = DEFAULT_PREFERRED_WAIT_S
+
+
+class InboundRouting:
+    """Puts callers held by the PBX's routing (`CallFlow.hold`) where the answer says."""
+
+    def __init__(self, flow: CallFlow, staff: Staff, timeline: Timeline) -> None:
+        self.flow = flow
+        self.staff = staff
+        self.timeline = timeline
+
+    def route(self, call: SimCall, route: Route) -> None:
+        """Send a caller waiting for its routing on: to a member first, or into a queue."""
+        if call.phase is not CallPhase.ROUTING:
+            return
+        if route.queue is None:
+            self.turn_away(call)
+            return
+        queue = self.flow.queues[route.queue]
+        call.priority = route.priority
+        call.min_penalty, call.max_penalty = route.min_penalty, route.max_penalty
+        call.dialed_number = call.dialed_number or queue.dialed
+        agent = self._agent(route.preferred)
+        if agent is not None and self._free(agent):
+            self.dial_member(call, agent, route.preferred_wait_s, queue)
+            return
+        call.phase = CallPhase.QUEUED
+        self.flow.enter(call, queue)
+
+    def turn_away(self, call: SimCall, outcome: CallOutcome = CallOutcome.FAILED) -> None:
+        """The caller is not queued (blocked, closed) or hangs up before being routed."""
+        call.step += 1
+        self.flow.finish(call, outcome)
+
+    def _agent(self, name: str | None) -> SimAgent | None:
+        if not name:
+            return None
+        try:
+            return self.staff.agent(name)
+        except KeyError:
+            return None
+
+    @staticmethod
+    def _free(agent: SimAgent) -> bool:
+        return agent.activity is AgentState.AVAILABLE and agent.call is None
+
+    def dial_member(self, call: SimCall, agent: SimAgent, wait_s: float, queue: SimQueue) -> None:
+        """Ring `agent`'s phone for the caller for up to `wait_s`, then queue them."""
+        now = self.timeline.now
+        self.staff.take_out(agent)
+        agent.activity = AgentState.RINGING
+        agent.call = call
+        call.phase = CallPhase.DIALING
+        step = call.step = call.step + 1
+        call.agent = agent
+        call.route_queue = queue
+        call.ring_started_at = now
+        observer = self.flow.observer
+        if observer is not None:
+            self.staff.report(agent)
+            observer.member_dialled(now, call, agent)
+        delay = 0.0 if agent.answers_at_once else agent.ring_draw()
+        p = agent.ring_no_answer_probability
+        answers = delay < wait_s and not (p > 0 and agent.ring_no_answer_draw() < p)
+        if answers:
+            self.timeline.push(now + delay, DIAL_ANSWER, call, step, agent)
+        else:
+            self.timeline.push(now + wait_s, DIAL_GIVE_UP, call, step, agent)
+
+    def on_give_up(self, call: SimCall, step: int, agent: SimAgent) -> None:
+        """The preferred member did not answer in time: the caller goes into the queue."""
+        if call.step != step or call.phase is not CallPhase.DIALING:
+            return
+        queue = call.route_queue
+        assert queue is not None
+        now = self.timeline.now
+        if self.flow.observer is not None:
+            self.flow.observer.member_not_answering(now, call, agent)
+        call.agent = None
+        call.route_queue = None
+        self.staff.free(agent)
+        call.phase = CallPhase.QUEUED
+        self.flow.enter(call, queue)
