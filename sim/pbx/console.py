@@ -169,7 +169,7 @@ class ConsoleActions:
             if agent is not None and self.link.agent_busy(agent):
                 return "Originate failed"
             return None
-        if exten in self.board.queues:
+        if exten in self.board.queues or exten in self.board.dids:
             return None
         return "Originate failed"
 
@@ -261,8 +261,12 @@ class ConsoleActions:
         number, name = parse_caller_id(caller_id)
         if device is None:
             number = number or number_of_channel(channel)
-            self.board.scripted_caller = ScriptedCaller(number, name or None, exten, action_id)
-            self.link.inject_caller(exten, number, name)
+            did = exten if exten in self.board.dids and exten not in self.board.queues else None
+            queue = self.board.dids[exten] if did is not None else exten
+            self.board.scripted_caller = ScriptedCaller(
+                number, name or None, queue, action_id, dialed=did
+            )
+            self.link.inject_caller(queue, number, name, dialed=did)
             return
         ring_s = AGENT_RING_S
         sim_call = self.link.originate(device.agent, exten, ring_s + self.options.far_answer_s)
@@ -294,6 +298,11 @@ class ConsoleActions:
             return
         if call.truth.direction is Direction.OUTBOUND:
             self.link.hangup(call.key, "agent" if name == call.caller.name else "caller")
+            return
+        if call.direct is not None:  # a preferred member dialled (or talking) before the queue
+            direct = call.direct.channel
+            by_agent = name in (direct.name, getattr(direct.peer, "name", ""))
+            self.link.hangup(call.key, "agent" if by_agent else "caller")
             return
         agent = call.agent_channel
         if agent is not None and name in (agent.name, getattr(agent.peer, "name", "")):

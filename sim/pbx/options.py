@@ -30,6 +30,17 @@ class PbxOptions:
     hold_share: float = 0.1
     hold_after_s: float = 4.0
     hold_s: float = 6.0
+    # Inbound routing (docs/asterisk/extensions.conf [from-trunk]): a caller dialling one of a
+    # queue's `numbers` asks this FastAGI server first (None: straight to the DID's queue).
+    agi_url: str | None = None
+    # The queue when the server cannot be reached or names none (the dialplan's DEFAULT_QUEUE).
+    default_queue: str = "support"
+    # How long a preferred member's phone rings before the caller goes to the queue.
+    preferred_wait_s: float = 10.0
+    # A closed queue's message (Playback) before the caller is hung up, simulated seconds.
+    closed_message_s: float = 5.0
+    # Wall-clock seconds a routing server may take in all before the call falls back.
+    agi_timeout_s: float = 10.0
 
     def far_talk_s(self, rng: random.Random) -> float:
         """How long a caller talks with a party outside the queues (a transfer target)."""

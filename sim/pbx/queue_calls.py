@@ -92,13 +92,20 @@ class QueueCalls:
         self.signals.set_state(channel, 6, at)
         self.signals.dial_state(None, channel, "ANSWER", at)
 
-    def caller_joins(self, key: object, queue_name: str, at: float) -> None:
-        """QueueCallerJoin (first visit, or after a blind transfer into another queue)."""
+    def caller_joins(
+        self, key: object, queue_name: str, at: float, position: int | None = None
+    ) -> None:
+        """QueueCallerJoin (first visit, or after a blind transfer into another queue).
+
+        `position` is where app_queue puts the caller (ahead of lower priorities); the end of
+        the queue when not given.
+        """
         call = self.board.calls[key]
         queue = self.board.queues[queue_name]
-        position = len(queue.entries) + 1
+        end = len(queue.entries) + 1
+        position = end if position is None else max(1, min(position, end))
         call.entry = QueueEntry(call.caller, at, position)
-        queue.entries.append(call.entry)
+        queue.entries.insert(position - 1, call.entry)
         call.queue = queue_name
         call.caller.context, call.caller.exten, call.caller.priority = "queues", queue_name, 4
         call.caller.application, call.caller.app_data = "Queue", f"{queue_name},t,,,"

@@ -57,6 +57,31 @@ class CallDraft:
     visits: list[VisitDraft] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class RouteTruth:
+    """How the PBX routed a call to a DID: the routing server's answer and what it did.
+
+    `status` is Asterisk's AGISTATUS (SUCCESS, FAILURE when the server could not be reached or
+    broke off, HANGUP); `action` what the dialplan then did: "queue" (joined `queue`),
+    "preferred" (dialled `preferred_member` first, then `queue` if unanswered), "fallback"
+    (the default queue, the server having said nothing usable), "blocked", "closed" (hung
+    up after a message), "gone" (the caller hung up first).
+    """
+
+    linkedid: str
+    uniqueid: str
+    dialed: str
+    caller: str
+    status: str
+    variables: dict[str, str]
+    action: str
+    queue: str | None
+    priority: int
+    preferred_member: str | None
+    asked_at: float
+    answered_at: float
+
+
 class GroundTruth:
     """Collects one CallRecord per finished call, timed on the simulation clock."""
 
@@ -64,6 +89,7 @@ class GroundTruth:
         self.server = server
         self._epoch = epoch
         self.records: list[CallRecord] = []
+        self.routes: list[RouteTruth] = []
 
     def _dt(self, at: float) -> datetime:
         return datetime.fromtimestamp(self._epoch(at), tz=UTC)
