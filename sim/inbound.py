@@ -55,7 +55,7 @@ class InboundRouting:
         call.phase = CallPhase.QUEUED
         self.flow.enter(call, queue)
 
-    def turn_away(self, call: SimCall, outcome: CallOutcome = CallOutcome.FAILED) -> None:
+    def turn_away(self, call: SimCall, outcome: CallOutcome = CallOutcome.ABANDONED) -> None:
         """The caller is not queued (blocked, closed) or hangs up before being routed."""
         call.step += 1
         self.flow.finish(call, outcome)

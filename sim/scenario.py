@@ -273,6 +273,17 @@ class Callers:
 
 
 @dataclass(frozen=True, slots=True)
+class Routing:
+    """How the simulated PBX routes callers of a DID (docs/asterisk/extensions.conf
+    [from-trunk]): the FastAGI server it asks (None: straight to the DID's queue), the queue
+    when that server says nothing usable, how long a preferred member's phone rings."""
+
+    agi_url: str | None = None
+    default_queue: str = "support"
+    preferred_wait_s: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
 class Scenario:
     """A whole simulated call center: queues, agents, callers, start time and seed."""
 
@@ -283,6 +294,7 @@ class Scenario:
     server: str = "sim"
     callers: Callers = field(default_factory=Callers)
     source: str = "<scenario>"
+    routing: Routing = field(default_factory=Routing)
 
     def queue(self, name: str) -> QueueSpec:
         """The queue called `name` (KeyError if there is none)."""

@@ -27,6 +27,7 @@ from sim.scenario import (
     Membership,
     Pause,
     QueueSpec,
+    Routing,
     Scenario,
     ScenarioError,
     Shift,
@@ -148,6 +149,10 @@ def _build(parsed: ScenarioFile, error: _Errors) -> Scenario:
     queues = tuple(_queue(index, table, names, error) for index, table in enumerate(parsed.queue))
     _check_numbers(queues, error)
     agents = _agents(parsed.agent, queues, names, error)
+    if parsed.routing.agi and parsed.routing.default_queue not in names:
+        raise error(
+            ("routing", "default_queue"), f"no queue named {parsed.routing.default_queue!r}"
+        )
     callers = parsed.callers
     return Scenario(
         queues=queues,
@@ -167,6 +172,9 @@ def _build(parsed: ScenarioFile, error: _Errors) -> Scenario:
             needs=callers.needs,
         ),
         source=error.source,
+        routing=Routing(
+            parsed.routing.agi, parsed.routing.default_queue, parsed.routing.preferred_wait_s
+        ),
     )
 
 

@@ -77,6 +77,18 @@ def _needs(value: Any) -> tuple[tuple[str, float], ...]:
     _fail('must be a table { "skill" = share } with shares between 0 and 1')
 
 
+def _agi_url(value: Any) -> str:
+    """`agi = "agi://127.0.0.1:4573/route"`: the FastAGI server routing DID callers."""
+    from sim.pbx.agi_client import parse_agi_url
+
+    if not isinstance(value, str):
+        _fail("must be a FastAGI address like agi://127.0.0.1:4573/route")
+    try:
+        return parse_agi_url(value).url
+    except ValueError as exc:
+        _fail(str(exc))
+
+
 # Strict: TOML has types, so "3" is not a number and 1 is not true.
 NonNegative = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
 Positive = Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]
@@ -90,6 +102,7 @@ Moment = Annotated[datetime, PlainValidator(_moment)]
 Memberships = Annotated[tuple[tuple[str, int], ...], PlainValidator(_memberships)]
 Skills = Annotated[tuple[tuple[str, int], ...], PlainValidator(_skills)]
 Needs = Annotated[tuple[tuple[str, float], ...], PlainValidator(_needs)]
+AgiUrl = Annotated[str, PlainValidator(_agi_url)]
 DialledNumber = Annotated[
     str, Strict(), StringConstraints(strip_whitespace=True, pattern=r"^\+?\d{2,20}$")
 ]
@@ -248,6 +261,12 @@ class CallersTable(Table):
         return names
 
 
+class RoutingTable(Table):
+    agi: AgiUrl | None = None
+    default_queue: Text = "support"
+    preferred_wait_s: Positive = 10.0
+
+
 class ScenarioFile(Table):
     """A whole scenario file, as TOML gives it."""
 
@@ -257,3 +276,4 @@ class ScenarioFile(Table):
     callers: CallersTable = CallersTable()
     queue: tuple[QueueTable, ...] = ()
     agent: tuple[AgentTable, ...] = ()
+    routing: RoutingTable = RoutingTable()

@@ -313,6 +313,8 @@ class ConsoleActions:
                 return
             self.link.hangup(call.key, "agent")
             return
+        if call.routing is not None:
+            call.truth.turned_away = True  # hung up while the routing server was asked
         if call.far is not None or (call.entry is None and agent is None):
             # The queues are done with this caller (voicemail, a transfer target): the PBX ends it.
             self.connected.caller_hangs_up(call.key, at)

@@ -234,6 +234,7 @@ class TrunkRouting:
         if call.ended:
             return
         caller = call.caller
+        call.truth.turned_away = True
         if action == "closed":
             caller.application, caller.app_data = "Playback", "closed"
             self.board.later(at + self.options.closed_message_s, lambda t: self._hang_up(call, t))

@@ -55,6 +55,9 @@ class CallDraft:
     hold_s: float = 0.0
     hold_started_at: float | None = None
     visits: list[VisitDraft] = field(default_factory=list)
+    # Gone before any queue or agent: routing said blocked or closed, or the caller hung up
+    # while the routing server was asked.
+    turned_away: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +164,10 @@ class GroundTruth:
         if call.visits:
             last = call.visits[-1].outcome or VisitOutcome.EXITED
             return CallOutcome(last.value)
-        return CallOutcome.ANSWERED if call.answered_at is not None else CallOutcome.FAILED
+        if call.answered_at is not None:
+            return CallOutcome.ANSWERED
+        # As the CTI counts it: an inbound caller who never reached a queue nor an agent.
+        return CallOutcome.ABANDONED if call.turned_away else CallOutcome.FAILED
 
     def _visit_record(self, visit: VisitDraft) -> QueueVisitRecord:
         return QueueVisitRecord(

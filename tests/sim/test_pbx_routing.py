@@ -6,7 +6,13 @@ import asyncio
 import socket
 import time
 
+import pytest
+
 from callcenter.calls.records import CallOutcome
+from callcenter.cli import main
+from sim.pbx.agi_client import parse_agi_url
+from sim.scenario import ScenarioError
+from sim.scenario_file import parse_scenario
 from tests.sim.agi_server import scripted_agi
 from tests.sim.pbx_client import AmiTestClient, dial_did, logged_in, running_pbx
 from tests.waiting import until
@@ -203,3 +209,72 @@ async def test_without_a_routing_server_a_did_leads_straight_to_its_queue() -> N
         join = await client.event("QueueCallerJoin", CallerIDNum="+4971")
     assert join["Queue"] == "sales"
     assert not pbx.board.truth.routes
+
+
+async def test_the_adapter_agrees_with_ground_truth_on_routed_calls() -> None:
+    from tests.sim.test_pbx_adapter import adapter, assert_same_calls
+
+    answers = {
+        "+4981": {"QUEUE": "support", "PRIORITY": "10", "ROUTE_REASON": "vip"},
+        "+4982": {"QUEUE": "support", "PREFERRED_MEMBER": "PJSIP/1002"},
+        "+4983": {"QUEUE": "", "ROUTE_REASON": "blocked"},
+        "+4984": {"QUEUE": "", "ROUTE_REASON": "closed"},
+    }
+    async with (
+        scripted_agi(answers) as agi,
+        running_pbx(routed(), agi_url=agi.url, speed=20.0) as pbx,
+        adapter(pbx) as seen,
+        logged_in(pbx) as client,
+    ):
+        for number in answers:
+            dial_did(client, number, "Caller", DID)
+            await client.event(
+                "AGIExecEnd", CallerIDNum=number, Command='SET VARIABLE PREFERRED_EXTENSION ""'
+            )
+        await until(lambda: len(pbx.records) == 4 and len(seen) >= 4, timeout=20.0)
+    by_number = {r.caller_number: r for r in pbx.records}
+    assert by_number["+4982"].agent == "Bob"
+    assert by_number["+4981"].queue_visits[0].agent == "Alice"
+    assert_same_calls(pbx.records, seen)
+
+
+async def test_a_caller_hanging_up_meanwhile_is_reported_to_the_server_as_agi_does() -> None:
+    heard: list[bytes] = []
+
+    async def slow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while (await reader.readline()).strip():
+            pass
+        heard.append(await reader.readline())  # nothing answered: the caller gives up first
+        writer.close()
+
+    server = await asyncio.start_server(slow, "127.0.0.1", 0)
+    url = f"agi://127.0.0.1:{server.sockets[0].getsockname()[1]}/route"
+    try:
+        async with running_pbx(routed(), agi_url=url) as pbx, logged_in(pbx) as client:
+            dial_did(client, "+4991", "Impatient", DID)
+            up = await client.event("Newstate", CallerIDNum="+4991")
+            client.send("Hangup", ("Channel", up["Channel"]))
+            await until(lambda: len(pbx.records) == 1 and not pbx.link.engine.calls)
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert heard == [b"HANGUP\n"]
+    assert pbx.records[0].outcome is CallOutcome.ABANDONED
+    assert pbx.board.truth.routes[-1].action == "gone"
+
+
+def test_a_bad_agi_address_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sim", "pbx", "demo", "--agi", "http://127.0.0.1/route"]) == 2
+    error = capsys.readouterr().err
+    assert "not a FastAGI address like agi://127.0.0.1:4573/route" in error
+    assert error.count("\n") == 1
+
+
+def test_the_scenario_names_its_routing_server() -> None:
+    scenario = parse_scenario(routed() + '\n[routing]\nagi = "agi://10.0.0.5/route"\n')
+    assert scenario.routing.agi_url == "agi://10.0.0.5/route"
+    assert parse_agi_url(scenario.routing.agi_url).port == 4573
+    with pytest.raises(ScenarioError, match=r"routing\.default_queue: no queue named 'x'"):
+        parse_scenario(routed() + '\n[routing]\nagi = "agi://h/route"\ndefault_queue = "x"\n')
+    with pytest.raises(ScenarioError, match=r"routing\.agi: not a FastAGI address"):
+        parse_scenario(routed() + '\n[routing]\nagi = "sip:h"\n')
