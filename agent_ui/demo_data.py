@@ -66,6 +66,10 @@ DEMO_TICKETS = (
     ("C-1007", "Upgrade to the premium plan", TicketPriority.LOW),
 )
 
+# Returning customers agent1 serves: routing offers their calls to agent1 first (issue 14).
+DEMO_PREFERRED_AGENTS = {"C-1005": "agent1"}  # Eve's preferred agent
+DEMO_TICKET_ASSIGNEES = {"C-1007": "agent1"}  # Gina's (VIP) open ticket is agent1's
+
 DEMO_ARTICLES = (
     ("Reset a customer's portal password", "The customer cannot sign in to the portal.",
      "Send the reset link from the customer's page; it is valid for 24 hours.", "portal,password"),
@@ -126,11 +130,17 @@ def seed_demo(session: Session, region: str, password: str | None) -> dict[str, 
             blacklisted=blacklisted,
             phones=[PhoneIn(number=phone)],
             contacts=[ContactCreate(name=contact) for contact in contacts],
+            preferred_agent=DEMO_PREFERRED_AGENTS.get(code),
         )
         by_code[code] = create_customer(session, data, region).id
         for ticket_code, subject, priority in DEMO_TICKETS:
             if ticket_code == code:  # tickets come with their (new) customer, once
-                ticket = TicketCreate(subject=subject, priority=priority, customer_id=by_code[code])
+                ticket = TicketCreate(
+                    subject=subject,
+                    priority=priority,
+                    customer_id=by_code[code],
+                    assignee=DEMO_TICKET_ASSIGNEES.get(code),
+                )
                 create_ticket(session, ticket, "admin")
     if session.scalar(select(KBArticle.id).limit(1)) is None:
         for title, problem, solution, tags in DEMO_ARTICLES:

@@ -92,14 +92,21 @@ def prepare_database(settings: Settings, password: str | None) -> dict[str, str]
 
 
 @asynccontextmanager
-async def simulated_pbx(speed: float) -> AsyncIterator[Any]:
-    """The demo scenario's PBX speaking AMI on a free port of 127.0.0.1."""
+async def simulated_pbx(speed: float, agi_url: str | None = None) -> AsyncIterator[Any]:
+    """The demo scenario's PBX speaking AMI on a free port of 127.0.0.1; with `agi_url`
+    (agi://host:port/route) it asks that routing server where each DID caller goes."""
     from sim.pbx.pbx import PbxOptions, SimulatedPbx
     from sim.scenario_file import load_scenario
 
     scenario = load_scenario(DEMO_SCENARIO)
     # agent1 (human) is outside the queues until they sign in at the console.
-    options = PbxOptions(speed=speed, username=AMI_USER, secret=AMI_SECRET, humans_logged_out=True)
+    options = PbxOptions(
+        speed=speed,
+        username=AMI_USER,
+        secret=AMI_SECRET,
+        humans_logged_out=True,
+        agi_url=agi_url,
+    )
     pbx = SimulatedPbx(scenario, options)
     await pbx.start("127.0.0.1", 0)
     try:

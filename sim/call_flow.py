@@ -7,7 +7,7 @@ from collections.abc import Callable
 from heapq import heappush
 
 from callcenter.calls.records import AgentState, CallOutcome, CallRecord, Direction, VisitOutcome
-from sim.classes import join_in_order, restricted
+from sim.classes import ClassDraws, join_in_order, restricted
 from sim.distributions import Draws
 from sim.observer import EngineObserver
 from sim.records import CallTrace, RecordClock, VisitTrace, call_record, queue_target
@@ -72,7 +72,8 @@ class CallFlow:
         self.caller_draws = draws.callers
         self._next_caller = draws.callers.next_caller
         self._routing = draws.routing
-        self._classes = draws.classes
+        classes = draws.classes
+        self._classes = ClassDraws(scenario.callers, classes) if classes is not None else None
         # The PBX's inbound routing: takes an arriving caller (True) to queue it later itself.
         self.hold: Callable[[SimCall, SimQueue], bool] | None = None
         # Each finished call's class and trace, for results per caller class.

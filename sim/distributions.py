@@ -11,14 +11,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.scenario import Callers, Distribution, DistributionKind, QueueSpec, Scenario
-
-if TYPE_CHECKING:
-    from sim.classes import ClassDraws
 
 BLOCK = 4096
 
@@ -138,9 +134,5 @@ class Draws:
         self.agents = {spec.name: AgentDraws(spec.ring, rng) for spec in scenario.agents}
         self.callers = CallerDraws(scenario.callers, rng)
         self.routing = uniform_stream(_child(rng))  # strategy `random`
-        # Drawn last, and only when callers differ: every other stream stays as it was.
-        self.classes: ClassDraws | None = None
-        if scenario.callers.has_classes:
-            from sim.classes import ClassDraws
-
-            self.classes = ClassDraws(scenario.callers, _child(rng))
+        # Spawned last, and only when callers differ: every other stream stays as it was.
+        self.classes = _child(rng) if scenario.callers.has_classes else None  # sim.classes

@@ -321,9 +321,10 @@ class Engine:
         """
         target = self.queues[queue]
         call = self.flow.new_call(target, Direction.INBOUND)
-        if caller_number is not None:
+        if caller_number is not None:  # the script's caller: no class of the scenario's
             call.caller_number = caller_number
             call.caller_name = caller_name
+            call.caller_class, call.priority, call.need = "regular", 0, None
         target.arrivals += 1
         if dialed is not None:
             call.dialed_number = dialed
