@@ -367,26 +367,6 @@ class CallFlow:
         call.hangup_by = hangup_by
         self.finish(call, ANSWERED_CALL)
 
-    def dial_answered(self, call: SimCall, agent: SimAgent) -> None:
-        """The customer an agent dialled answers, or the member dialled for a caller."""
-        now = self.timeline.now
-        call.phase = TALKING
-        step = call.step = call.step + 1
-        call.answered_at = now
-        call.first_answered_at = now
-        call.last_agent = agent.name
-        talk_queue = call.route_queue
-        if talk_queue is not None:  # a caller put through to their preferred member
-            agent.activity = ON_CALL
-        if self.observer is not None:
-            self.observer.answered(now, call, agent)
-            self.staff.report(agent)
-        if self.live_humans and agent.human:
-            self.timeline.push(now + agent.spec.max_talk_s, TALK_END, call, step, "caller")
-        else:
-            talk_queue = talk_queue or self.queues[agent.spec.memberships[0].queue]
-            self.timeline.push(now + talk_queue.draws.talk(), TALK_END, call, step)
-
     def after_call(self, agent: SimAgent, queue: SimQueue | None) -> None:
         timeline = self.timeline
         now = agent.last_call_end = timeline.now

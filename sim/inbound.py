@@ -9,7 +9,7 @@ from callcenter.calls.records import AgentState, CallOutcome
 from sim.call_flow import CallFlow
 from sim.staff import Staff
 from sim.state import CallPhase, SimAgent, SimCall, SimQueue
-from sim.timeline import DIAL_ANSWER, DIAL_GIVE_UP, Timeline
+from sim.timeline import DIAL_ANSWER, DIAL_GIVE_UP, TALK_END, Timeline
 
 DEFAULT_PREFERRED_WAIT_S = 10.0
 
@@ -86,7 +86,7 @@ class InboundRouting:
         observer = self.flow.observer
         if observer is not None:
             self.staff.report(agent)
-            observer.member_dialled(now, call, agent)
+            observer.member_dialled(now, call, agent, wait_s)
         delay = 0.0 if agent.answers_at_once else agent.ring_draw()
         p = agent.ring_no_answer_probability
         answers = delay < wait_s and not (p > 0 and agent.ring_no_answer_draw() < p)
@@ -109,3 +109,26 @@ class InboundRouting:
         self.staff.free(agent)
         call.phase = CallPhase.QUEUED
         self.flow.enter(call, queue)
+
+
+def dial_answered(flow: CallFlow, call: SimCall, agent: SimAgent) -> None:
+    """A dialled phone answers: the customer an agent dialled, or the preferred member
+    dialled for a caller (who talks for the queue's talk time)."""
+    timeline = flow.timeline
+    now = timeline.now
+    call.phase = CallPhase.TALKING
+    step = call.step = call.step + 1
+    call.answered_at = now
+    call.first_answered_at = now
+    call.last_agent = agent.name
+    talk_queue = call.route_queue
+    if talk_queue is not None:  # a caller put through to their preferred member
+        agent.activity = AgentState.ON_CALL
+    if flow.observer is not None:
+        flow.observer.answered(now, call, agent)
+        flow.staff.report(agent)
+    if flow.live_humans and agent.human:
+        timeline.push(now + agent.spec.max_talk_s, TALK_END, call, step, "caller")
+    else:
+        talk_queue = talk_queue or flow.queues[agent.spec.memberships[0].queue]
+        timeline.push(now + talk_queue.draws.talk(), TALK_END, call, step)

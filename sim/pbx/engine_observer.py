@@ -58,8 +58,8 @@ class PbxObserver(EngineObserver):
         if call.id in self.board.calls:
             self.queue_calls.caller_joins(call.id, queue, at, position)
 
-    def member_dialled(self, at: float, call: SimCall, agent: SimAgent) -> None:
-        self.preferred.dial(call.id, agent.name, self.options.preferred_wait_s, at)
+    def member_dialled(self, at: float, call: SimCall, agent: SimAgent, wait_s: float) -> None:
+        self.preferred.dial(call.id, agent.name, wait_s, at)
 
     def member_not_answering(self, at: float, call: SimCall, agent: SimAgent) -> None:
         pbx_call = self.board.calls.get(call.id)
