@@ -48,8 +48,17 @@ class PbxObserver(EngineObserver):
             self.board.scripted_caller = None
         number = call.caller_number or "anonymous"
         name = call.caller_name or ""
+        dialed = call.dialed_number or "s"
+        # A DID's caller comes from the trunk (unless an Originate sent them into a queue).
+        from_trunk = dialed in self.board.dids and (script is None or script.dialed is not None)
         pbx_call = self.queue_calls.call_arrives(
-            call.id, call.dialed_number or "s", number, name, at, originated=originated
+            call.id,
+            dialed,
+            number,
+            name,
+            at,
+            originated=originated,
+            context="from-trunk" if from_trunk else "queues",
         )
         # The engine's record then carries the PBX's own Linkedid.
         call.linkedid = pbx_call.caller.linkedid

@@ -35,13 +35,17 @@ class QueueCalls:
         at: float,
         *,
         originated: tuple[str, str | None] | None = None,
+        context: str = "queues",
     ) -> PbxCall:
         """A caller's channel appears and is answered by the dialplan.
 
         `originated` = (queue, ActionID) when an AMI Originate sent the caller in: its
-        OriginateResponse follows once the channel is up, as in the captures.
+        OriginateResponse follows once the channel is up, as in the captures. `context` is
+        where the dialplan takes the caller (`from-trunk` for a DID).
         """
         channel = self.board.factory.caller(number, at, queue)
+        if not self.board.local:
+            channel.context = context
         draft = CallDraft(
             linkedid=channel.linkedid,
             direction=Direction.INBOUND,
@@ -66,7 +70,7 @@ class QueueCalls:
             headers += [
                 ("Response", "Success"),
                 ("Channel", channel.name),
-                ("Context", "queues"),
+                ("Context", context),
                 ("Exten", target),
                 ("Reason", "4"),
                 ("Uniqueid", channel.uniqueid),
