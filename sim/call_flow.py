@@ -18,6 +18,7 @@ from sim.state import NOBODY, CallPhase, SimAgent, SimCall, SimQueue
 from sim.timeline import (
     ANSWER,
     PATIENCE,
+    RELAX_NEED,
     RETRY,
     RING_OUT,
     TALK_END,
@@ -153,6 +154,9 @@ class CallFlow:
                 if call.phase is TALKING:
                     return
         heap = timeline.heap
+        relax = queue.spec.relax_needs_after_s
+        if relax is not None and call.need is not None:
+            timeline.push(now + relax, RELAX_NEED, call, call.visit)
         if patience is not None:
             heappush(heap, (now + patience, patience_seq, PATIENCE, call, call.visit, None))
         if timeout is not None:

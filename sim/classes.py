@@ -46,6 +46,7 @@ class ClassDraws:
             for skill, share in callers.needs:
                 if draw < share:
                     call.need = skill
+                    call.caller_class = f"{call.caller_class} {skill}"  # e.g. "vip lang:de"
                     break
                 draw -= share
 

@@ -16,6 +16,7 @@ from callcenter.calls.records import AgentStateRecord, CallRecord
 from callcenter.cli import UsageError, settings_from
 from callcenter.cli_tables import Column, TextTable, print_tables
 from kpi.thresholds import ThresholdBook, thresholds_from_settings
+from sim.classes import VIP
 from sim.pbx.cli import add_pbx_command
 from sim.run import RunError, RunResult, expected_calls, simulate
 from sim.scenario import Scenario, ScenarioError
@@ -240,7 +241,7 @@ def class_table(scenario: Scenario, result: RunResult) -> TextTable:
         [
             caller_class,
             name,
-            str(callers.vip_priority if caller_class == "vip" else 0),
+            str(callers.vip_priority if caller_class.startswith(VIP) else 0),
             f"{s.offered:,}",
             f"{s.answered:,}",
             f"{s.abandoned:,}",

@@ -60,6 +60,7 @@ from sim.timeline import (
     PATIENCE,
     PAUSE_END,
     PAUSE_START,
+    RELAX_NEED,
     RETRY,
     RING_OUT,
     SHIFT_END,
@@ -256,6 +257,7 @@ class Engine:
         for kind in (SHIFT_START, SHIFT_END, PAUSE_START, PAUSE_END):
             handlers[kind] = partial(staff.on_plan, kind)
         handlers[DIAL_GIVE_UP] = self.inbound.on_give_up
+        handlers[RELAX_NEED] = self.inbound.on_relax
         return tuple(handlers[kind] for kind in range(len(handlers)))
 
     def _still_due(self, kind: int, subject: object, token: object) -> bool:
@@ -267,6 +269,8 @@ class Engine:
             return True
         if kind in (PATIENCE, TIMEOUT):
             return subject.visit == token and subject.phase not in (TALKING, ENDED)
+        if kind == RELAX_NEED:
+            return subject.visit == token and subject.phase in (CallPhase.QUEUED, RETRYING)
         wanted = {TALK_END: TALKING, ANSWER: RINGING, RING_OUT: RINGING, RETRY: RETRYING}
         phase = wanted.get(kind, DIALING)
         return subject.step == token and subject.phase is phase

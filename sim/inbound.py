@@ -95,6 +95,15 @@ class InboundRouting:
         else:
             self.timeline.push(now + wait_s, DIAL_GIVE_UP, call, step, agent)
 
+    def on_relax(self, call: SimCall, visit: int, _extra: None) -> None:
+        """The caller has waited `relax_needs_after_s` for its skill: any member may answer."""
+        if call.visit != visit or call.phase not in (CallPhase.QUEUED, CallPhase.RETRY):
+            return
+        call.need = None
+        queue = call.queue
+        if call.phase is CallPhase.QUEUED and queue is not None and queue.available:
+            self.flow.retry(call)  # offered now to the free members, as a retry is
+
     def on_give_up(self, call: SimCall, step: int, agent: SimAgent) -> None:
         """The preferred member did not answer in time: the caller goes into the queue."""
         if call.step != step or call.phase is not CallPhase.DIALING:

@@ -177,6 +177,9 @@ class QueueSpec:
     dialed_number: str | None = None
     agent_hangup_share: float = 0.0
     numbers: tuple[str, ...] = ()
+    # A caller who needs a skill waits this long for a member who has it; then any member
+    # may answer (a queue rule raising QUEUE_MAX_PENALTY). None: they wait for the skill.
+    relax_needs_after_s: float | None = None
 
     @property
     def dialed(self) -> str:

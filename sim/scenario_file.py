@@ -213,6 +213,7 @@ def _queue(index: int, table: QueueTable, names: dict[str, int], error: _Errors)
         dialed_number=table.dialed_number,
         agent_hangup_share=table.agent_hangup_share,
         numbers=table.numbers,
+        relax_needs_after_s=table.relax_needs_after_s,
     )
 
 

@@ -208,6 +208,7 @@ class QueueTable(Table):
     dialed_number: Text | None = None
     agent_hangup_share: Probability = 0.0
     numbers: tuple[DialledNumber, ...] = ()
+    relax_needs_after_s: NonNegative | None = None
 
 
 class ShiftTable(Table):

@@ -116,7 +116,7 @@ class SimCall:
         self.visits: list[VisitTrace] = []
         # Who the caller is to the queues (`sim.classes`): app_queue's QUEUE_PRIO (higher is
         # served first), the skill needed, the member penalties allowed (QUEUE_MIN_PENALTY /
-        # QUEUE_MAX_PENALTY), and the class reported per class ("regular", "vip").
+        # QUEUE_MAX_PENALTY), and the class its figures count in ("regular", "vip lang:de").
         self.priority = 0
         self.need: str | None = None
         self.min_penalty: int | None = None

@@ -13,6 +13,7 @@ from sim.scenario import DAY_S
 ARRIVAL, ANSWER, RING_OUT, TALK_END, PATIENCE, TIMEOUT, WRAP_END, RETRY, DIAL_ANSWER = range(9)
 SHIFT_START, SHIFT_END, PAUSE_START, PAUSE_END = range(9, 13)
 DIAL_GIVE_UP = 13  # a preferred member dialled for a caller did not answer in time
+RELAX_NEED = 14  # a caller has waited long enough for a skill: any member may answer now
 
 Event = tuple[float, int, int, Any, Any, Any]
 

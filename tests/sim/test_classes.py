@@ -162,3 +162,18 @@ def test_sim_run_prints_each_caller_class(capsys: pytest.CaptureFixture[str], tm
     classes = json.loads(capsys.readouterr().out)["classes"]
     assert set(classes) == {"regular", "vip"}
     assert classes["vip"]["support"]["asa_s"] < classes["regular"]["support"]["asa_s"]
+
+
+def test_relaxing_a_need_after_a_wait_shortens_the_wait_of_those_who_have_it() -> None:
+    # Half the callers need German, one agent of three speaks it: they queue for her.
+    busy = SKILLS.replace("arrival_rate_per_hour = 60", "arrival_rate_per_hour = 150")
+    busy = busy.replace('name = "bob"', 'name = "bob"\ncount = 2')
+    busy = busy.replace("mean_s = 30 }", "mean_s = 60 }")
+    strict = simulate(parse_scenario(busy), calls=20_000, seed=3).classes
+    relaxed_text = busy.replace("[[agent]]", "relax_needs_after_s = 20\n\n[[agent]]", 1)
+    relaxed = simulate(parse_scenario(relaxed_text), calls=20_000, seed=3).classes
+    german, plain = strict["regular lang:de"]["support"], strict["regular"]["support"]
+    assert german.asa_s > 3 * plain.asa_s  # waiting for the one German speaker
+    relaxed_german = relaxed["regular lang:de"]["support"]
+    assert relaxed_german.asa_s < german.asa_s / 2
+    assert relaxed_german.service_level > german.service_level
