@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from agent_ui import console_members
 from agent_ui.nav import landing
 from agent_ui.pbx import ConsoleError
 from agent_ui.render import fragment, templates
@@ -20,10 +21,12 @@ from agent_ui.runtime import ConsoleDep
 from callcenter.cti.agent_leg import dialable_extension
 from callcenter.deps import CurrentUser, PageUser, SessionDep, SignedInUser
 from callcenter.errors import HTTP_ERRORS
+from callcenter.queues.directory import queue_info
+from callcenter.queues.members import queue_served
 from callcenter.queues.supervision import latest_action
 from callcenter.settings import Settings
 from callcenter.users.auth import can_see_agent
-from callcenter.users.models import QueueMembership, User
+from callcenter.users.models import User
 from crm.exceptions import InvalidInput
 from crm.phones import normalize
 
@@ -132,7 +135,7 @@ def watch_agent(
     request: Request, username: str, user: PageUser, session: SessionDep, console: ConsoleDep
 ) -> Response:
     """Another agent's console, read-only, for a supervisor of their team or an admin."""
-    agent = SignedInUser.of(agent_in_scope(session, user, username))
+    agent = SignedInUser.of(session, agent_in_scope(session, user, username))
     return _render_console(
         request,
         user,
@@ -189,7 +192,7 @@ def list_agents(
 async def queue_sign_in(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
     """QueueAdd the agent to every queue they are a member of."""
     interface = _agent_console(user)
-    joined = await console.pbx.sign_in(interface, user.member_name, user.queues)
+    joined = await console_members.sign_in(console.pbx, interface, user.member_name, user.queues)
     return notice(f"Signed in to {', '.join(joined)}.")
 
 
@@ -197,7 +200,7 @@ async def queue_sign_in(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
 async def queue_sign_out(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
     """QueueRemove the agent from their queues."""
     interface = _agent_console(user)
-    await console.pbx.sign_out(interface, [queue for queue, _ in user.queues])
+    await console_members.sign_out(console.pbx, interface, [queue for queue, _ in user.queues])
     return notice("Signed out of your queues.")
 
 
@@ -209,7 +212,7 @@ async def available(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
     if screen is not None and screen.wrap_up.active:
         await console.consoles.finish_wrap_up(user.id)
     else:
-        await console.pbx.unpause(interface)
+        await console_members.available(console.pbx, interface)
     return notice("Available.")
 
 
@@ -218,7 +221,7 @@ async def pause(user: CurrentUser, console: ConsoleDep, reason: Reason) -> HTMLR
     """Pause the agent with one of the configured reasons."""
     if reason not in console.settings.console_pause_reasons:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown reason {reason!r}")
-    await console.pbx.pause(_agent_console(user), reason)
+    await console_members.pause(console.pbx, _agent_console(user), reason)
     return notice(f"Paused: {reason}.")
 
 
@@ -257,14 +260,14 @@ def transfer_extension(
 ) -> str:
     """The dialplan extension a transfer target stands for, or 422 naming what is unknown.
 
-    A queue must be one the console knows: mapped in the settings, or one some user is a
-    member of. Any other text would be dialled as an extension, wherever that leads.
+    A queue must be one the console knows: mapped in the settings, one with a queue record,
+    or one some user is a member of. Any other text would be dialled as an extension,
+    wherever that leads.
     """
     if target_type is TargetType.QUEUE:
         if target in settings.console_queue_extensions:
             return settings.queue_extension(target)
-        member = select(QueueMembership.id).where(QueueMembership.queue == target).limit(1)
-        if session.scalar(member) is None:
+        if queue_info(session, target) is None and not queue_served(session, target):
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"no queue {target!r}")
         return settings.queue_extension(target)
     if target_type is TargetType.AGENT:

@@ -47,7 +47,7 @@ def _authorize(
         me = session.get(User, viewer.id)
         if agent is None or me is None or not can_see_agent(me, agent):
             return viewer, None, CLOSE_FORBIDDEN
-        return viewer, SignedInUser.of(agent), 0
+        return viewer, SignedInUser.of(session, agent), 0
 
 
 @router.websocket("/ws/console")

@@ -74,11 +74,11 @@ def fill(path: Path, agents: int, days: int, seed: int = 7) -> tuple[int, int]:
         "INSERT INTO teams (id, name) VALUES (?, ?)", list(enumerate(TEAMS, start=1))
     )
     users = [(i, f"agent{i}", f"Agent {i}", "agent", i % len(TEAMS) + 1, "-", 1,
-              f"PJSIP/{1000 + i}", f"Agent {i}", "[]", now)
+              f"PJSIP/{1000 + i}", f"Agent {i}", now)
              for i in range(1, agents + 1)]  # fmt: skip
     connection.executemany(
         "INSERT INTO users (id, username, display_name, role, team_id, password_hash, active,"
-        " interface, member_name, skills, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        " interface, member_name, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
         users,
     )
     call_id = span_id = 0

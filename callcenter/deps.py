@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, cast
 from fastapi import Cookie, Depends, Header, HTTPException, Request, status
 from sqlalchemy.orm import Session
 
+from callcenter.queues.members import memberships_of
 from callcenter.settings import Settings
 from callcenter.users.auth import SESSION_COOKIE, SessionSigner, WebSession, csrf_matches
 from callcenter.users.models import User
@@ -62,8 +63,8 @@ class SignedInUser:
     csrf: str | None = None
 
     @classmethod
-    def of(cls, user: User, csrf: str | None = None) -> SignedInUser:
-        """Copy what requests need from a `User` row."""
+    def of(cls, session: Session, user: User, csrf: str | None = None) -> SignedInUser:
+        """Copy what requests need from a `User` row and the queues they serve."""
         return cls(
             id=user.id,
             username=user.username,
@@ -72,7 +73,7 @@ class SignedInUser:
             team_id=user.team_id,
             interface=user.interface,
             member_name=user.member_name,
-            queues=tuple((m.queue, m.penalty) for m in user.memberships),
+            queues=tuple((m.queue, m.penalty) for m in memberships_of(session, user.id)),
             csrf=csrf,
         )
 
@@ -107,14 +108,14 @@ def identify(
         if scheme.lower() != "bearer" or not token.strip():
             return None
         user = user_for_token(session, token.strip(), touch=touch)
-        return SignedInUser.of(user) if user is not None else None
+        return SignedInUser.of(session, user) if user is not None else None
     web = signer.read(cookie)
     if web is None:
         return None
     user = session.get(User, web.user_id)
     if user is None or not user.active or user.session_generation != web.generation:
         return None  # gone, disabled, or signed out everywhere since this cookie was issued
-    return SignedInUser.of(user, csrf=web.csrf)
+    return SignedInUser.of(session, user, csrf=web.csrf)
 
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

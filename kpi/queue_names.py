@@ -1,6 +1,7 @@
 """Which queues a report may name: the queues seen in the call records, listed by a PBX
-(`pbx_queues`), given agents as members, or configured in the settings. A report asking
-for any other queue is refused with the known names, never answered with zeros."""
+(`pbx_queues`), with a queue record, given agents as members, or configured in the settings.
+A report asking for any other queue is refused with the known names, never answered with
+zeros."""
 
 from __future__ import annotations
 
@@ -10,9 +11,8 @@ from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
 from callcenter.calls.models import QueueVisit
-from callcenter.queues.models import PbxQueue
+from callcenter.queues.models import PbxQueue, QueueMembership, ServiceQueue
 from callcenter.settings import Settings
-from callcenter.users.models import QueueMembership
 
 # How many known names a message lists before "and N more".
 LISTED = 20
@@ -27,10 +27,12 @@ def _configured(settings: Settings) -> set[str]:
 
 
 def known_queues(session: Session) -> list[str]:
-    """Every queue in the records, the PBX's list or the memberships, sorted."""
+    """Every queue in the call records, the PBX's list, the queue records or the memberships,
+    sorted."""
     names = union(
         select(QueueVisit.queue).distinct(),
         select(PbxQueue.queue),
+        select(ServiceQueue.name),
         select(QueueMembership.queue),
     )
     return sorted(session.scalars(select(names.subquery().c[0])))
@@ -49,6 +51,7 @@ def check_queues(session: Session, asked: Sequence[str] | None, settings: Settin
             union(
                 select(QueueVisit.queue).where(QueueVisit.queue.in_(wanted)).distinct(),
                 select(PbxQueue.queue).where(PbxQueue.queue.in_(wanted)),
+                select(ServiceQueue.name).where(ServiceQueue.name.in_(wanted)),
                 select(QueueMembership.queue).where(QueueMembership.queue.in_(wanted)),
             )
         )

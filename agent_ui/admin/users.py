@@ -12,6 +12,7 @@ from agent_ui.admin.access import AdminPage
 from agent_ui.admin.forms import FieldError, Token, check_csrf, redirect
 from agent_ui.admin.render import templates
 from callcenter.deps import SessionDep, SignedInUser
+from callcenter.queues.members import memberships_by_user, memberships_of
 from callcenter.users.exceptions import UserError, UserNotFound, WeakPassword
 from callcenter.users.models import Team, User
 from callcenter.users.service import (
@@ -223,6 +224,7 @@ def _render_list(
     context: dict[str, Any] = {
         "user": user,
         "users": list_users(session),
+        "memberships": memberships_by_user(session),
         "teams": list_teams(session),
         "roles": [r.value for r in Role],
         "error": error.as_context() if error else {},
@@ -245,6 +247,7 @@ def render_user(
     context: dict[str, Any] = {
         "user": user,
         "target": target,
+        "memberships": memberships_of(session, target.id),
         "teams": list_teams(session),
         "roles": [r.value for r in Role],
         "tokens": list_tokens(session, target),

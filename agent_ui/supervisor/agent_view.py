@@ -9,11 +9,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from agent_ui.member_watch import Membership, memberships
 from agent_ui.pbx import ConsoleError, PbxControl
-from agent_ui.supervisor.member_control import Membership, memberships
 from callcenter.calls.models import AgentStateInterval
 from callcenter.db import utc_now
 from callcenter.deps import SignedInUser
+from callcenter.queues.members import memberships_of
 from callcenter.queues.supervision import SupervisorAction, recent_actions
 from callcenter.users.models import User
 from crm.customers.models import Customer
@@ -68,9 +69,9 @@ def agent_facts(session: Session, viewer: SignedInUser, username: str) -> AgentF
         .limit(HISTORY_ROWS)
     )
     return AgentFacts(
-        user=SignedInUser.of(user),
+        user=SignedInUser.of(session, user),
         team=user.team.name if user.team else None,
-        configured=sorted((m.queue, m.penalty) for m in user.memberships),
+        configured=sorted((m.queue, m.penalty) for m in memberships_of(session, user.id)),
         history=list(history),
         actions=recent_actions(session, user.username, ACTION_ROWS),
     )

@@ -12,6 +12,7 @@ from sqlalchemy.pool import NullPool
 from callcenter.cli import UsageError, add_database_option, settings_from
 from callcenter.cli_tables import Column, TextTable, print_tables
 from callcenter.db import make_engine, make_sessionmaker, open_database, transaction
+from callcenter.queues.members import Membership, memberships_by_user
 from callcenter.settings import Settings
 from callcenter.users import service, session_key
 from callcenter.users.exceptions import UserError
@@ -156,7 +157,8 @@ def _list(args: argparse.Namespace) -> int:
     engine = open_database(settings_from(args).database_url, need="users")
     try:
         with make_sessionmaker(engine)() as session:
-            users = [_user_json(user) for user in service.list_users(session)]
+            served = memberships_by_user(session)
+            users = [_user_json(u, served.get(u.id, [])) for u in service.list_users(session)]
     finally:
         engine.dispose()
     if args.json:
@@ -173,7 +175,7 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _user_json(user: User) -> dict[str, Any]:
+def _user_json(user: User, memberships: list[Membership]) -> dict[str, Any]:
     return {
         "user": user.username,
         "name": user.display_name,
@@ -181,7 +183,7 @@ def _user_json(user: User) -> dict[str, Any]:
         "team": user.team.name if user.team else None,
         "interface": user.interface,
         "member": user.member_name,
-        "queues": [{"queue": m.queue, "penalty": m.penalty} for m in user.memberships],
+        "queues": [{"queue": m.queue, "penalty": m.penalty} for m in memberships],
     }
 
 

@@ -1,10 +1,10 @@
-"""SQLAlchemy tables for teams, users, queue memberships and API tokens."""
+"""SQLAlchemy tables for teams, users and API tokens (queues and skills: callcenter.queues)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from callcenter.db import Base, utc_now
@@ -36,33 +36,12 @@ class User(Base):
     # so two agents sharing one would merge into one.
     interface: Mapped[str | None] = mapped_column(String(128), unique=True)
     member_name: Mapped[str | None] = mapped_column(String(128), unique=True)
-    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Signed session cookies carry the generation they were issued in; raising it ends them
     # all (sign-out, a new password, a new role).
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
     team: Mapped[Team | None] = relationship(lazy="joined")
-    memberships: Mapped[list[QueueMembership]] = relationship(
-        back_populates="user",
-        cascade="all, delete-orphan",
-        order_by="QueueMembership.queue",
-        lazy="selectin",
-    )
-
-
-class QueueMembership(Base):
-    """An agent's place in one queue, with its penalty (lower rings first)."""
-
-    __tablename__ = "queue_memberships"
-    __table_args__ = (UniqueConstraint("user_id", "queue"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    queue: Mapped[str] = mapped_column(String(128))
-    penalty: Mapped[int] = mapped_column(Integer, default=0)
-
-    user: Mapped[User] = relationship(back_populates="memberships", lazy="raise")
 
 
 class ApiToken(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from enum import StrEnum
 from functools import lru_cache
@@ -16,16 +16,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callcenter.db import utc_now
+from callcenter.queues import members
+from callcenter.queues.exceptions import QueueError
 from callcenter.users.exceptions import DuplicateUser, UserError, UserNotFound, WeakPassword
-from callcenter.users.models import ApiToken, QueueMembership, Team, User
+from callcenter.users.models import ApiToken, Team, User
 from callcenter.users.passwords import check_password
 
 _hasher = PasswordHasher()
 USERNAME_LENGTH = 64
 # A phone as the PBX names it: technology/resource (PJSIP/1001, Local/1001@agents/n).
 INTERFACE = re.compile(r"[A-Za-z][A-Za-z0-9_]*/\S{1,120}")
-QUEUE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
-MAX_PENALTY = 1000
 DISPLAY_NAME_LENGTH = 128
 TEAM_NAME_LENGTH = 128
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
@@ -63,9 +63,10 @@ def create_user(
     interface: str | None = None,
     member_name: str | None = None,
     queues: Sequence[tuple[str, int]] = (),
-    skills: Sequence[str] = (),
+    skills: Mapping[str, int] | None = None,
 ) -> User:
-    """Add a user; an agent may carry a PBX interface, member name and queue memberships."""
+    """Add a user; an agent may carry a PBX interface, member name, queue memberships (queue,
+    penalty) and skills with levels."""
     username = username.strip()
     if not username or not username.replace("_", "").replace(".", "").replace("-", "").isalnum():
         raise UserError(
@@ -88,12 +89,12 @@ def create_user(
         password_hash=hash_password(password),
         interface=interface,
         member_name=member_name,
-        skills=list(skills),
         team=ensure_team(session, team) if team else None,
-        memberships=[QueueMembership(queue=q, penalty=p) for q, p in _checked_queues(queues)],
     )
     session.add(user)
     session.flush()
+    set_queues(session, user, queues)
+    set_skills(session, user, skills or {})
     return user
 
 
@@ -122,20 +123,6 @@ def _check_member_name(session: Session, member_name: str | None, user_id: int |
         raise DuplicateUser(
             f"member name {member_name!r} already belongs to {holder.username!r}", "member_name"
         )
-
-
-def _checked_queues(queues: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
-    """The memberships, each queue once, names as the PBX writes them, penalties in range."""
-    seen: dict[str, int] = {}
-    for name, penalty in queues:
-        if not QUEUE_NAME.fullmatch(name):
-            raise UserError(f"{name!r} is not a queue name (letters, digits, . _ -)", "queues")
-        if not 0 <= penalty <= MAX_PENALTY:
-            raise UserError(f"the penalty in {name} is 0 to {MAX_PENALTY}", "queues")
-        if name in seen:
-            raise UserError(f"{name} is listed twice", "queues")
-        seen[name] = penalty
-    return list(seen.items())
 
 
 def ensure_team(session: Session, name: str) -> Team:
@@ -284,12 +271,18 @@ def update_profile(
 def set_queues(session: Session, user: User, queues: Sequence[tuple[str, int]]) -> None:
     """Replace the queues a user serves and their penalties (the PBX takes them at the
     agent's next sign-in to their queues)."""
-    wanted = dict(_checked_queues(queues))
-    kept = [m for m in user.memberships if m.queue in wanted]
-    for membership in kept:
-        membership.penalty = wanted.pop(membership.queue)
-    user.memberships = kept + [QueueMembership(queue=q, penalty=p) for q, p in wanted.items()]
-    session.flush()
+    try:
+        members.set_memberships(session, user.id, queues)
+    except QueueError as exc:
+        raise UserError(str(exc), exc.field) from None
+
+
+def set_skills(session: Session, user: User, skills: Mapping[str, int]) -> None:
+    """Replace a user's skills and their levels (`{"lang:de": 2}`)."""
+    try:
+        members.set_skills(session, user.id, skills)
+    except QueueError as exc:
+        raise UserError(str(exc), exc.field) from None
 
 
 def set_active(session: Session, user: User, active: bool) -> None:

@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from callcenter.users.models import QueueMembership, User
+from callcenter.queues.models import QueueMembership
+from callcenter.users.models import User
 from crm.callbacks.models import Callback
 from crm.enums import CallbackStatus
 
