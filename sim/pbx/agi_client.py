@@ -119,7 +119,8 @@ async def run_agi(
             await _converse(reader, writer, exchange, on_command, hung_up)
     except TimeoutError:
         exchange.status, exchange.why = "FAILURE", f"{target.url} did not finish in time"
-    except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
+    except (OSError, ValueError, asyncio.IncompleteReadError) as exc:  # ValueError: a line
+        # longer than MAX_LINE (StreamReader.readline's overrun)
         exchange.status, exchange.why = "FAILURE", f"{target.url} broke off ({exc!r})"
     finally:
         writer.close()
