@@ -11,7 +11,7 @@ from sim.staff import Staff
 from sim.state import CallPhase, SimAgent, SimCall, SimQueue
 from sim.timeline import DIAL_ANSWER, DIAL_GIVE_UP, TALK_END, Timeline
 
-DEFAULT_PREFERRED_WAIT_S = 10.0
+DEFAULT_PREFERRED_WAIT_S = 8.0  # docs/asterisk/extensions.conf PREFERRED_WAIT
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +70,10 @@ class InboundRouting:
 
     @staticmethod
     def _free(agent: SimAgent) -> bool:
-        return agent.activity is AgentState.AVAILABLE and agent.call is None
+        """Whether the phone is free (DEVICE_STATE NOT_INUSE, which [preferred] checks): a
+        member in wrap-up or paused has a free phone too."""
+        activity = agent.activity
+        return agent.call is None and activity in (AgentState.AVAILABLE, AgentState.WRAP_UP)
 
     def dial_member(self, call: SimCall, agent: SimAgent, wait_s: float, queue: SimQueue) -> None:
         """Ring `agent`'s phone for the caller for up to `wait_s`, then queue them."""

@@ -283,7 +283,7 @@ class Routing:
 
     agi_url: str | None = None
     default_queue: str = "support"
-    preferred_wait_s: float = 10.0
+    preferred_wait_s: float = 8.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -265,7 +265,7 @@ class CallersTable(Table):
 class RoutingTable(Table):
     agi: AgiUrl | None = None
     default_queue: Text = "support"
-    preferred_wait_s: Positive = 10.0
+    preferred_wait_s: Positive = 8.0
 
 
 class ScenarioFile(Table):

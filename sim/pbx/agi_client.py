@@ -134,35 +134,40 @@ async def _converse(
     on_command: Callable[[AgiCommand], None] | None,
     hung_up: asyncio.Event | None,
 ) -> None:
-    while True:
-        line = await _next_line(reader, hung_up)
-        if line is None:  # the caller hung up: tell the server, as agi sighup does
-            exchange.status = "HANGUP"
-            writer.write(b"HANGUP\n")
-            await writer.drain()
-            return
-        if not line:
-            return  # the server closed the connection: the script is done
-        text = line.decode("utf-8", errors="replace").strip()
-        if not text:
-            continue
-        command = answer(text, exchange.variables)
-        exchange.commands.append(command)
-        if on_command is not None:
-            on_command(command)
-        writer.write(command.reply.encode() + b"\n")
-        await writer.drain()
-
-
-async def _next_line(reader: asyncio.StreamReader, hung_up: asyncio.Event | None) -> bytes | None:
-    """The next line from the server (b"" at its end), or None once the caller hangs up."""
-    if hung_up is None:
-        return await reader.readline()
+    watching = hung_up
     reading = asyncio.ensure_future(reader.readline())
-    waiting = asyncio.ensure_future(hung_up.wait())
-    done, _ = await asyncio.wait({reading, waiting}, return_when=asyncio.FIRST_COMPLETED)
-    if reading in done:
-        waiting.cancel()
-        return reading.result()
-    reading.cancel()
-    return None
+    try:
+        while True:
+            if watching is not None and not await _line_first(reading, watching):
+                # The caller hung up: the server is told (agi sighup), and the dead channel
+                # still answers what the server sends until it closes (tests/fixtures/agi).
+                exchange.status, watching = "HANGUP", None
+                writer.write(b"HANGUP\n")
+                await writer.drain()
+                continue
+            line = await reading
+            if not line:
+                return  # the server closed the connection: the script is done
+            reading = asyncio.ensure_future(reader.readline())
+            text = line.decode("utf-8", errors="replace").strip()
+            if not text:
+                continue
+            command = answer(text, exchange.variables)
+            exchange.commands.append(command)
+            if on_command is not None:
+                on_command(command)
+            writer.write(command.reply.encode() + b"\n")
+            await writer.drain()
+    finally:
+        reading.cancel()
+
+
+async def _line_first(reading: asyncio.Future[bytes], hung_up: asyncio.Event) -> bool:
+    """Wait for the server's next line or the caller's hang-up: True if the line came first."""
+    if hung_up.is_set():
+        return reading.done()
+    waiting: asyncio.Future[object] = asyncio.ensure_future(hung_up.wait())
+    either: set[asyncio.Future[object]] = {reading, waiting}  # type: ignore[arg-type]
+    await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+    waiting.cancel()
+    return reading.done()

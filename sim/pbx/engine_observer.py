@@ -68,7 +68,8 @@ class PbxObserver(EngineObserver):
             self.queue_calls.caller_joins(call.id, queue, at, position)
 
     def member_dialled(self, at: float, call: SimCall, agent: SimAgent, wait_s: float) -> None:
-        self.preferred.dial(call.id, agent.name, wait_s, at)
+        queue = call.route_queue.name if call.route_queue is not None else ""
+        self.preferred.dial(call.id, agent.name, wait_s, at, queue)
 
     def member_not_answering(self, at: float, call: SimCall, agent: SimAgent) -> None:
         pbx_call = self.board.calls.get(call.id)

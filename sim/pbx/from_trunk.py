@@ -35,6 +35,7 @@ AGI = "agi,all"
 CONTEXT = "from-trunk"
 AGI_PRIORITY = 4  # the AGI() step of [from-trunk]
 ASTERISK_VERSION = "22.10.1"
+CAUSE_NORMAL, CAUSE_REJECTED = 16, 21  # [closed] ends normally; [refused] is Hangup(21)
 
 
 def _number(value: str | None) -> int | None:
@@ -77,7 +78,7 @@ class TrunkRouting:
             return False
         caller = pbx_call.caller
         caller.context, caller.exten, caller.priority = CONTEXT, dialed, AGI_PRIORITY
-        caller.application, caller.app_data = "AGI", f"{self.target.url},{dialed}"
+        caller.application, caller.app_data = "AGI", f"{self.target.url},{dialed},"
         pbx_call.routing = asyncio.Event()
         asking = self._ask(pbx_call, dialed, self.link.engine.now)
         task = asyncio.get_running_loop().create_task(asking)
@@ -113,7 +114,8 @@ class TrunkRouting:
             ("agi_callingani2", "0"),
             ("agi_callington", "0"),
             ("agi_callingtns", "0"),
-            ("agi_dnid", dialed),
+            # A SIP trunk's INVITE names the DID; a Local channel has no DNID.
+            ("agi_dnid", "unknown" if self.board.local else dialed),
             ("agi_rdnis", "unknown"),
             ("agi_context", CONTEXT),
             ("agi_extension", dialed),
@@ -122,6 +124,7 @@ class TrunkRouting:
             ("agi_accountcode", ""),
             ("agi_threadid", str(next(self._threads))),
             ("agi_arg_1", dialed),
+            ("agi_arg_2", ""),  # ${IVR_DIGITS}: no menu before the routing here
         ]
 
     async def _ask(self, call: PbxCall, dialed: str, asked_at: float) -> None:
@@ -230,20 +233,22 @@ class TrunkRouting:
         return device.agent if device is not None else None
 
     def _turn_away(self, call: PbxCall, action: str, at: float) -> None:
-        """Blocked: hung up at once; closed: a message (Playback), then hung up."""
+        """[refused]: `Hangup(21)` at once; [closed]: the closed message, then hung up."""
         if call.ended:
             return
         caller = call.caller
         call.truth.turned_away = True
+        caller.context, caller.priority = ("closed" if action == "closed" else "refused"), 2
         if action == "closed":
-            caller.application, caller.app_data = "Playback", "closed"
-            self.board.later(at + self.options.closed_message_s, lambda t: self._hang_up(call, t))
+            caller.application, caller.app_data = "Playback", "custom/callcenter-closed"
+            done = at + self.options.closed_message_s
+            self.board.later(done, lambda t: self._hang_up(call, t, CAUSE_NORMAL))
         else:
-            self._hang_up(call, at)
+            self._hang_up(call, at, CAUSE_REJECTED)
 
-    def _hang_up(self, call: PbxCall, at: float) -> None:
+    def _hang_up(self, call: PbxCall, at: float, cause: int) -> None:
         if call.ended:
             return
-        call.caller.application, call.caller.app_data = "Hangup", ""
-        self.signals.hangup(call.caller, at, requested=False)
+        call.caller.application, call.caller.app_data = "Hangup", str(cause)
+        self.signals.hangup(call.caller, at, cause=cause, requested=False)
         self.board.end(call, at)

@@ -35,8 +35,9 @@ class PbxOptions:
     agi_url: str | None = None
     # The queue when the server cannot be reached or names none (the dialplan's DEFAULT_QUEUE).
     default_queue: str = "support"
-    # How long a preferred member's phone rings before the caller goes to the queue.
-    preferred_wait_s: float = 10.0
+    # How long a preferred member's phone rings before the caller goes to the queue (the
+    # dialplan's PREFERRED_WAIT).
+    preferred_wait_s: float = 8.0
     # A closed queue's message (Playback) before the caller is hung up, simulated seconds.
     closed_message_s: float = 5.0
     # Wall-clock seconds a routing server may take in all before the call falls back.

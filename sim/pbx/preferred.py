@@ -1,9 +1,11 @@
 """A caller's preferred member dialled before the queue: `Dial(PJSIP/1001,10)`, then `Queue()`.
 
-What Asterisk shows for a Dial from the caller's channel: the member's channel appears
-(Newchannel), DialBegin, Newstate Ringing, DialState RINGING, the phone's device state; then
-either DialEnd ANSWER and a bridge of the two, or DialEnd NOANSWER and the member's channel
-hung up (the caller goes on to the queue), or DialEnd CANCEL when the caller hangs up first.
+What Asterisk 22 shows for docs/asterisk/extensions.conf [preferred] (`Dial(member,8,tm)` from
+the caller's channel, tests/fixtures/ami/routing_preferred): the member's channel appears
+(Newchannel), DialBegin (DialString without the technology), music on hold for the caller,
+DialState RINGING, the phone's device state; then either DialEnd ANSWER and a bridge of the
+two, or DialEnd NOANSWER and the member's channel hung up (the caller goes on to the queue), or
+DialEnd CANCEL when the caller hangs up first. No queue event: the call is in no queue yet.
 """
 
 from __future__ import annotations
@@ -21,14 +23,15 @@ class PreferredDial:
         self.board = board
         self.signals = signals
 
-    def dial(self, key: object, agent: str, wait_s: float, at: float) -> None:
-        """Ring the member's phone for the caller (the dialplan's Dial)."""
+    def dial(self, key: object, agent: str, wait_s: float, at: float, queue: str) -> None:
+        """Ring the member's phone for the caller (the dialplan's Dial), before `queue`."""
         call = self.board.calls.get(key)
         device = self.board.devices.get(agent)
         if call is None or device is None:
             return
         caller = call.caller
-        caller.application, caller.app_data = "Dial", f"{device.interface},{wait_s:g}"
+        caller.context, caller.exten, caller.priority = "preferred", queue, 5
+        caller.application, caller.app_data = "Dial", f"{device.interface},{wait_s:g},tm"
         channel = self.board.factory.agent(device, at, caller.linkedid)
         call.direct = DirectDial(channel, device, at)
         number, name = caller.caller_num, caller.caller_name
@@ -38,7 +41,9 @@ class PreferredDial:
             self.signals.set_callerid(channel.peer, number, name, at)
             self.signals.set_connected(channel.peer, number, name, at)
             self.signals.local_bridge(channel, at)
-        self.signals.dial_begin(caller, channel, device.interface, at)
+        # Dial's DialString is the interface without its technology (app_queue's keeps it).
+        self.signals.dial_begin(caller, channel, device.interface.split("/", 1)[-1], at)
+        self.signals.emit_channel("MusicOnHoldStart", caller, at, ("Class", "default"))
         channel.connected_num, channel.connected_name = number, name
         self.signals.set_state(channel, 5, at)
         self.signals.emit_channel("NewConnectedLine", channel, at)
@@ -55,6 +60,7 @@ class PreferredDial:
             self.signals.set_state(channel.peer, 6, at)
         self.signals.set_state(channel, 6, at)
         self.signals.dial_state(call.caller, channel, "ANSWER", at)
+        self.signals.emit_channel("MusicOnHoldStop", call.caller, at)
         direct.bridge = self.signals.bridge_create(at)
         self.signals.bridge_enter(direct.bridge, channel, at)
         self.signals.bridge_enter(direct.bridge, call.caller, at)
@@ -70,6 +76,7 @@ class PreferredDial:
         if direct is None:
             return
         self.signals.dial_state(call.caller, direct.channel, "NOANSWER", at)
+        self.signals.emit_channel("MusicOnHoldStop", call.caller, at)
         self.signals.hangup(direct.channel, at, cause=0)
         self.signals.release_device(direct.device, at, completed_call=False)
 
@@ -81,6 +88,7 @@ class PreferredDial:
         channel, bridge = direct.channel, direct.bridge
         if bridge is None:
             self.signals.dial_state(call.caller, channel, "CANCEL", at)
+            self.signals.emit_channel("MusicOnHoldStop", call.caller, at)
             self.signals.hangup(channel, at, cause=0)
             self.signals.hangup_from_far_end(call.caller, at)
             self.signals.finish_hangup(call.caller, at)

@@ -109,7 +109,8 @@ async def test_the_preferred_member_is_rung_first_and_answers() -> None:
         answered = await client.event("DialEnd", DialStatus="ANSWER")
         await client.event("BridgeEnter", Channel=answered["DestChannel"])
         await until(lambda: len(pbx.records) == 1)
-    assert begin["DialString"] == "PJSIP/1002"
+    assert begin["DialString"] == "1002"  # Dial's, without the technology
+    assert begin["Context"] == "preferred"
     assert begin["DestChannel"].startswith("PJSIP/1002-")
     assert not client.events("QueueCallerJoin", "AgentCalled")  # Bob has penalty 2: Alice first
     (record,) = pbx.records
@@ -146,7 +147,7 @@ async def test_a_blocked_caller_is_hung_up_without_queueing() -> None:
         hangup = await client.event("Hangup", CallerIDNum="+4931")
         await until(lambda: len(pbx.records) == 1)
     assert not client.events("QueueCallerJoin")
-    assert hangup["Context"] == "from-trunk"
+    assert (hangup["Context"], hangup["Cause"]) == ("refused", "21")  # [refused] Hangup(21)
     assert pbx.records[0].queue_visits == ()
     assert pbx.board.truth.routes[-1].action == "blocked"
 
@@ -245,6 +246,9 @@ async def test_a_caller_hanging_up_meanwhile_is_reported_to_the_server_as_agi_do
         while (await reader.readline()).strip():
             pass
         heard.append(await reader.readline())  # nothing answered: the caller gives up first
+        writer.write(b'SET VARIABLE QUEUE "support"\n')  # the dead channel still answers
+        await writer.drain()
+        heard.append(await reader.readline())
         writer.close()
 
     server = await asyncio.start_server(slow, "127.0.0.1", 0)
@@ -258,7 +262,7 @@ async def test_a_caller_hanging_up_meanwhile_is_reported_to_the_server_as_agi_do
     finally:
         server.close()
         await server.wait_closed()
-    assert heard == [b"HANGUP\n"]
+    assert heard == [b"HANGUP\n", b"200 result=1\n"]
     assert pbx.records[0].outcome is CallOutcome.ABANDONED
     assert pbx.board.truth.routes[-1].action == "gone"
 
