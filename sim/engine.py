@@ -270,7 +270,7 @@ class Engine:
         if kind in (PATIENCE, TIMEOUT):
             return subject.visit == token and subject.phase not in (TALKING, ENDED)
         if kind == RELAX_NEED:
-            return subject.visit == token and subject.phase in (CallPhase.QUEUED, RETRYING)
+            return subject.visit == token and subject.phase in (CallPhase.QUEUED, RINGING, RETRYING)
         wanted = {TALK_END: TALKING, ANSWER: RINGING, RING_OUT: RINGING, RETRY: RETRYING}
         phase = wanted.get(kind, DIALING)
         return subject.step == token and subject.phase is phase

@@ -9,9 +9,36 @@ from callcenter.calls.records import AgentState, CallOutcome
 from sim.call_flow import CallFlow
 from sim.staff import Staff
 from sim.state import CallPhase, SimAgent, SimCall, SimQueue
-from sim.timeline import DIAL_ANSWER, DIAL_GIVE_UP, TALK_END, Timeline
+from sim.timeline import DIAL_ANSWER, DIAL_GIVE_UP, RELAX_NEED, TALK_END, Timeline
 
+WAITING = (CallPhase.QUEUED, CallPhase.RINGING, CallPhase.RETRY)  # in a queue, unanswered
 DEFAULT_PREFERRED_WAIT_S = 8.0  # docs/asterisk/extensions.conf PREFERRED_WAIT
+
+
+@dataclass(frozen=True, slots=True)
+class PenaltyChange:
+    """One step of a queue rule (queuerules.conf `penaltychange => 30,+1[,0]`): after
+    `after_s` in the queue, QUEUE_MAX_PENALTY (and QUEUE_MIN_PENALTY) change, "+1" / "-1"
+    relative to the caller's own, "5" absolute. A caller with no limit keeps none."""
+
+    after_s: float
+    max_change: str
+    min_change: str | None = None
+
+    def apply(self, call: SimCall) -> None:
+        call.max_penalty = _changed(call.max_penalty, self.max_change)
+        if self.min_change is not None:
+            call.min_penalty = _changed(call.min_penalty, self.min_change)
+
+
+def _changed(current: int | None, change: str) -> int | None:
+    if change[:1] in ("+", "-"):
+        return None if current is None else max(0, current + int(change))
+    return int(change)
+
+
+# docs/asterisk/queuerules.conf [skills], every queue's defaultrule in docs/asterisk/queues.conf.
+SKILLS_RULE = (PenaltyChange(30, "+1"), PenaltyChange(60, "+100", "0"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +54,8 @@ class Route:
     max_penalty: int | None = None
     preferred: str | None = None  # an agent's member name or interface
     preferred_wait_s: float = DEFAULT_PREFERRED_WAIT_S
+    # The queue rule that widens the penalty window while the caller waits.
+    penalty_rule: tuple[PenaltyChange, ...] = ()
 
 
 class InboundRouting:
@@ -47,13 +76,22 @@ class InboundRouting:
         queue = self.flow.queues[route.queue]
         call.priority = route.priority
         call.min_penalty, call.max_penalty = route.min_penalty, route.max_penalty
+        call.penalty_rule = route.penalty_rule
         call.dialed_number = call.dialed_number or queue.dialed
         agent = self._agent(route.preferred)
         if agent is not None and self._free(agent):
             self.dial_member(call, agent, route.preferred_wait_s, queue)
             return
+        self._queue(call, queue)
+
+    def _queue(self, call: SimCall, queue: SimQueue) -> None:
+        """Into the queue, with the rule's steps counted from now (app_queue's own clock)."""
         call.phase = CallPhase.QUEUED
         self.flow.enter(call, queue)
+        if call.phase is CallPhase.TALKING or (call.min_penalty, call.max_penalty) == (None, None):
+            return
+        for step in call.penalty_rule:
+            self.timeline.push(call.entered_at + step.after_s, RELAX_NEED, call, call.visit, step)
 
     def turn_away(self, call: SimCall, outcome: CallOutcome = CallOutcome.ABANDONED) -> None:
         """The caller is not queued (blocked, closed) or hangs up before being routed."""
@@ -98,11 +136,15 @@ class InboundRouting:
         else:
             self.timeline.push(now + wait_s, DIAL_GIVE_UP, call, step, agent)
 
-    def on_relax(self, call: SimCall, visit: int, _extra: None) -> None:
-        """The caller has waited `relax_needs_after_s` for its skill: any member may answer."""
-        if call.visit != visit or call.phase not in (CallPhase.QUEUED, CallPhase.RETRY):
+    def on_relax(self, call: SimCall, visit: int, step: PenaltyChange | None) -> None:
+        """The caller has waited long enough: its penalty window widens (a queue rule's
+        `step`), or its need is dropped (`relax_needs_after_s`): more members may answer."""
+        if call.visit != visit or call.phase not in WAITING:
             return
-        call.need = None
+        if step is None:
+            call.need = None
+        else:
+            step.apply(call)
         queue = call.queue
         if call.phase is CallPhase.QUEUED and queue is not None and queue.available:
             self.flow.retry(call)  # offered now to the free members, as a retry is
@@ -119,8 +161,7 @@ class InboundRouting:
         call.agent = None
         call.route_queue = None
         self.staff.free(agent)
-        call.phase = CallPhase.QUEUED
-        self.flow.enter(call, queue)
+        self._queue(call, queue)
 
 
 def dial_answered(flow: CallFlow, call: SimCall, agent: SimAgent) -> None:

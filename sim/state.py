@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from callcenter.calls.records import AgentState, CallOutcome, Direction
 from sim.distributions import AgentDraws, QueueDraws
@@ -60,6 +60,7 @@ class SimCall:
         "need",
         "outcome",
         "patience_s",
+        "penalty_rule",
         "phase",
         "planned_transfer",
         "position",
@@ -122,6 +123,7 @@ class SimCall:
         self.min_penalty: int | None = None
         self.max_penalty: int | None = None
         self.caller_class = "regular"
+        self.penalty_rule: tuple[Any, ...] = ()  # sim.inbound.PenaltyChange steps
         self.route_queue: SimQueue | None = None  # a preferred member's call: the queue after
         # Counters that make scheduled events stale once the call has moved on.
         self.visit = 0

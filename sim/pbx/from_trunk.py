@@ -221,6 +221,7 @@ class TrunkRouting:
             max_penalty=_number(variables.get("QUEUE_MAX_PENALTY")),
             preferred=preferred,
             preferred_wait_s=float(wait),
+            penalty_rule=self.options.penalty_rule,
         )
         return ("preferred" if preferred else "queue"), route
 

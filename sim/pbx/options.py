@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from sim.inbound import SKILLS_RULE, PenaltyChange
+
 
 @dataclass(frozen=True, slots=True)
 class PbxOptions:
@@ -40,6 +42,8 @@ class PbxOptions:
     preferred_wait_s: float = 8.0
     # A closed queue's message (Playback) before the caller is hung up, simulated seconds.
     closed_message_s: float = 5.0
+    # How a routed caller's penalty window widens while they wait (queues.conf defaultrule).
+    penalty_rule: tuple[PenaltyChange, ...] = SKILLS_RULE
     # Wall-clock seconds a routing server may take in all before the call falls back.
     agi_timeout_s: float = 10.0
 

@@ -282,3 +282,21 @@ def test_the_scenario_names_its_routing_server() -> None:
         parse_scenario(routed() + '\n[routing]\nagi = "agi://h/route"\ndefault_queue = "x"\n')
     with pytest.raises(ScenarioError, match=r"routing\.agi: not a FastAGI address"):
         parse_scenario(routed() + '\n[routing]\nagi = "sip:h"\n')
+
+
+async def test_the_queue_rule_widens_the_penalty_window_while_the_caller_waits() -> None:
+    # Alice (penalty 0) paused: with QUEUE_MAX_PENALTY 0 nobody may answer; the [skills] rule
+    # makes it 1 after 30 s (Bob, penalty 2, still out), then 100 after 60 s: Bob is called.
+    answer = {"QUEUE": "support", "QUEUE_MAX_PENALTY": "0", "ROUTE_REASON": "rule"}
+    async with (
+        scripted_agi({"+4952": answer}) as agi,
+        running_pbx(routed(), agi_url=agi.url, speed=100.0) as pbx,
+        logged_in(pbx) as client,
+    ):
+        client.send("QueuePause", ("Interface", "PJSIP/1001"), ("Paused", "true"))
+        await client.event("QueueMemberPause", MemberName="Alice")
+        dial_did(client, "+4952", "Needs German", DID)
+        join = await client.event("QueueCallerJoin", CallerIDNum="+4952")
+        called = await client.event("AgentCalled", MemberName="Bob")
+    waited = float(called["Timestamp"]) - float(join["Timestamp"])
+    assert 59.5 <= waited <= 61.0
