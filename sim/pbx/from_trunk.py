@@ -211,7 +211,10 @@ class TrunkRouting:
         if queue not in self.board.queues:
             log.warning("the routing server named queue %r, which the PBX lacks", queue)
             return "fallback", Route(fallback)
-        priority = _number(variables.get("QUEUE_PRIO")) or _number(variables.get("PRIORITY"))
+        # app_queue reads QUEUE_PRIO; PRIORITY (the same number) only when it is missing.
+        priority = _number(variables.get("QUEUE_PRIO"))
+        if priority is None:
+            priority = _number(variables.get("PRIORITY"))
         preferred = self._preferred_agent(variables.get("PREFERRED_MEMBER", ""))
         wait = _number(variables.get("PREFERRED_WAIT")) or self.options.preferred_wait_s
         route = Route(
