@@ -81,7 +81,10 @@ async def test_a_vip_joins_ahead_of_regular_callers_who_came_first() -> None:
             await client.event("QueueCallerJoin", CallerIDNum=number)
         dial_did(client, "+4911", "Vera VIP", DID)
         join = await client.event("QueueCallerJoin", CallerIDNum="+4911")
+        client.send("QueuePause", ("Interface", "PJSIP/1001"), ("Paused", "false"))
+        first = await client.event("AgentConnect")
     assert (join["Position"], join["Count"]) == ("1", "3")
+    assert first["CallerIDNum"] == "+4911"  # the VIP is answered first, though she came last
     request = agi.requests[-1]
     assert request["agi_arg_1"] == DID and request["agi_callerid"] == "+4911"
     assert request["agi_uniqueid"] == join["Uniqueid"]
