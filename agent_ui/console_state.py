@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,8 +17,16 @@ from callcenter.db import utc_now
 from callcenter.events import AgentRinging
 from callcenter.queues.presence import AgentPresence
 from callcenter.queues.wrap_up import WrapUp
+from callcenter.users.models import User
+from crm.access import editor_of
+from crm.exceptions import CrmError
+from crm.lookup.offer import TicketOffer, linked_tickets, offered_ticket
 from crm.lookup.schemas import LookupCard
 from crm.lookup.service import lookup
+from crm.tickets.schemas import CallRef
+from crm.tickets.service import link_call
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -38,6 +47,10 @@ class LiveCall:
     matches: int = 0
     held: bool = False  # the PBX reports the caller on hold (the console's Hold or the phone's)
     consulting: str | None = None  # the target of an attended transfer under way
+    # The caller's open ticket the pop offers first; the call is linked to it on answer
+    # unless the agent links another, opens a new one or says not to (`link_on_answer`).
+    offered_ticket: int | None = None
+    link_on_answer: bool = True
 
     @property
     def direction(self) -> str:
@@ -137,11 +150,14 @@ def pop_header(event: AgentRinging | LiveCall, *, card_pending: bool) -> str:
 
 @dataclass(frozen=True, slots=True)
 class PopCard:
-    """The customer card of a ringing call: the lookup, its HTML, and the whole pop's HTML."""
+    """The customer card of a ringing call: the lookup, its HTML, and the whole pop's HTML;
+    the open ticket it offers first and the tickets the call is linked to already."""
 
     card: LookupCard
     html: str
     pop_html: str
+    offered_ticket: int | None = None
+    linked: frozenset[int] = frozenset()
 
     @property
     def customer_id(self) -> int | None:
@@ -164,7 +180,44 @@ def card_of(session: Session, region: str, event: AgentRinging | LiveCall) -> Po
     if not number:
         raise ValueError("a call without a caller number has no card to look up")
     card = lookup(session, number, region)
-    html = fragment("_pop_card.html", event=event, card=card)
+    chosen = getattr(event, "customer_id", None)
+    offered = getattr(event, "offered_ticket", None) or offered_ticket(card, chosen)
+    # A ringing call has no links yet; once on screen, the agent's changes may add some.
+    ringing = isinstance(event, AgentRinging)
+    linked = frozenset() if ringing else linked_tickets(session, event.server, event.linkedid)
+    offer = TicketOffer(
+        ticket_id=offered,
+        linked=linked,
+        on_answer=getattr(event, "link_on_answer", True) and offered not in linked,
+        answered=getattr(event, "answered_at", None) is not None,
+    )
+    html = fragment("_pop_card.html", event=event, card=card, offer=offer)
     # The card's markup is the template's own output, escaped there.
     pop_html = fragment("_pop.html", event=event, card_html=Markup(html))
-    return PopCard(card=card, html=html, pop_html=pop_html)
+    return PopCard(card=card, html=html, pop_html=pop_html, offered_ticket=offered, linked=linked)
+
+
+def link_offered_ticket(
+    sessions: sessionmaker[Session], region: str, screen: AgentConsole, call: LiveCall
+) -> PopCard | None:
+    """Link the answered `call` to the ticket its pop offered, as the agent (blocking database
+    work: run it off the event loop); the fresh card, or None when the agent may not change
+    that ticket (the card keeps offering its Link button, which says why)."""
+    if call.offered_ticket is None:
+        return None
+    with sessions() as session, session.begin():
+        user = session.get(User, screen.user_id)
+        if user is None:
+            return None
+        try:
+            link_call(
+                session,
+                call.offered_ticket,
+                CallRef(server=call.server, linkedid=call.linkedid),
+                screen.username,
+                editor=editor_of(session, user),
+            )
+        except CrmError as exc:
+            log.info("call %s not linked to ticket %s: %s", call.linkedid, call.offered_ticket, exc)
+            return None
+        return card_of(session, region, call) if call.caller_number else None

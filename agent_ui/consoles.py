@@ -303,13 +303,9 @@ class Consoles:
         Runs on the event loop (the hub lives there). False when the call left the screen."""
         screen = self._screens.get(user_id)
         call = screen.call if screen is not None else None
-        if screen is None or call is None or call.linkedid != linkedid or screen.pop_seq is None:
+        if screen is None or call is None or call.linkedid != linkedid:
             return False
-        call.matches = len(found.card.matches)
-        screen.pop_html = found.pop_html
-        payload = {"pop": screen.pop_seq, "linkedid": linkedid, "call": call.public()}
-        self.hub.publish(user_id, "card", {**payload, "html": found.html})
-        return True
+        return self.pops.show_card(screen, call, found)
 
     def choose_customer(self, user_id: int, linkedid: str, customer_id: int) -> LiveCall:
         """The agent says which of several matching customers is calling."""

@@ -15,7 +15,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from agent_ui.console_state import AgentConsole, LiveCall, PopCard, build_card, pop_header
+from agent_ui.console_state import (
+    AgentConsole,
+    LiveCall,
+    PopCard,
+    build_card,
+    link_offered_ticket,
+    pop_header,
+)
 from agent_ui.hub import PopHub
 from callcenter.events import (
     AgentDialled,
@@ -131,10 +138,14 @@ class Pops:
             call.matches = len(found.card.matches)
             if call.customer_id is None:  # the agent may have chosen or created one already
                 call.customer_id = found.customer_id
+            if call.offered_ticket is None:
+                call.offered_ticket = found.offered_ticket
             if screen.call is call and screen.pop_seq == pop:
                 screen.pop_html = found.pop_html
         payload = {"pop": pop, "linkedid": call.linkedid, "call": call.public(), "html": html}
         self.hub.publish(screen.user_id, "card", payload)
+        if call.answered_at is not None:  # answered before the card came: link now
+            self._link_offered(screen, call)
 
     def ring_over(self, screen: AgentConsole, linkedid: str) -> None:
         call = screen.call
@@ -148,3 +159,37 @@ class Pops:
             return
         screen.call.answered_at = event.at
         self.hub.publish(screen.user_id, "answered", {"call": screen.call.public()})
+        self._link_offered(screen, screen.call)
+
+    def _link_offered(self, screen: AgentConsole, call: LiveCall) -> None:
+        """Link the answered call to the ticket its pop offered, unless the agent said not to
+        or linked it already."""
+        if call.offered_ticket is None or not call.link_on_answer:
+            return
+        call.link_on_answer = False  # once: a later card or answer does not link again
+        self._spawn(self._link(screen, call, call.offered_ticket))
+
+    async def _link(self, screen: AgentConsole, call: LiveCall, ticket_id: int) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            found = await loop.run_in_executor(
+                self._lookups, link_offered_ticket, self.sessions, self.region, screen, call
+            )
+        except Exception:
+            log.exception("linking call %s to ticket %s failed", call.linkedid, ticket_id)
+            return
+        if found is not None:
+            self.show_card(screen, call, found)
+
+    def show_card(self, screen: AgentConsole, call: LiveCall, found: PopCard) -> bool:
+        """The fresh card on every tab's pop of `call`, and on the pop a reload rebuilds.
+        False when the call left the screen."""
+        if screen.call is not call or screen.pop_seq is None:
+            return False
+        call.matches = len(found.card.matches)
+        if call.offered_ticket is None:  # the agent chose the caller among several
+            call.offered_ticket = found.offered_ticket
+        screen.pop_html = found.pop_html
+        payload = {"pop": screen.pop_seq, "linkedid": call.linkedid, "call": call.public()}
+        self.hub.publish(screen.user_id, "card", {**payload, "html": found.html})
+        return True

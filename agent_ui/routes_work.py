@@ -170,6 +170,8 @@ def open_ticket(
         call=CallRef(server=call.server, linkedid=call.linkedid) if call else None,
     )
     ticket = create_ticket(session, data, user.username, editor=editor_of(session, user))
+    if call is not None:
+        call.link_on_answer = False  # the agent picked a ticket: the offered one is not linked
     _refresh_card(session, settings, console, user, call)
     return notice(f"Ticket {ticket.number} opened.")
 
@@ -195,8 +197,26 @@ def link_to_ticket(
         user.username,
         editor=editor_of(session, user),
     )
+    call.link_on_answer = False  # the agent picked a ticket: the offered one is not linked
     _refresh_card(session, settings, console, user, call)
     return notice(f"Call linked to {ticket.number}.")
+
+
+@router.post("/console/calls/ticket-offer/decline", response_class=HTMLResponse)
+def decline_ticket_offer(
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    console: ConsoleDep,
+    linkedid: LinkedId,
+) -> HTMLResponse:
+    """The call is not about the caller's open ticket the pop offered: do not link it."""
+    call = _call_of(console, user, linkedid)
+    if call is None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "no call on your screen")
+    call.link_on_answer = False
+    _refresh_card(session, settings, console, user, call)
+    return notice("The call will not be linked to that ticket.")
 
 
 @router.post("/console/wrapup/notes", response_class=HTMLResponse)

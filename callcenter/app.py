@@ -22,7 +22,10 @@ from callcenter.cti.adapter import LiveAdapter
 from callcenter.cti.checkpoint import Checkpoints
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.deps import api_user
+from callcenter.errors import queue_error_handler
+from callcenter.queues.exceptions import QueueError
 from callcenter.queues.presence import Presence
+from callcenter.queues.router import router as queues_router
 from callcenter.security_headers import SecurityHeaders
 from callcenter.services import Services
 from callcenter.settings import Settings, get_settings
@@ -72,6 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(CrmError, crm_error)
     # Every CRM route needs a signed-in user or a bearer token.
     app.include_router(crm_router, dependencies=[Depends(api_user)])
+    app.add_exception_handler(QueueError, queue_error_handler)
+    app.include_router(queues_router, dependencies=[Depends(api_user)])
     install_supervisor(app)  # before the console: its /static/supervisor mount must win
     install_console(app)
     install_desk(app)

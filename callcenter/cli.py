@@ -21,6 +21,7 @@ from callcenter.settings import Settings
 COMMAND_MODULES = (
     "callcenter.db_cli",
     "callcenter.users.cli",
+    "callcenter.queues_cli",
     "callcenter.pbx_cli",
     "callcenter.web_cli",
     "crm.cli",

@@ -8,6 +8,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from callcenter.queues.exceptions import DuplicateQueue, QueueError, QueueNotFound
 from crm.exceptions import CrmError, InvalidInput
 
 
@@ -42,3 +43,13 @@ async def crm_error_handler(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, InvalidInput):
         errors.append({"field": exc.field, "message": exc.message, "type": "invalid"})
     return JSONResponse({"detail": str(exc), "errors": errors}, status_code=exc.status_code)
+
+
+async def queue_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """A refused queue request as JSON: 404 unknown, 409 taken, else 422 naming its field."""
+    assert isinstance(exc, QueueError)
+    if isinstance(exc, QueueNotFound):
+        return JSONResponse({"detail": str(exc), "errors": []}, status_code=404)
+    code = 409 if isinstance(exc, DuplicateQueue) else 422
+    errors = [{"field": exc.field, "message": str(exc), "type": "invalid"}] if exc.field else []
+    return JSONResponse({"detail": str(exc), "errors": errors}, status_code=code)

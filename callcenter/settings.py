@@ -104,8 +104,9 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
     # An abandon shorter than this (seconds in queue) is a short abandon: no callback.
     short_abandon_s: Annotated[float, Field(ge=0)] = 5.0
-    # KPI thresholds: service-level T, the share of calls to answer within it, and the
-    # per-queue overrides as JSON, e.g. '{"billing": {"service_level_s": 30}}'.
+    # KPI thresholds: service-level T, the share of calls to answer within it, and per-queue
+    # fallbacks as JSON, e.g. '{"billing": {"service_level_s": 30}}' (a queue's record and
+    # the PBX's servicelevel come first: see kpi.thresholds).
     service_level_s: Annotated[float, Field(gt=0)] = 20.0
     service_level_target: Annotated[float, Field(gt=0, le=1)] = 0.8
     queue_thresholds: dict[str, dict[str, float]] = Field(default_factory=dict)

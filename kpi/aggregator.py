@@ -23,7 +23,7 @@ its call is still up comes inside the call's record; one that ends after the rec
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
@@ -38,7 +38,7 @@ from kpi import definitions as kpi
 from kpi.reports import merge_totals, summary_json
 from kpi.rollups.counting import SUM_FIELDS
 from kpi.summary import QueueThresholds, QueueTotals, summarize
-from kpi.thresholds import ThresholdBook
+from kpi.thresholds import RecordThresholds, ThresholdBook
 
 WINDOWS_MIN = (15, 60)
 # The order of a queue tile's agent counts.
@@ -197,6 +197,19 @@ class LiveKpis:
         live = self.queues.get(queue)  # a queue not on the board yet starts with it
         if live is not None:
             thresholds = self.book.for_queue(queue)
+            if thresholds != live.today.thresholds:
+                live.judge_by(thresholds)
+        self._changed()
+
+    def set_records(self, records: Mapping[str, RecordThresholds]) -> None:
+        """The queue records' thresholds as stored now (the board reads them every few
+        seconds): queues whose thresholds changed are judged again by T and target (a new
+        short-abandon threshold counts from the next visit; reports count it all again)."""
+        if dict(records) == dict(self.book.records):
+            return
+        self.book = self.book.with_records(records)
+        for live in self.queues.values():
+            thresholds = self.book.for_queue(live.name)
             if thresholds != live.today.thresholds:
                 live.judge_by(thresholds)
         self._changed()

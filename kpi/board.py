@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -15,8 +16,13 @@ from callcenter.bus import Bus
 from callcenter.calls.service import list_calls
 from kpi.aggregator import LiveKpis, rebuild_since
 from kpi.alerts import Alert, AlertLimits, AlertTracker, evaluate_live
+from kpi.thresholds import RecordThresholds, stored_record_thresholds
 
+log = logging.getLogger(__name__)
 Snapshot = dict[str, Any]
+# How often the board reads the queue records' thresholds again (an admin may change them
+# on a page, over the API or with `callcenter queues import`, in any process).
+RECORDS_EVERY_S = 5.0
 
 
 class LiveBoard:
@@ -42,13 +48,17 @@ class LiveBoard:
         self._alerts: list[Alert] = []
         self._task: asyncio.Task[None] | None = None
         self._unsubscribe: Callable[[], None] | None = None
+        self._sessions: sessionmaker[Session] | None = None
 
     def start(self, sessions: sessionmaker[Session] | None) -> None:
-        """Subscribe to the bus, rebuild today from the database, start the pusher."""
+        """Subscribe to the bus, read the queue records' thresholds, rebuild today from the
+        database, start the pusher (which reads the records again every RECORDS_EVERY_S)."""
         if self.bus is not None:
             self._unsubscribe = self.kpis.subscribe(self.bus)
+        self._sessions = sessions
         if sessions is not None:
             with sessions() as session:
+                self.kpis.set_records(stored_record_thresholds(session))
                 self.kpis.rebuild(
                     list_calls(session, since=rebuild_since(self.kpis.clock(), self.kpis.zone))
                 )
@@ -64,9 +74,28 @@ class LiveBoard:
                 await self._task
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        records_due = loop.time() + RECORDS_EVERY_S
         while True:
             await asyncio.sleep(self.period_s)
+            if self._sessions is not None and loop.time() >= records_due:
+                records_due = loop.time() + RECORDS_EVERY_S
+                await self.refresh_records()
             self.tick()
+
+    async def refresh_records(self) -> None:
+        """Judge queues by their records' thresholds as stored now (read off the loop)."""
+        try:
+            records = await asyncio.to_thread(self._stored_records)
+        except Exception:
+            log.exception("could not read the queue records' thresholds; keeping the last")
+            return
+        self.kpis.set_records(records)
+
+    def _stored_records(self) -> dict[str, RecordThresholds]:
+        assert self._sessions is not None
+        with self._sessions() as session:
+            return stored_record_thresholds(session)
 
     def tick(self) -> bool:
         """Re-evaluate alerts; push a snapshot if anything changed. True when it pushed.

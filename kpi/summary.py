@@ -15,8 +15,9 @@ from kpi.definitions import DEFAULT_SERVICE_LEVEL_S, DEFAULT_SHORT_ABANDON_S, Vi
 class ThresholdSource(StrEnum):
     """Where a queue's service-level threshold T comes from, in order of precedence."""
 
-    SETTING = "setting"  # an admin's override (CALLCENTER_QUEUE_THRESHOLDS)
+    QUEUE = "queue"  # an admin's value on the queue's record (Admin > Queues, /api/queues)
     PBX = "pbx"  # the queue's `servicelevel` as the PBX reports it (QueueParams)
+    SETTING = "setting"  # the fallback in CALLCENTER_QUEUE_THRESHOLDS
     DEFAULT = "default"  # the deployment's default (CALLCENTER_SERVICE_LEVEL_S, 20 s)
 
 

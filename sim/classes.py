@@ -2,10 +2,9 @@
 
 Priorities follow app_queue's `QUEUE_PRIO`: a caller joins ahead of every caller of a lower
 priority and behind those of the same or a higher one (FIFO within a priority). A caller who
-needs a skill may be answered only by members with that skill, the skill's level (1 the
-strongest) standing for the member's penalty, as a site maps skills onto app_queue penalties;
-`QUEUE_MIN_PENALTY` / `QUEUE_MAX_PENALTY` (set by the routing server) leave out members whose
-penalty is outside the range.
+needs a skill may be answered only by members with that skill, the highest level first (levels
+as in the queue records: higher is stronger); `QUEUE_MIN_PENALTY` / `QUEUE_MAX_PENALTY` (set
+by the routing server) leave out members whose penalty in the queue is outside the range.
 """
 
 from __future__ import annotations
@@ -57,20 +56,17 @@ def restricted(call: SimCall) -> bool:
 
 
 def penalty_for(call: SimCall, agent: SimAgent, queue_penalty: int) -> int | None:
-    """The member's penalty for this caller, or None if it may not answer them."""
+    """The member's rank for this caller (lower is offered first), or None if it may not
+    answer them: its queue penalty, or for a caller with a need minus its level in the skill."""
+    if call.max_penalty is not None and queue_penalty > call.max_penalty:
+        return None
+    if call.min_penalty is not None and queue_penalty < call.min_penalty:
+        return None
     need = call.need
-    if need is not None:
-        level = agent.skills.get(need)
-        if level is None:
-            return None
-        penalty = level
-    else:
-        penalty = queue_penalty
-    if call.max_penalty is not None and penalty > call.max_penalty:
-        return None
-    if call.min_penalty is not None and penalty < call.min_penalty:
-        return None
-    return penalty
+    if need is None:
+        return queue_penalty
+    level = agent.skills.get(need)
+    return None if level is None else -level
 
 
 def join_in_order(waiting: dict[SimCall, None], call: SimCall) -> int:

@@ -240,7 +240,7 @@ class AgentSpec:
     shift: Shift | None = None
     pauses: tuple[Pause, ...] = ()
     max_talk_s: float = 1800.0
-    skills: tuple[tuple[str, int], ...] = ()
+    skills: tuple[tuple[str, int], ...] = ()  # (skill, level): higher is stronger
 
     @property
     def queues(self) -> tuple[str, ...]:

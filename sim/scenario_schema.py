@@ -57,7 +57,7 @@ def _memberships(value: Any) -> tuple[tuple[str, int], ...]:
 
 
 def _skills(value: Any) -> tuple[tuple[str, int], ...]:
-    """`skills = { "lang:de" = 1, "product:billing" = 2 }`: levels, 1 the strongest."""
+    """`skills = { "lang:de" = 2, "product:billing" = 1 }`: levels, higher the stronger."""
     if isinstance(value, dict) and all(
         isinstance(k, str) and k.strip() and type(v) is int and v >= 1 for k, v in value.items()
     ):

@@ -179,7 +179,7 @@ class SimAgent:
         self.idle_since: float | None = None
         self.reported = AgentState.LOGGED_OUT
         self.reported_reason: str | None = None
-        self.skills: dict[str, int] = dict(spec.skills)  # skill -> level (1 the strongest)
+        self.skills: dict[str, int] = dict(spec.skills)  # skill -> level (higher is stronger)
 
     @property
     def state(self) -> AgentState:

@@ -54,3 +54,39 @@ def test_upgrade_to_unique_member_names_names_the_shared_ones(tmp_path: Path) ->
     engine.dispose()
     with pytest.raises(RuntimeError, match="'Alice Smith'"):
         upgrade(url)
+
+
+def test_rebuilding_the_users_table_keeps_what_points_at_it(tmp_path: Path) -> None:
+    """0006 and 0008 rebuild `users` on SQLite (copy, drop, rename): with foreign keys
+    enforced, dropping the old table would cascade into tokens and memberships."""
+    url = f"sqlite:///{tmp_path / 'cc.db'}"
+    upgrade(url, "0005")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (id, username, display_name, role, password_hash, active,"
+                " member_name, skills, created_at) VALUES (7, 'ann', 'Ann', 'agent', 'x', 1,"
+                " 'Ann', '[]', '2026-03-02 09:00:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO api_tokens (user_id, token_hash, label, created_at)"
+                " VALUES (7, 'h', 'wallboard', '2026-03-02 09:00:00')"
+            )
+        )
+        connection.execute(
+            text("INSERT INTO queue_memberships (user_id, queue, penalty) VALUES (7, 'support', 1)")
+        )
+    engine.dispose()
+    upgrade(url)
+    command.downgrade(alembic_config(url), "0007")  # 0008's downgrade rebuilds it again
+    upgrade(url)
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        tokens = connection.execute(text("SELECT user_id, label FROM api_tokens")).all()
+        queues = connection.execute(text("SELECT user_id, queue FROM queue_memberships")).all()
+    engine.dispose()
+    assert [tuple(row) for row in tokens] == [(7, "wallboard")]
+    assert [tuple(row) for row in queues] == [(7, "support")]

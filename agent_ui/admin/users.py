@@ -1,4 +1,5 @@
-"""The admin's user pages: the list, a new user, and one user's profile, role and queues."""
+"""The admin's user pages: the list, a new user, and one user's profile, role, queues and
+skills."""
 
 from __future__ import annotations
 
@@ -12,7 +13,14 @@ from agent_ui.admin.access import AdminPage
 from agent_ui.admin.forms import FieldError, Token, check_csrf, redirect
 from agent_ui.admin.render import templates
 from callcenter.deps import SessionDep, SignedInUser
-from callcenter.queues.members import memberships_by_user, memberships_of
+from callcenter.queues.exceptions import QueueError
+from callcenter.queues.members import (
+    format_skills,
+    memberships_by_user,
+    memberships_of,
+    parse_skills,
+    skills_of,
+)
 from callcenter.users.exceptions import UserError, UserNotFound, WeakPassword
 from callcenter.users.models import Team, User
 from callcenter.users.service import (
@@ -25,6 +33,7 @@ from callcenter.users.service import (
     list_users,
     set_queues,
     set_role,
+    set_skills,
     update_profile,
 )
 
@@ -165,6 +174,26 @@ def edit_queues(
     return redirect(f"/admin/users/{user_id}")
 
 
+@router.post("/users/{user_id}/skills", response_class=HTMLResponse)
+def edit_skills(
+    request: Request,
+    user_id: int,
+    user: AdminPage,
+    session: SessionDep,
+    csrf_token: Token = "",
+    skills: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Replace the user's skills: `lang:de=2, product:billing=1` (empty: none)."""
+    check_csrf(user, csrf_token)
+    target = find_user(session, user_id)
+    try:
+        set_skills(session, target, parse_skills(skills))
+    except (UserError, QueueError) as exc:
+        session.rollback()
+        return render_user(request, user, session, user_id, refusal(exc), typed_skills=skills)
+    return redirect(f"/admin/users/{user_id}")
+
+
 def parse_queues(text: str) -> list[tuple[str, int]]:
     """`support:0, billing:2` (or one a line) as the CLI's --queue reads QUEUE[:PENALTY]."""
     queues = []
@@ -199,7 +228,7 @@ def _team(session: Session, text: str) -> Team | None:
         raise FieldError("team_id", "that team no longer exists; reload the page") from None
 
 
-def refusal(exc: UserError | FieldError) -> FieldError:
+def refusal(exc: UserError | QueueError | FieldError) -> FieldError:
     """A refused form as the field to mark and the sentence for it."""
     if isinstance(exc, FieldError):
         return exc
@@ -241,13 +270,20 @@ def render_user(
     user_id: int,
     error: FieldError | None = None,
     new_token: str | None = None,
+    typed_skills: str | None = None,
 ) -> Response:
-    """One user's page; with `new_token`, the token just issued, shown this once."""
+    """One user's page; with `new_token`, the token just issued, shown this once;
+    `typed_skills` what was typed in a refused skills form."""
     target = find_user(session, user_id)
     context: dict[str, Any] = {
         "user": user,
         "target": target,
         "memberships": memberships_of(session, target.id),
+        "skills_typed": (
+            typed_skills
+            if typed_skills is not None
+            else format_skills(skills_of(session, target.id))
+        ),
         "teams": list_teams(session),
         "roles": [r.value for r in Role],
         "tokens": list_tokens(session, target),

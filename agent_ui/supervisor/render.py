@@ -26,6 +26,7 @@ def _seconds(value: float | None) -> str:
 
 # How a page names where a queue's service-level threshold comes from.
 SOURCE_LABELS = {
+    ThresholdSource.QUEUE: "queue",
     ThresholdSource.PBX: "PBX",
     ThresholdSource.SETTING: "override",
     ThresholdSource.DEFAULT: "default",
@@ -39,6 +40,7 @@ def _threshold(summary: QueueSummary) -> str:
 
 # Where a service-level threshold is set, as a sentence on the reports page names it.
 SOURCE_SETTINGS = {
+    ThresholdSource.QUEUE: "the queue's settings under Admin",
     ThresholdSource.PBX: "the queue's servicelevel on the PBX",
     ThresholdSource.SETTING: "CALLCENTER_QUEUE_THRESHOLDS",
     ThresholdSource.DEFAULT: "the default, CALLCENTER_SERVICE_LEVEL_S",

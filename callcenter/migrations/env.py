@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import Connection
 
 from callcenter.db import make_engine
 from callcenter.models_registry import UNMANAGED_TABLE_PREFIXES, target_metadata
@@ -37,9 +38,34 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
-def _run(connection: object) -> None:
+def _run(connection: Connection) -> None:
+    # A SQLite table changed in batch mode is copied, dropped and renamed: with foreign keys
+    # enforced, the drop would cascade into every row that points at it (users: tokens,
+    # memberships, skills). Off while migrating, checked before they are turned back on.
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
+    try:
+        _migrate(connection)
+        if sqlite:
+            _check_foreign_keys(connection)
+    finally:
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        tables = sorted({row[0] for row in broken})
+        raise RuntimeError(f"rows pointing at missing rows after migrating: {', '.join(tables)}")
+
+
+def _migrate(connection: Connection) -> None:
     context.configure(
-        connection=connection,  # type: ignore[arg-type]
+        connection=connection,
         target_metadata=target_metadata(),
         render_as_batch=True,
         compare_type=True,

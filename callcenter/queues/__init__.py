@@ -1,1 +1,2 @@
-"""Queues and their members: live presence of agents and waiting callers, wrap-up."""
+"""Queues: their records, numbers, members and skills; live presence of agents and waiting
+callers; wrap-up."""

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from callcenter.queues.exceptions import QueueError
 from callcenter.queues.models import AgentSkill, QueueMembership
+from callcenter.users.models import User
 
 # A queue's name as the PBX writes it (queues.conf section names).
 QUEUE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
@@ -84,6 +85,36 @@ def set_memberships(session: Session, user_id: int, queues: Iterable[tuple[str, 
     session.flush()
 
 
+def set_queue_members(session: Session, queue: str, members: Mapping[int, int]) -> None:
+    """Replace who serves `queue`: user id -> penalty (users left out leave the queue)."""
+    for penalty in members.values():
+        checked_memberships([(queue, penalty)])
+    rows = session.scalars(select(QueueMembership).where(QueueMembership.queue == queue))
+    wanted = dict(members)
+    for row in rows:
+        if row.user_id in wanted:
+            row.penalty = wanted.pop(row.user_id)
+        else:
+            session.delete(row)
+    session.flush()
+    session.add_all(
+        QueueMembership(user_id=user_id, queue=queue, penalty=penalty)
+        for user_id, penalty in wanted.items()
+    )
+    session.flush()
+
+
+def members_by_name(session: Session, queue: str) -> list[tuple[str, int]]:
+    """Who serves `queue` (deactivated users too) and with which penalty, by username."""
+    rows = session.execute(
+        select(User.username, QueueMembership.penalty)
+        .join(User, User.id == QueueMembership.user_id)
+        .where(QueueMembership.queue == queue)
+        .order_by(User.username)
+    )
+    return [(username, penalty) for username, penalty in rows]
+
+
 def queue_served(session: Session, queue: str) -> bool:
     """Whether any agent serves `queue`."""
     member = select(QueueMembership.id).where(QueueMembership.queue == queue).limit(1)
@@ -145,6 +176,14 @@ def skills_of(session: Session, user_id: int) -> dict[str, int]:
         select(AgentSkill).where(AgentSkill.user_id == user_id).order_by(AgentSkill.skill)
     )
     return {row.skill: row.level for row in rows}
+
+
+def skills_by_user(session: Session) -> dict[int, dict[str, int]]:
+    """Every user's skills (users with none left out), for lists of users."""
+    found: dict[int, dict[str, int]] = {}
+    for row in session.scalars(select(AgentSkill).order_by(AgentSkill.skill)):
+        found.setdefault(row.user_id, {})[row.skill] = row.level
+    return found
 
 
 def set_skills(session: Session, user_id: int, skills: Mapping[str, int]) -> None:

@@ -4,8 +4,9 @@ Asterisk counts its own service level (`queue show`, QueueParams' ServicelevelPe
 queue's `servicelevel` from queues.conf. Every resync lists it (QueueParams, published as
 `QueueParamsReported`); `PbxServiceLevels` keeps the last one per queue for this process's
 live consumers (the board) and stores it in `pbx_queues`, where reports and rollups read it
-and from where the next start loads it. Which threshold a figure then uses (an admin's
-override, else the PBX's, else the default) is decided in one place: `kpi.thresholds`.
+and from where the next start loads it. Which threshold a figure then uses (the queue
+record's, else the PBX's, else the settings' fallback, else the default) is decided in one
+place: `kpi.thresholds`.
 """
 
 from __future__ import annotations

@@ -12,7 +12,14 @@ from sqlalchemy.pool import NullPool
 from callcenter.cli import UsageError, add_database_option, settings_from
 from callcenter.cli_tables import Column, TextTable, print_tables
 from callcenter.db import make_engine, make_sessionmaker, open_database, transaction
-from callcenter.queues.members import Membership, memberships_by_user
+from callcenter.queues.exceptions import QueueError
+from callcenter.queues.members import (
+    Membership,
+    format_skills,
+    memberships_by_user,
+    parse_skills,
+    skills_by_user,
+)
 from callcenter.settings import Settings
 from callcenter.users import service, session_key
 from callcenter.users.exceptions import UserError
@@ -39,6 +46,13 @@ def register(groups: Any) -> None:
         default=[],
         metavar="QUEUE[:PENALTY]",
         help="a queue the agent serves (repeat for several)",
+    )
+    create.add_argument(
+        "--skill",
+        action="append",
+        default=[],
+        metavar="SKILL[=LEVEL]",
+        help="what the agent can do and how well: lang:de=2 (repeat for several)",
     )
     create.set_defaults(func=_create)
 
@@ -141,16 +155,17 @@ def _create(args: argparse.Namespace) -> int:
                 interface=args.interface,
                 member_name=args.member_name,
                 queues=_queues(args.queue),
+                skills=parse_skills(", ".join(args.skill)),
             )
             print(f"created {user.role} {user.username}")
-    except UserError as exc:
+    except (UserError, QueueError) as exc:
         raise UsageError(str(exc)) from exc
     if not args.password:
         print(f"password: {password}")
     return 0
 
 
-USER_COLUMNS = ("user", "name", "role", "team", "interface", "member", "queues")
+USER_COLUMNS = ("user", "name", "role", "team", "interface", "member", "skills", "queues")
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -158,7 +173,11 @@ def _list(args: argparse.Namespace) -> int:
     try:
         with make_sessionmaker(engine)() as session:
             served = memberships_by_user(session)
-            users = [_user_json(u, served.get(u.id, [])) for u in service.list_users(session)]
+            skills = skills_by_user(session)
+            users = [
+                _user_json(u, served.get(u.id, []), skills.get(u.id, {}))
+                for u in service.list_users(session)
+            ]
     finally:
         engine.dispose()
     if args.json:
@@ -166,7 +185,8 @@ def _list(args: argparse.Namespace) -> int:
         return 0
     rows = [
         [
-            *(str(user[key] or "") for key in USER_COLUMNS[:-1]),
+            *(str(user[key] or "") for key in USER_COLUMNS[:-2]),
+            format_skills(user["skills"]),
             ", ".join(f"{q['queue']}:{q['penalty']}" for q in user["queues"]),
         ]
         for user in users
@@ -175,7 +195,7 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _user_json(user: User, memberships: list[Membership]) -> dict[str, Any]:
+def _user_json(user: User, memberships: list[Membership], skills: dict[str, int]) -> dict[str, Any]:
     return {
         "user": user.username,
         "name": user.display_name,
@@ -183,6 +203,7 @@ def _user_json(user: User, memberships: list[Membership]) -> dict[str, Any]:
         "team": user.team.name if user.team else None,
         "interface": user.interface,
         "member": user.member_name,
+        "skills": skills,
         "queues": [{"queue": m.queue, "penalty": m.penalty} for m in memberships],
     }
 

@@ -20,6 +20,7 @@ class TicketBrief(Output):
     assignee: str | None
     resolution_due: datetime | None
     escalation_level: int
+    updated_at: datetime
 
 
 class ContactCard(Output):

@@ -37,7 +37,7 @@ from kpi.rollups.counting import (
     interval_of,
     rollups_table,
 )
-from kpi.thresholds import ThresholdBook, stored_pbx_levels
+from kpi.thresholds import ThresholdBook, stored_pbx_levels, stored_record_thresholds
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,15 +45,17 @@ class RollupListener:
     """Keeps the rollups as calls and late wrap-ups are stored (a `StoreListener`); a frozen
     dataclass, so a writer process can be handed it.
 
-    `book` holds the settings' thresholds; each batch adds the PBX's thresholds as stored
-    in its transaction, so a threshold the PBX reported meanwhile counts from that batch on
-    (rows counted before with another are counted again when a report or batch meets them)."""
+    `book` holds the settings' thresholds; each batch adds the PBX's thresholds and the
+    queue records' as stored in its transaction, so a threshold the PBX reported or an admin
+    set meanwhile counts from that batch on (rows counted before with another are counted
+    again when a report or batch meets them)."""
 
     book: ThresholdBook
 
     def thresholds(self, session: Session) -> RollupThresholds:
-        """What this transaction counts with: the settings' and the PBX's thresholds."""
-        return RollupThresholds.of(self.book.with_pbx(stored_pbx_levels(session)))
+        """What this transaction counts with: the settings', the PBX's and the records'."""
+        book = self.book.with_pbx(stored_pbx_levels(session))
+        return RollupThresholds.of(book.with_records(stored_record_thresholds(session)))
 
     def calls_stored(self, session: Session, stored: StoredVisits) -> None:
         """Count the new visits; count again the intervals that lost replaced visits."""

@@ -78,6 +78,8 @@ PAGES = (
     Page("admin-users", "/admin/users", "admin", "Admin: users"),
     Page("admin-user", "/admin/users/{agent}", "admin", "Admin: a user, queues and tokens"),
     Page("admin-teams", "/admin/teams", "admin", "Admin: teams"),
+    Page("admin-queues", "/admin/queues", "admin", "Admin: queues, their numbers and hours"),
+    Page("admin-queue", "/admin/queues/support", "admin", "Admin: a queue's settings"),
     Page("admin-team", "/admin/teams/{team}", "admin", "Admin: a team"),
     Page("admin-sla", "/admin/sla", "admin", "Admin: SLA policies and business hours"),
     Page("admin-hours", "/admin/sla/hours/{hours}", "admin", "Admin: business hours"),

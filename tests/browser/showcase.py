@@ -19,6 +19,7 @@ from callcenter.calls.records import (
     VisitOutcome,
 )
 from callcenter.calls.service import store_calls
+from callcenter.queues.records import QueueFields, create_queue
 from callcenter.users.models import User
 from crm.callbacks.models import Callback
 from crm.customers.models import Customer
@@ -114,7 +115,7 @@ def todays_calls(now: datetime) -> list[CallRecord]:
 
 def seed_showcase(sessions: sessionmaker[Session]) -> Showcase:
     """The demo's users (one password), customers, tickets and articles; today's calls, a
-    call and comments on Ann's ticket, and callbacks due and overdue."""
+    call and comments on Ann's ticket, callbacks due and overdue, and two queue records."""
     now = datetime.now(UTC).replace(microsecond=0)
     with sessions() as session, session.begin():
         seed_demo(session, "US", PASSWORD)
@@ -136,6 +137,10 @@ def seed_showcase(sessions: sessionmaker[Session]) -> Showcase:
                 ),
             ]
         )
+        office = session.scalars(select(BusinessHours.id)).first()
+        create_queue(session, "support", QueueFields("Support", 20, 0.8, numbers=("+15550100",),
+                     business_hours_id=office, overflow="billing"))  # fmt: skip
+        create_queue(session, "billing", QueueFields("Billing", open=False, numbers=("8000",)))
         first = now.replace(hour=0, minute=0, second=0)
         agent1 = session.scalars(select(User).where(User.username == "agent1")).one()
         assert agent1.team_id is not None

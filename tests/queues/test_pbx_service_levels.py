@@ -1,5 +1,6 @@
 """A queue's service-level threshold comes from the PBX (QueueParams' ServiceLevel) unless an
-admin overrides it, and every figure says which one it used: over a real Asterisk's bytes.
+admin set one on the queue's record, and every figure says which one it used: over a real
+Asterisk's bytes.
 
 In `load_realistic`, billing has `servicelevel = 30` (support 20). One billing caller gave
 up after 23 s: within Asterisk's 30 s, not within the project's old default 20 s, so only
@@ -23,14 +24,16 @@ from callcenter.calls.models import QueueIntervalRollup
 from callcenter.calls.service import list_calls
 from callcenter.cli import main
 from callcenter.cti.pipeline import Pipeline
+from callcenter.db import transaction
 from callcenter.events import QueueParamsReported
 from callcenter.pbx_cli import replay_into_database
 from callcenter.queues.models import PbxQueue
 from callcenter.queues.presence import Presence
+from callcenter.queues.records import QueueFields, create_queue
 from callcenter.queues.service_levels import PbxServiceLevels
 from callcenter.settings import Settings
 from kpi.aggregator import LiveKpis
-from kpi.thresholds import thresholds_from_settings
+from kpi.thresholds import RecordThresholds, thresholds_from_settings
 from tests.conftest import FIXTURES
 from tests.cti.captures import capture_bytes, replay_capture
 from tests.kpi.test_captures import final_queue_params
@@ -105,16 +108,25 @@ def test_reports_use_the_pbx_threshold_and_agree_with_asterisk(
     assert queues["billing"]["service_level_asterisk2"] == 1.0
 
 
-def test_an_admin_override_wins_over_the_pbx(
-    replayed: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+def test_a_queue_records_threshold_wins_over_the_pbx(
+    replayed: str, capsys: pytest.CaptureFixture[str], sessions: sessionmaker[Session]
 ) -> None:
-    monkeypatch.setenv("CALLCENTER_QUEUE_THRESHOLDS", '{"billing": {"service_level_s": 20}}')
+    with transaction(sessions) as session:
+        create_queue(session, "billing", QueueFields(service_level_s=20))
     queues = report(capsys, replayed)
     billing, support = queues["billing"], queues["support"]
-    assert (billing["service_level_s"], billing["service_level_source"]) == (20, "setting")
+    assert (billing["service_level_s"], billing["service_level_source"]) == (20, "queue")
     # 117 answered within 20 s, 4 of the 5 abandons within 20 s (one left after 23 s)
     assert billing["service_level_asterisk2"] == pytest.approx((117 + 4) / 122)
     assert (support["service_level_s"], support["service_level_source"]) == (20, "pbx")
+
+
+def test_the_settings_threshold_is_a_fallback_the_pbx_wins_over(
+    replayed: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CALLCENTER_QUEUE_THRESHOLDS", '{"billing": {"service_level_s": 20}}')
+    billing = report(capsys, replayed)["billing"]
+    assert (billing["service_level_s"], billing["service_level_source"]) == (30, "pbx")
 
 
 def test_an_override_of_another_figure_keeps_the_pbx_threshold(
@@ -197,16 +209,16 @@ def test_the_live_board_counts_today_again_when_the_pbx_reports_its_threshold() 
         assert last_hour["offered"] == today["offered"]
 
 
-def test_on_the_board_too_an_admin_override_wins_over_the_pbx() -> None:
+def test_on_the_board_too_a_queue_records_threshold_wins_over_the_pbx() -> None:
     bus = Bus()
-    settings = Settings(queue_thresholds={"billing": {"service_level_s": 20}})
-    kpis = live_board(None, bus, settings)
+    kpis = live_board(None, bus)
+    kpis.set_records({"billing": RecordThresholds(service_level_s=20)})
     pipeline = Pipeline(server="pbx", bus=bus)
     pipeline.feed_bytes(capture_bytes(LOAD))
     pipeline.close(end_open_calls=True)
     queues = kpis.snapshot()["queues"]
     billing, support = queues["billing"], queues["support"]
-    assert (billing["service_level_s"], billing["service_level_source"]) == (20, "setting")
+    assert (billing["service_level_s"], billing["service_level_source"]) == (20, "queue")
     assert billing["today"]["service_level_asterisk2"] == pytest.approx((117 + 4) / 122)
     assert (support["service_level_s"], support["service_level_source"]) == (20, "pbx")
 

@@ -177,3 +177,13 @@ def test_relaxing_a_need_after_a_wait_shortens_the_wait_of_those_who_have_it() -
     relaxed_german = relaxed["regular lang:de"]["support"]
     assert relaxed_german.asa_s < german.asa_s / 2
     assert relaxed_german.service_level > german.service_level
+
+
+def test_the_member_strongest_in_the_skill_answers_first() -> None:
+    text = SKILLS.replace('needs = { "lang:de" = 0.5 }', "") + (
+        '\n[[agent]]\nname = "dora"\nqueues = ["support"]\nskills = { "lang:de" = 3 }\n'
+    )
+    engine = _engine(text)
+    first, second = _caller(engine, "lang:de"), _caller(engine, "lang:de")
+    assert first.agent is not None and first.agent.name == "dora"  # level 3 before anna's 1
+    assert second.agent is not None and second.agent.name == "anna"

@@ -34,6 +34,8 @@ def test_caption_names_the_threshold_and_its_source() -> None:
     assert "within 30 s (T, set by the queue's servicelevel on the PBX)" in pbx
     setting = service_level_caption([summary(15, ThresholdSource.SETTING)])
     assert "within 15 s (T, set by CALLCENTER_QUEUE_THRESHOLDS)" in setting
+    record = service_level_caption([summary(45, ThresholdSource.QUEUE)])
+    assert "within 45 s (T, set by the queue's settings under Admin)" in record
     mixed = service_level_caption(
         [summary(20, ThresholdSource.DEFAULT), summary(30, ThresholdSource.PBX)]
     )

@@ -10,7 +10,8 @@ from callcenter.cli import main
 def test_create_list_token_revoke(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     db = ["--database", database_url]
     assert main(["users", "create", "agent1", "--role", "agent", "--interface", "PJSIP/1001",
-                 "--queue", "support:1", *db]) == 0  # fmt: skip
+                 "--queue", "support:1", "--skill", "lang:de=2", "--skill", "vip",
+                 *db]) == 0  # fmt: skip
     created = capsys.readouterr().out
     assert "created agent agent1" in created
     assert "password: " in created  # a generated password is printed once
@@ -18,6 +19,9 @@ def test_create_list_token_revoke(database_url: str, capsys: pytest.CaptureFixtu
     assert main(["users", "list", *db]) == 0
     listing = capsys.readouterr().out
     assert "agent1" in listing and "PJSIP/1001" in listing and "support:1" in listing
+    assert "lang:de=2, vip=1" in listing
+    assert main(["users", "list", "--json", *db]) == 0
+    assert '"lang:de": 2' in capsys.readouterr().out
 
     assert main(["users", "token", "agent1", *db]) == 0
     assert capsys.readouterr().out.startswith("cc_")
@@ -31,6 +35,7 @@ def test_create_list_token_revoke(database_url: str, capsys: pytest.CaptureFixtu
         (["users", "token", "ghost"], "no user named 'ghost'"),
         (["users", "create", "a1", "--role", "agent", "--queue", "support:x"], "--queue takes"),
         (["users", "create", "a1", "--role", "agent", "--password", "short"], "at least 10"),
+        (["users", "create", "a1", "--role", "agent", "--skill", "de=x"], "whole number"),
     ],
 )
 def test_bad_input_exits_2_with_one_sentence(

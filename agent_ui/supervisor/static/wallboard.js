@@ -26,7 +26,7 @@
     return box;
   }
   // Where a queue's service-level threshold comes from (kpi.thresholds).
-  const SOURCES = { pbx: "PBX", setting: "override", default: "default" };
+  const SOURCES = { queue: "queue", pbx: "PBX", setting: "override", default: "default" };
   function threshold(q) {
     return "SL " + q.service_level_s + " s (" + (SOURCES[q.service_level_source] || q.service_level_source) + ")";
   }
