@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -29,6 +29,9 @@ RESYNC_ACTIONS = ("QueueStatus", "QueueSummary", "CoreShowChannels")
 # (Asterisk refuses QueueStatus until app_queue has loaded, seconds into a restart).
 RESYNC_FIRST_RETRY_S = 1.0
 RESYNC_RETRY_CAP_S = 15.0
+
+# How a retry is put off: `call_later(delay, callback)`, the loop's own unless a test injects one.
+Scheduler = Callable[[float, Callable[[], None]], asyncio.Handle]
 
 
 class LivePipeline(Protocol):
@@ -69,8 +72,10 @@ class PipelineFeed(AmiListener):
         *,
         first_retry: float = RESYNC_FIRST_RETRY_S,
         retry_cap: float = RESYNC_RETRY_CAP_S,
+        call_later: Scheduler | None = None,
     ) -> None:
         self.pipeline = pipeline
+        self.call_later = call_later
         self.resyncs = 0
         self.failed_resyncs = 0
         self.clock_offset = 0.0
@@ -81,7 +86,7 @@ class PipelineFeed(AmiListener):
         self._synced = False  # this session's view was rebuilt
         self._refusals = 0  # resyncs Asterisk refused in a row
         self._delays: Iterator[float] = iter(())
-        self._retry: asyncio.TimerHandle | None = None
+        self._retry: asyncio.Handle | None = None
 
     def session_started(self, connection: AmiConnection) -> None:
         self._cancel_retry()
@@ -137,7 +142,8 @@ class PipelineFeed(AmiListener):
             return  # the next login resyncs
         delay = next(self._delays)
         log.info("asking for the resync again in %.1f s", delay)
-        self._retry = asyncio.get_running_loop().call_later(delay, self._retry_now)
+        call_later = self.call_later or asyncio.get_running_loop().call_later
+        self._retry = call_later(delay, self._retry_now)
 
     def _retry_now(self) -> None:
         self._retry = None

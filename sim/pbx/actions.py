@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 
 from sim.pbx import status
 from sim.pbx.console import ConsoleActions
+from sim.pbx.dialplan import UnknownContext
 from sim.pbx.render import list_complete, list_event, render_message, response
 from sim.pbx.switchboard import Switchboard
 
@@ -15,6 +16,16 @@ Headers = list[tuple[str, str]]
 def ast_true(value: str | None) -> bool:
     """Asterisk's ast_true(): yes, true, y, t, 1 and on."""
     return (value or "").strip().lower() in ("yes", "true", "y", "t", "1", "on")
+
+
+def unknown_action(action_id: str | None, action: str) -> bytes:
+    """Asterisk's answer to an action no loaded module provides."""
+    return response(
+        action_id,
+        "Error",
+        message=f"Invalid/unknown command: {action}. "
+        "Use Action: ListCommands to show available commands.",
+    )
 
 
 class ActionHandler:
@@ -44,12 +55,7 @@ class ActionHandler:
         """Yield the reply; effects run when the caller asks for more (after sending it)."""
         method = getattr(self, f"_action_{name}", None)
         if method is None:
-            yield response(
-                action_id,
-                "Error",
-                message=f"Invalid/unknown command: {action}. "
-                "Use Action: ListCommands to show available commands.",
-            )
+            yield unknown_action(action_id, action)
             return
         # Every action sees the PBX as it is now: catch the simulation up first.
         self.sync()
@@ -105,25 +111,35 @@ class ActionHandler:
         self, headers: Headers, f: dict[str, str], aid: str | None
     ) -> Iterator[bytes]:
         context, exten = f.get("context", ""), f.get("extension", "")
-        match = self.board.dialplan_match(context, exten) if context and exten else None
-        if match is None:
-            where = f"{exten}@{context}" if context else exten
+        try:
+            found = self.board.dialplan.find(context, exten) if context and exten else None
+        except UnknownContext:
+            yield response(aid, "Error", message=f"Did not find context {context}")
+            return
+        if found is None:
+            where = f"{exten}@{context}" if context else f"{exten} in any context"
             yield response(aid, "Error", message=f"Did not find extension {where}")
             return
-        app = ("Queue", match) if match in self.board.queues else ("Dial", f"PJSIP/{exten}")
-        entry = [
-            ("Context", context),
-            ("Extension", match),
-            ("Priority", "1"),
-            ("Application", app[0]),
-            ("AppData", app[1]),
-            ("Registrar", "pbx_config"),
+        name, steps = found
+        entries: list[status.ListItem] = [
+            (
+                "ListDialplan",
+                [
+                    ("Context", context),
+                    ("Extension", name),
+                    ("Priority", str(priority)),
+                    ("Application", app),
+                    ("AppData", data),
+                    ("Registrar", "pbx_config"),
+                ],
+            )
+            for priority, (app, data) in enumerate(steps, start=1)
         ]
         yield from self._list(
             aid,
             "DialPlan list will follow",
             "ShowDialPlanComplete",
-            [("ListDialplan", entry)],
+            entries,
             action_id_first=True,
         )
 

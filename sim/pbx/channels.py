@@ -81,7 +81,8 @@ class ChannelFactory:
         """The channel that rings an agent's phone."""
         if self.local_channels:
             return self._local_pair(f"{device.exten}@agents", at, linkedid, "agents")
-        return self._pjsip(device.exten, at, linkedid, "from-internal", device.exten)
+        # The phones' endpoints run in [phones] (docs/asterisk/extensions.conf).
+        return self._pjsip(device.exten, at, linkedid, "phones", device.exten)
 
     def external(self, exten: str, context: str, at: float, linkedid: str) -> Channel:
         """A party outside the queues: a transfer target or a customer dialled out."""

@@ -10,6 +10,7 @@ from callcenter.calls.records import Direction
 from sim.pbx.channels import exten_of
 from sim.pbx.click_to_dial import ClickToDial
 from sim.pbx.connected import ConnectedCalls
+from sim.pbx.dialplan import UnknownContext
 from sim.pbx.engine_link import EngineLink
 from sim.pbx.members import QueueMembers
 from sim.pbx.options import PbxOptions
@@ -163,15 +164,28 @@ class ConsoleActions:
             self.members.set_penalty(agent, queue, penalty, self.now())
 
     def check_originate(self, channel: str, exten: str, context: str) -> str | None:
-        """Originate from an agent's interface (click-to-dial) or of a caller into a queue."""
+        """Originate from an agent's interface (click-to-dial) or of a caller into a queue;
+        Asterisk first wants `exten@context` in its dial plan."""
+        if not self._in_dialplan(context, exten):
+            return "Extension does not exist."
         if self.board.device_by_interface(channel) is not None:
             agent = self._device_agent(channel)
             if agent is not None and self.link.agent_busy(agent):
                 return "Originate failed"
             return None
-        if exten in self.board.queues or exten in self.board.dids:
+        destination = self.board.dialplan.route(context, exten)
+        if destination is not None and destination.kind == "queue":
+            return None
+        if destination is not None and destination.kind == "did" and exten in self.board.dids:
+            return None
             return None
         return "Originate failed"
+
+    def _in_dialplan(self, context: str, exten: str) -> bool:
+        try:
+            return self.board.dialplan.find(context, exten) is not None
+        except UnknownContext:
+            return False
 
     def check_transfer(self, channel: str) -> str | None:
         """A transfer needs a channel of a connected queue call."""
@@ -184,10 +198,14 @@ class ConsoleActions:
         """BlindTransfer of the agent's channel: the caller goes to `exten@context`."""
         call = self.board.call_of_channel(channel)
         if call is not None:
-            if exten not in self.board.queues:
-                self.board.transfer_contexts[call.key] = context or "from-internal"
+            # Without a Context, the transferer's own channel's context (Asterisk's default).
+            self.board.transfer_contexts[call.key] = context or self._context_of(channel)
             self.link.blind_transfer(call.key, exten)
             self.wake()
+
+    def _context_of(self, name: str) -> str:
+        channel = self.board.channels.get(name)
+        return channel.context if channel is not None else ""
 
     def redirect(self, channel: str, exten: str, context: str) -> None:
         """Redirect of a connected call's channel: modelled as the console's blind transfer."""
@@ -200,7 +218,7 @@ class ConsoleActions:
             self.transfers.attended_transfer_start(
                 call.key,
                 exten,
-                context or "transfers",
+                context or self._context_of(channel),
                 self.now(),
                 answer_after_s=self.options.far_answer_s,
             )

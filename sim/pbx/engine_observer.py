@@ -14,6 +14,7 @@ from sim.pbx.preferred import PreferredDial
 from sim.pbx.queue_calls import QueueCalls
 from sim.pbx.switchboard import Switchboard
 from sim.pbx.transfers import Transfers
+from sim.records import QUEUE_CONTEXT
 from sim.state import SimAgent, SimCall
 
 
@@ -129,7 +130,8 @@ class PbxObserver(EngineObserver):
         self, at: float, call: SimCall, agent: SimAgent | None, target: str, queue: str | None
     ) -> None:
         exten, _, context = target.partition("@")
-        context = context or self.board.transfer_contexts.pop(call.id, "from-internal")
+        # A console's transfer left its context; the engine's own go to a queue, `<queue>@queues`.
+        context = context or self.board.transfer_contexts.pop(call.id, QUEUE_CONTEXT)
         kind = self.transfers.blind_transfer(call.id, queue or exten, context, at)
         if kind == "external":
             talk = self.options.far_talk_s(self.rng)

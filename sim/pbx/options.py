@@ -46,6 +46,9 @@ class PbxOptions:
     penalty_rule: tuple[PenaltyChange, ...] = SKILLS_RULE
     # Wall-clock seconds a routing server may take in all before the call falls back.
     agi_timeout_s: float = 10.0
+    # Simulated seconds the PBX boots after it starts listening (`core restart now`): logins
+    # are accepted, app_queue's actions are unknown, and FullyBooted comes at the end.
+    boot_s: float = 0.0
 
     def far_talk_s(self, rng: random.Random) -> float:
         """How long a caller talks with a party outside the queues (a transfer target)."""

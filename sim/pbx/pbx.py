@@ -118,6 +118,7 @@ class SimulatedPbx:
         self.listeners.append(self.server.broadcast)
         self._wakeup = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
+        self._booting: asyncio.TimerHandle | None = None
 
     # -- life cycle ----------------------------------------------------------------------
 
@@ -132,13 +133,20 @@ class SimulatedPbx:
         return self.server.port
 
     async def start(self, host: str = "127.0.0.1", port: int = 5038) -> None:
-        """Listen for AMI clients and start running the simulation."""
+        """Listen for AMI clients and start running the simulation (booting first, if the
+        options say so: FullyBooted after `boot_s`)."""
+        if self.options.boot_s > 0:
+            self.server.booted = False
+            delay = self.clock.wall_delay(self.clock.now() + self.options.boot_s)
+            self._booting = asyncio.get_running_loop().call_later(delay, self.server.fully_booted)
         await self.server.start(host, port)
         self.sync()
         self._runner = asyncio.create_task(self._run())
 
     async def close(self) -> None:
         """Stop the simulation and disconnect every client."""
+        if self._booting is not None:
+            self._booting.cancel()
         runner, self._runner = self._runner, None
         if runner is not None:
             runner.cancel()

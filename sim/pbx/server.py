@@ -9,13 +9,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sim.pbx.actions import ActionHandler
+from sim.pbx.actions import ActionHandler, unknown_action
 from sim.pbx.clock import ScaledClock
 from sim.pbx.render import AmiEvent, Header, render_message, response
 
 log = logging.getLogger(__name__)
 
 BANNER = b"Asterisk Call Manager/11.0.0\r\n"
+# The actions app_queue registers: Asterisk knows none of them until that module has loaded,
+# seconds into a restart (tests/fixtures/ami/resync/boot.raw).
+APP_QUEUE_PREFIX = "queue"
 # A client that stops reading is dropped once this much is queued for it (Asterisk's
 # writetimeout does the same for a stuck manager session).
 MAX_BUFFERED = 32 * 1024 * 1024
@@ -86,6 +89,9 @@ class AmiServer:
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._counter = 0
+        # False while the PBX boots: logins are accepted, app_queue's actions are unknown, and
+        # FullyBooted comes when `fully_booted()` is called, not at login.
+        self.booted = True
 
     @property
     def port(self) -> int:
@@ -119,6 +125,18 @@ class AmiServer:
             session.closed = True
             session.writer.transport.abort()
         return len(sessions)
+
+    def fully_booted(self) -> None:
+        """Every module has loaded: app_queue's actions are known, and FullyBooted is sent to
+        every client logged in meanwhile, as Asterisk sends it at the end of its start."""
+        self.booted = True
+        uptime = str(int(self.clock.now()))
+        self.emit(
+            "FullyBooted",
+            "system,all",
+            [("Status", "Fully Booted"), ("Uptime", uptime), ("LastReload", uptime)],
+            self.clock.now(),
+        )
 
     def broadcast(self, event: AmiEvent) -> None:
         """Send a published event to every client that wants events."""
@@ -183,6 +201,8 @@ class AmiServer:
             session.send(response(action_id, "Success", ("Ping", "Pong"), ("Timestamp", stamp)))
         elif name == "events":
             self._events(session, fields, action_id)
+        elif not self.booted and name.startswith(APP_QUEUE_PREFIX):
+            self._not_loaded(session, action, action_id)
         else:
             for chunk in self.handler.handle(name, action, headers, fields, action_id):
                 session.send(chunk)
@@ -197,7 +217,7 @@ class AmiServer:
         events = fields.get("events", "on").lower()
         session.events = events not in ("off", "no", "false", "0", "none")
         session.send(response(action_id, "Success", message="Authentication accepted"))
-        if session.events:
+        if session.events and self.booted:
             session.send(
                 render_message(
                     [
@@ -211,12 +231,40 @@ class AmiServer:
             )
         self._announce_login(session)
 
-    def _announce_login(self, session: Session) -> None:
-        """SuccessfulAuth, the security event Asterisk publishes for every manager login."""
+    def _not_loaded(self, session: Session, action: str, action_id: str | None) -> None:
+        """An action of a module still loading: Asterisk's answer to an unknown action, and
+        the security event RequestBadFormat (as boot.raw shows)."""
+        session.send(unknown_action(action_id, action))
+        tv, local, remote = self._security_context(session)
+        self.emit(
+            "RequestBadFormat",
+            "security,all",
+            [
+                ("EventTV", tv),
+                ("Severity", "Error"),
+                ("Service", "AMI"),
+                ("EventVersion", "1"),
+                ("SessionID", f"0x{id(session):x}"),
+                ("LocalAddress", local),
+                ("RemoteAddress", remote),
+                ("RequestType", f"Action: {action}"),
+                ("SessionTV", tv),
+                ("AccountID", session.username),
+            ],
+            self.clock.now(),
+        )
+
+    def _security_context(self, session: Session) -> tuple[str, str, str]:
+        """A security event's time and the session's local and remote addresses."""
         stamp = datetime.fromtimestamp(self.clock.epoch_now(), tz=UTC)
         tv = stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}+0000"
         local = session.writer.get_extra_info("sockname") or ("127.0.0.1", 0)
         remote = session.writer.get_extra_info("peername") or ("127.0.0.1", 0)
+        return tv, f"IPV4/TCP/{local[0]}/{local[1]}", f"IPV4/TCP/{remote[0]}/{remote[1]}"
+
+    def _announce_login(self, session: Session) -> None:
+        """SuccessfulAuth, the security event Asterisk publishes for every manager login."""
+        tv, local, remote = self._security_context(session)
         self.emit(
             "SuccessfulAuth",
             "security,all",
@@ -227,8 +275,8 @@ class AmiServer:
                 ("EventVersion", "1"),
                 ("AccountID", session.username),
                 ("SessionID", f"0x{id(session):x}"),
-                ("LocalAddress", f"IPV4/TCP/{local[0]}/{local[1]}"),
-                ("RemoteAddress", f"IPV4/TCP/{remote[0]}/{remote[1]}"),
+                ("LocalAddress", local),
+                ("RemoteAddress", remote),
                 ("UsingPassword", "0"),
                 ("SessionTV", tv),
             ],

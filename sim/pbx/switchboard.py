@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sim.pbx.calls import PbxCall
 from sim.pbx.channels import ChannelFactory
+from sim.pbx.dialplan import Dialplan
 from sim.pbx.model import Channel, Device, Member, PbxQueue
 from sim.pbx.truth import GroundTruth
 
@@ -53,6 +54,9 @@ class Switchboard:
         self.devices: dict[str, Device] = {}
         self.channels: dict[str, Channel] = {}
         self.calls: dict[object, PbxCall] = {}
+        self.dialplan = Dialplan(
+            lambda: self.queues, lambda: (device.exten for device in self.devices.values())
+        )
         # The dialplan context of a blind transfer out of the queues, until the engine moves
         # the call; and the caller an Originate is sending in.
         self.transfer_contexts: dict[object, str] = {}
@@ -103,21 +107,6 @@ class Switchboard:
         for device in self.devices.values():
             if interface in (device.interface, device.state_interface):
                 return device
-        return None
-
-    def dialplan_match(self, context: str, exten: str) -> str | None:
-        """The extension (or pattern) of the dial plan that `exten` reaches, else None.
-
-        The simulated dial plan has, in every context, one extension per queue (its name),
-        one per agent's phone (its extension) and the patterns `_X.` and `_+X.` for numbers;
-        anything else is a missing extension, as Asterisk's `sent to invalid extension`.
-        """
-        del context  # one dial plan for every context
-        if exten in self.queues or any(exten == d.exten for d in self.devices.values()):
-            return exten
-        digits = exten.removeprefix("+")
-        if len(digits) >= 2 and digits.isascii() and digits.isdecimal():
-            return "_X." if digits == exten else "_+X."
         return None
 
     def memberships(self, device: Device) -> list[Member]:

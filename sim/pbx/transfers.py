@@ -61,7 +61,8 @@ class Transfers:
         self.connected.agent_complete(call, at, "transfer")
         call.caller.context, call.caller.exten, call.caller.priority = context, exten, 1
         self.signals.bridge_leave(bridge, call.caller, at)
-        valid = self.board.dialplan_match(context, exten) is not None
+        destination = self.board.dialplan.route(context, exten)
+        valid = destination is not None
         self._finish_agent_leg(
             call,
             member,
@@ -76,7 +77,7 @@ class Transfers:
         if not valid:
             self._caller_dropped(call, at)
             return "invalid"
-        if exten in self.board.queues:
+        if destination is not None and destination.kind == "queue":
             return "queue"
         far = self.board.factory.external(exten, context, at, call.caller.linkedid)
         self.signals.announce(far, at)

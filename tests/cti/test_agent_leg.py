@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from callcenter.cti.agent_leg import agent_leg, device_of_interface
+from callcenter.cti.agent_leg import agent_leg, device_of_interface, dialable_extension
 from callcenter.cti.tracker_state import Channel
 from callcenter.cti.translate import device_of
 
@@ -90,3 +90,25 @@ def test_no_channel_on_the_agents_device_is_none() -> None:
 )
 def test_the_device_behind_an_interface(interface: str, device: str) -> None:
     assert device_of_interface(interface) == device
+
+
+@pytest.mark.parametrize(
+    ("interface", "exten"),
+    [
+        ("PJSIP/1001", "1001"),
+        ("SIP/1001", "1001"),
+        ("IAX2/2001", "2001"),
+        ("SIP/1001@pbx", "1001"),
+        ("Local/1002@agents/n", "1002"),  # the dial options, not the extension
+        ("Local/101@agents/n", "101"),  # the capture PBX's three-digit phones
+        ("Local/1002@agents", "1002"),
+        ("Local/1003@phones/nj", "1003"),
+        ("PJSIP/ 1004 ", "1004"),
+        ("PJSIP/", None),
+        ("Local/@agents/n", None),
+    ],
+)
+def test_the_extension_a_transfer_dials_for_an_agents_interface(
+    interface: str, exten: str | None
+) -> None:
+    assert dialable_extension(interface) == exten

@@ -223,3 +223,53 @@ async def test_a_call_in_progress_on_a_real_asterisk_is_adopted_from_its_resync_
     assert record.answered_at is not None
     assert abs(record.answered_at.timestamp() - 1796183634) <= 1
     assert abs(visit.entered_at.timestamp() - 1796183633) <= 1
+
+
+ABANDON = FIXTURES / "ami" / "abandon" / "ami.raw"
+DAN = "1795441202.4"  # joins support at 1795441202, abandons after 8 s (queue_log ABANDON|1|1|8)
+
+
+async def test_a_caller_first_seen_abandoning_is_adopted_from_queuecallerabandon() -> None:
+    """Dan joined and waited while nobody listened, and the resync was refused: his
+    QueueCallerAbandon is the first event about him the adapter reads."""
+    data = split_capture(ABANDON.read_bytes())[1]
+    cut = next(
+        start
+        for start, _, frame in frame_spans(data)
+        if frame.get("Event") == "QueueCallerAbandon" and frame["Uniqueid"] == DAN
+    )
+    async with AmiServer() as pbx:
+        pbx.refuse["QueueStatus"] = "Permission denied"
+        pbx.refuse["CoreShowChannels"] = "Permission denied"
+        records = await run(pbx, before_start=data[:cut], live=data[cut:])
+    record = next(r for r in records if r.linkedid == DAN)
+    reference = replayed(data)[DAN]
+
+    # | field        | stored                         | from                                |
+    # | outcome      | abandoned, no agent            | QueueCallerAbandon                  |
+    # | queue visit  | support, abandoned, wait 8 s   | its Queue and HoldTime              |
+    # | entered_at   | within a second of the truth   | the event's time less HoldTime      |
+    # | caller       | Dan's number and name          | its CallerIDNum and CallerIDName    |
+    # | data_gap     | yes                            | its start was not seen              |
+    assert (record.outcome, record.agent, record.answered_at, record.data_gap) == (
+        "abandoned",
+        None,
+        None,
+        True,
+    )
+    assert (record.caller_name, record.caller_number) == (
+        reference.caller_name,
+        reference.caller_number,
+    )
+    (visit,) = record.queue_visits
+    (truth,) = reference.queue_visits
+    assert (visit.queue, visit.outcome, visit.agent, visit.wait_s) == (
+        "support",
+        "abandoned",
+        None,
+        8,
+    )
+    assert visit.wait_s == truth.wait_s
+    assert abs(visit.entered_at - truth.entered_at) <= timedelta(seconds=1)
+    assert record.ended_at == reference.ended_at
+    assert [r.linkedid for r in records].count(DAN) == 1

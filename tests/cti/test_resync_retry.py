@@ -7,6 +7,8 @@ app_queue loads and FullyBooted is sent. Real AMI bytes over TCP (the in-test PB
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from callcenter.bus import Bus
@@ -37,6 +39,8 @@ def captured(start_of_frame: bytes) -> bytes:
 # Asterisk's words while app_queue is not loaded yet, and its FullyBooted once it is.
 BOOTING = captured(b"Response: Error").decode().split("Message: ")[1].strip()
 FULLY_BOOTED = captured(b"Event: FullyBooted")
+# The steps of the resync backoff: 1 s doubling, capped at 15 s.
+STEPS = (1.0, 2.0, 4.0, 8.0, 15.0, 15.0, 15.0)
 
 
 def board(bus: Bus) -> LiveKpis:
@@ -109,3 +113,36 @@ async def test_a_refused_resync_is_asked_again_with_backoff_until_it_is_answered
         await adapter.stop()
     assert pbx.logins == 1
     assert kpis.snapshot()["pbx_link"]["state"] == "up"
+
+
+async def test_the_resync_backoff_doubles_from_one_second_to_fifteen() -> None:
+    """The delays the adapter asks for between refused resyncs, read without waiting them out:
+    each retry is put off by the injected scheduler, which records the delay and runs it now."""
+    delays: list[float] = []
+    parked: list[Callable[[], None]] = []
+    loop = asyncio.get_running_loop()
+
+    def call_later(delay: float, retry: Callable[[], None]) -> asyncio.Handle:
+        delays.append(delay)
+        if len(delays) < len(STEPS):
+            return loop.call_soon(retry)
+        parked.append(retry)  # the last one waits for the test
+        return loop.call_later(3600, lambda: None)
+
+    async with AmiServer() as pbx:
+        pbx.refuse["QueueStatus"] = BOOTING
+        adapter = LiveAdapter(pbx.target, server="pbx-test", bus=Bus())  # the default backoff
+        adapter.feed.call_later = call_later
+        await adapter.start()
+        await until(lambda: bool(parked))
+        assert adapter.feed.failed_resyncs == len(STEPS)
+        # Each delay is drawn between half and all of its step (jitter), the step doubling
+        # from 1 s and held at 15 s.
+        assert len(delays) == len(STEPS)
+        for delay, step in zip(delays, STEPS, strict=True):
+            assert step / 2 <= delay <= step, (delays, STEPS)
+        del pbx.refuse["QueueStatus"]
+        parked[0]()
+        await until(lambda: adapter.feed.resyncs == 1)
+        await adapter.stop()
+    assert pbx.logins == 1

@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from callcenter.cti.adapter import RESYNC_ACTIONS
+from callcenter.cti.agent_leg import dialable_extension
 from callcenter.settings import Settings
+from sim.pbx import dialplan as sim_dialplan
 from sim.pbx.options import PbxOptions
 from sim.records import QUEUE_CONTEXT
 from sim.scenario_file import load_scenario
@@ -263,3 +265,73 @@ def test_the_console_hold_code_is_a_dynamic_feature_every_call_gets(
     ]
     # The queues' calls (inherited, `__`) and both outbound patterns.
     assert len(named) == 3, named
+
+
+# Every shape of agent interface a queue member may have, with the phone it rings.
+AGENT_INTERFACES = [
+    ("PJSIP/1001", "1001"),
+    ("SIP/2001", "2001"),
+    ("IAX2/3999", "3999"),
+    ("PJSIP/1001@pbx", "1001"),
+    ("Local/1002@agents/n", "1002"),
+    ("Local/1002@agents", "1002"),
+    ("Local/1003@phones/nj", "1003"),
+]
+INTERFACE = re.compile(r"`(?P<interface>(?:PJSIP|SIP|IAX2|Local)/[^`\s]+)`")
+
+
+@pytest.mark.parametrize(("interface", "exten"), AGENT_INTERFACES)
+def test_a_transfer_to_an_agent_rings_their_phone_whatever_their_interface(
+    dialplan: Dialplan, interface: str, exten: str
+) -> None:
+    # The console transfers to an agent by dialable_extension(interface), in its context.
+    dialled = dialable_extension(interface)
+    assert dialled == exten
+    assert dialplan.route(Settings().console_dial_context, dialled) == (
+        "phones",
+        f"Dial(PJSIP/{exten},30,tT)",
+    )
+
+
+def test_every_agent_interface_the_readme_shows_is_one_a_transfer_reaches() -> None:
+    readme = (DOCS / "README.md").read_text()
+    dialplan = Dialplan.from_config(load(DOCS / "extensions.conf"))
+    agents = {
+        match["interface"]
+        for match in INTERFACE.finditer(readme)
+        if "-" not in match["interface"]  # a channel's name, not an interface
+    }
+    assert any(interface.startswith("Local/") for interface in agents)
+    for interface in agents:
+        dialled = dialable_extension(interface)
+        assert dialled is not None, interface
+        assert dialplan.route(Settings().console_dial_context, dialled)[0] == "phones", interface
+
+
+def test_the_simulated_pbx_has_the_shipped_contexts_extensions(dialplan: Dialplan) -> None:
+    # Its queues' names stand for `_[a-z].` (the simulated PBX lists each queue it has).
+    for name, extensions in sim_dialplan.CONTEXTS.items():
+        if name not in dialplan.contexts:
+            continue  # the capture PBX's `transfers`, which the samples do not ship
+        shipped = set(dialplan.contexts[name].extensions)
+        simulated = {"_[a-z]." if e == sim_dialplan.QUEUE_NAMES else e for e in extensions}
+        assert simulated == shipped, name
+    assert {"console", "queues", "phones", "outbound"} <= set(sim_dialplan.CONTEXTS)
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["support", "billing", "1001", "3999", "4000", "0301234567", "+4930123456", "n", "7", "x"],
+)
+def test_the_simulated_pbx_routes_console_targets_as_the_shipped_dialplan(
+    configs: dict[str, ConfigFile], dialplan: Dialplan, target: str
+) -> None:
+    queues = set(configs["queues.conf"].instances()) - {"general"}
+    simulated = sim_dialplan.Dialplan(lambda: queues, lambda: ["1001", "3999"])
+    context = Settings().console_dial_context
+    reached = simulated.route(context, target)
+    try:
+        shipped: str | None = dialplan.route(context, target)[0]
+    except KeyError:
+        shipped = None
+    assert (reached.context if reached is not None else None) == shipped

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from sim.pbx.pbx import PbxOptions, SimulatedPbx
 from sim.scenario_file import parse_scenario
@@ -88,3 +89,48 @@ async def test_queue_add_signs_a_human_in_and_calls_then_ring_them() -> None:
         called = await client.event("AgentCalled")
     assert added["Response"] == "Success"
     assert called["Interface"] == "PJSIP/1002"
+
+
+BOOT_CAPTURE = Path(__file__).parent.parent / "fixtures" / "ami" / "resync" / "boot.raw"
+
+
+def boot_capture_frame(start: bytes) -> dict[str, str]:
+    """The headers of boot.raw's first frame that starts with `start`."""
+    data = BOOT_CAPTURE.read_bytes()
+    begin = data.index(start)
+    block = data[begin : data.index(b"\r\n\r\n", begin)].decode()
+    return dict(line.split(": ", 1) for line in block.split("\r\n") if ": " in line)
+
+
+async def test_a_booting_pbx_refuses_app_queue_actions_until_fully_booted() -> None:
+    """As a login during `core restart now` (tests/fixtures/ami/resync/boot.raw): the login is
+    accepted without FullyBooted, QueueStatus is unknown (with RequestBadFormat), channels can
+    be listed, and FullyBooted comes later; then QueueStatus is answered."""
+    refused_capture = boot_capture_frame(b"Response: Error")
+    bad_format = boot_capture_frame(b"Event: RequestBadFormat")
+    booted_capture = boot_capture_frame(b"Event: FullyBooted")
+    pbx = SimulatedPbx(parse_scenario(scripted_scenario(), source="scripted.toml"), BOOTING)
+    await pbx.start("127.0.0.1", 0)
+    try:
+        async with logged_in(pbx) as client:
+            refused = await client.response(client.send("QueueStatus"))
+            event = await client.event("RequestBadFormat")
+            channels = await client.response(client.send("CoreShowChannels"))
+            assert not client.events("FullyBooted")
+            booted = await client.event("FullyBooted")
+            answered = await client.response(client.send("QueueStatus"))
+    finally:
+        await pbx.close()
+    assert (refused["Response"], refused["Message"]) == ("Error", refused_capture["Message"])
+    assert [k for k, _ in event.headers if k != "Timestamp"] == [
+        k for k in bad_format if k != "Timestamp"
+    ]
+    assert event["RequestType"] == bad_format["RequestType"]
+    assert channels["Response"] == "Success"
+    assert [k for k, _ in booted.headers] == list(booted_capture)
+    assert booted["Status"] == "Fully Booted"
+    assert answered["Response"] == "Success"
+
+
+# A second of wall time booting (100 simulated seconds at speed 100).
+BOOTING = PbxOptions(speed=100.0, auto_arrivals=False, boot_s=100.0)
