@@ -56,8 +56,24 @@ def register(groups: Any) -> None:
     parser.add_argument(
         "--password", help="one password for every demo user (default: random, printed)"
     )
+    parser.add_argument(
+        "--agi",
+        type=_agi_url,
+        metavar="URL",
+        help="route the simulated DID callers by this FastAGI server (agi://host:4573/route, "
+        "e.g. one `callcenter agi serve` runs), as Asterisk's [from-trunk] does",
+    )
     add_database_option(parser)
     parser.set_defaults(func=run_demo)
+
+
+def _agi_url(text: str) -> str:
+    from sim.pbx.agi_client import parse_agi_url
+
+    try:
+        return parse_agi_url(text).url
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def prepare_database(settings: Settings, password: str | None) -> dict[str, str]:
@@ -155,7 +171,7 @@ def run_demo(args: argparse.Namespace) -> int:
     passwords = prepare_database(base, args.password)
 
     async def serve() -> None:
-        async with simulated_pbx(args.speed) as pbx:
+        async with simulated_pbx(args.speed, args.agi) as pbx:
             settings = demo_settings(base, pbx.port, pbx.scenario.server)
             config = uvicorn.Config(
                 create_app(settings),

@@ -303,3 +303,10 @@ async def test_the_queue_rule_widens_the_penalty_window_while_the_caller_waits()
         called = await client.event("AgentCalled", MemberName="Bob")
     waited = float(called["Timestamp"]) - float(join["Timestamp"])
     assert 59.5 <= waited <= 61.0
+
+
+def test_the_demo_takes_a_routing_server_address(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["demo", "--agi", "sip:router"])
+    assert exited.value.code == 2
+    assert "not a FastAGI address like agi://127.0.0.1:4573/route" in capsys.readouterr().err
