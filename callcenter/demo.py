@@ -56,8 +56,24 @@ def register(groups: Any) -> None:
     parser.add_argument(
         "--password", help="one password for every demo user (default: random, printed)"
     )
+    parser.add_argument(
+        "--agi",
+        type=_agi_url,
+        metavar="URL",
+        help="route the simulated DID callers by this FastAGI server (agi://host:4573/route, "
+        "e.g. one `callcenter agi serve` runs), as Asterisk's [from-trunk] does",
+    )
     add_database_option(parser)
     parser.set_defaults(func=run_demo)
+
+
+def _agi_url(text: str) -> str:
+    from sim.pbx.agi_client import parse_agi_url
+
+    try:
+        return parse_agi_url(text).url
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def prepare_database(settings: Settings, password: str | None) -> dict[str, str]:
@@ -92,14 +108,21 @@ def prepare_database(settings: Settings, password: str | None) -> dict[str, str]
 
 
 @asynccontextmanager
-async def simulated_pbx(speed: float) -> AsyncIterator[Any]:
-    """The demo scenario's PBX speaking AMI on a free port of 127.0.0.1."""
+async def simulated_pbx(speed: float, agi_url: str | None = None) -> AsyncIterator[Any]:
+    """The demo scenario's PBX speaking AMI on a free port of 127.0.0.1; with `agi_url`
+    (agi://host:port/route) it asks that routing server where each DID caller goes."""
     from sim.pbx.pbx import PbxOptions, SimulatedPbx
     from sim.scenario_file import load_scenario
 
     scenario = load_scenario(DEMO_SCENARIO)
     # agent1 (human) is outside the queues until they sign in at the console.
-    options = PbxOptions(speed=speed, username=AMI_USER, secret=AMI_SECRET, humans_logged_out=True)
+    options = PbxOptions(
+        speed=speed,
+        username=AMI_USER,
+        secret=AMI_SECRET,
+        humans_logged_out=True,
+        agi_url=agi_url,
+    )
     pbx = SimulatedPbx(scenario, options)
     await pbx.start("127.0.0.1", 0)
     try:
@@ -148,7 +171,7 @@ def run_demo(args: argparse.Namespace) -> int:
     passwords = prepare_database(base, args.password)
 
     async def serve() -> None:
-        async with simulated_pbx(args.speed) as pbx:
+        async with simulated_pbx(args.speed, args.agi) as pbx:
             settings = demo_settings(base, pbx.port, pbx.scenario.server)
             config = uvicorn.Config(
                 create_app(settings),
