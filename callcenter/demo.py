@@ -145,6 +145,14 @@ def demo_settings(base: Settings, pbx_port: int, server: str) -> Settings:
     )
 
 
+def free_loopback_port() -> int:
+    """A TCP port of 127.0.0.1 free now (the kernel's pick), for a server of this process
+    that binds it moments later: the routing server, whose address the PBX needs first."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def _check_port_free(host: str, port: int) -> None:
     with socket.socket() as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
