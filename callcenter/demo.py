@@ -56,12 +56,19 @@ def register(groups: Any) -> None:
     parser.add_argument(
         "--password", help="one password for every demo user (default: random, printed)"
     )
-    parser.add_argument(
+    routing = parser.add_mutually_exclusive_group()
+    routing.add_argument(
         "--agi",
         type=_agi_url,
         metavar="URL",
         help="route the simulated DID callers by this FastAGI server (agi://host:4573/route, "
-        "e.g. one `callcenter agi serve` runs), as Asterisk's [from-trunk] does",
+        "e.g. one `callcenter agi serve` runs) instead of the demo's own",
+    )
+    routing.add_argument(
+        "--no-routing",
+        action="store_true",
+        help="do not route: each DID leads straight to its queue (by default the demo runs "
+        "the routing server on a free port of 127.0.0.1, as CALLCENTER_AGI_LISTEN does)",
     )
     add_database_option(parser)
     parser.set_defaults(func=run_demo)
@@ -131,8 +138,11 @@ async def simulated_pbx(speed: float, agi_url: str | None = None) -> AsyncIterat
         await pbx.close()
 
 
-def demo_settings(base: Settings, pbx_port: int, server: str) -> Settings:
-    """The app's settings pointed at the simulated PBX.
+def demo_settings(
+    base: Settings, pbx_port: int, server: str, agi_listen: str | None = None
+) -> Settings:
+    """The app's settings pointed at the simulated PBX, running the routing server on
+    `agi_listen` (host:port) when given.
 
     Session cookies are signed with the key kept beside the demo database (or
     CALLCENTER_SECRET_KEY), so a restarted demo keeps its users signed in.
@@ -141,8 +151,21 @@ def demo_settings(base: Settings, pbx_port: int, server: str) -> Settings:
         update={
             "ami_url": f"ami://{AMI_USER}:{AMI_SECRET}@127.0.0.1:{pbx_port}",
             "pbx_name": server,
+            "agi_listen": agi_listen,
         }
     )
+
+
+def demo_routing(args: argparse.Namespace) -> tuple[str | None, str | None]:
+    """Who routes the simulated DID callers: (the URL the PBX asks, the host:port on which
+    this process's routing server listens). By default the app's own routing server on a
+    free loopback port; `--agi URL` another one; `--no-routing` none."""
+    if args.no_routing:
+        return None, None
+    if args.agi:
+        return args.agi, None
+    port = free_loopback_port()
+    return f"agi://127.0.0.1:{port}/route", f"127.0.0.1:{port}"
 
 
 def free_loopback_port() -> int:
@@ -178,9 +201,11 @@ def run_demo(args: argparse.Namespace) -> int:
     check_session_key(base)
     passwords = prepare_database(base, args.password)
 
+    agi_url, agi_listen = demo_routing(args)
+
     async def serve() -> None:
-        async with simulated_pbx(args.speed, args.agi) as pbx:
-            settings = demo_settings(base, pbx.port, pbx.scenario.server)
+        async with simulated_pbx(args.speed, agi_url) as pbx:
+            settings = demo_settings(base, pbx.port, pbx.scenario.server, agi_listen)
             config = uvicorn.Config(
                 create_app(settings),
                 host=args.host,
@@ -189,7 +214,7 @@ def run_demo(args: argparse.Namespace) -> int:
                 **server_options(settings),
             )
             server = uvicorn.Server(config)
-            _announce(args, settings, pbx.port, passwords)
+            _announce(args, settings, pbx.port, passwords, agi_url)
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 with contextlib.suppress(NotImplementedError):
@@ -201,12 +226,17 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def _announce(
-    args: argparse.Namespace, settings: Settings, pbx_port: int, passwords: dict[str, str]
+    args: argparse.Namespace,
+    settings: Settings,
+    pbx_port: int,
+    passwords: dict[str, str],
+    agi_url: str | None,
 ) -> None:
     lines = [
         f"callcenter demo on http://{args.host}:{args.port}/  (Ctrl-C stops it)",
         f"simulated PBX (demo scenario, {args.speed:g}x) on 127.0.0.1:{pbx_port}, "
         f"database {masked_url(settings.database_url)}",
+        routing_line(agi_url, settings.agi_listen is not None),
         "sign in as agent1 (phone PJSIP/1001) and press 'Sign in to my queues': you are then",
         "available, and a simulated caller rings you within a minute or two.",
         reading_hint(settings.database_url),
@@ -215,6 +245,18 @@ def _announce(
     ]
     lines += [f"{name:<12} {password}" for name, password in passwords.items()]
     print("\n".join(lines), file=sys.stderr, flush=True)
+
+
+def routing_line(agi_url: str | None, own: bool) -> str:
+    """What the announcement says about routing."""
+    if agi_url is None:
+        return "routing off (--no-routing): each DID leads straight to its queue"
+    if not own:
+        return f"DID callers routed by {agi_url}"
+    return (
+        f"routing server on {agi_url}: VIP customers (Ann, Gina) jump the queue; Eve and "
+        "Gina, agent1's customers, ring agent1 first while agent1 is free"
+    )
 
 
 def reading_hint(url: str) -> str:

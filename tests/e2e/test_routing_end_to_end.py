@@ -36,12 +36,16 @@ def seeded(sessions: sessionmaker[Session], fast_password_hashing: None) -> dict
     """support's queue record with its DID, agent1, a VIP, a returning customer whose open
     ticket is agent1's; returns their ids."""
     with sessions() as session, session.begin():
-        create_queue(session, "support", QueueFields(display_name="Support", numbers=(SUPPORT_DID,)))
+        create_queue(
+            session, "support", QueueFields(display_name="Support", numbers=(SUPPORT_DID,))
+        )
         add_agent1(session)
         vip = customer(session, "Vera Vip", VIP, CustomerCategory.VIP)
         olga = customer(session, "Olga Open", RETURNING, CustomerCategory.REGULAR)
         ticket = create_ticket(
-            session, TicketCreate(subject="Router keeps rebooting", customer_id=olga, assignee="agent1"), "x"
+            session,
+            TicketCreate(subject="Router keeps rebooting", customer_id=olga, assignee="agent1"),
+            "x",
         )
         session.flush()
         return {"vip": vip, "olga": olga, "ticket": ticket.id}
@@ -163,9 +167,9 @@ def test_a_returning_customer_rings_the_assignee_of_their_open_ticket_first(
     assert "Open ticket" in card["html"] and "its assignee" in card["html"]
     console.until("state", state="on_call")
     wait_for(lambda: links(sessions) == [(seeded["ticket"], linkedid)])
-    assert 'data-testid="linked-ticket"' in card_saying(console, 'data-testid="linked-ticket"')[
-        "html"
-    ]
+    assert (
+        'data-testid="linked-ticket"' in card_saying(console, 'data-testid="linked-ticket"')["html"]
+    )
 
     route = decision(sessions, linkedid)
     assert route is not None
