@@ -15,6 +15,20 @@ HERE = Path(__file__).parent
 # Every benchmark's tiny size; one without an entry fails the smoke run.
 SMOKE_ARGS = {
     "agent_report": ["--agents", "3", "--days", "1"],
+    "agi_route": [
+        "--customers",
+        "300",
+        "--rate",
+        "20",
+        "--seconds",
+        "1",
+        "--saturate",
+        "0.5",
+        "--clients",
+        "2",
+        "--cpu",
+        "-1",
+    ],
     "ami_ingest": ["--events", "3000"],
     "ami_live": ["--capture", str(HERE.parent / "tests/fixtures/ami/answered/ami.raw")],
     "kpi_report": ["--calls", "2000", "--events", "3000"],

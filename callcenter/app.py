@@ -17,6 +17,7 @@ from agent_ui.error_pages import crm_error, error_page, wants_page
 from agent_ui.supervisor.wiring import install_supervisor, start_board
 from agent_ui.wiring import install_console, start_console, stop_console
 from callcenter import __version__
+from callcenter.agi.server import FastAgiServer
 from callcenter.bus import Bus
 from callcenter.cti.adapter import LiveAdapter
 from callcenter.cti.checkpoint import Checkpoints
@@ -26,6 +27,9 @@ from callcenter.errors import queue_error_handler
 from callcenter.queues.exceptions import QueueError
 from callcenter.queues.presence import Presence
 from callcenter.queues.router import router as queues_router
+from callcenter.queues.routing.live import PresenceLive
+from callcenter.queues.routing.service import Router
+from callcenter.routing_wiring import start_agi_listener
 from callcenter.security_headers import SecurityHeaders
 from callcenter.services import Services
 from callcenter.settings import Settings, get_settings
@@ -118,7 +122,13 @@ async def running(settings: Settings) -> AsyncIterator[AppState]:
     # Live KPIs: today rebuilt from stored calls, then fed by the bus (before the PBX).
     board = start_board(services, presence, consumers.service_levels)
     adapter: LiveAdapter | None = None
+    routing: Router | None = None
+    agi: FastAgiServer | None = None
     try:
+        # Routing on the app's own Presence; the FastAGI server with CALLCENTER_AGI_LISTEN.
+        routing, agi = await start_agi_listener(
+            services.sessions, settings, PresenceLive(presence), services.bus
+        )
         if settings.ami is not None:
             # The PBX link in the same process: its events reach the CRM on this bus.
             adapter = LiveAdapter(
@@ -135,8 +145,12 @@ async def running(settings: Settings) -> AsyncIterator[AppState]:
             console.pbx.calls = adapter.pipeline.tracker
             await adapter.start()
         with _long_lived_objects_frozen():
-            yield AppState.of(services, console=console, kpi_board=board)
+            yield AppState.of(services, console=console, kpi_board=board, routing=routing)
     finally:
+        if agi is not None:
+            await agi.stop()
+        if routing is not None:
+            routing.close()
         staffing_worker().close()
         await board.stop()
         await stop_console(console)

@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "callcenter.queues_cli",
     "callcenter.pbx_cli",
     "callcenter.web_cli",
+    "callcenter.agi_cli",
     "crm.cli",
     "sim.cli",
     "kpi.cli",

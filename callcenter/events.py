@@ -185,6 +185,24 @@ class QueueParamsReported(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CallRouted(DomainEvent):
+    """The routing server told the PBX where a call goes (`uniqueid`: the caller's channel,
+    the linkedid of a call from a trunk); `reason` and `rule` say why (README "Routing")."""
+
+    uniqueid: str
+    caller: str
+    dialed: str
+    queue: str
+    priority: int
+    customer_id: int | None
+    preferred_member: str | None
+    preferred_username: str | None
+    reason: str
+    rule: str
+    ticket_id: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TicketEscalated(DomainEvent):
     """A ticket missed an SLA target and went one escalation level up."""
 

@@ -13,6 +13,7 @@ MODEL_MODULES = (
     "callcenter.users.models",
     "callcenter.queues.models",
     "callcenter.queues.supervision",
+    "callcenter.queues.routing.models",
     "crm.customers.models",
     "crm.interactions.models",
     "crm.tickets.models",

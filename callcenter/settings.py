@@ -86,6 +86,15 @@ def parse_ami_url(url: str) -> AmiTarget:
     )
 
 
+def parse_listen(text: str) -> tuple[str, int]:
+    """`host:port` (`[::1]:4573` for IPv6) -> (host, port); ValueError in one sentence."""
+    host, sep, port = text.strip().rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{text!r} is not host:port, e.g. 127.0.0.1:4573")
+    return host, int(port)
+
+
 class Settings(BaseSettings):
     """Deployment settings; every field is `CALLCENTER_<NAME>` in the environment."""
 
@@ -160,6 +169,11 @@ class Settings(BaseSettings):
     # The site's time zone (IANA name): report days and intervals are cut in it, and report
     # pages and the command line show times in it.
     time_zone: str = "UTC"
+    # Routing (README "Routing"): the queue for a number no queue has and for every call the
+    # server cannot decide within 300 ms; `host:port` on which `serve` also runs the FastAGI
+    # routing server (unset: it does not; `callcenter agi serve` runs it alone).
+    default_queue: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]{1,128}$")] = "support"
+    agi_listen: str | None = None
 
     @field_validator("ami_url")
     @classmethod
@@ -186,6 +200,13 @@ class Settings(BaseSettings):
     def _check_time_zone(cls, value: str) -> str:
         site_zone(value)
         return value
+
+    @field_validator("agi_listen")
+    @classmethod
+    def _check_agi_listen(cls, value: str | None) -> str | None:
+        if value:
+            parse_listen(value)
+        return value or None
 
     @field_validator("default_region")
     @classmethod

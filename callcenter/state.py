@@ -9,6 +9,7 @@ from callcenter.services import Services
 
 if TYPE_CHECKING:
     from agent_ui.runtime import ConsoleRuntime
+    from callcenter.queues.routing.service import Router
     from kpi.board import LiveBoard
 
 
@@ -18,9 +19,16 @@ class AppState(Services):
 
     console: ConsoleRuntime
     kpi_board: LiveBoard
+    routing: Router | None = None  # the router (the FastAGI server's, when it runs)
 
     @classmethod
-    def of(cls, services: Services, console: ConsoleRuntime, kpi_board: LiveBoard) -> AppState:
+    def of(
+        cls,
+        services: Services,
+        console: ConsoleRuntime,
+        kpi_board: LiveBoard,
+        routing: Router | None = None,
+    ) -> AppState:
         """The services with the runtimes started on them."""
         shared = {f.name: getattr(services, f.name) for f in fields(Services)}
-        return cls(**shared, console=console, kpi_board=kpi_board)
+        return cls(**shared, console=console, kpi_board=kpi_board, routing=routing)

@@ -9,6 +9,7 @@ import socket
 from typing import Any
 
 from callcenter.cli import UsageError, add_database_option, port_number, settings_from
+from callcenter.settings import parse_listen
 
 
 def register(groups: Any) -> None:
@@ -39,6 +40,8 @@ def _serve(args: argparse.Namespace) -> int:
     # logs in to the PBX (uvicorn binds only after the lifespan has started).
     listener = listening_socket(args.host, args.port)
     with listener:
+        if settings.agi_listen:  # the routing server's port too (CALLCENTER_AGI_LISTEN)
+            listening_socket(*parse_listen(settings.agi_listen)).close()
         check_session_key(settings)
         open_database(settings.database_url, migrate=True).dispose()
         config = uvicorn.Config(

@@ -7,6 +7,8 @@ from fastapi import FastAPI
 from agent_ui.admin.account import router as account_router
 from agent_ui.admin.kb import router as kb_router
 from agent_ui.admin.queues import router as queues_router
+from agent_ui.admin.routing import router as routing_router
+from agent_ui.admin.routing_api import router as routing_api_router
 from agent_ui.admin.sla import router as sla_router
 from agent_ui.admin.teams import router as teams_router
 from agent_ui.admin.users import router as users_router
@@ -20,3 +22,5 @@ def install_admin(app: FastAPI) -> None:
     app.include_router(queues_router)
     app.include_router(sla_router)
     app.include_router(kb_router)
+    app.include_router(routing_router)
+    app.include_router(routing_api_router)

@@ -85,6 +85,8 @@ PAGES = (
     Page("admin-hours", "/admin/sla/hours/{hours}", "admin", "Admin: business hours"),
     Page("admin-kb", "/admin/kb", "admin", "Admin: knowledge base"),
     Page("admin-article", "/admin/kb/{article}", "admin", "Admin: an article"),
+    Page("admin-routing", "/admin/routing?caller=%2B15551230001&did=100", "admin",
+         "Admin: routing rules, and what happens to a caller now"),
 )  # fmt: skip
 
 

@@ -110,7 +110,16 @@ def test_piped_tables_are_plain_columns_nothing_cut(filled: str) -> None:
     )
     assert result.returncode == 0, result.stderr
     header, row = result.stdout.splitlines()
-    assert header.split() == ["user", "name", "role", "team", "interface", "member", "queues"]
+    assert header.split() == [
+        "user",
+        "name",
+        "role",
+        "team",
+        "interface",
+        "member",
+        "skills",
+        "queues",
+    ]
     assert LONG_NAME in row and "front office with a long team name" in row
     assert "…" not in result.stdout and "┃" not in result.stdout
     assert row.index(LONG_NAME) == header.index("name")  # aligned under its title
@@ -194,6 +203,7 @@ def test_users_list_json_names_each_user(filled: str, capsys: pytest.CaptureFixt
         "interface": None,
         "member": None,
         "queues": [],
+        "skills": {},
     }
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from callcenter.agi.variables import ROUTE_VARIABLES
 from callcenter.cti.adapter import RESYNC_ACTIONS
 from callcenter.cti.agent_leg import dialable_extension
 from callcenter.settings import Settings
@@ -21,7 +22,14 @@ from sim.pbx import dialplan as sim_dialplan
 from sim.pbx.options import PbxOptions
 from sim.records import QUEUE_CONTEXT
 from sim.scenario_file import load_scenario
-from tests.docs.asterisk_conf import ConfigFile, Dialplan, fill_exten, load, sample_exten
+from tests.docs.asterisk_conf import (
+    ConfigFile,
+    Context,
+    Dialplan,
+    fill_exten,
+    load,
+    sample_exten,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs" / "asterisk"
@@ -51,11 +59,16 @@ ACTION_CLASSES: dict[str, frozenset[str]] = {
 # Event classes the tracker reads: calls and bridges, queues and members, FullyBooted.
 READ_CLASSES = frozenset({"call", "agent", "system"})
 # Variables the dialplan reads that Asterisk itself sets (and which application sets them).
-ASTERISK_VARIABLES = {"EXTEN": "every channel", "AGISTATUS": "AGI", "QUEUESTATUS": "Queue"}
-# What the routing FastAGI server answers in (extensions.conf [from-trunk] documents them).
-ROUTING_VARIABLES = frozenset({"CC_QUEUE", "CC_PRIORITY", "CC_CUSTOMER_ID"})
+ASTERISK_VARIABLES = {
+    "EXTEN": "every channel",
+    "AGISTATUS": "AGI",
+    "QUEUESTATUS": "Queue",
+    "DIALSTATUS": "Dial",
+}
 VARIABLE = re.compile(r"\$\{(?P<name>[A-Za-z_]\w*)(?::[^}]*)?\}")
 SET_VARIABLE = re.compile(r"^_{0,2}(?P<name>[A-Za-z]\w*)=")
+# The routing server's answer Asterisk cannot read by name: ${PRIORITY} is the dialplan step.
+UNREADABLE = frozenset({"PRIORITY"})
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +82,13 @@ def dialplan(configs: dict[str, ConfigFile]) -> Dialplan:
 
 
 def test_every_sample_file_reads_as_asterisk_reads_it(configs: dict[str, ConfigFile]) -> None:
-    assert set(configs) == {"extensions.conf", "features.conf", "manager.conf", "queues.conf"}
+    assert set(configs) == {
+        "extensions.conf",
+        "features.conf",
+        "manager.conf",
+        "queuerules.conf",
+        "queues.conf",
+    }
 
 
 def test_the_default_console_context_is_in_the_dialplan(dialplan: Dialplan) -> None:
@@ -117,17 +136,19 @@ def test_the_simulated_pbx_contexts_are_in_the_dialplan(dialplan: Dialplan) -> N
     )
 
 
-def test_trunk_calls_ask_the_crm_then_queue_with_the_callers_priority(dialplan: Dialplan) -> None:
-    chain = dialplan.contexts["from-trunk"].extensions["_X."]
-    steps = {step.label or step.app: step for step in chain}
-    assert steps["AGI"].args == "${CRM_AGI},${EXTEN}"
-    assert steps["queue"].args == 'QUEUE_PRIO=${IF($["${CC_PRIORITY}"=""]?0:${CC_PRIORITY})}'
-    assert steps["fallback"].args == "CC_QUEUE=${DEFAULT_QUEUE}"
-    # The AGI can be switched off: a step before it goes straight to the fallback then.
-    switch = next(step for step in chain if "CRM_ROUTING" in step.args)
-    assert switch.app == "GotoIf" and switch.args.endswith("?fallback")
-    assert switch.number < steps["AGI"].number
-    assert dialplan.globals["CRM_ROUTING"] == "yes"
+def test_the_dialplan_reads_every_variable_the_routing_server_answers(
+    dialplan: Dialplan,
+) -> None:
+    # callcenter/agi/variables.py is what the FastAGI server sets; the dialplan (or app_queue,
+    # for QUEUE_PRIO and the penalties, which the dialplan also reads) uses each of them.
+    trunk = dialplan.contexts["from-trunk"]
+    read = {name for name, where in _read_variables(dialplan) if where in _wheres(trunk)}
+    assert read >= set(ROUTE_VARIABLES) - UNREADABLE
+    assert "PRIORITY" in ROUTE_VARIABLES and "QUEUE_PRIO" in ROUTE_VARIABLES
+
+
+def _wheres(context: Context) -> set[str]:
+    return {step.where for steps in context.extensions.values() for step in steps}
 
 
 def test_no_step_reads_the_dialplan_priority_as_a_variable(dialplan: Dialplan) -> None:
@@ -137,19 +158,31 @@ def test_no_step_reads_the_dialplan_priority_as_a_variable(dialplan: Dialplan) -
 
 
 def test_every_variable_the_dialplan_reads_is_set_somewhere(dialplan: Dialplan) -> None:
-    assigned = {
-        match["name"]
-        for _, _, step in dialplan.steps()
-        if step.app == "Set" and (match := SET_VARIABLE.match(step.args))
-    }
-    known = assigned | set(dialplan.globals) | set(ASTERISK_VARIABLES) | ROUTING_VARIABLES
-    unknown = {
+    known = (
+        _assigned(dialplan) | set(dialplan.globals) | set(ASTERISK_VARIABLES) | set(ROUTE_VARIABLES)
+    )
+    unknown = {(name, where) for name, where in _read_variables(dialplan) if name not in known}
+    assert unknown == set()
+
+
+def _assigned(dialplan: Dialplan) -> set[str]:
+    """Variables a step sets: Set(NAME=...) and Read(NAME,...)."""
+    names = set()
+    for _, _, step in dialplan.steps():
+        if step.app == "Set" and (match := SET_VARIABLE.match(step.args)):
+            names.add(match["name"])
+        elif step.app == "Read":
+            names.add(step.args.split(",")[0])
+    return names
+
+
+def _read_variables(dialplan: Dialplan) -> set[tuple[str, str]]:
+    """(name, where) of every ${NAME} a step reads."""
+    return {
         (match["name"], step.where)
         for _, _, step in dialplan.steps()
         for match in VARIABLE.finditer(step.args)
-        if match["name"] not in known
     }
-    assert unknown == set()
 
 
 def test_every_jump_lands_on_a_step_that_exists(dialplan: Dialplan) -> None:
@@ -263,8 +296,8 @@ def test_the_console_hold_code_is_a_dynamic_feature_every_call_gets(
         for _, _, step in dialplan.steps()
         if step.app == "Set" and "DYNAMIC_FEATURES=consolehold" in step.args
     ]
-    # The queues' calls (inherited, `__`) and both outbound patterns.
-    assert len(named) == 3, named
+    # The queues' calls and the preferred agent's ring (inherited, `__`), both outbound patterns.
+    assert len(named) == 4, named
 
 
 # Every shape of agent interface a queue member may have, with the phone it rings.
