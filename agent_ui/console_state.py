@@ -12,10 +12,12 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent_ui.render import fragment
+from agent_ui.route_note import route_note
 from callcenter.calls.records import AgentState
 from callcenter.db import utc_now
 from callcenter.events import AgentRinging
 from callcenter.queues.presence import AgentPresence
+from callcenter.queues.routing.store import StoredDecision, decision_for_call
 from callcenter.queues.wrap_up import WrapUp
 from callcenter.users.models import User
 from crm.access import editor_of
@@ -51,6 +53,7 @@ class LiveCall:
     # unless the agent links another, opens a new one or says not to (`link_on_answer`).
     offered_ticket: int | None = None
     link_on_answer: bool = True
+    interface: str | None = None  # the agent's device the call rang
 
     @property
     def direction(self) -> str:
@@ -166,6 +169,14 @@ class PopCard:
         return matches[0].customer.id if len(matches) == 1 else None
 
 
+def _routed_ticket(card: LookupCard, decision: StoredDecision | None) -> int | None:
+    """The open ticket routing chose the agent by, when the card lists it."""
+    if decision is None or decision.ticket_id is None:
+        return None
+    listed = {t.id for match in card.matches for t in match.open_tickets}
+    return decision.ticket_id if decision.ticket_id in listed else None
+
+
 def build_card(
     sessions: sessionmaker[Session], region: str, event: AgentRinging | LiveCall
 ) -> PopCard:
@@ -180,8 +191,11 @@ def card_of(session: Session, region: str, event: AgentRinging | LiveCall) -> Po
     if not number:
         raise ValueError("a call without a caller number has no card to look up")
     card = lookup(session, number, region)
+    decision = decision_for_call(session, event.linkedid)
+    note = route_note(decision, card, event.interface)
     chosen = getattr(event, "customer_id", None)
-    offered = getattr(event, "offered_ticket", None) or offered_ticket(card, chosen)
+    routed = _routed_ticket(card, decision)
+    offered = getattr(event, "offered_ticket", None) or routed or offered_ticket(card, chosen)
     # A ringing call has no links yet; once on screen, the agent's changes may add some.
     ringing = isinstance(event, AgentRinging)
     linked = frozenset() if ringing else linked_tickets(session, event.server, event.linkedid)
@@ -191,7 +205,7 @@ def card_of(session: Session, region: str, event: AgentRinging | LiveCall) -> Po
         on_answer=getattr(event, "link_on_answer", True) and offered not in linked,
         answered=getattr(event, "answered_at", None) is not None,
     )
-    html = fragment("_pop_card.html", event=event, card=card, offer=offer)
+    html = fragment("_pop_card.html", event=event, card=card, offer=offer, route=note)
     # The card's markup is the template's own output, escaped there.
     pop_html = fragment("_pop.html", event=event, card_html=Markup(html))
     return PopCard(card=card, html=html, pop_html=pop_html, offered_ticket=offered, linked=linked)

@@ -83,6 +83,7 @@ class Pops:
             caller_name=event.caller_name,
             waited_s=event.waited_s,
             rang_at=event.at,
+            interface=event.interface,
         )
         self._pop(screen, call, event)
 

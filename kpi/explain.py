@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from callcenter.calls.models import Call, QueueVisit
 from callcenter.calls.records import VisitOutcome
+from callcenter.queues.routing.store import decisions_for_calls
 from kpi import definitions as kpi
 from kpi.summary import QueueThresholds
 from kpi.team_roster import is_visible
@@ -142,6 +143,7 @@ def explain(
                 listed.append(row.as_json())
             else:
                 hidden[index] += 1
+    _add_routing(session, numerator + denominator)
     return {
         "kpi": name,
         "queue": queue,
@@ -183,4 +185,17 @@ def _visit_rows(session: Session, queue: str, start: datetime, end: datetime) ->
             hold_s=visit.hold_s,
             agent=visit.agent,
             caller_number=number,
+        )
+
+
+def _add_routing(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Each listed visit's routing decision (`routed`: reason, rule, priority; None when the
+    call was not routed by the CRM), read for all of them at once."""
+    decisions = decisions_for_calls(session, {row["linkedid"] for row in rows})
+    for row in rows:
+        decision = decisions.get(row["linkedid"])
+        row["routed"] = (
+            None
+            if decision is None
+            else {"reason": decision.reason, "rule": decision.rule, "priority": decision.priority}
         )

@@ -157,3 +157,43 @@ def test_several_customers_with_the_number_offer_no_ticket_until_one_is_chosen(
         next_of(ws, "answered")
         next_of(ws, "card")
     assert links(sessions) == [(twins, "offer-7")]
+
+
+def test_the_pop_says_how_routing_chose_the_agent_and_offers_that_ticket(
+    client: TestClient, staff: Staff, ann: int, sessions: sessionmaker[Session]
+) -> None:
+    from callcenter.queues.routing.decision import Reason, RouteDecision
+    from callcenter.queues.routing.facts import RouteRequest
+    from callcenter.queues.routing.store import store_decisions
+
+    routed, latest = tickets(sessions, ann, ("Routed by", "agent1"), ("Latest", "agent1"))
+    with sessions() as session, session.begin():
+        number = session.get(Ticket, routed).number  # type: ignore[union-attr]
+        request = RouteRequest(
+            caller="+15551230001",
+            caller_name="Ann",
+            dialed="5550100",
+            uniqueid="offer-8",
+            channel="PJSIP/trunk-00000001",
+            at=NOW,
+        )
+        decision = RouteDecision(
+            queue="support",
+            reason=Reason.OPEN_TICKET,
+            customer_id=ann,
+            preferred_member="PJSIP/1001",
+            preferred_username="agent1",
+            ticket_id=routed,
+        )
+        store_decisions(session, [(request, decision, 1.0)])
+    sign_in_as(client, staff, "agent1")
+    with client.websocket_connect("/ws/console") as ws:
+        publish(client, ringing("PJSIP/1001", "offer-8"))
+        card = next_of(ws, "card")["html"]
+        assert f"Open ticket {number}: routed to you, its assignee" in card
+        assert card.index("Routed by") < card.index("Latest")  # routing's ticket first
+        publish(client, answered("PJSIP/1001", "offer-8"))
+        next_of(ws, "answered")
+        next_of(ws, "card")
+    assert links(sessions) == [(routed, "offer-8")]
+    assert latest != routed

@@ -71,6 +71,30 @@ def test_explain_lists_numerator_and_denominator(
     assert body["value"] == pytest.approx(3 / 7)
 
 
+def test_explain_says_how_each_call_was_routed(
+    client: TestClient, staff: Staff, stored: None, sessions: sessionmaker[Session]
+) -> None:
+    from callcenter.queues.routing.decision import Reason, RouteDecision
+    from callcenter.queues.routing.facts import RouteRequest
+    from callcenter.queues.routing.store import store_decisions
+
+    vip = RouteDecision(queue="support", reason=Reason.VIP, priority=10)
+    with sessions() as session, session.begin():
+        request = RouteRequest(
+            caller="+15550001", dialed="5550100", at=at("08:00:00"), uniqueid="c2"
+        )
+        store_decisions(session, [(request, vip, 0.8)])
+    params = {**DAY, "kpi": "service_level", "queue": "support"}
+    answer = client.get("/api/kpi/explain", params=params, headers=bearer(staff, "admin"))
+    routed = {row["linkedid"]: row["routed"] for row in answer.json()["numerator"]}
+    assert routed["c2"] == {"reason": "vip", "rule": "vip", "priority": 10}
+    assert routed["c1"] is None  # not routed by the CRM
+    sign_in_as(client, staff, "admin")
+    page = client.get("/supervisor/explain", params=params)
+    assert page.status_code == 200
+    assert "vip, priority 10" in page.text
+
+
 def test_explain_refuses_an_unknown_kpi(client: TestClient, staff: Staff) -> None:
     params = {**DAY, "kpi": "happiness", "queue": "support"}
     answer = client.get("/api/kpi/explain", params=params, headers=bearer(staff, "admin"))

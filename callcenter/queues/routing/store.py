@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -155,8 +155,25 @@ def decision_for_call(session: Session, linkedid: str) -> StoredDecision | None:
         .order_by(RouteDecisionRow.decided_at.desc(), RouteDecisionRow.id.desc())
         .limit(1)
     )
-    if row is None:
-        return None
+    return None if row is None else _stored(row)
+
+
+def decisions_for_calls(session: Session, linkedids: Collection[str]) -> dict[str, StoredDecision]:
+    """The latest routing decision of each of `linkedids` that was routed (one query per
+    500 calls)."""
+    found: dict[str, StoredDecision] = {}
+    wanted = sorted(linkedids)
+    for start in range(0, len(wanted), 500):
+        rows = session.scalars(
+            select(RouteDecisionRow)
+            .where(RouteDecisionRow.uniqueid.in_(wanted[start : start + 500]))
+            .order_by(RouteDecisionRow.decided_at, RouteDecisionRow.id)
+        )
+        found.update((row.uniqueid, _stored(row)) for row in rows)  # the latest wins
+    return found
+
+
+def _stored(row: RouteDecisionRow) -> StoredDecision:
     return StoredDecision(
         uniqueid=row.uniqueid,
         decided_at=row.decided_at,
