@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from callcenter.queues.models import ServiceQueue
+from callcenter.queues.records import QueueFields, create_queue
 from callcenter.users.models import User
 from callcenter.users.service import Role, create_user, set_password
 from crm.customers.models import Customer
@@ -66,6 +68,14 @@ DEMO_TICKETS = (
     ("C-1007", "Upgrade to the premium plan", TicketPriority.LOW),
 )
 
+# The demo scenario's queues as records, with the DIDs its callers dial (sim/scenarios/demo.toml),
+# so routing finds each caller's queue by the number dialled.
+DEMO_QUEUES = (("support", "Support", ("5000",)), ("billing", "Billing", ("5001",)))
+
+# Returning customers agent1 serves: routing offers their calls to agent1 first (issue 14).
+DEMO_PREFERRED_AGENTS = {"C-1005": "agent1"}  # Eve's preferred agent
+DEMO_TICKET_ASSIGNEES = {"C-1007": "agent1"}  # Gina's (VIP) open ticket is agent1's
+
 DEMO_ARTICLES = (
     ("Reset a customer's portal password", "The customer cannot sign in to the portal.",
      "Send the reset link from the customer's page; it is valid for 24 hours.", "portal,password"),
@@ -112,6 +122,7 @@ def seed_demo(session: Session, region: str, password: str | None) -> dict[str, 
     ones), so the printed passwords always work.
     """
     passwords = _seed_users(session, password)
+    _seed_queues(session)
     _seed_sla(session)  # before the tickets, which take their due times from it
     by_code: dict[str, int] = {}
     for code, name, category, blacklisted, phone, contacts in DEMO_CUSTOMERS:
@@ -126,11 +137,17 @@ def seed_demo(session: Session, region: str, password: str | None) -> dict[str, 
             blacklisted=blacklisted,
             phones=[PhoneIn(number=phone)],
             contacts=[ContactCreate(name=contact) for contact in contacts],
+            preferred_agent=DEMO_PREFERRED_AGENTS.get(code),
         )
         by_code[code] = create_customer(session, data, region).id
         for ticket_code, subject, priority in DEMO_TICKETS:
             if ticket_code == code:  # tickets come with their (new) customer, once
-                ticket = TicketCreate(subject=subject, priority=priority, customer_id=by_code[code])
+                ticket = TicketCreate(
+                    subject=subject,
+                    priority=priority,
+                    customer_id=by_code[code],
+                    assignee=DEMO_TICKET_ASSIGNEES.get(code),
+                )
                 create_ticket(session, ticket, "admin")
     if session.scalar(select(KBArticle.id).limit(1)) is None:
         for title, problem, solution, tags in DEMO_ARTICLES:
@@ -163,6 +180,13 @@ def _seed_users(session: Session, password: str | None) -> dict[str, str]:
             set_password(session, user, chosen)
         passwords[spec.username] = chosen
     return passwords
+
+
+def _seed_queues(session: Session) -> None:
+    """The demo's queue records with their dialled numbers (those not there yet)."""
+    for name, display_name, numbers in DEMO_QUEUES:
+        if session.scalar(select(ServiceQueue.id).where(ServiceQueue.name == name)) is None:
+            create_queue(session, name, QueueFields(display_name=display_name, numbers=numbers))
 
 
 def _seed_sla(session: Session) -> None:

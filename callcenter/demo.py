@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from callcenter.cli import UsageError, add_database_option, port_number, settings_from
 from callcenter.db import make_engine, make_sessionmaker, transaction, upgrade
-from callcenter.settings import DEFAULT_DATABASE_URL, Settings, masked_url
+from callcenter.settings import DEFAULT_DATABASE_URL, Settings, masked_url, parse_listen
 from callcenter.users.cli import check_session_key
 from callcenter.users.exceptions import WeakPassword
 from callcenter.users.passwords import check_password
@@ -56,8 +56,24 @@ def register(groups: Any) -> None:
     parser.add_argument(
         "--password", help="one password for every demo user (default: random, printed)"
     )
+    parser.add_argument(
+        "--agi",
+        type=_agi_url,
+        metavar="URL",
+        help="route the simulated DID callers by this FastAGI server (agi://host:4573/route, "
+        "e.g. one `callcenter agi serve` runs), as Asterisk's [from-trunk] does",
+    )
     add_database_option(parser)
     parser.set_defaults(func=run_demo)
+
+
+def _agi_url(text: str) -> str:
+    from sim.pbx.agi_client import parse_agi_url
+
+    try:
+        return parse_agi_url(text).url
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def prepare_database(settings: Settings, password: str | None) -> dict[str, str]:
@@ -92,14 +108,21 @@ def prepare_database(settings: Settings, password: str | None) -> dict[str, str]
 
 
 @asynccontextmanager
-async def simulated_pbx(speed: float) -> AsyncIterator[Any]:
-    """The demo scenario's PBX speaking AMI on a free port of 127.0.0.1."""
+async def simulated_pbx(speed: float, agi_url: str | None = None) -> AsyncIterator[Any]:
+    """The demo scenario's PBX speaking AMI on a free port of 127.0.0.1; with `agi_url`
+    (agi://host:port/route) it asks that routing server where each DID caller goes."""
     from sim.pbx.pbx import PbxOptions, SimulatedPbx
     from sim.scenario_file import load_scenario
 
     scenario = load_scenario(DEMO_SCENARIO)
     # agent1 (human) is outside the queues until they sign in at the console.
-    options = PbxOptions(speed=speed, username=AMI_USER, secret=AMI_SECRET, humans_logged_out=True)
+    options = PbxOptions(
+        speed=speed,
+        username=AMI_USER,
+        secret=AMI_SECRET,
+        humans_logged_out=True,
+        agi_url=agi_url,
+    )
     pbx = SimulatedPbx(scenario, options)
     await pbx.start("127.0.0.1", 0)
     try:
@@ -120,6 +143,25 @@ def demo_settings(base: Settings, pbx_port: int, server: str) -> Settings:
             "pbx_name": server,
         }
     )
+
+
+def demo_routing(base: Settings, agi_url: str | None) -> tuple[Settings, str]:
+    """Where the demo's PBX asks for routing, and the settings that make the app answer it.
+
+    `--agi` names a routing server of one's own; else the app's own one listens on
+    CALLCENTER_AGI_LISTEN, or on a free port of 127.0.0.1 picked here.
+    """
+    if agi_url:
+        return base, agi_url
+    listen = base.agi_listen
+    if not listen:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            listen = f"127.0.0.1:{probe.getsockname()[1]}"
+        base = base.model_copy(update={"agi_listen": listen})
+    host, port = parse_listen(listen)
+    host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    return base, f"agi://{host if ':' not in host else f'[{host}]'}:{port}/route"
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -147,8 +189,10 @@ def run_demo(args: argparse.Namespace) -> int:
     check_session_key(base)
     passwords = prepare_database(base, args.password)
 
+    base, agi_url = demo_routing(base, args.agi)
+
     async def serve() -> None:
-        async with simulated_pbx(args.speed) as pbx:
+        async with simulated_pbx(args.speed, agi_url) as pbx:
             settings = demo_settings(base, pbx.port, pbx.scenario.server)
             config = uvicorn.Config(
                 create_app(settings),
@@ -158,7 +202,7 @@ def run_demo(args: argparse.Namespace) -> int:
                 **server_options(settings),
             )
             server = uvicorn.Server(config)
-            _announce(args, settings, pbx.port, passwords)
+            _announce(args, settings, pbx.port, passwords, agi_url)
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 with contextlib.suppress(NotImplementedError):
@@ -170,7 +214,11 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def _announce(
-    args: argparse.Namespace, settings: Settings, pbx_port: int, passwords: dict[str, str]
+    args: argparse.Namespace,
+    settings: Settings,
+    pbx_port: int,
+    passwords: dict[str, str],
+    agi_url: str,
 ) -> None:
     lines = [
         f"callcenter demo on http://{args.host}:{args.port}/  (Ctrl-C stops it)",
@@ -178,6 +226,7 @@ def _announce(
         f"database {masked_url(settings.database_url)}",
         "sign in as agent1 (phone PJSIP/1001) and press 'Sign in to my queues': you are then",
         "available, and a simulated caller rings you within a minute or two.",
+        f"callers are routed by {agi_url}: VIPs jump the queue, agent1's customers ring agent1",
         reading_hint(settings.database_url),
         "",
         "user         password",

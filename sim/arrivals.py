@@ -122,4 +122,4 @@ class Arrivals:
                 self.schedule(queue)
         else:
             self.drop()  # that was the last caller: other queues' arrivals go too
-        flow.enter(call, queue)
+        flow.arrive(call, queue)

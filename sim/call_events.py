@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from callcenter.calls.records import VisitOutcome
 from sim.call_flow import CallFlow
+from sim.inbound import dial_answered
 from sim.state import CallPhase, SimAgent, SimCall
 
 RINGING, RETRYING, TALKING, DIALING, ENDED = (
@@ -63,4 +64,4 @@ class CallEvents:
 
     def on_dial_answer(self, call: SimCall, step: int, agent: SimAgent) -> None:
         if call.step == step and call.phase is DIALING:
-            self.flow.dial_answered(call, agent)
+            dial_answered(self.flow, call, agent)

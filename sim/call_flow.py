@@ -7,6 +7,7 @@ from collections.abc import Callable
 from heapq import heappush
 
 from callcenter.calls.records import AgentState, CallOutcome, CallRecord, Direction, VisitOutcome
+from sim.classes import ClassDraws, join_in_order, restricted
 from sim.distributions import Draws
 from sim.observer import EngineObserver
 from sim.records import CallTrace, RecordClock, VisitTrace, call_record, queue_target
@@ -17,6 +18,7 @@ from sim.state import NOBODY, CallPhase, SimAgent, SimCall, SimQueue
 from sim.timeline import (
     ANSWER,
     PATIENCE,
+    RELAX_NEED,
     RETRY,
     RING_OUT,
     TALK_END,
@@ -71,6 +73,12 @@ class CallFlow:
         self.caller_draws = draws.callers
         self._next_caller = draws.callers.next_caller
         self._routing = draws.routing
+        classes = draws.classes
+        self._classes = ClassDraws(scenario.callers, classes) if classes is not None else None
+        # The PBX's inbound routing: takes an arriving caller (True) to queue it later itself.
+        self.hold: Callable[[SimCall, SimQueue], bool] | None = None
+        # Each finished call's class and trace, for results per caller class.
+        self.on_class_end: Callable[[str, CallTrace], None] | None = None
         self._epoch = self.clock.epoch
         self._take_out = staff.take_out
         self._free = staff.free
@@ -90,9 +98,19 @@ class CallFlow:
             ident, f"{int(self._epoch + now)}.{ident}", now, direction, number, name, dialed
         )
         self.calls[ident] = call
+        if self._classes is not None and queue is not None:
+            self._classes.assign(call)
         if self.observer is not None:
             self.observer.call_arrived(now, call)
         return call
+
+    def arrive(self, call: SimCall, queue: SimQueue) -> None:
+        """A new caller of `queue`: into it, unless the PBX's routing takes it first."""
+        hold = self.hold
+        if hold is not None and hold(call, queue):
+            call.phase = CallPhase.ROUTING
+            return
+        self.enter(call, queue)
 
     # -- in the queue -------------------------------------------------------------------------
 
@@ -108,8 +126,12 @@ class CallFlow:
         call.agent = None
         call.planned_transfer = None
         waiting = queue.waiting
-        call.position = len(waiting) + 1
-        waiting[call] = None
+        if call.priority or queue.ranked or restricted(call):
+            queue.ranked = True
+            call.position = join_in_order(waiting, call)
+        else:
+            call.position = len(waiting) + 1
+            waiting[call] = None
         draws = queue.draws
         call.talk_s = draws.talk()
         if self.observer is not None:
@@ -126,12 +148,15 @@ class CallFlow:
         if timeout is not None:
             timeout_seq = next(timeline.seq)
         if queue.available:
-            agents = pick_agents(queue, self._pick_index)
+            agents = pick_agents(queue, self._pick_index, call)
             if agents:
                 self.ring(call, agents)
                 if call.phase is TALKING:
                     return
         heap = timeline.heap
+        relax = queue.spec.relax_needs_after_s
+        if relax is not None and call.need is not None:
+            timeline.push(now + relax, RELAX_NEED, call, call.visit)
         if patience is not None:
             heappush(heap, (now + patience, patience_seq, PATIENCE, call, call.visit, None))
         if timeout is not None:
@@ -259,7 +284,7 @@ class CallFlow:
         assert queue is not None
         call.phase = QUEUED
         call.step += 1
-        agents = pick_agents(queue, self._pick_index)
+        agents = pick_agents(queue, self._pick_index, call)
         if agents:
             self.ring(call, agents)
 
@@ -346,22 +371,6 @@ class CallFlow:
         call.hangup_by = hangup_by
         self.finish(call, ANSWERED_CALL)
 
-    def dial_answered(self, call: SimCall, agent: SimAgent) -> None:
-        """The customer an agent dialled answers."""
-        now = self.timeline.now
-        call.phase = TALKING
-        step = call.step = call.step + 1
-        call.answered_at = now
-        call.first_answered_at = now
-        call.last_agent = agent.name
-        if self.observer is not None:
-            self.observer.answered(now, call, agent)
-        if self.live_humans and agent.human:
-            self.timeline.push(now + agent.spec.max_talk_s, TALK_END, call, step, "caller")
-        else:
-            first = agent.spec.memberships[0].queue
-            self.timeline.push(now + self.queues[first].draws.talk(), TALK_END, call, step)
-
     def after_call(self, agent: SimAgent, queue: SimQueue | None) -> None:
         timeline = self.timeline
         now = agent.last_call_end = timeline.now
@@ -384,7 +393,7 @@ class CallFlow:
         del self.calls[call.id]
         self.finished += 1
         on_call_end = self.on_call_end
-        if on_call_end is None and self.observer is None:
+        if on_call_end is None and self.observer is None and self.on_class_end is None:
             return
         answered = call.first_answered_at
         trace = _new_trace(
@@ -395,6 +404,8 @@ class CallFlow:
         )  # fmt: skip
         if on_call_end is not None:
             on_call_end(trace)
+        if self.on_class_end is not None:
+            self.on_class_end(call.caller_class, trace)
         if self.observer is not None:
             self.observer.call_ended(now, call, self.call_record(trace))
 

@@ -16,9 +16,10 @@ from callcenter.calls.records import AgentStateRecord, CallRecord
 from callcenter.cli import UsageError, settings_from
 from callcenter.cli_tables import Column, TextTable, print_tables
 from kpi.thresholds import ThresholdBook, thresholds_from_settings
+from sim.classes import VIP
 from sim.pbx.cli import add_pbx_command
 from sim.run import RunError, RunResult, expected_calls, simulate
-from sim.scenario import ScenarioError
+from sim.scenario import Scenario, ScenarioError
 from sim.scenario_file import load_scenario
 
 
@@ -97,7 +98,15 @@ def _run(args: argparse.Namespace) -> int:
         except RunError as exc:
             raise UsageError(str(exc)) from exc
     if args.json:
-        print(json.dumps({"queues": {n: s.as_json() for n, s in result.summaries.items()}}))
+        out: dict[str, Any] = {"queues": {n: s.as_json() for n, s in result.summaries.items()}}
+        if result.classes:
+            out["classes"] = {
+                c: {n: s.as_json() for n, s in by_queue.items()}
+                for c, by_queue in result.classes.items()
+            }
+        print(json.dumps(out))
+    elif result.classes:
+        print_tables(_table(scenario.source, result), class_table(scenario, result))
     else:
         print_tables(_table(scenario.source, result))
     return 0
@@ -213,3 +222,35 @@ def _table(source: str, result: RunResult) -> TextTable:
         title=f"{source}: {result.calls:,} calls over {hours:,.1f} h (seed {result.seed}, {path})",
         caption=caption,
     )
+
+
+CLASS_COLUMNS = (
+    Column("caller class"),
+    Column("queue"),
+    *(
+        Column(title, number=True)
+        for title in ("priority", "offered", "answered", "abandoned", "SL", "abandon", "ASA")
+    ),
+)
+
+
+def class_table(scenario: Scenario, result: RunResult) -> TextTable:
+    """Each caller class's figures per queue: what a VIP priority does to VIP wait."""
+    callers = scenario.callers
+    rows = [
+        [
+            caller_class,
+            name,
+            str(callers.vip_priority if caller_class.startswith(VIP) else 0),
+            f"{s.offered:,}",
+            f"{s.answered:,}",
+            f"{s.abandoned:,}",
+            _percent(s.service_level),
+            _percent(s.abandon_rate),
+            _seconds(s.asa_s),
+        ]
+        for caller_class, by_queue in result.classes.items()
+        for name, s in by_queue.items()
+        if s.offered
+    ]
+    return TextTable(CLASS_COLUMNS, rows, title="by caller class")

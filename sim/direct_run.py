@@ -36,7 +36,9 @@ LEASTRECENT, RINGALL = Strategy.LEASTRECENT, Strategy.RINGALL
 
 def fits_direct_run(flow: CallFlow) -> bool:
     """Whether `run_direct` gives the engine's run exactly (see the module docstring)."""
-    if flow.observer is not None or flow.calls:
+    if flow.observer is not None or flow.calls or flow.hold is not None:
+        return False
+    if flow.scenario.callers.has_classes or flow.on_class_end is not None:
         return False
     live_humans = flow.live_humans
     for agent in flow.staff.agents.values():

@@ -134,3 +134,5 @@ class Draws:
         self.agents = {spec.name: AgentDraws(spec.ring, rng) for spec in scenario.agents}
         self.callers = CallerDraws(scenario.callers, rng)
         self.routing = uniform_stream(_child(rng))  # strategy `random`
+        # Spawned last, and only when callers differ: every other stream stays as it was.
+        self.classes = _child(rng) if scenario.callers.has_classes else None  # sim.classes

@@ -46,6 +46,7 @@ from sim.call_events import CallEvents
 from sim.call_flow import DIALING, ENDED, RETRYING, RINGING, TALKING, WRAP_UP, CallFlow
 from sim.direct_run import fits_direct_run, run_direct
 from sim.distributions import Draws
+from sim.inbound import InboundRouting, Route
 from sim.observer import EngineObserver
 from sim.records import CallTrace
 from sim.scenario import Scenario
@@ -55,9 +56,11 @@ from sim.timeline import (
     ANSWER,
     ARRIVAL,
     DIAL_ANSWER,
+    DIAL_GIVE_UP,
     PATIENCE,
     PAUSE_END,
     PAUSE_START,
+    RELAX_NEED,
     RETRY,
     RING_OUT,
     SHIFT_END,
@@ -112,6 +115,7 @@ class Engine:
             live_humans=live_humans,
         )
         self.staff.offer = self.flow.ring
+        self.inbound = InboundRouting(self.flow, self.staff, self.timeline)
         self.arrivals = Arrivals(self.timeline, self.flow)
         self._handlers = self._event_handlers()
         self.staff.plan()
@@ -252,6 +256,8 @@ class Engine:
         }
         for kind in (SHIFT_START, SHIFT_END, PAUSE_START, PAUSE_END):
             handlers[kind] = partial(staff.on_plan, kind)
+        handlers[DIAL_GIVE_UP] = self.inbound.on_give_up
+        handlers[RELAX_NEED] = self.inbound.on_relax
         return tuple(handlers[kind] for kind in range(len(handlers)))
 
     def _still_due(self, kind: int, subject: object, token: object) -> bool:
@@ -263,6 +269,8 @@ class Engine:
             return True
         if kind in (PATIENCE, TIMEOUT):
             return subject.visit == token and subject.phase not in (TALKING, ENDED)
+        if kind == RELAX_NEED:
+            return subject.visit == token and subject.phase in (CallPhase.QUEUED, RINGING, RETRYING)
         wanted = {TALK_END: TALKING, ANSWER: RINGING, RING_OUT: RINGING, RETRY: RETRYING}
         phase = wanted.get(kind, DIALING)
         return subject.step == token and subject.phase is phase
@@ -307,16 +315,32 @@ class Engine:
         queue: str,
         caller_number: str | None = None,
         caller_name: str | None = None,
+        *,
+        dialed: str | None = None,
     ) -> SimCall:
-        """A caller dials `queue` now (a scripted call, on top of the scenario's arrivals)."""
+        """A caller dials `queue` now (a scripted call, on top of the scenario's arrivals).
+
+        With `dialed` (one of the queue's numbers) the caller dials that number and goes
+        through the PBX's routing like the scenario's callers; without, straight into `queue`.
+        """
         target = self.queues[queue]
         call = self.flow.new_call(target, Direction.INBOUND)
-        if caller_number is not None:
+        if caller_number is not None:  # the script's caller: no class of the scenario's
             call.caller_number = caller_number
             call.caller_name = caller_name
+            call.caller_class, call.priority, call.need = "regular", 0, None
         target.arrivals += 1
-        self.flow.enter(call, target)
+        if dialed is not None:
+            call.dialed_number = dialed
+            self.flow.arrive(call, target)
+        else:
+            self.flow.enter(call, target)
         return call
+
+    def route(self, call: SimCall | int | str, route: Route) -> None:
+        """Send a caller held by the PBX's routing where the routing server said."""
+        target = call if isinstance(call, SimCall) else self.call(call)
+        self.inbound.route(target, route)
 
     def hangup(self, call: SimCall | int | str, by: str = "agent") -> None:
         """Hang up a call now: a talking call ends (hung up by `by`), a waiting or ringing
@@ -326,6 +350,9 @@ class Engine:
         if phase is CallPhase.TALKING:
             target.planned_transfer = None  # a hang-up overrides a transfer the scenario planned
             self.flow.end_talk(target, by)
+        elif phase is CallPhase.ROUTING:
+            target.hangup_by = by
+            self.inbound.turn_away(target, CallOutcome.ABANDONED)
         elif phase is CallPhase.DIALING:
             agent = target.agent
             target.step += 1

@@ -43,6 +43,8 @@ def unsupported_reason(scenario: Scenario, *, exact: bool = True) -> str | None:
     which of several free agents answers (each answers at once and serves one queue), nor on
     who hangs up, so any ring strategy, penalties and agent hang-ups are allowed.
     """
+    if scenario.callers.has_classes:
+        return "callers differ in priority or needs"
     for agent in scenario.agents:
         if len(agent.memberships) != 1:
             return f"agent {agent.name} serves several queues"
@@ -106,7 +108,7 @@ class _Pool:
         self.timeout = spec.timeout_s
         self.wrap = spec.wrap_up_s
         self.hangup_share = spec.agent_hangup_share
-        self.dialed = spec.dialed_number or spec.name
+        self.dialed = spec.dialed
         # Mean seconds between arrivals when the rate is constant (None: by profile).
         rate = spec.arrival_rate_per_hour
         self.rate_s = 3600.0 / rate if spec.arrival_profile is None and rate > 0 else None

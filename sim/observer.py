@@ -31,6 +31,14 @@ class EngineObserver:
     def queue_joined(self, at: float, call: SimCall, queue: str, position: int) -> None:
         """The caller entered `queue` at `position` (1 = first); also after a transfer."""
 
+    def member_dialled(self, at: float, call: SimCall, agent: SimAgent, wait_s: float) -> None:
+        """The routing named the agent as the caller's preferred member: their phone is
+        dialled directly for up to `wait_s`, before any queue (`answered` follows if they
+        pick up)."""
+
+    def member_not_answering(self, at: float, call: SimCall, agent: SimAgent) -> None:
+        """The preferred member did not answer in time; the caller goes to the queue."""
+
     def agent_ringing(self, at: float, call: SimCall, agent: SimAgent) -> None:
         """The agent's device starts ringing for this caller."""
 

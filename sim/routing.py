@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from operator import attrgetter
 
+from sim.classes import penalty_for, restricted
 from sim.scenario import Strategy
 from sim.state import CallPhase, SimAgent, SimCall, SimQueue
 from sim.timeline import Event
@@ -14,20 +15,28 @@ QUEUED = CallPhase.QUEUED
 LEASTRECENT, RINGALL = Strategy.LEASTRECENT, Strategy.RINGALL
 
 
-def pick_agents(queue: SimQueue, pick_index: Callable[[int], int]) -> list[SimAgent]:
-    """The member(s) to ring for the next caller of `queue`, or [] if nobody is free.
+def pick_agents(
+    queue: SimQueue, pick_index: Callable[[int], int], call: SimCall | None = None
+) -> list[SimAgent]:
+    """The member(s) to ring for `call` (the next caller of `queue`), or [] if nobody is free.
 
     Only free members with the lowest penalty among the free ones are considered, as app_queue
-    does. ringall returns all of them; rrmemory continues after the member rung last; linear
-    always starts from the first member; leastrecent takes the one whose last call ended
-    longest ago; fewestcalls the one with the fewest calls answered in this queue; random any.
+    does; for a caller with a need or a penalty range, only the members who may answer them,
+    by their penalty for that caller (`sim.classes`). ringall returns all of them; rrmemory
+    continues after the member rung last; linear always starts from the first member;
+    leastrecent takes the one whose last call ended longest ago; fewestcalls the one with the
+    fewest calls answered in this queue; random any.
     """
     available = queue.available
     if not available:
         return []
     members = queue.members
     candidates: list[SimAgent] | dict[SimAgent, None] = available
-    if queue.penalties_differ and len(available) > 1:
+    if call is not None and queue.ranked and restricted(call):
+        candidates = _allowed(call, available, members)
+        if not candidates:
+            return []
+    elif queue.penalties_differ and len(available) > 1:
         lowest = min(members[a] for a in available)
         if any(members[a] != lowest for a in available):
             candidates = [a for a in available if members[a] == lowest]
@@ -52,6 +61,18 @@ def pick_agents(queue: SimQueue, pick_index: Callable[[int], int]) -> list[SimAg
         return [min(candidates, key=lambda a: a.calls_by_queue.get(name, 0))]
     pool = list(candidates)  # random
     return [pool[pick_index(len(pool))]]
+
+
+def _allowed(
+    call: SimCall, available: dict[SimAgent, None], members: dict[SimAgent, int]
+) -> list[SimAgent]:
+    """The free members who may answer `call`, those with its lowest penalty only."""
+    scored = [(penalty_for(call, a, members[a]), a) for a in available]
+    allowed = [(p, a) for p, a in scored if p is not None]
+    if not allowed:
+        return []
+    lowest = min(p for p, _ in allowed)
+    return [a for p, a in allowed if p == lowest]
 
 
 def first_answers_alone(
@@ -81,7 +102,7 @@ def pick_call(agent: SimAgent, queues: dict[str, SimQueue]) -> SimCall | None:
     if len(memberships) == 1 and not agent.paused:  # the common case, without comparing
         for name in memberships:
             queue = queues[name]
-            return _first_offerable(queue) if queue.waiting else None
+            return _first_offerable(queue, agent) if queue.waiting else None
     best: SimCall | None = None
     best_key: tuple[int, int, float] | None = None
     paused = agent.paused
@@ -91,7 +112,7 @@ def pick_call(agent: SimAgent, queues: dict[str, SimQueue]) -> SimCall | None:
         queue = queues[name]
         if not queue.waiting:
             continue
-        head = _first_offerable(queue)
+        head = _first_offerable(queue, agent)
         if head is None:
             continue
         key = (-queue.spec.weight, penalty, head.entered_at)
@@ -100,9 +121,17 @@ def pick_call(agent: SimAgent, queues: dict[str, SimQueue]) -> SimCall | None:
     return best
 
 
-def _first_offerable(queue: SimQueue) -> SimCall | None:
+def _first_offerable(queue: SimQueue, agent: SimAgent) -> SimCall | None:
+    if not queue.ranked:
+        for call in queue.waiting:
+            if call.phase is QUEUED:
+                return call
+        return None
+    penalty = queue.members.get(agent, 0)
     for call in queue.waiting:
-        if call.phase is QUEUED:
+        if call.phase is QUEUED and (
+            not restricted(call) or penalty_for(call, agent, penalty) is not None
+        ):
             return call
     return None
 

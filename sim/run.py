@@ -10,7 +10,7 @@ and, with a database, into call records stored in batches.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -44,6 +44,9 @@ class RunResult:
     summaries: dict[str, QueueSummary]
     stored: int = 0
     stored_agent_states: int = 0
+    # Per caller class ("regular", "vip"), each queue's figures for that class's callers
+    # (only when the scenario's callers differ in priority or needs).
+    classes: dict[str, dict[str, QueueSummary]] = field(default_factory=dict)
 
 
 def thresholds_of(scenario: Scenario) -> dict[str, QueueThresholds]:
@@ -90,6 +93,16 @@ class _Outputs:
         )
         self.batch: list[CallRecord] = []
         self.stored = self.stored_states = 0
+        self.thresholds = thresholds_of(scenario)
+        self.by_class: dict[str, QueueSummaryBuilder] = {}
+
+    def class_end(self, caller_class: str, trace: CallTrace) -> None:
+        """Count a finished call's visits for its caller class too."""
+        builder = self.by_class.get(caller_class)
+        if builder is None:
+            builder = self.by_class[caller_class] = QueueSummaryBuilder(self.thresholds)
+        for visit in trace.visits:
+            builder.add_visit(visit)
 
     def on_call_end(self) -> Callable[[CallTrace], None]:
         """The callback for each finished call (the lean one when nothing is stored)."""
@@ -175,6 +188,7 @@ def simulate(
         summaries=outputs.builder.result(agent_time),
         stored=outputs.stored,
         stored_agent_states=outputs.stored_states,
+        classes={name: b.result() for name, b in sorted(outputs.by_class.items())},
     )
 
 
@@ -208,6 +222,8 @@ def _run_engine(
 ) -> Ran:
     """The event engine: (calls finished, simulated time, agent time by queue)."""
     engine = Engine(scenario, rng, outputs.recorder, on_call_end=outputs.on_call_end())
+    if scenario.callers.has_classes:
+        engine.flow.on_class_end = outputs.class_end
     engine.run(calls=calls, hours=hours, progress=progress)
     if outputs.recorder is not None:
         outputs.recorder.close(engine.now)

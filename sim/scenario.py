@@ -176,6 +176,16 @@ class QueueSpec:
     transfer: Transfer | None = None
     dialed_number: str | None = None
     agent_hangup_share: float = 0.0
+    numbers: tuple[str, ...] = ()
+    # A caller who needs a skill waits this long for a member who has it; then any member
+    # may answer (a queue rule raising QUEUE_MAX_PENALTY). None: they wait for the skill.
+    relax_needs_after_s: float | None = None
+
+    @property
+    def dialed(self) -> str:
+        """The number this queue's callers dial: `dialed_number`, else its first DID, else
+        its name."""
+        return self.dialed_number or (self.numbers[0] if self.numbers else self.name)
 
     @property
     def has_arrivals(self) -> bool:
@@ -230,6 +240,7 @@ class AgentSpec:
     shift: Shift | None = None
     pauses: tuple[Pause, ...] = ()
     max_talk_s: float = 1800.0
+    skills: tuple[tuple[str, int], ...] = ()  # (skill, level): higher is stronger
 
     @property
     def queues(self) -> tuple[str, ...]:
@@ -241,13 +252,38 @@ class Callers:
     """Who calls: a share of known customers drawn from `numbers` (with `names` when given).
 
     Unknown callers get a random number under `unknown_prefix` and no name. The numbers may be
-    replaced at run time by those of a CRM (`Scenario.with_known_callers`).
+    replaced at run time by those of a CRM (`Scenario.with_known_callers`). A `vip_share` of
+    callers are VIPs (queued with `vip_priority`, calling from `vip_numbers` when given), and
+    `needs` gives the share of callers who need each skill (`{"lang:de": 0.2}`).
     """
 
     known_share: float = 0.0
     numbers: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
     unknown_prefix: str = "+1555"
+    # Caller classes (see `sim.classes`): the share of VIP callers, their queue priority and
+    # numbers, and the share of callers needing each skill (a caller needs one at most).
+    vip_share: float = 0.0
+    vip_priority: int = 10
+    vip_numbers: tuple[str, ...] = ()
+    vip_names: tuple[str, ...] = ()
+    needs: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def has_classes(self) -> bool:
+        """Whether callers differ in priority or needs (the fast paths then do not apply)."""
+        return self.vip_share > 0 or bool(self.needs)
+
+
+@dataclass(frozen=True, slots=True)
+class Routing:
+    """How the simulated PBX routes callers of a DID (docs/asterisk/extensions.conf
+    [from-trunk]): the FastAGI server it asks (None: straight to the DID's queue), the queue
+    when that server says nothing usable, how long a preferred member's phone rings."""
+
+    agi_url: str | None = None
+    default_queue: str = "support"
+    preferred_wait_s: float = 8.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +297,7 @@ class Scenario:
     server: str = "sim"
     callers: Callers = field(default_factory=Callers)
     source: str = "<scenario>"
+    routing: Routing = field(default_factory=Routing)
 
     def queue(self, name: str) -> QueueSpec:
         """The queue called `name` (KeyError if there is none)."""

@@ -27,6 +27,7 @@ from sim.scenario import (
     Membership,
     Pause,
     QueueSpec,
+    Routing,
     Scenario,
     ScenarioError,
     Shift,
@@ -146,7 +147,12 @@ def _build(parsed: ScenarioFile, error: _Errors) -> Scenario:
             raise error(("queue", index, "name"), f"queue {table.name!r} is defined twice")
         names[table.name] = index
     queues = tuple(_queue(index, table, names, error) for index, table in enumerate(parsed.queue))
+    _check_numbers(queues, error)
     agents = _agents(parsed.agent, queues, names, error)
+    if parsed.routing.agi and parsed.routing.default_queue not in names:
+        raise error(
+            ("routing", "default_queue"), f"no queue named {parsed.routing.default_queue!r}"
+        )
     callers = parsed.callers
     return Scenario(
         queues=queues,
@@ -155,9 +161,20 @@ def _build(parsed: ScenarioFile, error: _Errors) -> Scenario:
         start=parsed.start,
         server=parsed.server,
         callers=Callers(
-            callers.known_share, callers.numbers, callers.names, callers.unknown_prefix
+            callers.known_share,
+            callers.numbers,
+            callers.names,
+            callers.unknown_prefix,
+            vip_share=callers.vip_share,
+            vip_priority=callers.vip_priority,
+            vip_numbers=callers.vip_numbers,
+            vip_names=callers.vip_names,
+            needs=callers.needs,
         ),
         source=error.source,
+        routing=Routing(
+            parsed.routing.agi, parsed.routing.default_queue, parsed.routing.preferred_wait_s
+        ),
     )
 
 
@@ -195,7 +212,22 @@ def _queue(index: int, table: QueueTable, names: dict[str, int], error: _Errors)
         transfer=Transfer(transfer.probability, transfer.queue) if transfer is not None else None,
         dialed_number=table.dialed_number,
         agent_hangup_share=table.agent_hangup_share,
+        numbers=table.numbers,
+        relax_needs_after_s=table.relax_needs_after_s,
     )
+
+
+def _check_numbers(queues: tuple[QueueSpec, ...], error: _Errors) -> None:
+    """A DID leads to one queue only."""
+    owner: dict[str, str] = {}
+    for index, queue in enumerate(queues):
+        for number in queue.numbers:
+            if number in owner:
+                raise error(
+                    ("queue", index, "numbers"),
+                    f"number {number!r} already leads to queue {owner[number]!r}",
+                )
+            owner[number] = queue.name
 
 
 def _agents(
@@ -231,6 +263,7 @@ def _agents(
             shift=shift,
             pauses=tuple(Pause(p.reason, p.at, p.duration_s) for p in table.pauses),
             max_talk_s=table.max_talk_s,
+            skills=table.skills,
         )
         for n in range(1, table.count + 1):
             named = template if table.count == 1 else replace(template, name=f"{table.name}{n}")

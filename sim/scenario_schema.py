@@ -56,6 +56,39 @@ def _memberships(value: Any) -> tuple[tuple[str, int], ...]:
     _fail("must be a list of queue names or a table { queue = penalty }")
 
 
+def _skills(value: Any) -> tuple[tuple[str, int], ...]:
+    """`skills = { "lang:de" = 2, "product:billing" = 1 }`: levels, higher the stronger."""
+    if isinstance(value, dict) and all(
+        isinstance(k, str) and k.strip() and type(v) is int and v >= 1 for k, v in value.items()
+    ):
+        return tuple((k.strip(), v) for k, v in value.items())
+    _fail('must be a table { "skill" = level } with whole levels of at least 1')
+
+
+def _needs(value: Any) -> tuple[tuple[str, float], ...]:
+    """`needs = { "lang:de" = 0.2 }`: the share of callers needing each skill (sum <= 1)."""
+    if isinstance(value, dict) and all(
+        isinstance(k, str) and k.strip() and type(v) in (int, float) and 0 <= v <= 1
+        for k, v in value.items()
+    ):
+        if sum(value.values()) > 1 + 1e-9:
+            _fail("the shares must add up to at most 1 (a caller needs one skill at most)")
+        return tuple((k.strip(), float(v)) for k, v in value.items())
+    _fail('must be a table { "skill" = share } with shares between 0 and 1')
+
+
+def _agi_url(value: Any) -> str:
+    """`agi = "agi://127.0.0.1:4573/route"`: the FastAGI server routing DID callers."""
+    from sim.pbx.agi_client import parse_agi_url
+
+    if not isinstance(value, str):
+        _fail("must be a FastAGI address like agi://127.0.0.1:4573/route")
+    try:
+        return parse_agi_url(value).url
+    except ValueError as exc:
+        _fail(str(exc))
+
+
 # Strict: TOML has types, so "3" is not a number and 1 is not true.
 NonNegative = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
 Positive = Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]
@@ -67,6 +100,12 @@ Flag = Annotated[bool, Strict()]
 Clock = Annotated[float, PlainValidator(_clock)]
 Moment = Annotated[datetime, PlainValidator(_moment)]
 Memberships = Annotated[tuple[tuple[str, int], ...], PlainValidator(_memberships)]
+Skills = Annotated[tuple[tuple[str, int], ...], PlainValidator(_skills)]
+Needs = Annotated[tuple[tuple[str, float], ...], PlainValidator(_needs)]
+AgiUrl = Annotated[str, PlainValidator(_agi_url)]
+DialledNumber = Annotated[
+    str, Strict(), StringConstraints(strip_whitespace=True, pattern=r"^\+?\d{2,20}$")
+]
 
 
 class Table(BaseModel):
@@ -168,6 +207,8 @@ class QueueTable(Table):
     transfer: TransferTable | None = None
     dialed_number: Text | None = None
     agent_hangup_share: Probability = 0.0
+    numbers: tuple[DialledNumber, ...] = ()
+    relax_needs_after_s: NonNegative | None = None
 
 
 class ShiftTable(Table):
@@ -192,6 +233,7 @@ class AgentTable(Table):
     ring: AnyDistribution | None = None
     ring_no_answer_probability: Probability = 0.0
     max_talk_s: Positive = 1800.0
+    skills: Skills = ()
 
 
 class CallersTable(Table):
@@ -199,6 +241,11 @@ class CallersTable(Table):
     numbers: tuple[Text, ...] = ()
     names: tuple[Text, ...] = ()
     unknown_prefix: Annotated[Text, StringConstraints(pattern=r"^\+?\d{1,10}$")] = "+1555"
+    vip_share: Probability = 0.0
+    vip_priority: AnyInteger = 10
+    vip_numbers: tuple[Text, ...] = ()
+    vip_names: tuple[Text, ...] = ()
+    needs: Needs = ()
 
     @field_validator("names")
     @classmethod
@@ -206,6 +253,19 @@ class CallersTable(Table):
         if names and len(names) != len(info.data.get("numbers", names)):
             _fail("must have one name per number")
         return names
+
+    @field_validator("vip_names")
+    @classmethod
+    def _one_per_vip(cls, names: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        if names and len(names) != len(info.data.get("vip_numbers", names)):
+            _fail("must have one name per VIP number")
+        return names
+
+
+class RoutingTable(Table):
+    agi: AgiUrl | None = None
+    default_queue: Text = "support"
+    preferred_wait_s: Positive = 8.0
 
 
 class ScenarioFile(Table):
@@ -217,3 +277,4 @@ class ScenarioFile(Table):
     callers: CallersTable = CallersTable()
     queue: tuple[QueueTable, ...] = ()
     agent: tuple[AgentTable, ...] = ()
+    routing: RoutingTable = RoutingTable()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from callcenter.calls.records import AgentState, CallOutcome, Direction
 from sim.distributions import AgentDraws, QueueDraws
@@ -27,8 +27,9 @@ class CallPhase(IntEnum):
     RINGING = 1  # an agent (or several, ringall) is being rung
     RETRY = 2  # rang out; waits `retry_s` before it is offered again
     TALKING = 3  # connected to an agent
-    DIALING = 4  # outbound: the agent's call to a customer is ringing
+    DIALING = 4  # outbound, or a preferred member dialled directly: a phone is ringing
     ENDED = 5
+    ROUTING = 6  # inbound: the PBX asks the routing server where the caller goes
 
 
 QUEUED = CallPhase.QUEUED
@@ -42,6 +43,7 @@ class SimCall:
         "agent",
         "answered_at",
         "arrived_at",
+        "caller_class",
         "caller_name",
         "caller_number",
         "dialed_number",
@@ -53,15 +55,21 @@ class SimCall:
         "id",
         "last_agent",
         "linkedid",
+        "max_penalty",
+        "min_penalty",
+        "need",
         "outcome",
         "patience_s",
+        "penalty_rule",
         "phase",
         "planned_transfer",
         "position",
+        "priority",
         "queue",
         "ring_no_answer",
         "ring_started_at",
         "ringing",
+        "route_queue",
         "step",
         "talk_s",
         "talk_total_s",
@@ -107,6 +115,16 @@ class SimCall:
         self.hangup_by: str | None = None
         self.transfer_target: str | None = None
         self.visits: list[VisitTrace] = []
+        # Who the caller is to the queues (`sim.classes`): app_queue's QUEUE_PRIO (higher is
+        # served first), the skill needed, the member penalties allowed (QUEUE_MIN_PENALTY /
+        # QUEUE_MAX_PENALTY), and the class its figures count in ("regular", "vip lang:de").
+        self.priority = 0
+        self.need: str | None = None
+        self.min_penalty: int | None = None
+        self.max_penalty: int | None = None
+        self.caller_class = "regular"
+        self.penalty_rule: tuple[Any, ...] = ()  # sim.inbound.PenaltyChange steps
+        self.route_queue: SimQueue | None = None  # a preferred member's call: the queue after
         # Counters that make scheduled events stale once the call has moved on.
         self.visit = 0
         self.step = 0
@@ -136,6 +154,7 @@ class SimAgent:
         "ring_draw",
         "ring_no_answer_draw",
         "ring_no_answer_probability",
+        "skills",
         "spec",
         "wrap",
     )
@@ -160,6 +179,7 @@ class SimAgent:
         self.idle_since: float | None = None
         self.reported = AgentState.LOGGED_OUT
         self.reported_reason: str | None = None
+        self.skills: dict[str, int] = dict(spec.skills)  # skill -> level (higher is stronger)
 
     @property
     def state(self) -> AgentState:
@@ -201,6 +221,9 @@ class SimQueue:
 
     mean_gap_s: float | None = None  # mean seconds between arrivals at a constant rate
     penalties_differ: bool = False  # whether logged-in members have different penalties
+    # Whether a caller with a priority or a restriction (need, penalty range) has ever joined:
+    # the queue's order and its member choice then look at each caller (`sim.classes`).
+    ranked: bool = False
     dialed: str = ""  # the number callers dial
     timeout_s: float | None = None
     member_timeout_s: float = 0.0
@@ -210,7 +233,7 @@ class SimQueue:
     def __post_init__(self) -> None:
         spec = self.spec
         self.name = spec.name
-        self.dialed = spec.dialed_number or spec.name
+        self.dialed = spec.dialed
         self.timeout_s = spec.timeout_s
         self.member_timeout_s = spec.member_timeout_s
         self.wrap_up_s = spec.wrap_up_s

@@ -12,6 +12,8 @@ from sim.scenario import DAY_S
 # Event kinds, in one table so every heap entry is (time, seq, kind, subject, token, extra).
 ARRIVAL, ANSWER, RING_OUT, TALK_END, PATIENCE, TIMEOUT, WRAP_END, RETRY, DIAL_ANSWER = range(9)
 SHIFT_START, SHIFT_END, PAUSE_START, PAUSE_END = range(9, 13)
+DIAL_GIVE_UP = 13  # a preferred member dialled for a caller did not answer in time
+RELAX_NEED = 14  # a caller has waited long enough for a skill: any member may answer now
 
 Event = tuple[float, int, int, Any, Any, Any]
 

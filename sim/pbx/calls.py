@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from sim.pbx.model import Bridge, Channel, Device, Member, QueueEntry
@@ -15,6 +16,16 @@ class Ring:
     channel: Channel
     member: Member
     started_at: float
+
+
+@dataclass(eq=False, slots=True)
+class DirectDial:
+    """A caller's preferred member dialled directly (Dial before Queue)."""
+
+    channel: Channel
+    device: Device
+    started_at: float
+    bridge: Bridge | None = None
 
 
 @dataclass(eq=False, slots=True)
@@ -57,3 +68,6 @@ class PbxCall:
     ended: bool = False
     consult: Consultation | None = None
     outbound: Outbound | None = None
+    direct: DirectDial | None = None
+    # Set while the routing server is asked (from-trunk); set off when the caller hangs up.
+    routing: asyncio.Event | None = None

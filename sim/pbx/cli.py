@@ -74,18 +74,42 @@ def add_pbx_command(commands: argparse._SubParsersAction[argparse.ArgumentParser
         help="start `human = true` agents in their queues (default: logged out until a "
         "console signs them in with QueueAdd)",
     )
+    parser.add_argument(
+        "--agi",
+        metavar="URL",
+        help="route callers of the scenario's DIDs (queues' `numbers`) by asking this FastAGI "
+        "server first, as Asterisk's [from-trunk] does, e.g. agi://127.0.0.1:4573/route "
+        "(default: the scenario's [routing] agi; none: DIDs lead straight to their queue)",
+    )
+    parser.add_argument(
+        "--default-queue",
+        metavar="QUEUE",
+        help="the queue when the routing server cannot be reached or names none "
+        "(default: the scenario's [routing] default_queue, else support)",
+    )
     parser.set_defaults(func=run_pbx)
 
 
 def run_pbx(args: argparse.Namespace) -> int:
     """Load the scenario, start the server, run until Ctrl-C or SIGTERM."""
     from callcenter.cli import UsageError
+    from sim.pbx.agi_client import parse_agi_url
     from sim.pbx.pbx import PbxOptions, SimulatedPbx
 
     try:
         scenario = load_scenario(args.scenario)
     except ScenarioError as exc:
         raise UsageError(str(exc)) from exc
+    routing = scenario.routing
+    agi_url = args.agi or routing.agi_url
+    if agi_url:
+        try:
+            parse_agi_url(agi_url)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
+    default_queue = args.default_queue or routing.default_queue
+    if default_queue not in {q.name for q in scenario.queues} and agi_url:
+        raise UsageError(f"the default queue {default_queue!r} is not a queue of the scenario")
     options = PbxOptions(
         speed=args.speed,
         local_channels=args.local_channels,
@@ -94,6 +118,9 @@ def run_pbx(args: argparse.Namespace) -> int:
         secret=args.secret,
         auto_arrivals=not args.no_arrivals,
         humans_logged_out=not args.humans_in_queues,
+        agi_url=agi_url,
+        default_queue=default_queue,
+        preferred_wait_s=routing.preferred_wait_s,
     )
 
     async def serve() -> None:
@@ -102,9 +129,10 @@ def run_pbx(args: argparse.Namespace) -> int:
             await pbx.start(args.host, args.port)
         except OSError as exc:
             raise UsageError(f"cannot listen on {args.host}:{args.port} ({exc.strerror})") from exc
+        routed = f"; DID callers routed by {agi_url}" if agi_url else ""
         print(
-            f"simulated PBX on {args.host}:{pbx.port} (user {args.user}, speed {args.speed}x); "
-            "Ctrl-C stops it",
+            f"simulated PBX on {args.host}:{pbx.port} (user {args.user}, speed {args.speed}x)"
+            f"{routed}; Ctrl-C stops it",
             file=sys.stderr,
         )
         stop = asyncio.Event()

@@ -176,6 +176,9 @@ class ConsoleActions:
         destination = self.board.dialplan.route(context, exten)
         if destination is not None and destination.kind == "queue":
             return None
+        if destination is not None and destination.kind == "did" and exten in self.board.dids:
+            return None
+            return None
         return "Originate failed"
 
     def _in_dialplan(self, context: str, exten: str) -> bool:
@@ -276,8 +279,12 @@ class ConsoleActions:
         number, name = parse_caller_id(caller_id)
         if device is None:
             number = number or number_of_channel(channel)
-            self.board.scripted_caller = ScriptedCaller(number, name or None, exten, action_id)
-            self.link.inject_caller(exten, number, name)
+            did = exten if exten in self.board.dids and exten not in self.board.queues else None
+            queue = self.board.dids[exten] if did is not None else exten
+            self.board.scripted_caller = ScriptedCaller(
+                number, name or None, queue, action_id, dialed=did
+            )
+            self.link.inject_caller(queue, number, name, dialed=did)
             return
         ring_s = AGENT_RING_S
         sim_call = self.link.originate(device.agent, exten, ring_s + self.options.far_answer_s)
@@ -310,6 +317,11 @@ class ConsoleActions:
         if call.truth.direction is Direction.OUTBOUND:
             self.link.hangup(call.key, "agent" if name == call.caller.name else "caller")
             return
+        if call.direct is not None:  # a preferred member dialled (or talking) before the queue
+            direct = call.direct.channel
+            by_agent = name in (direct.name, getattr(direct.peer, "name", ""))
+            self.link.hangup(call.key, "agent" if by_agent else "caller")
+            return
         agent = call.agent_channel
         if agent is not None and name in (agent.name, getattr(agent.peer, "name", "")):
             consult = self.board.consultation_target(call.key)
@@ -319,6 +331,8 @@ class ConsoleActions:
                 return
             self.link.hangup(call.key, "agent")
             return
+        if call.routing is not None:
+            call.truth.turned_away = True  # hung up while the routing server was asked
         if call.far is not None or (call.entry is None and agent is None):
             # The queues are done with this caller (voicemail, a transfer target): the PBX ends it.
             self.connected.caller_hangs_up(call.key, at)

@@ -36,6 +36,13 @@ DESK_STEPS: tuple[Step, ...] = (
     ("Wait", '${IF($["${SUP_TALK}"=""]?600:${SUP_TALK})}'),
     ("Hangup", ""),
 )
+# [from-trunk]: a DID's caller, routed by the CRM's FastAGI server (sim.pbx.from_trunk).
+FROM_TRUNK_STEPS: tuple[Step, ...] = (
+    ("NoOp", "Inbound ${CALLERID(all)} for ${EXTEN}"),
+    ("Set", "__DIALED=${EXTEN}"),
+    ("GotoIf", '$["${CRM_ROUTING}"!="yes"]?fallback'),
+    ("AGI", "${CRM_AGI},${EXTEN},${IVR_DIGITS}"),
+)
 AGENTS = "_[1-3]XXX"  # agents' phones: four digits, 1000-3999
 QUEUE_NAMES = "queue names"  # stands for one literal extension per queue the PBX has
 
@@ -62,6 +69,7 @@ CONTEXTS: dict[str, dict[str, tuple[Step, ...]]] = {
     },
     "outbound": {"_X.": OUTSIDE_STEPS, "_+X.": OUTSIDE_STEPS},
     "transfers": {"300": DESK_STEPS, "310": DESK_STEPS, QUEUE_NAMES: goto("queues")},
+    "from-trunk": {"_X.": FROM_TRUNK_STEPS},
 }
 
 
@@ -71,7 +79,7 @@ class Destination:
 
     context: str
     exten: str
-    kind: str  # "queue", "phone", "outside" or "desk"
+    kind: str  # "queue", "phone", "outside", "desk" or "did" (a caller from the trunk)
 
 
 class UnknownContext(LookupError):
@@ -126,6 +134,8 @@ class Dialplan:
             return Destination(context, exten, "phone") if known else None
         if steps is OUTSIDE_STEPS:
             return Destination(context, exten, "outside")
+        if steps is FROM_TRUNK_STEPS:
+            return Destination(context, exten, "did")
         return Destination(context, exten, "desk")
 
 

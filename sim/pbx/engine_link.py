@@ -8,6 +8,7 @@ import numpy as np
 
 from callcenter.calls.records import AgentState
 from sim.engine import Engine
+from sim.inbound import Route
 from sim.observer import EngineObserver
 from sim.scenario import Scenario
 from sim.state import SimCall
@@ -104,9 +105,18 @@ class EngineLink:
         else:
             self.engine.unpause(agent, queue)
 
-    def inject_caller(self, queue: str, number: str, name: str) -> SimCall:
-        """A scripted caller dials `queue` now."""
-        return self.engine.inject_call(queue, number, name or None)
+    def inject_caller(
+        self, queue: str, number: str, name: str, dialed: str | None = None
+    ) -> SimCall:
+        """A scripted caller dials `queue` now (or `dialed`, a DID of it: routed first)."""
+        return self.engine.inject_call(queue, number, name or None, dialed=dialed)
+
+    def route(self, key: object, route: Route) -> None:
+        """The routing server answered for a held caller: send it on (or away)."""
+        try:
+            self.engine.route(_call_id(key), route)
+        except KeyError:
+            log.info("route: call %s already ended", key)
 
     def originate(self, agent: str, number: str, answer_after_s: float) -> SimCall | None:
         """The agent's outbound call; None if the engine refuses it (agent busy)."""

@@ -10,6 +10,7 @@ from sim.pbx.click_to_dial import ClickToDial
 from sim.pbx.connected import ConnectedCalls
 from sim.pbx.members import QueueMembers
 from sim.pbx.options import PbxOptions
+from sim.pbx.preferred import PreferredDial
 from sim.pbx.queue_calls import QueueCalls
 from sim.pbx.switchboard import Switchboard
 from sim.pbx.transfers import Transfers
@@ -30,6 +31,7 @@ class PbxObserver(EngineObserver):
     ) -> None:
         self.board = board
         self.queue_calls, self.connected, self.transfers, self.click_to_dial, self.members = parts
+        self.preferred = PreferredDial(board, self.queue_calls.signals)
         self.options = options
         self.rng = rng
 
@@ -41,19 +43,39 @@ class PbxObserver(EngineObserver):
         if script is not None:
             # inject_call names its caller only after announcing the call: use the script's.
             call.caller_number, call.caller_name = script.number, script.name
-            originated = (script.queue, script.action_id)
+            if script.dialed is not None:
+                call.dialed_number = script.dialed
+            originated = (script.dialed or script.queue, script.action_id)
             self.board.scripted_caller = None
         number = call.caller_number or "anonymous"
         name = call.caller_name or ""
+        dialed = call.dialed_number or "s"
+        # A DID's caller comes from the trunk (unless an Originate sent them into a queue).
+        from_trunk = dialed in self.board.dids and (script is None or script.dialed is not None)
         pbx_call = self.queue_calls.call_arrives(
-            call.id, call.dialed_number or "s", number, name, at, originated=originated
+            call.id,
+            dialed,
+            number,
+            name,
+            at,
+            originated=originated,
+            context="from-trunk" if from_trunk else "queues",
         )
         # The engine's record then carries the PBX's own Linkedid.
         call.linkedid = pbx_call.caller.linkedid
 
     def queue_joined(self, at: float, call: SimCall, queue: str, position: int) -> None:
         if call.id in self.board.calls:
-            self.queue_calls.caller_joins(call.id, queue, at)
+            self.queue_calls.caller_joins(call.id, queue, at, position)
+
+    def member_dialled(self, at: float, call: SimCall, agent: SimAgent, wait_s: float) -> None:
+        queue = call.route_queue.name if call.route_queue is not None else ""
+        self.preferred.dial(call.id, agent.name, wait_s, at, queue)
+
+    def member_not_answering(self, at: float, call: SimCall, agent: SimAgent) -> None:
+        pbx_call = self.board.calls.get(call.id)
+        if pbx_call is not None:
+            self.preferred.not_answering(pbx_call, at)
 
     def agent_ringing(self, at: float, call: SimCall, agent: SimAgent) -> None:
         if call.id in self.board.calls and self.board.calls[call.id].queue is not None:
@@ -70,6 +92,9 @@ class PbxObserver(EngineObserver):
             self.click_to_dial.outbound_answered(call.id, at)
             return
         pbx_call = self.board.calls.get(call.id)
+        if pbx_call is not None and pbx_call.direct is not None:
+            self.preferred.answered(pbx_call, at)
+            return
         if pbx_call is not None and agent.name in pbx_call.rings:
             self.queue_calls.agent_answers(call.id, agent.name, at)
             if not agent.human and self.rng.random() < self.options.hold_share:
@@ -118,6 +143,9 @@ class PbxObserver(EngineObserver):
             return
         if call.direction is Direction.OUTBOUND:
             self.click_to_dial.end_outbound(call.id, at, by_agent=call.hangup_by == "agent")
+            return
+        if pbx_call.direct is not None:
+            self.preferred.end(pbx_call, at, by_agent=call.hangup_by == "agent")
             return
         if pbx_call.far is not None or (pbx_call.entry is None and pbx_call.agent_channel is None):
             return  # the PBX finishes it (voicemail, a transfer target, a dialled customer)

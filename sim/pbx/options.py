@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from sim.inbound import SKILLS_RULE, PenaltyChange
+
 
 @dataclass(frozen=True, slots=True)
 class PbxOptions:
@@ -30,6 +32,20 @@ class PbxOptions:
     hold_share: float = 0.1
     hold_after_s: float = 4.0
     hold_s: float = 6.0
+    # Inbound routing (docs/asterisk/extensions.conf [from-trunk]): a caller dialling one of a
+    # queue's `numbers` asks this FastAGI server first (None: straight to the DID's queue).
+    agi_url: str | None = None
+    # The queue when the server cannot be reached or names none (the dialplan's DEFAULT_QUEUE).
+    default_queue: str = "support"
+    # How long a preferred member's phone rings before the caller goes to the queue (the
+    # dialplan's PREFERRED_WAIT).
+    preferred_wait_s: float = 8.0
+    # A closed queue's message (Playback) before the caller is hung up, simulated seconds.
+    closed_message_s: float = 5.0
+    # How a routed caller's penalty window widens while they wait (queues.conf defaultrule).
+    penalty_rule: tuple[PenaltyChange, ...] = SKILLS_RULE
+    # Wall-clock seconds a routing server may take in all before the call falls back.
+    agi_timeout_s: float = 10.0
     # Simulated seconds the PBX boots after it starts listening (`core restart now`): logins
     # are accepted, app_queue's actions are unknown, and FullyBooted comes at the end.
     boot_s: float = 0.0

@@ -24,6 +24,7 @@ from sim.pbx.connected import ConnectedCalls
 from sim.pbx.console import ConsoleActions
 from sim.pbx.engine_link import EngineLink
 from sim.pbx.engine_observer import PbxObserver
+from sim.pbx.from_trunk import TrunkRouting
 from sim.pbx.members import QueueMembers
 from sim.pbx.options import PbxOptions
 from sim.pbx.queue_calls import QueueCalls
@@ -85,6 +86,17 @@ class SimulatedPbx:
             auto_arrivals=options.auto_arrivals,
             humans_logged_out=options.humans_logged_out,
         )
+        board.dids = {number: q.name for q in scenario.queues for number in q.numbers}
+        self.routing = TrunkRouting(
+            scenario,
+            board,
+            signals,
+            self.link,
+            options,
+            sync=self.sync,
+            now=self.now,
+            wake=self.wake,
+        )
         self.console = ConsoleActions(
             board,
             signals,
@@ -140,6 +152,7 @@ class SimulatedPbx:
             runner.cancel()
             # gather, not suppress(CancelledError): a cancel of close() itself still propagates.
             await asyncio.gather(runner, return_exceptions=True)
+        await self.routing.close()
         await self.server.close()
 
     async def _run(self) -> None:

@@ -35,13 +35,17 @@ class QueueCalls:
         at: float,
         *,
         originated: tuple[str, str | None] | None = None,
+        context: str = "queues",
     ) -> PbxCall:
         """A caller's channel appears and is answered by the dialplan.
 
         `originated` = (queue, ActionID) when an AMI Originate sent the caller in: its
-        OriginateResponse follows once the channel is up, as in the captures.
+        OriginateResponse follows once the channel is up, as in the captures. `context` is
+        where the dialplan takes the caller (`from-trunk` for a DID).
         """
         channel = self.board.factory.caller(number, at, queue)
+        if not self.board.local:
+            channel.context = context
         draft = CallDraft(
             linkedid=channel.linkedid,
             direction=Direction.INBOUND,
@@ -66,7 +70,7 @@ class QueueCalls:
             headers += [
                 ("Response", "Success"),
                 ("Channel", channel.name),
-                ("Context", "queues"),
+                ("Context", context),
                 ("Exten", target),
                 ("Reason", "4"),
                 ("Uniqueid", channel.uniqueid),
@@ -92,13 +96,20 @@ class QueueCalls:
         self.signals.set_state(channel, 6, at)
         self.signals.dial_state(None, channel, "ANSWER", at)
 
-    def caller_joins(self, key: object, queue_name: str, at: float) -> None:
-        """QueueCallerJoin (first visit, or after a blind transfer into another queue)."""
+    def caller_joins(
+        self, key: object, queue_name: str, at: float, position: int | None = None
+    ) -> None:
+        """QueueCallerJoin (first visit, or after a blind transfer into another queue).
+
+        `position` is where app_queue puts the caller (ahead of lower priorities); the end of
+        the queue when not given.
+        """
         call = self.board.calls[key]
         queue = self.board.queues[queue_name]
-        position = len(queue.entries) + 1
+        end = len(queue.entries) + 1
+        position = end if position is None else max(1, min(position, end))
         call.entry = QueueEntry(call.caller, at, position)
-        queue.entries.append(call.entry)
+        queue.entries.insert(position - 1, call.entry)
         call.queue = queue_name
         call.caller.context, call.caller.exten, call.caller.priority = "queues", queue_name, 4
         call.caller.application, call.caller.app_data = "Queue", f"{queue_name},t,,,"

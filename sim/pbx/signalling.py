@@ -18,6 +18,7 @@ from sim.pbx.render import AmiEvent, Header
 from sim.pbx.switchboard import Switchboard
 
 CALL = "call,all"
+CAUSE_TEXT = {16: "Normal Clearing", 21: "Call Rejected"}
 AGENT = "agent,all"
 DTMF = "dtmf,all"
 
@@ -117,7 +118,7 @@ class Signalling:
         self, channel: Channel, at: float, *, cause: int = 16, requested: bool = True
     ) -> None:
         """A channel goes away (a Local pair takes its `;2` half with it, as the captures show)."""
-        cause_txt = "Normal Clearing" if cause == 16 else "Unknown"
+        cause_txt = CAUSE_TEXT.get(cause, "Unknown")
         two = channel.peer
         if requested:
             self.emit_channel("HangupRequest", channel, at, ("Cause", str(cause)))

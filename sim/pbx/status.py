@@ -62,7 +62,8 @@ def queue_summary(board: Switchboard, at: float, queue: str = "") -> list[ListIt
             and m.device.status == DEVICE_NOT_INUSE
             and not (m.wrapup_s and now - m.last_call < m.wrapup_s)
         )
-        longest = int(at - state.entries[0].entered_at) if state.entries else 0
+        # The longest wait of all callers: with priorities, not always the first's.
+        longest = int(at - min(e.entered_at for e in state.entries)) if state.entries else 0
         items.append(
             (
                 "QueueSummary",

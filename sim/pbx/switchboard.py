@@ -32,6 +32,7 @@ class ScriptedCaller:
     name: str | None
     queue: str
     action_id: str | None
+    dialed: str | None = None  # a DID the caller dials (from-trunk), else straight to `queue`
 
 
 class Switchboard:
@@ -60,6 +61,7 @@ class Switchboard:
         # the call; and the caller an Originate is sending in.
         self.transfer_contexts: dict[object, str] = {}
         self.scripted_caller: ScriptedCaller | None = None
+        self.dids: dict[str, str] = {}  # a DID -> the queue it leads to (scenario `numbers`)
         self._timers: list[tuple[float, int, Callable[[float], None]]] = []
         self._timer_seq = itertools.count()
 
@@ -122,6 +124,8 @@ class Switchboard:
                 continue
             channels = [call.caller, call.agent_channel, call.far]
             channels += [ring.channel for ring in call.rings.values()]
+            if call.direct is not None:
+                channels.append(call.direct.channel)
             for channel in channels:
                 if channel is not None and name in (
                     channel.name,
@@ -139,6 +143,8 @@ class Switchboard:
                 return call
             if call.agent_member is not None and call.agent_member.name == agent:
                 return call
+            if call.direct is not None and call.direct.device.agent == agent:
+                return call
         return None
 
     def consultation_target(self, key: object) -> str | None:
@@ -151,5 +157,7 @@ class Switchboard:
     def end(self, call: PbxCall, at: float) -> None:
         """The call's last channel is gone: its ground-truth record is written."""
         call.ended = True
+        if call.routing is not None:
+            call.routing.set()  # the routing server is told the caller hung up
         self.truth.close_call(call.truth, at)
         self.calls.pop(call.key, None)

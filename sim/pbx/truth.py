@@ -55,6 +55,34 @@ class CallDraft:
     hold_s: float = 0.0
     hold_started_at: float | None = None
     visits: list[VisitDraft] = field(default_factory=list)
+    # Gone before any queue or agent: routing said blocked or closed, or the caller hung up
+    # while the routing server was asked.
+    turned_away: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RouteTruth:
+    """How the PBX routed a call to a DID: the routing server's answer and what it did.
+
+    `status` is Asterisk's AGISTATUS (SUCCESS, FAILURE when the server could not be reached or
+    broke off, HANGUP); `action` what the dialplan then did: "queue" (joined `queue`),
+    "preferred" (dialled `preferred_member` first, then `queue` if unanswered), "fallback"
+    (the default queue, the server having said nothing usable), "blocked", "closed" (hung
+    up after a message), "gone" (the caller hung up first).
+    """
+
+    linkedid: str
+    uniqueid: str
+    dialed: str
+    caller: str
+    status: str
+    variables: dict[str, str]
+    action: str
+    queue: str | None
+    priority: int
+    preferred_member: str | None
+    asked_at: float
+    answered_at: float
 
 
 class GroundTruth:
@@ -64,6 +92,7 @@ class GroundTruth:
         self.server = server
         self._epoch = epoch
         self.records: list[CallRecord] = []
+        self.routes: list[RouteTruth] = []
 
     def _dt(self, at: float) -> datetime:
         return datetime.fromtimestamp(self._epoch(at), tz=UTC)
@@ -135,7 +164,10 @@ class GroundTruth:
         if call.visits:
             last = call.visits[-1].outcome or VisitOutcome.EXITED
             return CallOutcome(last.value)
-        return CallOutcome.ANSWERED if call.answered_at is not None else CallOutcome.FAILED
+        if call.answered_at is not None:
+            return CallOutcome.ANSWERED
+        # As the CTI counts it: an inbound caller who never reached a queue nor an agent.
+        return CallOutcome.ABANDONED if call.turned_away else CallOutcome.FAILED
 
     def _visit_record(self, visit: VisitDraft) -> QueueVisitRecord:
         return QueueVisitRecord(

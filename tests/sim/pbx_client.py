@@ -193,6 +193,7 @@ async def running_pbx(
     auto_arrivals: bool = False,
     hold_share: float = 0.0,
     humans_logged_out: bool = False,
+    agi_url: str | None = None,
 ) -> AsyncIterator[SimulatedPbx]:
     """A simulated PBX on a free port of 127.0.0.1, closed afterwards."""
     scenario = parse_scenario(scenario_text or scripted_scenario(), source="scripted.toml")
@@ -203,6 +204,7 @@ async def running_pbx(
         auto_arrivals=auto_arrivals,
         hold_share=hold_share,
         humans_logged_out=humans_logged_out,
+        agi_url=agi_url,
     )
     pbx = SimulatedPbx(scenario, options)
     await pbx.start("127.0.0.1", 0)
@@ -231,6 +233,19 @@ def send_caller(client: AmiTestClient, number: str, name: str, queue: str = "sup
         ("Channel", f"Local/{number}@customer/n"),
         ("Context", "queues"),
         ("Exten", queue),
+        ("Priority", "1"),
+        ("CallerID", f'"{name}" <{number}>'),
+        ("Async", "true"),
+    )
+
+
+def dial_did(client: AmiTestClient, number: str, name: str, did: str) -> str:
+    """Send a caller to a DID from the trunk (routed by the FastAGI server, if any)."""
+    return client.send(
+        "Originate",
+        ("Channel", f"PJSIP/{number}@trunk"),
+        ("Context", "from-trunk"),
+        ("Exten", did),
         ("Priority", "1"),
         ("CallerID", f'"{name}" <{number}>'),
         ("Async", "true"),
