@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from callcenter.cli import UsageError, add_database_option, port_number, settings_from
 from callcenter.db import make_engine, make_sessionmaker, transaction, upgrade
-from callcenter.settings import DEFAULT_DATABASE_URL, Settings, masked_url
+from callcenter.settings import DEFAULT_DATABASE_URL, Settings, masked_url, parse_listen
 from callcenter.users.cli import check_session_key
 from callcenter.users.exceptions import WeakPassword
 from callcenter.users.passwords import check_password
@@ -62,13 +62,13 @@ def register(groups: Any) -> None:
         type=_agi_url,
         metavar="URL",
         help="route the simulated DID callers by this FastAGI server (agi://host:4573/route, "
-        "e.g. one `callcenter agi serve` runs) instead of the demo's own",
+        "e.g. one `callcenter agi serve` runs) instead of the app's own",
     )
     routing.add_argument(
         "--no-routing",
         action="store_true",
-        help="do not route: each DID leads straight to its queue (by default the demo runs "
-        "the routing server on a free port of 127.0.0.1, as CALLCENTER_AGI_LISTEN does)",
+        help="do not route: each DID leads straight to its queue (by default the app's own "
+        "routing server answers, on CALLCENTER_AGI_LISTEN or a free port of 127.0.0.1)",
     )
     add_database_option(parser)
     parser.set_defaults(func=run_demo)
@@ -138,11 +138,8 @@ async def simulated_pbx(speed: float, agi_url: str | None = None) -> AsyncIterat
         await pbx.close()
 
 
-def demo_settings(
-    base: Settings, pbx_port: int, server: str, agi_listen: str | None = None
-) -> Settings:
-    """The app's settings pointed at the simulated PBX, running the routing server on
-    `agi_listen` (host:port) when given.
+def demo_settings(base: Settings, pbx_port: int, server: str) -> Settings:
+    """The app's settings pointed at the simulated PBX.
 
     Session cookies are signed with the key kept beside the demo database (or
     CALLCENTER_SECRET_KEY), so a restarted demo keeps its users signed in.
@@ -151,21 +148,30 @@ def demo_settings(
         update={
             "ami_url": f"ami://{AMI_USER}:{AMI_SECRET}@127.0.0.1:{pbx_port}",
             "pbx_name": server,
-            "agi_listen": agi_listen,
         }
     )
 
 
-def demo_routing(args: argparse.Namespace) -> tuple[str | None, str | None]:
-    """Who routes the simulated DID callers: (the URL the PBX asks, the host:port on which
-    this process's routing server listens). By default the app's own routing server on a
-    free loopback port; `--agi URL` another one; `--no-routing` none."""
-    if args.no_routing:
-        return None, None
-    if args.agi:
-        return args.agi, None
-    port = free_loopback_port()
-    return f"agi://127.0.0.1:{port}/route", f"127.0.0.1:{port}"
+def demo_routing(
+    base: Settings, agi_url: str | None, *, routing: bool = True
+) -> tuple[Settings, str | None]:
+    """Where the demo's PBX asks for routing, and the settings that make the app answer it.
+
+    `--agi` names a routing server of one's own; else the app's own one listens on
+    CALLCENTER_AGI_LISTEN, or on a free port of 127.0.0.1 picked here; without `routing`
+    (`--no-routing`) nobody is asked and the app listens nowhere.
+    """
+    if not routing:
+        return base.model_copy(update={"agi_listen": None}), None
+    if agi_url:
+        return base, agi_url
+    listen = base.agi_listen
+    if not listen:
+        listen = f"127.0.0.1:{free_loopback_port()}"
+        base = base.model_copy(update={"agi_listen": listen})
+    host, port = parse_listen(listen)
+    host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    return base, f"agi://{host if ':' not in host else f'[{host}]'}:{port}/route"
 
 
 def free_loopback_port() -> int:
@@ -201,11 +207,11 @@ def run_demo(args: argparse.Namespace) -> int:
     check_session_key(base)
     passwords = prepare_database(base, args.password)
 
-    agi_url, agi_listen = demo_routing(args)
+    base, agi_url = demo_routing(base, args.agi, routing=not args.no_routing)
 
     async def serve() -> None:
         async with simulated_pbx(args.speed, agi_url) as pbx:
-            settings = demo_settings(base, pbx.port, pbx.scenario.server, agi_listen)
+            settings = demo_settings(base, pbx.port, pbx.scenario.server)
             config = uvicorn.Config(
                 create_app(settings),
                 host=args.host,
@@ -236,9 +242,9 @@ def _announce(
         f"callcenter demo on http://{args.host}:{args.port}/  (Ctrl-C stops it)",
         f"simulated PBX (demo scenario, {args.speed:g}x) on 127.0.0.1:{pbx_port}, "
         f"database {masked_url(settings.database_url)}",
-        routing_line(agi_url, settings.agi_listen is not None),
         "sign in as agent1 (phone PJSIP/1001) and press 'Sign in to my queues': you are then",
         "available, and a simulated caller rings you within a minute or two.",
+        routing_line(agi_url),
         reading_hint(settings.database_url),
         "",
         "user         password",
@@ -247,16 +253,11 @@ def _announce(
     print("\n".join(lines), file=sys.stderr, flush=True)
 
 
-def routing_line(agi_url: str | None, own: bool) -> str:
+def routing_line(agi_url: str | None) -> str:
     """What the announcement says about routing."""
     if agi_url is None:
         return "routing off (--no-routing): each DID leads straight to its queue"
-    if not own:
-        return f"DID callers routed by {agi_url}"
-    return (
-        f"routing server on {agi_url}: VIP customers (Ann, Gina) jump the queue; Eve and "
-        "Gina, agent1's customers, ring agent1 first while agent1 is free"
-    )
+    return f"callers are routed by {agi_url}: VIPs jump the queue, agent1's customers ring agent1"
 
 
 def reading_hint(url: str) -> str:

@@ -57,7 +57,10 @@ class TicketCall(Base):
     """A call linked to a ticket, by the call record's key."""
 
     __tablename__ = "crm_ticket_calls"
-    __table_args__ = (UniqueConstraint("ticket_id", "server", "linkedid"),)
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "server", "linkedid"),
+        Index("ix_crm_ticket_calls_call", "server", "linkedid"),  # the pop: this call's tickets
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("crm_tickets.id", ondelete="CASCADE"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import signal
 import sqlite3
@@ -14,6 +13,7 @@ import pytest
 
 from callcenter.cli import main
 from callcenter.demo import demo_routing, routing_line
+from callcenter.settings import Settings
 from tests.cli.test_databases import clean_env
 from tests.cli.test_demo_database import PASSWORD, _listening_socket
 from tests.waiting import until
@@ -52,7 +52,9 @@ def test_the_demo_routes_vip_callers_ahead_by_its_own_routing_server(tmp_path: P
             announced.append(line)
             if line.startswith("user "):
                 break
-        assert any("routing server on agi://127.0.0.1:" in line for line in announced), announced
+        assert any("callers are routed by agi://127.0.0.1:" in line for line in announced), (
+            announced
+        )
         # A VIP customer (Ann or Gina) calls within a few simulated minutes: priority 10.
         asyncio.run(until(lambda: any(d[0] == "vip" for d in decisions(database)), 120))
     finally:
@@ -73,21 +75,12 @@ def test_the_demo_routes_vip_callers_ahead_by_its_own_routing_server(tmp_path: P
     assert all(priority == 0 for reason, priority, *_ in routed if reason != "vip")
 
 
-def namespace(**given: object) -> argparse.Namespace:
-    return argparse.Namespace(**({"agi": None, "no_routing": False} | given))
-
-
-def test_the_demo_routes_by_its_own_server_unless_told_otherwise() -> None:
-    url, listen = demo_routing(namespace())
-    assert url is not None and listen is not None
-    assert url == f"agi://{listen}/route" and listen.startswith("127.0.0.1:")
-    assert demo_routing(namespace(agi="agi://10.0.0.5:4573/route")) == (
-        "agi://10.0.0.5:4573/route",
-        None,
-    )
-    assert demo_routing(namespace(no_routing=True)) == (None, None)
-    assert "jump the queue" in routing_line(url, own=True)
-    assert routing_line(None, own=False).startswith("routing off")
+def test_the_demo_routes_nowhere_when_told_so() -> None:
+    base = Settings(agi_listen="127.0.0.1:4580")
+    settings, url = demo_routing(base, None, routing=False)
+    assert (settings.agi_listen, url) == (None, None)  # the app listens nowhere either
+    assert routing_line(None).startswith("routing off")
+    assert "VIPs jump the queue" in routing_line("agi://127.0.0.1:4580/route")
 
 
 def test_the_demo_takes_either_a_routing_server_or_none(capsys: pytest.CaptureFixture[str]) -> None:

@@ -310,3 +310,17 @@ def test_the_demo_takes_a_routing_server_address(capsys: pytest.CaptureFixture[s
         main(["demo", "--agi", "sip:router"])
     assert exited.value.code == 2
     assert "not a FastAGI address like agi://127.0.0.1:4573/route" in capsys.readouterr().err
+
+
+def test_the_demo_routes_by_the_apps_own_server_unless_told_another() -> None:
+    from callcenter.demo import demo_routing
+    from callcenter.settings import Settings
+
+    base = Settings(agi_listen=None)
+    settings, url = demo_routing(base, None)
+    assert settings.agi_listen is not None
+    assert url == f"agi://{settings.agi_listen}/route"
+    assert demo_routing(Settings(agi_listen="0.0.0.0:4580"), None)[1] == (
+        "agi://127.0.0.1:4580/route"
+    )
+    assert demo_routing(base, "agi://10.0.0.9/route") == (base, "agi://10.0.0.9/route")
