@@ -56,12 +56,19 @@ def register(groups: Any) -> None:
     parser.add_argument(
         "--password", help="one password for every demo user (default: random, printed)"
     )
-    parser.add_argument(
+    routing = parser.add_mutually_exclusive_group()
+    routing.add_argument(
         "--agi",
         type=_agi_url,
         metavar="URL",
         help="route the simulated DID callers by this FastAGI server (agi://host:4573/route, "
-        "e.g. one `callcenter agi serve` runs), as Asterisk's [from-trunk] does",
+        "e.g. one `callcenter agi serve` runs) instead of the app's own",
+    )
+    routing.add_argument(
+        "--no-routing",
+        action="store_true",
+        help="do not route: each DID leads straight to its queue (by default the app's own "
+        "routing server answers, on CALLCENTER_AGI_LISTEN or a free port of 127.0.0.1)",
     )
     add_database_option(parser)
     parser.set_defaults(func=run_demo)
@@ -145,23 +152,34 @@ def demo_settings(base: Settings, pbx_port: int, server: str) -> Settings:
     )
 
 
-def demo_routing(base: Settings, agi_url: str | None) -> tuple[Settings, str]:
+def demo_routing(
+    base: Settings, agi_url: str | None, *, routing: bool = True
+) -> tuple[Settings, str | None]:
     """Where the demo's PBX asks for routing, and the settings that make the app answer it.
 
     `--agi` names a routing server of one's own; else the app's own one listens on
-    CALLCENTER_AGI_LISTEN, or on a free port of 127.0.0.1 picked here.
+    CALLCENTER_AGI_LISTEN, or on a free port of 127.0.0.1 picked here; without `routing`
+    (`--no-routing`) nobody is asked and the app listens nowhere.
     """
+    if not routing:
+        return base.model_copy(update={"agi_listen": None}), None
     if agi_url:
         return base, agi_url
     listen = base.agi_listen
     if not listen:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            listen = f"127.0.0.1:{probe.getsockname()[1]}"
+        listen = f"127.0.0.1:{free_loopback_port()}"
         base = base.model_copy(update={"agi_listen": listen})
     host, port = parse_listen(listen)
     host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     return base, f"agi://{host if ':' not in host else f'[{host}]'}:{port}/route"
+
+
+def free_loopback_port() -> int:
+    """A TCP port of 127.0.0.1 free now (the kernel's pick), for a server of this process
+    that binds it moments later: the routing server, whose address the PBX needs first."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -189,7 +207,7 @@ def run_demo(args: argparse.Namespace) -> int:
     check_session_key(base)
     passwords = prepare_database(base, args.password)
 
-    base, agi_url = demo_routing(base, args.agi)
+    base, agi_url = demo_routing(base, args.agi, routing=not args.no_routing)
 
     async def serve() -> None:
         async with simulated_pbx(args.speed, agi_url) as pbx:
@@ -218,7 +236,7 @@ def _announce(
     settings: Settings,
     pbx_port: int,
     passwords: dict[str, str],
-    agi_url: str,
+    agi_url: str | None,
 ) -> None:
     lines = [
         f"callcenter demo on http://{args.host}:{args.port}/  (Ctrl-C stops it)",
@@ -226,13 +244,20 @@ def _announce(
         f"database {masked_url(settings.database_url)}",
         "sign in as agent1 (phone PJSIP/1001) and press 'Sign in to my queues': you are then",
         "available, and a simulated caller rings you within a minute or two.",
-        f"callers are routed by {agi_url}: VIPs jump the queue, agent1's customers ring agent1",
+        routing_line(agi_url),
         reading_hint(settings.database_url),
         "",
         "user         password",
     ]
     lines += [f"{name:<12} {password}" for name, password in passwords.items()]
     print("\n".join(lines), file=sys.stderr, flush=True)
+
+
+def routing_line(agi_url: str | None) -> str:
+    """What the announcement says about routing."""
+    if agi_url is None:
+        return "routing off (--no-routing): each DID leads straight to its queue"
+    return f"callers are routed by {agi_url}: VIPs jump the queue, agent1's customers ring agent1"
 
 
 def reading_hint(url: str) -> str:

@@ -16,7 +16,14 @@ from callcenter.cti.pbx_events import (
 )
 from callcenter.cti.tracker_ledger import CallLedger
 from callcenter.cti.tracker_state import Channel, TrackedCall, VisitPhase, to_datetime
-from callcenter.events import AgentDialled, CallAnswered, CallHeld, CallUnheld
+from callcenter.events import (
+    AgentDialled,
+    AgentRinging,
+    AgentRingNoAnswer,
+    CallAnswered,
+    CallHeld,
+    CallUnheld,
+)
 from callcenter.events import CallTransferred as CallTransferredEvent
 
 log = logging.getLogger(__name__)
@@ -55,6 +62,7 @@ class TalkHandlers:
         if call.first_uniqueid == event.uniqueid and call.dial_exten is None:
             call.dial_exten = event.exten
             self._agent_dialled(call, event, at)
+        self._caller_dials_agent(call, event, at)
 
     def _dial_ended(self, event: DialEnded, at: float) -> None:
         if event.uniqueid is None:
@@ -64,6 +72,7 @@ class TalkHandlers:
             return
         if event.status != "ANSWER":
             call.dial_failed = call.dial_failed or event.status in _FAILED_DIALS
+            self._agent_not_reached(call, event, at)
             return
         if any(v.is_open and v.uniqueid == event.uniqueid for v in call.visits):
             return  # a queue answer: AgentConnect tells it with the queue's own figures
@@ -102,6 +111,55 @@ class TalkHandlers:
                 agent=agents.name_of_device(call.first_device),
                 interface=interface,
                 number=normalize_number(event.exten, self.tracker.region),
+            )
+        )
+
+    def _direct_ring(self, call: TrackedCall, event: DialStarted | DialEnded) -> str | None:
+        """The device of the agent an outside caller's channel dials itself, before any
+        queue (the dialplan's preferred member, a DID to an extension); else None."""
+        agents = self.tracker.agents
+        if call.visits or agents.is_agent_device(call.first_device):
+            return None  # a queue's member call, a transfer, or the agent's own call
+        dest = self.tracker.channels.get(event.dest_uniqueid)
+        device = dest.device if dest else None
+        return device if agents.is_agent_device(device) else None
+
+    def _caller_dials_agent(self, call: TrackedCall, event: DialStarted, at: float) -> None:
+        """An outside caller dials an agent's phone directly: that agent's screen pop."""
+        device = self._direct_ring(call, event)
+        if device is None:
+            return
+        agents = self.tracker.agents
+        self.tracker.publish(
+            AgentRinging(
+                at=to_datetime(at),
+                server=self.tracker.server,
+                linkedid=call.linkedid,
+                uniqueid=event.uniqueid or "",
+                queue="",
+                agent=agents.name_of_device(device) or device,
+                interface=agents.interface_of_device(device) or device,
+                caller_number=normalize_number(call.caller_number, self.tracker.region),
+                caller_name=call.caller_name,
+                waited_s=max(0.0, at - call.started_at),
+            )
+        )
+
+    def _agent_not_reached(self, call: TrackedCall, event: DialEnded, at: float) -> None:
+        """The agent's phone rang out (or the caller gave up): the pop is over."""
+        device = self._direct_ring(call, event)
+        if device is None:
+            return
+        agents = self.tracker.agents
+        self.tracker.publish(
+            AgentRingNoAnswer(
+                at=to_datetime(at),
+                server=self.tracker.server,
+                linkedid=call.linkedid,
+                queue="",
+                agent=agents.name_of_device(device) or device,
+                interface=agents.interface_of_device(device) or device,
+                ring_s=None,
             )
         )
 

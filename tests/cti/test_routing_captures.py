@@ -5,6 +5,7 @@ queue_log with the other captures (test_captures.py); here what each scenario is
 from __future__ import annotations
 
 from callcenter.calls.records import CallRecord, Direction
+from callcenter.events import AgentRinging, AgentRingNoAnswer
 from tests.cti.captures import capture_bytes, replay_capture
 
 
@@ -76,3 +77,18 @@ def test_blocked_and_closed_callers_are_inbound_calls_that_never_queue() -> None
     assert (blocked.ended_at - blocked.started_at).total_seconds() < 1
     (overflow,) = calls["Carl Overflow"]
     assert [v.queue for v in overflow.queue_visits] == ["sales"]
+
+
+def test_the_preferred_agents_phone_pops_their_console_and_a_ring_out_ends_the_pop() -> None:
+    replayed = replay_capture("routing_preferred")
+    calls = {call.linkedid: call.caller_name for call in replayed.calls}
+    rings = [e for e in replayed.events if isinstance(e, AgentRinging)]
+    direct = [(calls[e.linkedid], e.agent, e.queue) for e in rings if not e.queue]
+    # Paul's first call rang Alice alone (answered); Olga's rang Bob alone (8 s, unanswered).
+    assert direct == [("Paul Preferred", "Alice", ""), ("Olga Ticket", "Bob", "")]
+    assert all(e.caller_number and e.interface.startswith(("PJSIP/", "Local/")) for e in rings)
+    missed = [e for e in replayed.events if isinstance(e, AgentRingNoAnswer) and not e.queue]
+    assert [(calls[e.linkedid], e.agent) for e in missed] == [("Olga Ticket", "Bob")]
+    # The queue's own rings pop as before, once each.
+    queued = [(calls[e.linkedid], e.agent, e.queue) for e in rings if e.queue]
+    assert len(queued) == len(set(queued))
