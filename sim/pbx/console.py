@@ -188,9 +188,9 @@ class ConsoleActions:
             return False
 
     def check_transfer(self, channel: str) -> str | None:
-        """A transfer needs a channel of a connected queue call."""
+        """A transfer needs a channel of a connected call (queue or preferred member)."""
         call = self.board.call_of_channel(channel)
-        if call is None or call.agent_channel is None:
+        if call is None or call.agent_leg() is None:
             return "Transfer failed"
         return None
 
@@ -229,7 +229,7 @@ class ConsoleActions:
         (docs/asterisk/features.conf) holds the caller of the agent's connected call until the
         next key, as its `Read()` there does."""
         call = self.board.call_of_channel(channel)
-        agent = call.agent_channel if call is not None else None
+        agent = call.agent_leg() if call is not None else None
         if call is None or agent is None or channel != agent.name or call.consult is not None:
             return
         at = self.now()
