@@ -260,7 +260,7 @@ class ActionHandler:
         # The digits end at a `#`, as Asterisk's transfer digit collection does.
         digits = {**f, "exten": f.get("exten", "").removesuffix("#")}
         return self._transfer(
-            digits, aid, "Atxfer successfully queued", self.console.attended_transfer
+            digits, aid, "Atxfer successfully queued", self.console.attended_transfer, attended=True
         )
 
     def _transfer(
@@ -269,13 +269,15 @@ class ActionHandler:
         aid: str | None,
         accepted: str,
         transfer: Callable[[str, str, str], object],
+        *,
+        attended: bool = False,
     ) -> Iterator[bytes]:
         """A blind or attended transfer: Asterisk's answer first, then the calls move."""
         parsed = self._channel_action(f, aid, need_exten=True)
         if isinstance(parsed, bytes):
             yield parsed
             return
-        error = self.console.check_transfer(parsed[0])
+        error = self.console.check_transfer(parsed[0], attended=attended)
         if error:
             yield response(aid, "Error", message=error)
             return

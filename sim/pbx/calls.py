@@ -71,3 +71,12 @@ class PbxCall:
     direct: DirectDial | None = None
     # Set while the routing server is asked (from-trunk); set off when the caller hangs up.
     routing: asyncio.Event | None = None
+
+    def agent_leg(self) -> Channel | None:
+        """The agent's channel talking with the caller: a queue member's, or the preferred
+        member's the caller dialled itself once answered (Asterisk transfers and holds both
+        the same way: the two channels share a bridge)."""
+        if self.agent_channel is not None:
+            return self.agent_channel
+        direct = self.direct
+        return direct.channel if direct is not None and direct.bridge is not None else None

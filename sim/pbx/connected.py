@@ -130,19 +130,21 @@ class ConnectedCalls:
     def hold(self, key: object, at: float) -> None:
         """The agent puts the caller on hold: Hold on the agent channel, MOH to the caller."""
         call = self.board.calls.get(key)
-        if call is None or call.agent_channel is None or call.held:
+        agent = call.agent_leg() if call is not None else None
+        if call is None or agent is None or call.held:
             return
         call.held = True
-        self.signals.emit_channel("Hold", call.agent_channel, at, ("MusicClass", "default"))
+        self.signals.emit_channel("Hold", agent, at, ("MusicClass", "default"))
         self.signals.emit_channel("MusicOnHoldStart", call.caller, at, ("Class", "default"))
         self.board.truth.hold(call.truth, at)
 
     def unhold(self, key: object, at: float) -> None:
         """The caller comes back from hold."""
         call = self.board.calls.get(key)
-        if call is None or call.agent_channel is None or not call.held:
+        agent = call.agent_leg() if call is not None else None
+        if call is None or agent is None or not call.held:
             return
         call.held = False
-        self.signals.emit_channel("Unhold", call.agent_channel, at)
+        self.signals.emit_channel("Unhold", agent, at)
         self.signals.emit_channel("MusicOnHoldStop", call.caller, at)
         self.board.truth.unhold(call.truth, at)

@@ -187,12 +187,14 @@ class ConsoleActions:
         except UnknownContext:
             return False
 
-    def check_transfer(self, channel: str) -> str | None:
-        """A transfer needs a channel of a connected queue call."""
+    def check_transfer(self, channel: str, *, attended: bool = False) -> str | None:
+        """A transfer needs a channel of a connected call: a queue call, or (blind only: the
+        simulation has no consultation from a call outside the queues) a preferred member's."""
         call = self.board.call_of_channel(channel)
-        if call is None or call.agent_channel is None:
+        if call is None:
             return "Transfer failed"
-        return None
+        leg = call.agent_channel if attended else call.agent_leg()
+        return "Transfer failed" if leg is None else None
 
     def blind_transfer(self, channel: str, exten: str, context: str) -> None:
         """BlindTransfer of the agent's channel: the caller goes to `exten@context`."""
@@ -229,7 +231,7 @@ class ConsoleActions:
         (docs/asterisk/features.conf) holds the caller of the agent's connected call until the
         next key, as its `Read()` there does."""
         call = self.board.call_of_channel(channel)
-        agent = call.agent_channel if call is not None else None
+        agent = call.agent_leg() if call is not None else None
         if call is None or agent is None or channel != agent.name or call.consult is not None:
             return
         at = self.now()

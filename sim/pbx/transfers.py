@@ -1,11 +1,11 @@
-"""Transfers of connected queue calls: BlindTransfer (and Redirect), Atxfer."""
+"""Transfers of connected calls: BlindTransfer (and Redirect), Atxfer."""
 
 from __future__ import annotations
 
 from callcenter.calls.records import VisitOutcome
 from sim.pbx.calls import Consultation, PbxCall
 from sim.pbx.connected import ConnectedCalls
-from sim.pbx.model import Bridge, Channel, Member
+from sim.pbx.model import Bridge, Channel, Device, Member
 from sim.pbx.signalling import CALL, Signalling
 from sim.pbx.switchboard import Switchboard
 
@@ -39,9 +39,51 @@ class Transfers:
             return ""
         channel, member, bridge = call.agent_channel, call.agent_member, call.bridge
         if channel is None or member is None or bridge is None:
+            return self._direct_blind_transfer(call, exten, context, at)
+        self._announce_blind(call, channel, bridge, exten, context, at)
+        self.connected.agent_complete(call, at, "transfer")
+        call.caller.context, call.caller.exten, call.caller.priority = context, exten, 1
+        self.signals.bridge_leave(bridge, call.caller, at)
+        valid = self.board.dialplan.route(context, exten) is not None
+        self._finish_agent_leg(
+            call,
+            member,
+            at,
+            VisitOutcome.TRANSFERRED if valid else VisitOutcome.ANSWERED,
+            f"{exten}@{context}" if valid else None,
+            release=False,
+        )
+        # The caller is on its way first (it may already be ringing the next queue's member);
+        # the transferer's leg is torn down just after, as in the blind_transfer capture.
+        device, name = member.device, member.name
+        self.board.later(at, lambda t: self._drop_transferer(bridge, channel, device, name, t))
+        return self._caller_goes_on(call, exten, context, at)
+
+    def _direct_blind_transfer(self, call: PbxCall, exten: str, context: str, at: float) -> str:
+        """The preferred member the caller dialled itself (no queue) transfers the caller:
+        the same BlindTransfer of the bridge's two channels as for a queue call, without a
+        queue visit to close (Asterisk's bridge does not know how the agent was reached)."""
+        direct = call.direct
+        if direct is None or direct.bridge is None:
             return ""
+        channel, bridge, device = direct.channel, direct.bridge, direct.device
+        self._announce_blind(call, channel, bridge, exten, context, at)
+        call.direct = None
+        call.truth.talk_s += at - call.answered_at
+        call.caller.context, call.caller.exten, call.caller.priority = context, exten, 1
+        self.signals.bridge_leave(bridge, call.caller, at)
+        if self.board.dialplan.route(context, exten) is not None:
+            call.truth.transfer_target = call.truth.transfer_target or f"{exten}@{context}"
+        name = device.agent
+        self.board.later(at, lambda t: self._drop_transferer(bridge, channel, device, name, t))
+        return self._caller_goes_on(call, exten, context, at)
+
+    def _announce_blind(
+        self, call: PbxCall, channel: Channel, bridge: Bridge, exten: str, context: str, at: float
+    ) -> None:
+        """The BlindTransfer event, after the transferer's leg comes off hold."""
         if call.held:
-            self.connected.unhold(key, at)
+            self.connected.unhold(call.key, at)
         # Asterisk unholds the transferer as part of the transfer (the capture shows it).
         self.signals.emit_channel("Unhold", channel, at)
         self.signals.emit(
@@ -58,26 +100,14 @@ class Transfers:
             ],
             at,
         )
-        self.connected.agent_complete(call, at, "transfer")
-        call.caller.context, call.caller.exten, call.caller.priority = context, exten, 1
-        self.signals.bridge_leave(bridge, call.caller, at)
+
+    def _caller_goes_on(self, call: PbxCall, exten: str, context: str, at: float) -> str:
+        """The transferred caller runs `exten@context`: a queue, a party outside, or nothing."""
         destination = self.board.dialplan.route(context, exten)
-        valid = destination is not None
-        self._finish_agent_leg(
-            call,
-            member,
-            at,
-            VisitOutcome.TRANSFERRED if valid else VisitOutcome.ANSWERED,
-            f"{exten}@{context}" if valid else None,
-            release=False,
-        )
-        # The caller is on its way first (it may already be ringing the next queue's member);
-        # the transferer's leg is torn down just after, as in the blind_transfer capture.
-        self.board.later(at, lambda t: self._drop_transferer(bridge, channel, member, t))
-        if not valid:
+        if destination is None:
             self._caller_dropped(call, at)
             return "invalid"
-        if destination is not None and destination.kind == "queue":
+        if destination.kind == "queue":
             return "queue"
         far = self.board.factory.external(exten, context, at, call.caller.linkedid)
         self.signals.announce(far, at)
@@ -106,12 +136,14 @@ class Transfers:
         self.signals.hangup(caller, at, requested=False)
         self.board.end(call, at)
 
-    def _drop_transferer(self, bridge: Bridge, channel: Channel, member: Member, at: float) -> None:
+    def _drop_transferer(
+        self, bridge: Bridge, channel: Channel, device: Device, agent: str, at: float
+    ) -> None:
         self.signals.bridge_leave(bridge, channel, at)
         self.signals.bridge_destroy(bridge, at)
         self.signals.hangup(channel, at)
-        if self.board.call_of_agent(member.name) is None:
-            self.signals.release_device(member.device, at, completed_call=True)
+        if self.board.call_of_agent(agent) is None:
+            self.signals.release_device(device, at, completed_call=True)
 
     def _finish_agent_leg(
         self,

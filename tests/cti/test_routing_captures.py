@@ -4,7 +4,9 @@ queue_log with the other captures (test_captures.py); here what each scenario is
 
 from __future__ import annotations
 
+from callcenter.bus import Bus
 from callcenter.calls.records import CallRecord, Direction
+from callcenter.cti.pipeline import Pipeline
 from callcenter.events import AgentRinging, AgentRingNoAnswer
 from tests.cti.captures import capture_bytes, replay_capture
 
@@ -92,3 +94,15 @@ def test_the_preferred_agents_phone_pops_their_console_and_a_ring_out_ends_the_p
     # The queue's own rings pop as before, once each.
     queued = [(calls[e.linkedid], e.agent, e.queue) for e in rings if e.queue]
     assert len(queued) == len(set(queued))
+
+
+def test_the_console_finds_the_preferred_agents_leg_of_a_call_that_never_queued() -> None:
+    # Paul's first call: Alice answers her phone's Dial from [preferred]. While they talk, the
+    # console's hold, transfer and hangup go to her leg of that call (Local/1001@agents ;1).
+    pipeline = Pipeline(server="pbx", bus=Bus())
+    legs: set[str | None] = set()
+    for frame in capture_bytes("routing_preferred").split(b"\r\n\r\n"):
+        pipeline.feed_bytes(frame + b"\r\n\r\n")
+        if b"Event: BridgeEnter" in frame and b"Local/4930555000@trunk-00000000;1" in frame:
+            legs.add(pipeline.tracker.agent_channel("Local/1001@agents/n", "1796211431.0"))
+    assert legs == {"Local/1001@agents-00000001;1"}
