@@ -11,9 +11,8 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import signal
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 from callcenter.agi.server import FastAgiServer
@@ -28,6 +27,7 @@ from callcenter.queues.routing.live import NoLive, PresenceLive
 from callcenter.routing_cli import add_routing_commands
 from callcenter.routing_wiring import build_router, start_agi_server
 from callcenter.settings import Settings
+from callcenter.stop_signals import stop_signals
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def serve_command(args: argparse.Namespace) -> int:
 
 
 async def _serve(host: str, port: int, sessions: Any, settings: Settings) -> int:
-    with _stop_signals() as stop:
+    with stop_signals() as stop:
         async with routing_server(host, port, sessions, settings) as server:
             shown = f"agi://{host}:{server.port}/route"
             print(f"routing calls on {shown} (Ctrl-C stops)", file=sys.stderr)
@@ -114,18 +114,3 @@ async def routing_server(
     finally:
         await server.stop()
         await asyncio.to_thread(router.close)
-
-
-@contextlib.contextmanager
-def _stop_signals() -> Iterator[asyncio.Event]:
-    """An event set by SIGINT or SIGTERM while inside the block."""
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    signals = (signal.SIGINT, signal.SIGTERM)
-    for signum in signals:
-        loop.add_signal_handler(signum, stop.set)
-    try:
-        yield stop
-    finally:
-        for signum in signals:
-            loop.remove_signal_handler(signum)

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import signal
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +29,7 @@ from callcenter.cti.recorder import StreamRecorder
 from callcenter.cti.replay import NotAnAmiStream, replay_file
 from callcenter.db import make_sessionmaker, open_database
 from callcenter.settings import AmiTarget, Settings, masked_url, parse_ami_url
+from callcenter.stop_signals import stop_signals
 from callcenter.wiring import Consumers, wire_consumers
 
 
@@ -207,7 +205,7 @@ async def _run_adapter(
         checkpoints=Checkpoints(sessions),
     )
     try:
-        with _stop_signals() as stop:
+        with stop_signals() as stop:
             try:
                 await adapter.start()
             except AmiError as exc:
@@ -228,7 +226,7 @@ async def _run_adapter(
 
 async def _record(target: AmiTarget, recorder: StreamRecorder, path: Path) -> int:
     connection = AmiConnection(target, recorder)
-    with _stop_signals() as stop:
+    with stop_signals() as stop:
         try:
             await connection.start()
         except AmiError as exc:
@@ -241,21 +239,6 @@ async def _record(target: AmiTarget, recorder: StreamRecorder, path: Path) -> in
             recorder.close()
     print(f"recorded {recorder.bytes_written} bytes to {path}", file=sys.stderr)
     return 0
-
-
-@contextlib.contextmanager
-def _stop_signals() -> Iterator[asyncio.Event]:
-    """An event set by SIGINT or SIGTERM while inside the block."""
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    signals = (signal.SIGINT, signal.SIGTERM)
-    for signum in signals:
-        loop.add_signal_handler(signum, stop.set)
-    try:
-        yield stop
-    finally:
-        for signum in signals:
-            loop.remove_signal_handler(signum)
 
 
 def _add_ami_option(parser: argparse.ArgumentParser) -> None:
