@@ -72,7 +72,7 @@ DEMO_TICKETS = (
 # so routing finds each caller's queue by the number dialled.
 DEMO_QUEUES = (("support", "Support", ("5000",)), ("billing", "Billing", ("5001",)))
 
-# Returning customers agent1 serves: routing offers their calls to agent1 first (issue 14).
+# Returning customers agent1 serves: routing offers their calls to agent1 first.
 DEMO_PREFERRED_AGENTS = {"C-1005": "agent1"}  # Eve's preferred agent
 DEMO_TICKET_ASSIGNEES = {"C-1007": "agent1"}  # Gina's (VIP) open ticket is agent1's
 

@@ -3,7 +3,7 @@ server over FastAGI, then queue the caller as it says.
 
 The simulation holds the caller (`CallFlow.hold`) while the request runs on the event loop, in
 wall-clock time: the simulation goes on meanwhile, and the caller joins the queue at the
-simulated moment the answer arrives. The answer's variables (issue 14's contract): `QUEUE`
+simulated moment the answer arrives. The answer's variables (README, Routing): `QUEUE`
 (empty: not queued, `ROUTE_REASON` blocked or closed), `QUEUE_PRIO` / `PRIORITY`,
 `QUEUE_MIN_PENALTY` / `QUEUE_MAX_PENALTY`, `PREFERRED_MEMBER` (an interface, dialled for
 `PREFERRED_WAIT` seconds before the queue). A server that cannot be reached, breaks off or

@@ -19,7 +19,7 @@ from callcenter.calls.records import (
     VisitOutcome,
 )
 from callcenter.calls.service import store_calls
-from callcenter.queues.records import QueueFields, create_queue
+from callcenter.queues.records import QueueFields, get_queue, update_queue
 from callcenter.users.models import User
 from crm.callbacks.models import Callback
 from crm.customers.models import Customer
@@ -138,9 +138,11 @@ def seed_showcase(sessions: sessionmaker[Session]) -> Showcase:
             ]
         )
         office = session.scalars(select(BusinessHours.id)).first()
-        create_queue(session, "support", QueueFields("Support", 20, 0.8, numbers=("+15550100",),
-                     business_hours_id=office, overflow="billing"))  # fmt: skip
-        create_queue(session, "billing", QueueFields("Billing", open=False, numbers=("8000",)))
+        # The demo seeds both queues with its numbers; the pictures show a fuller record.
+        update_queue(session, get_queue(session, "support"), QueueFields("Support", 20, 0.8,
+                     numbers=("5000",), business_hours_id=office, overflow="billing"))  # fmt: skip
+        update_queue(session, get_queue(session, "billing"),
+                     QueueFields("Billing", open=False, numbers=("5001",)))  # fmt: skip
         first = now.replace(hour=0, minute=0, second=0)
         agent1 = session.scalars(select(User).where(User.username == "agent1")).one()
         assert agent1.team_id is not None

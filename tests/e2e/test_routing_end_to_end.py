@@ -1,4 +1,4 @@
-"""Routing end to end (issue 14's proof): the simulated PBX asks the CRM's FastAGI routing
+"""Routing end to end: the simulated PBX asks the CRM's FastAGI routing
 server over TCP before it queues a DID caller; the CTI adapter stores the calls; agent1's
 console pops over a websocket. A VIP who came second is answered first; a returning customer
 rings the assignee of their open ticket first, whose pop says so and links the call to it.

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 
-# Every variable of issue 14's contract, empty unless an answer sets it.
+# Every routing variable (callcenter/agi/variables.py), empty unless an answer sets it.
 VARIABLES = (
     "QUEUE",
     "PRIORITY",
