@@ -174,6 +174,10 @@ class Settings(BaseSettings):
     # routing server (unset: it does not; `callcenter agi serve` runs it alone).
     default_queue: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]{1,128}$")] = "support"
     agi_listen: str | None = None
+    # Several processes (docs/deploy.md): `redis://[:password@]host:6379/0` puts the event bus,
+    # the consoles' frames, the live state and the leases (one active adapter per PBX, one
+    # scheduler) on Redis. Unset: everything lives in this one process.
+    bus_url: str | None = None
 
     @field_validator("ami_url")
     @classmethod
@@ -200,6 +204,24 @@ class Settings(BaseSettings):
     def _check_time_zone(cls, value: str) -> str:
         site_zone(value)
         return value
+
+    @field_validator("bus_url")
+    @classmethod
+    def _check_bus_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        scheme = urlsplit(value.strip()).scheme
+        if scheme not in ("redis", "rediss", "unix"):
+            raise ValueError(
+                f"{masked_url(value)!r} is not a Redis URL: use redis://host:6379/0 "
+                "(rediss:// for TLS, unix:///path/to/redis.sock)"
+            )
+        return value.strip()
+
+    @property
+    def distributed(self) -> bool:
+        """Whether this process is one of several sharing a Redis bus."""
+        return self.bus_url is not None
 
     @field_validator("agi_listen")
     @classmethod

@@ -17,7 +17,7 @@ from callcenter.db import make_engine, make_sessionmaker, upgrade
 from callcenter.users import service as users_service
 
 # Fixtures shared across test packages, registered once (no test module imports fixtures).
-pytest_plugins = ("tests.console_app", "tests.browser_tab")
+pytest_plugins = ("tests.console_app", "tests.browser_tab", "tests.redis_server")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # A PostgreSQL server the tests may create and drop databases on (a role with CREATEDB, and
