@@ -13,7 +13,6 @@ away, a Redis restarted empty) means a fresh snapshot (`resync`), never a silent
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import re
@@ -115,6 +114,7 @@ class RedisHub:
         self._client = client
         self._max_acks = client.register_script(_MAX_ACKS)
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
         # Producer: every agent's last sequence and the frames not yet in Redis.
         self._loaded = False
         self._seqs: dict[int, int] = {}
@@ -172,6 +172,8 @@ class RedisHub:
 
     def _drop_oldest(self) -> None:
         """The outbox is full: the oldest frames go (their consoles see the hole and resync)."""
+        if len(self._outbox) <= self.outbox_limit:
+            return
         while len(self._outbox) > self.outbox_limit:
             self._outbox.popleft()
             self._dropped += 1
@@ -186,18 +188,21 @@ class RedisHub:
 
     async def _write_frames(self) -> None:
         retry = _Retry()
-        while True:
+        while not self._stopping:
             if not self._outbox:
                 self._frames_due.clear()
                 await self._frames_due.wait()
+                continue
             batch = [self._outbox.popleft() for _ in range(min(WRITE_BATCH, len(self._outbox)))]
             self._writing = len(batch)
             try:
                 await self._write(batch)
             except REDIS_DOWN as exc:
+                self._outbox.extendleft(reversed(batch))
+                if self._stopping:  # a cancelled command may surface as a Redis error
+                    return
                 if retry.delay == FIRST_RETRY_S:
                     log.warning("console hub cannot write frames to Redis (%s); retrying", exc)
-                self._outbox.extendleft(reversed(batch))
                 self._drop_oldest()
                 await retry.wait()
                 continue
@@ -237,12 +242,12 @@ class RedisHub:
 
     async def _relay(self) -> None:
         retry = _Retry()
-        while True:
+        while not self._stopping:
             try:
                 last_id = await self._stream_end()
                 self._relaying.set()
                 retry.reset()
-                while True:
+                while not self._stopping:
                     last_id = await self._read(last_id)
             except REDIS_DOWN as exc:
                 if self._relaying.is_set():
@@ -250,7 +255,8 @@ class RedisHub:
                 self._relaying.clear()
                 self._seen.clear()
                 self.close()
-                await retry.wait()
+                if not self._stopping:
+                    await retry.wait()
 
     async def _stream_end(self) -> bytes:
         """Where to read from: after the stream's last entry (every open tab was closed when
@@ -362,15 +368,18 @@ class RedisHub:
 
     async def _write_acks(self) -> None:
         retry = _Retry()
-        while True:
+        while not self._stopping:
             if not self._acks_due:
                 self._acks_wake.clear()
                 await self._acks_wake.wait()
+                continue
             due, self._acks_due = self._acks_due, {}
             args = [part for user_id, seq in due.items() for part in (user_id, seq)]
             try:
                 highest = await self._max_acks(keys=[ACKED_HASH], args=args)
             except REDIS_DOWN as exc:
+                if self._stopping:
+                    return
                 log.info("console hub cannot write acks to Redis (%s); retrying", exc)
                 for user_id, seq in due.items():
                     self._acks_due[user_id] = max(self._acks_due.get(user_id, 0), seq)
@@ -394,21 +403,30 @@ class RedisHub:
             for tab in list(tabs):
                 self._drop(tab)
 
+    async def flushed(self, timeout_s: float) -> bool:
+        """Wait up to `timeout_s` until every published frame is in Redis; whether it is."""
+        deadline = time.monotonic() + timeout_s
+        while self._outbox or self._writing:
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(0.01)
+        return True
+
     async def stop(self, flush_s: float = 2.0) -> None:
         """Close the tabs, give the writer `flush_s` to put queued frames in Redis, and stop."""
         self.close()
-        deadline = time.monotonic() + flush_s
-        while (self._outbox or self._writing) and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
-        if self._outbox:
+        if not await self.flushed(flush_s):
             log.warning("console hub stops with %d frames not written", len(self._outbox))
+        self._stopping = True
+        self._frames_due.set()
+        self._acks_wake.set()
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=5)
         self._tasks.clear()
         self._loaded = False
+        self._relaying.clear()
 
     def _drop(self, tab: RelayTab) -> None:
         self.detach(tab)
