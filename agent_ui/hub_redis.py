@@ -1,10 +1,8 @@
 """The pop hub over Redis: one producer numbers agents' frames, every web worker relays them.
 
-Producer (the console projector in the active adapter's process): `publish` numbers a frame
-in memory and queues it; a background writer appends it, in pipelined transactions, to the
-agent's replay log `cc:console:<uid>:log`, the agent's last sequence in `cc:console:seq` and
-the fan-out stream `cc:frames`. Relay (each web worker): one reader follows `cc:frames` and
-hands each frame to the open tabs of its agent in this process. A tab that reconnects on any
+Producer (the console projector in the active adapter's process): see `hub_producer`.
+Relay (each web worker): one reader follows the stream `cc:frames` and hands each frame to
+the open tabs of its agent in this process. A tab that reconnects on any
 worker reads the log and resumes after its last sequence; a frame it gets both from the log
 and from the stream is sent once, and a hole (a trimmed log, frames dropped while Redis was
 away, a Redis restarted empty) means a fresh snapshot (`resync`), never a silent gap.
@@ -16,34 +14,28 @@ import asyncio
 import json
 import logging
 import re
-import time
-from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError
 
-from agent_ui.hub import Attachment, ConsoleFrame, HubUnavailable, Tab, numbered_frame
-from callcenter.redis_link import key
+from agent_ui.hub import Attachment, ConsoleFrame, HubUnavailable, Tab
+from agent_ui.hub_producer import (
+    ACKED_HASH,
+    FRAMES_STREAM,
+    OUTBOX_LIMIT,
+    REDIS_DOWN,
+    SEQ_HASH,
+    STREAM_MAX_FRAMES,
+    FrameProducer,
+    Retry,
+    log_key,
+)
 
 log = logging.getLogger(__name__)
 
-FRAMES_STREAM = key("frames")
-SEQ_HASH = key("console", "seq")
-ACKED_HASH = key("console", "acked")
-
-# The stream only has to cover a relay's reading lag (a tab that misses frames resyncs).
-STREAM_MAX_FRAMES = 100_000
-# Frames waiting for Redis; beyond this the oldest are dropped and their consoles resync.
-OUTBOX_LIMIT = 100_000
-WRITE_BATCH = 512
 READ_COUNT = 1000
 READ_BLOCK_MS = 1000
-FIRST_RETRY_S = 0.1
-LAST_RETRY_S = 2.0
-
-REDIS_DOWN = (RedisError, OSError)
 
 # An ack only ever raises an agent's acknowledged sequence, whichever worker sends it.
 _MAX_ACKS = """
@@ -63,11 +55,6 @@ return out
 _LOGGED = re.compile(r'\{"seq":(\d+),"type":"([\w.-]*)"')
 
 
-def log_key(user_id: int) -> str:
-    """The agent's replay log: the text of the last frames, oldest first."""
-    return key("console", user_id, "log")
-
-
 def _logged_frame(text: str) -> ConsoleFrame:
     found = _LOGGED.match(text)
     if found:
@@ -83,20 +70,6 @@ class RelayTab(Tab):
     floor: int | None = None
 
 
-class _Retry:
-    """Backoff between attempts at a Redis that does not answer."""
-
-    def __init__(self) -> None:
-        self.delay = FIRST_RETRY_S
-
-    async def wait(self) -> None:
-        await asyncio.sleep(self.delay)
-        self.delay = min(self.delay * 2, LAST_RETRY_S)
-
-    def reset(self) -> None:
-        self.delay = FIRST_RETRY_S
-
-
 class RedisHub:
     """`PopHub`'s API over Redis; `load()` makes it the producer, `start_relay()` a relay."""
 
@@ -108,22 +81,14 @@ class RedisHub:
         stream_max_frames: int = STREAM_MAX_FRAMES,
         outbox_limit: int = OUTBOX_LIMIT,
     ) -> None:
-        self.replay_frames = replay_frames
-        self.stream_max_frames = stream_max_frames
-        self.outbox_limit = outbox_limit
+        self.producer = FrameProducer(
+            client, replay_frames, stream_max_frames=stream_max_frames, outbox_limit=outbox_limit
+        )
         self._client = client
         self._max_acks = client.register_script(_MAX_ACKS)
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
-        # Producer: every agent's last sequence and the frames not yet in Redis.
-        self._loaded = False
-        self._seqs: dict[int, int] = {}
-        self._outbox: deque[tuple[int, ConsoleFrame]] = deque()
-        self._writing = 0
-        self._dropped = 0
-        self._overflowing = False
-        self._frames_due = asyncio.Event()
-        # Relay: this process's tabs, what the stream showed, acks not yet in Redis.
+        # This process's tabs, what the stream showed, acks not yet in Redis.
         self._tabs: dict[int, set[RelayTab]] = {}
         self._relaying = asyncio.Event()
         self._seen: dict[int, int] = {}
@@ -136,98 +101,19 @@ class RedisHub:
     async def load(self) -> None:
         """Become the producer: continue every agent's numbering from Redis (waiting for it
         to answer), then write published frames in the background."""
-        retry = _Retry()
-        while True:
-            try:
-                stored = await self._client.hgetall(SEQ_HASH)
-                break
-            except REDIS_DOWN as exc:
-                log.warning("console hub cannot read the sequences from Redis (%s); retrying", exc)
-                await retry.wait()
-        for user_id, seq in stored.items():
-            self._seqs[int(user_id)] = max(self._seqs.get(int(user_id), 0), int(seq))
-        self._loaded = True
-        self._tasks.append(asyncio.create_task(self._write_frames(), name="console-hub-writer"))
+        await self.producer.load()
 
     def publish(self, user_id: int, kind: str, payload: dict[str, Any]) -> ConsoleFrame:
         """Number `payload` as the agent's next frame and queue it for Redis (and the relays)."""
-        if not self._loaded:
-            raise RuntimeError("RedisHub.publish before load(): the numbering would restart")
-        seq = self._seqs.get(user_id, 0) + 1
-        self._seqs[user_id] = seq
-        frame = numbered_frame(seq, kind, payload)
-        self._queue(user_id, frame)
-        return frame
+        return self.producer.publish(user_id, kind, payload)
 
     def show(self, user_id: int, text: str) -> None:
         """Send `text` to the agent's open tabs on every worker: no sequence, not logged."""
-        if self._loaded:
-            self._queue(user_id, ConsoleFrame(0, "", text))
+        self.producer.show(user_id, text)
 
-    def _queue(self, user_id: int, frame: ConsoleFrame) -> None:
-        self._outbox.append((user_id, frame))
-        if len(self._outbox) > self.outbox_limit:
-            self._drop_oldest()
-        self._frames_due.set()
-
-    def _drop_oldest(self) -> None:
-        """The outbox is full: the oldest frames go (their consoles see the hole and resync)."""
-        if len(self._outbox) <= self.outbox_limit:
-            return
-        while len(self._outbox) > self.outbox_limit:
-            self._outbox.popleft()
-            self._dropped += 1
-        if not self._overflowing:
-            self._overflowing = True
-            log.warning(
-                "more than %d console frames wait for Redis: dropping the oldest "
-                "(%d so far); their consoles will resync",
-                self.outbox_limit,
-                self._dropped,
-            )
-
-    async def _write_frames(self) -> None:
-        retry = _Retry()
-        while not self._stopping:
-            if not self._outbox:
-                self._frames_due.clear()
-                await self._frames_due.wait()
-                continue
-            batch = [self._outbox.popleft() for _ in range(min(WRITE_BATCH, len(self._outbox)))]
-            self._writing = len(batch)
-            try:
-                await self._write(batch)
-            except REDIS_DOWN as exc:
-                self._outbox.extendleft(reversed(batch))
-                if self._stopping:  # a cancelled command may surface as a Redis error
-                    return
-                if retry.delay == FIRST_RETRY_S:
-                    log.warning("console hub cannot write frames to Redis (%s); retrying", exc)
-                self._drop_oldest()
-                await retry.wait()
-                continue
-            finally:
-                self._writing = 0
-            if retry.delay != FIRST_RETRY_S:
-                log.info("console hub writes frames to Redis again")
-            retry.reset()
-            self._overflowing = False
-
-    async def _write(self, batch: list[tuple[int, ConsoleFrame]]) -> None:
-        """One transaction: logs, sequences and stream move together for every reader."""
-        pipe = self._client.pipeline(transaction=True)
-        tops: dict[int, int] = {}
-        for user_id, frame in batch:
-            if frame.seq:
-                pipe.rpush(log_key(user_id), frame.text)
-                tops[user_id] = frame.seq
-            fields = {"uid": user_id, "seq": frame.seq, "kind": frame.kind, "text": frame.text}
-            pipe.xadd(FRAMES_STREAM, fields, maxlen=self.stream_max_frames, approximate=True)  # type: ignore[arg-type]
-        for user_id in tops:
-            pipe.ltrim(log_key(user_id), -self.replay_frames, -1)
-        if tops:
-            pipe.hset(SEQ_HASH, mapping=tops)  # type: ignore[arg-type]
-        await pipe.execute()
+    async def flushed(self, timeout_s: float) -> bool:
+        """Wait up to `timeout_s` until every published frame is in Redis; whether it is."""
+        return await self.producer.flushed(timeout_s)
 
     # -- relay ----------------------------------------------------------------------------
 
@@ -241,7 +127,7 @@ class RedisHub:
         await self._relaying.wait()
 
     async def _relay(self) -> None:
-        retry = _Retry()
+        retry = Retry()
         while not self._stopping:
             try:
                 last_id = await self._stream_end()
@@ -367,7 +253,7 @@ class RedisHub:
             self._acks_wake.set()
 
     async def _write_acks(self) -> None:
-        retry = _Retry()
+        retry = Retry()
         while not self._stopping:
             if not self._acks_due:
                 self._acks_wake.clear()
@@ -395,7 +281,7 @@ class RedisHub:
 
     def last_seq(self, user_id: int) -> int:
         """The agent's latest sequence: the producer's, or the latest this relay saw."""
-        return max(self._seqs.get(user_id, 0), self._seen.get(user_id, 0))
+        return max(self.producer.last_seq(user_id), self._seen.get(user_id, 0))
 
     def close(self) -> None:
         """End every tab of this process (they reconnect and resume or resync)."""
@@ -403,29 +289,17 @@ class RedisHub:
             for tab in list(tabs):
                 self._drop(tab)
 
-    async def flushed(self, timeout_s: float) -> bool:
-        """Wait up to `timeout_s` until every published frame is in Redis; whether it is."""
-        deadline = time.monotonic() + timeout_s
-        while self._outbox or self._writing:
-            if time.monotonic() >= deadline:
-                return False
-            await asyncio.sleep(0.01)
-        return True
-
     async def stop(self, flush_s: float = 2.0) -> None:
         """Close the tabs, give the writer `flush_s` to put queued frames in Redis, and stop."""
         self.close()
-        if not await self.flushed(flush_s):
-            log.warning("console hub stops with %d frames not written", len(self._outbox))
+        await self.producer.stop(flush_s)
         self._stopping = True
-        self._frames_due.set()
         self._acks_wake.set()
         for task in self._tasks:
             task.cancel()
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=5)
         self._tasks.clear()
-        self._loaded = False
         self._relaying.clear()
 
     def _drop(self, tab: RelayTab) -> None:

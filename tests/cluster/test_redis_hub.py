@@ -165,10 +165,8 @@ async def test_a_console_hopping_between_relays_during_a_burst_sees_every_frame_
 
 
 async def test_a_tab_that_cannot_resume_gets_a_snapshot(redis_url: str, make_hub: MakeHub) -> None:
-    producer = await make_hub(redis_url, produce=True)
-    relay = await make_hub(redis_url, relay=True, replay_frames=16)
-    await make_hub(redis_url, produce=False)  # a producer's log length is its own setting
-    producer.replay_frames = 16
+    producer = await make_hub(redis_url, produce=True, replay_frames=16)
+    relay = await make_hub(redis_url, relay=True)
     _publish(producer, 1, 40)
     await _stored(redis_url, SEQ_HASH, AGENT, 40)
 
