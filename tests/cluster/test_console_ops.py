@@ -14,9 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent_ui.console_ops import (
-    CallFunction,
     ConsoleOps,
-    Handler,
     LocalConsoleOps,
     RemoteConsoleOps,
     console_handlers,
@@ -36,33 +34,11 @@ from callcenter.services import Services
 from callcenter.settings import AmiTarget, Settings
 from callcenter.users.session_key import session_keys
 from crm.exceptions import CrmError, Forbidden, InvalidInput, NotFound
+from tests.cluster.console_loopback import loopback
 from tests.console_app import Staff, answered, ringing, sign_in_as, state
 
 AGENT1 = "PJSIP/1001"
 NOBODY = 999_999
-
-
-class Failed(Exception):
-    """What an RPC reports of a handler's error: its class name and sentence."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(f"{kind}: {message}")
-        self.kind = kind
-        self.message = message
-
-
-def loopback(handlers: dict[str, Handler]) -> CallFunction:
-    """A call function as the RPC is: arguments and answers through JSON, errors by name."""
-
-    async def call(method: str, **args: Any) -> Any:
-        sent = json.loads(json.dumps(args))
-        try:
-            answer = await handlers[method](**sent)
-        except Exception as exc:
-            raise Failed(type(exc).__name__, str(exc)) from None
-        return json.loads(json.dumps(answer))
-
-    return call
 
 
 @dataclass
