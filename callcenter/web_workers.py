@@ -105,7 +105,12 @@ def worker_app() -> FastAPI:
     from callcenter.settings import get_settings
 
     _end_with_parent()
-    return create_app(get_settings())
+    try:
+        return create_app(get_settings())
+    except Exception:
+        # Every worker would fail alike: the supervisor stops them all on this exit code.
+        log.exception("web worker %d: the app could not be built", os.getpid())
+        raise SystemExit(STARTUP_FAILURE) from None
 
 
 def _end_with_parent() -> None:

@@ -68,6 +68,20 @@ def workers_of(parent: int) -> set[int]:
     return found
 
 
+def tagged(tag: str) -> set[int]:
+    """Running processes whose environment carries `tag` (SERVE_TEST=tag): the command and
+    every process it started, wherever they were reparented."""
+    marker = f"SERVE_TEST={tag}".encode()
+    found = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and marker in (entry / "environ").read_bytes().split(b"\0"):
+                found.add(int(entry.name))
+        except OSError:
+            continue
+    return {pid for pid in found if alive(pid)}
+
+
 def answers(base_url: str, timeout: float = 3.0) -> bool:
     try:
         with urllib.request.urlopen(f"{base_url}/healthz", timeout=timeout) as response:
@@ -79,8 +93,9 @@ def answers(base_url: str, timeout: float = 3.0) -> bool:
 class Serve:
     """A running `python -m callcenter serve --workers 2` and its log."""
 
-    def __init__(self, process: subprocess.Popen[bytes], log: Path, port: int) -> None:
+    def __init__(self, process: subprocess.Popen[bytes], log: Path, port: int, tag: str) -> None:
         self.process = process
+        self.tag = tag
         self.log = log
         self.base_url = f"http://127.0.0.1:{port}"
 
@@ -91,9 +106,10 @@ class Serve:
         return workers_of(self.process.pid)
 
 
-def environment(**settings: str) -> dict[str, str]:
+def environment(tag: str = "", **settings: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
     env["PYTHONPATH"] = str(ROOT)
+    env["SERVE_TEST"] = tag
     env.update({f"CALLCENTER_{name.upper()}": value for name, value in settings.items()})
     return env
 
@@ -109,11 +125,11 @@ def serving(tmp_path: Path, redis_url: str) -> Iterator[Serve]:
             command,
             stdout=output,
             stderr=subprocess.STDOUT,
-            env=environment(bus_url=redis_url),
+            env=environment(str(tmp_path), bus_url=redis_url),
             cwd=tmp_path,
             start_new_session=True,  # its own group: the cleanup below reaches every child
         )
-    serve = Serve(process, log, port)
+    serve = Serve(process, log, port, str(tmp_path))
     try:
         wait_for(
             lambda: serve.text().count("Application startup complete.") == 2,
@@ -170,6 +186,7 @@ def test_two_workers_share_the_port_migrated_once_replaced_and_stopped(
         serve.process.send_signal(signal.SIGTERM)
         assert serve.process.wait(20) == 0
         assert not [pid for pid in first | second if alive(pid)]
+        assert not tagged(serve.tag)
         assert not answers(serve.base_url, timeout=1.0)
 
 
@@ -180,6 +197,47 @@ def test_workers_stop_when_the_parent_is_killed(tmp_path: Path, redis_url: str) 
         serve.process.kill()
         serve.process.wait(10)
         wait_for(lambda: not any(alive(pid) for pid in workers), 15, "orphaned workers")
+        wait_for(lambda: not tagged(serve.tag), 15, "orphaned processes")
+
+
+# Loaded by every Python process of the test's command; breaks the app's start in the workers
+# only (multiprocessing's spawned children), as an unreachable service would.
+BROKEN_START = """
+import sys
+if "--multiprocessing-fork" in sys.argv:
+    from contextlib import asynccontextmanager
+    import callcenter.app
+
+    @asynccontextmanager
+    async def running(settings):
+        raise RuntimeError("the app cannot start")
+        yield
+
+    callcenter.app.running = running
+"""
+
+
+@pytest.mark.slow
+def test_a_worker_that_cannot_start_stops_them_all(tmp_path: Path, redis_url: str) -> None:
+    """Not a restart loop: every worker would fail alike; exit 1, nothing left behind."""
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "sitecustomize.py").write_text(BROKEN_START)
+    env = environment(str(tmp_path), bus_url=redis_url)
+    env["PYTHONPATH"] = f"{tmp_path / 'site'}{os.pathsep}{ROOT}"
+    command = [sys.executable, "-m", "callcenter", "serve", "--workers", "2"]
+    command += ["--port", str(free_port()), "--database", f"sqlite:///{tmp_path / 'cc.db'}"]
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, start_new_session=True
+    )
+    try:
+        _, log = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+    assert process.returncode == 1
+    assert b"failed to start, stopping the parent process" in log
+    assert not tagged(str(tmp_path))
 
 
 def test_workers_without_a_bus_are_refused(
