@@ -65,7 +65,7 @@ def prepare_database(settings: Settings) -> str:
     shown = masked_url(settings.database_url)
     if settings.migrate_on_start:
         open_database(settings.database_url, migrate=True).dispose()
-        return f"database schema at {shown} migrated to the latest version"
+        return f"database schema at {shown} brought up to date"
     open_database(settings.database_url, need="users").dispose()
     return f"database schema at {shown} is current (CALLCENTER_MIGRATE_ON_START=false)"
 

@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, text
 from callcenter.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
-MIGRATED = "migrated to the latest version; starting 2 workers"
+MIGRATED = "brought up to date; starting 2 workers"
 NO_BUS = (
     "callcenter: --workers 2 needs CALLCENTER_BUS_URL (Redis): without it each worker "
     "would have its own consoles and board\n"
