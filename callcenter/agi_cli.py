@@ -20,7 +20,7 @@ from callcenter.bus import Bus
 from callcenter.cli import UsageError, add_database_option, port_number, settings_from
 from callcenter.cti.adapter import LiveAdapter
 from callcenter.cti.protocol import AmiError
-from callcenter.db import make_sessionmaker, open_database
+from callcenter.db import make_sessionmaker, open_database, pool_options
 from callcenter.queues.presence import Presence
 from callcenter.queues.routing.facts import LiveState
 from callcenter.queues.routing.live import NoLive, PresenceLive
@@ -56,7 +56,12 @@ def register(groups: Any) -> None:
 def serve_command(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM."""
     settings = settings_from(args)
-    engine = open_database(settings.database_url, migrate=True)
+    engine = open_database(
+        settings.database_url,
+        migrate=settings.migrate_on_start,
+        need="routing_rules",
+        **pool_options(settings),
+    )
     try:
         return asyncio.run(_serve(args.host, args.port, make_sessionmaker(engine), settings))
     finally:

@@ -21,7 +21,7 @@ from callcenter.agi.server import FastAgiServer
 from callcenter.bus import Bus
 from callcenter.cti.adapter import LiveAdapter
 from callcenter.cti.checkpoint import Checkpoints
-from callcenter.db import make_engine, make_sessionmaker
+from callcenter.db import make_engine, make_sessionmaker, pool_options
 from callcenter.deps import api_user
 from callcenter.errors import queue_error_handler
 from callcenter.queues.exceptions import QueueError
@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 async def running(settings: Settings) -> AsyncIterator[AppState]:
     """Everything the app runs, started in order and stopped in reverse."""
     keys = session_keys(settings)  # before anything starts: no key, no app
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, **pool_options(settings))
     services = Services(
         settings=settings,
         engine=engine,
