@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from callcenter.local_bus import E, Bus, Handler
+from callcenter.local_bus import Bus, E, Handler
 from callcenter.settings import Settings
 
 __all__ = ["Bus", "E", "Handler", "make_bus"]

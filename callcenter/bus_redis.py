@@ -77,7 +77,7 @@ class RedisBus(Bus):
         self._dropped = 0  # overflowed out of the outbox, not reported yet
         self._seen: dict[bytes, int] = {}  # the last sequence number delivered, per origin
         self._last_id = b"0-0"
-        self._epoch: bytes | None = None
+        self._epoch: bytes | str | None = None
         self._codec = codec()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread = 0
@@ -211,7 +211,7 @@ class RedisBus(Bus):
                     continue
                 delay = self.backoff_s[0]
             try:
-                reply = await self._reader.xread(
+                reply: Any = await self._reader.xread(
                     {STREAM: self._last_id}, count=BATCH, block=int(self.block_s * 1000)
                 )
             except LINK_ERRORS as exc:

@@ -93,9 +93,7 @@ def _sequence(hint: Any, origin: Any, args: tuple[Any, ...]) -> tuple[Convert, C
     if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
         raise TypeError(f"the event codec cannot carry a value of type {hint!r} (fixed tuple)")
     to_json, from_json = converters(args[0]) if args else (None, None)
-    build: Callable[[Any], Any] = {tuple: tuple, frozenset: frozenset, set: set, list: list}[
-        origin
-    ]
+    build: Callable[[Any], Any] = {tuple: tuple, frozenset: frozenset, set: set, list: list}[origin]
 
     def encode(value: Any) -> list[Any]:
         items = sorted(value) if origin in (frozenset, set) else value

@@ -85,7 +85,9 @@ def test_a_call_record_keeps_its_visits_enums_and_times() -> None:
         queue_visits=(visit, visit),
     )  # fmt: skip
     codec = EventCodec()
-    back = codec.decode(codec.encode(CallEnded(at=AT.astimezone(UTC), server="pbx1", record=record)))
+    back = codec.decode(
+        codec.encode(CallEnded(at=AT.astimezone(UTC), server="pbx1", record=record))
+    )
     assert isinstance(back, CallEnded)
     assert back.record == record
     assert isinstance(back.record.queue_visits, tuple)
