@@ -7,10 +7,12 @@ import time
 import types
 from datetime import UTC, datetime, timedelta, timezone
 from enum import Enum
+from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 import pytest
 
+from callcenter.bus_redis import LOCAL_EVENTS
 from callcenter.calls.records import (
     CallOutcome,
     CallRecord,
@@ -121,6 +123,15 @@ def test_an_unknown_type_is_refused_when_the_codec_learns_it() -> None:
 def test_bad_bytes_raise_a_codec_error(data: bytes) -> None:
     with pytest.raises(CodecError):
         EventCodec().decode(data)
+
+
+def test_docs_say_whether_every_event_travels() -> None:
+    table = (Path(__file__).resolve().parents[2] / "docs" / "bus.md").read_text()
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "|" in line[2:]]
+    named = {name.strip() for row in rows for name in row.split("|")[1].split(",")}
+    assert {cls.__name__ for cls in EVENTS} - named == set()
+    stay = {cls.__name__ for cls in LOCAL_EVENTS}
+    assert {n.strip() for r in rows if "| no |" in r for n in r.split("|")[1].split(",")} == stay
 
 
 def test_a_call_ended_takes_microseconds() -> None:
