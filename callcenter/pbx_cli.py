@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from callcenter.bus import Bus
+from callcenter.bus import Bus, make_bus
 from callcenter.calls.cli import add_list_command
 from callcenter.cli import UsageError, add_database_option, settings_from
 from callcenter.cti.adapter import LiveAdapter
@@ -193,7 +193,8 @@ def record_command(args: argparse.Namespace) -> int:
 async def _run_adapter(
     target: AmiTarget, server: str, sessions: sessionmaker[Session], settings: Settings
 ) -> int:
-    bus = Bus()
+    bus = make_bus(settings)
+    await bus.start()
     consumers = wire_consumers(bus, sessions, settings, live=True)
     await consumers.start()
     adapter = LiveAdapter(
@@ -221,6 +222,7 @@ async def _run_adapter(
                 await adapter.stop()
     finally:
         await consumers.stop()
+        await bus.stop()
     return 0
 
 
