@@ -102,7 +102,10 @@ class FrameProducer:
     def publish(self, user_id: int, kind: str, payload: dict[str, Any]) -> ConsoleFrame:
         """Number `payload` as the agent's next frame and queue it for Redis (and the relays)."""
         if not self.loaded:
-            raise RuntimeError("RedisHub.publish before load(): the numbering would restart")
+            raise RuntimeError(
+                "console frames are numbered by the producer only: call load() first "
+                "(a relay-only web worker asks the console projector to publish)"
+            )
         seq = self._seqs.get(user_id, 0) + 1
         self._seqs[user_id] = seq
         frame = numbered_frame(seq, kind, payload)

@@ -320,3 +320,9 @@ async def test_a_frame_both_in_the_log_and_on_the_stream_reaches_the_tab_once(
     assert attachment.tab.queue.empty()  # the copies from the stream were let go
     _publish(producer, 6, 6)
     assert await _until(attachment.tab, 6) == [6]
+
+
+async def test_only_the_producer_numbers_frames(redis_url: str, make_hub: MakeHub) -> None:
+    relay = await make_hub(redis_url, relay=True)
+    with pytest.raises(RuntimeError, match="numbered by the producer only"):
+        relay.publish(AGENT, "supervised", {"message": "paused"})
