@@ -85,7 +85,7 @@ async def floor(settings: Settings, staff: Staff) -> AsyncIterator[Floor]:
     # A link to no PBX (never started): wrap-up pauses are refused, as with the PBX down.
     connection = AmiConnection(AmiTarget(host="127.0.0.1", port=9, username="u", secret="s"))
     async with console_projector(services, presence, connection, None, hub) as (consoles, calls):
-        frames = hub.attach(staff.ids["agent1"], None).tab.queue
+        frames = (await hub.attach(staff.ids["agent1"], None)).tab.queue
         yield Floor(
             services.bus,
             hub,

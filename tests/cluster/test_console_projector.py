@@ -88,7 +88,7 @@ async def test_a_wrap_up_runs_in_the_pbx_process_and_ends_when_a_web_worker_asks
             remote = RemoteConsoleOps(loopback(handlers))
             agent1 = consoles.users.seat_of("PJSIP/1001")
             assert agent1 is not None
-            frames = hub.attach(agent1[0], None).tab.queue
+            frames = (await hub.attach(agent1[0], None)).tab.queue
             await actions.originate(
                 adapter.connection,
                 interface="Local/+15551230001@customer/n",
