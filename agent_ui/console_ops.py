@@ -77,6 +77,10 @@ class ConsoleOps(Protocol):
         """The fresh card on every tab's pop of that call; False when it left the screen."""
         ...
 
+    async def tell(self, user_id: int, kind: str, payload: dict[str, Any]) -> None:
+        """A numbered frame of `kind` for the agent's consoles (a supervisor's notice)."""
+        ...
+
 
 class LocalConsoleOps:
     """The consoles of this process, asked on its event loop."""
@@ -121,6 +125,9 @@ class LocalConsoleOps:
 
     async def show_card(self, user_id: int, linkedid: str, found: PopCard) -> bool:
         return self.consoles.show_card(user_id, linkedid, found)
+
+    async def tell(self, user_id: int, kind: str, payload: dict[str, Any]) -> None:
+        self.consoles.hub.publish(user_id, kind, payload)
 
 
 class RemoteConsoleOps:
@@ -193,6 +200,9 @@ class RemoteConsoleOps:
         )
         return bool(answer)
 
+    async def tell(self, user_id: int, kind: str, payload: dict[str, Any]) -> None:
+        await self._ask("tell", user_id=user_id, kind=kind, payload=payload)
+
 
 def console_handlers(consoles: Consoles) -> dict[str, Handler]:
     """What the consoles' process answers, by method name: JSON-able arguments and answers,
@@ -226,4 +236,5 @@ def console_handlers(consoles: Consoles) -> dict[str, Handler]:
         "consoles.choose_customer": choose_customer,
         "consoles.decline_offer": decline_offer,
         "consoles.show_card": show_card,
+        "consoles.tell": ops.tell,
     }

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from agent_ui.console_ops import Handler, console_handlers
 from agent_ui.consoles import Consoles
-from agent_ui.hub import PopHub
+from agent_ui.hub import ConsoleHub
 from agent_ui.pbx import CallChannels, PbxControl
 from callcenter.cti.connection import AmiConnection
 from callcenter.queues.presence import Presence
@@ -28,7 +28,7 @@ async def console_projector(
     presence: Presence,
     connection: AmiConnection,
     tracker: CallChannels,
-    hub: PopHub,
+    hub: ConsoleHub,
 ) -> AsyncIterator[tuple[Consoles, dict[str, Handler]]]:
     """Run the consoles while the context lasts (inside the running loop, before the
     adapter starts, so its resync's agent states reach them); yields the consoles and

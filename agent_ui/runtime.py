@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 
 from agent_ui.console_ops import ConsoleOps
 from agent_ui.consoles import Consoles
-from agent_ui.hub import PopHub
+from agent_ui.hub import ConsoleHub
 from agent_ui.pbx import PbxControl
 from agent_ui.session_watch import SessionWatch
 from callcenter.settings import Settings
@@ -23,7 +23,7 @@ class ConsoleRuntime:
     where they run (None on a web worker of several, whose `ops` reach the PBX's process)."""
 
     settings: Settings
-    hub: PopHub
+    hub: ConsoleHub
     consoles: Consoles | None
     pbx: PbxControl
     limiter: SignInLimiter

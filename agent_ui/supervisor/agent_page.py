@@ -164,7 +164,7 @@ async def _done(
         return told
 
     told = await run_in_threadpool(log_it)
-    console.hub.publish(facts.user.id, "supervised", {"message": told, "action": move.value})
+    await console.ops.tell(facts.user.id, "supervised", {"message": told, "action": move.value})
     html = templates.get_template("_notice.html").render(
         message=f"Done: {facts.user.display_name} {detail}. The PBX confirmed it.", kind="ok"
     )
