@@ -1,0 +1,182 @@
+"""The console's PBX commands from a process without the AMI connection: PbxControl on
+RemoteAmi/RemoteCalls, served over a real Redis by the adapter's own connection to the
+simulated PBX (real TCP), confirmed by the PBX's events as in one process."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import pytest
+
+from agent_ui.member_watch import memberships
+from agent_ui.pbx import ConsoleError, PbxControl
+from agent_ui.supervisor import member_control
+from callcenter.bus import Bus
+from callcenter.cti import actions
+from callcenter.cti.adapter import PipelineFeed
+from callcenter.cti.connection import AmiConnection
+from callcenter.cti.pipeline import Pipeline
+from callcenter.cti.protocol import ActionRefused, AmiAction, NotConnected
+from callcenter.cti.remote import RemoteAmi, RemoteCalls, pbx_handlers
+from callcenter.redis_link import async_client
+from callcenter.rpc import RpcClient, RpcService
+from callcenter.settings import AmiTarget
+from sim.pbx.pbx import SimulatedPbx
+from tests.sim.pbx_client import logged_in, running_pbx, scripted_scenario, send_caller
+
+SERVER = "simpbx"
+ALICE, BOB = "PJSIP/1001", "PJSIP/1002"
+
+
+@dataclass
+class Link:
+    """Both ends: the PBX process's connection and the web process's control."""
+
+    local: PbxControl
+    remote: PbxControl
+    connection: AmiConnection
+    pipeline: Pipeline
+
+
+@asynccontextmanager
+async def pbx_process(
+    pbx: SimulatedPbx, redis_url: str
+) -> AsyncIterator[tuple[AmiConnection, Pipeline]]:
+    """What the active `cti run` holds: the adapter's connection, its tracker, the service."""
+    pipeline = Pipeline(server=SERVER, bus=Bus())
+    target = AmiTarget(host="127.0.0.1", port=pbx.port, username="crm", secret="crmsecret")
+    connection = AmiConnection(
+        target, PipelineFeed(pipeline), first_retry=0.05, rng=random.Random(3)
+    )
+    await connection.start()
+    client = async_client(redis_url, command_timeout_s=None)
+    handlers = pbx_handlers(connection, pipeline.tracker)
+    service = asyncio.create_task(RpcService(client, f"pbx:{SERVER}", handlers).run())
+    try:
+        while not await client.exists(f"cc:rpc:alive:pbx:{SERVER}"):
+            await asyncio.sleep(0.02)
+        yield connection, pipeline
+    finally:
+        service.cancel()
+        await asyncio.gather(service, return_exceptions=True)
+        await client.aclose()
+        await connection.aclose()
+        pipeline.close()
+
+
+@asynccontextmanager
+async def web_process(redis_url: str) -> AsyncIterator[tuple[RemoteAmi, RemoteCalls]]:
+    client = async_client(redis_url, command_timeout_s=None)
+    rpc = RpcClient(client, f"pbx:{SERVER}", what=f"the PBX link ({SERVER})")
+    try:
+        ami = RemoteAmi(rpc.call, label=SERVER)
+        yield ami, RemoteCalls(rpc.call)
+        await ami.aclose()
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture
+async def link(redis_url: str) -> AsyncIterator[Link]:
+    scenario = scripted_scenario(bob_human=True)
+    async with (
+        running_pbx(scenario, speed=10.0) as pbx,
+        pbx_process(pbx, redis_url) as (connection, pipeline),
+        web_process(redis_url) as (ami, calls),
+    ):
+        remote = PbxControl(ami, "queues", calls, transfer_confirm_s=5.0)  # type: ignore[arg-type]
+        local = PbxControl(connection, "queues", pipeline.tracker, transfer_confirm_s=5.0)
+        yield Link(local, remote, connection, pipeline)
+
+
+async def test_a_pause_and_unpause_from_another_process_are_confirmed(link: Link) -> None:
+    assert await member_control.pause(link.remote, ALICE, "Training") == ["support"]
+    (support,) = await memberships(link.local, ALICE)
+    assert (support.paused, support.paused_reason) == (True, "Training")
+    assert await member_control.unpause(link.remote, ALICE) == ["support"]
+    (support,) = await memberships(link.remote, ALICE)
+    assert support.paused is False
+
+
+async def test_a_refusal_keeps_the_pbx_sentence(link: Link) -> None:
+    with pytest.raises(ConsoleError) as here:
+        await link.local.pause("PJSIP/9999", "Break")
+    with pytest.raises(ConsoleError) as there:
+        await link.remote.pause("PJSIP/9999", "Break")
+    assert str(there.value) == str(here.value)
+    assert str(there.value) == "could not pause: Asterisk refused QueuePause: Interface not found"
+    assert isinstance(there.value.__cause__, ActionRefused)
+    assert there.value.__cause__.reason == "Interface not found"
+
+
+async def test_hang_up_finds_the_agents_leg_in_the_pbx_process(link: Link) -> None:
+    await member_control.pause(link.remote, ALICE, "Break")
+    async with logged_in_pbx(link) as client:
+        send_caller(client, "15551230002", "Ben Customer")
+        connect = await client.event("AgentConnect")
+        await wait_for(lambda: link.pipeline.tracker.agent_channel(BOB, None) is not None)
+        await link.remote.hangup(BOB, connect["Linkedid"])
+        complete = await client.event("AgentComplete")
+    assert complete["Reason"] == "agent"
+
+
+async def test_a_blind_transfer_is_confirmed_by_the_callers_next_steps(link: Link) -> None:
+    await member_control.pause(link.remote, ALICE, "Break")
+    async with logged_in_pbx(link) as client:
+        send_caller(client, "15551230007", "Gina Customer")
+        connect = await client.event("AgentConnect")
+        await wait_for(lambda: link.pipeline.tracker.agent_channel(BOB, None) is not None)
+        with pytest.raises(ConsoleError, match="no extension nowhere in the dial context queues"):
+            await link.remote.blind_transfer(BOB, "nowhere")
+        assert await link.remote.blind_transfer(BOB, "sales", connect["Linkedid"]) is True
+        await client.event("QueueCallerJoin", Queue="sales")
+
+
+async def test_a_click_to_dial_outcome_follows_its_action(link: Link) -> None:
+    ami = link.remote.connection
+    assert isinstance(ami, RemoteAmi)
+    result = await actions.originate(
+        ami,  # type: ignore[arg-type]
+        interface=BOB,
+        number="15551230009",
+        context="outbound",
+        wait_for_outcome=True,
+        ring_timeout_s=10,
+    )
+    assert result.answered is True
+    assert result.channel is not None and result.channel.startswith(BOB)
+
+
+async def test_nobody_serving_the_pbx_is_a_sentence_and_nothing_is_sent(redis_url: str) -> None:
+    async with web_process(redis_url) as (ami, calls):
+        control = PbxControl(ami, "queues", calls)  # type: ignore[arg-type]
+        with pytest.raises(ConsoleError) as paused:
+            await control.pause(ALICE, "Break")
+        with pytest.raises(ConsoleError) as hung_up:
+            await control.hangup(BOB)
+        with pytest.raises(NotConnected):
+            await ami.call(AmiAction({"Action": "Ping"}))
+    assert str(paused.value) == (
+        "could not pause: the PBX link (simpbx) is not answering: no process serves it; "
+        "QueuePause was not sent"
+    )
+    assert "the PBX link (simpbx) is not answering" in str(hung_up.value)
+
+
+@asynccontextmanager
+async def logged_in_pbx(link: Link) -> AsyncIterator[object]:
+    port = link.connection.target.port
+    pbx = type("P", (), {"port": port})()
+    async with logged_in(pbx) as client:  # type: ignore[arg-type]
+        yield client
+
+
+async def wait_for(condition: object, timeout: float = 10.0) -> None:
+    assert callable(condition)
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.01)
