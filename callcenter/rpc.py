@@ -8,13 +8,14 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from callcenter.redis_link import key
+from callcenter.redis_link import async_client, key
 
 log = logging.getLogger(__name__)
 
@@ -271,3 +272,20 @@ class RpcClient:
 
 def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
+
+
+@asynccontextmanager
+async def serving(
+    url: str, name: str, handlers: Mapping[str, Handler], **options: Any
+) -> AsyncIterator[RpcService]:
+    """Serve `handlers` as `name` on the Redis at `url` while the context lasts (what the
+    active process of a resource starts; a standby never does)."""
+    client = async_client(url, command_timeout_s=None)
+    service = RpcService(client, name, handlers, **options)
+    task = asyncio.create_task(service.run(), name=f"rpc {name}")
+    try:
+        yield service
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await client.aclose()

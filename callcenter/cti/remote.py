@@ -12,6 +12,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from typing import Any, Protocol
 
+import redis.asyncio as aioredis
+
 from callcenter.cti.connection import AmiConnection
 from callcenter.cti.frames import Frame
 from callcenter.cti.protocol import (
@@ -28,7 +30,7 @@ from callcenter.cti.protocol import (
     OutcomeUnknown,
     lost_answer,
 )
-from callcenter.rpc import Handler, RpcFailed, RpcUnavailable
+from callcenter.rpc import Handler, RpcClient, RpcFailed, RpcUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +174,16 @@ def pbx_handlers(connection: AmiConnection, tracker: CallLegs | None) -> dict[st
         "ami.unwatch": link.unwatch,
         "calls.agent_channel": link.agent_channel,
     }
+
+
+def pbx_service_name(server: str) -> str:
+    """The name the active PBX process of `server` serves its requests under."""
+    return f"pbx:{server}"
+
+
+def pbx_client(client: aioredis.Redis, server: str) -> RpcClient:
+    """Requests to the active PBX process of `server` (its errors name "the PBX link")."""
+    return RpcClient(client, pbx_service_name(server), what=f"the PBX link ({server})")
 
 
 # -- the side without the connection ---------------------------------------------------

@@ -21,9 +21,15 @@ from callcenter.cti.adapter import PipelineFeed
 from callcenter.cti.connection import AmiConnection
 from callcenter.cti.pipeline import Pipeline
 from callcenter.cti.protocol import ActionRefused, AmiAction, NotConnected
-from callcenter.cti.remote import RemoteAmi, RemoteCalls, pbx_handlers
+from callcenter.cti.remote import (
+    RemoteAmi,
+    RemoteCalls,
+    pbx_client,
+    pbx_handlers,
+    pbx_service_name,
+)
 from callcenter.redis_link import async_client
-from callcenter.rpc import RpcClient, RpcService
+from callcenter.rpc import serving
 from callcenter.settings import AmiTarget
 from sim.pbx.pbx import SimulatedPbx
 from tests.sim.pbx_client import logged_in, running_pbx, scripted_scenario, send_caller
@@ -53,17 +59,13 @@ async def pbx_process(
         target, PipelineFeed(pipeline), first_retry=0.05, rng=random.Random(3)
     )
     await connection.start()
-    client = async_client(redis_url, command_timeout_s=None)
     handlers = pbx_handlers(connection, pipeline.tracker)
-    service = asyncio.create_task(RpcService(client, f"pbx:{SERVER}", handlers).run())
     try:
-        while not await client.exists(f"cc:rpc:alive:pbx:{SERVER}"):
-            await asyncio.sleep(0.02)
-        yield connection, pipeline
+        async with serving(redis_url, pbx_service_name(SERVER), handlers) as service:
+            while not await service.client.exists(f"cc:rpc:alive:pbx:{SERVER}"):
+                await asyncio.sleep(0.02)
+            yield connection, pipeline
     finally:
-        service.cancel()
-        await asyncio.gather(service, return_exceptions=True)
-        await client.aclose()
         await connection.aclose()
         pipeline.close()
 
@@ -71,7 +73,7 @@ async def pbx_process(
 @asynccontextmanager
 async def web_process(redis_url: str) -> AsyncIterator[tuple[RemoteAmi, RemoteCalls]]:
     client = async_client(redis_url, command_timeout_s=None)
-    rpc = RpcClient(client, f"pbx:{SERVER}", what=f"the PBX link ({SERVER})")
+    rpc = pbx_client(client, SERVER)
     try:
         ami = RemoteAmi(rpc.call, label=SERVER)
         yield ami, RemoteCalls(rpc.call)
@@ -165,6 +167,31 @@ async def test_nobody_serving_the_pbx_is_a_sentence_and_nothing_is_sent(redis_ur
         "QueuePause was not sent"
     )
     assert "the PBX link (simpbx) is not answering" in str(hung_up.value)
+
+
+async def test_a_pbx_gone_from_its_process_is_the_pbx_processes_sentence(
+    redis_url: str,
+) -> None:
+    async with (
+        running_pbx(scripted_scenario(), speed=10.0) as pbx,
+        pbx_process(pbx, redis_url) as (connection, _),
+        web_process(redis_url) as (ami, calls),
+    ):
+        port = pbx.port
+        await pbx.close()
+        await wait_for(lambda: not connection.connected.is_set())
+        remote = PbxControl(ami, "queues", calls)  # type: ignore[arg-type]
+        with pytest.raises(ConsoleError) as there:
+            await remote.pause(ALICE, "Break")
+        connection.action_timeout = 1.0
+        with pytest.raises(ConsoleError) as here:
+            await PbxControl(connection, "queues").pause(ALICE, "Break")
+    # The PBX process's own sentence; the web side waits less for a PBX link to come back
+    # (RemoteAmi.connect_wait, 2 s) than a console in that process (its action timeout, 1 s).
+    sentence = "could not pause: not connected to the PBX at 127.0.0.1:{} within {} s; "
+    assert str(there.value) == sentence.format(port, 2) + "nothing was sent"
+    assert str(here.value) == sentence.format(port, 1) + "nothing was sent"
+    assert type(there.value.__cause__) is NotConnected
 
 
 @asynccontextmanager
