@@ -86,12 +86,12 @@ async def test_a_call_comes_back_with_the_handlers_answer(redis_url: str) -> Non
     async with serving(redis_url, pbx) as service, calling(redis_url) as rpc:
         await wait_alive(rpc)
         answer = await rpc.call("echo", text="José Núñez")
+        assert await rpc.client.keys("cc:rpc:reply:*") == []
     assert answer == {
         "text": "José Núñez",
         "frames": [{"Event": "QueueMemberPause", "Paused": "1"}],
     }
     assert service.served == 1
-    assert await rpc.client.keys("cc:rpc:reply:*") == []
 
 
 async def test_a_slow_request_does_not_hold_up_the_others(redis_url: str) -> None:
