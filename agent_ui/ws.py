@@ -97,7 +97,7 @@ async def _serve(
 ) -> None:
     hello: dict[str, object] = {"type": "hello", "seq": attachment.seq, "resync": attachment.resync}
     if attachment.resync:
-        hello["snapshot"] = console.consoles.snapshot(attachment.tab.user_id)
+        hello["snapshot"] = await console.ops.snapshot(attachment.tab.user_id)
     await websocket.send_text(json.dumps(hello, default=str))
     for frame in attachment.replay:
         await websocket.send_text(frame.text)

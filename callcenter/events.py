@@ -237,3 +237,14 @@ class UserSessionsEnded(DomainEvent):
     `server` is empty: this is not news from a PBX."""
 
     user_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BusLinkChanged(DomainEvent):
+    """This process's link to the shared bus (Redis) went down or came back; published here
+    only, never sent on. Down: other processes' events are not arriving (a data gap). Back:
+    `lost` events are known missing (0: none), None when how many is unknown (Redis
+    restarted empty or trimmed past what was read). `server` is empty."""
+
+    up: bool
+    lost: int | None = None

@@ -31,10 +31,11 @@ from typing import Any
 from callcenter.bus import Bus
 from callcenter.calls.records import AgentState, CallRecord, QueueVisitRecord
 from callcenter.db import utc_now
-from callcenter.events import CallEnded, PbxConnectionChanged, WrapUpEnded
+from callcenter.events import BusLinkChanged, CallEnded, PbxConnectionChanged, WrapUpEnded
 from callcenter.queues.presence import AgentPresence, Presence
 from callcenter.queues.service_levels import PbxServiceLevels
 from kpi import definitions as kpi
+from kpi.bus_gap import BusGap
 from kpi.reports import merge_totals, summary_json
 from kpi.rollups.counting import SUM_FIELDS
 from kpi.summary import QueueThresholds, QueueTotals, summarize
@@ -142,6 +143,8 @@ class LiveKpis:
         self.pbx_since: datetime | None = None
         # Why the link's figures have a gap ("" when simply down), e.g. a resync pending.
         self.pbx_detail = ""
+        # Several processes: events this one missed on the shared bus are a gap too.
+        self.bus_gap = BusGap()
         # Bumped on every change: pushers send a snapshot only when it moved.
         self.version = 0
         # Today's counted records a later record of the same call may replace.
@@ -156,6 +159,7 @@ class LiveKpis:
             bus.subscribe(CallEnded, self.on_ended),
             bus.subscribe(WrapUpEnded, self.on_wrap_up),
             bus.subscribe(PbxConnectionChanged, self.on_pbx),
+            bus.subscribe(BusLinkChanged, self.on_bus_link),
             self.presence.listen(agent=self.on_agent, queue=self.on_queue),
         ]
         if self.pbx_levels is not None:
@@ -299,8 +303,26 @@ class LiveKpis:
         self.pbx_connected, self.pbx_detail = event.connected, event.detail
         self._changed()
 
+    def on_bus_link(self, event: BusLinkChanged) -> None:
+        if self.bus_gap.on_link(event):
+            self._changed()
+
+    def recount(self, records: Iterable[CallRecord]) -> None:
+        """Today's figures counted again from stored records alone (events were lost)."""
+        for live in self.queues.values():
+            live.today = QueueTotals(self.book.for_queue(live.name))
+            live.minutes.clear()
+            live.waits.clear()
+        self.agent_days.clear()
+        self._replaceable.clear()
+        self.rebuild(records)
+        self.bus_gap.recounted()
+
     def pbx_link(self) -> dict[str, Any]:
-        """The PBX link as the board shows it: up, down, or up with its resync pending."""
+        """The PBX link as the board shows it: up, down, or up with its resync pending (or
+        the shared bus's gap, which hides the PBX's figures the same way)."""
+        if self.bus_gap.state:
+            return self.bus_gap.link()
         if self.pbx_connected is None:
             state = "unknown"
         elif self.pbx_connected:

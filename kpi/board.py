@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.bus import Bus
+from callcenter.calls.records import CallRecord
 from callcenter.calls.service import list_calls
 from kpi.aggregator import LiveKpis, rebuild_since
 from kpi.alerts import Alert, AlertLimits, AlertTracker, evaluate_live
@@ -81,6 +82,8 @@ class LiveBoard:
             if self._sessions is not None and loop.time() >= records_due:
                 records_due = loop.time() + RECORDS_EVERY_S
                 await self.refresh_records()
+            if self._sessions is not None and self.kpis.bus_gap.recount_due:
+                await self.recount()
             self.tick()
 
     async def refresh_records(self) -> None:
@@ -91,6 +94,21 @@ class LiveBoard:
             log.exception("could not read the queue records' thresholds; keeping the last")
             return
         self.kpis.set_records(records)
+
+    async def recount(self) -> None:
+        """Count today again from the stored calls (read off the loop): the process that
+        writes them missed nothing, this one lost events on the shared bus."""
+        try:
+            calls = await asyncio.to_thread(self._stored_calls)
+        except Exception:
+            log.exception("could not read today's calls to count them again; will retry")
+            return
+        self.kpis.recount(calls)
+
+    def _stored_calls(self) -> list[CallRecord]:
+        assert self._sessions is not None
+        with self._sessions() as session:
+            return list_calls(session, since=rebuild_since(self.kpis.clock(), self.kpis.zone))
 
     def _stored_records(self) -> dict[str, RecordThresholds]:
         assert self._sessions is not None

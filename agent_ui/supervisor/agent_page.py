@@ -53,7 +53,7 @@ async def _context(
     facts = await run_in_threadpool(_facts, session, viewer, username)
     board = request.app.state.callcenter.kpi_board
     live = await agent_live(
-        console.consoles.snapshot(facts.user.id), board.kpis.snapshot(), console.pbx, facts.user
+        await console.ops.snapshot(facts.user.id), board.kpis.snapshot(), console.pbx, facts.user
     )
     customer_id = live.call.get("customer_id") if live.call else None
     if customer_id is not None:
