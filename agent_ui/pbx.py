@@ -13,7 +13,7 @@ from agent_ui.leg_watch import LegWatch
 from agent_ui.transfer_watch import BlindTransferWatch, TransferOutcome
 from callcenter.cti import actions
 from callcenter.cti.agent_leg import device_of_interface
-from callcenter.cti.connection import AmiConnection
+from callcenter.cti.ami_commands import AmiCommands
 from callcenter.cti.protocol import ActionRefused, CommandError
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,8 @@ class CallChannels(Protocol):
 
 
 class PbxControl:
-    """The agent-facing PBX commands, on one AMI connection (the CTI adapter's own).
+    """The agent-facing PBX commands, on one AMI link: the CTI adapter's own connection, or
+    `RemoteAmi` reaching it from another process (with `RemoteCalls` for the call legs).
 
     Every method raises ConsoleError with a sentence the agent can act on; the PBX then
     reports the change back as events, which is what the console shows.
@@ -69,7 +70,7 @@ class PbxControl:
 
     def __init__(
         self,
-        connection: AmiConnection | None,
+        connection: AmiCommands | None,
         dial_context: str,
         calls: CallChannels | None = None,
         *,
@@ -82,7 +83,7 @@ class PbxControl:
         self.transfer_confirm_s = transfer_confirm_s
         self.hold_keys = hold_keys
 
-    def _pbx(self) -> AmiConnection:
+    def _pbx(self) -> AmiCommands:
         if self.connection is None:
             raise NoPbx("no PBX is connected to this console server")
         return self.connection

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -46,6 +46,7 @@ class Link:
     remote: PbxControl
     connection: AmiConnection
     pipeline: Pipeline
+    pbx: SimulatedPbx
 
 
 @asynccontextmanager
@@ -90,9 +91,9 @@ async def link(redis_url: str) -> AsyncIterator[Link]:
         pbx_process(pbx, redis_url) as (connection, pipeline),
         web_process(redis_url) as (ami, calls),
     ):
-        remote = PbxControl(ami, "queues", calls, transfer_confirm_s=5.0)  # type: ignore[arg-type]
+        remote = PbxControl(ami, "queues", calls, transfer_confirm_s=5.0)
         local = PbxControl(connection, "queues", pipeline.tracker, transfer_confirm_s=5.0)
-        yield Link(local, remote, connection, pipeline)
+        yield Link(local, remote, connection, pipeline, pbx)
 
 
 async def test_a_pause_and_unpause_from_another_process_are_confirmed(link: Link) -> None:
@@ -117,7 +118,7 @@ async def test_a_refusal_keeps_the_pbx_sentence(link: Link) -> None:
 
 async def test_hang_up_finds_the_agents_leg_in_the_pbx_process(link: Link) -> None:
     await member_control.pause(link.remote, ALICE, "Break")
-    async with logged_in_pbx(link) as client:
+    async with logged_in(link.pbx) as client:
         send_caller(client, "15551230002", "Ben Customer")
         connect = await client.event("AgentConnect")
         await wait_for(lambda: link.pipeline.tracker.agent_channel(BOB, None) is not None)
@@ -128,7 +129,7 @@ async def test_hang_up_finds_the_agents_leg_in_the_pbx_process(link: Link) -> No
 
 async def test_a_blind_transfer_is_confirmed_by_the_callers_next_steps(link: Link) -> None:
     await member_control.pause(link.remote, ALICE, "Break")
-    async with logged_in_pbx(link) as client:
+    async with logged_in(link.pbx) as client:
         send_caller(client, "15551230007", "Gina Customer")
         connect = await client.event("AgentConnect")
         await wait_for(lambda: link.pipeline.tracker.agent_channel(BOB, None) is not None)
@@ -142,7 +143,7 @@ async def test_a_click_to_dial_outcome_follows_its_action(link: Link) -> None:
     ami = link.remote.connection
     assert isinstance(ami, RemoteAmi)
     result = await actions.originate(
-        ami,  # type: ignore[arg-type]
+        ami,
         interface=BOB,
         number="15551230009",
         context="outbound",
@@ -155,7 +156,7 @@ async def test_a_click_to_dial_outcome_follows_its_action(link: Link) -> None:
 
 async def test_nobody_serving_the_pbx_is_a_sentence_and_nothing_is_sent(redis_url: str) -> None:
     async with web_process(redis_url) as (ami, calls):
-        control = PbxControl(ami, "queues", calls)  # type: ignore[arg-type]
+        control = PbxControl(ami, "queues", calls)
         with pytest.raises(ConsoleError) as paused:
             await control.pause(ALICE, "Break")
         with pytest.raises(ConsoleError) as hung_up:
@@ -180,7 +181,7 @@ async def test_a_pbx_gone_from_its_process_is_the_pbx_processes_sentence(
         port = pbx.port
         await pbx.close()
         await wait_for(lambda: not connection.connected.is_set())
-        remote = PbxControl(ami, "queues", calls)  # type: ignore[arg-type]
+        remote = PbxControl(ami, "queues", calls)
         with pytest.raises(ConsoleError) as there:
             await remote.pause(ALICE, "Break")
         connection.action_timeout = 1.0
@@ -194,16 +195,7 @@ async def test_a_pbx_gone_from_its_process_is_the_pbx_processes_sentence(
     assert type(there.value.__cause__) is NotConnected
 
 
-@asynccontextmanager
-async def logged_in_pbx(link: Link) -> AsyncIterator[object]:
-    port = link.connection.target.port
-    pbx = type("P", (), {"port": port})()
-    async with logged_in(pbx) as client:  # type: ignore[arg-type]
-        yield client
-
-
-async def wait_for(condition: object, timeout: float = 10.0) -> None:
-    assert callable(condition)
+async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
     async with asyncio.timeout(timeout):
         while not condition():
             await asyncio.sleep(0.01)
