@@ -87,7 +87,7 @@ class RpcService:
         name: str,
         handlers: Mapping[str, Handler],
         *,
-        concurrency: int = 32,
+        concurrency: int = 128,
         poll_s: float = 1.0,
     ) -> None:
         self.client = client
@@ -173,10 +173,13 @@ class RpcService:
         handler = self.handlers.get(method)
         if handler is None:
             return _error("UnknownMethod", f"{self.name} has no method {method!r}", {})
+        deadline = asyncio.timeout(left)
         try:
-            async with asyncio.timeout(left):
+            async with deadline:
                 return {"result": await handler(**args)}
-        except TimeoutError:
+        except TimeoutError as exc:
+            if not deadline.expired():
+                return _error(type(exc).__name__, str(exc), vars(exc))
             log.warning("rpc %s: %s outlived its caller's deadline; abandoned", self.name, method)
             return _error("TimeoutError", f"{method} did not finish in time", {})
         except Exception as exc:  # the handler's failure is the caller's answer

@@ -105,6 +105,20 @@ async def test_a_pause_and_unpause_from_another_process_are_confirmed(link: Link
     assert support.paused is False
 
 
+async def test_two_agents_paused_at_once_each_get_their_own_confirmation(link: Link) -> None:
+    both = await asyncio.gather(
+        member_control.pause(link.remote, ALICE, "Lunch"),
+        member_control.pause(link.remote, BOB, "Training"),
+    )
+    assert both == [["support"], ["support"]]
+    alice = await memberships(link.local, ALICE)
+    bob = await memberships(link.local, BOB)
+    assert [(m.paused, m.paused_reason) for m in (*alice, *bob)] == [
+        (True, "Lunch"),
+        (True, "Training"),
+    ]
+
+
 async def test_a_refusal_keeps_the_pbx_sentence(link: Link) -> None:
     with pytest.raises(ConsoleError) as here:
         await link.local.pause("PJSIP/9999", "Break")
