@@ -8,7 +8,7 @@ import contextlib
 import contextvars
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Mapping
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -30,7 +30,7 @@ from callcenter.cti.protocol import (
     OutcomeUnknown,
     lost_answer,
 )
-from callcenter.rpc import Handler, RpcClient, RpcFailed, RpcUnavailable
+from callcenter.rpc import Handler, RpcClient, RpcFailed, RpcService, RpcUnavailable, serving
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,24 @@ def pbx_handlers(connection: AmiConnection, tracker: CallLegs | None) -> dict[st
         "ami.unwatch": link.unwatch,
         "calls.agent_channel": link.agent_channel,
     }
+
+
+@contextlib.asynccontextmanager
+async def serving_pbx(
+    url: str,
+    server: str,
+    connection: AmiConnection,
+    tracker: CallLegs | None,
+    more: Mapping[str, Handler] | None = None,
+) -> AsyncIterator[RpcService]:
+    """Serve the PBX link of `server` (and `more` handlers, the consoles' say) on the Redis
+    at `url` while the context lasts: what the active `cti run` of `server` starts."""
+    handlers = pbx_handlers(connection, tracker)
+    clash = sorted(handlers.keys() & (more or {}).keys())
+    if clash:
+        raise ValueError(f"handler names served twice: {', '.join(clash)}")
+    async with serving(url, pbx_service_name(server), {**handlers, **(more or {})}) as service:
+        yield service
 
 
 def pbx_service_name(server: str) -> str:

@@ -25,11 +25,9 @@ from callcenter.cti.remote import (
     RemoteAmi,
     RemoteCalls,
     pbx_client,
-    pbx_handlers,
-    pbx_service_name,
+    serving_pbx,
 )
 from callcenter.redis_link import async_client
-from callcenter.rpc import serving
 from callcenter.settings import AmiTarget
 from sim.pbx.pbx import SimulatedPbx
 from tests.sim.pbx_client import logged_in, running_pbx, scripted_scenario, send_caller
@@ -60,9 +58,8 @@ async def pbx_process(
         target, PipelineFeed(pipeline), first_retry=0.05, rng=random.Random(3)
     )
     await connection.start()
-    handlers = pbx_handlers(connection, pipeline.tracker)
     try:
-        async with serving(redis_url, pbx_service_name(SERVER), handlers) as service:
+        async with serving_pbx(redis_url, SERVER, connection, pipeline.tracker) as service:
             while not await service.client.exists(f"cc:rpc:alive:pbx:{SERVER}"):
                 await asyncio.sleep(0.02)
             yield connection, pipeline
@@ -213,3 +210,11 @@ async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None
     async with asyncio.timeout(timeout):
         while not condition():
             await asyncio.sleep(0.01)
+
+
+async def test_the_consoles_handlers_cannot_shadow_the_pbx_links(redis_url: str) -> None:
+    async def impostor() -> None: ...
+
+    with pytest.raises(ValueError, match="served twice: ami.call"):
+        async with serving_pbx(redis_url, SERVER, None, None, {"ami.call": impostor}):  # type: ignore[arg-type]
+            pass
