@@ -215,6 +215,6 @@ async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None
 async def test_the_consoles_handlers_cannot_shadow_the_pbx_links(redis_url: str) -> None:
     async def impostor() -> None: ...
 
-    with pytest.raises(ValueError, match="served twice: ami.call"):
+    with pytest.raises(ValueError, match=r"served twice: ami\.call"):
         async with serving_pbx(redis_url, SERVER, None, None, {"ami.call": impostor}):  # type: ignore[arg-type]
             pass
