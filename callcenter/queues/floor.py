@@ -172,14 +172,14 @@ class FloorFollower:
 
     async def _until_arrived(self) -> None:
         delay = self.backoff_s[0]
-        while not self._got.is_set():
+        while True:
             try:
                 self.asked += 1
                 await catch_up(self.call)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._got.wait(), self.patience_s)
-                    return
-            except Exception as exc:  # nobody active yet, or its handler failed
-                log.info("the floor of %s not received yet (%s); asking again", self.server, exc)
+                await asyncio.wait_for(self._got.wait(), self.patience_s)
+            except Exception as exc:  # nobody active yet, its handler failed, no snapshot
+                log.info("the floor of %s not received yet (%r); asking again", self.server, exc)
+            if self._got.is_set():  # checked here: `ask` may have cleared it meanwhile
+                return
             await asyncio.sleep(delay)
             delay = min(delay * 2, self.backoff_s[1])
