@@ -197,7 +197,9 @@ class Presence:
         if event.origin == self.id:
             return
         fresh = {
-            a.name: AgentPresence(a.name, a.interface, a.state, a.reason, a.since, frozenset(a.queues))
+            a.name: AgentPresence(
+                a.name, a.interface, a.state, a.reason, a.since, frozenset(a.queues)
+            )
             for a in event.agents
         }
         for name, server in list(self._agent_server.items()):

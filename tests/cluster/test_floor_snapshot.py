@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import replace
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -211,7 +211,9 @@ async def test_a_late_worker_catches_up_then_follows_the_deltas(cluster: Any) ->
     assert floor(active.presence) == mine
 
     afternoon(active)
-    await until(lambda: "erin" in worker.presence.agents and "c4" in worker.presence.waiting("sales"))
+    await until(
+        lambda: "erin" in worker.presence.agents and "c4" in worker.presence.waiting("sales")
+    )
     await until(lambda: worker.presence.agents["dan"].state is AgentState.LOGGED_OUT)
     assert floor(worker.presence) == floor(active.presence)
 
