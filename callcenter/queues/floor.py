@@ -114,6 +114,16 @@ async def catch_up(call: Call, *, timeout_s: float = 5.0) -> dict[str, int]:
     return dict(reply)
 
 
+def follow_floor(
+    call: Call, bus: Bus, server: str, *, awaiting: Callable[[], None] | None = None
+) -> FloorFollower:
+    """Start following the floor of `server` (inside the running loop): asks now and after
+    every BusLinkChanged that lost events; `await follower.stop()` at shutdown."""
+    follower = FloorFollower(call, bus, server, awaiting=awaiting)
+    follower.start()
+    return follower
+
+
 class FloorFollower:
     """The web worker's side: catches up at start and after the bus lost events, retrying
     with backoff (in the background) until a snapshot of `server` arrives. `awaiting` is

@@ -22,6 +22,8 @@ from callcenter.events import (
     CallAnswered,
     CallEnded,
     CallQueued,
+    FloorAgent,
+    FloorCaller,
     FloorSnapshot,
     PbxConnectionChanged,
 )
@@ -321,3 +323,33 @@ async def test_a_snapshot_of_another_server_leaves_this_servers_floor(cluster: A
     )
     await until(lambda: len(worker.snapshots) == 2)
     assert floor(worker.presence) == before
+
+
+def test_listeners_hear_only_what_the_snapshot_changed() -> None:
+    presence = Presence()
+    for name, server, state in (
+        ("ann", SERVER, AgentState.AVAILABLE),
+        ("ole", "pbx2", AgentState.PAUSED),
+    ):
+        presence.on_agent_state(
+            AgentStateChanged(
+                at=at("09:00:00"), server=server, agent=name, interface=f"PJSIP/{name}",
+                state=state, reason=None, queue="q", queues=("q",),
+            )
+        )  # fmt: skip
+    heard: list[tuple[str, AgentState]] = []
+    queues: list[str] = []
+    presence.listen(
+        agent=lambda _, after: heard.append((after.name, after.state)), queue=queues.append
+    )
+    agents = (FloorAgent("bea", "PJSIP/bea", AgentState.ON_CALL, None, at("09:01:00"), ("q",)),)
+    waiting = (FloorCaller("q", "c9", at("09:02:00")),)
+    presence.on_floor(FloorSnapshot(at=NOW, server=SERVER, agents=agents, waiting=waiting))
+    # Ann (not in the snapshot) goes, as logged out; Bea comes; Ole (another PBX) stays.
+    assert heard == [("ann", AgentState.LOGGED_OUT), ("bea", AgentState.ON_CALL)]
+    assert sorted(presence.agents) == ["bea", "ole"]
+    assert presence.of_interface("PJSIP/ann") is None
+    assert set(queues) == {"q"} and presence.waiting("q") == {"c9": at("09:02:00")}
+    heard.clear(), queues.clear()
+    presence.on_floor(FloorSnapshot(at=NOW, server=SERVER, agents=agents, waiting=waiting))
+    assert heard == [] and queues == []  # the same floor again: nothing changed
