@@ -31,7 +31,13 @@ from typing import Any
 from callcenter.bus import Bus
 from callcenter.calls.records import AgentState, CallRecord, QueueVisitRecord
 from callcenter.db import utc_now
-from callcenter.events import BusLinkChanged, CallEnded, PbxConnectionChanged, WrapUpEnded
+from callcenter.events import (
+    BusLinkChanged,
+    CallEnded,
+    FloorSnapshot,
+    PbxConnectionChanged,
+    WrapUpEnded,
+)
 from callcenter.queues.presence import AgentPresence, Presence
 from callcenter.queues.service_levels import PbxServiceLevels
 from kpi import definitions as kpi
@@ -149,6 +155,9 @@ class LiveKpis:
         self.version = 0
         # Today's counted records a later record of the same call may replace.
         self._replaceable: dict[tuple[str, str], CallRecord] = {}
+        # Every call counted today (server, linkedid): one read again from the database
+        # after its CallEnded (or the other way round) counts once.
+        self._counted: set[tuple[str, str]] = set()
 
     def _day_of(self, at: datetime) -> datetime:
         return day_start(at, self.zone)
@@ -160,6 +169,7 @@ class LiveKpis:
             bus.subscribe(WrapUpEnded, self.on_wrap_up),
             bus.subscribe(PbxConnectionChanged, self.on_pbx),
             bus.subscribe(BusLinkChanged, self.on_bus_link),
+            bus.subscribe(FloorSnapshot, self.on_floor),
             self.presence.listen(agent=self.on_agent, queue=self.on_queue),
         ]
         if self.pbx_levels is not None:
@@ -193,6 +203,7 @@ class LiveKpis:
                 ]
             self.agent_days.clear()
             self._replaceable.clear()
+            self._counted.clear()
 
     def on_pbx_level(self, queue: str) -> None:
         """The PBX reported another service-level threshold for `queue`."""
@@ -237,11 +248,15 @@ class LiveKpis:
 
         A record flagged data_gap may be replaced later by a better one of the same call (a
         stop's record, then the next start's): the replaced one is taken out first, so a
-        call counts once, as it is stored."""
+        call counts once, as it is stored. Any other call already counted is not counted
+        again (its CallEnded, then its stored record read back, or the other way round)."""
         key = (record.server, record.linkedid)
         replaced = self._replaceable.pop(key, None)
         if replaced is not None:
             self._count(replaced, now, -1)
+        elif key in self._counted:
+            return
+        self._counted.add(key)
         self._count(record, now, 1)
         if record.data_gap:
             self._replaceable[key] = record
@@ -307,6 +322,20 @@ class LiveKpis:
         if self.bus_gap.on_link(event):
             self._changed()
 
+    def await_floor(self) -> None:
+        """This process asks the PBX's process for the floor: a gap until it arrives."""
+        self.bus_gap.await_floor(self.clock())
+        self._changed()
+
+    def on_floor(self, event: FloorSnapshot) -> None:
+        """The floor as the PBX's process knows it (Presence takes the agents and callers):
+        the PBX link's state when this process has none yet; the awaited floor is here."""
+        if self.pbx_connected is None and event.pbx_connected is not None:
+            self.pbx_connected, self.pbx_detail = event.pbx_connected, event.pbx_detail
+            self.pbx_since = event.pbx_since
+        self.bus_gap.floor_arrived()
+        self._changed()
+
     def recount(self, records: Iterable[CallRecord]) -> None:
         """Today's figures counted again from stored records alone (events were lost)."""
         for live in self.queues.values():
@@ -315,6 +344,7 @@ class LiveKpis:
             live.waits.clear()
         self.agent_days.clear()
         self._replaceable.clear()
+        self._counted.clear()
         self.rebuild(records)
         self.bus_gap.recounted()
 

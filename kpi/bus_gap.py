@@ -1,5 +1,6 @@
-"""The board's view of this process's link to the shared bus: a data gap while it is down
-and after events were lost on it, until today's figures are counted again from the records."""
+"""The board's view of this process's link to the shared bus: a data gap while it is down,
+after events were lost on it until today's figures are counted again from the records, and
+while the floor's state (agents, waiting callers) is awaited from the PBX's process."""
 
 from __future__ import annotations
 
@@ -21,11 +22,13 @@ class BusGap:
     lossy: bool = False
     since: datetime | None = None
     lost: int | None = 0
+    # A FloorSnapshot is awaited (this process started late or lost events).
+    floor_due: bool = False
 
     @property
     def state(self) -> str:
         """DOWN, LOST, or "" while nothing is missing."""
-        return DOWN if self.down else LOST if self.lossy else ""
+        return DOWN if self.down else LOST if self.lossy or self.floor_due else ""
 
     @property
     def recount_due(self) -> bool:
@@ -45,15 +48,29 @@ class BusGap:
         return True
 
     def recounted(self) -> None:
-        """Today's figures were counted again from the records: only a link down remains."""
+        """Today's figures were counted again from the records: only a link down (or a
+        floor still awaited) remains."""
         self.lossy, self.lost = False, 0
-        if not self.down:
+        if not self.state:
+            self.since = None
+
+    def await_floor(self, at: datetime) -> None:
+        """The floor's state is asked for: a gap until it arrives."""
+        if not self.state:
+            self.since = at
+        self.floor_due = True
+
+    def floor_arrived(self) -> None:
+        self.floor_due = False
+        if not self.state:
             self.since = None
 
     def link(self) -> dict[str, Any]:
         """As `LiveKpis.pbx_link()` shows the PBX link (a gap in the figures either way)."""
         if self.state == DOWN:
             detail = "bus link to the other processes down"
+        elif not self.lossy:
+            detail = "waiting for the agents' states from the PBX's process"
         elif self.lost is None:
             detail = "events lost on the bus (how many unknown): counting today again"
         else:
