@@ -84,7 +84,7 @@ class RedisHub:
         self.producer = FrameProducer(
             client, replay_frames, stream_max_frames=stream_max_frames, outbox_limit=outbox_limit
         )
-        self._client = client
+        self.client = client
         self._max_acks = client.register_script(_MAX_ACKS)
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
@@ -147,11 +147,11 @@ class RedisHub:
     async def _stream_end(self) -> bytes:
         """Where to read from: after the stream's last entry (every open tab was closed when
         the relay lost Redis, so what came before is in the logs)."""
-        entries: Any = await self._client.xrevrange(FRAMES_STREAM, count=1)
+        entries: Any = await self.client.xrevrange(FRAMES_STREAM, count=1)
         return bytes(entries[0][0]) if entries else b"0-0"
 
     async def _read(self, last_id: bytes) -> bytes:
-        answer: Any = await self._client.xread(
+        answer: Any = await self.client.xread(
             {FRAMES_STREAM: last_id}, count=READ_COUNT, block=READ_BLOCK_MS
         )
         for _stream, entries in answer or ():
@@ -205,7 +205,7 @@ class RedisHub:
         return Attachment(tab, replay, False, top)
 
     async def _read_log(self, user_id: int) -> tuple[int, list[bytes], int]:
-        pipe = self._client.pipeline(transaction=True)
+        pipe = self.client.pipeline(transaction=True)
         pipe.hget(SEQ_HASH, str(user_id))
         pipe.lrange(log_key(user_id), 0, -1)
         pipe.hget(ACKED_HASH, str(user_id))

@@ -9,22 +9,37 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from agent_ui.console_ops import Handler, console_handlers
 from agent_ui.consoles import Consoles
 from agent_ui.hub import ConsoleHub
 from agent_ui.pbx import CallChannels, PbxControl
+from callcenter.bus import Bus
 from callcenter.cti.connection import AmiConnection
 from callcenter.queues.presence import Presence
+from callcenter.settings import Settings
 
-if TYPE_CHECKING:
-    from callcenter.services import Services
+
+class ProjectorHost(Protocol):
+    """What the consoles need of the process they run in (the app's services, or the
+    active PBX process's)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def sessions(self) -> sessionmaker[Session]: ...
+
+    @property
+    def bus(self) -> Bus: ...
 
 
 @asynccontextmanager
 async def console_projector(
-    services: Services,
+    services: ProjectorHost,
     presence: Presence,
     connection: AmiConnection,
     tracker: CallChannels,
