@@ -15,6 +15,11 @@ from callcenter.cli import UsageError
 from callcenter.cti.adapter import LiveAdapter
 from callcenter.cti.checkpoint import Checkpoints
 from callcenter.cti.protocol import AmiError
+from callcenter.cti.writer_process import (
+    ProcessRecordWriter,
+    prepare_writer_processes,
+    writer_for,
+)
 from callcenter.lease import Lease, lease_key
 from callcenter.queues.presence import Presence
 from callcenter.redis_link import async_client
@@ -59,6 +64,8 @@ async def run_with_lease(
     assert settings.bus_url is not None
     client = async_client(settings.bus_url)
     lease = Lease(client, lease_key("pbx", server))
+    if writer_for(sessions) is ProcessRecordWriter:  # its start is not on the takeover's path
+        await asyncio.to_thread(prepare_writer_processes)
     try:
         while not stop.is_set():
             print(f"standby for PBX {server}", file=sys.stderr, flush=True)
