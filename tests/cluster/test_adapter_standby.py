@@ -19,6 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.calls.records import CallRecord
 from callcenter.calls.service import list_calls
+from callcenter.cti.checkpoint import Checkpoints
+from callcenter.lease import lease_key
+from callcenter.redis_link import sync_client
 from sim.pbx.pbx import SimulatedPbx
 from tests.sim.pbx_client import running_pbx
 from tests.sim.test_cti_run_process import LONG_TALKS, SPEED, pbx_now, poll
@@ -150,3 +153,36 @@ async def test_the_standby_takes_over_a_killed_active_and_the_records_match_the_
     assert len(clean) >= 10
     assert {r.linkedid for r in clean}.isdisjoint(adopted)
     assert_same_calls([by_truth[r.linkedid] for r in clean], clean)
+
+
+async def test_an_active_that_loses_its_lease_drops_the_pbx_at_once_and_waits_again(
+    database_url: str, redis_url: str, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    log = tmp_path / "cti-run.log"
+    checkpoints = Checkpoints(sessions)
+    redis = sync_client(redis_url)
+    async with running_pbx(LONG_TALKS, speed=SPEED, auto_arrivals=True, hold_share=0.3) as pbx:
+        process = await cti_run(pbx, database_url, redis_url, log)
+        try:
+            await poll(lambda: said(log, ACTIVE) == 1)
+            await until(lambda: bool(talking(pbx)), timeout=60)
+            # Another holder, as after a pause longer than the ttl: the next renewal sees it.
+            redis.set(lease_key("pbx", SERVER), b"another process", px=2500)
+            stolen = time.monotonic()
+            await poll(lambda: said(log, "lost the lease of PBX") == 1, timeout=5.0)
+            assert time.monotonic() - stolen < 1.5
+            await poll(lambda: said(log, STANDBY) == 2, timeout=5.0)
+            # Dropped, not stopped: nothing saved for the calls in flight (the other holder's
+            # resync adopts them).
+            assert checkpoints.load(SERVER) is None
+            await poll(lambda: said(log, ACTIVE) == 2, timeout=10.0)
+            process.send_signal(signal.SIGTERM)
+            async with asyncio.timeout(30):
+                assert await process.wait() == 0, log.read_text()
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+            redis.close()
+    rows = stored_linkedids(sessions)
+    assert rows and len(rows) == len(set(rows))
