@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio as aioredis
+from sqlalchemy import text
 
 from callcenter.db import make_engine
 from callcenter.lease import Lease, lease_key
@@ -175,5 +176,27 @@ async def test_postgres_advisory_lease_one_holder_then_the_next(pg_database_url:
         await holder.release()
         assert await standby.acquire(await give_up_after(1.0))
         await standby.release()
+    finally:
+        engine.dispose()
+
+
+async def test_postgres_advisory_lease_is_lost_with_its_session(pg_database_url: str) -> None:
+    engine = make_engine(pg_database_url)
+    holder = PgLease(engine, NAME, renew_s=RENEW, poll_s=POLL)
+    standby = PgLease(engine, NAME, renew_s=RENEW, poll_s=POLL)
+    try:
+        assert await holder.acquire()
+        async with holder.held() as lost:
+            with engine.connect() as admin:
+                admin.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_locks "
+                        "WHERE locktype = 'advisory' AND pid <> pg_backend_pid()"
+                    )
+                )
+            await asyncio.wait_for(lost.wait(), RENEW * 3)
+        assert await standby.acquire(await give_up_after(1.0))
+        await standby.release()
+        await holder.release()
     finally:
         engine.dispose()
