@@ -28,7 +28,6 @@ from callcenter.cti.protocol import AmiError
 from callcenter.cti.recorder import StreamRecorder
 from callcenter.cti.replay import NotAnAmiStream, replay_file
 from callcenter.db import make_sessionmaker, open_database
-from callcenter.pbx_active import run_with_lease
 from callcenter.settings import AmiTarget, Settings, masked_url, parse_ami_url
 from callcenter.stop_signals import stop_signals
 from callcenter.wiring import Consumers, wire_consumers
@@ -196,6 +195,8 @@ async def _run_adapter(
 ) -> int:
     bus = Bus()
     if settings.distributed:  # one active process per PBX, any number of standbys
+        from callcenter.pbx_active import run_with_lease  # Redis only when asked for
+
         with stop_signals() as stop:
             return await run_with_lease(target, server, sessions, settings, bus, stop)
     consumers = wire_consumers(bus, sessions, settings, live=True)

@@ -17,9 +17,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from callcenter.bus import Bus
 from callcenter.cli import UsageError, add_database_option, settings_from
 from callcenter.db import make_sessionmaker, open_database
-from callcenter.lease import Lease, Leased, lease_key
-from callcenter.lease_pg import PgLease
-from callcenter.redis_link import async_client
 from callcenter.settings import Settings
 from callcenter.stop_signals import stop_signals
 from crm.sla.tasks import SLA_JOB_ID, start_scheduler
@@ -61,6 +58,10 @@ def worker_command(args: argparse.Namespace) -> int:
 
 
 async def _work(engine: Engine, sessions: sessionmaker[Session], settings: Settings) -> int:
+    from callcenter.lease import Lease, Leased, lease_key  # Redis only for this command
+    from callcenter.lease_pg import PgLease
+    from callcenter.redis_link import async_client
+
     client = async_client(settings.bus_url) if settings.bus_url else None
     lease: Leased = (
         Lease(client, lease_key(*SCHEDULER_LEASE))
