@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from agent_ui.console_state import AgentConsole, LiveCall, PopCard
 from agent_ui.console_users import ConsoleUsers, Seat
-from agent_ui.hub import PopHub
+from agent_ui.hub import ConsoleHub
 from agent_ui.pbx import ConsoleError, PbxControl
 from agent_ui.pops import POP_EVENTS, Pops
 from agent_ui.queue_waiting import QueueWaiting
@@ -68,7 +68,7 @@ class Consoles:
     def __init__(
         self,
         *,
-        hub: PopHub,
+        hub: ConsoleHub,
         sessions: sessionmaker[Session],
         settings: Settings,
         presence: Presence,

@@ -13,7 +13,7 @@ import json
 import logging
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,12 @@ class ConsoleFrame(NamedTuple):
     seq: int
     kind: str
     text: str
+
+
+def numbered_frame(seq: int, kind: str, payload: dict[str, Any]) -> ConsoleFrame:
+    """The frame `seq` of an agent: `payload` with its sequence and type, as JSON."""
+    body = {"seq": seq, "type": kind, **payload}
+    return ConsoleFrame(seq, kind, json.dumps(body, separators=(",", ":"), default=str))
 
 
 @dataclass(eq=False)
@@ -75,6 +81,31 @@ class Attachment:
     seq: int
 
 
+class HubUnavailable(Exception):
+    """The hub cannot open a tab now (its Redis is out of reach): the console retries."""
+
+
+class ConsoleHub(Protocol):
+    """What the consoles and the websocket use of a hub: `PopHub` in one process,
+    `agent_ui.hub_redis.RedisHub` when several processes share Redis."""
+
+    def publish(self, user_id: int, kind: str, payload: dict[str, Any]) -> ConsoleFrame: ...
+
+    def show(self, user_id: int, text: str) -> None: ...
+
+    async def attach(self, user_id: int, since: int | None) -> Attachment: ...
+
+    def detach(self, tab: Tab) -> None: ...
+
+    def ack(self, tab: Tab, seq: int) -> None: ...
+
+    def acked(self, user_id: int) -> int: ...
+
+    def last_seq(self, user_id: int) -> int: ...
+
+    def close(self) -> None: ...
+
+
 class PopHub:
     """Sequence, log and fan-out of frames per agent (user id); lives in the event loop."""
 
@@ -93,8 +124,7 @@ class PopHub:
         """Number `payload` as the agent's next frame, log it and send it to every open tab."""
         stream = self._stream(user_id)
         stream.seq += 1
-        body = {"seq": stream.seq, "type": kind, **payload}
-        frame = ConsoleFrame(stream.seq, kind, json.dumps(body, separators=(",", ":"), default=str))
+        frame = numbered_frame(stream.seq, kind, payload)
         stream.log.append(frame)
         for tab in list(stream.tabs):
             try:
@@ -121,8 +151,11 @@ class PopHub:
                 log.warning("console tab of user %s is not reading; dropping it", user_id)
                 self._drop(stream, tab)
 
-    def attach(self, user_id: int, since: int | None) -> Attachment:
-        """Open a tab; `since` is the last sequence this tab showed (None: a fresh tab)."""
+    async def attach(self, user_id: int, since: int | None) -> Attachment:
+        """Open a tab; `since` is the last sequence this tab showed (None: a fresh tab).
+
+        Async like `RedisHub.attach`, which reads the log from Redis; this one never waits.
+        """
         stream = self._stream(user_id)
         tab = Tab(user_id)
         stream.tabs.add(tab)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
@@ -12,7 +13,7 @@ from agent_ui.leg_watch import LegWatch
 from agent_ui.transfer_watch import BlindTransferWatch, TransferOutcome
 from callcenter.cti import actions
 from callcenter.cti.agent_leg import device_of_interface
-from callcenter.cti.connection import AmiConnection
+from callcenter.cti.ami_commands import AmiCommands
 from callcenter.cti.protocol import ActionRefused, CommandError
 
 log = logging.getLogger(__name__)
@@ -51,13 +52,17 @@ class NotConfirmed(ConsoleError):
 class CallChannels(Protocol):
     """Who knows the channels of the calls in flight (the CTI tracker)."""
 
-    def agent_channel(self, interface: str, linkedid: str | None) -> str | None:
-        """The agent's own leg of the call `linkedid` (else of what is on their phone)."""
+    def agent_channel(
+        self, interface: str, linkedid: str | None
+    ) -> str | Awaitable[str | None] | None:
+        """The agent's own leg of the call `linkedid` (else of what is on their phone); asked
+        of another process, an awaitable."""
         ...
 
 
 class PbxControl:
-    """The agent-facing PBX commands, on one AMI connection (the CTI adapter's own).
+    """The agent-facing PBX commands, on one AMI link: the CTI adapter's own connection, or
+    `RemoteAmi` reaching it from another process (with `RemoteCalls` for the call legs).
 
     Every method raises ConsoleError with a sentence the agent can act on; the PBX then
     reports the change back as events, which is what the console shows.
@@ -65,7 +70,7 @@ class PbxControl:
 
     def __init__(
         self,
-        connection: AmiConnection | None,
+        connection: AmiCommands | None,
         dial_context: str,
         calls: CallChannels | None = None,
         *,
@@ -78,7 +83,7 @@ class PbxControl:
         self.transfer_confirm_s = transfer_confirm_s
         self.hold_keys = hold_keys
 
-    def _pbx(self) -> AmiConnection:
+    def _pbx(self) -> AmiCommands:
         if self.connection is None:
             raise NoPbx("no PBX is connected to this console server")
         return self.connection
@@ -196,24 +201,28 @@ class PbxControl:
             f"dial {number}",
         )
 
-    def agent_channel(self, interface: str, linkedid: str | None = None) -> str:
+    async def agent_channel(self, interface: str, linkedid: str | None = None) -> str:
         """The agent's own leg of the call on screen (`linkedid`), as the tracker knows it."""
         self._pbx()
-        channel = self.calls.agent_channel(interface, linkedid) if self.calls else None
+        try:
+            found = self.calls.agent_channel(interface, linkedid) if self.calls else None
+            channel = await found if inspect.isawaitable(found) else found
+        except CommandError as exc:
+            raise ConsoleError(f"could not find your call on the PBX: {exc}") from exc
         if channel is None:
             raise ConsoleError("you have no call on your phone right now")
         return channel
 
     async def hangup(self, interface: str, linkedid: str | None = None) -> None:
         """Hang up the agent's leg of the call (during a consultation: completes the transfer)."""
-        channel = self.agent_channel(interface, linkedid)
+        channel = await self.agent_channel(interface, linkedid)
         await self._run(actions.hangup(self._pbx(), channel=channel, cause=16), "hang up")
 
     async def blind_transfer(self, interface: str, exten: str, linkedid: str | None = None) -> bool:
         """Send the caller to `exten` and leave the call, once the dial plan is known to have
         it; True when the PBX confirms the caller got there, False when it told nothing
         decisive in time. A caller the PBX dropped raises `TransferFailed`."""
-        channel = self.agent_channel(interface, linkedid)
+        channel = await self.agent_channel(interface, linkedid)
         await self.check_target(exten)
         pbx = self._pbx()
         watch = BlindTransferWatch(channel, self.dial_context, exten)
@@ -239,7 +248,7 @@ class PbxControl:
     ) -> None:
         """Consult `exten` first (a known extension only), once the agent's leg is in the
         consultation's bridge; completing or cancelling it is another control."""
-        channel = self.agent_channel(interface, linkedid)
+        channel = await self.agent_channel(interface, linkedid)
         await self.check_target(exten)
         pbx = self._pbx()
         await self._confirmed(
@@ -254,7 +263,7 @@ class PbxControl:
     async def complete_transfer(self, interface: str, linkedid: str | None = None) -> None:
         """Leave the consultation so the caller and the consulted party talk (the agent's leg
         hangs up); done when the PBX reports the attended transfer."""
-        channel = self.agent_channel(interface, linkedid)
+        channel = await self.agent_channel(interface, linkedid)
         pbx = self._pbx()
         await self._confirmed(
             channel,
@@ -265,7 +274,7 @@ class PbxControl:
 
     async def cancel_transfer(self, interface: str, linkedid: str | None = None) -> None:
         """End the consultation and take the held caller back (CancelAtxfer)."""
-        channel = self.agent_channel(interface, linkedid)
+        channel = await self.agent_channel(interface, linkedid)
         pbx = self._pbx()
         await self._confirmed(
             channel,
@@ -279,7 +288,7 @@ class PbxControl:
         leg; done when the PBX reports the leg holding."""
         if not self.hold_keys:
             raise ConsoleError("hold is not set up: CALLCENTER_CONSOLE_HOLD_KEYS is empty")
-        channel = self.agent_channel(interface, linkedid)
+        channel = await self.agent_channel(interface, linkedid)
         pbx = self._pbx()
         await self._confirmed(
             channel,
@@ -294,7 +303,7 @@ class PbxControl:
 
     async def resume(self, interface: str, linkedid: str | None = None) -> None:
         """Take the caller back from hold (any key ends the hold code's wait)."""
-        channel = self.agent_channel(interface, linkedid)
+        channel = await self.agent_channel(interface, linkedid)
         pbx = self._pbx()
         await self._confirmed(
             channel,

@@ -23,7 +23,7 @@ from agent_ui.console_state import (
     link_offered_ticket,
     pop_header,
 )
-from agent_ui.hub import PopHub
+from agent_ui.hub import ConsoleHub
 from callcenter.events import (
     AgentDialled,
     AgentRinging,
@@ -45,7 +45,7 @@ POP_EVENTS = (AgentRinging, AgentDialled, AgentRingNoAnswer, CallAnswered)
 class Pops:
     """Shows rings, missed rings and answers on an agent's console."""
 
-    def __init__(self, hub: PopHub, sessions: sessionmaker[Session], region: str) -> None:
+    def __init__(self, hub: ConsoleHub, sessions: sessionmaker[Session], region: str) -> None:
         self.hub = hub
         self.sessions = sessions
         self.region = region

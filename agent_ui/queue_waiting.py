@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from agent_ui.console_state import AgentConsole
-from agent_ui.hub import PopHub
+from agent_ui.hub import ConsoleHub
 from callcenter.queues.presence import Presence
 
 # Seconds between two updates of a queue's callers waiting on its members' consoles.
@@ -30,7 +30,7 @@ class QueueWaiting:
     """
 
     def __init__(
-        self, hub: PopHub, presence: Presence, screens: Callable[[], Iterable[AgentConsole]]
+        self, hub: ConsoleHub, presence: Presence, screens: Callable[[], Iterable[AgentConsole]]
     ) -> None:
         self.hub = hub
         self.presence = presence

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
+from anyio import from_thread
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
@@ -87,11 +88,9 @@ def _agent_console(user: SignedInUser) -> str:
     return user.interface
 
 
-def _call_on_screen(console: ConsoleDep, user: SignedInUser) -> str | None:
+async def _call_on_screen(console: ConsoleDep, user: SignedInUser) -> str | None:
     """The Linkedid of the call the agent's console shows, if any: the call to act on."""
-    screen = console.consoles.find(user.id)
-    call = screen.call if screen is not None else None
-    return call.linkedid if call is not None else None
+    return await console.ops.call_on_screen(user.id)
 
 
 @router.get("/", include_in_schema=False)
@@ -107,18 +106,27 @@ def console_page(
     """An agent's own console; supervisors and admins get the agents they can watch."""
     if user.interface is None:
         agents = agents_in_scope(session, user)
-        states = {a.id: console.consoles.snapshot(a.id)["state"] for a in agents}
+        # A sync route runs in a worker thread; the consoles are asked on the event loop.
+        snapshots = from_thread.run(console.ops.snapshots, [a.id for a in agents])
+        states = {a.id: snapshots[a.id]["state"] for a in agents}
         return templates.TemplateResponse(
             request, "agents.html", {"user": user, "agents": agents, "states": states}
         )
+    snapshot = from_thread.run(console.ops.snapshot, user.id)
     return _render_console(
-        request, user, user, console, readonly=False, supervised=_supervised(session, user, console)
+        request,
+        user,
+        user,
+        console,
+        snapshot,
+        readonly=False,
+        supervised=_supervised(session, user, snapshot),
     )
 
 
-def _supervised(session: Session, agent: SignedInUser, console: ConsoleDep) -> str | None:
+def _supervised(session: Session, agent: SignedInUser, snapshot: dict[str, Any]) -> str | None:
     """What a supervisor last did to the agent in their current state, as the console says it."""
-    since = console.consoles.snapshot(agent.id)["since"]
+    since = snapshot["since"]
     if since is None:
         return None
     # The action is logged once the PBX confirmed it, a moment after the state began.
@@ -136,13 +144,15 @@ def watch_agent(
 ) -> Response:
     """Another agent's console, read-only, for a supervisor of their team or an admin."""
     agent = SignedInUser.of(session, agent_in_scope(session, user, username))
+    snapshot = from_thread.run(console.ops.snapshot, agent.id)
     return _render_console(
         request,
         user,
         agent,
         console,
+        snapshot,
         readonly=agent.id != user.id,
-        supervised=_supervised(session, agent, console),
+        supervised=_supervised(session, agent, snapshot),
     )
 
 
@@ -151,6 +161,7 @@ def _render_console(
     user: SignedInUser,
     agent: SignedInUser,
     console: ConsoleDep,
+    snapshot: dict[str, Any],
     *,
     readonly: bool,
     supervised: str | None = None,
@@ -162,7 +173,7 @@ def _render_console(
         "viewing": agent.username if readonly else "",
         "readonly": readonly,
         "settings": console.settings,
-        "snapshot": console.consoles.snapshot(agent.id),
+        "snapshot": snapshot,
     }
     return templates.TemplateResponse(request, "console.html", context)
 
@@ -172,6 +183,8 @@ def list_agents(
     user: CurrentUser, session: SessionDep, console: ConsoleDep
 ) -> list[dict[str, Any]]:
     """The agents in the caller's scope with their live state."""
+    agents = agents_in_scope(session, user)
+    snapshots = from_thread.run(console.ops.snapshots, [agent.id for agent in agents])
     return [
         {
             "username": agent.username,
@@ -180,11 +193,11 @@ def list_agents(
             "team": agent.team.name if agent.team else None,
             **{
                 k: v
-                for k, v in console.consoles.snapshot(agent.id).items()
+                for k, v in snapshots[agent.id].items()
                 if k in ("state", "reason", "since", "queues")
             },
         }
-        for agent in agents_in_scope(session, user)
+        for agent in agents
     ]
 
 
@@ -208,9 +221,8 @@ async def queue_sign_out(user: CurrentUser, console: ConsoleDep) -> HTMLResponse
 async def available(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
     """Unpause the agent (ends a wrap-up too)."""
     interface = _agent_console(user)
-    screen = console.consoles.find(user.id)
-    if screen is not None and screen.wrap_up.active:
-        await console.consoles.finish_wrap_up(user.id)
+    if await console.ops.in_wrap_up(user.id):
+        await console.ops.finish_wrap_up(user.id)
     else:
         await console_members.available(console.pbx, interface)
     return notice("Available.")
@@ -229,14 +241,14 @@ async def pause(user: CurrentUser, console: ConsoleDep, reason: Reason) -> HTMLR
 async def wrap_up_done(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
     """After-call work finished: available again."""
     _agent_console(user)
-    await console.consoles.finish_wrap_up(user.id)
+    await console.ops.finish_wrap_up(user.id)
     return notice("Wrap-up done.")
 
 
 @router.post("/console/call/hangup", response_class=HTMLResponse, include_in_schema=False)
 async def hang_up(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
     """Hang up the agent's call."""
-    await console.pbx.hangup(_agent_console(user), _call_on_screen(console, user))
+    await console.pbx.hangup(_agent_console(user), await _call_on_screen(console, user))
     return notice("Hung up.")
 
 
@@ -305,14 +317,14 @@ async def transfer(
         transfer_extension, session, console.settings, target_type, target
     )
     if kind is TransferKind.BLIND:
-        if await console.pbx.blind_transfer(interface, exten, _call_on_screen(console, user)):
+        if await console.pbx.blind_transfer(interface, exten, await _call_on_screen(console, user)):
             return notice(f"Transferred to {target}.")
         return notice(
             f"Transfer to {target} sent; the PBX has not yet confirmed the caller got there.",
             kind="warn",
         )
-    await console.pbx.attended_transfer(interface, exten, _call_on_screen(console, user))
-    console.consoles.consulting(user.id, target)
+    await console.pbx.attended_transfer(interface, exten, await _call_on_screen(console, user))
+    await console.ops.consulting(user.id, target)
     return notice(f"Consulting {target}: complete the transfer or cancel it.")
 
 
@@ -321,29 +333,29 @@ async def transfer(
 )
 async def complete_transfer(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
     """Leave the consultation: the caller and the consulted party stay together."""
-    await console.pbx.complete_transfer(_agent_console(user), _call_on_screen(console, user))
+    await console.pbx.complete_transfer(_agent_console(user), await _call_on_screen(console, user))
     return notice("Transferred.")
 
 
 @router.post("/console/call/transfer/cancel", response_class=HTMLResponse, include_in_schema=False)
 async def cancel_transfer(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
     """End the consultation and take the caller back."""
-    await console.pbx.cancel_transfer(_agent_console(user), _call_on_screen(console, user))
-    console.consoles.consulting(user.id, None)
+    await console.pbx.cancel_transfer(_agent_console(user), await _call_on_screen(console, user))
+    await console.ops.consulting(user.id, None)
     return notice("Transfer cancelled: you are back with the caller.")
 
 
 @router.post("/console/call/hold", response_class=HTMLResponse, include_in_schema=False)
 async def hold(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
     """Put the caller on hold (music)."""
-    await console.pbx.hold(_agent_console(user), _call_on_screen(console, user))
+    await console.pbx.hold(_agent_console(user), await _call_on_screen(console, user))
     return notice("The caller is on hold.")
 
 
 @router.post("/console/call/resume", response_class=HTMLResponse, include_in_schema=False)
 async def resume(user: CurrentUser, console: ConsoleDep) -> HTMLResponse:
     """Take the caller back from hold."""
-    await console.pbx.resume(_agent_console(user), _call_on_screen(console, user))
+    await console.pbx.resume(_agent_console(user), await _call_on_screen(console, user))
     return notice("The caller is back.")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Annotated
 
@@ -12,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from agent_ui.console_state import LiveCall, card_of
+from agent_ui.pbx import ConsoleError
 from agent_ui.render import fragment
 from agent_ui.routes_console import notice
 from agent_ui.runtime import ConsoleDep
@@ -73,10 +75,12 @@ def _due(due_at: str, utc_offset_minutes: int | None) -> datetime | None:
 
 
 def _call_of(console: ConsoleDep, user: SignedInUser, linkedid: str) -> LiveCall | None:
-    """The agent's call on screen with that Linkedid; a call never on their screen: 403."""
+    """The agent's call on screen with that Linkedid (a copy); never on their screen: 403.
+
+    Routes like this one run in a worker thread: the consoles are asked on the event loop."""
     if not linkedid.strip():
         return None
-    call = console.consoles.call_of(user.id, linkedid)
+    call = from_thread.run(console.ops.call_of, user.id, linkedid)
     if call is None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "that call is not (or no longer) yours")
     return call
@@ -95,8 +99,14 @@ def _refresh_card(
         return
     session.flush()
     found = card_of(session, settings.default_region, call)
-    # Routes like this one run in a worker thread; the hub lives on the event loop.
-    from_thread.run_sync(console.consoles.show_card, user.id, call.linkedid, found)
+    # Routes like this one run in a worker thread; the consoles live on the event loop.
+    from_thread.run(console.ops.show_card, user.id, call.linkedid, found)
+
+
+def _decline_offer(console: ConsoleDep, user: SignedInUser, call: LiveCall) -> LiveCall:
+    """The agent picked a ticket or said no: the offered one is not linked on answer."""
+    changed = from_thread.run(console.ops.decline_offer, user.id, call.linkedid)
+    return changed or dataclasses.replace(call, link_on_answer=False)
 
 
 def _invalid(exc: ValidationError) -> HTTPException:
@@ -123,7 +133,10 @@ def new_customer(
         raise _invalid(exc) from exc
     customer = create_customer(session, data, settings.default_region)
     if call is not None:
-        call.customer_id = customer.id
+        try:
+            call = from_thread.run(console.ops.choose_customer, user.id, linkedid, customer.id)
+        except ConsoleError:  # the call left the screen meanwhile: no pop to refresh
+            call = dataclasses.replace(call, customer_id=customer.id)
         _refresh_card(session, settings, console, user, call)
     return notice(f"Customer {customer.name} created.")
 
@@ -138,7 +151,7 @@ def choose_customer(
     customer_id: Annotated[int, Form(ge=1)],
 ) -> HTMLResponse:
     """Several customers have the number: the agent picks the caller."""
-    call = console.consoles.choose_customer(user.id, linkedid, customer_id)
+    call = from_thread.run(console.ops.choose_customer, user.id, linkedid, customer_id)
     _refresh_card(session, settings, console, user, call)
     return notice("Caller chosen.")
 
@@ -171,7 +184,7 @@ def open_ticket(
     )
     ticket = create_ticket(session, data, user.username, editor=editor_of(session, user))
     if call is not None:
-        call.link_on_answer = False  # the agent picked a ticket: the offered one is not linked
+        call = _decline_offer(console, user, call)
     _refresh_card(session, settings, console, user, call)
     return notice(f"Ticket {ticket.number} opened.")
 
@@ -197,7 +210,7 @@ def link_to_ticket(
         user.username,
         editor=editor_of(session, user),
     )
-    call.link_on_answer = False  # the agent picked a ticket: the offered one is not linked
+    call = _decline_offer(console, user, call)
     _refresh_card(session, settings, console, user, call)
     return notice(f"Call linked to {ticket.number}.")
 
@@ -214,7 +227,7 @@ def decline_ticket_offer(
     call = _call_of(console, user, linkedid)
     if call is None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "no call on your screen")
-    call.link_on_answer = False
+    call = _decline_offer(console, user, call)
     _refresh_card(session, settings, console, user, call)
     return notice("The call will not be linked to that ticket.")
 

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from agent_ui.console_ops import LocalConsoleOps
 from agent_ui.consoles import Consoles
 from agent_ui.docs_page import router as docs_router
 from agent_ui.error_pages import http_error
@@ -47,6 +48,7 @@ def start_console(state: Services, presence: Presence) -> ConsoleRuntime:
         pbx=pbx,
         limiter=SignInLimiter(),
         sockets=sockets,
+        ops=LocalConsoleOps(consoles),
     )
 
 
@@ -54,7 +56,8 @@ async def stop_console(runtime: ConsoleRuntime) -> None:
     """Close consoles' websockets and stop the consoles' timers."""
     runtime.hub.close()
     await runtime.sockets.stop()
-    await runtime.consoles.stop()
+    if runtime.consoles is not None:
+        await runtime.consoles.stop()
 
 
 def install_console(app: FastAPI) -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, cast
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlalchemy import select
 
-from agent_ui.hub import Attachment
+from agent_ui.hub import Attachment, HubUnavailable
 from agent_ui.origin import same_origin
 from agent_ui.runtime import ConsoleRuntime
 from callcenter.deps import SignedInUser, identify
@@ -29,6 +29,8 @@ router = APIRouter()
 CLOSE_SIGN_IN = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_BAD_REQUEST = 4400
+# The server cannot serve the tab now (closing down, too slow, its Redis out of reach): reconnect.
+CLOSE_TRY_AGAIN = 1013
 
 
 def _authorize(
@@ -73,7 +75,12 @@ async def console_socket(websocket: WebSocket) -> None:
         await websocket.close(code=refused or CLOSE_FORBIDDEN)
         return
     await websocket.accept()
-    attachment = console.hub.attach(agent.id, since)
+    try:
+        attachment = await console.hub.attach(agent.id, since)
+    except HubUnavailable as exc:
+        log.warning("console of user %s refused for now: %s", agent.id, exc)
+        await websocket.close(code=CLOSE_TRY_AGAIN)
+        return
     signed_out = asyncio.create_task(
         state.console.sockets.until_signed_out(viewer, cookie, authorization)
     )
@@ -97,7 +104,7 @@ async def _serve(
 ) -> None:
     hello: dict[str, object] = {"type": "hello", "seq": attachment.seq, "resync": attachment.resync}
     if attachment.resync:
-        hello["snapshot"] = console.consoles.snapshot(attachment.tab.user_id)
+        hello["snapshot"] = await console.ops.snapshot(attachment.tab.user_id)
     await websocket.send_text(json.dumps(hello, default=str))
     for frame in attachment.replay:
         await websocket.send_text(frame.text)
@@ -109,7 +116,7 @@ async def _serve(
                 if signed_out.done() and not signed_out.cancelled():
                     await websocket.close(code=CLOSE_SIGN_IN)
                 elif not reader.done():
-                    await websocket.close(code=1013)
+                    await websocket.close(code=CLOSE_TRY_AGAIN)
                 return
             await websocket.send_text(live.text)
     except (WebSocketDisconnect, RuntimeError):

@@ -174,9 +174,18 @@ Arrival = tuple[str, str, float]
 
 
 async def _consoles(
-    web_port: int, ids: dict[str, int], seconds: float, warmup: float, go: Any, app_pid: int
+    web_port: int,
+    ids: dict[str, int],
+    seconds: float,
+    warmup: float,
+    go: Any,
+    app_pid: int,
+    measure: Any = None,
 ) -> tuple[list[Arrival], list[Arrival], int, float, float, str]:
-    """Open one console per agent, collect pops and cards: (interface, linkedid, arrival)."""
+    """Open one console per agent, collect pops and cards: (interface, linkedid, arrival).
+
+    `measure(seconds, warmup)` times the window (default: the machine and `app_pid`'s CPU).
+    """
     import websockets
 
     from callcenter.users.auth import SESSION_COOKIE, SessionSigner
@@ -227,7 +236,10 @@ async def _consoles(
     # collections, whose pauses would otherwise be counted as the server's latency.
     gc.freeze()
     go.set()  # callers start dialling in
-    start, end, load = await _measured_window(seconds, warmup, app_pid)
+    if measure is None:
+        start, end, load = await _measured_window(seconds, warmup, app_pid)
+    else:
+        start, end, load = await measure(seconds, warmup)
     await asyncio.sleep(3.0)  # pops of calls offered just before the end still arrive
     for task in tasks:
         task.cancel()

@@ -2,7 +2,9 @@
 
 With CALLCENTER_AMI_URL set it follows the PBX (the same pipeline and tracker as
 `cti run`, feeding a Presence) without writing call records: that stays `cti run`'s or
-`serve`'s job. Without it, no agent is known to be signed in, so no preferred member is named.
+`serve`'s job. With CALLCENTER_BUS_URL set it follows the active `cti run`'s events on the
+shared bus instead, opening no AMI link of its own. Without either, no agent is known to be
+signed in, so no preferred member is named.
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from callcenter.agi.server import FastAgiServer
-from callcenter.bus import Bus
+from callcenter.bus import make_bus
 from callcenter.cli import UsageError, add_database_option, port_number, settings_from
 from callcenter.cti.adapter import LiveAdapter
 from callcenter.cti.protocol import AmiError
-from callcenter.db import make_sessionmaker, open_database
+from callcenter.db import make_sessionmaker, open_database, pool_options
 from callcenter.queues.presence import Presence
 from callcenter.queues.routing.facts import LiveState
 from callcenter.queues.routing.live import NoLive, PresenceLive
@@ -56,7 +58,12 @@ def register(groups: Any) -> None:
 def serve_command(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM."""
     settings = settings_from(args)
-    engine = open_database(settings.database_url, migrate=True)
+    engine = open_database(
+        settings.database_url,
+        migrate=settings.migrate_on_start,
+        need="routing_rules",
+        **pool_options(settings),
+    )
     try:
         return asyncio.run(_serve(args.host, args.port, make_sessionmaker(engine), settings))
     finally:
@@ -77,10 +84,15 @@ async def routing_server(
     host: str, port: int, sessions: Any, settings: Settings
 ) -> AsyncIterator[FastAgiServer]:
     """The FastAGI server, following the PBX when one is configured, until the block ends."""
-    bus = Bus()
+    bus = make_bus(settings)
     adapter: LiveAdapter | None = None
     live: LiveState = NoLive()
-    if settings.ami is not None:
+    if settings.distributed:
+        # Several processes: the active `cti run` follows the PBX; its events come by the bus.
+        presence = Presence()
+        presence.subscribe(bus)
+        live = PresenceLive(presence)
+    elif settings.ami is not None:
         presence = Presence()
         presence.subscribe(bus)
         live = PresenceLive(presence)
@@ -100,6 +112,7 @@ async def routing_server(
     except OSError as exc:
         router.close()
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    await bus.start()
     try:
         if adapter is not None:
             try:
@@ -114,3 +127,4 @@ async def routing_server(
     finally:
         await server.stop()
         await asyncio.to_thread(router.close)
+        await bus.stop()

@@ -18,10 +18,10 @@ from agent_ui.supervisor.wiring import install_supervisor, start_board
 from agent_ui.wiring import install_console, start_console, stop_console
 from callcenter import __version__
 from callcenter.agi.server import FastAgiServer
-from callcenter.bus import Bus
+from callcenter.bus import make_bus
 from callcenter.cti.adapter import LiveAdapter
 from callcenter.cti.checkpoint import Checkpoints
-from callcenter.db import make_engine, make_sessionmaker
+from callcenter.db import make_engine, make_sessionmaker, pool_options
 from callcenter.deps import api_user
 from callcenter.errors import queue_error_handler
 from callcenter.queues.exceptions import QueueError
@@ -97,14 +97,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 async def running(settings: Settings) -> AsyncIterator[AppState]:
     """Everything the app runs, started in order and stopped in reverse."""
     keys = session_keys(settings)  # before anything starts: no key, no app
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, **pool_options(settings))
     services = Services(
         settings=settings,
         engine=engine,
         sessions=make_sessionmaker(engine),
-        bus=Bus(),
+        bus=make_bus(settings),
         session_keys=keys,
     )
+    await services.bus.start()  # on a shared bus: connected before anything publishes
     announce_ended_sessions(services.sessions, services.bus)
     # Without a PBX nothing in this process publishes call records: no idle writer for them.
     # With several processes the active `cti run` writes the records and the history, and
@@ -172,6 +173,7 @@ async def running(settings: Settings) -> AsyncIterator[AppState]:
         if scheduler is not None:
             scheduler.shutdown(wait=True)
         engine.dispose()
+        await services.bus.stop()
 
 
 @contextmanager

@@ -1,82 +1,18 @@
-"""In-process publish/subscribe for domain events (a Redis bus can sit behind the same API)."""
+"""The domain-event bus: in-process, or on Redis Streams when CALLCENTER_BUS_URL is set."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections import defaultdict
-from collections.abc import Callable
-from typing import Any, TypeVar
+from callcenter.local_bus import Bus, E, Handler
+from callcenter.settings import Settings
 
-from callcenter.events import DomainEvent
-
-log = logging.getLogger(__name__)
-
-E = TypeVar("E", bound=DomainEvent)
-Handler = Callable[[Any], None]
+__all__ = ["Bus", "E", "Handler", "make_bus"]
 
 
-class Bus:
-    """Delivers each published event to the handlers subscribed to its type or a base type.
+def make_bus(settings: Settings) -> Bus:
+    """The bus this process publishes on: shared through Redis when `settings.bus_url` is set
+    (start it with `await bus.start()`), else today's in-process one."""
+    if settings.bus_url is None:
+        return Bus()
+    from callcenter.bus_redis import RedisBus  # only processes on a shared bus load Redis
 
-    Handlers run synchronously in the publisher's thread, in subscription order; one that
-    raises is logged and the others still run. Async consumers use `queue()`.
-    """
-
-    def __init__(self) -> None:
-        self._handlers: dict[type[DomainEvent], list[Handler]] = defaultdict(list)
-        self._routes: dict[type[DomainEvent], tuple[Handler, ...]] = {}
-
-    def subscribe(self, event_type: type[E], handler: Callable[[E], None]) -> Callable[[], None]:
-        """Call `handler` for every event of `event_type`; returns the unsubscribe function."""
-        self._handlers[event_type].append(handler)
-        self._routes.clear()
-
-        def unsubscribe() -> None:
-            handlers = self._handlers.get(event_type, [])
-            if handler in handlers:
-                handlers.remove(handler)
-                self._routes.clear()
-
-        return unsubscribe
-
-    def publish(self, event: DomainEvent) -> None:
-        """Hand `event` to every interested handler."""
-        kind = type(event)
-        route = self._routes.get(kind)
-        if route is None:
-            route = self._route(kind)
-        for handler in route:
-            try:
-                handler(event)
-            except Exception:
-                log.exception("bus handler %r failed on %s", handler, kind.__name__)
-
-    def queue(
-        self, event_type: type[E], *, maxsize: int = 0
-    ) -> tuple[asyncio.Queue[E], Callable[[], None]]:
-        """An asyncio queue fed with events of `event_type` (call from inside the loop)."""
-        loop = asyncio.get_running_loop()
-        q: asyncio.Queue[E] = asyncio.Queue(maxsize=maxsize)
-
-        def put(event: E) -> None:
-            try:
-                running = asyncio.get_running_loop()
-            except RuntimeError:
-                running = None
-            if running is loop:
-                q.put_nowait(event)
-            else:
-                loop.call_soon_threadsafe(q.put_nowait, event)
-
-        return q, self.subscribe(event_type, put)
-
-    def _route(self, kind: type[DomainEvent]) -> tuple[Handler, ...]:
-        route = tuple(
-            handler
-            for base in kind.__mro__
-            if base in self._handlers
-            for handler in self._handlers[base]
-        )
-        self._routes[kind] = route
-        return route
+    return RedisBus(settings.bus_url)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event, inspect
 from sqlalchemy.engine import make_url
@@ -14,7 +14,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from callcenter.settings import masked_url
+from callcenter.settings import Settings, masked_url
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -66,8 +66,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url`; SQLite files get WAL mode and their folder is created."""
+    """An engine for `url`; SQLite files get WAL mode and their folder is created.
+
+    `pool_size` and `max_overflow` (pool_options) size a server database's pool; SQLite,
+    and an engine given its own `poolclass`, ignore them.
+    """
     parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" or "poolclass" in kwargs:
+        kwargs.pop("pool_size", None)
+        kwargs.pop("max_overflow", None)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
@@ -76,6 +83,19 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+class PoolOptions(TypedDict, total=False):
+    """How many connections one process may hold on a server database."""
+
+    pool_size: int
+    max_overflow: int
+
+
+def pool_options(settings: Settings) -> PoolOptions:
+    """The connections one process may hold on a server database (CALLCENTER_DB_POOL_SIZE
+    kept open, CALLCENTER_DB_MAX_OVERFLOW more at busy moments), for make_engine."""
+    return {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
@@ -121,13 +141,19 @@ def sqlite_file(url: str) -> Path | None:
     return None if database.startswith("file:") else Path(database).expanduser()
 
 
-def open_database(url: str, *, need: str | None = None, migrate: bool = False) -> Engine:
+def open_database(
+    url: str,
+    *,
+    need: str | None = None,
+    migrate: bool = False,
+    **engine_options: Unpack[PoolOptions],
+) -> Engine:
     """An engine for `url` that has answered, or DatabaseUnavailable saying why in one line.
 
     `migrate` brings the schema up to date first (creating a SQLite file when missing);
     without it nothing is created: a missing SQLite file is refused before anything is
     opened. `need` names a table that must exist, in a schema at the current version. The
-    URL is shown with its password masked.
+    URL is shown with its password masked. `engine_options` (pool_options) go to make_engine.
     """
     shown = masked_url(url)
     try:
@@ -139,7 +165,7 @@ def open_database(url: str, *, need: str | None = None, migrate: bool = False) -
             )
         if migrate:
             upgrade(url)
-        engine = make_engine(url)
+        engine = make_engine(url, **engine_options)
     except (ArgumentError, NoSuchModuleError, DBAPIError, ImportError, ValueError) as exc:
         raise DatabaseUnavailable(
             f"cannot open the database {shown!r}: {_reason(exc, url)}"

@@ -237,3 +237,52 @@ class UserSessionsEnded(DomainEvent):
     `server` is empty: this is not news from a PBX."""
 
     user_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BusLinkChanged(DomainEvent):
+    """This process's link to the shared bus (Redis) went down or came back; published here
+    only, never sent on. Down: other processes' events are not arriving (a data gap). Back:
+    `lost` events are known missing (0: none), None when how many is unknown (Redis
+    restarted empty or trimmed past what was read). `server` is empty."""
+
+    up: bool
+    lost: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FloorAgent:
+    """One agent inside a FloorSnapshot: their presence as the PBX's process knows it."""
+
+    name: str
+    interface: str
+    state: AgentState
+    reason: str | None
+    since: datetime | None
+    queues: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FloorCaller:
+    """One caller waiting inside a FloorSnapshot: in which queue, since when."""
+
+    queue: str
+    linkedid: str
+    queued_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FloorSnapshot(DomainEvent):
+    """The floor of `server` as its PBX's process knows it, for processes that missed
+    events (started late, or lost some on the bus): every agent's presence, the callers
+    waiting (oldest first in each queue), every queue known (even with nobody waiting) and
+    the PBX link (None: not reported yet). `origin` names the publishing Presence, which
+    ignores its own."""
+
+    agents: tuple[FloorAgent, ...]
+    waiting: tuple[FloorCaller, ...]
+    queues: tuple[str, ...] = ()
+    pbx_connected: bool | None = None
+    pbx_since: datetime | None = None
+    pbx_detail: str = ""
+    origin: str = ""

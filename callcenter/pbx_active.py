@@ -20,6 +20,7 @@ from callcenter.cti.writer_process import (
     prepare_writer_processes,
     writer_for,
 )
+from callcenter.events import DomainEvent
 from callcenter.lease import Lease, lease_key
 from callcenter.queues.presence import Presence
 from callcenter.redis_link import async_client
@@ -32,7 +33,8 @@ class ActivePbx:
     """What the active process of a PBX runs, handed to each of `ACTIVE_EXTRAS`.
 
     The adapter is built but not started yet when an extra is entered (so it sees the first
-    resync), and is stopped (or abandoned) before the extra is left."""
+    resync), and is stopped (or abandoned) before the extra is left. `bus` is the shared one
+    (every event of the adapter is published on it); `presence` follows this PBX's events."""
 
     server: str
     adapter: LiveAdapter
@@ -92,14 +94,19 @@ async def _active(
     lost: asyncio.Event,
     extras: list[ActiveExtra],
 ) -> None:
-    consumers = wire_consumers(bus, sessions, settings, live=True)
+    # The adapter publishes on a bus of its own, passed on to the shared one: the writers and
+    # the presence take this PBX's events only, never another process's from Redis (another
+    # PBX's records would be written twice).
+    own = Bus()
+    forward = own.subscribe(DomainEvent, bus.publish)
+    consumers = wire_consumers(own, sessions, settings, live=True)
     await consumers.start()
     presence = Presence()
-    unsubscribe = presence.subscribe(bus)
+    unsubscribe = presence.subscribe(own)
     adapter = LiveAdapter(
         target,
         server=server,
-        bus=bus,
+        bus=own,
         region=settings.default_region,
         wrap_up_reason=settings.wrap_up_reason,
         checkpoints=Checkpoints(sessions),
@@ -113,6 +120,7 @@ async def _active(
     finally:
         unsubscribe()
         await consumers.stop()
+        forward()
 
 
 async def _follow(

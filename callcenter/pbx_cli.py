@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from callcenter.bus import Bus
+from callcenter.bus import Bus, make_bus
 from callcenter.calls.cli import add_list_command
 from callcenter.cli import UsageError, add_database_option, settings_from
 from callcenter.cti.adapter import LiveAdapter
@@ -27,7 +27,7 @@ from callcenter.cti.connection import AmiConnection
 from callcenter.cti.protocol import AmiError
 from callcenter.cti.recorder import StreamRecorder
 from callcenter.cti.replay import NotAnAmiStream, replay_file
-from callcenter.db import make_sessionmaker, open_database
+from callcenter.db import make_sessionmaker, open_database, pool_options
 from callcenter.settings import AmiTarget, Settings, masked_url, parse_ami_url
 from callcenter.stop_signals import stop_signals
 from callcenter.wiring import Consumers, wire_consumers
@@ -165,7 +165,7 @@ def run_command(args: argparse.Namespace) -> int:
     settings = _settings(args)
     target = _target(args, settings)
     server = args.server or settings.pbx_name or target.server
-    engine = open_database(settings.database_url, need="calls")
+    engine = open_database(settings.database_url, need="calls", **pool_options(settings))
     try:
         return asyncio.run(_run_adapter(target, server, make_sessionmaker(engine), settings))
     finally:
@@ -193,12 +193,16 @@ def record_command(args: argparse.Namespace) -> int:
 async def _run_adapter(
     target: AmiTarget, server: str, sessions: sessionmaker[Session], settings: Settings
 ) -> int:
-    bus = Bus()
+    bus = make_bus(settings)
+    await bus.start()
     if settings.distributed:  # one active process per PBX, any number of standbys
         from callcenter.pbx_active import run_with_lease  # Redis only when asked for
 
-        with stop_signals() as stop:
-            return await run_with_lease(target, server, sessions, settings, bus, stop)
+        try:
+            with stop_signals() as stop:
+                return await run_with_lease(target, server, sessions, settings, bus, stop)
+        finally:
+            await bus.stop()
     consumers = wire_consumers(bus, sessions, settings, live=True)
     await consumers.start()
     adapter = LiveAdapter(
@@ -226,6 +230,7 @@ async def _run_adapter(
                 await adapter.stop()
     finally:
         await consumers.stop()
+        await bus.stop()
     return 0
 
 

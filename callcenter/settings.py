@@ -178,6 +178,13 @@ class Settings(BaseSettings):
     # the consoles' frames, the live state and the leases (one active adapter per PBX, one
     # scheduler) on Redis. Unset: everything lives in this one process.
     bus_url: str | None = None
+    # Deployment (docs/deploy.md): `serve` and the other long-running commands bring the schema
+    # up to date as they start; false leaves that to `callcenter db upgrade` in the deploy step
+    # (several machines). PostgreSQL connections each process may hold: pool + overflow
+    # (SQLite does not pool); keep processes x (pool + overflow) below max_connections.
+    migrate_on_start: bool = True
+    db_pool_size: Annotated[int, Field(ge=1, le=1000)] = 5
+    db_max_overflow: Annotated[int, Field(ge=0, le=1000)] = 10
 
     @field_validator("ami_url")
     @classmethod

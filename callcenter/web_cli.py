@@ -10,6 +10,7 @@ from typing import Any
 
 from callcenter.cli import UsageError, add_database_option, port_number, settings_from
 from callcenter.settings import parse_listen
+from callcenter.web_workers import check_workers, prepare_database, run_workers, worker_count
 
 
 def register(groups: Any) -> None:
@@ -24,15 +25,22 @@ def register(groups: Any) -> None:
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=port_number, default=8000, help="TCP port (8000)")
+    serve.add_argument(
+        "--workers",
+        type=worker_count,
+        default=1,
+        help="web processes sharing the port (1); more need CALLCENTER_BUS_URL (docs/deploy.md)",
+    )
     add_database_option(serve)
     serve.set_defaults(func=_serve)
 
 
 def _serve(args: argparse.Namespace) -> int:
+    if args.workers > 1:
+        return _serve_workers(args)
     import uvicorn
 
     from callcenter.app import create_app, server_options
-    from callcenter.db import open_database
     from callcenter.users.cli import check_session_key
 
     settings = settings_from(args)
@@ -48,7 +56,7 @@ def _serve(args: argparse.Namespace) -> int:
         if settings.agi_listen:  # the routing server's port too (CALLCENTER_AGI_LISTEN)
             listening_socket(*parse_listen(settings.agi_listen)).close()
         check_session_key(settings)
-        open_database(settings.database_url, migrate=True).dispose()
+        prepare_database(settings)
         config = uvicorn.Config(
             create_app(settings),
             host=args.host,
@@ -64,6 +72,16 @@ def _serve(args: argparse.Namespace) -> int:
     # uvicorn leaves `started` False when the lifespan failed (a PBX that refused the
     # login); its log says why.
     return 0 if server.started else 1
+
+
+def _serve_workers(args: argparse.Namespace) -> int:
+    from callcenter.users.cli import check_session_key
+
+    settings = settings_from(args)
+    check_workers(settings, args.workers)
+    with listening_socket(args.host, args.port) as listener:
+        check_session_key(settings)  # a kept SQLite key is made here, once, for all
+        return run_workers(settings, listener, args.workers)
 
 
 def listening_socket(host: str, port: int) -> socket.socket:

@@ -14,7 +14,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecution
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from callcenter.bus import Bus
+from callcenter.bus import Bus, make_bus
 from callcenter.cli import UsageError, add_database_option, settings_from
 from callcenter.db import make_sessionmaker, open_database
 from callcenter.settings import Settings
@@ -68,7 +68,8 @@ async def _work(engine: Engine, sessions: sessionmaker[Session], settings: Setti
         if client is not None
         else PgLease(engine, lease_key(*SCHEDULER_LEASE))
     )
-    bus = Bus()
+    bus = make_bus(settings)  # TicketEscalated reaches the web workers
+    await bus.start()
     try:
         with stop_signals() as stop:
             while not stop.is_set():
@@ -82,6 +83,7 @@ async def _work(engine: Engine, sessions: sessionmaker[Session], settings: Setti
     finally:
         if client is not None:
             await client.aclose()
+        await bus.stop()
     return 0
 
 

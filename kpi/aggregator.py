@@ -31,10 +31,17 @@ from typing import Any
 from callcenter.bus import Bus
 from callcenter.calls.records import AgentState, CallRecord, QueueVisitRecord
 from callcenter.db import utc_now
-from callcenter.events import CallEnded, PbxConnectionChanged, WrapUpEnded
+from callcenter.events import (
+    BusLinkChanged,
+    CallEnded,
+    FloorSnapshot,
+    PbxConnectionChanged,
+    WrapUpEnded,
+)
 from callcenter.queues.presence import AgentPresence, Presence
 from callcenter.queues.service_levels import PbxServiceLevels
 from kpi import definitions as kpi
+from kpi.bus_gap import BusGap
 from kpi.reports import merge_totals, summary_json
 from kpi.rollups.counting import SUM_FIELDS
 from kpi.summary import QueueThresholds, QueueTotals, summarize
@@ -142,10 +149,15 @@ class LiveKpis:
         self.pbx_since: datetime | None = None
         # Why the link's figures have a gap ("" when simply down), e.g. a resync pending.
         self.pbx_detail = ""
+        # Several processes: events this one missed on the shared bus are a gap too.
+        self.bus_gap = BusGap()
         # Bumped on every change: pushers send a snapshot only when it moved.
         self.version = 0
         # Today's counted records a later record of the same call may replace.
         self._replaceable: dict[tuple[str, str], CallRecord] = {}
+        # Every call counted today (server, linkedid): one read again from the database
+        # after its CallEnded (or the other way round) counts once.
+        self._counted: set[tuple[str, str]] = set()
 
     def _day_of(self, at: datetime) -> datetime:
         return day_start(at, self.zone)
@@ -156,6 +168,8 @@ class LiveKpis:
             bus.subscribe(CallEnded, self.on_ended),
             bus.subscribe(WrapUpEnded, self.on_wrap_up),
             bus.subscribe(PbxConnectionChanged, self.on_pbx),
+            bus.subscribe(BusLinkChanged, self.on_bus_link),
+            bus.subscribe(FloorSnapshot, self.on_floor),
             self.presence.listen(agent=self.on_agent, queue=self.on_queue),
         ]
         if self.pbx_levels is not None:
@@ -189,6 +203,7 @@ class LiveKpis:
                 ]
             self.agent_days.clear()
             self._replaceable.clear()
+            self._counted.clear()
 
     def on_pbx_level(self, queue: str) -> None:
         """The PBX reported another service-level threshold for `queue`."""
@@ -233,11 +248,15 @@ class LiveKpis:
 
         A record flagged data_gap may be replaced later by a better one of the same call (a
         stop's record, then the next start's): the replaced one is taken out first, so a
-        call counts once, as it is stored."""
+        call counts once, as it is stored. Any other call already counted is not counted
+        again (its CallEnded, then its stored record read back, or the other way round)."""
         key = (record.server, record.linkedid)
         replaced = self._replaceable.pop(key, None)
         if replaced is not None:
             self._count(replaced, now, -1)
+        elif key in self._counted:
+            return
+        self._counted.add(key)
         self._count(record, now, 1)
         if record.data_gap:
             self._replaceable[key] = record
@@ -299,8 +318,41 @@ class LiveKpis:
         self.pbx_connected, self.pbx_detail = event.connected, event.detail
         self._changed()
 
+    def on_bus_link(self, event: BusLinkChanged) -> None:
+        if self.bus_gap.on_link(event):
+            self._changed()
+
+    def await_floor(self) -> None:
+        """This process asks the PBX's process for the floor: a gap until it arrives."""
+        self.bus_gap.await_floor(self.clock())
+        self._changed()
+
+    def on_floor(self, event: FloorSnapshot) -> None:
+        """The floor as the PBX's process knows it (Presence takes the agents and callers):
+        the PBX link's state when this process has none yet; the awaited floor is here."""
+        if self.pbx_connected is None and event.pbx_connected is not None:
+            self.pbx_connected, self.pbx_detail = event.pbx_connected, event.pbx_detail
+            self.pbx_since = event.pbx_since
+        self.bus_gap.floor_arrived()
+        self._changed()
+
+    def recount(self, records: Iterable[CallRecord]) -> None:
+        """Today's figures counted again from stored records alone (events were lost)."""
+        for live in self.queues.values():
+            live.today = QueueTotals(self.book.for_queue(live.name))
+            live.minutes.clear()
+            live.waits.clear()
+        self.agent_days.clear()
+        self._replaceable.clear()
+        self._counted.clear()
+        self.rebuild(records)
+        self.bus_gap.recounted()
+
     def pbx_link(self) -> dict[str, Any]:
-        """The PBX link as the board shows it: up, down, or up with its resync pending."""
+        """The PBX link as the board shows it: up, down, or up with its resync pending (or
+        the shared bus's gap, which hides the PBX's figures the same way)."""
+        if self.bus_gap.state:
+            return self.bus_gap.link()
         if self.pbx_connected is None:
             state = "unknown"
         elif self.pbx_connected:

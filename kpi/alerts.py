@@ -1,8 +1,8 @@
 """Wallboard alerts: rules over a live snapshot, and a tracker that publishes their changes.
 
 Rules: a queue's service level today below its target; its longest current wait past a
-threshold; an agent paused for longer than a limit; the PBX connection down (a data gap:
-figures stop moving while it lasts).
+threshold; an agent paused for longer than a limit; the PBX connection down, or several
+processes' shared bus down or losing events (a data gap: figures stop moving while it lasts).
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from callcenter.bus import Bus
 from callcenter.calls.records import AgentState
 from callcenter.events import KpiAlertCleared, KpiAlertRaised
+from kpi.bus_gap import DOWN as BUS_DOWN
+from kpi.bus_gap import LOST as BUS_LOST
 from kpi.definitions import service_level
 
 if TYPE_CHECKING:
@@ -48,8 +50,9 @@ def _percent(value: float) -> str:
 def evaluate(snapshot: Mapping[str, Any], limits: AlertLimits) -> list[Alert]:
     """The alerts a snapshot (`LiveKpis.snapshot()`) calls for, in board order."""
     alerts: list[Alert] = []
-    if snapshot.get("pbx_connected") is False:
-        alerts.append(_pbx_alert(snapshot.get("pbx_link")))
+    link = snapshot.get("pbx_link") or {}
+    if snapshot.get("pbx_connected") is False or link.get("data_gap"):
+        alerts.append(_pbx_alert(link))
     for name, tile in snapshot["queues"].items():
         level, wait = tile["today"]["service_level"], tile["longest_wait_s"]
         alerts.extend(_queue_alerts(name, level, tile["target"], wait, limits))
@@ -68,7 +71,7 @@ def evaluate_live(kpis: LiveKpis, limits: AlertLimits) -> list[Alert]:
     would stall the event loop that delivers screen pops."""
     now = kpis.now()
     alerts: list[Alert] = []
-    if kpis.pbx_connected is False:
+    if kpis.pbx_connected is False or kpis.bus_gap.state:
         alerts.append(_pbx_alert(kpis.pbx_link()))
     for name in sorted(kpis.queues):
         live = kpis.queues[name]
@@ -97,6 +100,10 @@ def _pbx_alert(link: Mapping[str, Any] | None) -> Alert:
     if not link or not link.get("since"):
         return PBX_DOWN
     since = datetime.fromisoformat(link["since"]).strftime("%H:%M UTC")
+    if link.get("state") == BUS_DOWN:
+        return Alert("pbx_down", "pbx", f"Bus link down since {since}: figures have a data gap")
+    if link.get("state") == BUS_LOST:
+        return Alert("pbx_down", "pbx", f"Since {since}: {link['detail']}")
     if link.get("state") == "resync_pending":
         return Alert(
             "pbx_down",

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.bus import Bus
+from callcenter.calls.records import CallRecord
 from callcenter.calls.service import list_calls
 from kpi.aggregator import LiveKpis, rebuild_since
 from kpi.alerts import Alert, AlertLimits, AlertTracker, evaluate_live
@@ -23,6 +24,10 @@ Snapshot = dict[str, Any]
 # How often the board reads the queue records' thresholds again (an admin may change them
 # on a page, over the API or with `callcenter queues import`, in any process).
 RECORDS_EVERY_S = 5.0
+# How long after a start (or a recount) today's calls are read again: a call that ended
+# just before is stored by the records' writer up to ~1 s after its CallEnded, which this
+# process may not have received. A call counted either way counts once.
+LATE_REBUILD_S = 3.0
 
 
 class LiveBoard:
@@ -35,11 +40,15 @@ class LiveBoard:
         bus: Bus | None,
         server: str,
         period_s: float = 1.0,
+        late_rebuild_s: float = LATE_REBUILD_S,
     ) -> None:
         self.kpis = kpis
         self.limits = limits
         self.bus = bus
         self.period_s = period_s
+        self.late_rebuild_s = late_rebuild_s
+        self.rebuilds = 0
+        self._rebuild_due: float | None = None
         self.tracker = AlertTracker(bus, server)
         self.subscribers: set[asyncio.Queue[Snapshot]] = set()
         self.latest: Snapshot | None = None
@@ -52,7 +61,8 @@ class LiveBoard:
 
     def start(self, sessions: sessionmaker[Session] | None) -> None:
         """Subscribe to the bus, read the queue records' thresholds, rebuild today from the
-        database, start the pusher (which reads the records again every RECORDS_EVERY_S)."""
+        database, start the pusher (which reads the records again every RECORDS_EVERY_S,
+        and today's calls again late_rebuild_s after the start)."""
         if self.bus is not None:
             self._unsubscribe = self.kpis.subscribe(self.bus)
         self._sessions = sessions
@@ -62,6 +72,7 @@ class LiveBoard:
                 self.kpis.rebuild(
                     list_calls(session, since=rebuild_since(self.kpis.clock(), self.kpis.zone))
                 )
+            self._rebuild_due = asyncio.get_running_loop().time() + self.late_rebuild_s
         self.tick()
         self._task = asyncio.create_task(self._run(), name="kpi-live-board")
 
@@ -81,6 +92,10 @@ class LiveBoard:
             if self._sessions is not None and loop.time() >= records_due:
                 records_due = loop.time() + RECORDS_EVERY_S
                 await self.refresh_records()
+            if self._sessions is not None and self.kpis.bus_gap.recount_due:
+                await self.recount()
+            if self._rebuild_due is not None and loop.time() >= self._rebuild_due:
+                await self.rebuild()
             self.tick()
 
     async def refresh_records(self) -> None:
@@ -91,6 +106,33 @@ class LiveBoard:
             log.exception("could not read the queue records' thresholds; keeping the last")
             return
         self.kpis.set_records(records)
+
+    async def recount(self) -> None:
+        """Count today again from the stored calls (read off the loop): the process that
+        writes them missed nothing, this one lost events on the shared bus."""
+        try:
+            calls = await asyncio.to_thread(self._stored_calls)
+        except Exception:
+            log.exception("could not read today's calls to count them again; will retry")
+            return
+        self.kpis.recount(calls)
+        self._rebuild_due = asyncio.get_running_loop().time() + self.late_rebuild_s
+
+    async def rebuild(self) -> None:
+        """Add today's stored calls not counted yet (those stored after the last read)."""
+        self._rebuild_due = None
+        try:
+            calls = await asyncio.to_thread(self._stored_calls)
+        except Exception:
+            log.exception("could not read today's calls again")
+            return
+        self.kpis.rebuild(calls)
+        self.rebuilds += 1
+
+    def _stored_calls(self) -> list[CallRecord]:
+        assert self._sessions is not None
+        with self._sessions() as session:
+            return list_calls(session, since=rebuild_since(self.kpis.clock(), self.kpis.zone))
 
     def _stored_records(self) -> dict[str, RecordThresholds]:
         assert self._sessions is not None

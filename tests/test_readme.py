@@ -40,6 +40,8 @@ def test_the_default_shown_is_the_codes(name: str, monkeypatch: pytest.MonkeyPat
         assert isinstance(default, list | dict), f"{name}: show the default as `{default}`"
     elif isinstance(default, str):
         assert literal[1] == default
+    elif isinstance(default, bool):
+        assert literal[1] == str(default).lower()
     elif isinstance(default, int | float):
         assert float(literal[1]) == default
     else:

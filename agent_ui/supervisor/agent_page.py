@@ -53,7 +53,7 @@ async def _context(
     facts = await run_in_threadpool(_facts, session, viewer, username)
     board = request.app.state.callcenter.kpi_board
     live = await agent_live(
-        console.consoles.snapshot(facts.user.id), board.kpis.snapshot(), console.pbx, facts.user
+        await console.ops.snapshot(facts.user.id), board.kpis.snapshot(), console.pbx, facts.user
     )
     customer_id = live.call.get("customer_id") if live.call else None
     if customer_id is not None:
@@ -164,7 +164,7 @@ async def _done(
         return told
 
     told = await run_in_threadpool(log_it)
-    console.hub.publish(facts.user.id, "supervised", {"message": told, "action": move.value})
+    await console.ops.tell(facts.user.id, "supervised", {"message": told, "action": move.value})
     html = templates.get_template("_notice.html").render(
         message=f"Done: {facts.user.display_name} {detail}. The PBX confirmed it.", kind="ok"
     )

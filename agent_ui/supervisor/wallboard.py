@@ -113,14 +113,18 @@ async def with_calls(
 ) -> dict[str, Any]:
     """The snapshot with each ringing or talking agent's caller (`call`: number, name,
     customer, queue), as their console shows it."""
-    calls: dict[str, dict[str, Any]] = {}
+    on_calls: dict[str, int] = {}
     for row in snapshot["agents"]:
         known = names.get(row["agent"])
-        if known is None or row["state"] not in ON_A_CALL:
-            continue
-        call = state.console.consoles.snapshot(known.user_id).get("call")
+        if known is not None and row["state"] in ON_A_CALL:
+            on_calls[row["agent"]] = known.user_id
+    # One question for every agent on a call (one round trip when the consoles run elsewhere).
+    consoles = await state.console.ops.snapshots(on_calls.values()) if on_calls else {}
+    calls: dict[str, dict[str, Any]] = {}
+    for agent, user_id in on_calls.items():
+        call = consoles[user_id].get("call")
         if call is not None and call.get("ended_at") is None:
-            calls[row["agent"]] = call
+            calls[agent] = call
     if not calls:
         return snapshot
     ids = {c["customer_id"] for c in calls.values() if c.get("customer_id") is not None}

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from callcenter.cti.connection import AmiConnection
+from callcenter.cti.ami_commands import AmiCommands
 from callcenter.cti.frames import Frame
 from callcenter.cti.protocol import (
     ActionRefused,
@@ -88,7 +88,7 @@ class OriginateFailed(CommandError):
 
 
 async def originate(
-    pbx: AmiConnection,
+    pbx: AmiCommands,
     *,
     interface: str,
     number: str,
@@ -149,7 +149,7 @@ async def originate(
 
 
 async def add_queue_member(
-    pbx: AmiConnection,
+    pbx: AmiCommands,
     *,
     queue: str,
     interface: str,
@@ -176,7 +176,7 @@ async def add_queue_member(
     return await _command(pbx, headers)
 
 
-async def remove_queue_member(pbx: AmiConnection, *, queue: str, interface: str) -> CommandResult:
+async def remove_queue_member(pbx: AmiCommands, *, queue: str, interface: str) -> CommandResult:
     """Log an agent's interface out of a queue (QueueRemove)."""
     headers = {
         "Action": "QueueRemove",
@@ -187,21 +187,21 @@ async def remove_queue_member(pbx: AmiConnection, *, queue: str, interface: str)
 
 
 async def pause_member(
-    pbx: AmiConnection, *, interface: str, reason: str | None = None, queue: str | None = None
+    pbx: AmiCommands, *, interface: str, reason: str | None = None, queue: str | None = None
 ) -> CommandResult:
     """Pause an agent, in one queue or (no `queue`) in all of them, with a reason."""
     return await _pause(pbx, interface=interface, paused=True, reason=reason, queue=queue)
 
 
 async def unpause_member(
-    pbx: AmiConnection, *, interface: str, queue: str | None = None, reason: str | None = None
+    pbx: AmiCommands, *, interface: str, queue: str | None = None, reason: str | None = None
 ) -> CommandResult:
     """Make a paused agent available again, in one queue or all of them."""
     return await _pause(pbx, interface=interface, paused=False, reason=reason, queue=queue)
 
 
 async def set_member_penalty(
-    pbx: AmiConnection, *, interface: str, penalty: int, queue: str | None = None
+    pbx: AmiCommands, *, interface: str, penalty: int, queue: str | None = None
 ) -> CommandResult:
     """Change an agent's penalty, in one queue or all of them (QueuePenalty)."""
     headers = {"Action": "QueuePenalty", "Interface": _value("interface", interface)}
@@ -212,7 +212,7 @@ async def set_member_penalty(
 
 
 async def blind_transfer(
-    pbx: AmiConnection, *, channel: str, exten: str, context: str
+    pbx: AmiCommands, *, channel: str, exten: str, context: str
 ) -> CommandResult:
     """Send the party bridged with `channel` to `exten@context` (BlindTransfer)."""
     headers = {
@@ -225,7 +225,7 @@ async def blind_transfer(
 
 
 async def attended_transfer(
-    pbx: AmiConnection, *, channel: str, exten: str, context: str
+    pbx: AmiCommands, *, channel: str, exten: str, context: str
 ) -> CommandResult:
     """Start a consultation from `channel` to `exten@context` (Atxfer); hanging up completes it.
 
@@ -243,7 +243,7 @@ async def attended_transfer(
     return await _command(pbx, headers)
 
 
-async def cancel_attended_transfer(pbx: AmiConnection, *, channel: str) -> CommandResult:
+async def cancel_attended_transfer(pbx: AmiCommands, *, channel: str) -> CommandResult:
     """End `channel`'s consultation and take the held caller back (CancelAtxfer).
 
     Asterisk answers `CancelAtxfer successfully queued` even when no consultation is under
@@ -253,7 +253,7 @@ async def cancel_attended_transfer(pbx: AmiConnection, *, channel: str) -> Comma
     return await _command(pbx, headers)
 
 
-async def press_keys(pbx: AmiConnection, *, channel: str, keys: str) -> None:
+async def press_keys(pbx: AmiCommands, *, channel: str, keys: str) -> None:
     """Key `keys` as if the phone on `channel` had sent them (PlayDTMF with Receive), one
     action per key: an in-call feature code (features.conf) reacts to them as to the phone's.
     """
@@ -268,7 +268,7 @@ async def press_keys(pbx: AmiConnection, *, channel: str, keys: str) -> None:
         await _command(pbx, headers)
 
 
-async def hangup(pbx: AmiConnection, *, channel: str, cause: int | None = None) -> CommandResult:
+async def hangup(pbx: AmiCommands, *, channel: str, cause: int | None = None) -> CommandResult:
     """Hang up one channel, with a Q.850 cause code when given (16 = normal clearing)."""
     headers = {"Action": "Hangup", "Channel": _value("channel", channel)}
     if cause is not None:
@@ -277,7 +277,7 @@ async def hangup(pbx: AmiConnection, *, channel: str, cause: int | None = None) 
 
 
 async def _pause(
-    pbx: AmiConnection, *, interface: str, paused: bool, reason: str | None, queue: str | None
+    pbx: AmiCommands, *, interface: str, paused: bool, reason: str | None, queue: str | None
 ) -> CommandResult:
     headers = {
         "Action": "QueuePause",
@@ -291,13 +291,13 @@ async def _pause(
     return await _command(pbx, headers)
 
 
-async def _command(pbx: AmiConnection, headers: Headers) -> CommandResult:
+async def _command(pbx: AmiCommands, headers: Headers) -> CommandResult:
     action = AmiAction(headers)
     answer = await _accepted(pbx, action)
     return CommandResult(action.name, action.id, answer.get("Message", ""))
 
 
-async def _accepted(pbx: AmiConnection, action: AmiAction) -> Frame:
+async def _accepted(pbx: AmiCommands, action: AmiAction) -> Frame:
     answer = await pbx.call(action)
     assert isinstance(answer, AmiMessage)
     return _success(action, answer)

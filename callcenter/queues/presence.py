@@ -3,10 +3,13 @@
 The one live projection of the tracker's domain events: the console, the live KPIs and the
 wallboard's alerts read it; none of them keeps a copy of its own. It holds what is true right
 now (who is available, who waits since when), never counts over time (those are KPIs).
+A process that missed events (started late, lost some on the shared bus) takes the PBX
+process's FloorSnapshot: that server's agents and callers are replaced by the snapshot's.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -19,6 +22,7 @@ from callcenter.events import (
     CallAnswered,
     CallEnded,
     CallQueued,
+    FloorSnapshot,
 )
 
 AgentListener = Callable[["AgentPresence | None", "AgentPresence"], None]
@@ -52,6 +56,12 @@ class Presence:
         self._waiting: dict[str, dict[str, datetime]] = {}
         self._agent_listeners: list[AgentListener] = []
         self._queue_listeners: list[QueueListener] = []
+        # Which PBX reported each agent and each waiting caller: a FloorSnapshot replaces
+        # only its own server's.
+        self._agent_server: dict[str, str] = {}
+        self._caller_server: dict[tuple[str, str], str] = {}
+        # Names the FloorSnapshots this Presence is the source of (it ignores those).
+        self.id = uuid.uuid4().hex
 
     def subscribe(self, bus: Bus) -> Callable[[], None]:
         """Follow the bus; returns a function that unsubscribes everything."""
@@ -61,6 +71,7 @@ class Presence:
             bus.subscribe(CallAnswered, self.on_answered),
             bus.subscribe(CallAbandoned, self.on_abandoned),
             bus.subscribe(CallEnded, self.on_ended),
+            bus.subscribe(FloorSnapshot, self.on_floor),
         ]
 
         def unsubscribe() -> None:
@@ -101,6 +112,24 @@ class Presence:
         """When the caller who has waited longest in `queue` joined it (None: nobody waits)."""
         return next(iter(self.waiting(queue).values()), None)
 
+    def queue_names(self) -> list[str]:
+        """Every queue seen (by a member or a caller), waited in now or not."""
+        return list(self._waiting)
+
+    def agents_of(self, server: str) -> list[AgentPresence]:
+        """The agents `server` reported."""
+        return [a for name, a in self.agents.items() if self._agent_server.get(name) == server]
+
+    def waiting_of(self, server: str) -> list[tuple[str, str, datetime]]:
+        """(queue, linkedid, queued at) of every caller waiting on `server`, oldest first in
+        each queue."""
+        return [
+            (queue, linkedid, at)
+            for queue, callers in self._waiting.items()
+            for linkedid, at in callers.items()
+            if self._caller_server.get((queue, linkedid)) == server
+        ]
+
     # agents
 
     def on_agent_state(self, event: AgentStateChanged) -> None:
@@ -117,7 +146,11 @@ class Presence:
             since=since,
             queues=frozenset(event.queues),
         )
-        self.agents[event.agent] = after
+        self._agent_server[event.agent] = event.server
+        self._put(before, after)
+
+    def _put(self, before: AgentPresence | None, after: AgentPresence) -> None:
+        self.agents[after.name] = after
         if before is not None and before.interface != after.interface:
             self._by_interface.pop(before.interface, None)
         self._by_interface[after.interface] = after
@@ -131,6 +164,7 @@ class Presence:
 
     def on_queued(self, event: CallQueued) -> None:
         self._waiting.setdefault(event.queue, {})[event.linkedid] = event.at
+        self._caller_server[event.queue, event.linkedid] = event.server
         self._queue_changed(event.queue)
 
     def on_answered(self, event: CallAnswered) -> None:
@@ -148,8 +182,65 @@ class Presence:
 
     def _left(self, queue: str, linkedid: str) -> None:
         self._waiting.setdefault(queue, {}).pop(linkedid, None)
+        self._caller_server.pop((queue, linkedid), None)
         self._queue_changed(queue)
 
     def _queue_changed(self, queue: str) -> None:
         for listener in self._queue_listeners:
             listener(queue)
+
+    # the floor as the PBX's process knows it
+
+    def on_floor(self, event: FloorSnapshot) -> None:
+        """Replace `event.server`'s agents and waiting callers by the snapshot's, telling
+        the listeners what changed (an agent the snapshot lacks goes, as logged out)."""
+        if event.origin == self.id:
+            return
+        fresh = {
+            a.name: AgentPresence(
+                a.name, a.interface, a.state, a.reason, a.since, frozenset(a.queues)
+            )
+            for a in event.agents
+        }
+        for name, server in list(self._agent_server.items()):
+            if server == event.server and name not in fresh:
+                self._drop_agent(name)
+        for name, after in fresh.items():
+            self._agent_server[name] = event.server
+            before = self.agents.get(name)
+            if before != after:
+                self._put(before, after)
+        self._replace_waiting(event)
+
+    def _drop_agent(self, name: str) -> None:
+        del self._agent_server[name]
+        before = self.agents.pop(name, None)
+        if before is None:
+            return
+        if self._by_interface.get(before.interface) is before:
+            del self._by_interface[before.interface]
+        for listener in self._agent_listeners:
+            listener(before, AgentPresence(name, before.interface))
+
+    def _replace_waiting(self, event: FloorSnapshot) -> None:
+        fresh: dict[str, dict[str, datetime]] = {queue: {} for queue in event.queues}
+        for caller in event.waiting:
+            fresh.setdefault(caller.queue, {})[caller.linkedid] = caller.queued_at
+        changed = {queue for queue in fresh if queue not in self._waiting}
+        for (queue, linkedid), server in list(self._caller_server.items()):
+            if server == event.server and linkedid not in fresh.get(queue, {}):
+                del self._caller_server[queue, linkedid]
+                self._waiting.get(queue, {}).pop(linkedid, None)
+                changed.add(queue)
+        for queue, callers in fresh.items():
+            waiting = self._waiting.setdefault(queue, {})
+            for linkedid, at in callers.items():
+                self._caller_server[queue, linkedid] = event.server
+                if waiting.get(linkedid) != at:
+                    waiting[linkedid] = at
+                    changed.add(queue)
+        for queue in sorted(changed):
+            # Oldest first again (the snapshot's callers may be older than this one's).
+            callers = self._waiting[queue]
+            self._waiting[queue] = dict(sorted(callers.items(), key=lambda item: item[1]))
+            self._queue_changed(queue)

@@ -52,10 +52,10 @@ def _answered(presence: Presence, linkedid: str, queue: str) -> None:
     )  # fmt: skip
 
 
-def _frames(
+async def _frames(
     hub: PopHub, user_id: int, since: int | None = None
 ) -> asyncio.Queue[ConsoleFrame | None]:
-    return hub.attach(user_id, since).tab.queue
+    return (await hub.attach(user_id, since)).tab.queue
 
 
 async def _settle() -> None:
@@ -71,7 +71,7 @@ async def test_members_get_new_figures_once_without_a_sequence(
     screens = [_agent(presence, 1, ["billing", "support"]), _agent(presence, 2, ["support"])]
     waiting = QueueWaiting(hub, presence, lambda: screens)
     presence.listen(queue=waiting.changed)
-    first, second = _frames(hub, 1), _frames(hub, 2)
+    first, second = await _frames(hub, 1), await _frames(hub, 2)
     await _settle()
     while not first.empty():  # the queues appearing with nobody in them
         first.get_nowait()
@@ -124,6 +124,6 @@ async def test_a_pop_after_waiting_updates_replays_alone(monkeypatch: pytest.Mon
         _queued(presence, f"c{number + 1}", "support", number)
         await _settle()
     # A tab that reconnects after the pop still gets it replayed, not a resync.
-    attachment = hub.attach(1, pop.seq - 1)
+    attachment = await hub.attach(1, pop.seq - 1)
     assert not attachment.resync
     assert [frame.seq for frame in attachment.replay] == [pop.seq]

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
+from agent_ui.hub import HubUnavailable
 from callcenter.app import create_app
 from callcenter.db import utc_now
 from callcenter.settings import Settings
@@ -181,3 +182,17 @@ def test_a_session_that_expires_while_the_console_is_open_closes_it(
         assert console.receive_json()["type"] == "hello"
         assert closed_with(console) == 4401
     assert time.time() >= signed_at + signer.max_age_s
+
+
+def test_a_console_the_hub_cannot_take_now_is_told_to_try_again(
+    client: TestClient, staff: Staff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hub = client.app.state.callcenter.console.hub  # type: ignore[attr-defined]
+
+    async def unavailable(user_id: int, since: int | None) -> None:
+        raise HubUnavailable("the console hub has no Redis at the moment")
+
+    monkeypatch.setattr(hub, "attach", unavailable)
+    sign_in_as(client, staff, "agent1")
+    with client.websocket_connect("/ws/console?since=4") as socket:
+        assert closed_with(socket) == 1013  # the console reconnects, as after a blink

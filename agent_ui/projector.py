@@ -1,0 +1,48 @@
+"""The agents' consoles as the active PBX process runs them when several processes share Redis.
+
+`console_projector` builds the consoles on the adapter's own AMI connection and call tracker
+(wrap-up pauses, the tracker's channels), follows the bus and the presence, publishes
+through the hub it is given, and hands back the handlers web workers reach by RPC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from agent_ui.console_ops import Handler, console_handlers
+from agent_ui.consoles import Consoles
+from agent_ui.hub import ConsoleHub
+from agent_ui.pbx import CallChannels, PbxControl
+from callcenter.cti.connection import AmiConnection
+from callcenter.queues.presence import Presence
+
+if TYPE_CHECKING:
+    from callcenter.services import Services
+
+
+@asynccontextmanager
+async def console_projector(
+    services: Services,
+    presence: Presence,
+    connection: AmiConnection,
+    tracker: CallChannels,
+    hub: ConsoleHub,
+) -> AsyncIterator[tuple[Consoles, dict[str, Handler]]]:
+    """Run the consoles while the context lasts (inside the running loop, before the
+    adapter starts, so its resync's agent states reach them); yields the consoles and
+    their handlers (`console_handlers`); stops their timers and lookups on the way out.
+    The hub is the caller's: it stays open."""
+    settings = services.settings
+    pbx = PbxControl(
+        connection, settings.console_dial_context, tracker, hold_keys=settings.console_hold_keys
+    )
+    consoles = Consoles(
+        hub=hub, sessions=services.sessions, settings=settings, presence=presence, pbx=pbx
+    )
+    consoles.start(services.bus)
+    try:
+        yield consoles, console_handlers(consoles)
+    finally:
+        await consoles.stop()

@@ -1,0 +1,189 @@
+"""The Redis bus between processes (here: RedisBus instances) on a real Redis server."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from callcenter.bus import Bus, make_bus
+from callcenter.bus_redis import RedisBus
+from callcenter.events import BusLinkChanged, CallHeld, CallUnheld, KpiAlertRaised
+from callcenter.settings import Settings
+from tests.redis_server import RedisServer
+
+AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+def held(n: int) -> CallHeld:
+    return CallHeld(at=AT, server="pbx1", linkedid=str(n), channel=f"PJSIP/{n}")
+
+
+def numbers(events: list[Any]) -> list[int]:
+    return [int(event.linkedid) for event in events]
+
+
+async def until(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.01)
+
+
+class Node:
+    """One process's bus and what its handlers saw."""
+
+    def __init__(self, url: str, **options: Any) -> None:
+        options = {"backoff_s": (0.05, 0.2), "block_s": 0.2, "flush_s": 3.0, **options}
+        self.bus = RedisBus(url, **options)
+        self.held: list[CallHeld] = []
+        self.unheld: list[CallUnheld] = []
+        self.link: list[BusLinkChanged] = []
+        self.bus.subscribe(CallHeld, self.held.append)
+        self.bus.subscribe(CallUnheld, self.unheld.append)
+        self.bus.subscribe(BusLinkChanged, self.link.append)
+
+    def links(self) -> list[tuple[bool, int | None]]:
+        return [(event.up, event.lost) for event in self.link]
+
+
+@pytest.fixture
+async def nodes(redis_url: str) -> AsyncIterator[Callable[..., Any]]:
+    made: list[Node] = []
+
+    async def make(url: str = redis_url, **options: Any) -> Node:
+        node = Node(url, **options)
+        await node.bus.start()
+        made.append(node)
+        return node
+
+    yield make
+    for node in made:
+        await node.bus.stop()
+
+
+async def test_each_sees_the_others_events_in_order_and_its_own_once(nodes: Any) -> None:
+    a, b = await nodes(), await nodes()
+    alerts: list[KpiAlertRaised] = []
+    b.bus.subscribe(KpiAlertRaised, alerts.append)
+    for n in range(200):
+        a.bus.publish(held(n))
+    a.bus.publish(KpiAlertRaised(at=AT, server="pbx1", kind="pbx_down", subject="pbx", message=""))
+    await until(lambda: len(b.held) == 200)
+    b.bus.publish(CallUnheld(at=AT, server="pbx1", linkedid="done", channel="x"))
+    await until(lambda: len(a.unheld) == 1)  # A's reader is past its own 200 now
+    assert numbers(b.held) == list(range(200))
+    assert numbers(a.held) == list(range(200))  # delivered here once, at publish
+    assert len(b.unheld) == 1 and alerts == []  # alerts stay where they are worked out
+    assert a.links() == b.links() == []
+    assert a.bus.sent == 200 and b.bus.received == 200
+
+
+async def test_a_worker_thread_publishes(nodes: Any) -> None:
+    a, b = await nodes(), await nodes()
+    threads: set[int] = set()
+    a.bus.subscribe(CallHeld, lambda _: threads.add(threading.get_ident()))
+
+    def work() -> None:
+        for n in range(300):
+            a.bus.publish(held(n))
+
+    await asyncio.to_thread(work)
+    await until(lambda: len(b.held) == 300)
+    assert numbers(b.held) == list(range(300))
+    assert threading.get_ident() not in threads  # delivered here in the publisher's thread
+
+
+async def test_stop_sends_what_is_queued(nodes: Any, redis_url: str) -> None:
+    b = await nodes()
+    a = Node(redis_url)
+    await a.bus.start()
+    for n in range(1000):
+        a.bus.publish(held(n))
+    await a.bus.stop()
+    await until(lambda: len(b.held) == 1000)
+
+
+async def test_redis_killed_then_back_delivers_the_outbox(
+    nodes: Any, redis_server: RedisServer
+) -> None:
+    a, b = await nodes(redis_server.url), await nodes(redis_server.url)
+    a.bus.publish(held(0))
+    await until(lambda: len(b.held) == 1)
+    redis_server.stop()
+    for n in range(1, 11):
+        a.bus.publish(held(n))  # still delivered here at once
+    assert numbers(a.held) == list(range(11))
+    await until(lambda: a.links() == b.links() == [(False, None)])
+    await asyncio.sleep(0.3)  # a few failed retries: still one "down"
+    assert a.links() == b.links() == [(False, None)]
+    redis_server.start()
+    await until(lambda: len(b.held) == 11)
+    assert numbers(b.held) == list(range(11))
+    # Redis came back empty: whatever it held unread is gone, so the count is unknown.
+    await until(lambda: len(b.link) == 2)
+    assert [event.up for event in b.link] == [False, True]
+    assert b.links()[1] == (True, None)
+
+
+async def test_redis_restarted_empty_while_behind_flags_the_loss(
+    redis_server: RedisServer,
+) -> None:
+    a, b = Node(redis_server.url), Node(redis_server.url)
+    await a.bus.start()
+    await b.bus.start()
+    try:
+        a.bus.publish(held(0))
+        await until(lambda: len(b.held) == 1)
+        await b.bus.stop()  # B falls behind: A's next events stay unread in Redis
+        for n in range(1, 6):
+            a.bus.publish(held(n))
+        await until(lambda: a.bus.sent == 6)
+        redis_server.stop()
+        redis_server.start()
+        await b.bus.start()
+        await until(lambda: b.links() == [(True, None)])  # lost, how many unknown yet
+        await until(lambda: a.bus.up is True)
+        a.bus.publish(held(6))
+        await until(lambda: len(b.held) == 2)
+        assert numbers(b.held) == [0, 6]
+        assert b.links() == [(True, None), (True, 5)]  # A's numbering shows the 5 missing
+    finally:
+        await a.bus.stop()
+        await b.bus.stop()
+
+
+async def test_an_overflowing_outbox_counts_what_it_dropped(nodes: Any) -> None:
+    a, b = await nodes(outbox_limit=10), await nodes()
+    a.bus.publish(held(0))
+    await until(lambda: len(b.held) == 1)
+    for n in range(1, 26):  # no await: the writer cannot send meanwhile
+        a.bus.publish(held(n))
+    await until(lambda: len(b.held) == 11)
+    assert numbers(b.held) == [0, *range(16, 26)]  # the newest are kept
+    await until(lambda: a.links() == [(True, 15)] and b.links() == [(True, 15)])
+
+
+async def test_redis_down_at_the_start(redis_server: RedisServer) -> None:
+    redis_server.stop()
+    a = Node(redis_server.url)
+    await a.bus.start()
+    try:
+        assert a.links() == [(False, None)]
+        a.bus.publish(held(1))
+        assert numbers(a.held) == [1]  # this process goes on alone meanwhile
+        redis_server.start()
+        await until(lambda: a.links() == [(False, None), (True, 0)], timeout_s=5)
+        await until(lambda: a.bus.sent == 1)
+    finally:
+        await a.bus.stop()
+
+
+def test_make_bus_picks_redis_only_with_a_bus_url(redis_url: str) -> None:
+    assert type(make_bus(Settings(bus_url=None))) is Bus
+    assert isinstance(make_bus(Settings(bus_url=redis_url)), RedisBus)
