@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.bus import Bus, make_bus
 from callcenter.cli import UsageError, add_database_option, settings_from
-from callcenter.db import make_sessionmaker, open_database
+from callcenter.db import make_sessionmaker, open_database, pool_options
 from callcenter.settings import Settings
 from callcenter.stop_signals import stop_signals
 from crm.sla.tasks import SLA_JOB_ID, start_scheduler
@@ -50,7 +50,7 @@ def worker_command(args: argparse.Namespace) -> int:
             "`callcenter worker` needs CALLCENTER_BUS_URL or a PostgreSQL database to run "
             "alone: on SQLite, `callcenter serve` runs the scheduled jobs itself"
         )
-    engine = open_database(settings.database_url, need="crm_tickets")
+    engine = open_database(settings.database_url, need="crm_tickets", **pool_options(settings))
     try:
         return asyncio.run(_work(engine, make_sessionmaker(engine), settings))
     finally:
