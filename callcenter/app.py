@@ -108,12 +108,24 @@ async def running(settings: Settings) -> AsyncIterator[AppState]:
     await services.bus.start()  # on a shared bus: connected before anything publishes
     announce_ended_sessions(services.sessions, services.bus)
     # Without a PBX nothing in this process publishes call records: no idle writer for them.
+    # With several processes the active `cti run` writes the records and the history, and
+    # `callcenter worker` runs the scheduled jobs.
+    alone = not settings.distributed
     consumers = wire_consumers(
-        services.bus, services.sessions, settings, live=True, store_records=settings.ami is not None
+        services.bus,
+        services.sessions,
+        settings,
+        live=True,
+        store_records=settings.ami is not None,
+        store_history=alone,
     )
     await consumers.start()
-    scheduler = start_scheduler(
-        services.sessions, services.bus, settings.server, settings.sla_check_interval_s
+    scheduler = (
+        start_scheduler(
+            services.sessions, services.bus, settings.server, settings.sla_check_interval_s
+        )
+        if alone
+        else None
     )
     # Live presence, the console and the board subscribe before the PBX link starts, so no
     # agent event is missed.
@@ -158,7 +170,8 @@ async def running(settings: Settings) -> AsyncIterator[AppState]:
         if adapter is not None:
             await adapter.stop()
         await consumers.stop()
-        scheduler.shutdown(wait=True)
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)
         engine.dispose()
         await services.bus.stop()
 

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "callcenter.pbx_cli",
     "callcenter.web_cli",
     "callcenter.agi_cli",
+    "callcenter.worker_cli",
     "crm.cli",
     "sim.cli",
     "kpi.cli",

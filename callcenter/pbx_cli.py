@@ -195,6 +195,14 @@ async def _run_adapter(
 ) -> int:
     bus = make_bus(settings)
     await bus.start()
+    if settings.distributed:  # one active process per PBX, any number of standbys
+        from callcenter.pbx_active import run_with_lease  # Redis only when asked for
+
+        try:
+            with stop_signals() as stop:
+                return await run_with_lease(target, server, sessions, settings, bus, stop)
+        finally:
+            await bus.stop()
     consumers = wire_consumers(bus, sessions, settings, live=True)
     await consumers.start()
     adapter = LiveAdapter(

@@ -44,6 +44,11 @@ def _serve(args: argparse.Namespace) -> int:
     from callcenter.users.cli import check_session_key
 
     settings = settings_from(args)
+    if settings.distributed and settings.ami_url:
+        raise UsageError(
+            "CALLCENTER_AMI_URL cannot be used with CALLCENTER_BUS_URL: with several processes "
+            "the PBX is followed by `callcenter cti run`, not by `serve`"
+        )
     # The port first: a taken one must stop `serve` before it migrates the database or
     # logs in to the PBX (uvicorn binds only after the lifespan has started).
     listener = listening_socket(args.host, args.port)

@@ -47,8 +47,10 @@ class Consumers:
         live: bool,
         batch_size: int,
         flush_interval: float,
+        store_history: bool = True,
     ) -> None:
         self.bus = bus
+        self.store_history = store_history
         self.records = records
         self.history = history
         self.service_levels = service_levels
@@ -64,7 +66,8 @@ class Consumers:
 
     async def start(self) -> None:
         """Live: start the history and the periodic hand-over of records."""
-        self._tasks.append(asyncio.create_task(self.history.run(self.bus), name="crm-history"))
+        if self.store_history:
+            self._tasks.append(asyncio.create_task(self.history.run(self.bus), name="crm-history"))
         if self.records is not None:
             self._tasks.append(asyncio.create_task(self._flush_periodically(), name="flusher"))
         await asyncio.sleep(0)  # let the history subscribe before anything can publish
@@ -125,6 +128,7 @@ def wire_consumers(
     *,
     live: bool,
     store_records: bool = True,
+    store_history: bool = True,
     batch_size: int = 500,
     flush_interval: float = 1.0,
 ) -> Consumers:
@@ -135,7 +139,9 @@ def wire_consumers(
     ended calls become interactions and abandons callbacks; each queue's service-level
     threshold, as the PBX reports it at every resync, is kept (`service_levels`) and stored.
     `store_records=False` when nothing in this process publishes records (a web app without
-    a PBX): no idle writer.
+    a PBX): no idle writer. `store_history=False` where another process writes the history
+    and the PBX's thresholds (a web app with several processes: the active `cti run`); the
+    thresholds are still followed for this process's board.
     """
     after_store = (rollup_listener(thresholds_from_settings(settings)),)
     records: RecordWriter | None = None
@@ -146,8 +152,9 @@ def wire_consumers(
         bus,
         records,
         CallHistory(sessions, settings),
-        PbxServiceLevels(sessions),
+        PbxServiceLevels(sessions, store=store_history),
         live=live,
         batch_size=batch_size,
         flush_interval=flush_interval,
+        store_history=store_history,
     )

@@ -259,3 +259,11 @@ class LiveAdapter:
             else:
                 log.info("saved %d calls in flight for the next start", len(saved["calls"]))
         self.pipeline.close(at=at, end_open_calls=True)
+
+    async def abandon(self) -> None:
+        """Log off and drop what is in flight, writing and saving nothing for it: another
+        process follows this PBX now (a lost lease) and its resync adopts those calls. At
+        once: no Logoff is waited for."""
+        self.feed.close()
+        self.connection.close()
+        await self.connection.aclose()  # only waits for the background tasks now

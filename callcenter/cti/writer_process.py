@@ -30,6 +30,7 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future
+from multiprocessing import forkserver
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -73,6 +74,14 @@ def writer_for(sessions: sessionmaker[Session] | None) -> type[RecordWriter]:
     if sessions is not None and shareable(sessions) is not None:
         return ProcessRecordWriter
     return ThreadedRecordWriter
+
+
+def prepare_writer_processes() -> None:
+    """Start the fork server the writer processes come from (a second or so), so that the
+    next writer starts at once: a standby `cti run` does it while it waits for its lease."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    forkserver.ensure_running()
 
 
 class ProcessRecordWriter(RecordWriter):

@@ -36,10 +36,14 @@ LevelListener = Callable[[str], None]
 class PbxServiceLevels:
     """Queue -> the PBX's service-level threshold, loaded from the database and following the
     bus; with `sessions`, what is reported is stored (off the event loop when one runs, in
-    the order reported)."""
+    the order reported). `store=False` where another process stores them (several processes:
+    the active `cti run`); they are still loaded from the database."""
 
-    def __init__(self, sessions: sessionmaker[Session] | None = None) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session] | None = None, *, store: bool = True
+    ) -> None:
         self.sessions = sessions
+        self.store = store
         self.levels: dict[str, PbxServiceLevel] = {}
         self._reported: dict[tuple[str, str], PbxServiceLevel] = {}
         self._listeners: list[LevelListener] = []
@@ -91,7 +95,7 @@ class PbxServiceLevels:
                 listener(event.queue)
 
     def _store(self, level: PbxServiceLevel) -> None:
-        if self.sessions is None:
+        if self.sessions is None or not self.store:
             return
         with self._unstored_lock:
             self._unstored.append(level)
