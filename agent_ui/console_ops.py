@@ -15,6 +15,7 @@ Errors over the remote path: a handler raises; the call function raises an excep
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Protocol
 
@@ -28,6 +29,8 @@ from agent_ui.console_wire import (
     rebuilt_error,
 )
 from agent_ui.consoles import Consoles
+
+log = logging.getLogger(__name__)
 
 Snapshot = dict[str, Any]
 CallFunction = Callable[..., Awaitable[Any]]
@@ -149,7 +152,8 @@ class RemoteConsoleOps:
     async def _ask(self, method: str, **args: Any) -> Any:
         try:
             return await self._call(f"consoles.{method}", **args)
-        except self._unreachable:
+        except self._unreachable as exc:
+            log.warning("console request %s not answered: %s", method, exc)
             raise ConsolesUnreachable(
                 "the agents' consoles are not reachable now (is `callcenter cti run` running?)"
             ) from None

@@ -70,7 +70,7 @@ def _environment(database_url: str, bus_url: str | None, ami_url: str | None) ->
         PYTHONPATH=str(ROOT),
         CALLCENTER_DATABASE_URL=database_url,
         CALLCENTER_SECRET_KEY=floor.SECRET,
-        CALLCENTER_SERVER="bench",
+        CALLCENTER_PBX_NAME="bench",
         CALLCENTER_SLA_CHECK_INTERVAL_S="3600",
         # Bots answer the next call at once: no console wrap-up pause between their calls.
         CALLCENTER_CONSOLE_WRAP_UP_DEFAULT_S="0",

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from agent_ui.admin.wiring import install_admin
+from agent_ui.console_remote import start_remote_console, stop_remote_console
 from agent_ui.desk.wiring import install_desk
 from agent_ui.error_pages import crm_error, error_page, wants_page
 from agent_ui.supervisor.wiring import install_supervisor, start_board
@@ -25,11 +26,13 @@ from callcenter.db import make_engine, make_sessionmaker, pool_options
 from callcenter.deps import api_user
 from callcenter.errors import queue_error_handler
 from callcenter.queues.exceptions import QueueError
+from callcenter.queues.floor import follow_floor
 from callcenter.queues.presence import Presence
 from callcenter.queues.router import router as queues_router
 from callcenter.queues.routing.live import PresenceLive
 from callcenter.queues.routing.service import Router
 from callcenter.routing_wiring import start_agi_listener
+from callcenter.rpc import RpcClient
 from callcenter.security_headers import SecurityHeaders
 from callcenter.services import Services
 from callcenter.settings import Settings, get_settings
@@ -131,9 +134,20 @@ async def running(settings: Settings) -> AsyncIterator[AppState]:
     # agent event is missed.
     presence = Presence()
     presence.subscribe(services.bus)
-    console = start_console(services, presence)
+    requests: RpcClient | None = None
+    if alone:
+        console = start_console(services, presence)
+    else:  # the consoles run in the PBX's active process; tabs are relayed from Redis
+        console, requests = await start_remote_console(services)
     # Live KPIs: today rebuilt from stored calls, then fed by the bus (before the PBX).
     board = start_board(services, presence, consumers.service_levels)
+    # A web worker of several learns the floor (agents' states, callers waiting) from the
+    # PBX's process at start and after the bus lost events; the deltas follow on the bus.
+    floor = (
+        follow_floor(requests.call, services.bus, settings.server, awaiting=board.kpis.await_floor)
+        if requests is not None
+        else None
+    )
     adapter: LiveAdapter | None = None
     routing: Router | None = None
     agi: FastAgiServer | None = None
@@ -165,8 +179,13 @@ async def running(settings: Settings) -> AsyncIterator[AppState]:
         if routing is not None:
             routing.close()
         staffing_worker().close()
+        if floor is not None:
+            await floor.stop()
         await board.stop()
-        await stop_console(console)
+        if requests is not None:
+            await stop_remote_console(console, requests)
+        else:
+            await stop_console(console)
         if adapter is not None:
             await adapter.stop()
         await consumers.stop()

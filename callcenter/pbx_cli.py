@@ -196,11 +196,17 @@ async def _run_adapter(
     bus = make_bus(settings)
     await bus.start()
     if settings.distributed:  # one active process per PBX, any number of standbys
-        from callcenter.pbx_active import run_with_lease  # Redis only when asked for
+        # Redis only when asked for.
+        from agent_ui.pbx_service import pbx_service
+        from callcenter.pbx_active import run_with_lease
 
         try:
             with stop_signals() as stop:
-                return await run_with_lease(target, server, sessions, settings, bus, stop)
+                # While active: the agents' consoles, the PBX link's commands and the floor's
+                # snapshots for the web workers.
+                return await run_with_lease(
+                    target, server, sessions, settings, bus, stop, extras=[pbx_service]
+                )
         finally:
             await bus.stop()
     consumers = wire_consumers(bus, sessions, settings, live=True)

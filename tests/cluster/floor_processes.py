@@ -96,7 +96,7 @@ class Floor:
             CALLCENTER_BUS_URL=self.redis_url,
             CALLCENTER_DATABASE_URL=self.database_url,
             CALLCENTER_SECRET_KEY=SECRET,
-            CALLCENTER_SERVER=SERVER,
+            CALLCENTER_PBX_NAME=SERVER,
             CALLCENTER_CONSOLE_WRAP_UP_DEFAULT_S="0",
             CALLCENTER_SLA_CHECK_INTERVAL_S="3600",
         )
@@ -240,8 +240,9 @@ class Wallboard:
             await self.reader
 
 
-# Figures each process computes from its own clock at the moment it sends.
-LOCAL_CLOCK_FIELDS = {"at", "in_state_s", "longest_wait_s", "generated_at", "now"}
+# What each process computes for itself: figures of its own clock at the moment it sends,
+# and its board's change counter.
+LOCAL_CLOCK_FIELDS = {"at", "in_state_s", "longest_wait_s", "version", "pushes"}
 
 
 def comparable(value: Any) -> Any:
