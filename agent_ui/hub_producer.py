@@ -195,6 +195,15 @@ class FrameProducer:
             await asyncio.sleep(0.01)
         return True
 
+    def drop_pending(self) -> int:
+        """Forget the frames not written yet (the PBX's lease went to another process while
+        this one was cut off from Redis); their consoles see the hole and resync."""
+        dropped = len(self._outbox)
+        self._outbox.clear()
+        if dropped:
+            log.warning("dropped %d console frames queued for Redis", dropped)
+        return dropped
+
     async def stop(self, flush_s: float) -> None:
         """Give the writer `flush_s` to put queued frames in Redis, then stop it."""
         if not await self.flushed(flush_s):

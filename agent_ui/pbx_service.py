@@ -41,5 +41,7 @@ async def pbx_service(active: ActivePbx) -> AsyncIterator[None]:
                 yield
     finally:
         floor.close()
+        if active.lost.is_set():
+            hub.producer.drop_pending()
         await hub.stop()
         await hub.client.aclose()

@@ -35,6 +35,18 @@ SMOKE_ARGS = {
     "lookup": ["--customers", "300", "--requests", "40"],
     "pbx_throughput": ["--speed", "20", "--seconds", "1"],
     "pop_latency": ["--agents", "10", "--rate", "5", "--seconds", "1", "--warmup", "0.5"],
+    "scale": [
+        "--agents",
+        "10",
+        "--rate",
+        "5",
+        "--workers",
+        "2",
+        "--seconds",
+        "1",
+        "--warmup",
+        "0.5",
+    ],
     "sim_speed": ["--calls", "2000", "--rounds", "1", "--million-calls", "5000"],
 }
 

@@ -64,6 +64,12 @@ def _children(pid: int) -> list[int]:
     return sorted(found)
 
 
+def _cmdline(pid: int) -> str:
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    return ""
+
+
 def _environment(database_url: str, bus_url: str | None, ami_url: str | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
     env.update(
@@ -207,7 +213,8 @@ def _run_phase(
         if distributed:
             time.sleep(1.0)  # every worker has bound by now
             phase.pids["serve (parent)"] = web.pid
-            for number, pid in enumerate(_children(web.pid), start=1):
+            workers = [pid for pid in _children(web.pid) if "resource_tracker" not in _cmdline(pid)]
+            for number, pid in enumerate(workers, start=1):
                 phase.pids[f"web worker {number}"] = pid
         else:
             phase.pids["serve (adapter + web)"] = web.pid

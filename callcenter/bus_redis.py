@@ -107,6 +107,15 @@ class RedisBus(Bus):
             asyncio.create_task(self._write(), name="bus-writer"),
         ]
 
+    def drop_pending(self) -> int:
+        """Forget the events not sent to Redis yet (a PBX process that lost its lease while
+        cut off from Redis); how many. Readers see the gap in this origin's sequence."""
+        dropped = len(self.outbox)
+        self.outbox.clear()
+        if dropped:
+            log.warning("dropped %d events queued for Redis", dropped)
+        return dropped
+
     async def stop(self) -> None:
         """Send what is queued (for at most flush_s while the link is up), then disconnect."""
         if self._loop is None:

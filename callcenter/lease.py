@@ -68,6 +68,11 @@ class Lease:
     Redis either, and once the key expires it may. A standby that lost sight of Redis waits
     a full ttl after it answers again before acquiring, so a holder that lived through the
     outage has renewed (or, after an empty restart, re-created) the key by then.
+
+    `through_outages=True` (the PBX's adapter): the holder keeps its role for as long as Redis
+    does not answer, and gives it up only when Redis names another holder. Its work (call
+    records) does not need Redis, and records are keyed by PBX and call, so even a holder cut
+    off alone while a standby took over writes nothing twice.
     """
 
     def __init__(
@@ -78,6 +83,7 @@ class Lease:
         ttl_s: float = TTL_S,
         renew_s: float = RENEW_S,
         poll_s: float = POLL_S,
+        through_outages: bool = False,
     ) -> None:
         if not 0 < renew_s < ttl_s:
             raise ValueError("a lease is renewed more often than it lasts")
@@ -87,6 +93,7 @@ class Lease:
         self.ttl_s = ttl_s
         self.renew_s = renew_s
         self.poll_s = poll_s
+        self.through_outages = through_outages
         self.valid_until = 0.0  # time.monotonic() up to which the lease is surely ours
         self._renew = client.register_script(_RENEW)
         self._release = client.register_script(_RELEASE)
@@ -151,6 +158,8 @@ class Lease:
         while True:
             wait = self.renew_s if not self._unreachable else self.renew_s / 4
             remaining = self.valid_until - time.monotonic()
+            if remaining <= 0 and self.through_outages:
+                remaining = wait  # an outage lived through: keep asking at the same pace
             await asyncio.sleep(max(0.0, min(wait, remaining)))
             if not await self._renewed():
                 lost.set()
@@ -160,15 +169,18 @@ class Lease:
         """One renewal: False when the lease is someone else's or its ttl has run out."""
         sent = time.monotonic()
         remaining = self.valid_until - sent
-        if remaining <= 0:
+        if remaining <= 0 and not self.through_outages:
             log.warning("lease %s lost: Redis did not confirm it within its ttl", self.name)
             return False
         try:
-            async with asyncio.timeout(remaining):
+            async with asyncio.timeout(remaining if remaining > 0 else self.renew_s):
                 ours = await self._renew(keys=[self.name], args=[self.token, self.ttl_ms])
         except (RedisError, OSError, TimeoutError) as error:
             self._lost_sight(error)
-            return time.monotonic() < self.valid_until
+            # Through an outage (`through_outages`), the holder stays: with Redis down for
+            # everyone nobody else can take the lease, and a holder cut off alone learns it
+            # lost the lease as soon as Redis answers again.
+            return self.through_outages or time.monotonic() < self.valid_until
         self._back()
         if not ours:
             log.warning("lease %s lost: another process holds it", self.name)

@@ -42,6 +42,7 @@ class ActivePbx:
     presence: Presence
     sessions: sessionmaker[Session]
     settings: Settings
+    lost: asyncio.Event  # set when another process took the lease: publish nothing more
 
 
 # What starts with the adapter while this process holds the PBX's lease (the console
@@ -65,7 +66,8 @@ async def run_with_lease(
     adapter dropped at once, writing nothing for the calls in flight, and standby again)."""
     assert settings.bus_url is not None
     client = async_client(settings.bus_url)
-    lease = Lease(client, lease_key("pbx", server))
+    # Through a Redis outage the active process goes on recording the PBX's calls.
+    lease = Lease(client, lease_key("pbx", server), through_outages=True)
     if writer_for(sessions) is ProcessRecordWriter:  # its start is not on the takeover's path
         await asyncio.to_thread(prepare_writer_processes)
     try:
@@ -111,7 +113,7 @@ async def _active(
         wrap_up_reason=settings.wrap_up_reason,
         checkpoints=Checkpoints(sessions),
     )
-    active = ActivePbx(server, adapter, bus, presence, sessions, settings)
+    active = ActivePbx(server, adapter, bus, presence, sessions, settings, lost)
     try:
         async with contextlib.AsyncExitStack() as started:
             for extra in extras:
@@ -121,6 +123,12 @@ async def _active(
         unsubscribe()
         await consumers.stop()
         forward()
+        if lost.is_set():
+            # What this process queued for Redis while cut off from it is stale now that
+            # another process follows the PBX: drop it (readers see the gap and catch up).
+            drop = getattr(bus, "drop_pending", None)
+            if drop is not None:
+                drop()
 
 
 async def _follow(

@@ -125,6 +125,35 @@ async def test_redis_killed_the_holder_keeps_its_role_until_its_ttl_then_counts_
         await standby_client.aclose()
 
 
+async def test_through_outages_the_holder_keeps_its_role_and_gets_the_key_back_after(
+    redis_server: RedisServer,
+) -> None:
+    """The PBX's adapter: records do not need Redis, so an outage longer than the ttl does
+    not make it stand down; when Redis is back (empty) it holds the key again at once."""
+    holder_client, standby_client = async_client(redis_server.url), async_client(redis_server.url)
+    holder = Lease(holder_client, NAME, ttl_s=TTL, renew_s=RENEW, poll_s=POLL, through_outages=True)
+    standby = lease(standby_client)
+    try:
+        assert await holder.acquire()
+        async with holder.held() as lost:
+            # The standby polls all along, as a standby `cti run` does.
+            waiting = asyncio.create_task(standby.acquire(await give_up_after(TTL * 8)))
+            await asyncio.sleep(POLL * 2)
+            redis_server.stop()
+            await asyncio.sleep(TTL * 4)
+            assert not lost.is_set()
+            redis_server.start()
+            assert not await waiting
+            assert not lost.is_set()
+            assert await standby_client.get(NAME) == holder.token.encode()
+            # Another holder named by Redis: then it is lost.
+            await standby_client.set(NAME, "someone-else")
+            await asyncio.wait_for(lost.wait(), TTL * 2)
+    finally:
+        await holder_client.aclose()
+        await standby_client.aclose()
+
+
 async def test_redis_restarted_empty_the_holder_takes_its_lease_back_and_the_standby_waits(
     redis_server: RedisServer,
 ) -> None:

@@ -102,7 +102,9 @@ async def test_redis_down_for_ten_seconds_the_floor_recovers_on_its_own_and_flag
         floor.call_in("+15551230002", "Ben Caller")  # while Redis is away
         await until(lambda: tab.reader is not None and tab.reader.done(), timeout=20)
         await until(lambda: _link_state(board.latest) == "bus_down", timeout=20)
-        await asyncio.sleep(10)
+        await asyncio.sleep(5)
+        floor.call_in("+15551230004", "Dan Caller")  # rings, talks and ends in the outage
+        await asyncio.sleep(5)
         redis_server.start()
 
         # The console comes back by itself (the page reconnects with its last sequence): it
@@ -123,7 +125,7 @@ async def test_redis_down_for_ten_seconds_the_floor_recovers_on_its_own_and_flag
         await until(lambda: len(back.pops()) >= 1, timeout=30)
         # The board flagged the gap and clears it once the floor is known again.
         await until(lambda: _link_state(board.latest) == "up", timeout=30)
-        await until(lambda: len(floor.pbx.records) == 3)
+        await until(lambda: len(floor.pbx.records) == 4)
         await back.close()
         await board.close()
         await until(lambda: floor.stored(sessions) >= {r.linkedid for r in floor.pbx.records})
