@@ -76,6 +76,9 @@ class FrameProducer:
         self._client = client
         self._seqs: dict[int, int] = {}
         self._outbox: deque[tuple[int, ConsoleFrame]] = deque()
+        # Unnumbered frames (callers waiting) by text: one stream entry for every agent shown
+        # the same text, however many they are (a floor's worth each second).
+        self._shows: dict[str, list[int]] = {}
         self._writing = 0
         self._dropped = 0
         self._overflowing = False
@@ -115,7 +118,8 @@ class FrameProducer:
     def show(self, user_id: int, text: str) -> None:
         """Send `text` to the agent's open tabs on every worker: no sequence, not logged."""
         if self.loaded:
-            self._queue(user_id, ConsoleFrame(0, "", text))
+            self._shows.setdefault(text, []).append(user_id)
+            self._frames_due.set()
 
     def _queue(self, user_id: int, frame: ConsoleFrame) -> None:
         self._outbox.append((user_id, frame))
@@ -142,15 +146,17 @@ class FrameProducer:
     async def _write_frames(self) -> None:
         retry = Retry()
         while not self._stopping:
-            if not self._outbox:
+            if not self._outbox and not self._shows:
                 self._frames_due.clear()
                 await self._frames_due.wait()
                 continue
             batch = [self._outbox.popleft() for _ in range(min(WRITE_BATCH, len(self._outbox)))]
-            self._writing = len(batch)
+            shows, self._shows = self._shows, {}
+            self._writing = len(batch) + len(shows)
             try:
-                await self._write(batch)
+                await self._write(batch, shows)
             except REDIS_DOWN as exc:
+                # Numbered frames are kept for later; callers waiting are shown afresh then.
                 self._outbox.extendleft(reversed(batch))
                 if self._stopping:  # a cancelled command may surface as a Redis error
                     return
@@ -166,9 +172,15 @@ class FrameProducer:
             retry.reset()
             self._overflowing = False
 
-    async def _write(self, batch: list[tuple[int, ConsoleFrame]]) -> None:
+    async def _write(
+        self, batch: list[tuple[int, ConsoleFrame]], shows: dict[str, list[int]]
+    ) -> None:
         """One transaction: logs, sequences and stream move together for every reader."""
         pipe = self._client.pipeline(transaction=True)
+        for text, user_ids in shows.items():
+            uids = ",".join(map(str, user_ids))
+            fields = {"uid": 0, "uids": uids, "seq": 0, "kind": "", "text": text}
+            pipe.xadd(FRAMES_STREAM, fields, maxlen=self.stream_max_frames, approximate=True)  # type: ignore[arg-type]
         tops: dict[int, int] = {}
         for user_id, frame in batch:
             if frame.seq:
@@ -189,7 +201,7 @@ class FrameProducer:
     async def flushed(self, timeout_s: float) -> bool:
         """Wait up to `timeout_s` until every published frame is in Redis; whether it is."""
         deadline = time.monotonic() + timeout_s
-        while self._outbox or self._writing:
+        while self._outbox or self._shows or self._writing:
             if time.monotonic() >= deadline:
                 return False
             await asyncio.sleep(0.01)
@@ -200,6 +212,7 @@ class FrameProducer:
         this one was cut off from Redis); their consoles see the hole and resync."""
         dropped = len(self._outbox)
         self._outbox.clear()
+        self._shows.clear()
         if dropped:
             log.warning("dropped %d console frames queued for Redis", dropped)
         return dropped

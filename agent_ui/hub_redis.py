@@ -160,6 +160,12 @@ class RedisHub:
                 frame = ConsoleFrame(
                     int(fields[b"seq"]), fields[b"kind"].decode(), fields[b"text"].decode()
                 )
+                shown_to = fields.get(b"uids")
+                if shown_to is not None:  # one unnumbered frame for many agents
+                    for user_id in shown_to.split(b","):
+                        if int(user_id) in self._tabs:
+                            self._deliver(int(user_id), frame)
+                    continue
                 self._deliver(int(fields[b"uid"]), frame)
         return last_id
 

@@ -8,8 +8,10 @@ import asyncio
 import contextlib
 from pathlib import Path
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from callcenter.db import make_engine, make_sessionmaker
 from tests.cluster.floor_processes import (
     ConsoleTab,
     Wallboard,
@@ -22,14 +24,20 @@ from tests.redis_server import RedisServer
 from tests.sim.test_pbx_faults import live
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def floor_database(request: pytest.FixtureRequest) -> str:
+    """The store of the floor: SQLite (one machine), and PostgreSQL as several machines use."""
+    name = "database_url" if request.param == "sqlite" else "pg_database_url"
+    return str(request.getfixturevalue(name))
+
+
 async def test_a_console_moves_between_workers_without_losing_or_repeating_a_frame(
-    redis_url: str,
-    database_url: str,
-    sessions: sessionmaker[Session],
-    tmp_path: Path,
-    fast_password_hashing: None,
+    redis_url: str, floor_database: str, tmp_path: Path, fast_password_hashing: None
 ) -> None:
+    engine = make_engine(floor_database)
+    sessions = make_sessionmaker(engine)
     people = seed_people(sessions)
+    database_url = floor_database
     async with floor_of_processes(redis_url, database_url, tmp_path) as floor:
         boards = [await Wallboard.open(port, people["sue"]) for port in floor.web_ports]
         on_a = await ConsoleTab.open(floor.web_ports[0], people["agent1"])
@@ -82,6 +90,7 @@ async def test_a_console_moves_between_workers_without_losing_or_repeating_a_fra
         for board in boards:
             await board.close()
     assert floor.stored(sessions) == {record.linkedid for record in floor.pbx.records}
+    engine.dispose()
 
 
 async def test_redis_down_for_ten_seconds_the_floor_recovers_on_its_own_and_flags_the_gap(
