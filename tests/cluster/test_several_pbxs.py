@@ -5,11 +5,15 @@ the PBX the agent is on."""
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
+from typing import Any
 
 import httpx
+import redis
 from sqlalchemy.orm import Session, sessionmaker
 
+from agent_ui.hub_producer import log_key
 from callcenter.db import transaction
 from callcenter.users import service as users_service
 from callcenter.users.auth import SESSION_COOKIE, SessionSigner
@@ -90,9 +94,13 @@ async def test_each_agent_gets_the_pops_and_controls_of_their_own_pbx(
             await asyncio.sleep(1.0)  # anything misrouted would have arrived by now
             assert tab1.pops() == [pbx_a.records[0].linkedid]
             assert tab2.pops() == [pbx_b.records[0].linkedid]
-            for tab in (tab1, tab2):  # one numbering per agent, nothing of the other's
-                seqs = [frame["seq"] for frame in tab.frames]
-                assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), seqs
+            # Each agent's frames numbered by one projector, its own PBX's: every frame in
+            # the agent's log once, and one pop (another PBX's projector would add its own).
+            for user_id in (people["agent1"], agent2):
+                logged = _logged(redis_url, user_id)
+                seqs = [frame["seq"] for frame in logged]
+                assert seqs == list(range(1, len(seqs) + 1)), seqs
+                assert len([f for f in logged if f["type"] == "pop"]) == 1, logged
 
             # agent2 pauses from the console: PBX B pauses them, PBX A's agent1 is untouched.
             answer = await post_as(port, agent2, "/console/pause", reason="Break")
@@ -107,6 +115,12 @@ async def test_each_agent_gets_the_pops_and_controls_of_their_own_pbx(
         finally:
             for name in list(floor.processes):
                 await floor.stop(name)
+
+
+def _logged(redis_url: str, user_id: int) -> list[dict[str, Any]]:
+    """The agent's replay log in Redis, as the console hub's producers wrote it."""
+    with redis.Redis.from_url(redis_url) as client:
+        return [json.loads(text) for text in client.lrange(log_key(user_id), 0, -1)]
 
 
 def _last_state(tab: ConsoleTab) -> str | None:
