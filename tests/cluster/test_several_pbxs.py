@@ -110,6 +110,11 @@ async def test_each_agent_gets_the_pops_and_controls_of_their_own_pbx(
             assert not pbx_a.board.queues["support"].members["agent1"].paused
             await until(lambda: _last_state(tab2) == "paused", timeout=15)
             assert _last_state(tab1) != "paused"
+            # A fresh tab's snapshot comes from the console of agent2's own PBX.
+            again = await ConsoleTab.open(port, agent2)
+            assert again.hello["snapshot"]["state"] == "paused", again.hello
+            assert again.hello["snapshot"]["queues"] == ["sales"], again.hello
+            await again.close()
             await tab1.close()
             await tab2.close()
         finally:
