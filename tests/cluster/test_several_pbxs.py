@@ -23,6 +23,7 @@ from tests.cluster.floor_processes import (
     SERVER,
     ConsoleTab,
     Floor,
+    Wallboard,
     seed_people,
     until,
 )
@@ -84,6 +85,10 @@ async def test_each_agent_gets_the_pops_and_controls_of_their_own_pbx(
             await floor.until_active("cti-b")
             await floor.start_web(0)
             port = floor.web_ports[0]
+            # The worker learns PBX B's floor with no event of B's since it started.
+            board = await Wallboard.open(port, people["sue"])
+            await until(lambda: _available(board.latest) == {"support": 1, "sales": 1}, 20)
+            await board.close()
             tab1 = await ConsoleTab.open(port, people["agent1"])
             tab2 = await ConsoleTab.open(port, agent2)
 
@@ -126,6 +131,12 @@ def _logged(redis_url: str, user_id: int) -> list[dict[str, Any]]:
     """The agent's replay log in Redis, as the console hub's producers wrote it."""
     with redis.Redis.from_url(redis_url) as client:
         return [json.loads(text) for text in client.lrange(log_key(user_id), 0, -1)]
+
+
+def _available(snapshot: dict[str, Any] | None) -> dict[str, int]:
+    """Each queue's available agents on a wallboard snapshot."""
+    queues = (snapshot or {}).get("queues", {})
+    return {name: tile["agents"]["available"] for name, tile in queues.items()}
 
 
 def _last_state(tab: ConsoleTab) -> str | None:
