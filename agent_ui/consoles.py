@@ -74,8 +74,12 @@ class Consoles:
         presence: Presence,
         pbx: PbxControl,
         clock: Callable[[], datetime] = utc_now,
+        server: str | None = None,
     ) -> None:
         self.hub = hub
+        # The PBX whose agents these consoles show (None: every one on the bus); on a bus
+        # shared by several PBXs' processes, another PBX's events are not ours to number.
+        self.server = server
         self.settings = settings
         self.presence = presence
         self.pbx = pbx
@@ -129,7 +133,8 @@ class Consoles:
             self._call_changed(screen)
 
     def _hold_reported(self, event: CallHeld | CallUnheld) -> None:
-        self._on_loop(self._show_hold, event)
+        if self._ours(event):
+            self._on_loop(self._show_hold, event)
 
     def _show_hold(self, event: CallHeld | CallUnheld) -> None:
         """The PBX held or resumed a party of a call: the consoles showing it say so (a caller
@@ -148,13 +153,19 @@ class Consoles:
         self.hub.publish(screen.user_id, "call", {"call": screen.call.public()})
 
     def _presence_changed(self, before: AgentPresence | None, after: AgentPresence) -> None:
-        self._received(PresenceChange(before, after))
+        if self.server is None or self.presence.server_of(after.interface) == self.server:
+            self._received(PresenceChange(before, after))
 
     def _queue_changed(self, queue: str) -> None:
         self._on_loop(self.waiting.changed, queue)
 
     def _received(self, delivery: Delivery) -> None:
-        self._on_loop(self._spawn, delivery)
+        if isinstance(delivery, PresenceChange) or self._ours(delivery):
+            self._on_loop(self._spawn, delivery)
+
+    def _ours(self, event: DomainEvent) -> bool:
+        """Whether the event is news of the PBX whose consoles these are."""
+        return self.server is None or event.server == self.server
 
     def _on_loop(self, handle: Callable[[Any], None], argument: Any) -> None:
         """Run `handle(argument)` on the consoles' loop: here when called on it, else soon

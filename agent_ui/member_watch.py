@@ -72,6 +72,7 @@ class MemberEventWatch:
 
 async def memberships(pbx: PbxControl, interface: str) -> list[Membership]:
     """The queues the PBX lists `interface` in, with penalty and pause (QueueStatus)."""
+    pbx = pbx.for_interface(interface)
     if pbx.connection is None:
         raise NoPbx("no PBX is connected, so the agent's queues are unknown")
     try:
@@ -108,6 +109,7 @@ async def confirmed(
     A command that raises (a static member, say) still waits for what it did do, so the
     sentence it carries is true when the agent reads it.
     """
+    pbx = pbx.for_interface(watch.interface)
     if pbx.connection is None:
         raise NoPbx("no PBX is connected to this server")
     with pbx.connection.watching(watch):

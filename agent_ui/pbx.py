@@ -83,6 +83,11 @@ class PbxControl:
         self.transfer_confirm_s = transfer_confirm_s
         self.hold_keys = hold_keys
 
+    def for_interface(self, interface: str) -> PbxControl:
+        """The control of the PBX the agent at `interface` is on: this one (one PBX link);
+        `agent_ui.pbx_routes.RoutedPbx` picks among several."""
+        return self
+
     def _pbx(self) -> AmiCommands:
         if self.connection is None:
             raise NoPbx("no PBX is connected to this console server")

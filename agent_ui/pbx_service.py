@@ -30,7 +30,12 @@ async def pbx_service(active: ActivePbx) -> AsyncIterator[None]:
     floor = FloorPublisher(active.presence, active.bus, active.server, after_resync=True)
     try:
         projector = console_projector(
-            active, active.presence, adapter.connection, adapter.pipeline.tracker, hub
+            active,
+            active.presence,
+            adapter.connection,
+            adapter.pipeline.tracker,
+            hub,
+            server=active.server,
         )
         async with projector as (_, console_calls):
             more = {**console_calls, **floor.handlers()}

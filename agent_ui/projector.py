@@ -44,17 +44,25 @@ async def console_projector(
     connection: AmiConnection,
     tracker: CallChannels,
     hub: ConsoleHub,
+    *,
+    server: str | None = None,
 ) -> AsyncIterator[tuple[Consoles, dict[str, Handler]]]:
     """Run the consoles while the context lasts (inside the running loop, before the
     adapter starts, so its resync's agent states reach them); yields the consoles and
     their handlers (`console_handlers`); stops their timers and lookups on the way out.
-    The hub is the caller's: it stays open."""
+    The hub is the caller's: it stays open. With `server`, only that PBX's agents' consoles
+    are followed (the bus may carry other PBXs' events)."""
     settings = services.settings
     pbx = PbxControl(
         connection, settings.console_dial_context, tracker, hold_keys=settings.console_hold_keys
     )
     consoles = Consoles(
-        hub=hub, sessions=services.sessions, settings=settings, presence=presence, pbx=pbx
+        hub=hub,
+        sessions=services.sessions,
+        settings=settings,
+        presence=presence,
+        pbx=pbx,
+        server=server,
     )
     consoles.start(services.bus)
     try:

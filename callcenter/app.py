@@ -15,6 +15,7 @@ from agent_ui.admin.wiring import install_admin
 from agent_ui.console_remote import start_remote_console, stop_remote_console
 from agent_ui.desk.wiring import install_desk
 from agent_ui.error_pages import crm_error, error_page, wants_page
+from agent_ui.pbx_routes import PbxRoutes
 from agent_ui.supervisor.wiring import install_supervisor, start_board
 from agent_ui.wiring import install_console, start_console, stop_console
 from callcenter import __version__
@@ -26,13 +27,12 @@ from callcenter.db import make_engine, make_sessionmaker, pool_options
 from callcenter.deps import api_user
 from callcenter.errors import queue_error_handler
 from callcenter.queues.exceptions import QueueError
-from callcenter.queues.floor import follow_floor
+from callcenter.queues.floors import follow_floors
 from callcenter.queues.presence import Presence
 from callcenter.queues.router import router as queues_router
 from callcenter.queues.routing.live import PresenceLive
 from callcenter.queues.routing.service import Router
 from callcenter.routing_wiring import start_agi_listener
-from callcenter.rpc import RpcClient
 from callcenter.security_headers import SecurityHeaders
 from callcenter.services import Services
 from callcenter.settings import Settings, get_settings
@@ -134,17 +134,24 @@ async def running(settings: Settings) -> AsyncIterator[AppState]:
     # agent event is missed.
     presence = Presence()
     presence.subscribe(services.bus)
-    requests: RpcClient | None = None
+    requests: PbxRoutes | None = None
     if alone:
         console = start_console(services, presence)
     else:  # the consoles run in the PBX's active process; tabs are relayed from Redis
-        console, requests = await start_remote_console(services)
+        console, requests = await start_remote_console(services, presence)
     # Live KPIs: today rebuilt from stored calls, then fed by the bus (before the PBX).
     board = start_board(services, presence, consumers.service_levels)
-    # A web worker of several learns the floor (agents' states, callers waiting) from the
-    # PBX's process at start and after the bus lost events; the deltas follow on the bus.
+    # A web worker of several learns the floor (agents' states, callers waiting) from each
+    # PBX's process at start (or its first event) and after the bus lost events; the deltas
+    # follow on the bus.
     floor = (
-        follow_floor(requests.call, services.bus, settings.server, awaiting=board.kpis.await_floor)
+        follow_floors(
+            requests.call_for,
+            services.bus,
+            settings.server,
+            also=await requests.served(),
+            awaiting=board.kpis.await_floor,
+        )
         if requests is not None
         else None
     )

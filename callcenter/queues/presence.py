@@ -104,6 +104,11 @@ class Presence:
         """The agent using `interface`, if the PBX ever reported them."""
         return self._by_interface.get(interface)
 
+    def server_of(self, interface: str) -> str | None:
+        """The PBX that last reported the agent using `interface`, if any did."""
+        agent = self._by_interface.get(interface)
+        return self._agent_server.get(agent.name) if agent is not None else None
+
     def waiting(self, queue: str) -> dict[str, datetime]:
         """The callers waiting in `queue` now, by linkedid, oldest first (do not modify)."""
         return self._waiting.get(queue) or {}
