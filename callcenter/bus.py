@@ -8,11 +8,12 @@ from callcenter.settings import Settings
 __all__ = ["Bus", "E", "Handler", "make_bus"]
 
 
-def make_bus(settings: Settings) -> Bus:
+def make_bus(settings: Settings, *, follow: bool = True) -> Bus:
     """The bus this process publishes on: shared through Redis when `settings.bus_url` is set
-    (start it with `await bus.start()`), else today's in-process one."""
+    (start it with `await bus.start()`), else today's in-process one. `follow=False`: a
+    shared bus that only publishes (other processes' events are not read)."""
     if settings.bus_url is None:
         return Bus()
     from callcenter.bus_redis import RedisBus  # only processes on a shared bus load Redis
 
-    return RedisBus(settings.bus_url)
+    return RedisBus(settings.bus_url, follow=follow)

@@ -63,8 +63,12 @@ class RedisBus(Bus):
         backoff_s: tuple[float, float] = (0.5, 5.0),
         block_s: float = 1.0,
         flush_s: float = 2.0,
+        follow: bool = True,
     ) -> None:
         super().__init__()
+        # follow=False: publish only (the active PBX process, whose consumers take only its
+        # own PBX's events): it does not read and decode every other process's events.
+        self.follow = follow
         self.url = url
         self.origin = uuid.uuid4().hex
         self.outbox_limit, self.maxlen = outbox_limit, maxlen
@@ -220,6 +224,10 @@ class RedisBus(Bus):
                     continue
                 delay = self.backoff_s[0]
             try:
+                if not self.follow:  # only watch the link
+                    await asyncio.sleep(self.block_s)
+                    await self._reader.ping()
+                    continue
                 reply: Any = await self._reader.xread(
                     {STREAM: self._last_id}, count=BATCH, block=int(self.block_s * 1000)
                 )

@@ -193,7 +193,9 @@ def record_command(args: argparse.Namespace) -> int:
 async def _run_adapter(
     target: AmiTarget, server: str, sessions: sessionmaker[Session], settings: Settings
 ) -> int:
-    bus = make_bus(settings)
+    # The PBX's process publishes its events for the others and reads none of theirs: its
+    # writers, presence and consoles follow its own PBX only.
+    bus = make_bus(settings, follow=False)
     await bus.start()
     if settings.distributed:  # one active process per PBX, any number of standbys
         # Redis only when asked for.
