@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
@@ -26,6 +25,7 @@ from callcenter.cti.checkpoint import Checkpoints
 from callcenter.db import make_engine, make_sessionmaker, pool_options
 from callcenter.deps import api_user
 from callcenter.errors import queue_error_handler
+from callcenter.gc_tuning import long_lived_objects_frozen
 from callcenter.queues.exceptions import QueueError
 from callcenter.queues.floors import follow_floors
 from callcenter.queues.presence import Presence
@@ -178,7 +178,7 @@ async def running(settings: Settings) -> AsyncIterator[AppState]:
             console.pbx.connection = adapter.connection
             console.pbx.calls = adapter.pipeline.tracker
             await adapter.start()
-        with _long_lived_objects_frozen():
+        with long_lived_objects_frozen():
             yield AppState.of(services, console=console, kpi_board=board, routing=routing)
     finally:
         if agi is not None:
@@ -200,26 +200,6 @@ async def running(settings: Settings) -> AsyncIterator[AppState]:
             scheduler.shutdown(wait=True)
         engine.dispose()
         await services.bus.stop()
-
-
-@contextmanager
-def _long_lived_objects_frozen() -> Iterator[None]:
-    """Keep what lives as long as the app out of full garbage collections, and run those a
-    tenth as often; young garbage goes as usual.
-
-    A full collection walks every live object (a floor's websockets, the calls in flight)
-    and stops the event loop, and every screen pop, meanwhile. Measured with
-    `bench/pop_latency.py` (1,000 consoles, 98 calls/s, quiet machine): pop p99 28 ms with
-    this, 118 ms without.
-    """
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(*thresholds[:2], thresholds[2] * 10)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
 
 
 async def validation_error_handler(request: Request, exc: Exception) -> Response:

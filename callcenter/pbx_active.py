@@ -21,6 +21,7 @@ from callcenter.cti.writer_process import (
     writer_for,
 )
 from callcenter.events import DomainEvent
+from callcenter.gc_tuning import long_lived_objects_frozen
 from callcenter.lease import Lease, lease_key
 from callcenter.queues.presence import Presence
 from callcenter.redis_link import async_client
@@ -118,7 +119,9 @@ async def _active(
         async with contextlib.AsyncExitStack() as started:
             for extra in extras:
                 await started.enter_async_context(extra(active))
-            await _follow(adapter, server, stop, lost)
+            # The consoles of a floor and the calls in flight stay out of full collections.
+            with long_lived_objects_frozen():
+                await _follow(adapter, server, stop, lost)
     finally:
         unsubscribe()
         await consumers.stop()
