@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "docs" / "deploy"
 UNITS = sorted((DEPLOY / "systemd").glob("*.service"))
 SETTING = re.compile(r"\bCALLCENTER_[A-Z0-9_]+\b")
+
+
 def cli_commands() -> set[str]:
     """The commands `callcenter --help` lists."""
     help_text = build_parser().format_help()
