@@ -14,15 +14,14 @@ from typing import Any
 
 from panoramisk import Manager
 
+from callcenter.cti.ami_commands import Requests
 from callcenter.cti.frames import Frame
 from callcenter.cti.protocol import (
-    ActionRefused,
     AmiAction,
     AmiMessage,
     AmiProtocol,
     CommandError,
     ConnectFailed,
-    Headers,
     LoginFailed,
     NotConnected,
     lost_answer,
@@ -70,7 +69,7 @@ class AmiListener:
         """A logged-in connection dropped (not called for a deliberate close)."""
 
 
-class AmiConnection(Manager):
+class AmiConnection(Requests, Manager):
     """The connection to one PBX, on panoramisk's Manager: connect, events and commands.
 
     Kept from panoramisk: action ids and wire format, answer routing, `protocol_factory`
@@ -197,22 +196,6 @@ class AmiConnection(Manager):
             raise lost_answer(
                 action.name, f"Asterisk did not answer {action.name} within {limit:g} s"
             ) from None
-
-    async def request(self, headers: Headers, *, timeout: float | None = None) -> Frame:
-        """Send a single-answer action; its response frame, or `ActionRefused`."""
-        action = AmiAction(headers)
-        answer = await self.call(action, timeout=timeout)
-        assert isinstance(answer, AmiMessage)
-        return _accepted(answer, action.name)
-
-    async def request_list(self, headers: Headers, *, timeout: float | None = None) -> list[Frame]:
-        """Send an action answered by an event list; the events, the `...Complete` one last."""
-        action = AmiAction(headers, as_list=True)
-        answer = await self.call(action, timeout=timeout)
-        if isinstance(answer, AmiMessage):
-            _accepted(answer, action.name)
-            raise ActionRefused(action.name, "no event list followed")
-        return [message.frame for message in answer[1:]]
 
     async def call_followed(
         self, action: AmiAction, *, timeout: float | None = None
@@ -377,10 +360,3 @@ class AmiConnection(Manager):
                 return
             except CommandError:
                 return
-
-
-def _accepted(answer: AmiMessage, action: str) -> Frame:
-    frame = answer.frame
-    if frame.get("Response") != "Success":
-        raise ActionRefused(action, frame.get("Message") or "no reason given")
-    return frame

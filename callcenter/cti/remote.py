@@ -13,6 +13,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
+from callcenter.cti.ami_commands import Requests
 from callcenter.cti.connection import AmiConnection
 from callcenter.cti.frames import Frame
 from callcenter.cti.pbx_link import POLL_S, CallLegs, PbxLink
@@ -24,7 +25,6 @@ from callcenter.cti.protocol import (
     AnswerLost,
     CommandError,
     ConnectFailed,
-    Headers,
     LoginFailed,
     NotConnected,
     OutcomeUnknown,
@@ -146,7 +146,7 @@ class _RemoteWatch:
             self.remote.chore("ami.unwatch", watch=self.id)
 
 
-class RemoteAmi:
+class RemoteAmi(Requests):
     """The AMI connection's commands (`call`, `request`, `request_list`, `call_followed`,
     `watching`) done by the process holding the PBX link, through `call`; errors come back
     as the PBX process raised them (same class, same sentence)."""
@@ -221,22 +221,6 @@ class RemoteAmi:
         if isinstance(answer, dict):
             return AmiMessage(answer)
         return [AmiMessage(frame) for frame in answer]
-
-    async def request(self, headers: Headers, *, timeout: float | None = None) -> Frame:
-        """Send a single-answer action; its response frame, or `ActionRefused`."""
-        action = AmiAction(headers)
-        answer = await self.call(action, timeout=timeout)
-        assert isinstance(answer, AmiMessage)
-        return _accepted(answer, action.name)
-
-    async def request_list(self, headers: Headers, *, timeout: float | None = None) -> list[Frame]:
-        """Send an action answered by an event list; the events, the `...Complete` one last."""
-        action = AmiAction(headers, as_list=True)
-        answer = await self.call(action, timeout=timeout)
-        if isinstance(answer, AmiMessage):
-            _accepted(answer, action.name)
-            raise ActionRefused(action.name, "no event list followed")
-        return [message.frame for message in answer[1:]]
 
     async def call_followed(
         self, action: AmiAction, *, timeout: float | None = None
@@ -315,10 +299,3 @@ def pbx_error(failed: RpcFailed, action: str) -> AmiError:
     if known is not None:
         return known(failed.message)
     return CommandError(f"the PBX process could not do {action}: {failed.message} ({failed.kind})")
-
-
-def _accepted(answer: AmiMessage, action: str) -> Frame:
-    frame = answer.frame
-    if frame.get("Response") != "Success":
-        raise ActionRefused(action, frame.get("Message") or "no reason given")
-    return frame
