@@ -160,8 +160,11 @@ async def test_a_console_hopping_between_relays_during_a_burst_sees_every_frame_
         hops += 1
     await publishing
     assert shown == list(range(1, last + 1))
+    # How often a hop overlapped the stream depends on the machine's timing; the overlap
+    # itself is set up deterministically in
+    # test_a_frame_both_in_the_log_and_on_the_stream_reaches_the_tab_once.
     print(f"{hops} hops, {both_ways} with frames from the stream while the log was read")
-    assert hops >= 10 and both_ways
+    assert hops >= 10
 
 
 async def test_a_tab_that_cannot_resume_gets_a_snapshot(redis_url: str, make_hub: MakeHub) -> None:
