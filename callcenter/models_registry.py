@@ -20,6 +20,7 @@ MODEL_MODULES = (
     "crm.sla.models",
     "crm.kb.models",
     "crm.callbacks.models",
+    "callcenter.campaigns.models",
 )
 
 # Tables migrations create by hand (full-text indexes) that no model describes; Alembic

@@ -47,6 +47,9 @@ class Call(Base):
     data_gap: Mapped[bool] = mapped_column(Boolean, default=False)
     # The sum of its visits' wrap-up seconds; None when none was measured.
     wrap_up_s: Mapped[float | None] = mapped_column(Float)
+    # An outbound campaign's attempt: its campaign and lead (ids in callcenter.campaigns).
+    campaign_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    lead_id: Mapped[int | None] = mapped_column(Integer)
 
     queue_visits: Mapped[list[QueueVisit]] = relationship(
         back_populates="call",

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -48,6 +49,8 @@ class Customer(Base):
     country: Mapped[str | None] = mapped_column(String(2))
     email: Mapped[str | None] = mapped_column(String(255))
     blacklisted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The customer asked not to be called: no campaign dials their numbers.
+    do_not_call: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     preferred_agent: Mapped[str | None] = mapped_column(String(128))
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
