@@ -185,15 +185,27 @@ class Pacer:
 
     def free_within(self, elapsed_s: float, horizon_s: float) -> float:
         """Chance an agent `elapsed_s` into a call (talk + wrap-up) is free `horizon_s` later."""
+        return self._free_chances((elapsed_s,), horizon_s)[0]
+
+    def _free_chances(self, elapsed: Sequence[float], horizon_s: float) -> list[float]:
+        """`free_within` for each busy agent: from the handle times seen, given the time
+        already spent (or an exponential with their mean while there are few)."""
         ordered = self._handles_sorted
-        if len(ordered) >= 20:
-            longer = len(ordered) - bisect.bisect_right(ordered, elapsed_s)
-            if longer >= 5:
-                ending = bisect.bisect_right(ordered, elapsed_s + horizon_s) - (
-                    len(ordered) - longer
-                )
-                return ending / longer
-        return 1.0 - math.exp(-horizon_s / max(self.handle_s, 1.0))
+        size = len(ordered)
+        fallback = 1.0 - math.exp(-horizon_s / max(self.handle_s, 1.0))
+        if size < 20:
+            return [fallback] * len(elapsed)
+        right = bisect.bisect_right
+        chances = []
+        for spent in elapsed:
+            spent = spent if spent > 0 else 0.0
+            shorter = right(ordered, spent)
+            longer = size - shorter
+            if longer < 5:
+                chances.append(fallback)
+            else:
+                chances.append((right(ordered, spent + horizon_s) - shorter) / longer)
+        return chances
 
     def answers_later(self, ringing_s: float) -> float:
         """Chance a line ringing for `ringing_s` seconds is still answered by a person.
@@ -201,13 +213,24 @@ class Pacer:
         Lines nobody answers ring until the timeout, so a line that has rung long is less
         likely to be answered: q S(t) / (q S(t) + 1 - q), S the survival of ring times seen.
         """
-        q = self.answer_rate
+        return self._answer_chances((ringing_s,), self.answer_rate)[0]
+
+    def _answer_chances(self, ringing: Sequence[float], q: float) -> list[float]:
+        """`answers_later` for each ringing line, with answer rate `q`."""
         ordered = self._rings_sorted
-        if len(ordered) < 10:
-            still = math.exp(-ringing_s / max(self.prior_ring_s, 1.0))
-        else:
-            still = (len(ordered) - bisect.bisect_right(ordered, ringing_s)) / len(ordered)
-        return q * still / (q * still + 1.0 - q)
+        size = len(ordered)
+        chances = []
+        if size < 10:
+            scale = max(self.prior_ring_s, 1.0)
+            for spent in ringing:
+                still = math.exp(-max(spent, 0.0) / scale)
+                chances.append(q * still / (q * still + 1.0 - q))
+            return chances
+        right = bisect.bisect_right
+        for spent in ringing:
+            still = (size - right(ordered, spent)) / size
+            chances.append(q * still / (q * still + 1.0 - q))
+        return chances
 
     def _window(self, now: float) -> tuple[int, int, int]:
         """(answered, abandoned) over the rolling day, and answered still in it after guard."""
@@ -255,28 +278,18 @@ class Pacer:
             return 0
         if self.mode is CampaignMode.PROGRESSIVE:
             return max(free - flying, 0)
-        if ringing_elapsed_s is None:
-            q = self.answer_rate
-            answering = (q * flying, q * (1 - q) * flying)
-        else:
-            ringing = [self.answers_later(max(t, 0.0)) for t in ringing_elapsed_s]
-            waiting = max(flying - len(ringing), 0)
-            answering = (waiting + sum(ringing), sum(p * (1 - p) for p in ringing))
-        lines = self._predictive_lines(free, flying, answering, now, busy_elapsed_s)
+        lines = self._predictive_lines(free, flying, now, busy_elapsed_s, ringing_elapsed_s)
         return max(lines - flying, 0)
 
     def _predictive_lines(
         self,
         free: int,
         flying: int,
-        answering: tuple[float, float],
         now: float,
         busy_elapsed_s: Sequence[float],
+        ringing_elapsed_s: Sequence[float] | None,
     ) -> int:
-        """Lines that should be in flight (ringing + new), at least `free`.
-
-        `answering`: mean and variance of the people the `flying` lines will still reach.
-        """
+        """Lines that should be in flight (ringing + new), at least `free`."""
         answered, abandoned, staying = self._window(now)
         cap = self.abandon_cap
         rate = abandoned / answered if answered else 0.0
@@ -286,13 +299,18 @@ class Pacer:
         if hard <= free or rate >= cap:
             self._ratio = 1.0
             return free
-        horizon = self.ring_s + self.answer_grace_s
-        soon = 0.0
-        soon_var = 0.0
-        for elapsed in busy_elapsed_s:
-            p = self.free_within(max(elapsed, 0.0), horizon)
-            soon += p
-            soon_var += p * (1.0 - p)
+        q = self.answer_rate
+        # The people the lines in flight will still reach: mean and variance.
+        if ringing_elapsed_s is None:
+            in_flight, in_flight_var = q * flying, q * (1 - q) * flying
+        else:
+            chances = self._answer_chances(ringing_elapsed_s, q)
+            in_flight = max(flying - len(chances), 0) + sum(chances)
+            in_flight_var = sum(p * (1 - p) for p in chances)
+        # The agents free when those answers come: free now, or soon with some chance.
+        frees = self._free_chances(busy_elapsed_s, self.ring_s + self.answer_grace_s)
+        soon = sum(frees)
+        soon_var = sum(p * (1 - p) for p in frees)
         available = free + soon
         counted = free + len(busy_elapsed_s)
         most = math.floor(self.max_lines_per_agent * counted + 1e-9)
@@ -301,12 +319,10 @@ class Pacer:
         low_rate = self.target_share * cap
         headroom = 1.0 if rate <= low_rate else (cap - rate) / (cap - low_rate)
         allowance = low_rate * max(headroom, 0.0)
-        q = self.answer_rate
         lines = free
         upper = min(most, hard)
         if allowance > 0:
             # Largest M with E[(answers - agents)+] <= allowance * E[answers]; it grows with M.
-            in_flight, in_flight_var = answering
 
             def fits(m: int) -> bool:
                 new = max(m - flying, 0)
