@@ -107,6 +107,7 @@ class Pacer:
         self.window_s = window_s
         self.guard_s = guard_s
         self._ratio = min(max(ratio, 1.0), max_lines_per_agent)
+        self._warm_up_ratio = self._ratio  # the bound until `min_dials` dials are measured
         self.dials = 0
         # The last dials that ended: True when a person answered.
         self._answers: deque[bool] = deque(maxlen=window_dials)
@@ -315,7 +316,10 @@ class Pacer:
         counted = free + len(busy_elapsed_s)
         most = math.floor(self.max_lines_per_agent * counted + 1e-9)
         if len(self._answers) < self.min_dials:
-            most = min(most, math.floor(self._ratio * available + 1e-9))
+            if self._warm_up_ratio <= 1.0:
+                self._ratio = 1.0
+                return free  # progressive until the answer rate is measured
+            most = min(most, math.floor(self._warm_up_ratio * available + 1e-9))
         low_rate = self.target_share * cap
         headroom = 1.0 if rate <= low_rate else (cap - rate) / (cap - low_rate)
         allowance = low_rate * max(headroom, 0.0)
