@@ -236,7 +236,9 @@ class OutboundDay:
             return
         free = self._free
         if self.config.mode is CampaignMode.PROGRESSIVE:
-            lines = self.pacer.lines_to_dial(free_agents=len(free), lines_in_progress=0, now=self.now)
+            lines = self.pacer.lines_to_dial(
+                free_agents=len(free), lines_in_progress=0, now=self.now
+            )
             for _ in range(lines):
                 agent = free.popleft()
                 self._state[agent] = _RESERVED
@@ -323,7 +325,9 @@ class OutboundDay:
                 since = self._connected_at[subject]
                 self._book_busy(since, at)
                 self._busy.discard(subject)
-                pacer.record_talk(self._talk_s[subject], at, wrap_s=at - since - self._talk_s[subject])
+                pacer.record_talk(
+                    self._talk_s[subject], at, wrap_s=at - since - self._talk_s[subject]
+                )
                 self._state[subject] = _FREE
                 self._free_since[subject] = at
                 self._offer(subject)

@@ -342,5 +342,7 @@ class Pacer:
                 else:
                     high = middle - 1
             lines = max(low, free)
-        self._ratio = max(1.0, min(lines / available, self.max_lines_per_agent)) if available else 1.0
+        self._ratio = (
+            max(1.0, min(lines / available, self.max_lines_per_agent)) if available else 1.0
+        )
         return lines

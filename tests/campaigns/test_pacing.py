@@ -60,7 +60,9 @@ def test_preview_never_dials_by_itself() -> None:
 def test_a_new_predictive_campaign_starts_progressive() -> None:
     # No answered call yet: no abandon can be afforded, so one line per free agent.
     pacer = Pacer()
-    assert pacer.lines_to_dial(free_agents=10, lines_in_progress=0, now=0.0, busy_elapsed_s=BUSY) == 10
+    assert (
+        pacer.lines_to_dial(free_agents=10, lines_in_progress=0, now=0.0, busy_elapsed_s=BUSY) == 10
+    )
     assert pacer.ratio == 1.0
 
 
@@ -124,10 +126,16 @@ def test_predictive_backs_off_as_the_day_rate_nears_the_cap() -> None:
 
 def test_at_the_cap_predictive_dials_no_more_than_free_agents() -> None:
     pacer = measured(Pacer(abandon_cap=0.03), abandons=11)  # 11/334 = 3.3 %
-    assert pacer.lines_to_dial(free_agents=5, lines_in_progress=0, now=HOUR, busy_elapsed_s=BUSY) == 5
+    assert (
+        pacer.lines_to_dial(free_agents=5, lines_in_progress=0, now=HOUR, busy_elapsed_s=BUSY) == 5
+    )
     assert pacer.ratio == 1.0
-    assert pacer.lines_to_dial(free_agents=5, lines_in_progress=4, now=HOUR, busy_elapsed_s=BUSY) == 1
-    assert pacer.lines_to_dial(free_agents=5, lines_in_progress=9, now=HOUR, busy_elapsed_s=BUSY) == 0
+    assert (
+        pacer.lines_to_dial(free_agents=5, lines_in_progress=4, now=HOUR, busy_elapsed_s=BUSY) == 1
+    )
+    assert (
+        pacer.lines_to_dial(free_agents=5, lines_in_progress=9, now=HOUR, busy_elapsed_s=BUSY) == 0
+    )
 
 
 def test_a_lower_cap_dials_fewer_lines() -> None:
