@@ -48,8 +48,6 @@ from sim.scenario import Distribution, DistributionKind
 
 # Event kinds.
 _ANSWER, _MACHINE_END, _NO_ANSWER, _GIVE_UP, _TALK_END, _WRAP_END, _PREVIEW_END, _TICK = range(8)
-# Agent states.
-_FREE, _PREVIEWING, _RESERVED, _TALKING, _WRAPPING = range(5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,14 +147,14 @@ class OutboundResult:
 
 
 class OutboundDay:
-    """The simulation itself; `run()` once and read `result`."""
+    """One campaign day; `run()` it once for its figures."""
 
     def __init__(self, config: OutboundConfig) -> None:
         config.check()
         self.config = config
         self.end = config.hours * 3600.0
         rng = np.random.default_rng(config.seed)
-        children = rng.spawn(6)
+        children = rng.spawn(5)
         self._outcome = uniform_stream(children[0])
         self._ring = sampler(config.ring, children[1])
         self._talk = sampler(config.talk, children[2])
@@ -171,7 +169,6 @@ class OutboundDay:
         self._heap: list[tuple[float, int, int, int]] = []  # (at, seq, kind, subject)
         self._seq = itertools.count()
         n = config.agents
-        self._state = [_FREE] * n
         self._free_since = [0.0] * n
         self._connected_at = [0.0] * n
         self._talk_s = [0.0] * n
@@ -221,10 +218,8 @@ class OutboundDay:
             self._free.append(agent)
             return
         if self.now >= self.end:
-            self._state[agent] = _FREE
             return
         if mode is CampaignMode.PREVIEW:
-            self._state[agent] = _PREVIEWING
             self._push(self.now + self._preview(), _PREVIEW_END, agent)
         else:
             self._free.append(agent)
@@ -240,9 +235,7 @@ class OutboundDay:
                 free_agents=len(free), lines_in_progress=0, now=self.now
             )
             for _ in range(lines):
-                agent = free.popleft()
-                self._state[agent] = _RESERVED
-                self._dial(agent)
+                self._dial(free.popleft())
             return
         now = self.now
         elapsed = [now - self._connected_at[a] for a in self._busy]
@@ -266,7 +259,6 @@ class OutboundDay:
         self.connects += 1
         self.wait_total_s += now - self._free_since[agent]
         self.pacer.record_outcome(Outcome.ANSWERED, now, ring_s=now - dialled_at)
-        self._state[agent] = _TALKING
         self._connected_at[agent] = now
         self._busy.add(agent)
         talk = self._talk()
@@ -283,11 +275,11 @@ class OutboundDay:
         """Simulate the day and return its figures."""
         config = self.config
         mode = config.mode
-        for agent in range(config.agents):
-            if mode is CampaignMode.PREVIEW:
-                self._free.clear()
+        if mode is CampaignMode.PREVIEW:
+            self._free.clear()  # each agent reads a first lead
+            for agent in range(config.agents):
                 self._offer(agent)
-        if mode is not CampaignMode.PREVIEW:
+        else:
             self._pace()
         if mode is CampaignMode.PREDICTIVE:
             self._push(config.decide_every_s, _TICK, 0)
@@ -318,7 +310,6 @@ class OutboundDay:
                     pacer.record_outcome(Outcome.ABANDONED, at, ring_s=at - dialled_at)
                     self._pace()
             elif kind == _TALK_END:
-                self._state[subject] = _WRAPPING
                 wrap = self._wrap()
                 self._push(at + wrap, _WRAP_END, subject)
             elif kind == _WRAP_END:
@@ -328,13 +319,11 @@ class OutboundDay:
                 pacer.record_talk(
                     self._talk_s[subject], at, wrap_s=at - since - self._talk_s[subject]
                 )
-                self._state[subject] = _FREE
                 self._free_since[subject] = at
                 self._offer(subject)
                 if mode is CampaignMode.PREDICTIVE:
                     self._pace()
             elif kind == _PREVIEW_END:
-                self._state[subject] = _RESERVED
                 self._dial(subject)
             else:  # a line ended unanswered by a person: machine or no answer
                 agent, _ = self._lines.pop(subject)
