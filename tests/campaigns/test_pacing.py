@@ -247,3 +247,27 @@ def test_a_burst_of_answers_never_takes_the_day_above_the_cap(
                 pacer.record_outcome(Outcome.NO_ANSWER, now)
         flying = 0
         assert pacer.abandon_rate(now) <= cap + 1e-12
+
+
+@pytest.mark.parametrize("measured_rate", [0.3, 0.05])
+def test_bursts_that_abandon_every_extra_line_never_pass_the_cap(measured_rate: float) -> None:
+    """The worst case, again and again: every line in flight answered at once, those beyond the
+    free agents abandoned. The pacer dials ahead while there is room, backs off as the day's
+    rate climbs, and the rate never passes the cap, even when the answers measured so far
+    (5 %) made it dial far ahead."""
+    pacer = measured(Pacer(abandon_cap=0.03), dials=3000, answer_rate=measured_rate)
+    now = HOUR
+    extra = []
+    for _ in range(300):
+        now += 1.0
+        free = 5
+        lines = pacer.lines_to_dial(
+            free_agents=free, lines_in_progress=0, now=now, busy_elapsed_s=BUSY
+        )
+        extra.append(lines - free)
+        for i in range(lines):
+            pacer.record_outcome(Outcome.ANSWERED if i < free else Outcome.ABANDONED, now)
+        assert pacer.abandon_rate(now) <= 0.03
+    assert extra[0] > 0
+    assert pacer.abandon_rate(now) > 0.6 * 0.03  # into the back-off band
+    assert sum(extra[-100:]) < sum(extra[:100])
