@@ -101,6 +101,7 @@ class OutboundResult:
     machines: int
     no_answers: int
     busy_s: float
+    busy_by_hour: tuple[float, ...]  # agent seconds occupied in each hour of the day
     staffed_s: float
     wait_total_s: float
     final_ratio: float
@@ -109,6 +110,14 @@ class OutboundResult:
     @property
     def occupancy(self) -> float:
         return self.busy_s / self.staffed_s if self.staffed_s else 0.0
+
+    def occupancy_by_hour(self) -> list[float]:
+        """Occupancy of each hour of the day (the last one may be shorter)."""
+        day_s = self.hours * 3600.0
+        return [
+            busy / (self.agents * min(3600.0, day_s - hour * 3600.0))
+            for hour, busy in enumerate(self.busy_by_hour)
+        ]
 
     @property
     def answered(self) -> int:
@@ -138,6 +147,7 @@ class OutboundResult:
             "machines": self.machines,
             "no_answers": self.no_answers,
             "occupancy": self.occupancy,
+            "occupancy_by_hour": self.occupancy_by_hour(),
             "abandon_rate": self.abandon_rate,
             "max_abandon_rate": self.max_abandon_rate,
             "wait_between_calls_s": self.wait_between_calls_s,
@@ -182,6 +192,7 @@ class OutboundDay:
         self.now = 0.0
         self.dials = self.connects = self.abandoned = self.machines = self.no_answers = 0
         self.busy_s = 0.0
+        self.busy_by_hour = [0.0] * math.ceil(config.hours)
         self.wait_total_s = 0.0
         self.max_rate = 0.0
 
@@ -266,8 +277,17 @@ class OutboundDay:
         self._push(now + talk, _TALK_END, agent)
 
     def _book_busy(self, since: float, until: float) -> None:
-        if since < self.end:
-            self.busy_s += min(until, self.end) - since
+        """An agent was occupied from `since` to `until` (counted within the day only)."""
+        until = min(until, self.end)
+        if since >= until:
+            return
+        self.busy_s += until - since
+        by_hour = self.busy_by_hour
+        while since < until:
+            hour = int(since // 3600.0)
+            step = min(until, (hour + 1) * 3600.0)
+            by_hour[hour] += step - since
+            since = step
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -353,6 +373,7 @@ class OutboundDay:
             machines=self.machines,
             no_answers=self.no_answers,
             busy_s=self.busy_s,
+            busy_by_hour=tuple(self.busy_by_hour),
             staffed_s=config.agents * end,
             wait_total_s=self.wait_total_s,
             final_ratio=pacer.ratio,

@@ -128,6 +128,7 @@ def figures_table(
     """The modes' figures as columns; `extra` adds rows (title -> text per mode)."""
     base = {
         "occupancy": lambda r: pct(r.occupancy),
+        "occupancy, 1st hour": lambda r: pct(r.occupancy_by_hour()[0]),
         "abandon rate": lambda r: pct(r.abandon_rate),
         "max rolling abandon": lambda r: pct(r.max_abandon_rate),
         "wait between calls": lambda r: f"{r.wait_between_calls_s:.1f} s",

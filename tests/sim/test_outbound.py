@@ -104,6 +104,11 @@ def test_predictive_keeps_agents_busier_within_the_abandon_cap(cap: float) -> No
     assert predictive.occupancy > progressive.occupancy + 0.15
     assert predictive.wait_between_calls_s < progressive.wait_between_calls_s / 2
     assert predictive.final_ratio > 1.0
+    # The day starts progressive: room under the cap is earned by answered calls.
+    by_hour = predictive.occupancy_by_hour()
+    assert len(by_hour) == 4
+    assert by_hour[0] < min(by_hour[1:])
+    assert sum(predictive.busy_by_hour) == pytest.approx(predictive.busy_s)
 
 
 def test_a_small_team_stays_within_the_cap() -> None:
