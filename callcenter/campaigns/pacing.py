@@ -8,7 +8,8 @@ times) and asks it, whenever an agent frees up or a line ends, how many new line
 Predictive pacing, at each decision:
 
 - the answer rate `q` (answered by a person / dials that ended) over the last `window_dials`
-  dials, blended with `prior_answer_rate` until there are `min_dials` of them;
+  dials, blended with `prior_answer_rate` until there are `min_dials` of them; a line that
+  has rung for a while counts for less (`answers_later`: unanswered lines ring to the timeout);
 - the agents available when the next answers arrive: the free ones plus, for each busy agent
   (talking or in wrap-up, `busy_elapsed_s` seconds into it), the chance it is free within the
   expected ring time until an answer plus the ~1 s an answered call may wait (from the handle
