@@ -31,6 +31,7 @@ SMOKE_ARGS = {
     ],
     "ami_ingest": ["--events", "3000"],
     "ami_live": ["--capture", str(HERE.parent / "tests/fixtures/ami/answered/ami.raw")],
+    "dialer": ["--agents", "5", "--hours", "0.2"],
     "kpi_report": ["--calls", "2000", "--events", "3000"],
     "lookup": ["--customers", "300", "--requests", "40"],
     "pbx_throughput": ["--speed", "20", "--seconds", "1"],

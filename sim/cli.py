@@ -17,6 +17,7 @@ from callcenter.cli import UsageError, settings_from
 from callcenter.cli_tables import Column, TextTable, print_tables
 from kpi.thresholds import ThresholdBook, thresholds_from_settings
 from sim.classes import VIP
+from sim.outbound_cli import add_outbound_command
 from sim.pbx.cli import add_pbx_command
 from sim.run import RunError, RunResult, expected_calls, simulate
 from sim.scenario import Scenario, ScenarioError
@@ -24,7 +25,8 @@ from sim.scenario_file import load_scenario
 
 
 def register(groups: Any) -> None:
-    """Add the `sim` command group: `run` (fast mode) and `pbx` (the simulated PBX)."""
+    """Add the `sim` command group: `run` (fast mode), `pbx` (the simulated PBX) and
+    `outbound` (a simulated outbound campaign day)."""
     sim = groups.add_parser("sim", help="the call-center simulator")
     actions = sim.add_subparsers(dest="action", metavar="ACTION", required=True)
     run = actions.add_parser(
@@ -51,6 +53,7 @@ def register(groups: Any) -> None:
     )
     run.set_defaults(func=_run)
     add_pbx_command(actions)
+    add_outbound_command(actions)
 
 
 def _positive_int(text: str) -> int:
