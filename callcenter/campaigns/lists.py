@@ -74,6 +74,11 @@ def get_list(session: Session, list_id: int) -> CallList:
     return call_list
 
 
+def list_lists(session: Session) -> list[CallList]:
+    """Every call list, by name."""
+    return list(session.scalars(select(CallList).order_by(CallList.name)))
+
+
 def list_by_name(session: Session, name: str) -> CallList | None:
     """The call list of that name, or None."""
     return session.scalar(select(CallList).where(CallList.name == name))
