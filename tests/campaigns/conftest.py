@@ -10,6 +10,18 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.campaigns.models import CallList, Campaign, DialAttempt, Lead
+from tests.api import conftest as api
+
+# The web app's fixtures (`client` as the agent alice, `admin_client` as the admin root),
+# on the API's template database (a migrated one with those two users) for every test here.
+api_template = api.api_template
+database_url = api.database_url
+token = api.token
+admin_token = api.admin_token
+settings = api.settings
+app = api.app
+client = api.client
+admin_client = api.admin_client
 
 
 @pytest.fixture

@@ -6,17 +6,6 @@ from typing import Any
 
 import httpx
 
-from tests.api.conftest import (  # noqa: F401 - the API fixtures, as tests/api uses them
-    admin_client,
-    admin_token,
-    api_template,
-    app,
-    client,
-    database_url,
-    settings,
-    token,
-)
-
 CSV = "number,name,plan\n(212) 555-0100,Ann Lee,gold\n+49 30 1234567,Bo Diaz,\n212 555 0100,Ann,\n"
 
 
