@@ -40,7 +40,7 @@ def test_a_good_file_makes_leads_in_their_zones(session: Session) -> None:
     assert (
         report.notes[0][0],
         report.notes[0][1].split(" (")[0],
-    ) == (4, "number +18005550199 spans 42 time zones; using America/New_York")
+    ) == (4, "number +18005550199 spans 15 time zones; using America/New_York")
     known = leads["+12125550101"]
     assert (known.customer_id, known.name, known.time_zone) == (
         customer.id,
