@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile, st
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from callcenter.campaigns import dnc, lists, service
+from callcenter.campaigns import dnc, leads, lists, service
 from callcenter.campaigns.enums import LeadState, ListSource
 from callcenter.campaigns.lists import ListBuild, ListImport
 from callcenter.campaigns.models import CallList, Campaign
@@ -151,7 +151,7 @@ def campaign_leads(
 def _leads(
     session: Session, list_id: int, limit: int, offset: int, state: LeadState | None, q: str | None
 ) -> Page[LeadOut]:
-    rows, total = service.list_leads(
+    rows, total = leads.list_leads(
         session,
         list_id,
         state=None if state is None else str(state),
