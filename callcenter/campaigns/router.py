@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from callcenter.campaigns import dnc, leads, lists, service
-from callcenter.campaigns.enums import LeadState, ListSource
+from callcenter.campaigns.enums import CampaignState, LeadState, ListSource
 from callcenter.campaigns.lists import ListBuild, ListImport
 from callcenter.campaigns.models import CallList, Campaign
 from callcenter.campaigns.schemas import (
@@ -70,10 +70,11 @@ def _summary(session: Session, campaign: Campaign) -> CampaignSummaryOut:
 
 @campaigns.get("", response_model=list[CampaignSummaryOut])
 def list_campaigns(
-    session: SessionDep, state: Annotated[str | None, Query(max_length=16)] = None
+    session: SessionDep, state: Annotated[CampaignState | None, Query()] = None
 ) -> list[CampaignSummaryOut]:
     """Campaigns by name, with their list's leads by state and penetration."""
-    return [_summary(session, c) for c in service.list_campaigns(session, state)]
+    chosen = None if state is None else str(state)
+    return [_summary(session, c) for c in service.list_campaigns(session, chosen)]
 
 
 @campaigns.post(
