@@ -142,3 +142,15 @@ def test_tickets_resolved_yesterday_make_a_satisfaction_list(session: Session) -
     lead = session.scalars(select(Lead)).one()
     assert lead.fields is not None and lead.fields["subject"] == "yesterday"
     assert build_list(session, call_list, "UTC", now).added == 0
+
+
+def test_open_callbacks_make_a_list_with_their_due_times(session: Session) -> None:
+    owed = add_list(session, "owed", source="callbacks")
+    due = datetime(2026, 6, 16, 15, tzinfo=UTC)
+    add_lead(session, owed, "+12125550100", due_at=due, queue="support")
+    add_lead(session, owed, "+12125550101", state="done")
+    call_list = create_list(session, "to call", ListSource.QUERY, query={"kind": "open_callbacks"})
+    assert build_list(session, call_list, "UTC").added == 1
+    lead = session.scalars(select(Lead).where(Lead.list_id == call_list.id)).one()
+    assert (lead.number, lead.due_at, lead.origin) == ("+12125550100", due, "crm")
+    assert lead.fields is not None and lead.fields["queue"] == "support"
