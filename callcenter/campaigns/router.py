@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from callcenter.campaigns import dnc, leads, lists, service
-from callcenter.campaigns.enums import CampaignState, LeadState, ListSource
+from callcenter.campaigns.enums import CampaignState, LeadOrigin, LeadState, ListSource
 from callcenter.campaigns.lists import ListBuild, ListImport
 from callcenter.campaigns.models import CallList, Campaign
 from callcenter.campaigns.schemas import (
@@ -25,13 +25,14 @@ from callcenter.campaigns.schemas import (
     DncIn,
     DncOut,
     ImportOut,
+    LeadIn,
     LeadOut,
     QueryListCreate,
     RowNote,
 )
 from callcenter.deps import ADMIN_ONLY, SUPERVISOR_OR_ADMIN, ActorDep, SessionDep, SettingsDep
 from callcenter.errors import HTTP_ERRORS, ErrorOut
-from crm.exceptions import InvalidInput
+from crm.exceptions import InvalidInput, NotFound
 from crm.routing import PagingDep, PathId
 from crm.schemas import Page
 
@@ -317,6 +318,42 @@ def call_list_leads(
 ) -> Page[LeadOut]:
     """A list's leads, of one state or matching a number or name."""
     return _leads(session, list_id, page.limit, page.offset, state, q)
+
+
+@call_lists.post(
+    "/{list_id}/leads",
+    response_model=LeadOut,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[SUPERVISOR_OR_ADMIN],
+)
+def add_lead(session: SessionDep, settings: SettingsDep, list_id: PathId, body: LeadIn) -> LeadOut:
+    """One more lead on a list (blocked when nobody may call the number)."""
+    lead = leads.create_lead(
+        session,
+        lists.get_list(session, list_id),
+        body.number,
+        region=settings.default_region,
+        site_zone=settings.time_zone,
+        origin=LeadOrigin.API,
+        name=body.name,
+        customer_id=body.customer_id,
+        time_zone=body.time_zone,
+        note=body.note,
+    )
+    return LeadOut.model_validate(lead)
+
+
+@call_lists.post(
+    "/{list_id}/leads/{lead_id}/cancel",
+    response_model=LeadOut,
+    dependencies=[SUPERVISOR_OR_ADMIN],
+)
+def cancel_lead(session: SessionDep, actor: ActorDep, list_id: PathId, lead_id: PathId) -> LeadOut:
+    """Drop a lead from the work (409 while it is being called)."""
+    lead = leads.get_lead(session, lead_id)
+    if lead.list_id != list_id:
+        raise NotFound("lead", f"{lead_id} on call list {list_id}")
+    return LeadOut.model_validate(leads.cancel_lead(session, lead_id, actor))
 
 
 @call_lists.post("/{list_id}/import", response_model=ImportOut, dependencies=[SUPERVISOR_OR_ADMIN])
