@@ -20,6 +20,7 @@ from agent_ui.wiring import install_console, start_console, stop_console
 from callcenter import __version__
 from callcenter.agi.server import FastAgiServer
 from callcenter.bus import make_bus
+from callcenter.campaigns.router import router as campaigns_router
 from callcenter.cti.adapter import LiveAdapter
 from callcenter.cti.checkpoint import Checkpoints
 from callcenter.db import make_engine, make_sessionmaker, pool_options
@@ -84,6 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(crm_router, dependencies=[Depends(api_user)])
     app.add_exception_handler(QueueError, queue_error_handler)
     app.include_router(queues_router, dependencies=[Depends(api_user)])
+    # Outbound: campaigns, call lists, do-not-call lists (CRM errors, same sign-in).
+    app.include_router(campaigns_router, dependencies=[Depends(api_user)])
     install_supervisor(app)  # before the console: its /static/supervisor mount must win
     install_console(app)
     install_desk(app)

@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "callcenter.agi_cli",
     "callcenter.worker_cli",
     "crm.cli",
+    "callcenter.campaigns.cli",
     "sim.cli",
     "kpi.cli",
     "callcenter.demo",
