@@ -26,6 +26,7 @@ NAV_ENTRIES = (
     NavEntry("Wallboard", "/supervisor/wallboard", LEADS),
     NavEntry("Reports", "/supervisor/reports", LEADS),
     NavEntry("Staffing", "/supervisor/staffing", LEADS),
+    NavEntry("Outbound", "/admin/campaigns", LEADS),
     NavEntry("API", "/docs", frozenset({Role.ADMIN})),
     NavEntry("Admin", "/admin", frozenset({Role.ADMIN})),
 )
@@ -37,8 +38,17 @@ def nav_entries(role: str) -> list[NavEntry]:
 
 
 def is_current(entry: NavEntry, path: str) -> bool:
-    """Whether `path` is the entry's page or one below it."""
-    return path == entry.href or path.startswith(entry.href.rstrip("/") + "/")
+    """Whether `path` is the entry's page or one below it (and no other entry's page is
+    nearer: /admin/campaigns is Outbound's, not Admin's)."""
+    if not _below(entry.href, path):
+        return False
+    return not any(
+        len(other.href) > len(entry.href) and _below(other.href, path) for other in NAV_ENTRIES
+    )
+
+
+def _below(href: str, path: str) -> bool:
+    return path == href or path.startswith(href.rstrip("/") + "/")
 
 
 def landing(role: str) -> str:
