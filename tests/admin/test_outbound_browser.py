@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.campaigns.models import Campaign
 from tests.agent_ui.live_stack import live_stack
+from tests.browser.axe_check import readable, serious, violations
 from tests.console_app import PASSWORD, Staff
 
 pytestmark = pytest.mark.browser
@@ -39,6 +40,14 @@ def test_a_supervisor_runs_a_progressive_campaign_from_a_csv_list(
     assert campaign.retry_gaps_min == {"busy": 15}
     assert campaign.dispositions[1] == {"code": "not_interested", "label": "No interest",
                                         "final": True}  # fmt: skip
+
+
+def accessible(page: Any, name: str) -> None:
+    """No serious WCAG 2.1 AA violation, and no sideways scrolling."""
+    found = serious(violations(page))
+    assert not found, readable(name, found)
+    wider = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    assert page.evaluate(wider) <= 0, f"{name} scrolls sideways"
 
 
 def work_the_pages(page: Any, base_url: str, tmp_path: Path) -> list[str]:
@@ -84,6 +93,7 @@ def work_the_pages(page: Any, base_url: str, tmp_path: Path) -> list[str]:
     page.fill("[data-testid=field-script]", "Hello, this is Acme about your renewal.")
     page.click("[data-testid=campaign-save]")
     expect(page.locator("[data-testid=error-abandon_cap_pct]")).to_contain_text("at most 3 %")
+    accessible(page, "a refused campaign form")
     page.fill("[data-testid=field-abandon_cap_pct]", "2.5")
     page.click("[data-testid=campaign-save]")
     expect(page.locator("[data-testid=campaign-title]")).to_have_text("Spring renewals")
@@ -95,6 +105,7 @@ def work_the_pages(page: Any, base_url: str, tmp_path: Path) -> list[str]:
     expect(page.locator("[data-testid=read-only]")).to_contain_text("pause it first")
     expect(page.locator("[data-testid=field-script]")).to_be_disabled()
     expect(page.locator("[data-testid=campaign-save]")).to_have_count(0)
+    accessible(page, "a running campaign")
 
     page.click("[data-testid=outbound-tabs] >> text=Campaigns")
     row = page.locator("[data-campaign='Spring renewals']")
@@ -102,6 +113,7 @@ def work_the_pages(page: Any, base_url: str, tmp_path: Path) -> list[str]:
     row.locator("[data-testid=campaign-pause]").click()
     expect(page.locator("[data-testid=done]")).to_have_text("Campaign Spring renewals paused.")
     expect(row.locator("[data-testid=campaign-state]")).to_have_text("paused")
+    accessible(page, "the campaigns")
 
     row.locator("[data-testid=campaign-link]").click()
     expect(page.locator("[data-testid=read-only]")).to_have_count(0)
