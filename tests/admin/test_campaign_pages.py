@@ -76,7 +76,7 @@ def test_bad_input_names_the_field_and_stores_nothing(
 ) -> None:
     list_id = a_list(sessions)
     csrf = sign_in_as(client, staff, "supervisor1")
-    cases = [
+    cases: list[tuple[dict[str, Any], str, str]] = [
         ({"abandon_cap_pct": "3.5"}, "abandon_cap_pct", "at most 3 %"),
         ({"abandon_cap_pct": "lots"}, "abandon_cap_pct", "as a number"),
         ({"hours_start": "21:00"}, "hours_end", "end after they start"),
