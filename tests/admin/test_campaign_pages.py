@@ -172,9 +172,9 @@ def test_agents_may_not_open_the_pages_and_only_admins_delete_drafts(
         answer = client.get(path, headers={"accept": "text/html"})
         assert answer.status_code == 403 and "supervisors and admins" in answer.text
     csrf = sign_in_as(client, staff, "supervisor1")
-    assert 'href="/admin/campaigns" data-testid="nav-outbound" aria-current="page"' in (
-        client.get("/admin/campaigns").text
-    )
+    for path in ("/admin/campaigns", "/admin/call-lists", "/admin/dnc"):
+        marked = 'href="/admin/campaigns" data-testid="nav-outbound" aria-current="page"'
+        assert marked in client.get(path).text, path
     client.post("/admin/campaigns/new", data=form(csrf, list_id))
     [campaign] = campaigns(sessions)
     delete = f"/admin/campaigns/{campaign.id}/delete"
