@@ -45,13 +45,15 @@ def after_attempt(
     Answered: the lead stays `in_call` until the agent's disposition. Otherwise, with
     attempts left, it is `open` again from `now + gap[outcome]`, moved into the next
     calling window in the lead's zone; with none left it is `exhausted`. A lead already
-    settled (blocked, done, cancelled) stays as it is. A preview's hold on the lead ends; an
+    settled (blocked, done, cancelled), or whose attempt the agent has dispositioned
+    already, stays as it is. A preview's hold on the lead ends; an
     agent's own call back keeps its owner.
     """
     outcome = attempt.outcome or Outcome.UNKNOWN
     lead.last_outcome = outcome
     lead.last_attempt_at = attempt.ended_at or now
-    if lead.state in SETTLED:
+    if lead.state in SETTLED or attempt.disposition is not None:
+        # Settled, or the agent's disposition came before the PBX's word on the call.
         session.flush()
         return
     if outcome == Outcome.ANSWERED:

@@ -10,8 +10,8 @@ from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile, st
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from callcenter.campaigns import dnc, lists, service
-from callcenter.campaigns.enums import LeadState, ListSource
+from callcenter.campaigns import dnc, leads, lists, service
+from callcenter.campaigns.enums import CampaignState, LeadOrigin, LeadState, ListSource
 from callcenter.campaigns.lists import ListBuild, ListImport
 from callcenter.campaigns.models import CallList, Campaign
 from callcenter.campaigns.schemas import (
@@ -25,13 +25,14 @@ from callcenter.campaigns.schemas import (
     DncIn,
     DncOut,
     ImportOut,
+    LeadIn,
     LeadOut,
     QueryListCreate,
     RowNote,
 )
 from callcenter.deps import ADMIN_ONLY, SUPERVISOR_OR_ADMIN, ActorDep, SessionDep, SettingsDep
 from callcenter.errors import HTTP_ERRORS, ErrorOut
-from crm.exceptions import InvalidInput
+from crm.exceptions import InvalidInput, NotFound
 from crm.routing import PagingDep, PathId
 from crm.schemas import Page
 
@@ -70,10 +71,11 @@ def _summary(session: Session, campaign: Campaign) -> CampaignSummaryOut:
 
 @campaigns.get("", response_model=list[CampaignSummaryOut])
 def list_campaigns(
-    session: SessionDep, state: Annotated[str | None, Query(max_length=16)] = None
+    session: SessionDep, state: Annotated[CampaignState | None, Query()] = None
 ) -> list[CampaignSummaryOut]:
     """Campaigns by name, with their list's leads by state and penetration."""
-    return [_summary(session, c) for c in service.list_campaigns(session, state)]
+    chosen = None if state is None else str(state)
+    return [_summary(session, c) for c in service.list_campaigns(session, chosen)]
 
 
 @campaigns.post(
@@ -151,7 +153,7 @@ def campaign_leads(
 def _leads(
     session: Session, list_id: int, limit: int, offset: int, state: LeadState | None, q: str | None
 ) -> Page[LeadOut]:
-    rows, total = service.list_leads(
+    rows, total = leads.list_leads(
         session,
         list_id,
         state=None if state is None else str(state),
@@ -316,6 +318,42 @@ def call_list_leads(
 ) -> Page[LeadOut]:
     """A list's leads, of one state or matching a number or name."""
     return _leads(session, list_id, page.limit, page.offset, state, q)
+
+
+@call_lists.post(
+    "/{list_id}/leads",
+    response_model=LeadOut,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[SUPERVISOR_OR_ADMIN],
+)
+def add_lead(session: SessionDep, settings: SettingsDep, list_id: PathId, body: LeadIn) -> LeadOut:
+    """One more lead on a list (blocked when nobody may call the number)."""
+    lead = leads.create_lead(
+        session,
+        lists.get_list(session, list_id),
+        body.number,
+        region=settings.default_region,
+        site_zone=settings.time_zone,
+        origin=LeadOrigin.API,
+        name=body.name,
+        customer_id=body.customer_id,
+        time_zone=body.time_zone,
+        note=body.note,
+    )
+    return LeadOut.model_validate(lead)
+
+
+@call_lists.post(
+    "/{list_id}/leads/{lead_id}/cancel",
+    response_model=LeadOut,
+    dependencies=[SUPERVISOR_OR_ADMIN],
+)
+def cancel_lead(session: SessionDep, actor: ActorDep, list_id: PathId, lead_id: PathId) -> LeadOut:
+    """Drop a lead from the work (409 while it is being called)."""
+    lead = leads.get_lead(session, lead_id)
+    if lead.list_id != list_id:
+        raise NotFound("lead", f"{lead_id} on call list {list_id}")
+    return LeadOut.model_validate(leads.cancel_lead(session, lead_id, actor))
 
 
 @call_lists.post("/{list_id}/import", response_model=ImportOut, dependencies=[SUPERVISOR_OR_ADMIN])

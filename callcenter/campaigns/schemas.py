@@ -204,6 +204,16 @@ class LeadOut(Output):
     created_at: datetime
 
 
+class LeadIn(Input):
+    """One lead added to a list through the API."""
+
+    number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)] | None = None
+    customer_id: Id | None = None
+    time_zone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
+    note: Annotated[str, StringConstraints(max_length=20_000)] | None = None
+
+
 class QueryIn(Input):
     """The CRM query a list is built from."""
 

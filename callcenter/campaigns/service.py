@@ -1,5 +1,5 @@
-"""Campaigns: create, edit (as a draft or paused), start, pause, stop; their progress and
-their leads. Flushes, never commits."""
+"""Campaigns: create, edit (as a draft or paused), start, pause, stop, and their progress.
+Flushes, never commits."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callcenter.campaigns.dispositions import DEFAULT_DISPOSITIONS, check_dispositions
-from callcenter.campaigns.enums import CampaignState, LeadState
-from callcenter.campaigns.lists import get_list, lead_counts
-from callcenter.campaigns.models import CallList, Campaign, Lead
+from callcenter.campaigns.enums import CampaignState
+from callcenter.campaigns.lists import lead_counts
+from callcenter.campaigns.models import CallList, Campaign
 from callcenter.campaigns.schemas import CampaignCreate, CampaignUpdate
 from callcenter.db import utc_now
 from crm.exceptions import Conflict, InvalidInput, NotFound
@@ -169,48 +169,6 @@ def stop_campaign(session: Session, campaign_id: int, now: datetime | None = Non
     campaign.stopped_at = now or utc_now()
     session.flush()
     return campaign
-
-
-def list_leads(
-    session: Session,
-    list_id: int,
-    *,
-    state: str | None = None,
-    search: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[Lead], int]:
-    """A list's leads (of one state; whose number or name contains `search`), oldest
-    first, and how many match in all."""
-    get_list(session, list_id)
-    query = select(Lead).where(Lead.list_id == list_id)
-    if state is not None:
-        query = query.where(Lead.state == state)
-    if search:
-        text = search.strip()
-        digits = "".join(c for c in text if c.isdigit())
-        clauses = [Lead.name.icontains(text, autoescape=True)]
-        if digits:
-            clauses.append(Lead.number.contains(digits, autoescape=True))
-        query = query.where(or_(*clauses))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(Lead.id).limit(limit).offset(offset)).all()
-    return list(rows), total
-
-
-def cancel_lead(session: Session, lead_id: int, actor: str) -> Lead:
-    """Drop an open lead from the work (a person decided it): refused while it is dialled."""
-    lead = session.get(Lead, lead_id)
-    if lead is None:
-        raise NotFound("lead", lead_id)
-    if lead.state not in (LeadState.OPEN, LeadState.EXHAUSTED, LeadState.BLOCKED):
-        raise Conflict(f"lead {lead_id} is {lead.state}: wait until its call has ended")
-    lead.state = LeadState.CANCELLED
-    lead.closed_at = utc_now()
-    lead.closed_by = actor
-    lead.next_at = None
-    session.flush()
-    return lead
 
 
 def _check_name(session: Session, name: str, own_id: int | None) -> None:

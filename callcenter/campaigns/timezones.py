@@ -6,6 +6,7 @@ import functools
 import importlib.resources
 import zoneinfo
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import phonenumbers
@@ -50,7 +51,28 @@ def country_zones() -> dict[str, tuple[str, ...]]:
         cells = line.split("\t")
         if len(cells) >= 3 and is_zone(cells[2]):
             found.setdefault(cells[0].upper(), []).append(cells[2])
-    return {country: tuple(zones) for country, zones in found.items()}
+    return {country: _distinct(zones) for country, zones in found.items()}
+
+
+def _distinct(zones: list[str]) -> tuple[str, ...]:
+    """The zones whose clocks differ from every zone listed before them: Busingen keeps
+    Berlin's time, so Germany has one zone for calling hours."""
+    kept: list[str] = []
+    for zone in zones:
+        if not any(_same_clock(zone, earlier) for earlier in kept):
+            kept.append(zone)
+    return tuple(kept)
+
+
+def _same_clock(first: str, second: str) -> bool:
+    """Whether two zones read the same wall time every day of this year and the next."""
+    a, b = zoneinfo.ZoneInfo(first), zoneinfo.ZoneInfo(second)
+    start = datetime(datetime.now(UTC).year, 1, 1, 12, tzinfo=UTC)
+    for day in range(2 * 366):
+        moment = start + timedelta(days=day)
+        if moment.astimezone(a).utcoffset() != moment.astimezone(b).utcoffset():
+            return False
+    return True
 
 
 def _zone_tab() -> str:
@@ -70,10 +92,12 @@ def number_zones_of(number: str) -> tuple[str | None, tuple[str, ...]]:
         parsed = phonenumbers.parse(number, None)
     except NumberParseException:
         return None, ()
-    zones = tuple(
-        z for z in number_zones.time_zones_for_number(parsed) if z != _UNKNOWN and is_zone(z)
-    )
-    return phonenumbers.region_code_for_number(parsed), zones
+    country = phonenumbers.region_code_for_number(parsed)
+    zones = [z for z in number_zones.time_zones_for_number(parsed) if z != _UNKNOWN and is_zone(z)]
+    # The country's principal zones first, so the zones kept are the ones a person knows.
+    order = {zone: i for i, zone in enumerate(country_zones().get(country or "", ()))}
+    zones.sort(key=lambda z: (order.get(z, len(order)), z))
+    return country, _distinct(zones)
 
 
 def _pick(candidates: tuple[str, ...], country: str | None) -> str:

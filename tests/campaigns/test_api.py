@@ -162,3 +162,26 @@ async def test_a_query_list_is_built_and_rebuilt(admin_client: httpx.AsyncClient
         "/api/call-lists/query", json={"name": "x", "query": {"kind": "customers"}}
     )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "query.category"
+
+
+async def test_one_lead_is_added_and_cancelled(admin_client: httpx.AsyncClient) -> None:
+    made = await upload(admin_client, "/api/call-lists", CSV, name="spring")
+    list_id = made.json()["call_list"]["id"]
+    added = await admin_client.post(
+        f"/api/call-lists/{list_id}/leads", json={"number": "+44 20 7946 0000", "name": "Cy"}
+    )
+    assert added.status_code == 201
+    lead = added.json()
+    assert (lead["number"], lead["time_zone"], lead["origin"]) == (
+        "+442079460000",
+        "Europe/London",
+        "api",
+    )
+    twice = await admin_client.post(
+        f"/api/call-lists/{list_id}/leads", json={"number": "+44 20 7946 0000", "tz": "x"}
+    )
+    assert twice.status_code == 422 and twice.json()["errors"][0]["field"] == "tz"
+    cancel = await admin_client.post(f"/api/call-lists/{list_id}/leads/{lead['id']}/cancel")
+    assert cancel.json()["state"] == "cancelled"
+    elsewhere = await admin_client.post(f"/api/call-lists/4242/leads/{lead['id']}/cancel")
+    assert elsewhere.status_code == 404

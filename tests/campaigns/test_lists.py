@@ -40,7 +40,7 @@ def test_a_good_file_makes_leads_in_their_zones(session: Session) -> None:
     assert (
         report.notes[0][0],
         report.notes[0][1].split(" (")[0],
-    ) == (4, "number +18005550199 spans 42 time zones; using America/New_York")
+    ) == (4, "number +18005550199 spans 15 time zones; using America/New_York")
     known = leads["+12125550101"]
     assert (known.customer_id, known.name, known.time_zone) == (
         customer.id,
@@ -142,3 +142,15 @@ def test_tickets_resolved_yesterday_make_a_satisfaction_list(session: Session) -
     lead = session.scalars(select(Lead)).one()
     assert lead.fields is not None and lead.fields["subject"] == "yesterday"
     assert build_list(session, call_list, "UTC", now).added == 0
+
+
+def test_open_callbacks_make_a_list_with_their_due_times(session: Session) -> None:
+    owed = add_list(session, "owed", source="callbacks")
+    due = datetime(2026, 6, 16, 15, tzinfo=UTC)
+    add_lead(session, owed, "+12125550100", due_at=due, queue="support")
+    add_lead(session, owed, "+12125550101", state="done")
+    call_list = create_list(session, "to call", ListSource.QUERY, query={"kind": "open_callbacks"})
+    assert build_list(session, call_list, "UTC").added == 1
+    lead = session.scalars(select(Lead).where(Lead.list_id == call_list.id)).one()
+    assert (lead.number, lead.due_at, lead.origin) == ("+12125550100", due, "crm")
+    assert lead.fields is not None and lead.fields["queue"] == "support"

@@ -80,3 +80,23 @@ def test_a_preview_hold_ends_but_a_kept_call_back_keeps_its_agent(session: Sessi
         attempt = add_attempt(session, campaign, lead, NOW, outcome="no_answer")
         after_attempt(session, campaign, lead, attempt, NOW)
     assert (preview.owner, kept.owner) == (None, "alice")
+
+
+def test_a_disposition_saved_before_the_call_ended_is_kept(session: Session) -> None:
+    from callcenter.campaigns.dispositions import dispose
+
+    call_list = add_list(session)
+    campaign = add_campaign(session, call_list)
+    lead = add_lead(session, call_list, "+12125550100", state="in_call")
+    attempt = add_attempt(session, campaign, lead, NOW)
+    dispose(
+        session,
+        attempt.id,
+        "callback",
+        "alice",
+        callback_local=datetime(2026, 6, 16, 11, 0),
+        now=NOW,
+    )
+    attempt.outcome = "answered"
+    after_attempt(session, campaign, lead, attempt, NOW)
+    assert (lead.state, lead.next_at) == ("open", datetime(2026, 6, 16, 15, tzinfo=UTC))

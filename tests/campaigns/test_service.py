@@ -6,12 +6,12 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from callcenter.campaigns.leads import list_leads
 from callcenter.campaigns.models import CallList
 from callcenter.campaigns.schemas import CampaignCreate, CampaignUpdate
 from callcenter.campaigns.service import (
     create_campaign,
     delete_campaign,
-    list_leads,
     pause_campaign,
     progress,
     start_campaign,
