@@ -1,12 +1,12 @@
-"""The supervisor's call-list pages: lists with their leads by state, a new list from a CSV
+"""The supervisor's call-list page: lists with their leads by state, a new list from a CSV
 file (all rows or none, each refused row reported) or from a CRM query, built again on
-demand; one list's leads."""
+demand."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile, status
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile, status
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
@@ -14,8 +14,8 @@ from agent_ui.admin.forms import FieldError, Token, check_csrf
 from agent_ui.admin.render import templates
 from agent_ui.admin.uploads import upload_text
 from agent_ui.supervisor.access import SupervisorPage
-from callcenter.campaigns import lists, service
-from callcenter.campaigns.enums import LeadState, ListSource
+from callcenter.campaigns import lists
+from callcenter.campaigns.enums import ListSource
 from callcenter.campaigns.lists import ListBuild, ListImport
 from callcenter.campaigns.models import CallList
 from callcenter.deps import SessionDep, SettingsDep, SignedInUser
@@ -56,7 +56,8 @@ def upload_list(
     typed = {"name": name}
     try:
         _free_name(session, name)
-        report = _read(session, upload_text(file), settings.default_region, settings.time_zone)
+        text = upload_text(file)
+        report = read_list_csv(session, text, settings.default_region, settings.time_zone)
     except FieldError as error:
         return _render(request, user, session, error=error, typed=typed)
     if report.errors:
@@ -112,52 +113,13 @@ def rebuild_list(
 ) -> Response:
     """Add the query's new matches (nothing already on the list is added twice)."""
     check_csrf(user, csrf_token)
-    call_list = _find(session, list_id)
+    call_list = find_list(session, list_id)
     try:
         build = lists.build_list(session, call_list, settings.time_zone)
     except CrmError as exc:
         session.rollback()
         return _render(request, user, session, notice=str(exc), code=exc.status_code)
     return _render(request, user, session, done=_built(call_list, build))
-
-
-@router.get("/call-lists/{list_id}", response_class=HTMLResponse)
-def leads_page(
-    request: Request,
-    list_id: PathId,
-    user: SupervisorPage,
-    session: SessionDep,
-    state: Annotated[str, Query(max_length=16)] = "",
-    q: Annotated[str, Query(max_length=64)] = "",
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-) -> Response:
-    """One list's leads (of one state, or matching a number or name), fifty a page."""
-    return _render_leads(request, user, session, _find(session, list_id), state, q, offset)
-
-
-@router.post("/call-lists/{list_id}/import", response_class=HTMLResponse)
-def import_into_list(
-    request: Request,
-    list_id: PathId,
-    user: SupervisorPage,
-    session: SessionDep,
-    settings: SettingsDep,
-    csrf_token: Token = "",
-    file: CsvFile = None,
-) -> Response:
-    """More leads from a CSV file onto the list (numbers on it already are skipped)."""
-    check_csrf(user, csrf_token)
-    call_list = _find(session, list_id)
-    try:
-        text = upload_text(file)
-        report = _read(session, text, settings.default_region, settings.time_zone, call_list)
-    except FieldError as error:
-        return _render_leads(request, user, session, call_list, error=error)
-    if report.errors:
-        session.rollback()
-        return _render_leads(request, user, session, _find(session, list_id), refused=report.errors)
-    lists.store_leads(session, call_list, report)
-    return _render_leads(request, user, session, call_list, report=report)
 
 
 def _free_name(session: Session, name: str, field: str = "name") -> None:
@@ -167,7 +129,7 @@ def _free_name(session: Session, name: str, field: str = "name") -> None:
         raise FieldError(field, f"a call list named {name.strip()!r} exists already")
 
 
-def _read(
+def read_list_csv(
     session: Session, text: str, region: str, zone: str, call_list: CallList | None = None
 ) -> ListImport:
     try:
@@ -202,7 +164,7 @@ def describe_query(query: dict[str, Any] | None) -> str:
     return "open callbacks"
 
 
-def _find(session: Session, list_id: int) -> CallList:
+def find_list(session: Session, list_id: int) -> CallList:
     try:
         return lists.get_list(session, list_id)
     except NotFound as exc:
@@ -242,43 +204,3 @@ def _render(
         failed = error is not None or bool(refused)
         code = status.HTTP_422_UNPROCESSABLE_CONTENT if failed else status.HTTP_200_OK
     return templates.TemplateResponse(request, "admin_call_lists.html", context, status_code=code)
-
-
-def _render_leads(
-    request: Request,
-    user: SignedInUser,
-    session: Session,
-    call_list: CallList,
-    state: str = "",
-    q: str = "",
-    offset: int = 0,
-    *,
-    error: FieldError | None = None,
-    refused: list[tuple[int, str]] | None = None,
-    report: ListImport | None = None,
-) -> Response:
-    known = [str(s) for s in LeadState]
-    chosen = state if state in known else None
-    rows, total = service.list_leads(
-        session, call_list.id, state=chosen, search=q.strip() or None, limit=PAGE_SIZE,
-        offset=offset,
-    )  # fmt: skip
-    by_state, tried = lists.lead_counts(session, call_list.id)
-    context: dict[str, Any] = {
-        "user": user,
-        "call_list": call_list,
-        "query_text": describe_query(call_list.query),
-        "leads": rows,
-        "total": total,
-        "by_state": by_state,
-        "tried": tried,
-        "states": known,
-        "asked": {"state": chosen or "", "q": q, "offset": offset},
-        "page_size": PAGE_SIZE,
-        "error": error.as_context() if error else {},
-        "refused": refused or [],
-        "report": report,
-    }
-    failed = error is not None or bool(refused)
-    code = status.HTTP_422_UNPROCESSABLE_CONTENT if failed else status.HTTP_200_OK
-    return templates.TemplateResponse(request, "admin_call_list.html", context, status_code=code)

@@ -9,6 +9,7 @@ from agent_ui.admin.call_lists import router as call_lists_router
 from agent_ui.admin.campaigns import router as campaigns_router
 from agent_ui.admin.dnc_pages import router as dnc_router
 from agent_ui.admin.kb import router as kb_router
+from agent_ui.admin.list_leads import router as list_leads_router
 from agent_ui.admin.queues import router as queues_router
 from agent_ui.admin.routing import router as routing_router
 from agent_ui.admin.routing_api import router as routing_api_router
@@ -30,4 +31,5 @@ def install_admin(app: FastAPI) -> None:
     # Outbound, for supervisors and admins.
     app.include_router(campaigns_router)
     app.include_router(call_lists_router)
+    app.include_router(list_leads_router)
     app.include_router(dnc_router)

@@ -128,3 +128,38 @@ def test_a_lists_leads_page_filters_and_takes_more_rows(
     refused = upload(client, f"/admin/call-lists/{list_id}/import", "number\n12\n", csrf)
     assert refused.status_code == 422 and 'data-line="2"' in refused.text
     assert counts(sessions) == (1, 3)
+
+
+def test_a_lead_is_added_by_hand_and_dropped_unless_it_is_being_called(
+    client: TestClient, staff: Staff, sessions: sessionmaker[Session]
+) -> None:
+    csrf = sign_in_as(client, staff, "supervisor1")
+    upload(client, "/admin/call-lists/upload", CSV, csrf, name="spring")
+    with sessions() as session:
+        list_id = session.scalar(select(CallList.id).where(CallList.name == "spring"))
+    url = f"/admin/call-lists/{list_id}/leads"
+    bad = client.post(url, data={"csrf_token": csrf, "number": "12", "name": "Typo"})
+    assert bad.status_code == 422 and 'data-testid="error-number"' in bad.text
+    zone = client.post(
+        url, data={"csrf_token": csrf, "number": "212 555 0177", "time_zone": "Mars"}
+    )
+    assert zone.status_code == 422 and "is not a time zone" in zone.text
+    assert counts(sessions) == (1, 2)
+    added = client.post(url, data={"csrf_token": csrf, "number": "212 555 0177", "name": "Cy"})
+    assert added.status_code == 200
+    assert re.findall(r'data-testid="lead-row" data-number="([^"]+)"', added.text) == [
+        "+12125550177"
+    ]
+
+    with sessions() as session, session.begin():
+        ann = session.scalars(select(Lead).where(Lead.number == "+12125550100")).one()
+        ann.state = "dialing"
+        cy = session.scalars(select(Lead).where(Lead.number == "+12125550177")).one()
+        ann_id, cy_id = ann.id, cy.id
+    busy = client.post(f"{url}/{ann_id}/cancel", data={"csrf_token": csrf})
+    assert busy.status_code == 409 and "wait until its call has ended" in busy.text
+    dropped = client.post(f"{url}/{cy_id}/cancel", data={"csrf_token": csrf})
+    assert dropped.status_code == 200
+    with sessions() as session:
+        states = {n: s for n, s in session.execute(select(Lead.number, Lead.state))}
+    assert states["+12125550100"] == "dialing" and states["+12125550177"] == "cancelled"
