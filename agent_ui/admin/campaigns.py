@@ -97,6 +97,7 @@ def save_campaign(
     _find(session, campaign_id)
     typed = typed_of(form)
     try:
+        service.update_campaign(session, campaign_id, CampaignUpdate())  # running: Conflict
         values = values_of(typed)
         _check_name(session, values["name"], campaign_id)
         service.update_campaign(session, campaign_id, _valid(CampaignUpdate, values))

@@ -134,6 +134,8 @@ def test_start_pause_stop_follow_the_state_rules(
     assert stopped.status_code == 303
     restart = client.post(f"{url}/start", data={"csrf_token": csrf})
     assert restart.status_code == 409 and "does not start again" in restart.text
+    kept = client.get(url).text
+    assert "has stopped: it is kept as it ran" in kept and "<fieldset disabled" in kept
     assert campaigns(sessions)[0].state == "stopped"
     forged = client.post(f"{url}/stop", data={"csrf_token": "forged"})
     assert forged.status_code == 403
@@ -154,6 +156,8 @@ def test_a_running_campaign_is_read_only_until_paused(
     assert 'data-testid="campaign-save"' not in page
     refused = client.post(url, data=form(csrf, list_id, script="Changed while running"))
     assert refused.status_code == 409 and "pause it before editing" in refused.text
+    also_bad = client.post(url, data=form(csrf, list_id, abandon_cap_pct="9"))
+    assert also_bad.status_code == 409 and "pause it before editing" in also_bad.text
     assert campaigns(sessions)[0].script == "Hello, this is Acme."
 
     client.post(f"{url}/pause", data={"csrf_token": csrf})
