@@ -15,6 +15,8 @@ class NavEntry:
     label: str
     href: str
     roles: frozenset[Role]
+    # Other pages the entry stands for (marked current there too).
+    also: tuple[str, ...] = ()
 
 
 # In the order the bar shows them; a new page is one line here.
@@ -26,6 +28,7 @@ NAV_ENTRIES = (
     NavEntry("Wallboard", "/supervisor/wallboard", LEADS),
     NavEntry("Reports", "/supervisor/reports", LEADS),
     NavEntry("Staffing", "/supervisor/staffing", LEADS),
+    NavEntry("Outbound", "/admin/campaigns", LEADS, also=("/admin/call-lists", "/admin/dnc")),
     NavEntry("API", "/docs", frozenset({Role.ADMIN})),
     NavEntry("Admin", "/admin", frozenset({Role.ADMIN})),
 )
@@ -37,8 +40,18 @@ def nav_entries(role: str) -> list[NavEntry]:
 
 
 def is_current(entry: NavEntry, path: str) -> bool:
-    """Whether `path` is the entry's page or one below it."""
-    return path == entry.href or path.startswith(entry.href.rstrip("/") + "/")
+    """Whether `path` is the entry's page or one below it, and no other entry's page is
+    nearer (/admin/campaigns is Outbound's, not Admin's)."""
+    mine = _nearness(entry, path)
+    return mine > 0 and all(_nearness(other, path) <= mine for other in NAV_ENTRIES)
+
+
+def _nearness(entry: NavEntry, path: str) -> int:
+    """The length of the entry's longest page that `path` is or is below (0: none)."""
+    pages = (entry.href, *entry.also)
+    return max(
+        (len(p) for p in pages if path == p or path.startswith(p.rstrip("/") + "/")), default=0
+    )
 
 
 def landing(role: str) -> str:

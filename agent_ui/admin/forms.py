@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Form, status
+from fastapi import Depends, Form, Request, status
 from fastapi.responses import RedirectResponse
+from starlette.datastructures import FormData
 
 from agent_ui.desk.forms import check_csrf
 
-__all__ = ["FieldError", "Token", "check_csrf", "redirect"]
+__all__ = ["FieldError", "PostedForm", "Token", "check_csrf", "posted_form", "redirect"]
 
 Token = Annotated[str, Form(max_length=128)]
 
@@ -29,3 +30,12 @@ class FieldError(Exception):
 def redirect(path: str) -> RedirectResponse:
     """After a form that worked: back to a page (a reload does not post it again)."""
     return RedirectResponse(path, status_code=status.HTTP_303_SEE_OTHER)
+
+
+async def posted_form(request: Request) -> FormData:
+    """The posted form as names to values (repeated names kept), for forms whose fields
+    are rows or lists."""
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(posted_form)]
