@@ -1,0 +1,879 @@
+"""The dialer: works each running campaign over the PBX link (Originate to the customer into
+`campaign-dial`), follows every attempt to its outcome from AMI frames and the bus, and keeps
+the attempts, leads and call records straight across restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from callcenter.bus import Bus
+from callcenter.calls.records import AgentState
+from callcenter.campaigns import dial_records
+from callcenter.campaigns.abandon_cap import abandon_count, lines_within_cap
+from callcenter.campaigns.dial_rules import DialBlocked, Pacer, after_attempt, ensure_dialable
+from callcenter.campaigns.enums import AttemptState, CampaignMode, CampaignState, LeadState, Outcome
+from callcenter.campaigns.models import Campaign, DialAttempt, Lead
+from callcenter.campaigns.outcomes import (
+    ATTEMPT_VARIABLE,
+    Stage,
+    attempt_of_varset,
+    hangup_cause,
+    originate_report,
+    refine_failure,
+    stage_outcome,
+    stage_report,
+)
+from callcenter.campaigns.picking import Reservation, Seat, candidates, dialable, reserve
+from callcenter.campaigns.picking import reserve_lead as reserve_chosen
+from callcenter.cti.ami_commands import AmiCommands
+from callcenter.cti.frames import Frame
+from callcenter.cti.protocol import AmiAction, AmiMessage, CommandError
+from callcenter.db import utc_now
+from callcenter.events import CallAnswered, CampaignLeadOffered, DialAttemptEnded
+from callcenter.queues.presence import Presence
+from callcenter.users.models import User
+
+log = logging.getLogger(__name__)
+
+DIAL_CONTEXT = "campaign-dial"
+OPEN_STATES = (
+    AttemptState.RESERVED,
+    AttemptState.DIALING,
+    AttemptState.ANSWERED,
+    AttemptState.CONNECTED,
+)
+
+
+class DialRefused(Exception):
+    """A dial the agent asked for could not be made (the sentence says why)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LeadOffer:
+    """A lead shown to an agent before they press Call."""
+
+    campaign_id: int
+    lead_id: int
+    number: str
+    name: str | None
+    customer_id: int | None
+    time_zone: str
+    attempts: int
+
+
+@dataclass(slots=True)
+class LiveAttempt:
+    """An attempt the PBX is working on, as the frames tell it."""
+
+    attempt_id: int
+    action_id: str
+    campaign_id: int
+    lead_id: int
+    mode: str
+    agent: str | None
+    interface: str | None
+    uniqueid: str | None = None
+    linkedid: str | None = None
+    channel: str | None = None
+    answered: bool = False
+    stage_answered: bool = False
+    connected: bool = False
+    outcome: Outcome | None = None
+    cause: int | None = None
+    dialled_at: float = field(default_factory=time.monotonic)
+
+
+Work = Callable[[Session], Any]
+
+
+class Dialer:
+    """One PBX's dialer: ticks over the running campaigns and follows the live attempts."""
+
+    def __init__(
+        self,
+        *,
+        pbx: AmiCommands,
+        sessions: sessionmaker[Session],
+        bus: Bus,
+        presence: Presence,
+        server: str,
+        dial_trunk: str = "PJSIP/{number}@trunk",
+        tick_s: float = 1.0,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.pbx = pbx
+        self.sessions = sessions
+        self.bus = bus
+        self.presence = presence
+        self.server = server
+        self.dial_trunk = dial_trunk
+        self.tick_s = tick_s
+        self.clock = clock
+        self.live: dict[int, LiveAttempt] = {}
+        self._by_action: dict[str, LiveAttempt] = {}
+        self._by_linkedid: dict[str, LiveAttempt] = {}
+        self._pacers: dict[int, Pacer] = {}
+        self._causes: dict[str, int] = {}  # uniqueid -> hangup cause, for failed originates
+        self._frames: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._watch = contextlib.ExitStack()
+        self._watched: object = None
+        self._lock = asyncio.Lock()
+        self._unsubscribe: Callable[[], None] | None = None
+
+    # life
+
+    async def start(self) -> None:
+        """Reconcile what a previous run left, then follow frames and work the campaigns."""
+        self._unsubscribe = self.bus.subscribe(CallAnswered, self._on_answered)
+        self._ensure_watching()
+        await self.reconcile()
+        self._tasks = [
+            asyncio.create_task(self._follow(), name="dialer outcomes"),
+            asyncio.create_task(self._run(), name="dialer"),
+        ]
+
+    async def stop(self) -> None:
+        """Stop dialling; attempts in flight stay stored for the next start to reconcile."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        self._watch.close()
+        self._watched = None
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                if self._ensure_watching():
+                    await self.reconcile()
+                await self.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("the dialer's round failed; it goes on")
+            await asyncio.sleep(self.tick_s)
+
+    def _ensure_watching(self) -> bool:
+        """Watch the current AMI session's frames; True when it is a new session (frames may
+        have been missed while there was none)."""
+        protocol = getattr(self.pbx, "protocol", self.pbx)
+        if protocol is self._watched and protocol is not None:
+            return False
+        self._watch.close()
+        self._watch = contextlib.ExitStack()
+        self._watch.enter_context(self.pbx.watching(self._on_frame))
+        fresh = self._watched is not None
+        self._watched = protocol
+        return fresh
+
+    async def _db(self, work: Work) -> Any:
+        def run() -> Any:
+            with self.sessions() as session:
+                return work(session)
+
+        return await asyncio.to_thread(run)
+
+    # the campaigns
+
+    async def tick(self) -> None:
+        """One round: each running campaign gets the lines its mode calls for."""
+        async with self._lock:
+            campaigns = await self._db(_running_campaigns)
+            if not campaigns:
+                return
+            seats = await self._free_seats()
+            for campaign in campaigns:
+                if campaign.mode == CampaignMode.PROGRESSIVE:
+                    await self._progressive(campaign, seats)
+                elif campaign.mode == CampaignMode.PREDICTIVE:
+                    await self._predictive(campaign, seats)
+
+    async def _free_seats(self) -> dict[str, tuple[Seat, frozenset[str], str | None]]:
+        """Agents free now (available, not held by an attempt): username -> (seat, queues,
+        team)."""
+        available = {
+            agent.interface: agent
+            for agent in self.presence.agents.values()
+            if agent.state is AgentState.AVAILABLE and agent.queues
+        }
+        if not available:
+            return {}
+        rows = await self._db(lambda s: _users_of(s, list(available)))
+        held = {live.agent for live in self.live.values() if live.agent}
+        free = {}
+        for username, interface, team in rows:
+            if username in held:
+                continue
+            free[username] = (Seat(username, interface), available[interface].queues, team)
+        return free
+
+    def _seats_for(
+        self, campaign: Campaign, seats: dict[str, tuple[Seat, frozenset[str], str | None]]
+    ) -> list[Seat]:
+        return [
+            seat
+            for username, (seat, queues, team) in sorted(seats.items())
+            if campaign.queue in queues
+            and (username in (campaign.agents or []) or (team and team in (campaign.teams or [])))
+        ]
+
+    async def _progressive(
+        self, campaign: Campaign, seats: dict[str, tuple[Seat, frozenset[str], str | None]]
+    ) -> None:
+        wanted = self._seats_for(campaign, seats)
+        if not wanted:
+            return
+        now = self.clock()
+        reserved = await self._db(lambda s: reserve(s, s.merge(campaign), wanted, now))
+        for reservation in reserved:
+            seats.pop(reservation.agent or "", None)
+            await self._dial(campaign, reservation)
+
+    async def _predictive(
+        self, campaign: Campaign, seats: dict[str, tuple[Seat, frozenset[str], str | None]]
+    ) -> None:
+        free = len(self._seats_for(campaign, seats))
+        pacer = self._pacer(campaign)
+        in_progress = sum(
+            1
+            for live in self.live.values()
+            if live.campaign_id == campaign.id and not live.connected and live.agent is None
+        )
+        wanted = pacer.lines_to_dial(
+            free_agents=free, lines_in_progress=in_progress, now=time.monotonic()
+        )
+        now = self.clock()
+        count = await self._db(lambda s: abandon_count(s, campaign.id, now))
+        lines = lines_within_cap(
+            count,
+            campaign.abandon_cap,
+            wanted=wanted,
+            free_agents=free,
+            lines_in_progress=in_progress,
+        )
+        if lines > 0:
+            reserved = await self._db(lambda s: reserve(s, s.merge(campaign), [None] * lines, now))
+            for reservation in reserved:
+                pacer.record_dial(time.monotonic())
+                await self._dial(campaign, reservation)
+        if abs(pacer.ratio - campaign.dial_ratio) > 1e-6:
+            ratio = pacer.ratio
+            await self._db(lambda s: _store_ratio(s, campaign.id, ratio))
+            campaign.dial_ratio = ratio
+
+    def _pacer(self, campaign: Campaign) -> Pacer:
+        pacer = self._pacers.get(campaign.id)
+        if pacer is None:
+            pacer = Pacer(abandon_cap=campaign.abandon_cap, ratio=campaign.dial_ratio or 1.0)
+            self._pacers[campaign.id] = pacer
+        return pacer
+
+    # dialling
+
+    async def _dial(self, campaign: Campaign, reservation: Reservation) -> bool:
+        """Send the Originate of a stored attempt; True once the PBX accepted it."""
+        live = LiveAttempt(
+            attempt_id=reservation.attempt_id,
+            action_id=reservation.action_id,
+            campaign_id=campaign.id,
+            lead_id=reservation.lead_id,
+            mode=campaign.mode,
+            agent=reservation.agent,
+            interface=reservation.interface,
+        )
+        self._track(live)
+        try:
+            await self._db(
+                lambda s: ensure_dialable(
+                    s, reservation.dialed_number, campaign.id, reservation.customer_id
+                )
+            )
+        except DialBlocked as exc:
+            log.info("attempt %d not dialled: %s", reservation.attempt_id, exc)
+            await self._db(lambda s: _blocked(s, reservation.attempt_id, self.clock()))
+            self._forget(live)
+            return False
+        now = self.clock()
+        await self._db(lambda s: _mark_dialing(s, reservation.attempt_id, self.server, now))
+        action = AmiAction(
+            {
+                "Action": "Originate",
+                "ActionID": reservation.action_id,
+                "Channel": self.dial_trunk.format(number=reservation.dialed_number),
+                "Context": DIAL_CONTEXT,
+                "Exten": "s",
+                "Priority": "1",
+                "Async": "true",
+                "Timeout": str(int(campaign.ring_timeout_s * 1000)),
+                **({"CallerID": campaign.caller_id} if campaign.caller_id else {}),
+                "Variable": [
+                    f"{ATTEMPT_VARIABLE}={reservation.attempt_id}",
+                    f"CC_LEAD={reservation.lead_id}",
+                    f"CC_CAMPAIGN={campaign.id}",
+                    f"CC_QUEUE={campaign.queue}",
+                    f"CC_AGENT={reservation.interface or ''}",
+                    f"CC_AMD={1 if campaign.detect_machines else 0}",
+                ],
+            }
+        )
+        try:
+            answer = await self.pbx.call(action)
+        except CommandError as exc:
+            # Not re-sent: the PBX may have it (a lost answer); the frames or the next
+            # reconcile settle it.
+            log.warning("Originate of attempt %d: %s", reservation.attempt_id, exc)
+            return False
+        assert isinstance(answer, AmiMessage)
+        if answer.frame.get("Response") != "Success":
+            message = answer.frame.get("Message") or "no reason given"
+            log.warning("the PBX refused attempt %d: %s", reservation.attempt_id, message)
+            if live.outcome is None:
+                live.outcome = Outcome.FAILED
+                self._frames.put_nowait(("end", live))
+            return False
+        return True
+
+    def _track(self, live: LiveAttempt) -> None:
+        self.live[live.attempt_id] = live
+        self._by_action[live.action_id] = live
+        if live.linkedid:
+            self._by_linkedid[live.linkedid] = live
+
+    def _forget(self, live: LiveAttempt) -> None:
+        self.live.pop(live.attempt_id, None)
+        self._by_action.pop(live.action_id, None)
+        if live.linkedid:
+            self._by_linkedid.pop(live.linkedid, None)
+
+    # preview
+
+    async def preview_next(self, agent: str) -> LeadOffer | None:
+        """The lead held for `agent` to read before calling (the same one again until they
+        call or skip it), or a new one reserved from a running preview campaign they work."""
+        now = self.clock()
+        offer = await self._db(lambda s: _preview_next(s, agent, now))
+        if offer is not None:
+            self.bus.publish(
+                CampaignLeadOffered(
+                    at=now,
+                    server=self.server,
+                    agent=agent,
+                    campaign_id=offer.campaign_id,
+                    lead_id=offer.lead_id,
+                    attempt_id=None,
+                    mode=CampaignMode.PREVIEW,
+                )
+            )
+        return offer
+
+    async def skip_preview(self, agent: str, lead_id: int) -> None:
+        """Give the lead back to the list (it is dialled later, by anyone)."""
+        await self._db(lambda s: _skip_preview(s, agent, lead_id))
+
+    async def dial_preview(self, agent: str, lead_id: int) -> int:
+        """Dial the lead held for `agent`; the attempt's id once the PBX accepted the
+        Originate, DialRefused otherwise."""
+        interface = await self._db(
+            lambda s: s.scalar(select(User.interface).where(User.username == agent))
+        )
+        if not interface:
+            raise DialRefused(f"the user {agent!r} has no phone to take the call")
+        now = self.clock()
+        found = await self._db(lambda s: _reserve_preview(s, agent, lead_id, interface, now))
+        if isinstance(found, str):
+            raise DialRefused(found)
+        campaign, reservation = found
+        async with self._lock:
+            if not await self._dial(campaign, reservation):
+                raise DialRefused("the PBX did not accept the call")
+        return reservation.attempt_id
+
+    # following the frames
+
+    def _on_frame(self, frame: Frame) -> None:
+        name = frame.get("Event")
+        if name in (
+            "OriginateResponse",
+            "UserEvent",
+            "VarSet",
+            "Hangup",
+            "BridgeEnter",
+            "AgentConnect",
+        ):
+            self._frames.put_nowait(("frame", frame))
+
+    def _on_answered(self, event: CallAnswered) -> None:
+        live = self._by_linkedid.get(event.linkedid)
+        if live is not None and event.agent and not live.connected:
+            self._frames.put_nowait(("connected", (live, event.agent, event.interface)))
+
+    async def _follow(self) -> None:
+        while True:
+            kind, item = await self._frames.get()
+            try:
+                if kind == "frame":
+                    await self._frame(item)
+                elif kind == "connected":
+                    await self._connected(*item)
+                elif kind == "end":
+                    await self._end(item)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("the dialer could not follow a %s", kind)
+
+    async def _frame(self, frame: Frame) -> None:
+        name = frame.get("Event")
+        if name == "VarSet":
+            found = attempt_of_varset(frame)
+            if found is not None:
+                await self._learnt(found[0], found[1], found[2] or found[1], found[3])
+            return
+        if name == "OriginateResponse":
+            report = originate_report(frame)
+            live = self._by_action.get(report.action_id) if report else None
+            if report is None or live is None:
+                return
+            if report.uniqueid and not live.linkedid:
+                await self._learnt(
+                    live.attempt_id, report.uniqueid, report.uniqueid, report.channel
+                )
+            if report.answered:
+                live.answered = True
+                at = self.clock()
+                await self._db(
+                    lambda s: _set_attempt(
+                        s, live.attempt_id, state=AttemptState.ANSWERED, answered_at=at
+                    )
+                )
+                return
+            assert report.outcome is not None
+            cause = self._causes.pop(live.uniqueid or "", None)
+            live.cause = cause if cause is not None else live.cause
+            live.outcome = refine_failure(report.outcome, live.cause)
+            await self._end(live, reason=report.reason)
+            return
+        if name == "UserEvent":
+            stage = stage_report(frame)
+            live = self.live.get(stage.attempt_id) if stage else None
+            if stage is None or live is None:
+                return
+            if stage.linkedid and not live.linkedid:
+                await self._learnt(live.attempt_id, stage.uniqueid, stage.linkedid, stage.channel)
+            if stage.stage is Stage.ANSWERED:
+                live.stage_answered = True
+                live.answered = True
+                return
+            outcome = stage_outcome(stage.stage)
+            if outcome is not None and live.outcome is None:
+                live.outcome = outcome
+                amd = (stage.amd_status, stage.amd_cause)
+                await self._db(
+                    lambda s: _set_attempt(s, live.attempt_id, amd_status=amd[0], amd_cause=amd[1])
+                )
+            return
+        if name in ("BridgeEnter", "AgentConnect"):
+            live = self._by_linkedid.get(frame.get("Linkedid", ""))
+            if live is None or live.connected:
+                return
+            channel = frame.get("Channel", "")
+            if name == "BridgeEnter" and (
+                channel == live.channel or frame.get("Uniqueid") == live.uniqueid
+            ):
+                return
+            agent = live.agent
+            interface = frame.get("Interface") or channel.rsplit("-", 1)[0]
+            if agent is None:
+                agent = await self._db(
+                    lambda s: _username_of(s, interface, frame.get("MemberName"))
+                )
+            if agent:
+                await self._connected(live, agent, interface)
+            return
+        if name == "Hangup":
+            cause = hangup_cause(frame)
+            uniqueid = frame.get("Uniqueid", "")
+            live = self._by_linkedid.get(frame.get("Linkedid", ""))
+            if live is None:
+                if cause is not None and uniqueid:
+                    self._causes[uniqueid] = cause
+                    if len(self._causes) > 1000:
+                        self._causes.pop(next(iter(self._causes)))
+                return
+            if uniqueid == live.uniqueid:
+                live.cause = cause
+                # The customer's channel is gone: the call is over.
+                await self._end(live)
+
+    async def _learnt(
+        self, attempt_id: int, uniqueid: str | None, linkedid: str | None, channel: str | None
+    ) -> None:
+        live = self.live.get(attempt_id)
+        if live is None or linkedid is None:
+            return
+        live.uniqueid = live.uniqueid or uniqueid
+        live.linkedid = linkedid
+        live.channel = live.channel or channel
+        self._by_linkedid[linkedid] = live
+        server = self.server
+        await self._db(
+            lambda s: _set_attempt(
+                s, attempt_id, server=server, linkedid=linkedid, channel=live.channel
+            )
+        )
+
+    async def _connected(self, live: LiveAttempt, agent: str, interface: str | None) -> None:
+        if live.connected or live.attempt_id not in self.live:
+            return
+        live.connected = True
+        live.agent = agent
+        live.outcome = Outcome.ANSWERED
+        now = self.clock()
+        await self._db(
+            lambda s: _set_attempt(
+                s,
+                live.attempt_id,
+                state=AttemptState.CONNECTED,
+                connected_at=now,
+                agent=agent,
+                outcome=Outcome.ANSWERED,
+            )
+        )
+        await self._db(lambda s: _lead_in_call(s, live.lead_id))
+        self.bus.publish(
+            CampaignLeadOffered(
+                at=now,
+                server=self.server,
+                agent=agent,
+                campaign_id=live.campaign_id,
+                lead_id=live.lead_id,
+                attempt_id=live.attempt_id,
+                mode=live.mode,
+            )
+        )
+
+    async def _end(self, live: LiveAttempt, *, reason: int | None = None) -> None:
+        if live.attempt_id not in self.live:
+            return
+        self._forget(live)
+        outcome = live.outcome
+        if outcome is None:
+            # Answered, and gone before any agent: abandoned when the dialplan sought one.
+            outcome = Outcome.ABANDONED if live.stage_answered else Outcome.FAILED
+        now = self.clock()
+        server = self.server
+        await self._db(
+            lambda s: _close(
+                s, live.attempt_id, outcome, now, server=server, reason=reason, cause=live.cause
+            )
+        )
+        pacer = self._pacers.get(live.campaign_id)
+        if pacer is not None:
+            pacer.record_outcome(outcome, time.monotonic())
+        self.bus.publish(
+            DialAttemptEnded(
+                at=now,
+                server=self.server,
+                campaign_id=live.campaign_id,
+                lead_id=live.lead_id,
+                attempt_id=live.attempt_id,
+                outcome=outcome,
+                agent=live.agent,
+            )
+        )
+
+    # restarts
+
+    async def reconcile(self) -> None:
+        """Settle the attempts a previous run (or a lost AMI session) left open: adopt those
+        whose call the PBX still has, close the others (`unknown`, or `answered` when an
+        agent had it), and never dial any of them again."""
+        open_attempts = await self._db(_open_attempts)
+        if not open_attempts:
+            return
+        channels = await self.pbx.request_list({"Action": "CoreShowChannels"})
+        by_linkedid = {
+            c.get("Linkedid"): c for c in channels if c.get("Event") == "CoreShowChannel"
+        }
+        claimed: dict[int, Frame] = {}
+        for row in open_attempts:
+            if row.linkedid and row.linkedid in by_linkedid:
+                claimed[row.id] = by_linkedid[row.linkedid]
+        unknown = [row for row in open_attempts if row.id not in claimed]
+        if unknown:
+            taken = {c.get("Linkedid") for c in claimed.values()}
+            for channel in by_linkedid.values():
+                if channel.get("Linkedid") in taken:
+                    continue
+                attempt = await self._attempt_of_channel(channel.get("Channel", ""))
+                if attempt is not None:
+                    claimed[attempt] = channel
+        now = self.clock()
+        for row in open_attempts:
+            if row.id in self.live:
+                continue
+            channel = claimed.get(row.id)
+            if channel is None:
+                outcome = (
+                    Outcome.ANSWERED if row.state == AttemptState.CONNECTED else Outcome.UNKNOWN
+                )
+                await self._db(
+                    lambda s, rid=row.id, o=outcome: _close(s, rid, o, now, server=self.server)
+                )
+                self.bus.publish(
+                    DialAttemptEnded(
+                        at=now,
+                        server=self.server,
+                        campaign_id=row.campaign_id,
+                        lead_id=row.lead_id,
+                        attempt_id=row.id,
+                        outcome=outcome,
+                        agent=row.agent,
+                    )
+                )
+                continue
+            live = LiveAttempt(
+                attempt_id=row.id,
+                action_id=row.action_id or f"cc-adopted-{row.id}",
+                campaign_id=row.campaign_id,
+                lead_id=row.lead_id,
+                mode=row.mode,
+                agent=row.agent,
+                interface=None,
+                uniqueid=row.linkedid or channel.get("Uniqueid"),
+                linkedid=channel.get("Linkedid"),
+                channel=row.channel or channel.get("Channel"),
+                answered=row.state in (AttemptState.ANSWERED, AttemptState.CONNECTED),
+                connected=row.state == AttemptState.CONNECTED,
+                outcome=Outcome.ANSWERED if row.state == AttemptState.CONNECTED else None,
+            )
+            self._track(live)
+            log.info("adopted attempt %d (%s) from the PBX", row.id, live.channel)
+            if not row.linkedid:
+                await self._learnt(row.id, live.uniqueid, live.linkedid, live.channel)
+
+    async def _attempt_of_channel(self, channel: str) -> int | None:
+        if not channel:
+            return None
+        try:
+            frame = await self.pbx.request(
+                {"Action": "Getvar", "Channel": channel, "Variable": ATTEMPT_VARIABLE}
+            )
+        except CommandError:
+            return None
+        value = frame.get("Value") or ""
+        return int(value) if value.strip().isdigit() else None
+
+
+def running_dialer_key(server: str) -> str:
+    """The name a process's dialer is known by."""
+    return f"dialer:{server}"
+
+
+# -- database work (each in its own session, on a worker thread) -----------------------
+
+
+def _running_campaigns(session: Session) -> list[Campaign]:
+    rows = session.scalars(select(Campaign).where(Campaign.state == CampaignState.RUNNING)).all()
+    session.expunge_all()
+    return list(rows)
+
+
+def _users_of(session: Session, interfaces: list[str]) -> list[tuple[str, str, str | None]]:
+    users = session.scalars(
+        select(User).where(User.interface.in_(interfaces), User.active.is_(True))
+    ).all()
+    return [(u.username, u.interface or "", u.team.name if u.team else None) for u in users]
+
+
+def _username_of(session: Session, interface: str, member_name: str | None) -> str | None:
+    found = session.scalar(select(User.username).where(User.interface == interface))
+    if found is None and member_name:
+        found = session.scalar(select(User.username).where(User.member_name == member_name))
+    return found
+
+
+def _store_ratio(session: Session, campaign_id: int, ratio: float) -> None:
+    session.execute(update(Campaign).where(Campaign.id == campaign_id).values(dial_ratio=ratio))
+    session.commit()
+
+
+def _mark_dialing(session: Session, attempt_id: int, server: str, now: datetime) -> None:
+    _set_attempt(session, attempt_id, state=AttemptState.DIALING, dialed_at=now, server=server)
+
+
+def _set_attempt(session: Session, attempt_id: int, **values: Any) -> None:
+    session.execute(update(DialAttempt).where(DialAttempt.id == attempt_id).values(**values))
+    if values.get("linkedid") and values.get("server"):
+        dial_records.stamp_calls(session, [(values["server"], values["linkedid"])])
+    session.commit()
+
+
+def _lead_in_call(session: Session, lead_id: int) -> None:
+    session.execute(
+        update(Lead)
+        .where(Lead.id == lead_id, Lead.state == LeadState.DIALING)
+        .values(state=LeadState.IN_CALL)
+    )
+    session.commit()
+
+
+def _blocked(session: Session, attempt_id: int, now: datetime) -> None:
+    attempt = session.get(DialAttempt, attempt_id)
+    if attempt is None:
+        return
+    attempt.state = AttemptState.ENDED
+    attempt.outcome = Outcome.FAILED
+    attempt.ended_at = now
+    attempt.note = "not dialled: the number is blocked"
+    lead = session.get(Lead, attempt.lead_id)
+    if lead is not None:
+        lead.state = LeadState.BLOCKED
+        lead.closed_at = now
+    session.commit()
+
+
+def _close(
+    session: Session,
+    attempt_id: int,
+    outcome: Outcome,
+    now: datetime,
+    *,
+    server: str,
+    reason: int | None = None,
+    cause: int | None = None,
+) -> None:
+    """End the attempt with `outcome`, move its lead on (retry rules) and make sure it has
+    its call record."""
+    attempt = session.get(DialAttempt, attempt_id)
+    if attempt is None or attempt.state == AttemptState.ENDED:
+        return
+    attempt.state = AttemptState.ENDED
+    attempt.outcome = outcome
+    attempt.ended_at = now
+    attempt.server = attempt.server or server
+    if reason is not None:
+        attempt.reason = reason
+    if cause is not None:
+        attempt.hangup_cause = cause
+    if attempt.connected_at is not None:
+        attempt.talk_s = round((now - attempt.connected_at).total_seconds(), 3)
+    campaign = session.get(Campaign, attempt.campaign_id)
+    lead = session.get(Lead, attempt.lead_id)
+    if campaign is not None and lead is not None:
+        if outcome == Outcome.ANSWERED and lead.state == LeadState.DIALING:
+            lead.state = LeadState.IN_CALL
+        after_attempt(session, campaign, lead, attempt, now)
+    dial_records.ensure_record(session, attempt)
+    session.commit()
+
+
+def _open_attempts(session: Session) -> list[DialAttempt]:
+    rows = session.scalars(select(DialAttempt).where(DialAttempt.state.in_(OPEN_STATES))).all()
+    session.expunge_all()
+    return list(rows)
+
+
+def _campaigns_of(session: Session, agent: str) -> list[Campaign]:
+    user = session.scalar(select(User).where(User.username == agent))
+    if user is None:
+        return []
+    team = user.team.name if user.team else None
+    running = session.scalars(
+        select(Campaign)
+        .where(Campaign.state == CampaignState.RUNNING, Campaign.mode == CampaignMode.PREVIEW)
+        .order_by(Campaign.id)
+    ).all()
+    return [
+        c
+        for c in running
+        if agent in (c.agents or []) or (team is not None and team in (c.teams or []))
+    ]
+
+
+def _offer(lead: Lead, campaign_id: int) -> LeadOffer:
+    return LeadOffer(
+        campaign_id=campaign_id,
+        lead_id=lead.id,
+        number=lead.number,
+        name=lead.name,
+        customer_id=lead.customer_id,
+        time_zone=lead.time_zone,
+        attempts=lead.attempts,
+    )
+
+
+def _preview_next(session: Session, agent: str, now: datetime) -> LeadOffer | None:
+    campaigns = _campaigns_of(session, agent)
+    for campaign in campaigns:
+        held = session.scalar(
+            select(Lead)
+            .where(
+                Lead.list_id == campaign.list_id,
+                Lead.state == LeadState.RESERVED,
+                Lead.owner == agent,
+            )
+            .limit(1)
+        )
+        if held is not None:
+            return _offer(held, campaign.id)
+    for campaign in campaigns:
+        for lead in candidates(session, campaign, now, 20, owner=agent):
+            if not dialable(session, campaign, lead, now):
+                continue
+            moved = session.execute(
+                update(Lead)
+                .where(Lead.id == lead.id, Lead.state == LeadState.OPEN)
+                .values(state=LeadState.RESERVED, owner=agent)
+                .execution_options(synchronize_session=False)
+            )
+            if moved.rowcount == 1:  # type: ignore[attr-defined]
+                session.commit()
+                session.refresh(lead)
+                return _offer(lead, campaign.id)
+        session.commit()  # leads found blocked stay blocked
+    return None
+
+
+def _skip_preview(session: Session, agent: str, lead_id: int) -> None:
+    session.execute(
+        update(Lead)
+        .where(Lead.id == lead_id, Lead.state == LeadState.RESERVED, Lead.owner == agent)
+        .values(state=LeadState.OPEN, owner=None)
+    )
+    session.commit()
+
+
+def _reserve_preview(
+    session: Session, agent: str, lead_id: int, interface: str, now: datetime
+) -> tuple[Campaign, Reservation] | str:
+    lead = session.get(Lead, lead_id)
+    if lead is None or lead.state != LeadState.RESERVED or lead.owner != agent:
+        return "this lead is not held for you; ask for the next one"
+    campaign = next((c for c in _campaigns_of(session, agent) if c.list_id == lead.list_id), None)
+    if campaign is None:
+        return "no running preview campaign of yours has this lead"
+    reservation = reserve_chosen(session, campaign, lead, Seat(agent, interface), now)
+    if reservation is None:
+        session.commit()
+        if lead.state == LeadState.BLOCKED:
+            return "this number is on a do-not-call list; it may not be dialled"
+        return "this lead may not be dialled now (calling hours or attempts used up)"
+    lead.owner = None
+    session.commit()
+    session.expunge(campaign)
+    return campaign, reservation
