@@ -104,6 +104,8 @@ class Settings(BaseSettings):
     ami_url: str | None = None
     pbx_name: str | None = None
     default_region: str = "US"
+    # The channel a campaign's Originate dials the customer on; {number} is the E.164 number.
+    dial_trunk: Annotated[str, Field(min_length=1, pattern=r"\{number\}")] = "PJSIP/{number}@trunk"
     # Signs session cookies. No default: unset, a SQLite deployment generates one and keeps
     # it beside its database; any other database refuses to start (callcenter.users.session_key).
     secret_key: SecretStr | None = None
