@@ -46,6 +46,8 @@ from callcenter.users.models import User
 log = logging.getLogger(__name__)
 
 DIAL_CONTEXT = "campaign-dial"
+# How long an unanswered attempt whose channel hung up waits for its OriginateResponse.
+ORIGINATE_GRACE_S = 5.0
 OPEN_STATES = (
     AttemptState.RESERVED,
     AttemptState.DIALING,
@@ -122,10 +124,12 @@ class Dialer:
         self.live: dict[int, LiveAttempt] = {}
         self._by_action: dict[str, LiveAttempt] = {}
         self._by_linkedid: dict[str, LiveAttempt] = {}
-        self._pacers: dict[int, Pacer] = {}
+        # Each predictive campaign's pacer, its ratio restored from campaigns.dial_ratio.
+        self.pacers: dict[int, Pacer] = {}
         self._causes: dict[str, int] = {}  # uniqueid -> hangup cause, for failed originates
         self._frames: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
+        self._settling: set[asyncio.Task[None]] = set()
         self._watch = contextlib.ExitStack()
         self._watched: object = None
         self._lock = asyncio.Lock()
@@ -145,9 +149,9 @@ class Dialer:
 
     async def stop(self) -> None:
         """Stop dialling; attempts in flight stay stored for the next start to reconcile."""
-        for task in self._tasks:
+        for task in [*self._tasks, *self._settling]:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._tasks, *self._settling, return_exceptions=True)
         self._tasks = []
         self._watch.close()
         self._watched = None
@@ -276,10 +280,10 @@ class Dialer:
             campaign.dial_ratio = ratio
 
     def _pacer(self, campaign: Campaign) -> Pacer:
-        pacer = self._pacers.get(campaign.id)
+        pacer = self.pacers.get(campaign.id)
         if pacer is None:
             pacer = Pacer(abandon_cap=campaign.abandon_cap, ratio=campaign.dial_ratio or 1.0)
-            self._pacers[campaign.id] = pacer
+            self.pacers[campaign.id] = pacer
         return pacer
 
     # dialling
@@ -382,7 +386,8 @@ class Dialer:
 
     async def skip_preview(self, agent: str, lead_id: int) -> None:
         """Give the lead back to the list (it is dialled later, by anyone)."""
-        await self._db(lambda s: _skip_preview(s, agent, lead_id))
+        now = self.clock()
+        await self._db(lambda s: _skip_preview(s, agent, lead_id, now))
 
     async def dial_preview(self, agent: str, lead_id: int) -> int:
         """Dial the lead held for `agent`; the attempt's id once the PBX accepted the
@@ -516,8 +521,26 @@ class Dialer:
                 return
             if uniqueid == live.uniqueid:
                 live.cause = cause
+                if not live.answered:
+                    # A failed originate: its OriginateResponse says why, just after.
+                    self._later(live)
+                    return
                 # The customer's channel is gone: the call is over.
                 await self._end(live)
+
+    def _later(self, live: LiveAttempt) -> None:
+        """End an unanswered attempt from its hangup cause if no OriginateResponse comes
+        (one sent to a session that is gone)."""
+
+        async def settle() -> None:
+            await asyncio.sleep(ORIGINATE_GRACE_S)
+            if live.attempt_id in self.live and live.outcome is None:
+                live.outcome = refine_failure(Outcome.FAILED, live.cause)
+                self._frames.put_nowait(("end", live))
+
+        task = asyncio.create_task(settle())
+        self._settling.add(task)
+        task.add_done_callback(self._settling.discard)
 
     async def _learnt(
         self, attempt_id: int, uniqueid: str | None, linkedid: str | None, channel: str | None
@@ -581,7 +604,7 @@ class Dialer:
                 s, live.attempt_id, outcome, now, server=server, reason=reason, cause=live.cause
             )
         )
-        pacer = self._pacers.get(live.campaign_id)
+        pacer = self.pacers.get(live.campaign_id)
         if pacer is not None:
             pacer.record_outcome(outcome, time.monotonic())
         self.bus.publish(
@@ -849,11 +872,11 @@ def _preview_next(session: Session, agent: str, now: datetime) -> LeadOffer | No
     return None
 
 
-def _skip_preview(session: Session, agent: str, lead_id: int) -> None:
+def _skip_preview(session: Session, agent: str, lead_id: int, now: datetime) -> None:
     session.execute(
         update(Lead)
         .where(Lead.id == lead_id, Lead.state == LeadState.RESERVED, Lead.owner == agent)
-        .values(state=LeadState.OPEN, owner=None)
+        .values(state=LeadState.OPEN, owner=None, next_at=now)  # behind the untried leads
     )
     session.commit()
 
