@@ -208,7 +208,13 @@ async def _run_adapter(
                 # While active: the agents' consoles, the PBX link's commands, the floor's
                 # snapshots for the web workers, and the campaigns' dialer.
                 return await run_with_lease(
-                    target, server, sessions, settings, bus, stop, extras=[pbx_service, active_dialer]
+                    target,
+                    server,
+                    sessions,
+                    settings,
+                    bus,
+                    stop,
+                    extras=[pbx_service, active_dialer],
                 )
         finally:
             await bus.stop()

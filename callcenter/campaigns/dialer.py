@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select, update
@@ -459,10 +460,10 @@ class Dialer:
                 )
             if report.answered:
                 live.answered = True
-                at = self.clock()
+                at, attempt_id = self.clock(), live.attempt_id
                 await self._db(
                     lambda s: _set_attempt(
-                        s, live.attempt_id, state=AttemptState.ANSWERED, answered_at=at
+                        s, attempt_id, state=AttemptState.ANSWERED, answered_at=at
                     )
                 )
                 return
@@ -486,9 +487,9 @@ class Dialer:
             outcome = stage_outcome(stage.stage)
             if outcome is not None and live.outcome is None:
                 live.outcome = outcome
-                amd = (stage.amd_status, stage.amd_cause)
+                amd, attempt_id = (stage.amd_status, stage.amd_cause), live.attempt_id
                 await self._db(
-                    lambda s: _set_attempt(s, live.attempt_id, amd_status=amd[0], amd_cause=amd[1])
+                    lambda s: _set_attempt(s, attempt_id, amd_status=amd[0], amd_cause=amd[1])
                 )
             return
         if name in ("BridgeEnter", "AgentConnect"):
@@ -601,7 +602,13 @@ class Dialer:
         server = self.server
         await self._db(
             lambda s: _close(
-                s, live.attempt_id, outcome, now, server=server, reason=reason, cause=live.cause
+                s,
+                attempt_id=live.attempt_id,
+                outcome=outcome,
+                now=now,
+                server=server,
+                reason=reason,
+                cause=live.cause,
             )
         )
         pacer = self.pacers.get(live.campaign_id)
@@ -649,13 +656,13 @@ class Dialer:
         for row in open_attempts:
             if row.id in self.live:
                 continue
-            channel = claimed.get(row.id)
-            if channel is None:
+            found = claimed.get(row.id)
+            if found is None:
                 outcome = (
                     Outcome.ANSWERED if row.state == AttemptState.CONNECTED else Outcome.UNKNOWN
                 )
                 await self._db(
-                    lambda s, rid=row.id, o=outcome: _close(s, rid, o, now, server=self.server)
+                    partial(_close, attempt_id=row.id, outcome=outcome, now=now, server=self.server)
                 )
                 self.bus.publish(
                     DialAttemptEnded(
@@ -677,9 +684,9 @@ class Dialer:
                 mode=row.mode,
                 agent=row.agent,
                 interface=None,
-                uniqueid=row.linkedid or channel.get("Uniqueid"),
-                linkedid=channel.get("Linkedid"),
-                channel=row.channel or channel.get("Channel"),
+                uniqueid=row.linkedid or found.get("Uniqueid"),
+                linkedid=found.get("Linkedid"),
+                channel=row.channel or found.get("Channel"),
                 answered=row.state in (AttemptState.ANSWERED, AttemptState.CONNECTED),
                 connected=row.state == AttemptState.CONNECTED,
                 outcome=Outcome.ANSWERED if row.state == AttemptState.CONNECTED else None,
@@ -772,10 +779,10 @@ def _blocked(session: Session, attempt_id: int, now: datetime) -> None:
 
 def _close(
     session: Session,
+    *,
     attempt_id: int,
     outcome: Outcome,
     now: datetime,
-    *,
     server: str,
     reason: int | None = None,
     cause: int | None = None,

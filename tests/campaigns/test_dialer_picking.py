@@ -4,26 +4,33 @@ dial time, and two dialers never taking the same attempt of a lead."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.campaigns.models import Campaign, DialAttempt, DncEntry, Lead
-from callcenter.campaigns.picking import Seat, reserve
+from callcenter.campaigns.picking import Reservation, Seat, reserve
 from callcenter.db import make_engine, make_sessionmaker
 from tests.campaigns.dialer_data import NOON, campaign
 
 
-def reserve_now(sessions: sessionmaker[Session], campaign_id: int, seats: list[Seat | None], now=NOON):
+def reserve_now(
+    sessions: sessionmaker[Session],
+    campaign_id: int,
+    seats: list[Seat | None],
+    now: datetime = NOON,
+) -> list[Reservation]:
     with sessions() as session:
         row = session.get(Campaign, campaign_id)
         assert row is not None
         return reserve(session, row, seats, now)
 
 
-def test_a_reservation_stores_the_attempt_and_moves_the_lead(sessions: sessionmaker[Session]) -> None:
+def test_a_reservation_stores_the_attempt_and_moves_the_lead(
+    sessions: sessionmaker[Session],
+) -> None:
     cid = campaign(sessions, 3)
     (got,) = reserve_now(sessions, cid, [Seat("ann", "PJSIP/ann")])
     with sessions() as session:
@@ -93,7 +100,7 @@ def test_two_dialers_on_postgresql_never_take_one_attempt(pg_database_url: str) 
     sessions = make_sessionmaker(engine)
     try:
         cid = campaign(sessions, 40)
-        results: list[list] = [[], []]
+        results: list[list[Reservation]] = [[], []]
         barrier = threading.Barrier(2)
 
         def work(slot: int) -> None:
@@ -120,7 +127,9 @@ def test_two_dialers_on_postgresql_never_take_one_attempt(pg_database_url: str) 
 
 
 @pytest.mark.parametrize("blocked_by", ["customer"])
-def test_the_customers_own_wish_blocks_the_dial(sessions: sessionmaker[Session], blocked_by: str) -> None:
+def test_the_customers_own_wish_blocks_the_dial(
+    sessions: sessionmaker[Session], blocked_by: str
+) -> None:
     from crm.customers.models import Customer
 
     cid = campaign(sessions, 1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import select
@@ -97,6 +98,10 @@ def attempt(sessions: sessionmaker[Session], attempt_id: int) -> DialAttempt:
         assert row is not None
         session.expunge(row)
         return row
+
+
+def ended(sessions: sessionmaker[Session], attempt_ids: list[int]) -> bool:
+    return all(attempt(sessions, i).state == "ended" for i in attempt_ids)
 
 
 def lead_of(sessions: sessionmaker[Session], attempt_id: int) -> Lead:
@@ -274,7 +279,7 @@ async def test_the_abandon_cap_holds_under_a_burst_of_answers(
             for _, (name, uniqueid) in calls:
                 pbx.hangup(name, uniqueid)
             ids = [call.attempt for call in burst]
-            await until(lambda: all(attempt(sessions, i).state == "ended" for i in ids))
+            await until(partial(ended, sessions, ids))
             with sessions() as session:
                 count = abandon_count(session, cid, NOON)
             assert count.rate <= 0.03, count
