@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+import dataclasses
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.bus import Bus
-from callcenter.campaigns.dialer import Dialer
+from callcenter.campaigns.dialer import Dialer, DialRefused, LeadOffer
 from callcenter.cti.ami_commands import AmiCommands
 from callcenter.queues.presence import Presence
+from callcenter.rpc import RpcUnavailable
 from callcenter.settings import Settings
 
 if TYPE_CHECKING:
@@ -96,3 +98,64 @@ async def _start_when_connected(
             settings=active.settings,
         )
     )
+
+
+CallFunction = Callable[..., Awaitable[Any]]
+Handler = Callable[..., Awaitable[Any]]
+
+
+def dialer_handlers(server: str) -> dict[str, Handler]:
+    """What the PBX's process answers for a console in another process (merge into the
+    handlers `serving_pbx` serves): the preview API of this process's dialer, JSON-able."""
+
+    def running() -> Dialer:
+        found = running_dialer(server)
+        if found is None:
+            raise DialRefused("the dialer is not running (is the PBX connected?)")
+        return found
+
+    async def preview_next(agent: str) -> dict[str, Any] | None:
+        offer = await running().preview_next(agent)
+        return dataclasses.asdict(offer) if offer is not None else None
+
+    async def dial_preview(agent: str, lead_id: int) -> int:
+        return await running().dial_preview(agent, int(lead_id))
+
+    async def skip_preview(agent: str, lead_id: int) -> None:
+        await running().skip_preview(agent, int(lead_id))
+
+    return {
+        "dialer.preview_next": preview_next,
+        "dialer.dial_preview": dial_preview,
+        "dialer.skip_preview": skip_preview,
+    }
+
+
+class RemoteDialer:
+    """The preview API of the dialer in the PBX's process, through `call` (e.g.
+    `PbxRoutes.call_for(server)`); a refusal comes back as DialRefused with its sentence."""
+
+    def __init__(self, call: CallFunction) -> None:
+        self._call = call
+
+    async def _ask(self, method: str, **args: Any) -> Any:
+        try:
+            return await self._call(f"dialer.{method}", **args)
+        except (TimeoutError, RpcUnavailable):
+            raise DialRefused(
+                "the dialer is not reachable now (is `callcenter cti run` running?)"
+            ) from None
+        except Exception as exc:
+            if getattr(exc, "kind", None) == "DialRefused":
+                raise DialRefused(str(getattr(exc, "message", exc))) from None
+            raise
+
+    async def preview_next(self, agent: str) -> LeadOffer | None:
+        found = await self._ask("preview_next", agent=agent)
+        return LeadOffer(**found) if found is not None else None
+
+    async def dial_preview(self, agent: str, lead_id: int) -> int:
+        return int(await self._ask("dial_preview", agent=agent, lead_id=lead_id))
+
+    async def skip_preview(self, agent: str, lead_id: int) -> None:
+        await self._ask("skip_preview", agent=agent, lead_id=lead_id)

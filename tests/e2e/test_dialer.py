@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.calls.models import Call
 from callcenter.calls.records import AgentState
+from callcenter.campaigns import dial_wiring
 from callcenter.campaigns.abandon_cap import abandon_count
+from callcenter.campaigns.dial_wiring import RemoteDialer, dialer_handlers
 from callcenter.campaigns.dialer import Dialer, DialRefused
 from callcenter.campaigns.models import Campaign, DialAttempt, DncEntry, Lead
 from callcenter.campaigns.picking import reserve
@@ -22,6 +24,8 @@ from callcenter.cti.connection import AmiConnection
 from callcenter.events import AgentStateChanged, CampaignLeadOffered, DialAttemptEnded, DomainEvent
 from callcenter.local_bus import Bus
 from callcenter.queues.presence import Presence
+from callcenter.redis_link import async_client
+from callcenter.rpc import RpcClient, serving
 from callcenter.settings import AmiTarget
 from tests.campaigns.dialer_data import NOON, agents, campaign
 from tests.e2e.dialer_pbx import DialPbx
@@ -360,3 +364,28 @@ async def test_an_attempt_without_a_channel_gets_its_own_call_record(
         )
         assert record.dialed_number == "+4930100000"
         assert session.scalars(select(Lead.state)).one() == "exhausted"
+
+
+async def test_a_console_in_another_process_previews_and_dials_through_the_rpc(
+    sessions: sessionmaker[Session], pbx: DialPbx, redis_url: str
+) -> None:
+    agents(sessions, "ann")
+    campaign(sessions, 2, mode="preview")
+    floor = Floor()
+    client = async_client(redis_url)
+    async with dialer(sessions, pbx, floor) as running:
+        dial_wiring._RUNNING[SERVER] = running
+        try:
+            async with serving(redis_url, "pbx:pbx1", dialer_handlers(SERVER)):
+                rpc = RpcClient(client, "pbx:pbx1")
+                remote = RemoteDialer(rpc.call)
+                offer = await remote.preview_next("ann")
+                assert offer is not None and offer == await remote.preview_next("ann")
+                attempt_id = await remote.dial_preview("ann", offer.lead_id)
+                await until(lambda: len(pbx.originated) == 1)
+                assert pbx.originated[0].attempt == attempt_id
+                with pytest.raises(DialRefused, match="not held"):
+                    await remote.dial_preview("ann", offer.lead_id)
+        finally:
+            dial_wiring._RUNNING.pop(SERVER, None)
+            await client.aclose()
