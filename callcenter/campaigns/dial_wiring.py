@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,8 @@ from callcenter.settings import Settings
 
 if TYPE_CHECKING:
     from callcenter.pbx_active import ActivePbx
+
+log = logging.getLogger(__name__)
 
 # The dialer each PBX's process runs, by server (what the consoles of that process use).
 _RUNNING: dict[str, Dialer] = {}
@@ -88,16 +91,20 @@ async def _start_when_connected(
     active: ActivePbx, starting: asyncio.Task[None], stack: contextlib.AsyncExitStack
 ) -> None:
     await starting
-    await stack.enter_async_context(
-        dialing(
-            pbx=active.adapter.connection,
-            sessions=active.sessions,
-            bus=active.bus,
-            presence=active.presence,
-            server=active.server,
-            settings=active.settings,
+    try:
+        await stack.enter_async_context(
+            dialing(
+                pbx=active.adapter.connection,
+                sessions=active.sessions,
+                bus=active.bus,
+                presence=active.presence,
+                server=active.server,
+                settings=active.settings,
+            )
         )
-    )
+    except Exception:
+        log.exception("the dialer could not start; campaigns are not dialled")
+        raise
 
 
 CallFunction = Callable[..., Awaitable[Any]]

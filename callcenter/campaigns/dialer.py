@@ -94,6 +94,7 @@ class LiveAttempt:
     outcome: Outcome | None = None
     cause: int | None = None
     dialled_at: float = field(default_factory=time.monotonic)
+    connected_at: float | None = None
 
 
 Work = Callable[[Session], Any]
@@ -564,6 +565,7 @@ class Dialer:
         if live.connected or live.attempt_id not in self.live:
             return
         live.connected = True
+        live.connected_at = time.monotonic()
         live.agent = agent
         live.outcome = Outcome.ANSWERED
         now = self.clock()
@@ -613,7 +615,10 @@ class Dialer:
         )
         pacer = self.pacers.get(live.campaign_id)
         if pacer is not None:
-            pacer.record_outcome(outcome, time.monotonic())
+            ended = time.monotonic()
+            pacer.record_outcome(outcome, ended)
+            if live.connected_at is not None:
+                pacer.record_talk(ended - live.connected_at, ended)
         self.bus.publish(
             DialAttemptEnded(
                 at=now,

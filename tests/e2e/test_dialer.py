@@ -3,10 +3,12 @@ do-not-call at dial time, the abandon cap under a burst of answers, and a restar
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from functools import partial
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -16,17 +18,23 @@ from callcenter.calls.models import Call
 from callcenter.calls.records import AgentState
 from callcenter.campaigns import dial_wiring
 from callcenter.campaigns.abandon_cap import abandon_count
-from callcenter.campaigns.dial_wiring import RemoteDialer, dialer_handlers
+from callcenter.campaigns.dial_wiring import (
+    RemoteDialer,
+    active_dialer,
+    dialer_handlers,
+    running_dialer,
+)
 from callcenter.campaigns.dialer import Dialer, DialRefused
 from callcenter.campaigns.models import Campaign, DialAttempt, DncEntry, Lead
 from callcenter.campaigns.picking import reserve
 from callcenter.cti.connection import AmiConnection
 from callcenter.events import AgentStateChanged, CampaignLeadOffered, DialAttemptEnded, DomainEvent
 from callcenter.local_bus import Bus
+from callcenter.pbx_active import ActivePbx
 from callcenter.queues.presence import Presence
 from callcenter.redis_link import async_client
 from callcenter.rpc import RpcClient, serving
-from callcenter.settings import AmiTarget
+from callcenter.settings import AmiTarget, Settings
 from tests.campaigns.dialer_data import NOON, agents, campaign
 from tests.e2e.dialer_pbx import DialPbx
 from tests.waiting import until
@@ -389,3 +397,32 @@ async def test_a_console_in_another_process_previews_and_dials_through_the_rpc(
         finally:
             dial_wiring._RUNNING.pop(SERVER, None)
             await client.aclose()
+
+
+async def test_the_active_cti_run_starts_its_dialer_once_the_pbx_is_connected(
+    sessions: sessionmaker[Session], pbx: DialPbx
+) -> None:
+    agents(sessions, "ann")
+    campaign(sessions, 1)
+    floor = Floor()
+    floor.available("ann")
+    assert pbx.server is not None
+    port = pbx.server.sockets[0].getsockname()[1]
+    connection = AmiConnection(AmiTarget(host="127.0.0.1", port=port, username="u", secret="s"))
+    active = ActivePbx(
+        SERVER,
+        SimpleNamespace(connection=connection),  # type: ignore[arg-type]  # the link alone
+        floor.bus,
+        floor.presence,
+        sessions,
+        Settings(_env_file=None, dial_trunk="PJSIP/{number}@carrier"),  # type: ignore[call-arg]
+        asyncio.Event(),
+    )
+    async with active_dialer(active):
+        assert running_dialer(SERVER) is None  # entered before the adapter connects
+        await connection.start()
+        await until(lambda: len(pbx.originated) == 1)
+        assert running_dialer(SERVER) is not None
+        assert pbx.originated[0].channel == "PJSIP/+4930100000@carrier"
+    assert running_dialer(SERVER) is None
+    await connection.aclose()
