@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from callcenter.bus import Bus
 from callcenter.calls.records import AgentState
 from callcenter.campaigns import dial_records
-from callcenter.campaigns.abandon_cap import abandon_count, lines_within_cap
+from callcenter.campaigns.abandon_cap import AbandonCount, abandon_count, lines_within_cap
 from callcenter.campaigns.dial_rules import DialBlocked, Pacer, after_attempt, ensure_dialable
 from callcenter.campaigns.enums import AttemptState, CampaignMode, CampaignState, LeadState, Outcome
 from callcenter.campaigns.models import Campaign, DialAttempt, Lead
@@ -95,6 +95,7 @@ class LiveAttempt:
     cause: int | None = None
     dialled_at: float = field(default_factory=time.monotonic)
     connected_at: float | None = None
+    ending: bool = False
 
 
 Work = Callable[[Session], Any]
@@ -254,16 +255,21 @@ class Dialer:
     ) -> None:
         free = len(self._seats_for(campaign, seats))
         pacer = self._pacer(campaign)
+        # The live lines first, then the stored counts: an attempt leaves `live` only once
+        # its outcome is stored, so none is missed (one may count twice: the safe side).
+        mine = [live for live in self.live.values() if live.campaign_id == campaign.id]
+        # Answered with no agent: abandoned already, whatever agent becomes free.
+        dropped = sum(1 for live in mine if live.outcome == Outcome.ABANDONED)
+        # Ringing, or answered and seeking an agent: each may still need a free agent.
         in_progress = sum(
-            1
-            for live in self.live.values()
-            if live.campaign_id == campaign.id and not live.connected and live.agent is None
+            1 for live in mine if not live.connected and live.agent is None and live.outcome is None
         )
         wanted = pacer.lines_to_dial(
             free_agents=free, lines_in_progress=in_progress, now=time.monotonic()
         )
         now = self.clock()
-        count = await self._db(lambda s: abandon_count(s, campaign.id, now))
+        stored = await self._db(lambda s: abandon_count(s, campaign.id, now))
+        count = AbandonCount(stored.answered + dropped, stored.abandoned + dropped)
         lines = lines_within_cap(
             count,
             campaign.abandon_cap,
@@ -593,9 +599,9 @@ class Dialer:
         )
 
     async def _end(self, live: LiveAttempt, *, reason: int | None = None) -> None:
-        if live.attempt_id not in self.live:
+        if live.attempt_id not in self.live or live.ending:
             return
-        self._forget(live)
+        live.ending = True
         outcome = live.outcome
         if outcome is None:
             # Answered, and gone before any agent: abandoned when the dialplan sought one.
@@ -613,6 +619,7 @@ class Dialer:
                 cause=live.cause,
             )
         )
+        self._forget(live)  # only now: the abandon cap counts it from the database
         pacer = self.pacers.get(live.campaign_id)
         if pacer is not None:
             ended = time.monotonic()

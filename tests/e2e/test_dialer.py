@@ -415,7 +415,7 @@ async def test_the_active_cti_run_starts_its_dialer_once_the_pbx_is_connected(
         floor.bus,
         floor.presence,
         sessions,
-        Settings(_env_file=None, dial_trunk="PJSIP/{number}@carrier"),  # type: ignore[call-arg]
+        Settings(_env_file=None, dial_trunk="PJSIP/{number}@carrier"),
         asyncio.Event(),
     )
     async with active_dialer(active):
