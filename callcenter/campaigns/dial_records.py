@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select, tuple_, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from callcenter.calls.models import Call
@@ -14,7 +15,8 @@ from callcenter.calls.records import Direction
 from callcenter.campaigns.enums import Outcome
 from callcenter.campaigns.models import DialAttempt
 
-# The linkedid of a record the dialer writes for an attempt no channel was seen for.
+# The linkedid of a record the dialer writes for an attempt that never got a ChannelId (one
+# reserved and closed before its Originate was sent).
 OWN_PREFIX = "dial-attempt-"
 
 
@@ -50,30 +52,35 @@ def stamp_calls(session: Session, keys: Sequence[tuple[str, str]]) -> int:
 
 
 def ensure_record(session: Session, attempt: DialAttempt) -> None:
-    """An ended attempt whose call no channel of the PBX carried (the Originate failed before
-    a channel existed) gets a call record of its own; one whose call the tracker records is
-    stamped when that record is stored."""
-    if attempt.linkedid:
-        if attempt.server:
-            stamp_calls(session, [(attempt.server, attempt.linkedid)])
-        return
+    """Make sure an ended attempt has its call record.
+
+    Its call's key is (server, linkedid) with linkedid = the Originate's ChannelId (the
+    attempt's action_id). A record the tracker stored is stamped; when there is none yet (a
+    failed Originate that never made a channel, or the tracker's record still on its way) the
+    dialer writes one. The tracker's record, stored later under the same key, replaces it and
+    is stamped in turn: one row per attempt either way.
+    """
     server = attempt.server or ""
-    linkedid = f"{OWN_PREFIX}{attempt.id}"
-    exists = session.scalar(select(Call.id).where(Call.server == server, Call.linkedid == linkedid))
-    if exists is not None:
+    linkedid = attempt.linkedid or f"{OWN_PREFIX}{attempt.id}"
+    if stamp_calls(session, [(server, linkedid)]):
         return
     started = attempt.dialed_at or attempt.reserved_at
-    ended = attempt.ended_at or started
-    session.add(
-        Call(
-            server=server,
-            linkedid=linkedid,
-            direction=Direction.OUTBOUND,
-            dialed_number=attempt.dialed_number,
-            started_at=started,
-            ended_at=ended,
-            outcome=attempt.outcome or Outcome.UNKNOWN,  # busy, no_answer, congestion...
-            campaign_id=attempt.campaign_id,
-            lead_id=attempt.lead_id,
-        )
+    row = Call(
+        server=server,
+        linkedid=linkedid,
+        direction=Direction.OUTBOUND,
+        dialed_number=attempt.dialed_number,
+        started_at=started,
+        answered_at=attempt.answered_at,
+        ended_at=attempt.ended_at or started,
+        talk_s=attempt.talk_s,
+        outcome=attempt.outcome or Outcome.UNKNOWN,  # busy, no_answer, congestion...
+        agent=attempt.agent,
+        campaign_id=attempt.campaign_id,
+        lead_id=attempt.lead_id,
     )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:  # the tracker's record was stored meanwhile
+        stamp_calls(session, [(server, linkedid)])

@@ -38,7 +38,7 @@ from callcenter.campaigns.picking import Reservation, Seat, candidates, dialable
 from callcenter.campaigns.picking import reserve_lead as reserve_chosen
 from callcenter.cti.ami_commands import AmiCommands
 from callcenter.cti.frames import Frame
-from callcenter.cti.protocol import AmiAction, AmiMessage, CommandError
+from callcenter.cti.protocol import AmiAction, AmiMessage, CommandError, NotConnected
 from callcenter.db import utc_now
 from callcenter.events import CallAnswered, CampaignLeadOffered, DialAttemptEnded
 from callcenter.queues.presence import Presence
@@ -47,8 +47,13 @@ from callcenter.users.models import User
 log = logging.getLogger(__name__)
 
 DIAL_CONTEXT = "campaign-dial"
-# How long an unanswered attempt whose channel hung up waits for its OriginateResponse.
+# How long an unanswered attempt whose channel hung up waits for its OriginateResponse, and
+# a failed one (Reason 0) for the hangup cause that names the failure.
 ORIGINATE_GRACE_S = 5.0
+CAUSE_GRACE_S = 1.0
+RECENT_KEPT = 1000
+# The channel variables every campaign Originate sets (the `[campaign-dial]` dialplan reads them).
+CAMPAIGN_VARIABLES = ("CC_ATTEMPT", "CC_LEAD", "CC_CAMPAIGN", "CC_QUEUE", "CC_AGENT", "CC_AMD")
 OPEN_STATES = (
     AttemptState.RESERVED,
     AttemptState.DIALING,
@@ -96,6 +101,8 @@ class LiveAttempt:
     dialled_at: float = field(default_factory=time.monotonic)
     connected_at: float | None = None
     ending: bool = False
+    reason: int | None = None
+    awaiting_cause: bool = False
 
 
 Work = Callable[[Session], Any]
@@ -129,10 +136,11 @@ class Dialer:
         self._by_linkedid: dict[str, LiveAttempt] = {}
         # Each predictive campaign's pacer, its ratio restored from campaigns.dial_ratio.
         self.pacers: dict[int, Pacer] = {}
-        self._causes: dict[str, int] = {}  # uniqueid -> hangup cause, for failed originates
         self._frames: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._settling: set[asyncio.Task[None]] = set()
+        # Calls of attempts just ended, by linkedid: a hangup cause may follow the outcome.
+        self._recent: dict[str, int] = {}
         self._watch = contextlib.ExitStack()
         self._watched: object = None
         self._lock = asyncio.Lock()
@@ -306,6 +314,10 @@ class Dialer:
             mode=campaign.mode,
             agent=reservation.agent,
             interface=reservation.interface,
+            # The Originate's ChannelId: the customer channel's Uniqueid and the call's
+            # Linkedid (every later frame of the call names it; the call record's key).
+            uniqueid=reservation.action_id,
+            linkedid=reservation.action_id,
         )
         self._track(live)
         try:
@@ -320,7 +332,11 @@ class Dialer:
             self._forget(live)
             return False
         now = self.clock()
-        await self._db(lambda s: _mark_dialing(s, reservation.attempt_id, self.server, now))
+        await self._db(
+            lambda s: _mark_dialing(
+                s, reservation.attempt_id, self.server, reservation.action_id, now
+            )
+        )
         action = AmiAction(
             {
                 "Action": "Originate",
@@ -330,6 +346,7 @@ class Dialer:
                 "Exten": "s",
                 "Priority": "1",
                 "Async": "true",
+                "ChannelId": reservation.action_id,
                 "Timeout": str(int(campaign.ring_timeout_s * 1000)),
                 **({"CallerID": campaign.caller_id} if campaign.caller_id else {}),
                 "Variable": [
@@ -344,6 +361,11 @@ class Dialer:
         )
         try:
             answer = await self.pbx.call(action)
+        except NotConnected as exc:  # nothing was sent: the attempt ends, its number used
+            log.warning("attempt %d not dialled: %s", reservation.attempt_id, exc)
+            live.outcome = Outcome.UNKNOWN
+            self._frames.put_nowait(("end", live))
+            return False
         except CommandError as exc:
             # Not re-sent: the PBX may have it (a lost answer); the frames or the next
             # reconcile settle it.
@@ -461,22 +483,29 @@ class Dialer:
             live = self._by_action.get(report.action_id) if report else None
             if report is None or live is None:
                 return
-            if report.uniqueid and not live.linkedid:
-                await self._learnt(
-                    live.attempt_id, report.uniqueid, report.uniqueid, report.channel
-                )
             if report.answered:
                 live.answered = True
-                at, attempt_id = self.clock(), live.attempt_id
+                at, attempt_id, channel = self.clock(), live.attempt_id, report.channel
+                live.channel = live.channel or channel
                 await self._db(
                     lambda s: _set_attempt(
-                        s, attempt_id, state=AttemptState.ANSWERED, answered_at=at
+                        s,
+                        attempt_id,
+                        state=AttemptState.ANSWERED,
+                        answered_at=at,
+                        channel=channel,
                     )
                 )
                 return
             assert report.outcome is not None
-            cause = self._causes.pop(live.uniqueid or "", None)
-            live.cause = cause if cause is not None else live.cause
+            live.reason = report.reason
+            if report.outcome is Outcome.FAILED and live.cause is None:
+                # Reason 0 says little (a PJSIP trunk's busy, congestion, rejection): the
+                # hangup cause names it, and may come just after this response.
+                live.outcome = Outcome.FAILED
+                live.awaiting_cause = True
+                self._later(live, CAUSE_GRACE_S)
+                return
             live.outcome = refine_failure(report.outcome, live.cause)
             await self._end(live, reason=report.reason)
             return
@@ -518,32 +547,40 @@ class Dialer:
                 await self._connected(live, agent, interface)
             return
         if name == "Hangup":
+            linkedid = frame.get("Linkedid", "")
+            live = self._by_linkedid.get(linkedid)
             cause = hangup_cause(frame)
-            uniqueid = frame.get("Uniqueid", "")
-            live = self._by_linkedid.get(frame.get("Linkedid", ""))
             if live is None:
-                if cause is not None and uniqueid:
-                    self._causes[uniqueid] = cause
-                    if len(self._causes) > 1000:
-                        self._causes.pop(next(iter(self._causes)))
+                ended = self._recent.get(linkedid)
+                if ended is not None and cause:  # the far end's cause, after the response
+                    await self._db(lambda s: _late_cause(s, ended, cause))
                 return
-            if uniqueid == live.uniqueid:
+            # The attempt's cause: the first non-zero one of its call's channels (on a Local
+            # trunk the far end's half carries it, on PJSIP the one channel).
+            if cause and live.cause is None:
                 live.cause = cause
-                if not live.answered:
-                    # A failed originate: its OriginateResponse says why, just after.
-                    self._later(live)
-                    return
-                # The customer's channel is gone: the call is over.
-                await self._end(live)
+            if live.awaiting_cause and live.cause is not None:
+                live.outcome = refine_failure(Outcome.FAILED, live.cause)
+                await self._end(live, reason=live.reason)
+                return
+            if frame.get("Uniqueid") != live.uniqueid:
+                return
+            if not live.answered:
+                # A failed originate: its OriginateResponse says why, before or just after.
+                self._later(live, ORIGINATE_GRACE_S)
+                return
+            # The customer's channel is gone: the call is over.
+            await self._end(live, reason=live.reason)
 
-    def _later(self, live: LiveAttempt) -> None:
-        """End an unanswered attempt from its hangup cause if no OriginateResponse comes
-        (one sent to a session that is gone)."""
+    def _later(self, live: LiveAttempt, after_s: float) -> None:
+        """End an unanswered attempt from what is known after `after_s`: its hangup cause
+        when no OriginateResponse came (one sent to a session that is gone), or its
+        response's outcome when no cause came."""
 
         async def settle() -> None:
-            await asyncio.sleep(ORIGINATE_GRACE_S)
-            if live.attempt_id in self.live and live.outcome is None:
-                live.outcome = refine_failure(Outcome.FAILED, live.cause)
+            await asyncio.sleep(after_s)
+            if live.attempt_id in self.live and not live.answered:
+                live.outcome = refine_failure(live.outcome or Outcome.FAILED, live.cause)
                 self._frames.put_nowait(("end", live))
 
         task = asyncio.create_task(settle())
@@ -602,6 +639,7 @@ class Dialer:
         if live.attempt_id not in self.live or live.ending:
             return
         live.ending = True
+        reason = reason if reason is not None else live.reason
         outcome = live.outcome
         if outcome is None:
             # Answered, and gone before any agent: abandoned when the dialplan sought one.
@@ -620,6 +658,10 @@ class Dialer:
             )
         )
         self._forget(live)  # only now: the abandon cap counts it from the database
+        if live.linkedid:
+            self._recent[live.linkedid] = live.attempt_id
+            while len(self._recent) > RECENT_KEPT:
+                self._recent.pop(next(iter(self._recent)))
         pacer = self.pacers.get(live.campaign_id)
         if pacer is not None:
             ended = time.monotonic()
@@ -754,14 +796,32 @@ def _store_ratio(session: Session, campaign_id: int, ratio: float) -> None:
     session.commit()
 
 
-def _mark_dialing(session: Session, attempt_id: int, server: str, now: datetime) -> None:
-    _set_attempt(session, attempt_id, state=AttemptState.DIALING, dialed_at=now, server=server)
+def _mark_dialing(
+    session: Session, attempt_id: int, server: str, linkedid: str, now: datetime
+) -> None:
+    _set_attempt(
+        session,
+        attempt_id,
+        state=AttemptState.DIALING,
+        dialed_at=now,
+        server=server,
+        linkedid=linkedid,
+    )
 
 
 def _set_attempt(session: Session, attempt_id: int, **values: Any) -> None:
     session.execute(update(DialAttempt).where(DialAttempt.id == attempt_id).values(**values))
     if values.get("linkedid") and values.get("server"):
         dial_records.stamp_calls(session, [(values["server"], values["linkedid"])])
+    session.commit()
+
+
+def _late_cause(session: Session, attempt_id: int, cause: int) -> None:
+    session.execute(
+        update(DialAttempt)
+        .where(DialAttempt.id == attempt_id, DialAttempt.hangup_cause.is_(None))
+        .values(hangup_cause=cause)
+    )
     session.commit()
 
 

@@ -59,13 +59,14 @@ class DialPbx:
 
     # scripted calls, as Asterisk reports them
 
-    def channel_up(self, call: Originated, *, varset: bool = True) -> tuple[str, str]:
-        """The customer's channel is created (its CC_ATTEMPT VarSet); (channel, uniqueid)."""
-        uniqueid = self.new_uniqueid()
-        channel = f"PJSIP/trunk-{uniqueid[-4:].replace('.', '0')}"
+    def channel_up(self, call: Originated, *, varset: bool = False) -> tuple[str, str]:
+        """The customer's channel is created; (channel, uniqueid). Its Uniqueid and Linkedid
+        are the Originate's ChannelId (Asterisk 22 honours it)."""
+        uniqueid = call.headers.get("ChannelId") or self.new_uniqueid()
+        channel = f"PJSIP/trunk-{next(self._ids):08x}"
         self.channels[uniqueid] = (channel, uniqueid, str(call.attempt))
         self.emit("Newchannel", Channel=channel, Uniqueid=uniqueid, Linkedid=uniqueid)
-        if varset:
+        if varset:  # only for an AMI user that reads the `dialplan` class
             self.emit(
                 "VarSet",
                 Channel=channel,
@@ -77,32 +78,48 @@ class DialPbx:
         return channel, uniqueid
 
     def fail(
-        self, call: Originated, *, reason: int, cause: int | None, channel: bool = True
+        self,
+        call: Originated,
+        *,
+        reason: int,
+        cause: int | None,
+        channel: bool = True,
+        local: bool = False,
     ) -> None:
-        """A failed originate: the channel's Hangup (with its cause), then the response."""
-        if channel:
-            name, uniqueid = self.channel_up(call)
+        """A failed originate. PJSIP-like: the one channel's Hangup with the cause, then the
+        response. `local`: the response first, then the originated half's Hangup with cause
+        0 and the far end's half (`<id>;2`) with the cause, as a Local trunk reports it."""
+        response = {
+            "ActionID": call.action_id,
+            "Response": "Failure",
+            "Channel": call.channel,  # the dial string as sent
+            "Context": "campaign-dial",
+            "Exten": "s",
+            "Reason": str(reason),
+            "Uniqueid": call.headers.get("ChannelId", "<unknown>"),
+            "CallerIDNum": "<unknown>",
+            "CallerIDName": "<unknown>",
+        }
+        if not channel:
+            self.emit("OriginateResponse", **response)
+            return
+        name, uniqueid = self.channel_up(call)
+        if local:
+            self.emit("OriginateResponse", **response)
+            self.emit("Hangup", Channel=name, Uniqueid=uniqueid, Linkedid=uniqueid, Cause="0")
             self.emit(
                 "Hangup",
-                Channel=name,
-                Uniqueid=uniqueid,
+                Channel=f"{name};2",
+                Uniqueid=f"{uniqueid};2",
                 Linkedid=uniqueid,
                 Cause=str(cause),
-                **{"Cause-txt": "x"},
             )
-            del self.channels[uniqueid]
-        self.emit(
-            "OriginateResponse",
-            ActionID=call.action_id,
-            Response="Failure",
-            Channel=call.channel,
-            Context="campaign-dial",
-            Exten="s",
-            Reason=str(reason),
-            Uniqueid="<null>",
-            CallerIDNum="<unknown>",
-            CallerIDName="<unknown>",
-        )
+        else:
+            self.emit(
+                "Hangup", Channel=name, Uniqueid=uniqueid, Linkedid=uniqueid, Cause=str(cause)
+            )
+            self.emit("OriginateResponse", **response)
+        del self.channels[uniqueid]
 
     def answer(
         self,

@@ -146,6 +146,8 @@ async def test_progressive_dials_one_line_per_free_agent_and_never_abandons(
         assert first.variables["CC_CAMPAIGN"] == str(cid)
         assert (first.variables["CC_QUEUE"], first.variables["CC_AMD"]) == ("sales", "1")
         assert first.action_id == attempt(sessions, first.attempt).action_id
+        assert first.headers["ChannelId"] == first.action_id  # the call's Linkedid
+        assert attempt(sessions, first.attempt).linkedid == first.action_id
         # Both agents are held by their calls: no third line while they are.
         await running.tick()
         assert len(pbx.originated) == 2
@@ -161,10 +163,11 @@ async def test_progressive_dials_one_line_per_free_agent_and_never_abandons(
         assert lead_of(sessions, first.attempt).state == "in_call"
 
         # The second line is busy: its agent is free again and gets the next lead.
-        pbx.fail(second, reason=1, cause=17)
+        # Over a PJSIP trunk a busy number says Reason 0: its hangup cause names it.
+        pbx.fail(second, reason=0, cause=17)
         await until(lambda: attempt(sessions, second.attempt).state == "ended")
         busy = attempt(sessions, second.attempt)
-        assert (busy.outcome, busy.reason, busy.hangup_cause) == ("busy", 1, 17)
+        assert (busy.outcome, busy.reason, busy.hangup_cause) == ("busy", 0, 17)
         retried = lead_of(sessions, second.attempt)
         assert (retried.state, retried.next_at) == ("open", NOON + timedelta(minutes=10))
         await until(lambda: len(pbx.originated) == 3)
@@ -174,7 +177,7 @@ async def test_progressive_dials_one_line_per_free_agent_and_never_abandons(
         await until(lambda: attempt(sessions, first.attempt).state == "ended")
         answered = attempt(sessions, first.attempt)
         assert answered.outcome == "answered" and answered.agent == agent[6:]
-        assert answered.linkedid == uniqueid and answered.server == SERVER
+        assert answered.linkedid == uniqueid == first.action_id and answered.server == SERVER
     ended = floor.of(DialAttemptEnded)
     assert {e.outcome for e in ended} <= {"answered", "busy"}
     assert all(call.variables["CC_AGENT"] for call in pbx.originated)  # never to the queue
@@ -371,7 +374,42 @@ async def test_an_attempt_without_a_channel_gets_its_own_call_record(
             "congestion",
         )
         assert record.dialed_number == "+4930100000"
+        assert record.linkedid == call.action_id
         assert session.scalars(select(Lead.state)).one() == "exhausted"
+
+
+@pytest.mark.parametrize(
+    ("reason", "cause", "local", "outcome"),
+    [
+        (0, 17, True, "busy"),  # Local trunk: the response first, the cause on `;2` after
+        (0, 34, False, "congestion"),
+        (0, 21, True, "failed"),  # rejected
+        (3, 19, True, "no_answer"),
+        (0, None, False, "failed"),  # no cause ever comes: failed, once it is clear
+    ],
+)
+async def test_a_failed_originate_is_named_by_its_reason_and_hangup_cause(
+    sessions: sessionmaker[Session],
+    pbx: DialPbx,
+    reason: int,
+    cause: int | None,
+    local: bool,
+    outcome: str,
+) -> None:
+    agents(sessions, "ann")
+    campaign(sessions, 1)
+    floor = Floor()
+    floor.available("ann")
+    async with dialer(sessions, pbx, floor):
+        await until(lambda: len(pbx.originated) == 1)
+        (call,) = pbx.originated
+        pbx.fail(call, reason=reason, cause=cause, local=local, channel=cause is not None)
+        await until(lambda: len(floor.of(DialAttemptEnded)) == 1)
+        await until(lambda: attempt(sessions, call.attempt).hangup_cause == cause)
+    ended = attempt(sessions, call.attempt)
+    assert (ended.outcome, ended.reason, ended.hangup_cause) == (outcome, reason, cause)
+    (event,) = floor.of(DialAttemptEnded)
+    assert (event.outcome, event.attempt_id) == (outcome, call.attempt)
 
 
 async def test_a_console_in_another_process_previews_and_dials_through_the_rpc(
@@ -403,7 +441,8 @@ async def test_the_active_cti_run_starts_its_dialer_once_the_pbx_is_connected(
     sessions: sessionmaker[Session], pbx: DialPbx
 ) -> None:
     agents(sessions, "ann")
-    campaign(sessions, 1)
+    # This dialer reads the real clock: calling hours all day, every day.
+    campaign(sessions, 1, hours_start_min=0, hours_end_min=24 * 60, weekdays=list(range(1, 8)))
     floor = Floor()
     floor.available("ann")
     assert pbx.server is not None
