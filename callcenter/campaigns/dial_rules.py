@@ -5,13 +5,14 @@ do-not-call, retry gaps and a pacer (the campaign package's full versions take t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from callcenter.campaigns.enums import LeadState, Outcome
+from callcenter.campaigns.enums import CampaignMode, LeadState, Outcome
 from callcenter.campaigns.models import Campaign, DialAttempt, DncEntry, Lead
 from crm.customers.models import Customer
 
@@ -81,26 +82,44 @@ def after_attempt(
 
 
 class Pacer:
-    """Predictive pacing at a fixed ratio of lines per free agent (ratio 1.0: progressive)."""
+    """Pacing at a fixed ratio of lines per free agent (ratio 1.0: progressive)."""
 
-    def __init__(self, *, abandon_cap: float = 0.03, ratio: float = 1.0) -> None:
+    def __init__(
+        self,
+        *,
+        abandon_cap: float = 0.03,
+        ratio: float = 1.0,
+        mode: CampaignMode = CampaignMode.PREDICTIVE,
+    ) -> None:
         self.abandon_cap = abandon_cap
-        self._ratio = ratio
+        self.mode = mode
+        self._ratio = max(ratio, 1.0)
 
     @property
     def ratio(self) -> float:
         """Lines per free agent."""
         return self._ratio
 
-    def lines_to_dial(self, *, free_agents: int, lines_in_progress: int, now: float) -> int:
+    def lines_to_dial(
+        self,
+        *,
+        free_agents: int,
+        lines_in_progress: int,
+        now: float,
+        busy_elapsed_s: Sequence[float] = (),
+        ringing_elapsed_s: Sequence[float] | None = None,
+    ) -> int:
         """New Originates to send now."""
-        return max(0, int(free_agents * self._ratio) - lines_in_progress)
+        if self.mode is CampaignMode.PREVIEW:
+            return 0
+        ratio = 1.0 if self.mode is CampaignMode.PROGRESSIVE else self._ratio
+        return max(0, int(free_agents * ratio) - lines_in_progress)
 
     def record_dial(self, now: float) -> None:
         """A line was dialled."""
 
     def record_outcome(self, outcome: Outcome, now: float, *, ring_s: float | None = None) -> None:
-        """An attempt ended."""
+        """An attempt ended (answered: when it reached an agent)."""
 
-    def record_talk(self, talk_s: float, now: float) -> None:
+    def record_talk(self, talk_s: float, now: float, *, wrap_s: float = 0.0) -> None:
         """A connected call ended after `talk_s` seconds."""

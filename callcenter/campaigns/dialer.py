@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from callcenter.bus import Bus
 from callcenter.calls.records import AgentState
 from callcenter.campaigns import dial_records
-from callcenter.campaigns.abandon_cap import AbandonCount, abandon_count, lines_within_cap
+from callcenter.campaigns.abandon_cap import WINDOW, AbandonCount, abandon_count, lines_within_cap
 from callcenter.campaigns.dial_rules import DialBlocked, Pacer, after_attempt, ensure_dialable
 from callcenter.campaigns.enums import AttemptState, CampaignMode, CampaignState, LeadState, Outcome
 from callcenter.campaigns.models import Campaign, DialAttempt, Lead
@@ -98,11 +98,12 @@ class LiveAttempt:
     connected: bool = False
     outcome: Outcome | None = None
     cause: int | None = None
-    dialled_at: float = field(default_factory=time.monotonic)
+    dialled_at: float = field(default_factory=time.time)  # epoch seconds (the pacer's clock)
     connected_at: float | None = None
     ending: bool = False
     reason: int | None = None
     awaiting_cause: bool = False
+    ring_s: float | None = None  # Originate to the customer's answer
 
 
 Work = Callable[[Session], Any]
@@ -122,6 +123,7 @@ class Dialer:
         dial_trunk: str = "PJSIP/{number}@trunk",
         tick_s: float = 1.0,
         clock: Callable[[], datetime] = utc_now,
+        pacer_factory: Callable[..., Pacer] = Pacer,
     ) -> None:
         self.pbx = pbx
         self.sessions = sessions
@@ -131,6 +133,7 @@ class Dialer:
         self.dial_trunk = dial_trunk
         self.tick_s = tick_s
         self.clock = clock
+        self.pacer_factory = pacer_factory
         self.live: dict[int, LiveAttempt] = {}
         self._by_action: dict[str, LiveAttempt] = {}
         self._by_linkedid: dict[str, LiveAttempt] = {}
@@ -153,6 +156,10 @@ class Dialer:
         self._unsubscribe = self.bus.subscribe(CallAnswered, self._on_answered)
         self._ensure_watching()
         await self.reconcile()
+        # Paced campaigns resume where they were: the stored ratio and the day's attempts.
+        for campaign in await self._db(_running_campaigns):
+            if campaign.mode == CampaignMode.PREDICTIVE:
+                await self._pacer(campaign)
         self._tasks = [
             asyncio.create_task(self._follow(), name="dialer outcomes"),
             asyncio.create_task(self._run(), name="dialer"),
@@ -262,7 +269,7 @@ class Dialer:
         self, campaign: Campaign, seats: dict[str, tuple[Seat, frozenset[str], str | None]]
     ) -> None:
         free = len(self._seats_for(campaign, seats))
-        pacer = self._pacer(campaign)
+        pacer = await self._pacer(campaign)
         # The live lines first, then the stored counts: an attempt leaves `live` only once
         # its outcome is stored, so none is missed (one may count twice: the safe side).
         mine = [live for live in self.live.values() if live.campaign_id == campaign.id]
@@ -272,9 +279,24 @@ class Dialer:
         in_progress = sum(
             1 for live in mine if not live.connected and live.agent is None and live.outcome is None
         )
-        wanted = pacer.lines_to_dial(
-            free_agents=free, lines_in_progress=in_progress, now=time.monotonic()
-        )
+        clock = time.time()
+        try:
+            wanted = pacer.lines_to_dial(
+                free_agents=free,
+                lines_in_progress=in_progress,
+                now=clock,
+                busy_elapsed_s=[
+                    clock - live.connected_at for live in mine if live.connected_at is not None
+                ],
+                ringing_elapsed_s=[
+                    clock - live.dialled_at
+                    for live in mine
+                    if not live.answered and live.outcome is None
+                ],
+            )
+        except (ArithmeticError, ValueError):  # a pacing estimate failed: progressive
+            log.exception("the pacer of campaign %d failed; one line per free agent", campaign.id)
+            wanted = max(free - in_progress, 0)
         now = self.clock()
         stored = await self._db(lambda s: abandon_count(s, campaign.id, now))
         count = AbandonCount(stored.answered + dropped, stored.abandoned + dropped)
@@ -288,17 +310,40 @@ class Dialer:
         if lines > 0:
             reserved = await self._db(lambda s: reserve(s, s.merge(campaign), [None] * lines, now))
             for reservation in reserved:
-                pacer.record_dial(time.monotonic())
+                pacer.record_dial(time.time())
                 await self._dial(campaign, reservation)
         if abs(pacer.ratio - campaign.dial_ratio) > 1e-6:
             ratio = pacer.ratio
             await self._db(lambda s: _store_ratio(s, campaign.id, ratio))
             campaign.dial_ratio = ratio
 
-    def _pacer(self, campaign: Campaign) -> Pacer:
+    async def _pacer(self, campaign: Campaign) -> Pacer:
+        """The campaign's pacer: on first use its stored ratio, then the rolling day's
+        ended attempts replayed, so a restart resumes where the campaign was."""
         pacer = self.pacers.get(campaign.id)
         if pacer is None:
-            pacer = Pacer(abandon_cap=campaign.abandon_cap, ratio=campaign.dial_ratio or 1.0)
+            pacer = self.pacer_factory(
+                mode=CampaignMode(campaign.mode),
+                abandon_cap=campaign.abandon_cap,
+                ratio=campaign.dial_ratio or 1.0,
+            )
+            since = self.clock() - WINDOW
+            for row in await self._db(lambda s: _day_of_attempts(s, campaign.id, since)):
+                outcome, dialed_at, answered_at, connected_at, ended_at, talk_s = row
+                ended = ended_at.timestamp()
+                pacer.record_dial((dialed_at or ended_at).timestamp())
+                ring_s = (
+                    (answered_at - dialed_at).total_seconds()
+                    if answered_at is not None and dialed_at is not None
+                    else None
+                )
+                pacer.record_outcome(
+                    Outcome(outcome),
+                    (connected_at or ended_at).timestamp(),
+                    ring_s=ring_s,
+                )
+                if talk_s is not None and connected_at is not None:
+                    pacer.record_talk(talk_s, ended)
             self.pacers[campaign.id] = pacer
         return pacer
 
@@ -485,6 +530,7 @@ class Dialer:
                 return
             if report.answered:
                 live.answered = True
+                live.ring_s = live.ring_s or time.time() - live.dialled_at
                 at, attempt_id, channel = self.clock(), live.attempt_id, report.channel
                 live.channel = live.channel or channel
                 await self._db(
@@ -516,6 +562,8 @@ class Dialer:
                 return
             if stage.linkedid and not live.linkedid:
                 await self._learnt(live.attempt_id, stage.uniqueid, stage.linkedid, stage.channel)
+            if live.ring_s is None:
+                live.ring_s = time.time() - live.dialled_at
             if stage.stage is Stage.ANSWERED:
                 live.stage_answered = True
                 live.answered = True
@@ -608,7 +656,10 @@ class Dialer:
         if live.connected or live.attempt_id not in self.live:
             return
         live.connected = True
-        live.connected_at = time.monotonic()
+        live.connected_at = time.time()
+        pacer = self.pacers.get(live.campaign_id)
+        if pacer is not None:
+            pacer.record_outcome(Outcome.ANSWERED, live.connected_at, ring_s=live.ring_s)
         live.agent = agent
         live.outcome = Outcome.ANSWERED
         now = self.clock()
@@ -664,10 +715,11 @@ class Dialer:
                 self._recent.pop(next(iter(self._recent)))
         pacer = self.pacers.get(live.campaign_id)
         if pacer is not None:
-            ended = time.monotonic()
-            pacer.record_outcome(outcome, ended)
+            ended = time.time()
             if live.connected_at is not None:
                 pacer.record_talk(ended - live.connected_at, ended)
+            elif outcome != Outcome.ANSWERED:  # an answered one was told at its connect
+                pacer.record_outcome(outcome, ended, ring_s=live.ring_s)
         self.bus.publish(
             DialAttemptEnded(
                 at=now,
@@ -823,6 +875,27 @@ def _late_cause(session: Session, attempt_id: int, cause: int) -> None:
         .values(hangup_cause=cause)
     )
     session.commit()
+
+
+def _day_of_attempts(
+    session: Session, campaign_id: int, since: datetime
+) -> list[tuple[str, datetime | None, datetime | None, datetime | None, datetime, float | None]]:
+    """(outcome, dialed, answered, connected, ended, talk) of the campaign's attempts that
+    ended since `since`, oldest first (the pacer's day after a restart)."""
+    rows = session.execute(
+        select(
+            DialAttempt.outcome,
+            DialAttempt.dialed_at,
+            DialAttempt.answered_at,
+            DialAttempt.connected_at,
+            DialAttempt.ended_at,
+            DialAttempt.talk_s,
+        )
+        .where(DialAttempt.campaign_id == campaign_id, DialAttempt.ended_at > since)
+        .where(DialAttempt.outcome.is_not(None), DialAttempt.outcome != Outcome.UNKNOWN)
+        .order_by(DialAttempt.ended_at)
+    ).all()
+    return [(r[0] or "", r[1], r[2], r[3], r[4], r[5]) for r in rows if r[4] is not None]
 
 
 def _lead_in_call(session: Session, lead_id: int) -> None:
