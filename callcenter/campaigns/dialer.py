@@ -180,8 +180,9 @@ class Dialer:
     async def _run(self) -> None:
         while True:
             try:
-                if self._ensure_watching():
-                    await self.reconcile()
+                if self._ensure_watching():  # a new AMI session: frames may be lost
+                    async with self._lock:
+                        await self.reconcile()
                 await self.tick()
             except asyncio.CancelledError:
                 raise
@@ -760,7 +761,18 @@ class Dialer:
                     claimed[attempt] = channel
         now = self.clock()
         for row in open_attempts:
-            if row.id in self.live:
+            known = self.live.get(row.id)
+            if known is not None:
+                if row.id not in claimed:
+                    # Its call ended while the AMI session was down: its frames are lost.
+                    known.outcome = known.outcome or (
+                        Outcome.ANSWERED
+                        if known.connected
+                        else Outcome.ABANDONED
+                        if known.stage_answered
+                        else Outcome.UNKNOWN
+                    )
+                    await self._end(known)
                 continue
             found = claimed.get(row.id)
             if found is None:

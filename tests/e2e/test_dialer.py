@@ -489,3 +489,28 @@ async def test_the_active_cti_run_starts_its_dialer_once_the_pbx_is_connected(
         assert pbx.originated[0].channel == "PJSIP/+4930100000@carrier"
     assert running_dialer(SERVER) is None
     await connection.aclose()
+
+
+async def test_a_lost_ami_session_is_reconciled_when_the_link_comes_back(
+    sessions: sessionmaker[Session], pbx: DialPbx
+) -> None:
+    agents(sessions, "ann")
+    campaign(sessions, 2)
+    floor = Floor()
+    floor.available("ann")
+    async with dialer(sessions, pbx, floor):
+        await until(lambda: len(pbx.originated) == 1)
+        (call,) = pbx.originated
+        _, uniqueid = pbx.answer(call)
+        pbx.bridge_agent(uniqueid, "PJSIP/ann")
+        await until(lambda: attempt(sessions, call.attempt).state == "connected")
+        # The link drops; the call ends meanwhile (its Hangup never reaches the dialer).
+        pbx.channels.clear()
+        for writer in [*pbx.writers]:
+            writer.close()
+        await until(lambda: attempt(sessions, call.attempt).state == "ended")
+        assert attempt(sessions, call.attempt).outcome == "answered"
+        # On the new session the agent is free again and the next lead is followed as before.
+        await until(lambda: len(pbx.originated) == 2)
+        pbx.fail(pbx.originated[1], reason=0, cause=17)
+        await until(lambda: attempt(sessions, pbx.originated[1].attempt).outcome == "busy")
