@@ -509,7 +509,12 @@ class Dialer:
                 if kind == "frame":
                     await self._frame(item)
                 elif kind == "connected":
-                    await self._connected(*item)
+                    live, member, interface = item
+                    # The bus names the queue member; the dialer speaks of usernames.
+                    agent = live.agent or await self._db(
+                        partial(_username_of, interface=interface or "", member_name=member)
+                    )
+                    await self._connected(live, agent or member, interface)
                 elif kind == "end":
                     await self._end(item)
             except asyncio.CancelledError:

@@ -30,13 +30,20 @@ from callcenter.campaigns.enums import Outcome
 from callcenter.campaigns.models import Campaign, DialAttempt, DncEntry, Lead
 from callcenter.campaigns.picking import reserve
 from callcenter.cti.connection import AmiConnection
-from callcenter.events import AgentStateChanged, CampaignLeadOffered, DialAttemptEnded, DomainEvent
+from callcenter.events import (
+    AgentStateChanged,
+    CallAnswered,
+    CampaignLeadOffered,
+    DialAttemptEnded,
+    DomainEvent,
+)
 from callcenter.local_bus import Bus
 from callcenter.pbx_active import ActivePbx
 from callcenter.queues.presence import Presence
 from callcenter.redis_link import async_client
 from callcenter.rpc import RpcClient, serving
 from callcenter.settings import AmiTarget, Settings
+from callcenter.users.models import User
 from tests.campaigns.dialer_data import NOON, agents, campaign
 from tests.e2e.dialer_pbx import DialPbx
 from tests.waiting import until
@@ -514,3 +521,36 @@ async def test_a_lost_ami_session_is_reconciled_when_the_link_comes_back(
         await until(lambda: len(pbx.originated) == 2)
         pbx.fail(pbx.originated[1], reason=0, cause=17)
         await until(lambda: attempt(sessions, pbx.originated[1].attempt).outcome == "busy")
+
+
+async def test_a_predictive_call_answered_in_the_queue_is_offered_to_the_agent_who_took_it(
+    sessions: sessionmaker[Session], pbx: DialPbx
+) -> None:
+    agents(sessions, "ann")
+    with sessions() as session:
+        session.scalars(select(User)).one().member_name = "Ann Smith"
+        session.commit()
+    campaign(sessions, 1, mode="predictive")
+    floor = Floor()
+    floor.available("ann")
+    async with dialer(sessions, pbx, floor):
+        await until(lambda: len(pbx.originated) == 1)
+        (call,) = pbx.originated
+        assert call.variables["CC_AGENT"] == ""  # into the campaign's queue
+        _, uniqueid = pbx.answer(call)
+        # The tracker reports the queue's answer by member name, on the bus.
+        floor.bus.publish(
+            CallAnswered(
+                at=NOON,
+                server=SERVER,
+                linkedid=uniqueid,
+                queue="sales",
+                agent="Ann Smith",
+                interface="PJSIP/ann",
+                wait_s=1.0,
+            )
+        )
+        await until(lambda: len(floor.of(CampaignLeadOffered)) == 1)
+    (offered,) = floor.of(CampaignLeadOffered)
+    assert (offered.agent, offered.attempt_id, offered.mode) == ("ann", call.attempt, "predictive")
+    assert attempt(sessions, call.attempt).agent == "ann"
