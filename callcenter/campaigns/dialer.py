@@ -445,7 +445,11 @@ class Dialer:
         """The lead held for `agent` to read before calling (the same one again until they
         call or skip it), or a new one reserved from a running preview campaign they work."""
         now = self.clock()
-        offer = await self._db(lambda s: _preview_next(s, agent, now))
+        # Only the campaigns whose queue the agent is signed in to (as the PBX reports it).
+        interface = await self._db(partial(_interface_of, agent=agent))
+        seat = self.presence.of_interface(interface) if interface else None
+        signed_in = seat.queues if seat is not None else frozenset()
+        offer = await self._db(lambda s: _preview_next(s, agent, now, signed_in))
         if offer is not None:
             self.bus.publish(
                 CampaignLeadOffered(
@@ -1009,8 +1013,14 @@ def _offer(lead: Lead, campaign_id: int) -> LeadOffer:
     )
 
 
-def _preview_next(session: Session, agent: str, now: datetime) -> LeadOffer | None:
-    campaigns = _campaigns_of(session, agent)
+def _interface_of(session: Session, agent: str) -> str | None:
+    return session.scalar(select(User.interface).where(User.username == agent))
+
+
+def _preview_next(
+    session: Session, agent: str, now: datetime, signed_in: frozenset[str]
+) -> LeadOffer | None:
+    campaigns = [c for c in _campaigns_of(session, agent) if c.queue in signed_in]
     for campaign in campaigns:
         held = session.scalar(
             select(Lead)

@@ -253,6 +253,8 @@ async def test_a_preview_is_held_then_dialled_for_the_agent_and_refused_when_blo
     campaign(sessions, 2, mode="preview")
     floor = Floor()
     async with dialer(sessions, pbx, floor) as running:
+        assert await running.preview_next("ann") is None  # not signed in to its queue
+        floor.available("ann")
         offer = await running.preview_next("ann")
         assert offer is not None
         again = await running.preview_next("ann")  # a reload shows the same lead
@@ -449,6 +451,7 @@ async def test_a_console_in_another_process_previews_and_dials_through_the_rpc(
     agents(sessions, "ann")
     campaign(sessions, 2, mode="preview")
     floor = Floor()
+    floor.available("ann")
     client = async_client(redis_url)
     async with dialer(sessions, pbx, floor) as running:
         dial_wiring._RUNNING[SERVER] = running
