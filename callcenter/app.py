@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
@@ -20,6 +20,7 @@ from agent_ui.wiring import install_console, start_console, stop_console
 from callcenter import __version__
 from callcenter.agi.server import FastAgiServer
 from callcenter.bus import make_bus
+from callcenter.campaigns.dial_wiring import dialing
 from callcenter.campaigns.router import router as campaigns_router
 from callcenter.cti.adapter import LiveAdapter
 from callcenter.cti.checkpoint import Checkpoints
@@ -161,6 +162,7 @@ async def running(settings: Settings) -> AsyncIterator[AppState]:
     adapter: LiveAdapter | None = None
     routing: Router | None = None
     agi: FastAgiServer | None = None
+    dialer = AsyncExitStack()
     try:
         # Routing on the app's own Presence; the FastAGI server with CALLCENTER_AGI_LISTEN.
         routing, agi = await start_agi_listener(
@@ -181,9 +183,25 @@ async def running(settings: Settings) -> AsyncIterator[AppState]:
             console.pbx.connection = adapter.connection
             console.pbx.calls = adapter.pipeline.tracker
             await adapter.start()
+            # The campaigns' dialer on the adapter's connection: started after it, stopped
+            # before it.
+            started = await dialer.enter_async_context(
+                dialing(
+                    pbx=adapter.connection,
+                    sessions=services.sessions,
+                    bus=services.bus,
+                    presence=presence,
+                    server=settings.server,
+                    settings=settings,
+                )
+            )
+            campaigns = getattr(console.consoles, "campaigns", None)
+            if campaigns is not None:  # the console's campaign mode reaches the dialer
+                dialer.callback(campaigns.attach_dialer(started))
         with long_lived_objects_frozen():
             yield AppState.of(services, console=console, kpi_board=board, routing=routing)
     finally:
+        await dialer.aclose()
         if agi is not None:
             await agi.stop()
         if routing is not None:

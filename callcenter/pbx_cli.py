@@ -200,14 +200,21 @@ async def _run_adapter(
     if settings.distributed:  # one active process per PBX, any number of standbys
         # Redis only when asked for.
         from agent_ui.pbx_service import pbx_service
+        from callcenter.campaigns.dial_wiring import active_dialer
         from callcenter.pbx_active import run_with_lease
 
         try:
             with stop_signals() as stop:
-                # While active: the agents' consoles, the PBX link's commands and the floor's
-                # snapshots for the web workers.
+                # While active: the agents' consoles, the PBX link's commands, the floor's
+                # snapshots for the web workers, and the campaigns' dialer.
                 return await run_with_lease(
-                    target, server, sessions, settings, bus, stop, extras=[pbx_service]
+                    target,
+                    server,
+                    sessions,
+                    settings,
+                    bus,
+                    stop,
+                    extras=[pbx_service, active_dialer],
                 )
         finally:
             await bus.stop()

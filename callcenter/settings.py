@@ -104,6 +104,8 @@ class Settings(BaseSettings):
     ami_url: str | None = None
     pbx_name: str | None = None
     default_region: str = "US"
+    # The channel a campaign's Originate dials the customer on; {number} is the E.164 number.
+    dial_trunk: str = "PJSIP/{number}@trunk"
     # Signs session cookies. No default: unset, a SQLite deployment generates one and keeps
     # it beside its database; any other database refuses to start (callcenter.users.session_key).
     secret_key: SecretStr | None = None
@@ -236,6 +238,21 @@ class Settings(BaseSettings):
         if value:
             parse_listen(value)
         return value or None
+
+    @field_validator("dial_trunk")
+    @classmethod
+    def _check_dial_trunk(cls, value: str) -> str:
+        try:
+            channel = value.format(number="+15550100")
+        except (KeyError, IndexError, ValueError):
+            raise ValueError(
+                "the dial trunk may name only {number}, e.g. PJSIP/{number}@trunk"
+            ) from None
+        if "{number}" not in value or "/" not in channel or any(c in value for c in "\r\n"):
+            raise ValueError(
+                "the dial trunk is a channel with {number} in it, e.g. PJSIP/{number}@trunk"
+            )
+        return value
 
     @field_validator("default_region")
     @classmethod

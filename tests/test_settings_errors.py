@@ -54,3 +54,20 @@ def test_commands_name_a_bad_setting_in_one_line(url: str, command: list[str]) -
     assert result.stderr.startswith("callcenter: CALLCENTER_AMI_URL is invalid: AMI URL")
     assert result.stderr.count("\n") == 1
     assert SECRET not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("trunk", ["PJSIP/trunk", "PJSIP/{nummer}@trunk", "{number}", "P/{0}"])
+def test_a_dial_trunk_without_the_number_is_refused_in_one_line(trunk: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
+    env["CALLCENTER_DIAL_TRUNK"] = trunk
+    result = subprocess.run(
+        [sys.executable, "-m", "callcenter", "users", "list"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("callcenter: CALLCENTER_DIAL_TRUNK is invalid: the dial trunk")
+    assert result.stderr.count("\n") == 1

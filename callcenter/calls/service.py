@@ -26,6 +26,7 @@ from callcenter.calls.records import (
     VisitOutcome,
 )
 from callcenter.calls.store_listeners import StoredVisits, StoreListener, VisitPlace
+from callcenter.campaigns.dial_records import stamp_calls
 
 
 def _text_limits(model: type[Any], *keys: str) -> dict[str, int]:
@@ -117,6 +118,8 @@ def store_calls(
     for chunk in chunks(list(stored), 400):
         session.execute(delete(Call).where(Call.id.in_(chunk)))
     visits = _insert_calls(session, latest, kept_wrap_ups)
+    # A dial attempt's call: outbound, with its campaign and lead (known from the attempt).
+    stamp_calls(session, list(latest))
     if visits:
         session.execute(insert(QueueVisit), visits)
     written = StoredVisits(

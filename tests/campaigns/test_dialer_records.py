@@ -1,0 +1,87 @@
+"""An attempt's call as the tracker records it is stored outbound, with its campaign and lead,
+whichever of the record and the attempt's call id is stored first; never twice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from callcenter.calls.models import Call
+from callcenter.calls.records import CallOutcome, CallRecord, Direction
+from callcenter.calls.service import store_calls
+from callcenter.campaigns.dial_records import ensure_record, stamp_calls
+from callcenter.campaigns.models import Campaign, DialAttempt
+from callcenter.campaigns.picking import reserve
+from tests.campaigns.dialer_data import NOON, campaign
+
+
+def tracker_record(linkedid: str) -> CallRecord:
+    """What the tracker publishes for a customer-first call: its first channel is the trunk's,
+    not an agent's, so it calls it inbound."""
+    return CallRecord(
+        server="pbx1",
+        linkedid=linkedid,
+        direction=Direction.INBOUND,
+        started_at=NOON,
+        ended_at=NOON + timedelta(minutes=2),
+        outcome=CallOutcome.ANSWERED,
+        caller_number="+4930100000",
+        answered_at=NOON + timedelta(seconds=9),
+        agent="ann",
+    )
+
+
+def reserved(sessions: sessionmaker[Session]) -> int:
+    cid = campaign(sessions, 1)
+    with sessions() as session:
+        row = session.get(Campaign, cid)
+        assert row is not None
+        (got,) = reserve(session, row, [None], NOON)
+        return got.attempt_id
+
+
+def test_a_record_stored_after_the_attempt_knew_its_call_is_stamped(
+    sessions: sessionmaker[Session],
+) -> None:
+    attempt_id = reserved(sessions)
+    with sessions() as session:
+        attempt = session.get(DialAttempt, attempt_id)
+        assert attempt is not None
+        attempt.server, attempt.linkedid = "pbx1", "1764690000.5"
+        session.commit()
+        store_calls(session, [tracker_record("1764690000.5")], after_store=())
+        session.commit()
+        call = session.scalars(select(Call)).one()
+        assert (call.direction, call.campaign_id, call.lead_id) == (
+            "outbound",
+            attempt.campaign_id,
+            attempt.lead_id,
+        )
+        assert call.dialed_number == "+4930100000"
+        # Stored again (a replay): still one row, still stamped.
+        store_calls(session, [tracker_record("1764690000.5")], after_store=())
+        session.commit()
+        assert session.scalar(select(func.count()).select_from(Call)) == 1
+        assert session.scalars(select(Call.direction)).one() == "outbound"
+
+
+def test_a_record_stored_first_is_stamped_when_the_attempt_learns_its_call(
+    sessions: sessionmaker[Session],
+) -> None:
+    attempt_id = reserved(sessions)
+    with sessions() as session:
+        store_calls(session, [tracker_record("1764690000.6")], after_store=())
+        session.commit()
+        assert session.scalars(select(Call.campaign_id)).one() is None
+        attempt = session.get(DialAttempt, attempt_id)
+        assert attempt is not None
+        attempt.server, attempt.linkedid = "pbx1", "1764690000.6"
+        assert stamp_calls(session, [("pbx1", "1764690000.6")]) == 1
+        # An attempt with a call of its own never gets a second record.
+        attempt.outcome, attempt.ended_at = "answered", NOON
+        ensure_record(session, attempt)
+        session.commit()
+        assert session.scalar(select(func.count()).select_from(Call)) == 1
+        assert session.scalars(select(Call.lead_id)).one() == attempt.lead_id
