@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from sim.callees import Dialled
 from sim.pbx.model import Bridge, Channel, Device, Member, QueueEntry
-from sim.pbx.truth import CallDraft, VisitDraft
+from sim.pbx.truth import CallDraft, CampaignDraft, VisitDraft
 
 
 @dataclass(eq=False, slots=True)
@@ -48,6 +49,23 @@ class Outbound:
 
 
 @dataclass(eq=False, slots=True)
+class CampaignLeg:
+    """What a campaign call (customer first, `[campaign-dial]`) needs to remember."""
+
+    draft: CampaignDraft
+    dialled: Dialled
+    timeout_s: float
+    caller_id: tuple[str, str]
+    context: str
+    exten: str
+    local: bool
+    # Moves on with each stage: a timer of an earlier stage finds it changed and does nothing.
+    step: int = 0
+    stage: str = "dialing"  # dialing, amd, agent, queue, talking, message
+    engine_call: int | None = None  # the engine's call id once an agent or a queue has it
+
+
+@dataclass(eq=False, slots=True)
 class PbxCall:
     """One caller's journey through the PBX."""
 
@@ -69,6 +87,7 @@ class PbxCall:
     consult: Consultation | None = None
     outbound: Outbound | None = None
     direct: DirectDial | None = None
+    campaign: CampaignLeg | None = None
     # Set while the routing server is asked (from-trunk); set off when the caller hangs up.
     routing: asyncio.Event | None = None
 

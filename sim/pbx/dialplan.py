@@ -43,6 +43,29 @@ FROM_TRUNK_STEPS: tuple[Step, ...] = (
     ("GotoIf", '$["${CRM_ROUTING}"!="yes"]?fallback'),
     ("AGI", "${CRM_AGI},${EXTEN},${IVR_DIGITS}"),
 )
+# [campaign-dial]: an outbound campaign's customer, answered (sim.pbx.campaign_calls).
+CAMPAIGN_STEPS: tuple[Step, ...] = (
+    ("NoOp", "Campaign ${CC_CAMPAIGN} attempt ${CC_ATTEMPT} lead ${CC_LEAD}"),
+    ("GotoIf", '$["${CC_AMD}"!="1"]?person'),
+    ("AMD", ""),
+    ("GotoIf", '$["${AMDSTATUS}"="MACHINE"]?machine'),
+    ("UserEvent", "CampaignCall,Attempt: ${CC_ATTEMPT},Stage: answered"),
+    ("GotoIf", '$["${CC_AGENT}"=""]?queue'),
+    ("Set", "DYNAMIC_FEATURES=consolehold"),
+    ("Dial", "${CC_AGENT}"),
+    ("Goto", "abandoned"),
+    ("Queue", "${CC_QUEUE},,,,1"),
+    ("UserEvent", "CampaignCall,Attempt: ${CC_ATTEMPT},Stage: abandoned"),
+    ("Answer", ""),
+    ("Playback", "campaign-abandoned"),
+    ("Hangup", ""),
+    (
+        "UserEvent",
+        "CampaignCall,Attempt: ${CC_ATTEMPT},Stage: machine,"
+        "AmdStatus: ${AMDSTATUS},AmdCause: ${AMDCAUSE}",
+    ),
+    ("Hangup", ""),
+)
 AGENTS = "_[1-3]XXX"  # agents' phones: four digits, 1000-3999
 QUEUE_NAMES = "queue names"  # stands for one literal extension per queue the PBX has
 
@@ -70,6 +93,7 @@ CONTEXTS: dict[str, dict[str, tuple[Step, ...]]] = {
     "outbound": {"_X.": OUTSIDE_STEPS, "_+X.": OUTSIDE_STEPS},
     "transfers": {"300": DESK_STEPS, "310": DESK_STEPS, QUEUE_NAMES: goto("queues")},
     "from-trunk": {"_X.": FROM_TRUNK_STEPS},
+    "campaign-dial": {"s": CAMPAIGN_STEPS},
 }
 
 
@@ -79,7 +103,8 @@ class Destination:
 
     context: str
     exten: str
-    kind: str  # "queue", "phone", "outside", "desk" or "did" (a caller from the trunk)
+    # "queue", "phone", "outside", "desk", "did" (a caller from the trunk) or "campaign"
+    kind: str
 
 
 class UnknownContext(LookupError):
@@ -136,6 +161,8 @@ class Dialplan:
             return Destination(context, exten, "outside")
         if steps is FROM_TRUNK_STEPS:
             return Destination(context, exten, "did")
+        if steps is CAMPAIGN_STEPS:
+            return Destination(context, exten, "campaign")
         return Destination(context, exten, "desk")
 
 

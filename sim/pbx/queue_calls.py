@@ -9,6 +9,8 @@ Local-channel naming (`;1`/`;2` pairs, LocalBridge, no RINGING device state).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from callcenter.calls.records import Direction, VisitOutcome
 from sim.pbx.calls import PbxCall, Ring
 from sim.pbx.model import DEVICE_INUSE, Channel, Member, QueueEntry
@@ -111,8 +113,9 @@ class QueueCalls:
         call.entry = QueueEntry(call.caller, at, position)
         queue.entries.insert(position - 1, call.entry)
         call.queue = queue_name
-        call.caller.context, call.caller.exten, call.caller.priority = "queues", queue_name, 4
-        call.caller.application, call.caller.app_data = "Queue", f"{queue_name},t,,,"
+        if call.campaign is None:
+            call.caller.context, call.caller.exten, call.caller.priority = "queues", queue_name, 4
+            call.caller.application, call.caller.app_data = "Queue", f"{queue_name},t,,,"
         call.visit = VisitDraft(queue_name, call.caller.uniqueid, at, position)
         call.truth.visits.append(call.visit)
         self.signals.emit_channel(
@@ -284,8 +287,16 @@ class QueueCalls:
         self.signals.finish_hangup(call.caller, at)
         self.board.end(call, at)
 
-    def queue_timeout(self, key: object, at: float, *, voicemail_s: float = 4.0) -> None:
-        """The queue's own timeout: the caller leaves (counted as abandoned) to voicemail."""
+    def queue_timeout(
+        self,
+        key: object,
+        at: float,
+        *,
+        voicemail_s: float = 4.0,
+        then: Callable[[PbxCall, float], None] | None = None,
+    ) -> None:
+        """The queue's own timeout: the caller leaves (counted as abandoned) to voicemail, or
+        to what the dialplan does next (`then`)."""
         call = self.board.calls[key]
         if call.entry is None or call.visit is None:
             return
@@ -309,6 +320,9 @@ class QueueCalls:
         self._leave_queue(call, at)
         self.board.truth.close_visit(call.visit, VisitOutcome.TIMEOUT, at, exit_position=position)
         call.entry = None
+        if then is not None:
+            then(call, at)
+            return
         call.caller.context, call.caller.priority = "voicemail", 1
         call.caller.application, call.caller.app_data = "Playback", "vm-intro"
         self.board.later(at + voicemail_s, lambda t: self.voicemail_done(call, t))
