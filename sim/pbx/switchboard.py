@@ -163,5 +163,10 @@ class Switchboard:
             call.routing.set()  # the routing server is told the caller hung up
         self.truth.close_call(call.truth, at)
         if call.campaign is not None:
-            self.truth.close_campaign(call.campaign.draft, at)
+            draft = call.campaign.draft
+            if draft.hangup_by is None and call.truth.visits:
+                draft.hangup_by = call.truth.visits[-1].hangup_by
+            if draft.hangup_cause is None and draft.answered_at is not None:
+                draft.hangup_cause = 16  # answered calls end normally
+            self.truth.close_campaign(draft, at)
         self.calls.pop(call.key, None)
