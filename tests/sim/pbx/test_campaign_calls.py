@@ -1,0 +1,307 @@
+"""Campaign calls over real TCP AMI: each far end's outcome, the dialplan's stages, the truth."""
+
+from __future__ import annotations
+
+import pytest
+
+from callcenter.calls.records import CallOutcome, Direction
+from callcenter.campaigns.enums import Outcome
+from sim.pbx.pbx import SimulatedPbx
+from tests.sim.pbx.campaign_pbx import PERSON, campaign_pbx, dial_customer
+from tests.sim.pbx_client import AmiTestClient, Message, logged_in
+
+
+def stamp(message: Message) -> float:
+    return float(message["Timestamp"])
+
+
+async def originate_response(client: AmiTestClient, action_id: str) -> Message:
+    reply = await client.response(action_id)
+    assert reply["Message"] == "Originate successfully queued"
+    return await client.event("OriginateResponse", ActionID=action_id)
+
+
+async def call_over(client: AmiTestClient, pbx: SimulatedPbx, count: int = 1) -> None:
+    """Wait until `count` campaign calls are in the ground truth (their last Hangup went)."""
+    await client.wait_for(lambda m: len(pbx.campaign_calls) >= count)
+
+
+def story(client: AmiTestClient, channel: str, *names: str) -> list[str]:
+    """The named events about one channel (as Channel or DestChannel), in order."""
+    return [
+        m.event
+        for m in client.events(*names)
+        if m.event and channel in (m.get("Channel"), m.get("DestChannel"))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("number", "outcome", "cause", "cause_txt", "dial_status"),
+    [
+        ("+15550000017", Outcome.BUSY, 17, "User busy", "BUSY"),
+        ("+15550000034", Outcome.CONGESTION, 34, "Circuit/channel congestion", "CONGESTION"),
+        ("+15550000001", Outcome.FAILED, 1, "Unallocated (unassigned) number", "NOANSWER"),
+        ("+15550000021", Outcome.FAILED, 21, "Call Rejected", "NOANSWER"),
+    ],
+)
+async def test_a_refused_dial_fails_with_the_trunks_cause(
+    number: str, outcome: Outcome, cause: int, cause_txt: str, dial_status: str
+) -> None:
+    async with campaign_pbx() as pbx, logged_in(pbx) as client:
+        action_id = dial_customer(client, number, attempt="17")
+        failure = await originate_response(client, action_id)
+        await call_over(client, pbx)
+    assert failure.headers[:9] == [
+        ("Event", "OriginateResponse"),
+        ("Privilege", "call,all"),
+        ("Timestamp", failure["Timestamp"]),
+        ("ActionID", action_id),
+        ("Response", "Failure"),
+        ("Channel", f"PJSIP/{number}@trunk"),
+        ("Context", "campaign-dial"),
+        ("Exten", "s"),
+        ("Reason", "0"),
+    ]
+    assert failure["Uniqueid"] == "<unknown>"
+    assert (failure["CallerIDNum"], failure["CallerIDName"]) == ("+15550009999", "Acme Renewals")
+    hangup = await client.event("Hangup")
+    assert hangup["Channel"].startswith("PJSIP/trunk-")
+    assert (hangup["Cause"], hangup["Cause-txt"]) == (str(cause), cause_txt)
+    names = ("Newchannel", "NewCallerid", "DialBegin", "HangupRequest", "DialEnd", "Hangup")
+    assert story(client, hangup["Channel"], *names) == list(names)
+    assert (await client.event("DialEnd"))["DialStatus"] == dial_status
+    assert (await client.event("DialBegin"))["DialString"] == f"{number}@trunk"
+    # Every channel event comes before the OriginateResponse; no dialplan ran.
+    assert client.messages.index(hangup) < client.messages.index(failure)
+    assert not client.events("UserEvent", "QueueCallerJoin")
+    [truth] = pbx.campaign_calls
+    assert (truth.outcome, truth.reason, truth.hangup_cause) == (outcome, 0, cause)
+    assert (truth.attempt, truth.lead, truth.campaign, truth.queue) == ("17", "7", "3", "renewals")
+    assert truth.linkedid == hangup["Uniqueid"]
+    [record] = pbx.records
+    assert record.direction is Direction.OUTBOUND
+    assert (record.outcome, record.linkedid) == (CallOutcome.FAILED, hangup["Uniqueid"])
+    assert (record.dialed_number, record.caller_number) == (number, "+15550009999")
+
+
+async def test_nobody_answering_is_the_originate_timeout() -> None:
+    async with campaign_pbx() as pbx, logged_in(pbx) as client:
+        action_id = dial_customer(client, "+15550000019", timeout_ms=5000)
+        failure = await originate_response(client, action_id)
+        await call_over(client, pbx)
+    assert (failure["Response"], failure["Reason"]) == ("Failure", "3")
+    begin, hangup = await client.event("DialBegin"), await client.event("Hangup")
+    channel = hangup["Channel"]
+    # The dial API hangs the ringing channel up itself: no HangupRequest, no DialEnd.
+    assert story(client, channel, "Newstate", "DialState", "HangupRequest", "DialEnd", "Hangup") == [
+        "Newstate",
+        "DialState",
+        "Hangup",
+    ]
+    assert (hangup["Cause"], hangup["Cause-txt"]) == ("19", "User alerting, no answer")
+    assert stamp(hangup) - stamp(begin) == pytest.approx(5.0, abs=0.01)
+    [truth] = pbx.campaign_calls
+    assert (truth.outcome, truth.reason, truth.hangup_cause) == (Outcome.NO_ANSWER, 3, 19)
+
+
+async def test_over_a_local_channel_busy_and_congestion_have_their_own_reasons() -> None:
+    async with campaign_pbx() as pbx, logged_in(pbx) as client:
+        busy = dial_customer(client, "+15550000017", channel="Local/+15550000017@pstn/n")
+        congested = dial_customer(client, "+15550000034", channel="Local/+15550000034@pstn/n")
+        assert (await originate_response(client, busy))["Reason"] == "5"
+        assert (await originate_response(client, congested))["Reason"] == "8"
+        await call_over(client, pbx, 2)
+    channels = {m["Channel"] for m in client.events("Newchannel")}
+    assert any(c.startswith("Local/+15550000017@pstn-") and c.endswith(";1") for c in channels)
+    assert not client.events("HangupRequest")
+    assert [t.outcome for t in pbx.campaign_calls] == [Outcome.BUSY, Outcome.CONGESTION]
+
+
+async def test_an_answering_machine_is_told_by_amd_and_hung_up() -> None:
+    async with campaign_pbx() as pbx, logged_in(pbx) as client:
+        action_id = dial_customer(client, "+15550000099", amd=True, attempt="99")
+        success = await originate_response(client, action_id)
+        machine = await client.event("UserEvent", Stage="machine")
+        await call_over(client, pbx)
+    assert (success["Response"], success["Reason"]) == ("Success", "4")
+    assert success["Channel"].startswith("PJSIP/trunk-")
+    assert success["Uniqueid"] == machine["Uniqueid"]
+    assert [k for k, _ in machine.headers[-5:]] == [
+        "UserEvent",
+        "Attempt",
+        "Stage",
+        "AmdStatus",
+        "AmdCause",
+    ]
+    assert (machine["UserEvent"], machine["Attempt"], machine["Privilege"]) == (
+        "CampaignCall",
+        "99",
+        "user,all",
+    )
+    assert machine["AmdStatus"] == "MACHINE"
+    assert machine["AmdCause"].split("-")[0] in ("LONGGREETING", "MAXWORDS")
+    assert stamp(machine) - stamp(success) == pytest.approx(3.0, abs=0.01)  # amd_machine
+    hangup = await client.event("Hangup", Channel=success["Channel"])
+    assert hangup["Cause"] == "16"
+    assert not client.events("QueueCallerJoin", "AgentConnect")
+    [truth] = pbx.campaign_calls
+    assert (truth.outcome, truth.amd_status) == (Outcome.MACHINE, "MACHINE")
+    assert truth.amd_cause == machine["AmdCause"]
+
+
+async def test_a_person_goes_into_the_campaign_queue_and_talks_with_an_agent() -> None:
+    async with campaign_pbx() as pbx, logged_in(pbx) as client:
+        action_id = dial_customer(client, PERSON, attempt="100")
+        success = await originate_response(client, action_id)
+        await call_over(client, pbx)
+    channel = success["Channel"]
+    answered = await client.event("UserEvent", Stage="answered")
+    assert (answered["Attempt"], answered["Channel"]) == ("100", channel)
+    join = await client.event("QueueCallerJoin", Channel=channel)
+    assert join["Queue"] == "renewals"
+    connect = await client.event("AgentConnect", Channel=channel)
+    assert (connect["MemberName"], connect["Queue"]) == ("Carol", "renewals")
+    assert story(
+        client, channel, "DialEnd", "OriginateResponse", "UserEvent", "QueueCallerJoin"
+    )[:4] == ["DialEnd", "OriginateResponse", "UserEvent", "QueueCallerJoin"]
+    complete = await client.event("AgentComplete", Channel=channel)
+    assert (complete["Reason"], complete["TalkTime"]) == ("caller", "10")
+    [truth] = pbx.campaign_calls
+    assert (truth.outcome, truth.agent, truth.reason) == (Outcome.ANSWERED, "Carol", 4)
+    assert truth.talk_s == pytest.approx(10.0)
+    assert truth.hangup_by == "caller"
+    assert truth.uniqueid == success["Uniqueid"]
+    [record] = pbx.records
+    assert record.direction is Direction.OUTBOUND
+    assert (record.outcome, record.agent) == (CallOutcome.ANSWERED, "Carol")
+    assert record.linkedid == success["Uniqueid"]
+    assert [v.queue for v in record.queue_visits] == ["renewals"]
+
+
+async def test_a_person_is_put_through_to_the_reserved_agent() -> None:
+    async with campaign_pbx() as pbx, logged_in(pbx) as client:
+        action_id = dial_customer(client, PERSON, agent="PJSIP/1003", attempt="101")
+        success = await originate_response(client, action_id)
+        await client.event("UserEvent", Stage="answered")
+        end = await client.event("DialEnd", Channel=success["Channel"])
+        # The agent hangs up at the console.
+        hangup_id = client.send("Hangup", ("Channel", end["DestChannel"]))
+        assert (await client.response(hangup_id))["Response"] == "Success"
+        await call_over(client, pbx)
+    begin = await client.event("DialBegin", Channel=success["Channel"])
+    assert (begin["DestChannel"].split("-")[0], begin["DialString"]) == ("PJSIP/1003", "1003")
+    assert (end["DialStatus"], end["DestLinkedid"]) == ("ANSWER", success["Uniqueid"])
+    entered = [m["Channel"] for m in client.events("BridgeEnter")]
+    assert entered == [end["DestChannel"], success["Channel"]]
+    assert not client.events("QueueCallerJoin")
+    [truth] = pbx.campaign_calls
+    assert (truth.outcome, truth.agent, truth.hangup_by) == (Outcome.ANSWERED, "Dave", "agent")
+    assert truth.agent_interface == "PJSIP/1003"
+    [record] = pbx.records
+    assert (record.direction, record.agent) == (Direction.OUTBOUND, "Dave")
+
+
+async def test_nobody_free_plays_the_message_within_two_seconds_of_the_answer() -> None:
+    # winback's agents ring 5 s: Queue(${CC_QUEUE},,,,1) gives up after one; AMD takes 0.8 s.
+    async with campaign_pbx() as pbx, logged_in(pbx) as client:
+        action_id = dial_customer(client, PERSON, queue="winback", amd=True, attempt="102")
+        success = await originate_response(client, action_id)
+        abandoned = await client.event("UserEvent", Stage="abandoned")
+        await call_over(client, pbx)
+    channel = success["Channel"]
+    assert abandoned["Attempt"] == "102"
+    assert 0 < stamp(abandoned) - stamp(success) <= 2.0
+    assert story(
+        client, channel, "QueueCallerJoin", "QueueCallerAbandon", "QueueCallerLeave", "UserEvent"
+    ) == ["UserEvent", "QueueCallerJoin", "QueueCallerAbandon", "QueueCallerLeave", "UserEvent"]
+    assert not client.events("AgentConnect")
+    hangup = await client.event("Hangup", Channel=channel)
+    assert stamp(hangup) - stamp(abandoned) == pytest.approx(5.0, abs=0.01)  # message_s
+    [truth] = pbx.campaign_calls
+    assert (truth.outcome, truth.amd_status) == (Outcome.ABANDONED, "HUMAN")
+    assert truth.abandoned_at is not None and truth.answered_at is not None
+    assert (truth.abandoned_at - truth.answered_at).total_seconds() <= 2.0
+
+
+async def test_a_reserved_agent_who_is_busy_after_all_leaves_the_customer_to_the_message() -> None:
+    async with campaign_pbx() as pbx, logged_in(pbx) as client:
+        first = dial_customer(client, PERSON, agent="PJSIP/1003", attempt="1")
+        await client.event("BridgeEnter", Channel=(await originate_response(client, first))["Channel"])
+        second = dial_customer(client, PERSON, agent="PJSIP/1003", attempt="2")
+        await originate_response(client, second)
+        await client.event("UserEvent", Stage="abandoned", Attempt="2")
+        await call_over(client, pbx, 2)
+    outcomes = {t.attempt: t.outcome for t in pbx.campaign_calls}
+    assert outcomes == {"1": Outcome.ANSWERED, "2": Outcome.ABANDONED}
+
+
+async def test_the_variables_are_on_the_channel() -> None:
+    async with campaign_pbx(dialplan_events=True) as pbx, logged_in(pbx) as client:
+        action_id = dial_customer(client, "+15550000019", attempt="55")
+        begin = await client.event("DialBegin")
+        channel = begin["DestChannel"]
+        getvar = client.send("Getvar", ("Channel", channel), ("Variable", "CC_ATTEMPT"))
+        reply = await client.response(getvar)
+        missing = client.send("Getvar", ("Channel", "PJSIP/trunk-0000ffff"), ("Variable", "X"))
+        assert (await client.response(missing))["Message"] == "No such channel"
+        hang_up = client.send("Hangup", ("Channel", channel))
+        failure = await originate_response(client, action_id)
+        await client.response(hang_up)
+        await call_over(client, pbx)
+    assert reply.headers == [
+        ("Response", "Success"),
+        ("ActionID", getvar),
+        ("Variable", "CC_ATTEMPT"),
+        ("Value", "55"),
+    ]
+    var_sets = [(m["Variable"], m["Value"]) for m in client.events("VarSet")]
+    # Set last to first, as Asterisk's dial API sets an Originate's variables.
+    assert var_sets == [
+        ("CC_AMD", "0"),
+        ("CC_AGENT", ""),
+        ("CC_QUEUE", "renewals"),
+        ("CC_CAMPAIGN", "3"),
+        ("CC_LEAD", "7"),
+        ("CC_ATTEMPT", "55"),
+    ]
+    assert {m["Privilege"] for m in client.events("VarSet")} == {"dialplan,all"}
+    # Hung up while it rang: the dial API reads the hang-up and the Originate fails.
+    assert (failure["Response"], failure["Reason"]) == ("Failure", "0")
+    [truth] = pbx.campaign_calls
+    assert (truth.outcome, truth.hangup_cause) == (Outcome.FAILED, 16)
+
+
+async def test_without_the_dialplan_class_there_is_no_var_set() -> None:
+    async with campaign_pbx() as pbx, logged_in(pbx) as client:
+        await originate_response(client, dial_customer(client, "+15550000099", amd=True))
+        await call_over(client, pbx)
+    assert not client.events("VarSet")
+
+
+async def test_the_trunk_and_number_form_and_an_unknown_driver() -> None:
+    async with campaign_pbx() as pbx, logged_in(pbx) as client:
+        slash = dial_customer(client, "+15550000017", channel="PJSIP/trunk/+15550000017")
+        bogus = dial_customer(client, "+15550000017", channel="Nope/+15550000017")
+        assert (await originate_response(client, slash))["Channel"] == "PJSIP/trunk/+15550000017"
+        failure = await originate_response(client, bogus)
+        await call_over(client, pbx, 2)
+    assert (await client.event("DialBegin"))["DialString"] == "trunk/+15550000017"
+    assert (failure["Channel"], failure["Reason"]) == ("Nope/+15550000017", "0")
+    assert len(client.events("Newchannel")) == 1  # no driver, no channel
+    outcomes = {t.action_id: t.outcome for t in pbx.campaign_calls}
+    assert outcomes == {slash: Outcome.BUSY, bogus: Outcome.FAILED}
+
+
+async def test_click_to_dial_from_an_agent_still_rings_the_agent_first() -> None:
+    async with campaign_pbx() as pbx, logged_in(pbx) as client:
+        action_id = client.send(
+            "Originate",
+            ("Channel", "PJSIP/1002"),
+            ("Context", "outbound"),
+            ("Exten", "15557654321"),
+            ("Priority", "1"),
+            ("Async", "true"),
+        )
+        response = await client.event("OriginateResponse", ActionID=action_id)
+    assert response["Channel"].startswith("PJSIP/1002-")
+    assert not pbx.campaign_calls
