@@ -93,11 +93,8 @@ async def test_nobody_answering_is_the_originate_timeout() -> None:
     begin, hangup = await client.event("DialBegin"), await client.event("Hangup")
     channel = hangup["Channel"]
     # The dial API hangs the ringing channel up itself: no HangupRequest, no DialEnd.
-    assert story(client, channel, "Newstate", "DialState", "HangupRequest", "DialEnd", "Hangup") == [
-        "Newstate",
-        "DialState",
-        "Hangup",
-    ]
+    names = ("Newstate", "DialState", "HangupRequest", "DialEnd", "Hangup")
+    assert story(client, channel, *names) == ["Newstate", "DialState", "Hangup"]
     assert (hangup["Cause"], hangup["Cause-txt"]) == ("19", "User alerting, no answer")
     assert stamp(hangup) - stamp(begin) == pytest.approx(5.0, abs=0.01)
     [truth] = pbx.campaign_calls
@@ -161,9 +158,9 @@ async def test_a_person_goes_into_the_campaign_queue_and_talks_with_an_agent() -
     assert join["Queue"] == "renewals"
     connect = await client.event("AgentConnect", Channel=channel)
     assert (connect["MemberName"], connect["Queue"]) == ("Carol", "renewals")
-    assert story(
-        client, channel, "DialEnd", "OriginateResponse", "UserEvent", "QueueCallerJoin"
-    )[:4] == ["DialEnd", "OriginateResponse", "UserEvent", "QueueCallerJoin"]
+    assert story(client, channel, "DialEnd", "OriginateResponse", "UserEvent", "QueueCallerJoin")[
+        :4
+    ] == ["DialEnd", "OriginateResponse", "UserEvent", "QueueCallerJoin"]
     complete = await client.event("AgentComplete", Channel=channel)
     assert (complete["Reason"], complete["TalkTime"]) == ("caller", "10")
     [truth] = pbx.campaign_calls
@@ -226,7 +223,8 @@ async def test_nobody_free_plays_the_message_within_two_seconds_of_the_answer() 
 async def test_a_reserved_agent_who_is_busy_after_all_leaves_the_customer_to_the_message() -> None:
     async with campaign_pbx() as pbx, logged_in(pbx) as client:
         first = dial_customer(client, PERSON, agent="PJSIP/1003", attempt="1")
-        await client.event("BridgeEnter", Channel=(await originate_response(client, first))["Channel"])
+        answered = await originate_response(client, first)
+        await client.event("BridgeEnter", Channel=answered["Channel"])
         second = dial_customer(client, PERSON, agent="PJSIP/1003", attempt="2")
         await originate_response(client, second)
         await client.event("UserEvent", Stage="abandoned", Attempt="2")

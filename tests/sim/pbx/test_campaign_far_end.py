@@ -53,13 +53,21 @@ def test_the_shares_come_out_as_the_scenario_says() -> None:
 
 
 def test_a_ring_longer_than_the_timeout_is_no_answer() -> None:
-    callees = Callees(answer_probability=1.0, busy_share=0.0, congestion_share=0.0,
-                      failed_share=0.0, machine_share=0.0, ring=Distribution.deterministic(20.0))
+    callees = Callees(
+        answer_probability=1.0,
+        busy_share=0.0,
+        congestion_share=0.0,
+        failed_share=0.0,
+        machine_share=0.0,
+        ring=Distribution.deterministic(20.0),
+    )
     dialled = far_end(callees).dial("+15550001", 15.0)
     assert (dialled.outcome, dialled.after_s, dialled.cause) == (FarOutcome.NO_ANSWER, 15.0, 19)
     answered = far_end(callees).dial("+15550001", 25.0)
     assert (answered.outcome, answered.after_s, answered.amd_status) == (
-        FarOutcome.PERSON, 20.0, "HUMAN"
+        FarOutcome.PERSON,
+        20.0,
+        "HUMAN",
     )
     assert answered.amd_cause.startswith("HUMAN-")
 
@@ -92,7 +100,9 @@ ring_s = 3
     )
     outbound = scenario.outbound
     assert (outbound.answer_probability, outbound.machine_share, outbound.message_s) == (
-        0.4, 0.1, 4.0
+        0.4,
+        0.1,
+        4.0,
     )
     assert outbound.ring == Distribution.deterministic(4.0)
     assert outbound.talk == Distribution.lognormal(90.0, 0.5)
