@@ -248,6 +248,7 @@ class ActionHandler:
             aid,
             variables=variables_of(headers),
             timeout_ms=timeout_ms,
+            channel_ids=(f.get("channelid", ""), f.get("otherchannelid", "")),
         )
 
     def _channel_action(

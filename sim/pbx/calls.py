@@ -9,6 +9,8 @@ from sim.callees import Dialled
 from sim.pbx.model import Bridge, Channel, Device, Member, QueueEntry
 from sim.pbx.truth import CallDraft, CampaignDraft, VisitDraft
 
+DEFAULT_TIMEOUT_MS = 30000  # an Originate's Timeout when it gives none (Asterisk's default)
+
 
 @dataclass(eq=False, slots=True)
 class Ring:
@@ -48,16 +50,29 @@ class Outbound:
     action_id: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class CampaignDial:
+    """An Originate into `[campaign-dial]`, as the action gave it."""
+
+    channel: str
+    context: str
+    exten: str
+    caller_id: tuple[str, str]
+    action_id: str | None
+    variables: dict[str, str]
+    timeout_ms: int = DEFAULT_TIMEOUT_MS
+    channel_id: str = ""  # the Originate's ChannelId: the channel's Uniqueid and Linkedid
+    other_channel_id: str = ""
+
+
 @dataclass(eq=False, slots=True)
 class CampaignLeg:
     """What a campaign call (customer first, `[campaign-dial]`) needs to remember."""
 
+    request: CampaignDial
     draft: CampaignDraft
     dialled: Dialled
     timeout_s: float
-    caller_id: tuple[str, str]
-    context: str
-    exten: str
     local: bool
     # Moves on with each stage: a timer of an earlier stage finds it changed and does nothing.
     step: int = 0

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from callcenter.calls.records import Direction
 from callcenter.campaigns.enums import Outcome
 from sim.callees import FarEnd
-from sim.pbx.calls import CampaignLeg, DirectDial, PbxCall
+from sim.pbx.calls import CampaignDial, CampaignLeg, DirectDial, PbxCall
 from sim.pbx.engine_link import EngineLink
 from sim.pbx.model import DEVICE_INUSE, Channel
 from sim.pbx.queue_calls import QueueCalls
@@ -45,26 +45,12 @@ CONTEXT = "campaign-dial"
 USER = "user,all"
 DIALPLAN = "dialplan,all"
 ABANDONED_MESSAGE = "campaign-abandoned"
-DEFAULT_TIMEOUT_MS = 30000  # Asterisk's Originate default
 RINGING_AFTER_S = 0.2  # the far end's 180 Ringing after the INVITE
 MACHINE_TALK_S = 15.0  # a greeting and the beep, when no AMD() sorted the machine out
 # The dial API's DialStatus for a dialled channel that hung up (ast_hangup_cause_to_dial_status).
 DIAL_STATUS = {17: "BUSY", 34: "CONGESTION", 3: "CHANUNAVAIL", 20: "CHANUNAVAIL"}
 TECHS = ("PJSIP", "SIP", "IAX2", "DAHDI", "Local")
 _DIAL = re.compile(r"^(?P<tech>[A-Za-z0-9]+)/(?P<rest>[^,]+)$")
-
-
-@dataclass(frozen=True, slots=True)
-class CampaignDial:
-    """An Originate into `[campaign-dial]`, as the action gave it."""
-
-    channel: str
-    context: str
-    exten: str
-    caller_id: tuple[str, str]
-    action_id: str | None
-    variables: dict[str, str]
-    timeout_ms: int = DEFAULT_TIMEOUT_MS
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,22 +146,22 @@ class CampaignCalls:
         if target is None:
             # No channel driver takes it: no channel at all, the Originate just fails.
             draft.outcome, draft.reason = Outcome.FAILED, 0
+            draft.uniqueid = request.channel_id or None
             self._originate_response(request, None, 0, at)
             self.board.truth.close_campaign(draft, at)
             return
         dialled = self.far_end.dial(target.number, timeout_s)
-        channel = self.board.factory.dialled(target.tech, target.endpoint, target.number, at)
+        ids = (request.channel_id, request.other_channel_id)
+        channel = self.board.factory.dialled(target.tech, target.endpoint, target.number, at, ids)
         channel.variables.update(v)
         draft.channel, draft.uniqueid = channel.name, channel.uniqueid
         cid_num, cid_name = request.caller_id
         truth = self._call_draft(channel, cid_num, cid_name, target.number, at)
         leg = CampaignLeg(
+            request=request,
             draft=draft,
             dialled=dialled,
             timeout_s=timeout_s,
-            caller_id=request.caller_id,
-            context=request.context,
-            exten=request.exten,
             local=channel.peer is not None,
         )
         call = PbxCall(key=("campaign", next(self._keys)), caller=channel, truth=truth)
@@ -308,6 +294,7 @@ class CampaignCalls:
         """OriginateResponse as manager.c's fast_originate writes it (no channel on failure:
         the requested one by name, Uniqueid `<unknown>`)."""
         cid_num, cid_name = request.caller_id
+        unknown = request.channel_id or "<unknown>"
         headers: list[Header] = []
         if request.action_id:
             headers.append(("ActionID", request.action_id))
@@ -317,7 +304,7 @@ class CampaignCalls:
             ("Context", request.context),
             ("Exten", request.exten),
             ("Reason", str(reason)),
-            ("Uniqueid", channel.uniqueid if channel is not None else "<unknown>"),
+            ("Uniqueid", channel.uniqueid if channel is not None else unknown),
             ("CallerIDNum", cid_num or "<unknown>"),
             ("CallerIDName", cid_name or "<unknown>"),
         ]
@@ -550,15 +537,7 @@ class CampaignCalls:
             self.signals.emit_channel("SoftHangupRequest", customer, at, ("Cause", "16"))
             self.signals.dial_state(None, customer, "NOANSWER", at)
             self._channel_gone(call, 16, at)
-            request = CampaignDial(
-                leg.draft.requested_channel,
-                leg.context,
-                leg.exten,
-                leg.caller_id,
-                leg.draft.action_id,
-                {},
-            )
-            self._fail(call, request, Outcome.FAILED, 0, 16, at)
+            self._fail(call, leg.request, Outcome.FAILED, 0, 16, at)
             return True
         leg.draft.hangup_cause = 16
         self.signals.hangup(customer, at)

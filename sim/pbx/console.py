@@ -7,8 +7,9 @@ import re
 from collections.abc import Callable
 
 from callcenter.calls.records import Direction
+from sim.pbx.calls import DEFAULT_TIMEOUT_MS, CampaignDial
 from sim.pbx.campaign_calls import CONTEXT as CAMPAIGN_CONTEXT
-from sim.pbx.campaign_calls import DEFAULT_TIMEOUT_MS, CampaignCalls, CampaignDial
+from sim.pbx.campaign_calls import CampaignCalls
 from sim.pbx.channels import exten_of
 from sim.pbx.click_to_dial import ClickToDial
 from sim.pbx.connected import ConnectedCalls
@@ -276,6 +277,7 @@ class ConsoleActions:
         *,
         variables: dict[str, str] | None = None,
         timeout_ms: int | None = None,
+        channel_ids: tuple[str, str] = ("", ""),
     ) -> None:
         """Click-to-dial from an agent's interface, a caller sent into a queue (as the
         captures were made: `Originate Local/<number>@customer/n` into `queues,<queue>`), or
@@ -289,6 +291,7 @@ class ConsoleActions:
                 action_id,
                 dict(variables or {}),
                 DEFAULT_TIMEOUT_MS if timeout_ms is None else timeout_ms,
+                *channel_ids,
             )
             self.campaigns.dial(request, self.now())
         else:

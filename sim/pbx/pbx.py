@@ -246,6 +246,7 @@ class SimulatedPbx:
         *,
         variables: dict[str, str] | None = None,
         timeout_ms: int | None = None,
+        channel_id: str = "",
     ) -> None:
         """As AMI Originate: click-to-dial, a caller sent into a queue, or a campaign call
         (`Context: campaign-dial`, the CC_* `variables`)."""
@@ -258,6 +259,7 @@ class SimulatedPbx:
             action_id,
             variables=variables,
             timeout_ms=timeout_ms,
+            channel_ids=(channel_id, ""),
         )
 
     @property
