@@ -78,6 +78,8 @@ class CampaignLeg:
     step: int = 0
     stage: str = "dialing"  # dialing, amd, agent, queue, talking, message
     engine_call: int | None = None  # the engine's call id once an agent or a queue has it
+    queue_deadline: float | None = None  # when Queue()'s wait is over
+    agent_no_answer: bool = False  # Dial's timeout ran out on the reserved agent's phone
 
 
 @dataclass(eq=False, slots=True)

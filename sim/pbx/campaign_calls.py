@@ -32,7 +32,7 @@ from callcenter.campaigns.enums import Outcome
 from sim.callees import FarEnd
 from sim.pbx.calls import CampaignDial, CampaignLeg, DirectDial, PbxCall
 from sim.pbx.engine_link import EngineLink
-from sim.pbx.model import DEVICE_INUSE, Channel
+from sim.pbx.model import DEVICE_INUSE, DEVICE_NOT_INUSE, Channel
 from sim.pbx.queue_calls import QueueCalls
 from sim.pbx.render import Header
 from sim.pbx.signalling import CALL, Signalling
@@ -44,11 +44,13 @@ from sim.state import SimCall
 CONTEXT = "campaign-dial"
 USER = "user,all"
 DIALPLAN = "dialplan,all"
-ABANDONED_MESSAGE = "campaign-abandoned"
+ABANDONED_MESSAGE = "custom/campaign-abandoned"  # the dialplan's ${ABANDONED_MESSAGE}
 RINGING_AFTER_S = 0.2  # the far end's 180 Ringing after the INVITE
 MACHINE_TALK_S = 15.0  # a greeting and the beep, when no AMD() sorted the machine out
 # The dial API's DialStatus for a dialled channel that hung up (ast_hangup_cause_to_dial_status).
 DIAL_STATUS = {17: "BUSY", 34: "CONGESTION", 3: "CHANUNAVAIL", 20: "CHANUNAVAIL"}
+# Where [campaign-dial]'s UserEvents are (the channel block's Priority).
+USER_EVENT_PRIORITY = {"answered": 5, "abandoned": 12, "machine": 15}
 TECHS = ("PJSIP", "SIP", "IAX2", "DAHDI", "Local")
 _DIAL = re.compile(r"^(?P<tech>[A-Za-z0-9]+)/(?P<rest>[^,]+)$")
 
@@ -110,6 +112,7 @@ class CampaignCalls:
         far_end: FarEnd,
         *,
         queue_wait_s: float = 1.0,
+        agent_ring_s: float = 10.0,
         message_s: float = 6.0,
         dialplan_events: bool = False,
     ) -> None:
@@ -118,6 +121,7 @@ class CampaignCalls:
         self.queue_calls = queue_calls
         self.far_end = far_end
         self.queue_wait_s = queue_wait_s
+        self.agent_ring_s = agent_ring_s
         self.message_s = message_s
         self.dialplan_events = dialplan_events
         self.link: EngineLink | None = None  # set once the engine exists
@@ -167,8 +171,12 @@ class CampaignCalls:
         call = PbxCall(key=("campaign", next(self._keys)), caller=channel, truth=truth)
         call.campaign = leg
         self.board.calls[call.key] = call
-        self._dial_begins(call, request, target, at)
         outcome = dialled.outcome
+        unknown_local = leg.local and outcome is FarOutcome.FAILED
+        self._dial_begins(call, request, target, at, dial=not unknown_local)
+        if unknown_local:
+            self._at(call, at, lambda c, t: self._refused(c, request, t))
+            return
         if outcome in (FarOutcome.PERSON, FarOutcome.MACHINE, FarOutcome.NO_ANSWER):
             ring_at = at + min(RINGING_AFTER_S, dialled.after_s / 2)
             self._at(call, ring_at, self._ringing)
@@ -192,7 +200,9 @@ class CampaignCalls:
             dialed_number=number,
         )
 
-    def _dial_begins(self, call: PbxCall, request: CampaignDial, target: Target, at: float) -> None:
+    def _dial_begins(
+        self, call: PbxCall, request: CampaignDial, target: Target, at: float, *, dial: bool
+    ) -> None:
         channel = call.caller
         self.signals.announce(channel, at)
         if self.dialplan_events:
@@ -203,8 +213,9 @@ class CampaignCalls:
         if cid_num or cid_name:
             self.signals.set_callerid(channel, cid_num or "<unknown>", cid_name or "<unknown>", at)
             self.signals.set_connected(channel, cid_num or "<unknown>", cid_name or "<unknown>", at)
-        self.signals.local_bridge(channel, at)
-        self.signals.dial_begin(None, channel, target.dial_string, at)
+        if dial:
+            self.signals.local_bridge(channel, at)
+            self.signals.dial_begin(None, channel, target.dial_string, at)
 
     def _at(self, call: PbxCall, at: float, action: Callable[[PbxCall, float], None]) -> None:
         """Run `action` at `at` unless the call has moved on (or ended) meanwhile."""
@@ -229,42 +240,78 @@ class CampaignCalls:
 
     def _ringing(self, call: PbxCall, at: float) -> None:
         channel = call.caller
-        if channel.peer is not None:
-            self.signals.set_state(channel.peer, 5, at)
         self.signals.set_state(channel, 5, at)
         self.signals.dial_state(None, channel, "RINGING", at)
 
     def _not_answered(self, call: PbxCall, request: CampaignDial, at: float) -> None:
-        """The Originate's Timeout: the dial API hangs the channel up with cause 19 itself."""
+        """The Originate's Timeout: the dial API hangs the channel up with cause 19 itself
+        (no DialEnd); a Local `;2` half is asked to hang up first."""
         self._next(call, "done")
-        self._channel_gone(call, 19, at)
-        self._fail(call, request, Outcome.NO_ANSWER, 3, 19, at)
+        channel, two = call.caller, call.caller.peer
+        if two is None:
+            self.signals.hangup(channel, at, cause=19, requested=False)
+            self._fail(call, request, Outcome.NO_ANSWER, 3, 19, at)
+            return
+        self.signals.emit_channel("HangupRequest", two, at, ("Cause", "19"))
+        self._fail(call, request, Outcome.NO_ANSWER, 3, 19, at, end=False)
+        self.signals.hangup(channel, at, cause=19, requested=False)
+        self.signals.hangup(two, at, cause=19, requested=False)
+        channel.peer = None
+        self.board.end(call, at)
 
     def _refused(self, call: PbxCall, request: CampaignDial, at: float) -> None:
         """Busy, congestion, a rejected or unknown number: the far end ends the dial."""
         leg = self._next(call, "done")
         dialled = leg.dialled
         cause = dialled.cause
-        channel = call.caller
-        status = DIAL_STATUS.get(cause, "NOANSWER")
-        if leg.local and dialled.outcome in (FarOutcome.BUSY, FarOutcome.CONGESTION):
-            # Busy()/Congestion() on the Local `;2` half: a control frame the dial API reads.
-            reason = 5 if dialled.outcome is FarOutcome.BUSY else 8
-            self.signals.dial_state(None, channel, status, at)
-        else:
-            # chan_pjsip queues the hang-up with the response's cause: the dial API sees the
-            # channel go, reports the cause as DialStatus, and keeps no reason of its own.
-            reason = 0
-            self.signals.emit_channel("HangupRequest", channel, at, ("Cause", str(cause)))
-            self.signals.dial_state(None, channel, status, at)
-        self._channel_gone(call, cause, at)
         outcome = {
             FarOutcome.BUSY: Outcome.BUSY,
             FarOutcome.CONGESTION: Outcome.CONGESTION,
         }.get(dialled.outcome, Outcome.FAILED)
-        self._fail(call, request, outcome, reason, cause, at)
+        if leg.local:
+            self._local_refused(call, request, outcome, cause, at)
+            return
+        # chan_pjsip queues the hang-up with the response's cause: the dial API sees the
+        # channel go, reports the cause as DialStatus, and keeps no reason of its own.
+        channel = call.caller
+        self.signals.emit_channel("HangupRequest", channel, at, ("Cause", str(cause)))
+        self.signals.dial_state(None, channel, DIAL_STATUS.get(cause, "NOANSWER"), at)
+        self.signals.hangup(channel, at, cause=cause, requested=False)
+        self._fail(call, request, outcome, 0, cause, at)
+
+    def _local_refused(
+        self, call: PbxCall, request: CampaignDial, outcome: Outcome, cause: int, at: float
+    ) -> None:
+        """The far end is the `;2` half of a Local channel running Busy(), Congestion(),
+        Hangup(21), or no extension at all (tests/fixtures/ami/outbound_* of the real PBX)."""
+        one, two = call.caller, call.caller.peer
+        assert two is not None
+        one.peer = None
+        if outcome in (Outcome.BUSY, Outcome.CONGESTION):
+            # A control frame through the Local pair: the dial API has a reason (5, 8).
+            self.signals.set_state(two, 7, at)  # Busy() and Congestion() both set Busy
+            self.signals.dial_state(None, one, DIAL_STATUS[cause], at)
+            self.signals.emit_channel("HangupRequest", two, at, ("Cause", "0"))
+            self.signals.hangup(one, at, cause=0, requested=False)
+            self._fail(call, request, outcome, 5 if outcome is Outcome.BUSY else 8, cause, at,
+                       end=False)  # fmt: skip
+            self.signals.emit_channel("SoftHangupRequest", two, at, ("Cause", "16"))
+            self.signals.hangup(two, at, cause=cause, requested=False)
+        elif cause == 21:
+            self.signals.emit_channel("HangupRequest", one, at, ("Cause", "21"))
+            self.signals.hangup(two, at, cause=21, requested=False)
+            self.signals.dial_state(None, one, "NOANSWER", at)
+            self.signals.hangup(one, at, cause=21, requested=False)
+            self._fail(call, request, outcome, 0, cause, at, end=False)
+        else:
+            # No such number in the far end's context: the call never got to ring.
+            self.signals.hangup(two, at, cause=0, requested=False)
+            self._fail(call, request, outcome, 0, cause, at, end=False)
+            self.signals.hangup(one, at, cause=0, requested=False)
+        self.board.end(call, at)
 
     def _channel_gone(self, call: PbxCall, cause: int, at: float) -> None:
+        """The customer's channel (both halves of a Local pair) hangs up after the dialplan."""
         channel = call.caller
         two = channel.peer
         if two is not None:
@@ -280,13 +327,16 @@ class CampaignCalls:
         reason: int,
         cause: int,
         at: float,
+        *,
+        end: bool = True,
     ) -> None:
         leg = call.campaign
         assert leg is not None
         draft = leg.draft
         draft.outcome, draft.reason, draft.hangup_cause = outcome, reason, cause
         self._originate_response(request, None, reason, at)
-        self.board.end(call, at)
+        if end:
+            self.board.end(call, at)
 
     def _originate_response(
         self, request: CampaignDial, channel: Channel | None, reason: int, at: float
@@ -361,7 +411,7 @@ class CampaignCalls:
         dialled = leg.dialled
         return dialled.talk_s if dialled.outcome is FarOutcome.PERSON else MACHINE_TALK_S
 
-    # -- Dial(${CC_AGENT}) ---------------------------------------------------------------
+    # -- Dial(${CC_AGENT},${CAMPAIGN_AGENT_RING},t) --------------------------------------
 
     def _dial_agent(self, call: PbxCall, at: float) -> None:
         leg = self._next(call, "agent")
@@ -369,22 +419,32 @@ class CampaignCalls:
         assert link is not None
         interface = leg.draft.agent_interface
         customer = call.caller
-        customer.priority, customer.application, customer.app_data = 8, "Dial", interface
+        customer.priority, customer.application = 8, "Dial"
+        customer.app_data = f"{interface},{self.agent_ring_s:g},t"
         device = self.board.device_by_interface(interface)
         if device is None or not link.knows_agent(device.agent):
             self._abandon(call, at)  # CHANUNAVAIL: nothing to ring
             return
         ring_s = link.ring_s(device.agent)
-        sim_call = link.originate(device.agent, leg.draft.number, ring_s)
+        # The engine holds the agent while the phone rings; one that would pick up after Dial's
+        # timeout is given up on then (DialEnd NOANSWER).
+        answers = ring_s < self.agent_ring_s
+        sim_call = link.originate(
+            device.agent, leg.draft.number, ring_s if answers else self.agent_ring_s + 3600
+        )
         agent = self.board.factory.agent(device, at, customer.linkedid)
         number, name = customer.caller_num, customer.caller_name
         self.signals.announce(agent, at)
         self.signals.set_callerid(agent, number, name, at)
+        if agent.peer is not None:
+            self.signals.set_callerid(agent.peer, number, name, at)
+            self.signals.set_connected(agent.peer, number, name, at)
+            self.signals.local_bridge(agent, at)
         self.signals.dial_begin(customer, agent, interface.split("/", 1)[-1], at)
         if sim_call is None:
             # The reserved agent's phone is busy after all: 486 from the phone.
             self.signals.dial_state(customer, agent, "BUSY", at)
-            self.signals.hangup(agent, at, cause=17, requested=False)
+            self._agent_leg_gone(agent, 17, at)
             self._abandon(call, at)
             return
         sim_call.talk_s = self._talk_s(leg)
@@ -396,6 +456,21 @@ class CampaignCalls:
         self.signals.emit_channel("NewConnectedLine", agent, at)
         self.signals.dial_state(customer, agent, "RINGING", at)
         self.signals.device_state(device, self.signals.ringing_status(), at)
+        if not answers:
+            key = sim_call.id
+
+            def give_up(c: PbxCall, t: float) -> None:
+                leg.agent_no_answer = True
+                link.hangup(key, "caller")
+
+            self._at(call, at + self.agent_ring_s, give_up)
+
+    def _agent_leg_gone(self, agent: Channel, cause: int, at: float) -> None:
+        two = agent.peer
+        if two is not None and two.name in self.board.channels:
+            self.signals.hangup(two, at, cause=cause, requested=False)
+            agent.peer = None
+        self.signals.hangup(agent, at, cause=cause, requested=False)
 
     def agent_answered(self, key: object, at: float) -> None:
         """The reserved agent picks up: DialEnd ANSWER, the customer and agent share a bridge."""
@@ -415,18 +490,35 @@ class CampaignCalls:
         self.connected(call, direct.device.agent, at)
 
     def direct_ended(self, key: object, at: float, *, by_agent: bool) -> None:
-        """The engine ended the reserved agent's call: talked out, hung up, or never picked up."""
+        """The engine ended the reserved agent's call: talked out, hung up, or never connected
+        (Dial's timeout, the agent turning it down, the customer hanging up first)."""
         call = self.board.calls.get(key)
         if call is None or call.ended or call.direct is None or call.campaign is None:
             return
+        leg = call.campaign
         direct, call.direct = call.direct, None
         agent, bridge = direct.channel, direct.bridge
         if bridge is None:
-            # The agent turned the ring down at the console: Dial returns, nobody took it.
-            self.signals.dial_state(call.caller, agent, "BUSY", at)
-            self.signals.hangup(agent, at, cause=17, requested=False)
             self.signals.release_device(direct.device, at, completed_call=False)
-            self._abandon(call, at)
+            if leg.agent_no_answer:
+                # Dial's timeout: the agent's leg goes (cause 0), the dialplan goes on.
+                self.signals.dial_state(call.caller, agent, "NOANSWER", at)
+                self._agent_leg_gone(agent, 0, at)
+                self._abandon(call, at)
+            elif by_agent:
+                self.signals.dial_state(call.caller, agent, "BUSY", at)
+                self._agent_leg_gone(agent, 17, at)
+                self._abandon(call, at)
+            else:
+                # The customer hung up while the agent's phone rang: Dial is cancelled and the
+                # dialplan stops there (no abandoned stage).
+                self._next(call, "done")
+                leg.draft.hangup_by = "caller"
+                self.signals.hangup_from_far_end(call.caller, at)
+                self.signals.dial_state(call.caller, agent, "CANCEL", at)
+                self._agent_leg_gone(agent, 16, at)
+                self._channel_gone(call, 16, at)
+                self.board.end(call, at)
             return
         self._next(call, "done")
         first, second = (agent, call.caller) if by_agent else (call.caller, agent)
@@ -437,22 +529,26 @@ class CampaignCalls:
         self.signals.bridge_destroy(bridge, at)
         self.signals.hangup(second, at)
         call.truth.talk_s += at - call.answered_at
-        call.campaign.draft.hangup_by = "agent" if by_agent else "caller"
+        leg.draft.hangup_by = "agent" if by_agent else "caller"
         self.signals.release_device(direct.device, at, completed_call=False)
         self.board.end(call, at)
 
-    # -- Queue(${CC_QUEUE},,,,1) ---------------------------------------------------------
+    # -- Queue(${CC_QUEUE},t,,,1) --------------------------------------------------------
 
     def _join_queue(self, call: PbxCall, at: float) -> None:
+        """docs/asterisk/queues.conf [campaign-queue]: joinempty/leavewhenempty with inuse,
+        ringing, paused, unavailable, wrapup: the customer joins only when a member is free
+        (else Queue() returns at once: JOINEMPTY, no queue event); the one-second limit never
+        cuts a member's ring short (timeoutpriority = conf)."""
         leg = self._next(call, "queue")
         link = self.link
         assert link is not None
         queue = leg.draft.queue
         customer = call.caller
         customer.priority, customer.application = 10, "Queue"
-        customer.app_data = f"{queue},,,,{self.queue_wait_s:g}"
-        if queue not in self.board.queues:
-            self._abandon(call, at)  # Queue() of an unknown queue returns at once
+        customer.app_data = f"{queue},t,,,{self.queue_wait_s:g}"
+        if queue not in self.board.queues or not self._someone_free(queue):
+            self._abandon(call, at)
             return
         self.board.joining_campaign = call
         try:
@@ -460,8 +556,21 @@ class CampaignCalls:
         finally:
             self.board.joining_campaign = None
         sim_call.linkedid = customer.linkedid
+        leg.queue_deadline = at + self.queue_wait_s
         if call.entry is not None:
-            self._at(call, at + self.queue_wait_s, self._queue_wait_over)
+            self._at(call, leg.queue_deadline, self._queue_wait_over)
+
+    def _someone_free(self, queue: str) -> bool:
+        """A member of `queue` not paused, not in use, not ringing, not in wrap-up."""
+        link = self.link
+        assert link is not None
+        for member in self.board.queues[queue].members.values():
+            if member.paused or member.device.status != DEVICE_NOT_INUSE:
+                continue
+            if link.knows_agent(member.name) and link.agent_busy(member.name):
+                continue
+            return True
+        return False
 
     def attach(self, call: PbxCall, key: int) -> None:
         """The engine announced the campaign customer joining a queue: it is that call."""
@@ -474,8 +583,17 @@ class CampaignCalls:
             sim_call.talk_s = self._talk_s(call.campaign)
 
     def _queue_wait_over(self, call: PbxCall, at: float) -> None:
-        if call.entry is not None and self.link is not None:
+        """Queue()'s second is over: the caller leaves, unless a member's phone is ringing."""
+        if call.entry is not None and not call.rings and self.link is not None:
             self.link.queue_timeout(call.key)
+
+    def ring_ended(self, key: object, at: float) -> None:
+        """A member let the customer's call ring out: past Queue()'s limit, it leaves now."""
+        call = self.board.calls.get(key)
+        leg = call.campaign if call is not None else None
+        if call is None or leg is None or leg.queue_deadline is None or at < leg.queue_deadline:
+            return
+        self._at(call, at, self._queue_wait_over)
 
     def queue_timed_out(self, key: object, at: float) -> None:
         """Nobody answered within Queue()'s timeout: the caller leaves the queue (app_queue's
@@ -515,6 +633,7 @@ class CampaignCalls:
         """`Hangup()` in the dialplan: the customer's channel goes with cause 16."""
         self._next(call, "done")
         customer = call.caller
+        customer.priority = 16 if customer.priority == 15 else 14
         customer.application, customer.app_data = "Hangup", ""
         self._channel_gone(call, 16, at)
         assert call.campaign is not None
@@ -560,6 +679,10 @@ class CampaignCalls:
         """`UserEvent(CampaignCall,Attempt: ${CC_ATTEMPT},Stage: <stage>...)`."""
         leg = call.campaign
         assert leg is not None
+        customer = call.caller
+        customer.priority = USER_EVENT_PRIORITY[stage]
+        customer.application = "UserEvent"
+        customer.app_data = f"CampaignCall,Attempt: {leg.draft.attempt},Stage: {stage}"
         self.signals.emit(
             "UserEvent",
             USER,

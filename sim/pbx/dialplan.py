@@ -43,21 +43,22 @@ FROM_TRUNK_STEPS: tuple[Step, ...] = (
     ("GotoIf", '$["${CRM_ROUTING}"!="yes"]?fallback'),
     ("AGI", "${CRM_AGI},${EXTEN},${IVR_DIGITS}"),
 )
-# [campaign-dial]: an outbound campaign's customer, answered (sim.pbx.campaign_calls).
+# [campaign-dial] of docs/asterisk/extensions.conf: an outbound campaign's customer, answered
+# (sim.pbx.campaign_calls plays it; the priorities are those of the real captures).
 CAMPAIGN_STEPS: tuple[Step, ...] = (
-    ("NoOp", "Campaign ${CC_CAMPAIGN} attempt ${CC_ATTEMPT} lead ${CC_LEAD}"),
+    ("NoOp", "Campaign ${CC_CAMPAIGN} lead ${CC_LEAD} attempt ${CC_ATTEMPT} answered"),
     ("GotoIf", '$["${CC_AMD}"!="1"]?person'),
     ("AMD", ""),
     ("GotoIf", '$["${AMDSTATUS}"="MACHINE"]?machine'),
     ("UserEvent", "CampaignCall,Attempt: ${CC_ATTEMPT},Stage: answered"),
+    ("Set", "__DYNAMIC_FEATURES=consolehold"),
     ("GotoIf", '$["${CC_AGENT}"=""]?queue'),
-    ("Set", "DYNAMIC_FEATURES=consolehold"),
-    ("Dial", "${CC_AGENT}"),
-    ("Goto", "abandoned"),
-    ("Queue", "${CC_QUEUE},,,,1"),
+    ("Dial", "${CC_AGENT},${CAMPAIGN_AGENT_RING},t"),
+    ("GotoIf", '$["${DIALSTATUS}"="ANSWER"]?done:abandoned'),
+    ("Queue", "${CC_QUEUE},t,,,1"),
+    ("GotoIf", '$["${QUEUESTATUS}"=""]?done'),
     ("UserEvent", "CampaignCall,Attempt: ${CC_ATTEMPT},Stage: abandoned"),
-    ("Answer", ""),
-    ("Playback", "campaign-abandoned"),
+    ("Playback", "${ABANDONED_MESSAGE}"),
     ("Hangup", ""),
     (
         "UserEvent",

@@ -96,6 +96,9 @@ class PbxObserver(EngineObserver):
 
     def ring_no_answer(self, at: float, call: SimCall, agent: SimAgent, ring_s: float) -> None:
         self.queue_calls.ring_no_answer(call.id, agent.name, at)
+        pbx_call = self.board.calls.get(call.id)
+        if pbx_call is not None and pbx_call.campaign is not None:
+            self.campaigns.ring_ended(call.id, at)
 
     def ring_cancelled(self, at: float, call: SimCall, agent: SimAgent) -> None:
         self.queue_calls.drop_ring(call.id, agent.name, at)

@@ -52,6 +52,8 @@ class PbxOptions:
     # Campaign calls ([campaign-dial]): how long Queue(${CC_QUEUE},,,,1) waits for a free
     # agent before the abandoned-call message.
     campaign_queue_wait_s: float = 1.0
+    # How long Dial(${CC_AGENT},${CAMPAIGN_AGENT_RING},t) rings the reserved agent.
+    campaign_agent_ring_s: float = 10.0
     # The AMI user reads the dialplan class too (`read = ...,dialplan`): VarSet of the
     # campaign call's variables and AMD's results. docs/asterisk/manager.conf's does not.
     dialplan_events: bool = False

@@ -80,6 +80,7 @@ class SimulatedPbx:
             queue_calls,
             far_end,
             queue_wait_s=options.campaign_queue_wait_s,
+            agent_ring_s=options.campaign_agent_ring_s,
             message_s=scenario.outbound.message_s,
             dialplan_events=options.dialplan_events,
         )

@@ -10,9 +10,10 @@ from sim.scenario_file import parse_scenario
 from tests.sim.pbx_client import AmiTestClient
 
 CALLER_ID = '"Acme Renewals" <+15550009999>'
-# renewals: Carol answers after 1 s; winback: Erin lets it ring 5 s (longer than the campaign's
-# one-second Queue() wait); Dave is a reserved agent's phone (PJSIP/1003). Each scripted
-# number's far end is fixed by [[outbound.number]]; others draw from [outbound].
+# renewals: Carol answers after 1 s; winback: Dave and Erin pick up after 5 s, later than the
+# queue's 3 s member timeout (Dave, PJSIP/1003, answers a reserved agent's Dial after 5 s);
+# Ivan (PJSIP/1009) would answer after 20 s, later than Dial's 10 s. Each scripted number's far
+# end is fixed by [[outbound.number]]; others draw from [outbound].
 CAMPAIGN_SCENARIO = """
 seed = 3
 server = "simpbx"
@@ -26,7 +27,7 @@ talk = { distribution = "deterministic", mean_s = 60 }
 [[queue]]
 name = "winback"
 arrival_rate_per_hour = 0
-member_timeout_s = 15
+member_timeout_s = 3
 talk = { distribution = "deterministic", mean_s = 60 }
 
 [[agent]]
@@ -47,12 +48,23 @@ interface = "PJSIP/1004"
 queues = ["winback"]
 ring = { distribution = "deterministic", mean_s = 5 }
 
+[[queue]]
+name = "spare"
+arrival_rate_per_hour = 0
+talk = { distribution = "deterministic", mean_s = 60 }
+
+[[agent]]
+name = "Ivan"
+interface = "PJSIP/1009"
+queues = ["spare"]
+ring = { distribution = "deterministic", mean_s = 20 }
+
 [outbound]
 answer_probability = 0.3
 busy_share = 0.1
 machine_share = 0.2
 talk = { distribution = "deterministic", mean_s = 10 }
-amd_person = { distribution = "deterministic", mean_s = 0.8 }
+amd_person = { distribution = "deterministic", mean_s = 2.2 }
 amd_machine = { distribution = "deterministic", mean_s = 3 }
 message_s = 5
 

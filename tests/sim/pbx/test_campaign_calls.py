@@ -102,16 +102,76 @@ async def test_nobody_answering_is_the_originate_timeout() -> None:
 
 
 async def test_over_a_local_channel_busy_and_congestion_have_their_own_reasons() -> None:
+    # As the real captures outbound_busy and outbound_congestion (a Local channel far end).
     async with campaign_pbx() as pbx, logged_in(pbx) as client:
         busy = dial_customer(client, "+15550000017", channel="Local/+15550000017@pstn/n")
-        congested = dial_customer(client, "+15550000034", channel="Local/+15550000034@pstn/n")
         assert (await originate_response(client, busy))["Reason"] == "5"
+        await call_over(client, pbx)
+        congested = dial_customer(client, "+15550000034", channel="Local/+15550000034@pstn/n")
         assert (await originate_response(client, congested))["Reason"] == "8"
         await call_over(client, pbx, 2)
-    channels = {m["Channel"] for m in client.events("Newchannel")}
-    assert any(c.startswith("Local/+15550000017@pstn-") and c.endswith(";1") for c in channels)
-    assert not client.events("HangupRequest")
-    assert [t.outcome for t in pbx.campaign_calls] == [Outcome.BUSY, Outcome.CONGESTION]
+    one = (await client.event("Newchannel"))["Channel"]
+    two = one.replace(";1", ";2")
+    assert one.startswith("Local/+15550000017@pstn-") and one.endswith(";1")
+    frames = [
+        (m.event, m.get("Channel") or m.get("DestChannel"), m.get("Cause") or m.get("DialStatus"))
+        for m in client.messages
+        if m.event
+        and one.split(";")[0] in (m.get("Channel") or m.get("DestChannel") or "")
+        and m.event not in ("NewCallerid", "NewConnectedLine", "LocalBridge")
+    ]
+    assert frames == [
+        ("Newchannel", one, None),
+        ("Newchannel", two, None),
+        ("DialBegin", one, None),
+        ("Newstate", two, None),
+        ("DialEnd", one, "BUSY"),
+        ("HangupRequest", two, "0"),
+        ("Hangup", one, "0"),
+        ("SoftHangupRequest", two, "16"),
+        ("Hangup", two, "17"),
+    ]
+    assert [(t.outcome, t.reason, t.hangup_cause) for t in pbx.campaign_calls] == [
+        (Outcome.BUSY, 5, 17),
+        (Outcome.CONGESTION, 8, 34),
+    ]
+
+
+async def test_channel_id_names_the_channel_and_the_originate_response() -> None:
+    async with campaign_pbx() as pbx, logged_in(pbx) as client:
+        ids = "5eed0000-0000-4000-8000-000000000102", "5eed0000-0000-4000-8000-000000000108"
+        person = client.send(
+            "Originate",
+            ("Channel", f"Local/{PERSON}@pstn/n"),
+            ("Context", "campaign-dial"),
+            ("Exten", "s"),
+            ("Async", "true"),
+            ("ChannelId", ids[0]),
+            ("Variable", "CC_ATTEMPT=102"),
+            ("Variable", "CC_QUEUE=renewals"),
+        )
+        bogus = client.send(
+            "Originate",
+            ("Channel", "Bogus/15550109998"),
+            ("Context", "campaign-dial"),
+            ("Exten", "s"),
+            ("Async", "true"),
+            ("ChannelId", ids[1]),
+        )
+        success, failure = (
+            await originate_response(client, person),
+            await originate_response(client, bogus),
+        )
+        connect = await client.event("AgentConnect")
+        await call_over(client, pbx, 2)
+    assert (success["Uniqueid"], failure["Uniqueid"]) == ids
+    assert success["Channel"].endswith(";1")
+    halves = [(m["Uniqueid"], m["Linkedid"]) for m in client.events("Newchannel")[:2]]
+    assert halves == [(ids[0], ids[0]), (f"{ids[0]};2", ids[0])]
+    assert (connect["Uniqueid"], connect["DestLinkedid"]) == (ids[0], ids[0])
+    truth = {t.attempt: t for t in pbx.campaign_calls}
+    assert truth["102"].linkedid == ids[0]
+    assert [r.linkedid for r in pbx.records] == [ids[0]]
 
 
 async def test_an_answering_machine_is_told_by_amd_and_hung_up() -> None:
@@ -198,26 +258,96 @@ async def test_a_person_is_put_through_to_the_reserved_agent() -> None:
     assert (record.direction, record.agent) == (Direction.OUTBOUND, "Dave")
 
 
-async def test_nobody_free_plays_the_message_within_two_seconds_of_the_answer() -> None:
-    # winback's agents ring 5 s: Queue(${CC_QUEUE},,,,1) gives up after one; AMD takes 0.8 s.
+async def pause(client: AmiTestClient, interface: str) -> None:
+    action_id = client.send("QueuePause", ("Interface", interface), ("Paused", "true"))
+    assert (await client.response(action_id))["Response"] == "Success"
+
+
+async def test_nobody_free_plays_the_message_at_once() -> None:
+    # As outbound_abandoned: the queue's members paused, Queue() returns at once (JOINEMPTY).
     async with campaign_pbx() as pbx, logged_in(pbx) as client:
-        action_id = dial_customer(client, PERSON, queue="winback", amd=True, attempt="102")
+        await pause(client, "PJSIP/1003")
+        await pause(client, "PJSIP/1004")
+        action_id = dial_customer(client, PERSON, queue="winback", attempt="102")
         success = await originate_response(client, action_id)
         abandoned = await client.event("UserEvent", Stage="abandoned")
         await call_over(client, pbx)
     channel = success["Channel"]
     assert abandoned["Attempt"] == "102"
-    assert 0 < stamp(abandoned) - stamp(success) <= 2.0
-    assert story(
-        client, channel, "QueueCallerJoin", "QueueCallerAbandon", "QueueCallerLeave", "UserEvent"
-    ) == ["UserEvent", "QueueCallerJoin", "QueueCallerAbandon", "QueueCallerLeave", "UserEvent"]
-    assert not client.events("AgentConnect")
+    assert stamp(abandoned) - stamp(success) < 0.01
+    assert story(client, channel, "UserEvent", "QueueCallerJoin") == ["UserEvent", "UserEvent"]
+    assert [m["Stage"] for m in client.events("UserEvent")] == ["answered", "abandoned"]
+    assert abandoned["Priority"] == "12"
     hangup = await client.event("Hangup", Channel=channel)
     assert stamp(hangup) - stamp(abandoned) == pytest.approx(5.0, abs=0.01)  # message_s
     [truth] = pbx.campaign_calls
-    assert (truth.outcome, truth.amd_status) == (Outcome.ABANDONED, "HUMAN")
+    assert truth.outcome is Outcome.ABANDONED
     assert truth.abandoned_at is not None and truth.answered_at is not None
-    assert (truth.abandoned_at - truth.answered_at).total_seconds() <= 2.0
+    assert (truth.abandoned_at - truth.answered_at).total_seconds() < 0.01
+
+
+async def test_after_amd_the_message_comes_when_amd_lets_the_person_through() -> None:
+    async with campaign_pbx() as pbx, logged_in(pbx) as client:
+        await pause(client, "PJSIP/1003")
+        await pause(client, "PJSIP/1004")
+        action_id = dial_customer(client, PERSON, queue="winback", amd=True)
+        success = await originate_response(client, action_id)
+        abandoned = await client.event("UserEvent", Stage="abandoned")
+        await call_over(client, pbx)
+    assert stamp(abandoned) - stamp(success) == pytest.approx(2.2, abs=0.01)  # amd_person
+    [truth] = pbx.campaign_calls
+    assert (truth.outcome, truth.amd_status) == (Outcome.ABANDONED, "HUMAN")
+
+
+async def test_a_free_member_rings_past_the_queues_second_then_the_message() -> None:
+    # winback's members ring out after 3 s: Queue()'s 1 s limit does not cut the ring short.
+    async with campaign_pbx() as pbx, logged_in(pbx) as client:
+        action_id = dial_customer(client, PERSON, queue="winback")
+        success = await originate_response(client, action_id)
+        abandoned = await client.event("UserEvent", Stage="abandoned")
+        await call_over(client, pbx)
+    channel = success["Channel"]
+    assert story(
+        client,
+        channel,
+        "QueueCallerJoin",
+        "AgentRingNoAnswer",
+        "QueueCallerAbandon",
+        "QueueCallerLeave",
+    ) == ["QueueCallerJoin", "AgentRingNoAnswer", "QueueCallerAbandon", "QueueCallerLeave"]
+    assert stamp(abandoned) - stamp(success) == pytest.approx(3.0, abs=0.01)
+    assert not client.events("AgentConnect")
+    [record] = pbx.records
+    assert [v.outcome.value for v in record.queue_visits] == ["timeout"]
+
+
+async def test_a_reserved_agent_who_does_not_answer_is_given_up_after_dials_timeout() -> None:
+    async with campaign_pbx() as pbx, logged_in(pbx) as client:
+        action_id = dial_customer(client, PERSON, agent="PJSIP/1009")
+        success = await originate_response(client, action_id)
+        abandoned = await client.event("UserEvent", Stage="abandoned")
+        await call_over(client, pbx)
+    end = await client.event("DialEnd", Channel=success["Channel"])
+    assert end["DialStatus"] == "NOANSWER"
+    assert stamp(abandoned) - stamp(success) == pytest.approx(10.0, abs=0.01)
+    agent_hangup = await client.event("Hangup", Channel=end["DestChannel"])
+    assert agent_hangup["Cause"] == "0"
+    [truth] = pbx.campaign_calls
+    assert (truth.outcome, truth.agent) == (Outcome.ABANDONED, None)
+
+
+async def test_the_customer_hanging_up_while_the_agent_rings_cancels_the_dial() -> None:
+    async with campaign_pbx() as pbx, logged_in(pbx) as client:
+        action_id = dial_customer(client, PERSON, agent="PJSIP/1003")
+        success = await originate_response(client, action_id)
+        await client.event("DialState", Channel=success["Channel"])
+        client.send("Hangup", ("Channel", success["Channel"]))
+        await call_over(client, pbx)
+    end = await client.event("DialEnd", Channel=success["Channel"])
+    assert end["DialStatus"] == "CANCEL"
+    assert not [m for m in client.events("UserEvent") if m["Stage"] == "abandoned"]
+    [truth] = pbx.campaign_calls
+    assert (truth.outcome, truth.hangup_by) == (Outcome.ABANDONED, "caller")
 
 
 async def test_a_reserved_agent_who_is_busy_after_all_leaves_the_customer_to_the_message() -> None:
