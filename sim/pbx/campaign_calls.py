@@ -49,6 +49,7 @@ RINGING_AFTER_S = 0.2  # the far end's 180 Ringing after the INVITE
 MACHINE_TALK_S = 15.0  # a greeting and the beep, when no AMD() sorted the machine out
 # The dial API's DialStatus for a dialled channel that hung up (ast_hangup_cause_to_dial_status).
 DIAL_STATUS = {17: "BUSY", 34: "CONGESTION", 3: "CHANUNAVAIL", 20: "CHANUNAVAIL"}
+RINGS_FIRST = (FarOutcome.PERSON, FarOutcome.MACHINE, FarOutcome.NO_ANSWER, FarOutcome.REJECTED)
 # Where [campaign-dial]'s UserEvents are (the channel block's Priority).
 USER_EVENT_PRIORITY = {"answered": 5, "abandoned": 12, "machine": 15}
 TECHS = ("PJSIP", "SIP", "IAX2", "DAHDI", "Local")
@@ -177,7 +178,8 @@ class CampaignCalls:
         if unknown_local:
             self._at(call, at, lambda c, t: self._refused(c, request, t))
             return
-        if outcome in (FarOutcome.PERSON, FarOutcome.MACHINE, FarOutcome.NO_ANSWER):
+        # A person declining (603) lets it ring first; busy and failures answer at once.
+        if outcome in RINGS_FIRST:
             ring_at = at + min(RINGING_AFTER_S, dialled.after_s / 2)
             self._at(call, ring_at, self._ringing)
         if outcome is FarOutcome.NO_ANSWER:
@@ -211,8 +213,11 @@ class CampaignCalls:
                 self._var_set(channel, name, value, at)
         cid_num, cid_name = request.caller_id
         if cid_num or cid_name:
-            self.signals.set_callerid(channel, cid_num or "<unknown>", cid_name or "<unknown>", at)
-            self.signals.set_connected(channel, cid_num or "<unknown>", cid_name or "<unknown>", at)
+            number, name = cid_num or "<unknown>", cid_name or "<unknown>"
+            for half in (channel, channel.peer):
+                if half is not None:
+                    self.signals.set_callerid(half, number, name, at)
+                    self.signals.set_connected(half, number, name, at)
         if dial:
             self.signals.local_bridge(channel, at)
             self.signals.dial_begin(None, channel, target.dial_string, at)
@@ -254,8 +259,7 @@ class CampaignCalls:
             return
         self.signals.emit_channel("HangupRequest", two, at, ("Cause", "19"))
         self._fail(call, request, Outcome.NO_ANSWER, 3, 19, at, end=False)
-        self.signals.hangup(channel, at, cause=19, requested=False)
-        self.signals.hangup(two, at, cause=19, requested=False)
+        self.signals.hangup(channel, at, cause=19, requested=False)  # then `;2`'s
         channel.peer = None
         self.board.end(call, at)
 
@@ -292,12 +296,13 @@ class CampaignCalls:
             self.signals.set_state(two, 7, at)  # Busy() and Congestion() both set Busy
             self.signals.dial_state(None, one, DIAL_STATUS[cause], at)
             self.signals.emit_channel("HangupRequest", two, at, ("Cause", "0"))
+            self.signals.emit_channel("SoftHangupRequest", two, at, ("Cause", "16"))
             self.signals.hangup(one, at, cause=0, requested=False)
             self._fail(call, request, outcome, 5 if outcome is Outcome.BUSY else 8, cause, at,
                        end=False)  # fmt: skip
-            self.signals.emit_channel("SoftHangupRequest", two, at, ("Cause", "16"))
             self.signals.hangup(two, at, cause=cause, requested=False)
         elif cause == 21:
+            self.signals.emit_channel("SoftHangupRequest", two, at, ("Cause", "16"))
             self.signals.emit_channel("HangupRequest", one, at, ("Cause", "21"))
             self.signals.hangup(two, at, cause=21, requested=False)
             self.signals.dial_state(None, one, "NOANSWER", at)
@@ -311,13 +316,14 @@ class CampaignCalls:
         self.board.end(call, at)
 
     def _channel_gone(self, call: PbxCall, cause: int, at: float) -> None:
-        """The customer's channel (both halves of a Local pair) hangs up after the dialplan."""
+        """The dialplan's `Hangup()`: the customer's channel (both halves of a Local pair,
+        the `;2` half asked first, as the captures show) goes with `cause`."""
         channel = call.caller
-        two = channel.peer
-        if two is not None:
-            self.signals.hangup(two, at, cause=cause, requested=False)
-            channel.peer = None
+        self.signals.emit_channel("SoftHangupRequest", channel, at, ("Cause", str(cause)))
+        if channel.peer is not None and channel.peer.name in self.board.channels:
+            self.signals.emit_channel("HangupRequest", channel.peer, at, ("Cause", str(cause)))
         self.signals.hangup(channel, at, cause=cause, requested=False)
+        channel.peer = None
 
     def _fail(
         self,
@@ -365,9 +371,9 @@ class CampaignCalls:
     def _answered(self, call: PbxCall, request: CampaignDial, at: float) -> None:
         leg = self._next(call, "amd")
         channel = call.caller
+        self.signals.set_state(channel, 6, at)
         if channel.peer is not None:
             self.signals.set_state(channel.peer, 6, at)
-        self.signals.set_state(channel, 6, at)
         self.signals.dial_state(None, channel, "ANSWER", at)
         channel.context, channel.exten, channel.priority = request.context, request.exten, 1
         leg.draft.reason = 4
@@ -435,7 +441,9 @@ class CampaignCalls:
         agent = self.board.factory.agent(device, at, customer.linkedid)
         number, name = customer.caller_num, customer.caller_name
         self.signals.announce(agent, at)
+        # Dial copies the customer's identity to the new leg before calling it.
         self.signals.set_callerid(agent, number, name, at)
+        self.signals.set_connected(agent, number, name, at)
         if agent.peer is not None:
             self.signals.set_callerid(agent.peer, number, name, at)
             self.signals.set_connected(agent.peer, number, name, at)
@@ -451,9 +459,7 @@ class CampaignCalls:
         sim_call.linkedid = customer.linkedid
         self._rekey(call, sim_call.id)
         call.direct = DirectDial(agent, device, at)
-        agent.connected_num, agent.connected_name = number, name
         self.signals.set_state(agent, 5, at)
-        self.signals.emit_channel("NewConnectedLine", agent, at)
         self.signals.dial_state(customer, agent, "RINGING", at)
         self.signals.device_state(device, self.signals.ringing_status(), at)
         if not answers:
@@ -517,7 +523,8 @@ class CampaignCalls:
                 self.signals.hangup_from_far_end(call.caller, at)
                 self.signals.dial_state(call.caller, agent, "CANCEL", at)
                 self._agent_leg_gone(agent, 16, at)
-                self._channel_gone(call, 16, at)
+                self.signals.finish_hangup(call.caller, at)
+                call.caller.peer = None
                 self.board.end(call, at)
             return
         self._next(call, "done")
@@ -527,7 +534,12 @@ class CampaignCalls:
         self.signals.finish_hangup(first, at)
         self.signals.bridge_leave(bridge, second, at)
         self.signals.bridge_destroy(bridge, at)
-        self.signals.hangup(second, at)
+        if second.peer is not None:
+            # A Local leg left alone in its bridge: its `;2` half is asked to hang up first.
+            self.signals.emit_channel("HangupRequest", second.peer, at, ("Cause", "16"))
+            self.signals.hangup(second, at, requested=False)
+        else:
+            self.signals.hangup(second, at)
         call.truth.talk_s += at - call.answered_at
         leg.draft.hangup_by = "agent" if by_agent else "caller"
         self.signals.release_device(direct.device, at, completed_call=False)
@@ -655,7 +667,8 @@ class CampaignCalls:
             # The dial API reads the hang-up: DialEnd, Hangup 16, the Originate fails (0).
             self.signals.emit_channel("SoftHangupRequest", customer, at, ("Cause", "16"))
             self.signals.dial_state(None, customer, "NOANSWER", at)
-            self._channel_gone(call, 16, at)
+            self.signals.hangup(customer, at, requested=False)
+            customer.peer = None
             self._fail(call, leg.request, Outcome.FAILED, 0, 16, at)
             return True
         leg.draft.hangup_cause = 16

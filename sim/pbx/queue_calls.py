@@ -126,7 +126,8 @@ class QueueCalls:
             ("Position", str(position)),
             ("Count", str(len(queue.entries))),
         )
-        self.signals.emit_channel("MusicOnHoldStart", call.caller, at, ("Class", "default"))
+        if call.campaign is None:  # a campaign's customer is rung at once, hears no music
+            self.signals.emit_channel("MusicOnHoldStart", call.caller, at, ("Class", "default"))
 
     def _leave_queue(self, call: PbxCall, at: float) -> int:
         queue = self.board.queues[call.queue or ""]
@@ -228,7 +229,8 @@ class QueueCalls:
             self.signals.set_state(channel.peer, 6, at)
         self.signals.set_state(channel, 6, at)
         self.signals.dial_state(call.caller, channel, "ANSWER", at)
-        self.signals.emit_channel("MusicOnHoldStop", call.caller, at)
+        if call.campaign is None:
+            self.signals.emit_channel("MusicOnHoldStop", call.caller, at)
         hold_s = int(at - call.entry.entered_at)
         self._leave_queue(call, at)
         ring_s = int(at - ring.started_at)
@@ -266,7 +268,8 @@ class QueueCalls:
             return
         queue = self.board.queues[call.queue or ""]
         self.signals.hangup_from_far_end(call.caller, at)
-        self.signals.emit_channel("MusicOnHoldStop", call.caller, at)
+        if call.campaign is None:
+            self.signals.emit_channel("MusicOnHoldStop", call.caller, at)
         self._drop_rings(call, at)
         position = queue.position_of(call.entry)
         hold_s = int(at - call.entry.entered_at)
@@ -316,7 +319,8 @@ class QueueCalls:
             ("OriginalPosition", str(call.entry.original_position)),
             ("HoldTime", str(hold_s)),
         )
-        self.signals.emit_channel("MusicOnHoldStop", call.caller, at)
+        if call.campaign is None:
+            self.signals.emit_channel("MusicOnHoldStop", call.caller, at)
         self._leave_queue(call, at)
         self.board.truth.close_visit(call.visit, VisitOutcome.TIMEOUT, at, exit_position=position)
         call.entry = None
