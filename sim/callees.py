@@ -90,7 +90,7 @@ class FarEnd:
         if outcome is FarOutcome.NO_ANSWER:
             return Dialled(outcome, timeout_s)
         if outcome is FarOutcome.PERSON:
-            silence = AMD_AFTER_GREETING_SILENCE_MS + int(pick * 1000) % 200
+            silence = AMD_AFTER_GREETING_SILENCE_MS
             cause = f"HUMAN-{silence}-{AMD_AFTER_GREETING_SILENCE_MS}"
             return Dialled(outcome, ring, talk_s=max(1.0, talk), amd_s=amd_person, amd_cause=cause)
         if outcome is FarOutcome.MACHINE:

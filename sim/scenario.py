@@ -289,7 +289,9 @@ class Routing:
 # The `[outbound]` defaults: a few seconds of ringing, AMD's usual verdict times, 2 min talks.
 CALLEE_RING = Distribution.uniform(3.0, 15.0)
 CALLEE_REJECT_AFTER = Distribution.uniform(0.5, 3.0)
-AMD_PERSON = Distribution.uniform(0.6, 1.0)
+# AMD() lets a person through after their greeting and 800 ms of silence (about 2.2 s after the
+# answer for a short "hello?", tests/fixtures/ami/outbound_human_amd).
+AMD_PERSON = Distribution.uniform(1.8, 2.6)
 AMD_MACHINE = Distribution.uniform(2.0, 4.0)
 CALLEE_TALK = Distribution.lognormal(120.0, 0.6)
 
