@@ -12,7 +12,8 @@ from tests.sim.pbx_client import AmiTestClient
 CALLER_ID = '"Acme Renewals" <+15550009999>'
 # renewals: Carol answers after 1 s; winback: Dave and Erin pick up after 5 s, later than the
 # queue's 3 s member timeout (Dave, PJSIP/1003, answers a reserved agent's Dial after 5 s);
-# Ivan (PJSIP/1009) would answer after 20 s, later than Dial's 10 s. Each scripted number's far
+# Ivan (PJSIP/1009) would answer after 20 s, later than Dial's 10 s; Hana (PJSIP/1010) is a
+# person at a console. Each scripted number's far
 # end is fixed by [[outbound.number]]; others draw from [outbound].
 CAMPAIGN_SCENARIO = """
 seed = 3
@@ -58,6 +59,12 @@ name = "Ivan"
 interface = "PJSIP/1009"
 queues = ["spare"]
 ring = { distribution = "deterministic", mean_s = 20 }
+
+[[agent]]
+name = "Hana"
+interface = "PJSIP/1010"
+queues = ["spare"]
+human = true
 
 [outbound]
 answer_probability = 0.3

@@ -351,6 +351,18 @@ async def test_the_customer_hanging_up_while_the_agent_rings_cancels_the_dial() 
     assert (truth.outcome, truth.hangup_by) == (Outcome.ABANDONED, "caller")
 
 
+async def test_a_person_at_a_console_talks_until_the_customer_hangs_up() -> None:
+    async with campaign_pbx() as pbx, logged_in(pbx) as client:
+        action_id = dial_customer(client, PERSON, agent="PJSIP/1010", attempt="7")
+        success = await originate_response(client, action_id)
+        await call_over(client, pbx)
+    answer = await client.event("DialEnd", Channel=success["Channel"])
+    hangup = await client.event("HangupRequest", Channel=success["Channel"])
+    assert stamp(hangup) - stamp(answer) == pytest.approx(10.0, abs=0.01)  # the talk draw
+    [truth] = pbx.campaign_calls
+    assert (truth.outcome, truth.agent, truth.hangup_by) == (Outcome.ANSWERED, "Hana", "caller")
+
+
 async def test_a_reserved_agent_who_is_busy_after_all_leaves_the_customer_to_the_message() -> None:
     async with campaign_pbx() as pbx, logged_in(pbx) as client:
         first = dial_customer(client, PERSON, agent="PJSIP/1003", attempt="1")
