@@ -184,4 +184,6 @@ def dial_answered(flow: CallFlow, call: SimCall, agent: SimAgent) -> None:
         timeline.push(now + agent.spec.max_talk_s, TALK_END, call, step, "caller")
     else:
         talk_queue = talk_queue or flow.queues[agent.spec.memberships[0].queue]
-        timeline.push(now + talk_queue.draws.talk(), TALK_END, call, step)
+        # A talk planned before the answer (the PBX's campaign call, from its `[outbound]`).
+        talk = call.talk_s if call.talk_s > 0 else talk_queue.draws.talk()
+        timeline.push(now + talk, TALK_END, call, step)

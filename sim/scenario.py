@@ -286,6 +286,77 @@ class Routing:
     preferred_wait_s: float = 8.0
 
 
+# The `[outbound]` defaults: a few seconds of ringing, AMD's usual verdict times, 2 min talks.
+CALLEE_RING = Distribution.uniform(3.0, 15.0)
+CALLEE_REJECT_AFTER = Distribution.uniform(0.5, 3.0)
+# AMD() lets a person through after their greeting and 800 ms of silence (about 2.2 s after the
+# answer for a short "hello?", tests/fixtures/ami/outbound_human_amd).
+AMD_PERSON = Distribution.uniform(1.8, 2.6)
+AMD_MACHINE = Distribution.uniform(2.0, 4.0)
+CALLEE_TALK = Distribution.lognormal(120.0, 0.6)
+
+
+class FarOutcome(StrEnum):
+    """What the far end of a dialled number does (the simulated PBX's outbound calls)."""
+
+    PERSON = "person"  # answers after the ring time, and talks
+    MACHINE = "machine"  # an answering machine answers (AMD() says MACHINE)
+    BUSY = "busy"  # SIP 486: cause 17
+    NO_ANSWER = "no_answer"  # rings until the Originate's Timeout: cause 19
+    CONGESTION = "congestion"  # SIP 503: cause 34
+    FAILED = "failed"  # SIP 404, a number that does not exist: cause 1
+    REJECTED = "rejected"  # SIP 603 Decline: cause 21
+
+
+@dataclass(frozen=True, slots=True)
+class CalleeOverride:
+    """One number's own behaviour (`[[outbound.number]]`); None keeps the general draw."""
+
+    number: str
+    outcome: FarOutcome | None = None
+    ring_s: float | None = None
+    talk_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Callees:
+    """The people (and machines) the PBX dials out to: the scenario's `[outbound]`.
+
+    Of all dials, `answer_probability` are answered (after a `ring` draw: later than the
+    Originate's Timeout is a no-answer after all), `busy_share`, `congestion_share` and
+    `failed_share` end after `reject_after`, the rest ring until the Timeout. Of the answered,
+    `machine_share` are answering machines. `amd_person` / `amd_machine` are how long AMD()
+    listens before it says HUMAN / MACHINE; `talk` how long a person talks with the agent
+    before hanging up; `message_s` the abandoned-call message played before the hang-up.
+    """
+
+    answer_probability: float = 0.3
+    busy_share: float = 0.1
+    congestion_share: float = 0.02
+    failed_share: float = 0.01
+    machine_share: float = 0.2
+    ring: Distribution = CALLEE_RING
+    reject_after: Distribution = CALLEE_REJECT_AFTER
+    amd_person: Distribution = AMD_PERSON
+    amd_machine: Distribution = AMD_MACHINE
+    talk: Distribution = CALLEE_TALK
+    message_s: float = 6.0
+    numbers: tuple[CalleeOverride, ...] = ()
+
+    @property
+    def no_answer_share(self) -> float:
+        """The share of dials nobody picks up, however long it rings."""
+        rest = 1.0 - self.answer_probability - self.busy_share
+        return max(0.0, rest - self.congestion_share - self.failed_share)
+
+    def override(self, number: str) -> CalleeOverride | None:
+        """The number's own behaviour, if the scenario gives one."""
+        for entry in self.numbers:
+            if entry.number == number:
+                return entry
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class Scenario:
     """A whole simulated call center: queues, agents, callers, start time and seed."""
@@ -298,6 +369,7 @@ class Scenario:
     callers: Callers = field(default_factory=Callers)
     source: str = "<scenario>"
     routing: Routing = field(default_factory=Routing)
+    outbound: Callees = field(default_factory=Callees)
 
     def queue(self, name: str) -> QueueSpec:
         """The queue called `name` (KeyError if there is none)."""

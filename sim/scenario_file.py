@@ -21,9 +21,12 @@ from sim.scenario import (
     SCENARIO_DIR,
     AgentSpec,
     ArrivalProfile,
+    CalleeOverride,
+    Callees,
     Callers,
     Distribution,
     DistributionKind,
+    FarOutcome,
     Membership,
     Pause,
     QueueSpec,
@@ -34,7 +37,7 @@ from sim.scenario import (
     Strategy,
     Transfer,
 )
-from sim.scenario_schema import AgentTable, QueueTable, ScenarioFile
+from sim.scenario_schema import AgentTable, OutboundTable, QueueTable, ScenarioFile
 from sim.toml_lines import KeyLines, format_path
 from sim.toml_lines import Path as KeyPath
 
@@ -116,6 +119,8 @@ def _where_and_why(detail: ErrorDetails) -> tuple[KeyPath, str]:
         return path, f"must be greater than {ctx['gt']:g} (got {got:g})"
     if kind == "less_than_equal":  # only probabilities have an upper bound
         return path, f"must be a probability between 0 and 1 (got {got:g})"
+    if kind == "enum" and path and path[-1] == "outcome":
+        return path, f"must be one of {', '.join(o.value for o in FarOutcome)} (got {got!r})"
     if kind == "enum":
         return path, f"must be one of {', '.join(s.value for s in Strategy)} (got {got!r})"
     if kind == "missing":
@@ -174,6 +179,42 @@ def _build(parsed: ScenarioFile, error: _Errors) -> Scenario:
         source=error.source,
         routing=Routing(
             parsed.routing.agi, parsed.routing.default_queue, parsed.routing.preferred_wait_s
+        ),
+        outbound=_outbound(parsed.outbound, error),
+    )
+
+
+def _outbound(table: OutboundTable, error: _Errors) -> Callees:
+    """The `[outbound]` far ends; each number is given once."""
+    seen: set[str] = set()
+    for index, entry in enumerate(table.number):
+        if entry.number in seen:
+            raise error(
+                ("outbound", "number", index, "number"), f"number {entry.number!r} is given twice"
+            )
+        seen.add(entry.number)
+    defaults = Callees()
+    return Callees(
+        answer_probability=table.answer_probability,
+        busy_share=table.busy_share,
+        congestion_share=table.congestion_share,
+        failed_share=table.failed_share,
+        machine_share=table.machine_share,
+        ring=table.ring.build() if table.ring is not None else defaults.ring,
+        reject_after=(
+            table.reject_after.build() if table.reject_after is not None else defaults.reject_after
+        ),
+        amd_person=(
+            table.amd_person.build() if table.amd_person is not None else defaults.amd_person
+        ),
+        amd_machine=(
+            table.amd_machine.build() if table.amd_machine is not None else defaults.amd_machine
+        ),
+        talk=table.talk.build() if table.talk is not None else defaults.talk,
+        message_s=table.message_s,
+        numbers=tuple(
+            CalleeOverride(entry.number, entry.outcome, entry.ring_s, entry.talk_s)
+            for entry in table.number
         ),
     )
 

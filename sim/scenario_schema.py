@@ -15,10 +15,11 @@ from pydantic import (
     StringConstraints,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from sim.scenario import DEFAULT_START, Distribution, Strategy
+from sim.scenario import DEFAULT_START, Distribution, FarOutcome, Strategy
 
 
 def _fail(message: str) -> NoReturn:
@@ -268,6 +269,42 @@ class RoutingTable(Table):
     preferred_wait_s: Positive = 8.0
 
 
+class CalleeTable(Table):
+    """`[[outbound.number]]`: one dialled number's own behaviour."""
+
+    number: DialledNumber
+    outcome: FarOutcome | None = None
+    ring_s: NonNegative | None = None
+    talk_s: Positive | None = None
+
+
+class OutboundTable(Table):
+    """`[outbound]`: the far ends of the PBX's outbound (campaign) calls."""
+
+    answer_probability: Probability = 0.3
+    busy_share: Probability = 0.1
+    congestion_share: Probability = 0.02
+    failed_share: Probability = 0.01
+    machine_share: Probability = 0.2
+    ring: AnyDistribution | None = None
+    reject_after: AnyDistribution | None = None
+    amd_person: AnyDistribution | None = None
+    amd_machine: AnyDistribution | None = None
+    talk: AnyDistribution | None = None
+    message_s: Positive = 6.0
+    number: tuple[CalleeTable, ...] = ()
+
+    @model_validator(mode="after")
+    def _shares_fit(self) -> OutboundTable:
+        shares = self.answer_probability + self.busy_share
+        if shares + self.congestion_share + self.failed_share > 1 + 1e-9:
+            _fail(
+                "answer_probability, busy_share, congestion_share and failed_share "
+                "must add up to at most 1"
+            )
+        return self
+
+
 class ScenarioFile(Table):
     """A whole scenario file, as TOML gives it."""
 
@@ -278,3 +315,4 @@ class ScenarioFile(Table):
     queue: tuple[QueueTable, ...] = ()
     agent: tuple[AgentTable, ...] = ()
     routing: RoutingTable = RoutingTable()
+    outbound: OutboundTable = OutboundTable()

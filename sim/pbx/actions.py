@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from sim.pbx import status
+from sim.pbx.campaign_calls import variables_of
 from sim.pbx.console import ConsoleActions
 from sim.pbx.dialplan import UnknownContext
 from sim.pbx.render import list_complete, list_event, render_message, response
@@ -234,8 +235,21 @@ class ActionHandler:
         if error:
             yield response(aid, "Error", message=error)
             return
+        try:
+            timeout_ms = int(f["timeout"]) if f.get("timeout") else None
+        except ValueError:
+            timeout_ms = None
         yield response(aid, message="Originate successfully queued")
-        self.console.originate(channel, exten, context, f.get("callerid", ""), aid)
+        self.console.originate(
+            channel,
+            exten,
+            context,
+            f.get("callerid", ""),
+            aid,
+            variables=variables_of(headers),
+            timeout_ms=timeout_ms,
+            channel_ids=(f.get("channelid", ""), f.get("otherchannelid", "")),
+        )
 
     def _channel_action(
         self, f: dict[str, str], aid: str | None, *, need_exten: bool
@@ -329,6 +343,24 @@ class ActionHandler:
         # Queued even when no consultation is under way (then nothing follows), as Asterisk does.
         yield response(aid, message="CancelAtxfer successfully queued")
         self.console.cancel_attended(channel)
+
+    def _action_getvar(
+        self, headers: Headers, f: dict[str, str], aid: str | None
+    ) -> Iterator[bytes]:
+        name, variable = f.get("channel", ""), f.get("variable", "")
+        if not variable:
+            yield response(aid, "Error", message="No variable specified")
+            return
+        value = ""
+        if name:
+            channel = self.board.channels.get(name)
+            if channel is None:
+                yield response(aid, "Error", message="No such channel")
+                return
+            value = channel.variables.get(variable, "")
+        yield render_message(
+            [("Response", "Success"), *_aid(aid), ("Variable", variable), ("Value", value)]
+        )
 
     def _action_hangup(
         self, headers: Headers, f: dict[str, str], aid: str | None

@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from sim.callees import Dialled
 from sim.pbx.model import Bridge, Channel, Device, Member, QueueEntry
-from sim.pbx.truth import CallDraft, VisitDraft
+from sim.pbx.truth import CallDraft, CampaignDraft, VisitDraft
+
+DEFAULT_TIMEOUT_MS = 30000  # an Originate's Timeout when it gives none (Asterisk's default)
 
 
 @dataclass(eq=False, slots=True)
@@ -47,6 +50,38 @@ class Outbound:
     action_id: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class CampaignDial:
+    """An Originate into `[campaign-dial]`, as the action gave it."""
+
+    channel: str
+    context: str
+    exten: str
+    caller_id: tuple[str, str]
+    action_id: str | None
+    variables: dict[str, str]
+    timeout_ms: int = DEFAULT_TIMEOUT_MS
+    channel_id: str = ""  # the Originate's ChannelId: the channel's Uniqueid and Linkedid
+    other_channel_id: str = ""
+
+
+@dataclass(eq=False, slots=True)
+class CampaignLeg:
+    """What a campaign call (customer first, `[campaign-dial]`) needs to remember."""
+
+    request: CampaignDial
+    draft: CampaignDraft
+    dialled: Dialled
+    timeout_s: float
+    local: bool
+    # Moves on with each stage: a timer of an earlier stage finds it changed and does nothing.
+    step: int = 0
+    stage: str = "dialing"  # dialing, amd, agent, queue, talking, message
+    engine_call: int | None = None  # the engine's call id once an agent or a queue has it
+    queue_deadline: float | None = None  # when Queue()'s wait is over
+    agent_no_answer: bool = False  # Dial's timeout ran out on the reserved agent's phone
+
+
 @dataclass(eq=False, slots=True)
 class PbxCall:
     """One caller's journey through the PBX."""
@@ -69,6 +104,7 @@ class PbxCall:
     consult: Consultation | None = None
     outbound: Outbound | None = None
     direct: DirectDial | None = None
+    campaign: CampaignLeg | None = None
     # Set while the routing server is asked (from-trunk); set off when the caller hangs up.
     routing: asyncio.Event | None = None
 

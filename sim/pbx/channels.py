@@ -91,6 +91,31 @@ class ChannelFactory:
         endpoint = "trunk" if len(exten) > 6 else exten
         return self._pjsip(endpoint, at, linkedid, context, exten)
 
+    def dialled(
+        self, tech: str, endpoint: str, number: str, at: float, ids: tuple[str, str] = ("", "")
+    ) -> Channel:
+        """The channel an Originate dials out on: `PJSIP/trunk-0000002a` (the endpoint's
+        name and the technology's own counter), or the `;1` half of `Local/<number>@<context>`
+        when a Local channel is asked for (`endpoint` is then its context). `ids` are the
+        Originate's ChannelId and OtherChannelId: the channel's Uniqueid and Linkedid (a
+        Local `;2` half is `<ChannelId>;2` unless OtherChannelId names it)."""
+        channel_id, other_id = ids
+        if tech == "Local":
+            one = self._local_pair(f"{number}@{endpoint}", at, None, endpoint)
+        elif tech == "PJSIP":
+            # An outgoing PJSIP channel starts in its endpoint's context, at `s`.
+            one = self._pjsip(endpoint, at, None, "from-trunk", "s")
+        else:
+            name = f"{tech}/{endpoint}-{self._pjsip_seq:08x}"
+            self._pjsip_seq += 1
+            one = self._make(name, at, None, "from-trunk", "s")
+        if channel_id:
+            one.uniqueid = one.linkedid = channel_id
+            if one.peer is not None:
+                one.peer.uniqueid = other_id or f"{channel_id};2"
+                one.peer.linkedid = channel_id
+        return one
+
     def device_for(self, agent: str, interface: str | None, exten: str) -> Device:
         """An agent's device: its queue interface and state interface in this naming."""
         if self.local_channels:

@@ -87,6 +87,12 @@ def add_pbx_command(commands: argparse._SubParsersAction[argparse.ArgumentParser
         help="the queue when the routing server cannot be reached or names none "
         "(default: the scenario's [routing] default_queue, else support)",
     )
+    parser.add_argument(
+        "--dialplan-events",
+        action="store_true",
+        help="also send the dialplan class's VarSet of campaign calls' variables and AMD's "
+        "results (an AMI user with `read = ...,dialplan`)",
+    )
     parser.set_defaults(func=run_pbx)
 
 
@@ -121,6 +127,7 @@ def run_pbx(args: argparse.Namespace) -> int:
         agi_url=agi_url,
         default_queue=default_queue,
         preferred_wait_s=routing.preferred_wait_s,
+        dialplan_events=args.dialplan_events,
     )
 
     async def serve() -> None:

@@ -7,6 +7,9 @@ import re
 from collections.abc import Callable
 
 from callcenter.calls.records import Direction
+from sim.pbx.calls import DEFAULT_TIMEOUT_MS, CampaignDial
+from sim.pbx.campaign_calls import CONTEXT as CAMPAIGN_CONTEXT
+from sim.pbx.campaign_calls import CampaignCalls
 from sim.pbx.channels import exten_of
 from sim.pbx.click_to_dial import ClickToDial
 from sim.pbx.connected import ConnectedCalls
@@ -53,11 +56,13 @@ class ConsoleActions:
         link: EngineLink,
         parts: tuple[QueueMembers, ClickToDial, ConnectedCalls, Transfers],
         options: PbxOptions,
+        campaigns: CampaignCalls,
         rng: random.Random,
         *,
         now: Callable[[], float],
         wake: Callable[[], None],
     ) -> None:
+        self.campaigns = campaigns
         self.board = board
         self.signals = signals
         self.link = link
@@ -168,6 +173,8 @@ class ConsoleActions:
         Asterisk first wants `exten@context` in its dial plan."""
         if not self._in_dialplan(context, exten):
             return "Extension does not exist."
+        if context == CAMPAIGN_CONTEXT:
+            return None  # the customer's channel: whatever becomes of it, OriginateResponse says
         if self.board.device_by_interface(channel) is not None:
             agent = self._device_agent(channel)
             if agent is not None and self.link.agent_busy(agent):
@@ -261,11 +268,34 @@ class ConsoleActions:
         self.transfers.attended_transfer_complete(key, at, caller_talk_s=talk)
 
     def originate(
-        self, channel: str, exten: str, context: str, caller_id: str, action_id: str | None
+        self,
+        channel: str,
+        exten: str,
+        context: str,
+        caller_id: str,
+        action_id: str | None,
+        *,
+        variables: dict[str, str] | None = None,
+        timeout_ms: int | None = None,
+        channel_ids: tuple[str, str] = ("", ""),
     ) -> None:
-        """Click-to-dial from an agent's interface, or a caller sent into a queue (as the
-        captures were made: `Originate Local/<number>@customer/n` into `queues,<queue>`)."""
-        self._originate(channel, exten, context, caller_id, action_id)
+        """Click-to-dial from an agent's interface, a caller sent into a queue (as the
+        captures were made: `Originate Local/<number>@customer/n` into `queues,<queue>`), or
+        a campaign's customer dialled first (`[campaign-dial]`)."""
+        if context == CAMPAIGN_CONTEXT:
+            request = CampaignDial(
+                channel,
+                context,
+                exten,
+                parse_caller_id(caller_id),
+                action_id,
+                dict(variables or {}),
+                DEFAULT_TIMEOUT_MS if timeout_ms is None else timeout_ms,
+                *channel_ids,
+            )
+            self.campaigns.dial(request, self.now())
+        else:
+            self._originate(channel, exten, context, caller_id, action_id)
         self.wake()
 
     def hangup(self, channel: str) -> None:
@@ -316,7 +346,9 @@ class ConsoleActions:
         call = self.board.call_of_channel(name)
         if call is None:
             return
-        if call.truth.direction is Direction.OUTBOUND:
+        if call.campaign is not None and self.campaigns.hang_up(call, name, at):
+            return  # only the PBX had it (dialling, AMD, the message)
+        if call.campaign is None and call.truth.direction is Direction.OUTBOUND:
             self.link.hangup(call.key, "agent" if name == call.caller.name else "caller")
             return
         if call.direct is not None:  # a preferred member dialled (or talking) before the queue

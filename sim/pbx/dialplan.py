@@ -43,6 +43,30 @@ FROM_TRUNK_STEPS: tuple[Step, ...] = (
     ("GotoIf", '$["${CRM_ROUTING}"!="yes"]?fallback'),
     ("AGI", "${CRM_AGI},${EXTEN},${IVR_DIGITS}"),
 )
+# [campaign-dial] of docs/asterisk/extensions.conf: an outbound campaign's customer, answered
+# (sim.pbx.campaign_calls plays it; the priorities are those of the real captures).
+CAMPAIGN_STEPS: tuple[Step, ...] = (
+    ("NoOp", "Campaign ${CC_CAMPAIGN} lead ${CC_LEAD} attempt ${CC_ATTEMPT} answered"),
+    ("GotoIf", '$["${CC_AMD}"!="1"]?person'),
+    ("AMD", ""),
+    ("GotoIf", '$["${AMDSTATUS}"="MACHINE"]?machine'),
+    ("UserEvent", "CampaignCall,Attempt: ${CC_ATTEMPT},Stage: answered"),
+    ("Set", "__DYNAMIC_FEATURES=consolehold"),
+    ("GotoIf", '$["${CC_AGENT}"=""]?queue'),
+    ("Dial", "${CC_AGENT},${CAMPAIGN_AGENT_RING},t"),
+    ("GotoIf", '$["${DIALSTATUS}"="ANSWER"]?done:abandoned'),
+    ("Queue", "${CC_QUEUE},t,,,1"),
+    ("GotoIf", '$["${QUEUESTATUS}"=""]?done'),
+    ("UserEvent", "CampaignCall,Attempt: ${CC_ATTEMPT},Stage: abandoned"),
+    ("Playback", "${ABANDONED_MESSAGE}"),
+    ("Hangup", ""),
+    (
+        "UserEvent",
+        "CampaignCall,Attempt: ${CC_ATTEMPT},Stage: machine,"
+        "AmdStatus: ${AMDSTATUS},AmdCause: ${AMDCAUSE}",
+    ),
+    ("Hangup", ""),
+)
 AGENTS = "_[1-3]XXX"  # agents' phones: four digits, 1000-3999
 QUEUE_NAMES = "queue names"  # stands for one literal extension per queue the PBX has
 
@@ -70,6 +94,7 @@ CONTEXTS: dict[str, dict[str, tuple[Step, ...]]] = {
     "outbound": {"_X.": OUTSIDE_STEPS, "_+X.": OUTSIDE_STEPS},
     "transfers": {"300": DESK_STEPS, "310": DESK_STEPS, QUEUE_NAMES: goto("queues")},
     "from-trunk": {"_X.": FROM_TRUNK_STEPS},
+    "campaign-dial": {"s": CAMPAIGN_STEPS},
 }
 
 
@@ -79,7 +104,8 @@ class Destination:
 
     context: str
     exten: str
-    kind: str  # "queue", "phone", "outside", "desk" or "did" (a caller from the trunk)
+    # "queue", "phone", "outside", "desk", "did" (a caller from the trunk) or "campaign"
+    kind: str
 
 
 class UnknownContext(LookupError):
@@ -136,6 +162,8 @@ class Dialplan:
             return Destination(context, exten, "outside")
         if steps is FROM_TRUNK_STEPS:
             return Destination(context, exten, "did")
+        if steps is CAMPAIGN_STEPS:
+            return Destination(context, exten, "campaign")
         return Destination(context, exten, "desk")
 
 

@@ -6,12 +6,14 @@ import logging
 
 import numpy as np
 
-from callcenter.calls.records import AgentState
+from callcenter.calls.records import AgentState, VisitOutcome
 from sim.engine import Engine
 from sim.inbound import Route
 from sim.observer import EngineObserver
 from sim.scenario import Scenario
-from sim.state import SimCall
+from sim.state import CallPhase, SimCall
+
+WAITING = (CallPhase.QUEUED, CallPhase.RINGING, CallPhase.RETRY)
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,13 @@ class EngineLink:
         except KeyError:
             return False
 
+    def is_human(self, agent: str) -> bool:
+        """Whether a person plays this agent (their calls last until someone hangs up)."""
+        try:
+            return self.engine.agent(agent).human
+        except KeyError:
+            return False
+
     def knows_agent(self, agent: str) -> bool:
         """Whether the scenario has this agent (others are PBX-only members)."""
         try:
@@ -125,6 +134,20 @@ class EngineLink:
         except (KeyError, ValueError) as exc:
             log.info("originate from %s refused: %s", agent, exc)
             return None
+
+    def ring_s(self, agent: str) -> float:
+        """How long the agent's phone rings before they pick up (their ring draw)."""
+        member = self.engine.agent(agent)
+        return 0.0 if member.answers_at_once else float(member.ring_draw())
+
+    def queue_timeout(self, key: object) -> None:
+        """The caller's own Queue() timeout ran out while waiting (`Queue(q,,,,1)`)."""
+        try:
+            call = self.engine.call(_call_id(key))
+        except KeyError:
+            return
+        if call.phase in WAITING:
+            self.engine.flow.leave_queue(call, VisitOutcome.TIMEOUT)
 
     def hangup(self, key: object, by: str) -> None:
         """A party of the call hangs up (`by` is "agent" or "caller")."""

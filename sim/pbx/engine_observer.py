@@ -6,6 +6,7 @@ import random
 
 from callcenter.calls.records import AgentState, CallRecord, Direction
 from sim.observer import EngineObserver
+from sim.pbx.campaign_calls import CampaignCalls
 from sim.pbx.click_to_dial import ClickToDial
 from sim.pbx.connected import ConnectedCalls
 from sim.pbx.members import QueueMembers
@@ -28,14 +29,24 @@ class PbxObserver(EngineObserver):
         parts: tuple[QueueCalls, ConnectedCalls, Transfers, ClickToDial, QueueMembers],
         options: PbxOptions,
         rng: random.Random,
+        campaigns: CampaignCalls,
     ) -> None:
         self.board = board
+        self.campaigns = campaigns
         self.queue_calls, self.connected, self.transfers, self.click_to_dial, self.members = parts
         self.preferred = PreferredDial(board, self.queue_calls.signals)
         self.options = options
         self.rng = rng
 
     def call_arrived(self, at: float, call: SimCall) -> None:
+        campaign = self.board.joining_campaign
+        if campaign is not None:
+            # A campaign customer, already on the line, joining its queue.
+            self.board.joining_campaign = None
+            self.campaigns.attach(campaign, call.id)
+            call.caller_number = campaign.caller.caller_num
+            call.linkedid = campaign.caller.linkedid
+            return
         if call.direction is Direction.OUTBOUND:
             return  # click-to-dial: `originate` builds its channels
         originated: tuple[str, str | None] | None = None
@@ -67,6 +78,8 @@ class PbxObserver(EngineObserver):
     def queue_joined(self, at: float, call: SimCall, queue: str, position: int) -> None:
         if call.id in self.board.calls:
             self.queue_calls.caller_joins(call.id, queue, at, position)
+            if self.board.calls[call.id].campaign is not None:
+                self.campaigns.joined(call)
 
     def member_dialled(self, at: float, call: SimCall, agent: SimAgent, wait_s: float) -> None:
         queue = call.route_queue.name if call.route_queue is not None else ""
@@ -83,20 +96,28 @@ class PbxObserver(EngineObserver):
 
     def ring_no_answer(self, at: float, call: SimCall, agent: SimAgent, ring_s: float) -> None:
         self.queue_calls.ring_no_answer(call.id, agent.name, at)
+        pbx_call = self.board.calls.get(call.id)
+        if pbx_call is not None and pbx_call.campaign is not None:
+            self.campaigns.ring_ended(call.id, at)
 
     def ring_cancelled(self, at: float, call: SimCall, agent: SimAgent) -> None:
         self.queue_calls.drop_ring(call.id, agent.name, at)
 
     def answered(self, at: float, call: SimCall, agent: SimAgent) -> None:
+        pbx_call = self.board.calls.get(call.id)
+        if pbx_call is not None and pbx_call.campaign is not None and pbx_call.direct is not None:
+            self.campaigns.agent_answered(call.id, at)
+            return
         if call.direction is Direction.OUTBOUND:
             self.click_to_dial.outbound_answered(call.id, at)
             return
-        pbx_call = self.board.calls.get(call.id)
         if pbx_call is not None and pbx_call.direct is not None:
             self.preferred.answered(pbx_call, at)
             return
         if pbx_call is not None and agent.name in pbx_call.rings:
             self.queue_calls.agent_answers(call.id, agent.name, at)
+            if pbx_call.campaign is not None:
+                self.campaigns.connected(pbx_call, agent.name, at)
             if not agent.human and self.rng.random() < self.options.hold_share:
                 self._plan_hold(call.id, agent.name, at)
 
@@ -124,6 +145,10 @@ class PbxObserver(EngineObserver):
         self.queue_calls.caller_abandons(call.id, at)
 
     def queue_timeout(self, at: float, call: SimCall, queue: str, wait_s: float) -> None:
+        pbx_call = self.board.calls.get(call.id)
+        if pbx_call is not None and pbx_call.campaign is not None:
+            self.campaigns.queue_timed_out(call.id, at)
+            return
         self.queue_calls.queue_timeout(call.id, at, voicemail_s=self.options.voicemail_s)
 
     def transferred(
@@ -140,6 +165,9 @@ class PbxObserver(EngineObserver):
     def call_ended(self, at: float, call: SimCall, record: CallRecord) -> None:
         pbx_call = self.board.calls.get(call.id)
         if pbx_call is None or pbx_call.ended:
+            return
+        if pbx_call.campaign is not None and pbx_call.direct is not None:
+            self.campaigns.direct_ended(call.id, at, by_agent=call.hangup_by == "agent")
             return
         if call.direction is Direction.OUTBOUND:
             self.click_to_dial.end_outbound(call.id, at, by_agent=call.hangup_by == "agent")

@@ -43,6 +43,8 @@ class Channel:
     bridge_id: str = ""
     # The `;2` half of a Local channel pair (None for PJSIP channels).
     peer: Channel | None = None
+    # Channel variables (an Originate's `Variable:` list, what the dialplan sets): Getvar.
+    variables: dict[str, str] = field(default_factory=dict)
 
     def snapshot(self, prefix: str = "") -> list[Header]:
         """The channel snapshot block (`Channel`, `ChannelState`, ... `Linkedid`)."""

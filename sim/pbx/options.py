@@ -49,6 +49,14 @@ class PbxOptions:
     # Simulated seconds the PBX boots after it starts listening (`core restart now`): logins
     # are accepted, app_queue's actions are unknown, and FullyBooted comes at the end.
     boot_s: float = 0.0
+    # Campaign calls ([campaign-dial]): how long Queue(${CC_QUEUE},,,,1) waits for a free
+    # agent before the abandoned-call message.
+    campaign_queue_wait_s: float = 1.0
+    # How long Dial(${CC_AGENT},${CAMPAIGN_AGENT_RING},t) rings the reserved agent.
+    campaign_agent_ring_s: float = 10.0
+    # The AMI user reads the dialplan class too (`read = ...,dialplan`): VarSet of the
+    # campaign call's variables and AMD's results. docs/asterisk/manager.conf's does not.
+    dialplan_events: bool = False
 
     def far_talk_s(self, rng: random.Random) -> float:
         """How long a caller talks with a party outside the queues (a transfer target)."""

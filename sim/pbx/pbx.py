@@ -16,8 +16,12 @@ import logging
 import random
 from collections.abc import Callable
 
+import numpy as np
+
 from callcenter.calls.records import CallRecord
+from sim.callees import FarEnd
 from sim.pbx.actions import ActionHandler
+from sim.pbx.campaign_calls import CampaignCalls
 from sim.pbx.click_to_dial import ClickToDial
 from sim.pbx.clock import ScaledClock
 from sim.pbx.connected import ConnectedCalls
@@ -33,6 +37,7 @@ from sim.pbx.server import AmiServer
 from sim.pbx.signalling import Signalling
 from sim.pbx.switchboard import QueueConfig, Switchboard
 from sim.pbx.transfers import Transfers
+from sim.pbx.truth import CampaignCallTruth
 from sim.scenario import Scenario
 
 __all__ = ["PbxOptions", "SimulatedPbx"]
@@ -67,6 +72,18 @@ class SimulatedPbx:
         transfers = Transfers(board, signals, connected)
         click_to_dial = ClickToDial(board, signals)
         members = QueueMembers(board, signals)
+        # The far ends of campaign calls draw from their own stream of the scenario's seed.
+        far_end = FarEnd(scenario.outbound, np.random.default_rng([scenario.seed, 0x0B]))
+        self.campaigns = campaigns = CampaignCalls(
+            board,
+            signals,
+            queue_calls,
+            far_end,
+            queue_wait_s=options.campaign_queue_wait_s,
+            agent_ring_s=options.campaign_agent_ring_s,
+            message_s=scenario.outbound.message_s,
+            dialplan_events=options.dialplan_events,
+        )
         # One stream for what the PBX decides itself (holds, far parties' talk), in time order.
         rng = random.Random(scenario.seed)
         for spec in scenario.queues:
@@ -78,7 +95,11 @@ class SimulatedPbx:
         for index, agent in enumerate(scenario.agents):
             board.add_device(agent.name, agent.interface or None, str(FIRST_EXTEN + index))
         observer = PbxObserver(
-            board, (queue_calls, connected, transfers, click_to_dial, members), options, rng
+            board,
+            (queue_calls, connected, transfers, click_to_dial, members),
+            options,
+            rng,
+            campaigns,
         )
         self.link = EngineLink(
             scenario,
@@ -86,6 +107,7 @@ class SimulatedPbx:
             auto_arrivals=options.auto_arrivals,
             humans_logged_out=options.humans_logged_out,
         )
+        campaigns.link = self.link
         board.dids = {number: q.name for q in scenario.queues for number in q.numbers}
         self.routing = TrunkRouting(
             scenario,
@@ -103,6 +125,7 @@ class SimulatedPbx:
             self.link,
             (members, click_to_dial, connected, transfers),
             options,
+            campaigns,
             rng,
             now=self.now,
             wake=self.wake,
@@ -215,10 +238,35 @@ class SimulatedPbx:
     # -- actions from outside AMI (tests, benches) -------------------------------------
 
     def originate(
-        self, channel: str, exten: str, context: str, caller_id: str, action_id: str | None
+        self,
+        channel: str,
+        exten: str,
+        context: str,
+        caller_id: str,
+        action_id: str | None,
+        *,
+        variables: dict[str, str] | None = None,
+        timeout_ms: int | None = None,
+        channel_id: str = "",
     ) -> None:
-        """As AMI Originate: click-to-dial, or a caller sent into a queue."""
-        self.console.originate(channel, exten, context, caller_id, action_id)
+        """As AMI Originate: click-to-dial, a caller sent into a queue, or a campaign call
+        (`Context: campaign-dial`, the CC_* `variables`)."""
+        self.sync()
+        self.console.originate(
+            channel,
+            exten,
+            context,
+            caller_id,
+            action_id,
+            variables=variables,
+            timeout_ms=timeout_ms,
+            channel_ids=(channel_id, ""),
+        )
+
+    @property
+    def campaign_calls(self) -> list[CampaignCallTruth]:
+        """Ground truth of campaign calls: what the PBX did with each (outcome, causes...)."""
+        return self.board.truth.campaign_calls
 
     def hangup(self, channel: str) -> None:
         """As AMI Hangup: the party on that channel hangs up."""

@@ -9,6 +9,8 @@ Local-channel naming (`;1`/`;2` pairs, LocalBridge, no RINGING device state).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from callcenter.calls.records import Direction, VisitOutcome
 from sim.pbx.calls import PbxCall, Ring
 from sim.pbx.model import DEVICE_INUSE, Channel, Member, QueueEntry
@@ -111,8 +113,9 @@ class QueueCalls:
         call.entry = QueueEntry(call.caller, at, position)
         queue.entries.insert(position - 1, call.entry)
         call.queue = queue_name
-        call.caller.context, call.caller.exten, call.caller.priority = "queues", queue_name, 4
-        call.caller.application, call.caller.app_data = "Queue", f"{queue_name},t,,,"
+        if call.campaign is None:
+            call.caller.context, call.caller.exten, call.caller.priority = "queues", queue_name, 4
+            call.caller.application, call.caller.app_data = "Queue", f"{queue_name},t,,,"
         call.visit = VisitDraft(queue_name, call.caller.uniqueid, at, position)
         call.truth.visits.append(call.visit)
         self.signals.emit_channel(
@@ -123,7 +126,8 @@ class QueueCalls:
             ("Position", str(position)),
             ("Count", str(len(queue.entries))),
         )
-        self.signals.emit_channel("MusicOnHoldStart", call.caller, at, ("Class", "default"))
+        if call.campaign is None:  # a campaign's customer is rung at once, hears no music
+            self.signals.emit_channel("MusicOnHoldStart", call.caller, at, ("Class", "default"))
 
     def _leave_queue(self, call: PbxCall, at: float) -> int:
         queue = self.board.queues[call.queue or ""]
@@ -225,7 +229,8 @@ class QueueCalls:
             self.signals.set_state(channel.peer, 6, at)
         self.signals.set_state(channel, 6, at)
         self.signals.dial_state(call.caller, channel, "ANSWER", at)
-        self.signals.emit_channel("MusicOnHoldStop", call.caller, at)
+        if call.campaign is None:
+            self.signals.emit_channel("MusicOnHoldStop", call.caller, at)
         hold_s = int(at - call.entry.entered_at)
         self._leave_queue(call, at)
         ring_s = int(at - ring.started_at)
@@ -263,7 +268,8 @@ class QueueCalls:
             return
         queue = self.board.queues[call.queue or ""]
         self.signals.hangup_from_far_end(call.caller, at)
-        self.signals.emit_channel("MusicOnHoldStop", call.caller, at)
+        if call.campaign is None:
+            self.signals.emit_channel("MusicOnHoldStop", call.caller, at)
         self._drop_rings(call, at)
         position = queue.position_of(call.entry)
         hold_s = int(at - call.entry.entered_at)
@@ -284,8 +290,16 @@ class QueueCalls:
         self.signals.finish_hangup(call.caller, at)
         self.board.end(call, at)
 
-    def queue_timeout(self, key: object, at: float, *, voicemail_s: float = 4.0) -> None:
-        """The queue's own timeout: the caller leaves (counted as abandoned) to voicemail."""
+    def queue_timeout(
+        self,
+        key: object,
+        at: float,
+        *,
+        voicemail_s: float = 4.0,
+        then: Callable[[PbxCall, float], None] | None = None,
+    ) -> None:
+        """The queue's own timeout: the caller leaves (counted as abandoned) to voicemail, or
+        to what the dialplan does next (`then`)."""
         call = self.board.calls[key]
         if call.entry is None or call.visit is None:
             return
@@ -305,10 +319,14 @@ class QueueCalls:
             ("OriginalPosition", str(call.entry.original_position)),
             ("HoldTime", str(hold_s)),
         )
-        self.signals.emit_channel("MusicOnHoldStop", call.caller, at)
+        if call.campaign is None:
+            self.signals.emit_channel("MusicOnHoldStop", call.caller, at)
         self._leave_queue(call, at)
         self.board.truth.close_visit(call.visit, VisitOutcome.TIMEOUT, at, exit_position=position)
         call.entry = None
+        if then is not None:
+            then(call, at)
+            return
         call.caller.context, call.caller.priority = "voicemail", 1
         call.caller.application, call.caller.app_data = "Playback", "vm-intro"
         self.board.later(at + voicemail_s, lambda t: self.voicemail_done(call, t))

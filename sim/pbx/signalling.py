@@ -18,7 +18,16 @@ from sim.pbx.render import AmiEvent, Header
 from sim.pbx.switchboard import Switchboard
 
 CALL = "call,all"
-CAUSE_TEXT = {16: "Normal Clearing", 21: "Call Rejected"}
+# Asterisk's ast_cause2str() for the causes the simulated PBX gives.
+CAUSE_TEXT = {
+    1: "Unallocated (unassigned) number",
+    16: "Normal Clearing",
+    17: "User busy",
+    19: "User alerting, no answer",
+    21: "Call Rejected",
+    34: "Circuit/channel congestion",
+    38: "Network out of order",
+}
 AGENT = "agent,all"
 DTMF = "dtmf,all"
 

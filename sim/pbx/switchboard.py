@@ -61,6 +61,8 @@ class Switchboard:
         # the call; and the caller an Originate is sending in.
         self.transfer_contexts: dict[object, str] = {}
         self.scripted_caller: ScriptedCaller | None = None
+        # A campaign call the engine is about to announce (its customer joins a queue).
+        self.joining_campaign: PbxCall | None = None
         self.dids: dict[str, str] = {}  # a DID -> the queue it leads to (scenario `numbers`)
         self._timers: list[tuple[float, int, Callable[[float], None]]] = []
         self._timer_seq = itertools.count()
@@ -160,4 +162,11 @@ class Switchboard:
         if call.routing is not None:
             call.routing.set()  # the routing server is told the caller hung up
         self.truth.close_call(call.truth, at)
+        if call.campaign is not None:
+            draft = call.campaign.draft
+            if draft.hangup_by is None and call.truth.visits:
+                draft.hangup_by = call.truth.visits[-1].hangup_by
+            if draft.hangup_cause is None and draft.answered_at is not None:
+                draft.hangup_cause = 16  # answered calls end normally
+            self.truth.close_campaign(draft, at)
         self.calls.pop(call.key, None)

@@ -13,6 +13,7 @@ from callcenter.calls.records import (
     QueueVisitRecord,
     VisitOutcome,
 )
+from callcenter.campaigns.enums import Outcome
 
 
 @dataclass(slots=True)
@@ -85,6 +86,69 @@ class RouteTruth:
     answered_at: float
 
 
+@dataclass(slots=True)
+class CampaignDraft:
+    """A campaign call (an Originate into `[campaign-dial]`) while it is under way.
+
+    Its CC_* variables as the Originate gave them, and what the PBX did: the
+    OriginateResponse Reason, the dialled channel's hang-up cause, AMD's verdict, when the
+    customer answered, when an agent was connected, and the outcome in the dialer's words.
+    """
+
+    attempt: str
+    lead: str
+    campaign: str
+    queue: str
+    agent_interface: str
+    amd: bool
+    number: str
+    action_id: str | None
+    requested_channel: str
+    dialed_at: float
+    channel: str | None = None
+    uniqueid: str | None = None
+    outcome: Outcome | None = None
+    reason: int | None = None
+    hangup_cause: int | None = None
+    amd_status: str | None = None
+    amd_cause: str | None = None
+    answered_at: float | None = None
+    connected_at: float | None = None
+    abandoned_at: float | None = None
+    agent: str | None = None
+    hangup_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignCallTruth:
+    """What the simulated PBX really did with one campaign call (times in UTC)."""
+
+    attempt: str
+    lead: str
+    campaign: str
+    queue: str
+    agent_interface: str
+    amd: bool
+    number: str
+    action_id: str | None
+    outcome: Outcome
+    reason: int | None
+    hangup_cause: int | None
+    channel: str | None
+    uniqueid: str | None
+    linkedid: str | None
+    amd_status: str | None
+    amd_cause: str | None
+    dialed_at: datetime
+    answered_at: datetime | None
+    connected_at: datetime | None
+    abandoned_at: datetime | None
+    ended_at: datetime
+    agent: str | None
+    talk_s: float | None
+    hangup_by: str | None
+
+
 class GroundTruth:
     """Collects one CallRecord per finished call, timed on the simulation clock."""
 
@@ -93,6 +157,7 @@ class GroundTruth:
         self._epoch = epoch
         self.records: list[CallRecord] = []
         self.routes: list[RouteTruth] = []
+        self.campaign_calls: list[CampaignCallTruth] = []
 
     def _dt(self, at: float) -> datetime:
         return datetime.fromtimestamp(self._epoch(at), tz=UTC)
@@ -156,6 +221,42 @@ class GroundTruth:
         )
         self.records.append(record)
         return record
+
+    def close_campaign(self, draft: CampaignDraft, at: float) -> CampaignCallTruth:
+        """A campaign call is over: keep what happened to it."""
+        outcome = draft.outcome
+        if outcome is None:
+            # Gone before an agent or the message: answered, then lost, or never answered.
+            outcome = Outcome.ABANDONED if draft.answered_at is not None else Outcome.FAILED
+        connected = draft.connected_at
+        truth = CampaignCallTruth(
+            attempt=draft.attempt,
+            lead=draft.lead,
+            campaign=draft.campaign,
+            queue=draft.queue,
+            agent_interface=draft.agent_interface,
+            amd=draft.amd,
+            number=draft.number,
+            action_id=draft.action_id,
+            outcome=outcome,
+            reason=draft.reason,
+            hangup_cause=draft.hangup_cause,
+            channel=draft.channel,
+            uniqueid=draft.uniqueid,
+            linkedid=draft.uniqueid,
+            amd_status=draft.amd_status,
+            amd_cause=draft.amd_cause,
+            dialed_at=self._dt(draft.dialed_at),
+            answered_at=self._dt(draft.answered_at) if draft.answered_at is not None else None,
+            connected_at=self._dt(connected) if connected is not None else None,
+            abandoned_at=(self._dt(draft.abandoned_at) if draft.abandoned_at is not None else None),
+            ended_at=self._dt(at),
+            agent=draft.agent,
+            talk_s=at - connected if connected is not None else None,
+            hangup_by=draft.hangup_by,
+        )
+        self.campaign_calls.append(truth)
+        return truth
 
     @staticmethod
     def _outcome(call: CallDraft) -> CallOutcome:
