@@ -37,6 +37,16 @@ CAPTURE_NAMES = [
 ]
 # OriginateResponse `Reason` of a line that never came up (Asterisk's AST_CONTROL_* number).
 FAILURE_REASONS = {5: Outcome.BUSY, 3: Outcome.NO_ANSWER, 8: Outcome.CONGESTION}
+# Reason 0 is all a PJSIP trunk ever gives (it hangs up with the SIP answer's cause rather than
+# signalling busy or congestion): the Hangup's Q.850 cause tells.
+FAILURE_CAUSES = {
+    17: Outcome.BUSY,
+    18: Outcome.NO_ANSWER,
+    19: Outcome.NO_ANSWER,
+    34: Outcome.CONGESTION,
+    38: Outcome.CONGESTION,
+    42: Outcome.CONGESTION,
+}
 CAMPAIGN_NUMBER = "+15550100000"  # the campaigns' CallerID in every capture
 
 
@@ -107,7 +117,7 @@ def observe(frames: list[Frame], action_id: str) -> Observed:
     amd = next((f for f in campaign if "AmdStatus" in f), {})
     agent = _connected_agent(frames, mine, uniqueid)
     if response["Response"] != "Success":
-        outcome = FAILURE_REASONS.get(reason, Outcome.FAILED)
+        outcome = FAILURE_REASONS.get(reason) or FAILURE_CAUSES.get(cause or 0, Outcome.FAILED)
     elif "machine" in stages:
         outcome = Outcome.MACHINE
     elif agent:
