@@ -34,6 +34,14 @@ CAPTURE_NAMES = [
     "outbound_abandoned_amd",
     "outbound_customer_hung_up",
     "outbound_agent_no_answer",
+    # The same Asterisk behind a real SIP trunk (PJSIP/<number>@trunk to a second Asterisk).
+    "outbound_pjsip_busy",
+    "outbound_pjsip_no_answer",
+    "outbound_pjsip_congestion",
+    "outbound_pjsip_failed",
+    "outbound_pjsip_rejected",
+    "outbound_pjsip_queue",
+    "outbound_pjsip_machine",
 ]
 # OriginateResponse `Reason` of a line that never came up (Asterisk's AST_CONTROL_* number).
 FAILURE_REASONS = {5: Outcome.BUSY, 3: Outcome.NO_ANSWER, 8: Outcome.CONGESTION}
@@ -196,6 +204,27 @@ def test_every_outcome_of_a_campaign_call_was_captured() -> None:
     assert captured == set(Outcome) - {Outcome.UNKNOWN}
 
 
+def test_over_a_sip_trunk_only_the_hangup_cause_tells_why_a_line_failed() -> None:
+    # chan_pjsip turns 486/503/404/403 into a hang-up cause, never a busy or congestion signal.
+    seen = {
+        capture: observe(_frames(capture), expected_attempts(capture)[0].action_id)
+        for capture in (
+            "outbound_pjsip_busy",
+            "outbound_pjsip_congestion",
+            "outbound_pjsip_failed",
+            "outbound_pjsip_rejected",
+        )
+    }
+    assert {s.reason for s in seen.values()} == {0}
+    assert [s.hangup_cause for s in seen.values()] == [17, 34, 1, 21]
+    assert [s.outcome for s in seen.values()] == [
+        Outcome.BUSY,
+        Outcome.CONGESTION,
+        Outcome.FAILED,
+        Outcome.FAILED,
+    ]
+
+
 def test_a_failed_originate_names_the_dial_string_not_a_channel() -> None:
     frames = _frames("outbound_failed")
     responses = {
@@ -248,7 +277,7 @@ def test_with_nobody_free_the_message_starts_at_once_after_the_answer() -> None:
 
 # What the tracker records from the bytes alone, before the dialer ties the call to its
 # campaign: the first channel is the customer's, so each call looks inbound from the
-# campaign's CallerID; the linkedid is the Originate's ChannelId, the number dialled is in it.
+# campaign's CallerID; the linkedid is the Originate's ChannelId.
 RECORDS = {
     "outbound_agent": (CallOutcome.ANSWERED, "Bob", ()),
     "outbound_queue": (CallOutcome.ANSWERED, "Alice", (("renewals", "Alice"),)),
@@ -262,6 +291,13 @@ RECORDS = {
     "outbound_rejected": (CallOutcome.ABANDONED, None, ()),
     "outbound_customer_hung_up": (CallOutcome.ABANDONED, None, ()),
     "outbound_agent_no_answer": (CallOutcome.FAILED, None, ()),  # the agent legs ended with cause 0
+    "outbound_pjsip_busy": (CallOutcome.ABANDONED, None, ()),
+    "outbound_pjsip_no_answer": (CallOutcome.ABANDONED, None, ()),
+    "outbound_pjsip_congestion": (CallOutcome.ABANDONED, None, ()),
+    "outbound_pjsip_failed": (CallOutcome.ABANDONED, None, ()),
+    "outbound_pjsip_rejected": (CallOutcome.ABANDONED, None, ()),
+    "outbound_pjsip_queue": (CallOutcome.ANSWERED, "Alice", (("renewals", "Alice"),)),
+    "outbound_pjsip_machine": (CallOutcome.ABANDONED, None, ()),
 }
 
 
@@ -274,7 +310,10 @@ def test_the_tracker_s_record_of_each_campaign_call(capture: str) -> None:
     assert call.linkedid == attempt.channel_id
     assert call.direction is Direction.INBOUND
     assert call.caller_number == CAMPAIGN_NUMBER
-    assert call.dialed_number is not None and call.dialed_number.startswith("1555010")
+    if "pjsip" in capture:  # `PJSIP/trunk-00000000` names no number
+        assert call.dialed_number is None
+    else:  # `Local/15550102001@fake-pstn-00000000;1`: the number in the channel's name
+        assert call.dialed_number is not None and call.dialed_number.startswith("1555010")
     assert (call.outcome, call.agent) == (outcome, agent)
     assert tuple((v.queue, v.agent) for v in call.queue_visits) == visits
     assert all(v.outcome is VisitOutcome.ANSWERED for v in call.queue_visits)

@@ -32,6 +32,8 @@ ANSWERED = [
     "outbound_abandoned_amd",
     "outbound_customer_hung_up",
     "outbound_agent_no_answer",
+    "outbound_pjsip_queue",
+    "outbound_pjsip_machine",
 ]
 # What an application leaves for the next step, as Asterisk reports it in a VarSet.
 RESULTS = ("AMDSTATUS", "AMDCAUSE", "DIALSTATUS", "QUEUESTATUS")
