@@ -33,6 +33,7 @@ ANSWERED = [
     "outbound_customer_hung_up",
     "outbound_agent_no_answer",
     "outbound_pjsip_queue",
+    "outbound_pjsip_abandoned",
     "outbound_pjsip_machine",
 ]
 # What an application leaves for the next step, as Asterisk reports it in a VarSet.
