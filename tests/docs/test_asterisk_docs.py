@@ -64,7 +64,13 @@ ASTERISK_VARIABLES = {
     "AGISTATUS": "AGI",
     "QUEUESTATUS": "Queue",
     "DIALSTATUS": "Dial",
+    "AMDSTATUS": "AMD",
+    "AMDCAUSE": "AMD",
 }
+# The channel variables the dialer's Originate sets on a campaign call (the attempt, its lead and
+# campaign, the campaign's queue, the reserved agent, whether to detect machines).
+CAMPAIGN_VARIABLES = ("CC_ATTEMPT", "CC_LEAD", "CC_CAMPAIGN", "CC_QUEUE", "CC_AGENT", "CC_AMD")
+CAMPAIGN_CONTEXT = "campaign-dial"
 VARIABLE = re.compile(r"\$\{(?P<name>[A-Za-z_]\w*)(?::[^}]*)?\}")
 SET_VARIABLE = re.compile(r"^_{0,2}(?P<name>[A-Za-z]\w*)=")
 # The routing server's answer Asterisk cannot read by name: ${PRIORITY} is the dialplan step.
@@ -83,6 +89,7 @@ def dialplan(configs: dict[str, ConfigFile]) -> Dialplan:
 
 def test_every_sample_file_reads_as_asterisk_reads_it(configs: dict[str, ConfigFile]) -> None:
     assert set(configs) == {
+        "amd.conf",
         "extensions.conf",
         "features.conf",
         "manager.conf",
@@ -159,7 +166,11 @@ def test_no_step_reads_the_dialplan_priority_as_a_variable(dialplan: Dialplan) -
 
 def test_every_variable_the_dialplan_reads_is_set_somewhere(dialplan: Dialplan) -> None:
     known = (
-        _assigned(dialplan) | set(dialplan.globals) | set(ASTERISK_VARIABLES) | set(ROUTE_VARIABLES)
+        _assigned(dialplan)
+        | set(dialplan.globals)
+        | set(ASTERISK_VARIABLES)
+        | set(ROUTE_VARIABLES)
+        | set(CAMPAIGN_VARIABLES)
     )
     unknown = {(name, where) for name, where in _read_variables(dialplan) if name not in known}
     assert unknown == set()
@@ -296,8 +307,9 @@ def test_the_console_hold_code_is_a_dynamic_feature_every_call_gets(
         for _, _, step in dialplan.steps()
         if step.app == "Set" and "DYNAMIC_FEATURES=consolehold" in step.args
     ]
-    # The queues' calls and the preferred agent's ring (inherited, `__`), both outbound patterns.
-    assert len(named) == 4, named
+    # The queues' calls, the preferred agent's ring and campaign calls (inherited, `__`), both
+    # outbound patterns.
+    assert len(named) == 5, named
 
 
 # Every shape of agent interface a queue member may have, with the phone it rings.
