@@ -89,3 +89,23 @@ def cap_level(rate: float | None, cap: float) -> str:
     if rate >= cap:
         return "bad"
     return "warn" if rate >= CAP_WARNING_SHARE * cap else "good"
+
+
+def is_dial(outcome: str | None, dialed: bool) -> bool:
+    """The attempt went to the PBX: dialled, or given an outcome by it."""
+    return dialed or outcome in DIALLED_OUTCOMES
+
+
+def is_connect(outcome: str | None) -> bool:
+    """A person answered (an agent took the call, or it was abandoned)."""
+    return outcome in CONNECT_OUTCOMES
+
+
+def is_abandon(outcome: str | None) -> bool:
+    """A person answered and no agent was free."""
+    return outcome == Outcome.ABANDONED
+
+
+def is_conversion(disposition: str | None, success: frozenset[str]) -> bool:
+    """The agent chose a disposition the campaign counts as a success."""
+    return disposition is not None and disposition in success

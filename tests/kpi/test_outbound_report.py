@@ -115,3 +115,21 @@ def test_intervals_are_cut_in_the_site_time_zone(
     (row,) = answer["intervals"]
     assert row["start"] == "2026-03-02T00:00:00+01:00"
     assert row["attempts"] == RENEWALS_DAY["attempts"]
+
+
+def test_postgresql_counts_the_same(pg_database_url: str, database_url: str) -> None:
+    """PostgreSQL buckets with width_bucket, SQLite by a table of pieces: same figures."""
+    from callcenter.db import make_engine, make_sessionmaker
+
+    answers = []
+    for url in (pg_database_url, database_url):
+        engine = make_engine(url)
+        sessions = make_sessionmaker(engine)
+        with sessions() as session, session.begin():
+            store_outbound_day(session)
+        answers.append([report(sessions, step) for step in (900, 3600, 86400, None)])
+        with sessions() as session:
+            query = ReportQuery(at("09:10:00"), at("12:15:00"), None, 1800, ZoneInfo("Asia/Kolkata"))
+            answers[-1].append(outbound_report(session, query).as_json())
+        engine.dispose()
+    assert answers[0] == answers[1]
