@@ -19,6 +19,7 @@ from callcenter.queues.service_levels import PbxServiceLevels
 from kpi.aggregator import LiveKpis
 from kpi.alerts import AlertLimits
 from kpi.board import LiveBoard
+from kpi.outbound_board import OutboundTiles
 from kpi.outbound_router import router as outbound_router
 from kpi.router import router as kpi_router
 from kpi.thresholds import thresholds_from_settings
@@ -58,6 +59,7 @@ def start_board(state: Services, presence: Presence, pbx_levels: PbxServiceLevel
         state.bus,
         settings.server,
         settings.wallboard_push_s,
+        outbound=OutboundTiles(settings.zone),
     )
     board.start(state.sessions)
     return board

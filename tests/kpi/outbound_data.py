@@ -129,7 +129,8 @@ def store_outbound_day(session: Session, day: datetime = DAY) -> dict[str, int]:
                     dialed_number=leads[lead].number, started_at=when,
                     answered_at=when + timedelta(seconds=10) if talk else None,
                     ended_at=when + timedelta(seconds=20 + (talk or 0)), talk_s=talk,
-                    outcome=outcome, agent=agent, campaign_id=campaigns[name].id,
+                    outcome=outcome if outcome in ("answered", "abandoned") else "failed",
+                    agent=agent, campaign_id=campaigns[name].id,
                     lead_id=leads[lead].id,
                 )  # fmt: skip
             )
