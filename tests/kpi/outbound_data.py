@@ -123,17 +123,15 @@ def store_outbound_day(session: Session, day: datetime = DAY) -> dict[str, int]:
         )  # fmt: skip
         session.add(attempt)
         if dialled and outcome is not None:
-            session.add(
-                Call(
-                    server="pbx", linkedid=f"{lead}-{n}", direction="outbound",
-                    dialed_number=leads[lead].number, started_at=when,
-                    answered_at=when + timedelta(seconds=10) if talk else None,
-                    ended_at=when + timedelta(seconds=20 + (talk or 0)), talk_s=talk,
-                    outcome=outcome if outcome in ("answered", "abandoned") else "failed",
-                    agent=agent, campaign_id=campaigns[name].id,
-                    lead_id=leads[lead].id,
-                )  # fmt: skip
-            )
+            call = Call(
+                server="pbx", linkedid=f"{lead}-{n}", direction="outbound",
+                dialed_number=leads[lead].number, started_at=when,
+                answered_at=when + timedelta(seconds=10) if talk else None,
+                ended_at=when + timedelta(seconds=20 + (talk or 0)), talk_s=talk,
+                outcome=outcome if outcome in ("answered", "abandoned") else "failed",
+                agent=agent, campaign_id=campaigns[name].id, lead_id=leads[lead].id,
+            )  # fmt: skip
+            session.add(call)
         session.flush()
         ids[f"{lead}-{n}"] = attempt.id
     return ids

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from callcenter.bus import Bus
 from callcenter.calls.records import AgentState
 from callcenter.db import utc_now
-from callcenter.events import AgentStateChanged
+from callcenter.events import AgentStateChanged, DomainEvent
 from callcenter.queues.presence import Presence
 from callcenter.settings import Settings
 from kpi.aggregator import LiveKpis, day_start
@@ -77,8 +77,8 @@ def test_a_tile_agrees_with_the_report_of_today_so_far(
     assert (read["dials"], read["connects"]) == (6, 3)
 
 
-@dataclass(frozen=True)
-class AttemptEnded:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttemptEnded(DomainEvent):
     """Stands for the dialer's DialAttemptEnded until callcenter.events has it."""
 
     attempt_id: int
@@ -87,12 +87,12 @@ class AttemptEnded:
 def test_a_dialer_event_makes_the_tiles_due() -> None:
     bus, tiles = Bus(), OutboundTiles()
     stop = tiles.subscribe(bus, [AttemptEnded])
-    bus.publish(AttemptEnded(1))
+    bus.publish(AttemptEnded(at=DAY, server="pbx", attempt_id=1))
     assert tiles.due
     assert tiles.update({}) is False  # nothing changed, no new version
     assert not tiles.due
     stop()
-    bus.publish(AttemptEnded(2))
+    bus.publish(AttemptEnded(at=DAY, server="pbx", attempt_id=2))
     assert not tiles.due
     assert all(kind.__module__ == "callcenter.events" for kind in dialer_events())
 

@@ -47,7 +47,7 @@ def test_campaigns_shown_without_names(stored: None, sessions: sessionmaker[Sess
 
 
 def test_an_unknown_campaign_is_named(stored: None, sessions: sessionmaker[Session]) -> None:
-    with pytest.raises(UnknownCampaign, match="'nope'.*known are callbacks, renewals, survey"):
+    with pytest.raises(UnknownCampaign, match=r"'nope'.*known are callbacks, renewals, survey"):
         report(sessions, names=["nope"])
 
 
@@ -129,7 +129,8 @@ def test_postgresql_counts_the_same(pg_database_url: str, database_url: str) -> 
             store_outbound_day(session)
         answers.append([report(sessions, step) for step in (900, 3600, 86400, None)])
         with sessions() as session:
-            query = ReportQuery(at("09:10:00"), at("12:15:00"), None, 1800, ZoneInfo("Asia/Kolkata"))
+            kolkata = ZoneInfo("Asia/Kolkata")
+            query = ReportQuery(at("09:10:00"), at("12:15:00"), None, 1800, kolkata)
             answers[-1].append(outbound_report(session, query).as_json())
         engine.dispose()
     assert answers[0] == answers[1]
