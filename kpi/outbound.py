@@ -252,10 +252,9 @@ def outbound_report(
     edges = _edges(query, ROLLING if sub_day else timedelta(0))
     pieces = attempt_totals(session, ids, edges)
     codes = disposition_totals(session, ids, edges)
-    # The rolling day at the period's end, exactly (its start is on no interval edge).
-    end_window = [query.end - ROLLING, query.end]
-    at_end = attempt_totals(session, ids, end_window)
-    at_end_codes = disposition_totals(session, ids, end_window)
+    # The rolling day at the period's end, read exactly: the period's end need not be on an
+    # interval edge (today's report ends now).
+    at_end = attempt_totals(session, ids, [query.end - ROLLING, query.end])
     lists = list_states(session, sorted({info.list_id for info in infos}))
     report = OutboundReport(query)
     first_index = edges.index(query.start)
@@ -275,7 +274,7 @@ def outbound_report(
             continue
         rolling = AttemptTotals()
         if (info.id, 0) in at_end:
-            rolling.add(at_end[(info.id, 0)], at_end_codes.get((info.id, 0)))
+            rolling.add(at_end[(info.id, 0)])
         report.campaigns[info.id] = info
         report.totals[info.id] = {
             **figures(whole, info, rolling),

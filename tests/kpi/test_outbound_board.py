@@ -7,6 +7,7 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -64,16 +65,20 @@ def test_tiles_are_todays_report_of_live_campaigns(
     assert (tile["agents"]["available"], tile["agents"]["on_call"]) == (1, 1)
 
 
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Kolkata"])
 def test_a_tile_agrees_with_the_report_of_today_so_far(
-    stored: None, sessions: sessionmaker[Session]
+    stored: None, sessions: sessionmaker[Session], zone: str
 ) -> None:
+    site = ZoneInfo(zone)
     now = at("09:30:00")  # mid-morning: part of the attempts so far
-    tiles = OutboundTiles(clock=lambda: now)
+    tiles = OutboundTiles(site, clock=lambda: now)
     with sessions() as session:
         read = tiles.read(session)["renewals"]
-        report = outbound_report(session, ReportQuery(DAY, now, None, 900)).totals
-    (totals,) = [t for t in report.values() if t["leads"] == RENEWALS_DAY["leads"]]
+        query = ReportQuery(day_start(now, site), now, None, 900, site)
+        report = outbound_report(session, query, ["renewals"])
+    (totals,) = report.totals.values()
     assert {k: read[k] for k in TILE_FIELDS} == {k: totals[k] for k in TILE_FIELDS}
+    # Kolkata's day began at 18:30 UTC the day before: yesterday's two attempts are not in it.
     assert (read["dials"], read["connects"]) == (6, 3)
 
 
