@@ -17,6 +17,7 @@ from callcenter.calls.records import CallRecord
 from callcenter.calls.service import list_calls
 from kpi.aggregator import LiveKpis, rebuild_since
 from kpi.alerts import Alert, AlertLimits, AlertTracker, evaluate_live
+from kpi.outbound_board import OUTBOUND_EVERY_S, OutboundTiles
 from kpi.thresholds import RecordThresholds, stored_record_thresholds
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,12 @@ class LiveBoard:
         server: str,
         period_s: float = 1.0,
         late_rebuild_s: float = LATE_REBUILD_S,
+        outbound: OutboundTiles | None = None,
     ) -> None:
         self.kpis = kpis
+        # Today's outbound campaigns, read from the database (see kpi.outbound_board).
+        self.outbound = outbound
+        self._seen_outbound = -1
         self.limits = limits
         self.bus = bus
         self.period_s = period_s
@@ -64,7 +69,15 @@ class LiveBoard:
         database, start the pusher (which reads the records again every RECORDS_EVERY_S,
         and today's calls again late_rebuild_s after the start)."""
         if self.bus is not None:
-            self._unsubscribe = self.kpis.subscribe(self.bus)
+            unsubscribes = [self.kpis.subscribe(self.bus)]
+            if self.outbound is not None:
+                unsubscribes.append(self.outbound.subscribe(self.bus))
+
+            def unsubscribe() -> None:
+                for stop in unsubscribes:
+                    stop()
+
+            self._unsubscribe = unsubscribe
         self._sessions = sessions
         if sessions is not None:
             with sessions() as session:
@@ -72,6 +85,8 @@ class LiveBoard:
                 self.kpis.rebuild(
                     list_calls(session, since=rebuild_since(self.kpis.clock(), self.kpis.zone))
                 )
+                if self.outbound is not None:
+                    self.outbound.update(self.outbound.read(session))
             self._rebuild_due = asyncio.get_running_loop().time() + self.late_rebuild_s
         self.tick()
         self._task = asyncio.create_task(self._run(), name="kpi-live-board")
@@ -87,11 +102,16 @@ class LiveBoard:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         records_due = loop.time() + RECORDS_EVERY_S
+        outbound_due = loop.time() + OUTBOUND_EVERY_S
         while True:
             await asyncio.sleep(self.period_s)
             if self._sessions is not None and loop.time() >= records_due:
                 records_due = loop.time() + RECORDS_EVERY_S
                 await self.refresh_records()
+            outbound = self.outbound
+            if self._sessions and outbound and (outbound.due or loop.time() >= outbound_due):
+                outbound_due = loop.time() + OUTBOUND_EVERY_S
+                await self.refresh_outbound()
             if self._sessions is not None and self.kpis.bus_gap.recount_due:
                 await self.recount()
             if self._rebuild_due is not None and loop.time() >= self._rebuild_due:
@@ -106,6 +126,22 @@ class LiveBoard:
             log.exception("could not read the queue records' thresholds; keeping the last")
             return
         self.kpis.set_records(records)
+
+    async def refresh_outbound(self) -> None:
+        """Read today's outbound figures again (off the loop); the next tick pushes them if
+        they changed."""
+        assert self.outbound is not None and self._sessions is not None
+        try:
+            figures = await asyncio.to_thread(self._stored_outbound)
+        except Exception:
+            log.exception("could not read today's outbound figures; keeping the last")
+            return
+        self.outbound.update(figures)
+
+    def _stored_outbound(self) -> dict[str, Any]:
+        assert self.outbound is not None and self._sessions is not None
+        with self._sessions() as session:
+            return self.outbound.read(session)
 
     async def recount(self) -> None:
         """Count today again from the stored calls (read off the loop): the process that
@@ -150,7 +186,12 @@ class LiveBoard:
         alerts = evaluate_live(self.kpis, self.limits)
         self._alerts = alerts
         alerts_changed = self.tracker.update(alerts, self.kpis.clock())
-        if self.kpis.version == self._seen_version and not alerts_changed:
+        outbound = self.outbound.version if self.outbound is not None else -1
+        if (
+            self.kpis.version == self._seen_version
+            and outbound == self._seen_outbound
+            and not alerts_changed
+        ):
             return False
         if not self.subscribers:
             self.latest = None
@@ -168,6 +209,10 @@ class LiveBoard:
         self._seen_version = self.kpis.version
         snapshot = self.kpis.snapshot()
         snapshot["alerts"] = [alert.as_json() for alert in self._alerts]
+        snapshot["outbound"] = {}
+        if self.outbound is not None:
+            self._seen_outbound = self.outbound.version
+            snapshot["outbound"] = self.outbound.tiles(self.kpis.presence)
         snapshot["version"] = self._seen_version
         self.latest = snapshot
         return snapshot
@@ -176,7 +221,12 @@ class LiveBoard:
         """A queue that receives every pushed snapshot, starting with the current one."""
         queue: asyncio.Queue[Snapshot] = asyncio.Queue(maxsize=1)
         current = self.latest
-        if current is None or self.kpis.version != self._seen_version:
+        outbound = self.outbound.version if self.outbound is not None else -1
+        if (
+            current is None
+            or self.kpis.version != self._seen_version
+            or outbound != self._seen_outbound
+        ):
             current = self._publishable()
         queue.put_nowait(current)
         self.subscribers.add(queue)

@@ -1,5 +1,5 @@
 """`callcenter kpi report` (interval reports from stored calls), `callcenter kpi rollup
-rebuild` and `callcenter kpi staff`."""
+rebuild`, `callcenter kpi staff` and `callcenter kpi outbound` (kpi.outbound_cli)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from callcenter.db import make_sessionmaker, open_database, transaction
 from kpi.agent_reports_cli import run_agent_report
 from kpi.durations import clock
 from kpi.export import report_csv
+from kpi.outbound_cli import register as register_outbound
 from kpi.periods import report_query
 from kpi.queue_names import UnknownQueue, check_queues
 from kpi.reports import QueueReport, queue_report
@@ -68,6 +69,7 @@ def register(groups: Any) -> None:
     staff.add_argument("--patience", type=float, metavar="S", help="mean patience, s (Erlang A)")
     staff.add_argument("--json", action="store_true", help="print JSON")
     staff.set_defaults(func=run_staff)
+    register_outbound(commands)
 
 
 def run_report(args: argparse.Namespace) -> int:

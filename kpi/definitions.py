@@ -19,6 +19,8 @@ Choices, in one place:
 
 The outcome sets below are the one statement of these choices: the Python KPIs, the SQL
 that keeps and reads the rollups, agent reports and the quality KPIs all use them.
+Outbound campaign figures (dials, connects, abandon rate against the cap...) are defined
+beside these, in `kpi.outbound_definitions`.
 """
 
 from __future__ import annotations

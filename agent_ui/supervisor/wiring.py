@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from agent_ui.supervisor.agent_page import router as agent_page_router
 from agent_ui.supervisor.drilldowns import router as drilldowns_router
+from agent_ui.supervisor.outbound_page import router as outbound_page_router
 from agent_ui.supervisor.pages import router as pages_router
 from agent_ui.supervisor.quality import router as quality_router
 from agent_ui.supervisor.render import STATIC_DIR
@@ -18,6 +19,8 @@ from callcenter.queues.service_levels import PbxServiceLevels
 from kpi.aggregator import LiveKpis
 from kpi.alerts import AlertLimits
 from kpi.board import LiveBoard
+from kpi.outbound_board import OutboundTiles
+from kpi.outbound_router import router as outbound_router
 from kpi.router import router as kpi_router
 from kpi.thresholds import thresholds_from_settings
 
@@ -28,6 +31,8 @@ if TYPE_CHECKING:
 def install_supervisor(app: FastAPI) -> None:
     """The supervisor pages, the wallboard socket, the KPI API and their static files."""
     app.include_router(kpi_router)
+    app.include_router(outbound_router)
+    app.include_router(outbound_page_router)
     app.include_router(quality_router)
     app.include_router(pages_router)
     app.include_router(drilldowns_router)
@@ -54,6 +59,7 @@ def start_board(state: Services, presence: Presence, pbx_levels: PbxServiceLevel
         state.bus,
         settings.server,
         settings.wallboard_push_s,
+        outbound=OutboundTiles(settings.zone),
     )
     board.start(state.sessions)
     return board

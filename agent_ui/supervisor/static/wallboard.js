@@ -86,10 +86,43 @@
       paintTile(tile);
       queues.append(tile);
     }
+    renderCampaigns(snap.outbound || {});
     renderAgents(snap.agents);
     const alerts = $("wb-alerts");
     alerts.replaceChildren(...snap.alerts.map((a) => el("div", "wb-alert wb-alert-" + a.kind, a.message, "alert-" + a.kind)));
     $("wb-updated").textContent = "updated " + new Date(snap.at).toLocaleTimeString();
+  }
+
+  // Outbound campaigns today (kpi.outbound_board): the abandon rate against the campaign's
+  // cap, amber from 80 % of it and red at it (the rolling 24 hours, the cap's own window).
+  const CAP_CLASS = { none: "wb-none", good: "wb-good", warn: "wb-warn", bad: "wb-bad" };
+  // Rates to compare with a cap of a few per cent: one decimal.
+  function pct1(v) { return v === null || v === undefined ? "–" : (v * 100).toFixed(1) + "%"; }
+  function renderCampaigns(campaigns) {
+    const holder = $("wb-campaigns");
+    holder.replaceChildren();
+    for (const [name, c] of Object.entries(campaigns)) {
+      const rolling = CAP_CLASS[c.abandon_level] || "wb-none";
+      const today = CAP_CLASS[c.abandon_level_today] || "wb-none";
+      const level = RANK[today] > RANK[rolling] ? today : rolling;
+      const tile = el("article", "wb-tile wb-campaign wb-tile-" + level.slice(3), undefined, "campaign-" + name);
+      tile.dataset.level = level.slice(3);
+      tile.title = "abandon rate: amber from 80 % of the cap (" + pct1(c.abandon_cap) + "), red at it";
+      tile.append(el("h2", "", name), el("p", "wb-mode", c.mode + " · " + c.state, "campaign-mode-" + name));
+      const grid = el("div", "wb-grid");
+      grid.append(
+        stat("dials", String(c.dials), "dials-" + name),
+        stat("connects", String(c.connects), "connects-" + name),
+        stat("contact rate", pct(c.contact_rate), "contact-" + name),
+        stat("abandoned today (cap " + pct1(c.abandon_cap) + ")", pct1(c.abandon_rate), "abandon-today-" + name, today),
+        stat("abandoned, last 24 h", pct1(c.abandon_rate_24h), "abandon24-" + name, rolling),
+        stat("conversions", String(c.conversions), "conversions-" + name),
+        stat("agents signed in", String(c.agents_signed_in), "campaign-agents-" + name),
+        stat("leads left", c.leads_left + " / " + c.leads, "leads-left-" + name),
+      );
+      tile.append(grid);
+      holder.append(tile);
+    }
   }
 
   // The agent grid's order: by name, by state, or longest in state first. The choice lives in
