@@ -10,7 +10,6 @@ from anyio import from_thread
 from fastapi import APIRouter, Form, HTTPException, Query, status
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from agent_ui.console_state import LiveCall, card_of
 from agent_ui.pbx import ConsoleError

@@ -20,6 +20,7 @@ from agent_ui.wiring import install_console, start_console, stop_console
 from callcenter import __version__
 from callcenter.agi.server import FastAgiServer
 from callcenter.bus import make_bus
+from callcenter.campaigns.web_callbacks import install_web_callbacks
 from callcenter.cti.adapter import LiveAdapter
 from callcenter.cti.checkpoint import Checkpoints
 from callcenter.db import make_engine, make_sessionmaker, pool_options
@@ -84,6 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(crm_router, dependencies=[Depends(api_user)])
     app.add_exception_handler(QueueError, queue_error_handler)
     app.include_router(queues_router, dependencies=[Depends(api_user)])
+    # Web pages of the company's site ask for callbacks with the site's token, no session.
+    install_web_callbacks(app, settings)
     install_supervisor(app)  # before the console: its /static/supervisor mount must win
     install_console(app)
     install_desk(app)

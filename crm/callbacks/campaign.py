@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from callcenter.campaigns.enums import CampaignKind, CampaignMode, CampaignState, ListSource
-from callcenter.campaigns.models import Campaign, CallList
+from callcenter.campaigns.models import CallList, Campaign
 
 if TYPE_CHECKING:
     from callcenter.settings import Settings
@@ -88,6 +88,12 @@ def callback_campaign(session: Session, queue: str) -> Campaign:
 def callback_list_id(session: Session, queue: str) -> int:
     """The id of the list callbacks are leads of (created with the campaign when missing)."""
     return callback_campaign(session, queue).list_id
+
+
+def callback_campaign_id(session: Session) -> int | None:
+    """The callback campaign's id, None before the first callback created it."""
+    found = _existing(session)
+    return None if found is None else found.id
 
 
 def existing_callback_list_id(session: Session) -> int | None:

@@ -93,7 +93,20 @@ class CallbackOut(Output):
 
 
 # What a callback shows of its lead as it is (status and origin are read, not copied).
-_LEAD_FIELDS = (
-    "id number customer_id contact_id due_at attempts last_attempt_at server linkedid queue"
-    " owner note created_at closed_at closed_by"
-).split()
+_LEAD_FIELDS = [
+    "id",
+    "number",
+    "customer_id",
+    "contact_id",
+    "due_at",
+    "attempts",
+    "last_attempt_at",
+    "server",
+    "linkedid",
+    "queue",
+    "owner",
+    "note",
+    "created_at",
+    "closed_at",
+    "closed_by",
+]

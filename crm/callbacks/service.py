@@ -74,7 +74,7 @@ def add_callback(
     due_at: datetime,
     origin: LeadOrigin,
     at: datetime | None = None,
-    keep_time: bool = False,
+    not_before: datetime | None = None,
     customer_id: int | None = None,
     contact_id: int | None = None,
     name: str | None = None,
@@ -84,11 +84,9 @@ def add_callback(
     linkedid: str | None = None,
     note: str | None = None,
 ) -> Lead:
-    """A callback owed to `number` (E.164) by `due_at`, on the callback campaign's list.
-
-    `keep_time`: the caller asked for that very time, so it is not dialled before it; else
-    it may be dialled at once and `due_at` is the promise (the SLA).
-    """
+    """A callback owed to `number` (E.164) by `due_at` (the promise, its SLA), on the
+    callback campaign's list; not dialled before `not_before` (the time the caller asked for),
+    at once when that is None."""
     lead = Lead(
         list_id=callback_list_id(session, rules.queue),
         number=number,
@@ -98,7 +96,7 @@ def add_callback(
         time_zone=zone_of_number(number, rules.site_zone),
         state=str(LeadState.OPEN),
         attempts=0,
-        next_at=due_at if keep_time else None,
+        next_at=not_before,
         due_at=due_at,
         owner=owner,
         origin=str(origin),
@@ -141,7 +139,7 @@ def request_callback(
         due_at=due,
         origin=LeadOrigin.AGENT if owner else LeadOrigin.API,
         at=now,
-        keep_time=data.due_at is not None,
+        not_before=data.due_at,
         customer_id=data.customer_id,
         contact_id=data.contact_id,
         owner=owner,

@@ -22,11 +22,11 @@ from callcenter.calls.records import (
     QueueVisitRecord,
     VisitOutcome,
 )
+from callcenter.campaigns.models import CallList, Campaign, Lead
 from callcenter.cti.pipeline import Pipeline
 from callcenter.cti.record_writer import RecordWriter
 from callcenter.events import CallEnded
 from callcenter.settings import Settings
-from callcenter.campaigns.models import Campaign, CallList, Lead
 from crm.callbacks.campaign import CallbackRules
 from crm.callbacks.schemas import CallbackCreate
 from crm.callbacks.service import request_callback

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from callcenter.users.service import Role
-from crm.access import Editor
 from callcenter.campaigns.enums import LeadOrigin
 from callcenter.campaigns.models import Lead
+from callcenter.users.service import Role
+from crm.access import Editor
 from crm.callbacks.campaign import CallbackRules
 from crm.callbacks.service import add_callback
 from crm.customers.merge import merge_customers

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.app import create_app
 from callcenter.calls.service import list_calls
+from callcenter.campaigns.models import Lead
 from callcenter.cli import main
 from callcenter.settings import Settings
-from callcenter.campaigns.models import Lead
 from crm.interactions.models import Interaction
 from tests.conftest import FIXTURES
 from tests.crm.conftest import add_customer

@@ -248,9 +248,7 @@ def _callback_list(connection: sa.Connection) -> int:
         sa.select(_lists.c.id).where(_lists.c.source == "callbacks").order_by(_lists.c.id).limit(1)
     )
     if list_id is None:
-        connection.execute(
-            _lists.insert().values(name=NAME, source="callbacks", created_at=now)
-        )
+        connection.execute(_lists.insert().values(name=NAME, source="callbacks", created_at=now))
         list_id = connection.scalar(sa.select(_lists.c.id).where(_lists.c.name == NAME))
     connection.execute(
         _campaigns.insert().values(
