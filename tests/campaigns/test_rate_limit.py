@@ -118,7 +118,5 @@ def test_the_web_app_counts_in_redis_when_several_processes_serve_it(redis_url: 
         (None, None, "", "unknown"),
     ],
 )
-def test_client_address(
-    peer: str | None, forwarded: str | None, trusted: str, client: str
-) -> None:
+def test_client_address(peer: str | None, forwarded: str | None, trusted: str, client: str) -> None:
     assert client_address(peer, forwarded, trusted) == client

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.app import create_app
-from callcenter.campaigns.models import Campaign, CallList, DncEntry, Lead
+from callcenter.campaigns.models import CallList, Campaign, DncEntry, Lead
 from callcenter.settings import Settings
 from crm.callbacks.schemas import CallbackOut
 from crm.callbacks.service import list_callbacks
@@ -262,9 +262,7 @@ async def tight_client(tight: Settings) -> AsyncIterator[Client]:
         await one.aclose()
 
 
-async def test_the_limit_per_number(
-    tight_client: Client, sessions: sessionmaker[Session]
-) -> None:
+async def test_the_limit_per_number(tight_client: Client, sessions: sessionmaker[Session]) -> None:
     codes = []
     for address in ("203.0.113.1", "203.0.113.2", "203.0.113.3"):
         answer = await tight_client(address).post(

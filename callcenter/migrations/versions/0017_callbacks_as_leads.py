@@ -244,12 +244,12 @@ def _callback_list(connection: sa.Connection) -> int:
     if found is not None:
         return int(found)
     now = datetime.now(UTC)
-    list_id = connection.scalar(
+    list_id: int | None = connection.scalar(
         sa.select(_lists.c.id).where(_lists.c.source == "callbacks").order_by(_lists.c.id).limit(1)
     )
     if list_id is None:
         connection.execute(_lists.insert().values(name=NAME, source="callbacks", created_at=now))
-        list_id = connection.scalar(sa.select(_lists.c.id).where(_lists.c.name == NAME))
+        list_id = connection.scalars(sa.select(_lists.c.id).where(_lists.c.name == NAME)).one()
     connection.execute(
         _campaigns.insert().values(
             name=NAME,
@@ -277,7 +277,7 @@ def _callback_list(connection: sa.Connection) -> int:
             updated_at=now,
         )
     )
-    return int(list_id)
+    return list_id
 
 
 def _site_zone() -> str:
