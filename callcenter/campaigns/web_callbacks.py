@@ -8,7 +8,7 @@ import hmac
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, status
@@ -29,6 +29,7 @@ from callcenter.campaigns.rate_limit import (
 )
 from callcenter.db import utc_now
 from callcenter.deps import ClientAddressDep, SessionDep, SettingsDep
+from callcenter.errors import ErrorOut
 from callcenter.settings import Settings
 from crm.callbacks.campaign import CallbackRules, callback_campaign_id
 from crm.callbacks.service import add_callback
@@ -41,6 +42,13 @@ from crm.sla.service import default_calendar, planned
 PATH = "/api/callback-requests"
 # The header the site's page sends its token in.
 TOKEN_HEADER = "X-Callback-Token"
+# What the route answers besides 202, each with the app's error body.
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": f"no or a wrong site token in {TOKEN_HEADER}"},
+    422: {"model": ErrorOut, "description": "invalid input, or a number that may not be called"},
+    429: {"model": ErrorOut, "description": "too many requests for the number or the address"},
+    503: {"model": ErrorOut, "description": "web callback requests are not enabled"},
+}
 # A preferred time this little in the past is a clock a bit behind: call as soon as may be.
 _CLOCK_SLACK = timedelta(minutes=5)
 
@@ -152,14 +160,12 @@ def accept(
     policy: WebCallbackPolicy,
     now: datetime | None = None,
 ) -> CallbackRequestOut:
-    """Check a request and put it on the callback campaign; 422/429 as HTTPException with a
-    sentence, and then nothing is stored."""
+    """Check a request and put it on the callback campaign. Bad input or a number that may
+    not be called is InvalidInput (422), too many requests an HTTPException 429 with
+    Retry-After; then nothing is stored."""
     now = now or utc_now()
-    try:
-        number = normalize(body.number, rules.region)
-        wanted = preferred_time(body.preferred_time, body.time_zone, now, policy.max_ahead)
-    except InvalidInput as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
+    number = normalize(body.number, rules.region)
+    wanted = preferred_time(body.preferred_time, body.time_zone, now, policy.max_ahead)
     wait = limiter.hit(
         [
             Allowance(f"web-callback:number:{number}", policy.per_number),
@@ -177,7 +183,7 @@ def accept(
     customer_id = owner.customer_id if owner else None
     reason = refusal(session, number, customer_id)
     if reason is not None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"number: {reason}")
+        raise InvalidInput("number", reason)
     calendar = default_calendar(session)
     due = planned(calendar, wanted or now, rules.due_minutes, "a web callback")
     lead = add_callback(
@@ -218,7 +224,7 @@ def site_token(
 
 def web_callback_router(limiter: RateLimiter) -> APIRouter:
     """The route, counting requests with `limiter`."""
-    router = APIRouter()
+    router = APIRouter(responses=_ERRORS)
 
     @router.post(
         PATH,
