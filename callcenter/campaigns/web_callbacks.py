@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hmac
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
@@ -44,6 +45,7 @@ PATH = "/api/callback-requests"
 TOKEN_HEADER = "X-Callback-Token"
 # What the route answers besides 202, each with the app's error body.
 _ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "a body that is not readable JSON"},
     401: {"model": ErrorOut, "description": f"no or a wrong site token in {TOKEN_HEADER}"},
     422: {"model": ErrorOut, "description": "invalid input, or a number that may not be called"},
     429: {"model": ErrorOut, "description": "too many requests for the number or the address"},
@@ -133,9 +135,9 @@ def preferred_time(
     return max(when, now)
 
 
-def refusal(session: Session, number: str, customer_id: int | None) -> str | None:
-    """Why the center may not call `number` back (a do-not-call list, the customer's wish),
-    None when it may."""
+def refusal(session: Session, number: str, customer_ids: Sequence[int]) -> str | None:
+    """Why the center may not call `number` back (a do-not-call list, the wish of a customer
+    who has the number), None when it may."""
     campaign_id = callback_campaign_id(session)
     listed = session.scalar(
         select(DncEntry.id)
@@ -145,8 +147,12 @@ def refusal(session: Session, number: str, customer_id: int | None) -> str | Non
         )
         .limit(1)
     )
-    customer = session.get(Customer, customer_id) if customer_id is not None else None
-    if listed is not None or (customer is not None and customer.do_not_call):
+    unwilling = session.scalar(
+        select(Customer.id)
+        .where(Customer.id.in_(customer_ids), Customer.do_not_call.is_(True))
+        .limit(1)
+    )
+    if listed is not None or unwilling is not None:
         return "this number may not be called (it is on a do-not-call list): please call us"
     return None
 
@@ -181,7 +187,7 @@ def accept(
     matched = owners(session, [number])
     owner = matched[0] if len(matched) == 1 else None
     customer_id = owner.customer_id if owner else None
-    reason = refusal(session, number, customer_id)
+    reason = refusal(session, number, [m.customer_id for m in matched])
     if reason is not None:
         raise InvalidInput("number", reason)
     calendar = default_calendar(session)

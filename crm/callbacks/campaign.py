@@ -9,7 +9,7 @@ import phonenumbers
 from phonenumbers import NumberParseException, timezone
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from callcenter.campaigns.enums import CampaignKind, CampaignMode, CampaignState, ListSource
 from callcenter.campaigns.models import CallList, Campaign
@@ -64,11 +64,13 @@ def callback_campaign(session: Session, queue: str) -> Campaign:
                 select(CallList).where(CallList.source == str(ListSource.CALLBACKS)).limit(1)
             )
             if call_list is None:
-                call_list = CallList(name=CALLBACK_CAMPAIGN_NAME, source=str(ListSource.CALLBACKS))
+                call_list = CallList(
+                    name=_free_name(session, CallList.name), source=str(ListSource.CALLBACKS)
+                )
                 session.add(call_list)
                 session.flush()
             campaign = Campaign(
-                name=CALLBACK_CAMPAIGN_NAME,
+                name=_free_name(session, Campaign.name),
                 list_id=call_list.id,
                 kind=str(CampaignKind.CALLBACK),
                 mode=str(CampaignMode.PREVIEW),
@@ -100,6 +102,17 @@ def existing_callback_list_id(session: Session) -> int | None:
     """The callback list's id, None before the first callback created it."""
     found = _existing(session)
     return None if found is None else found.list_id
+
+
+def _free_name(session: Session, column: InstrumentedAttribute[str]) -> str:
+    """ "Callbacks", or "Callbacks 2"... when someone already gave that name to another list
+    or campaign."""
+    taken = set(session.scalars(select(column).where(column.like(f"{CALLBACK_CAMPAIGN_NAME}%"))))
+    name, number = CALLBACK_CAMPAIGN_NAME, 1
+    while name in taken:
+        number += 1
+        name = f"{CALLBACK_CAMPAIGN_NAME} {number}"
+    return name
 
 
 def _existing(session: Session) -> Campaign | None:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callcenter.campaigns.enums import LeadOrigin, LeadState
-from callcenter.campaigns.models import Campaign, CallList, Lead
+from callcenter.campaigns.models import CallList, Campaign, Lead
 from crm.callbacks.campaign import CallbackRules, callback_campaign, zone_of_number
 from crm.callbacks.schemas import CallbackAttempt, CallbackCreate, CallbackOut, CallbackUpdate
 from crm.callbacks.service import (
@@ -91,6 +91,18 @@ def test_a_renamed_campaign_is_still_the_callback_campaign(session: Session) -> 
     session.flush()
     assert owed(session, "+15551230001").list_id == campaign.list_id
     assert len(session.scalars(select(Campaign)).all()) == 1
+
+
+def test_a_name_already_taken_is_not_a_clash(session: Session) -> None:
+    taken = CallList(name="Callbacks", source="csv")
+    session.add(taken)
+    session.flush()
+    session.add(Campaign(name="Callbacks", list_id=taken.id, mode="preview", queue="sales"))
+    session.flush()
+    campaign = callback_campaign(session, "support")
+    assert (campaign.name, session.get_one(CallList, campaign.list_id).name) == (
+        "Callbacks 2", "Callbacks 2",
+    )  # fmt: skip
 
 
 def test_leads_of_other_lists_are_not_callbacks(session: Session) -> None:
