@@ -20,7 +20,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from callcenter.campaigns.enums import LeadOrigin
-from callcenter.campaigns.models import DncEntry
+from callcenter.campaigns.models import DncEntry, Lead
 from callcenter.campaigns.rate_limit import (
     Allowance,
     MemoryRateLimiter,
@@ -33,7 +33,7 @@ from callcenter.deps import ClientAddressDep, SessionDep, SettingsDep
 from callcenter.errors import ErrorOut
 from callcenter.settings import Settings
 from crm.callbacks.campaign import CallbackRules, callback_campaign_id
-from crm.callbacks.service import add_callback
+from crm.callbacks.service import add_callback, waiting_callback
 from crm.customers.models import Customer
 from crm.exceptions import InvalidInput
 from crm.lookup.service import owners
@@ -76,6 +76,8 @@ class CallbackRequestOut(BaseModel):
     number: str
     due_at: datetime
     not_before: datetime | None
+    # The number was already owed a callback: this is that one (moved sooner if asked).
+    already_owed: bool
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,9 @@ def accept(
         raise InvalidInput("number", reason)
     calendar = default_calendar(session)
     due = planned(calendar, wanted or now, rules.due_minutes, "a web callback")
+    waiting = waiting_callback(session, number)
+    if waiting is not None:
+        return _join(waiting, due, wanted, body)
     lead = add_callback(
         session,
         rules,
@@ -205,7 +210,29 @@ def accept(
         name=_text(body.name),
         note=_text(body.note),
     )
-    return CallbackRequestOut(lead_id=lead.id, number=number, due_at=due, not_before=wanted)
+    return CallbackRequestOut(
+        lead_id=lead.id, number=number, due_at=due, not_before=wanted, already_owed=False
+    )
+
+
+def _join(
+    lead: Lead, due: datetime, wanted: datetime | None, body: CallbackRequestIn
+) -> CallbackRequestOut:
+    """A number already owed a callback keeps that one; asked for sooner, it comes sooner."""
+    assert lead.due_at is not None  # every callback has its promise
+    if due < lead.due_at:
+        lead.due_at, lead.next_at = due, wanted
+    note = _text(body.note)
+    if note and note not in (lead.note or ""):
+        lead.note = f"{lead.note}\n{note}" if lead.note else note
+    lead.name = lead.name or _text(body.name)
+    return CallbackRequestOut(
+        lead_id=lead.id,
+        number=lead.number,
+        due_at=lead.due_at,
+        not_before=lead.next_at,
+        already_owed=True,
+    )
 
 
 def site_token(

@@ -239,6 +239,19 @@ def numbers_owed_a_callback(session: Session, numbers: Sequence[str]) -> set[str
     return found
 
 
+def waiting_callback(session: Session, number: str) -> Lead | None:
+    """The callback of `number` still waiting to be dialled (soonest due first), if any."""
+    list_id = existing_callback_list_id(session)
+    if list_id is None:
+        return None
+    return session.scalar(
+        select(Lead)
+        .where(Lead.list_id == list_id, Lead.number == number, Lead.state == str(LeadState.OPEN))
+        .order_by(Lead.due_at, Lead.id)
+        .limit(1)
+    )
+
+
 def open_for_missed_call(
     session: Session,
     record: CallRecord,

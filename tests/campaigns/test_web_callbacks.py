@@ -88,7 +88,9 @@ async def test_a_request_becomes_a_lead_of_the_callback_campaign(
     )  # fmt: skip
     assert answer.status_code == 202, answer.text
     body = answer.json()
-    assert (body["number"], body["not_before"]) == ("+15551230001", None)
+    assert (body["number"], body["not_before"], body["already_owed"]) == (
+        "+15551230001", None, False,
+    )  # fmt: skip
     due = datetime.fromisoformat(body["due_at"])
     # No business hours are set: due within the callback SLA (30 minutes) round the clock.
     assert before + timedelta(minutes=30) <= due <= datetime.now(UTC) + timedelta(minutes=30)
@@ -147,6 +149,34 @@ async def test_a_preferred_time_with_its_offset_or_its_zone(
     with sessions() as session:
         lead = session.get(Lead, with_zone.json()["lead_id"])
         assert lead is not None and lead.next_at == wanted
+
+
+async def test_a_number_already_owed_a_callback_keeps_that_one(
+    client: Client, sessions: sessionmaker[Session]
+) -> None:
+    later = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0)
+    first = await client().post(
+        URL,
+        json={"number": "+15551230007", "preferred_time": later.isoformat(), "note": "Invoice"},
+        headers=HEADERS,
+    )
+    same = await client("198.51.100.7").post(
+        URL, json={"number": "555-123-0007", "note": "Invoice"}, headers=HEADERS
+    )
+    assert (first.status_code, same.status_code) == (202, 202)
+    assert same.json()["lead_id"] == first.json()["lead_id"]
+    assert same.json()["already_owed"] is True
+    # Asked again for no particular time: it is owed sooner now, at once.
+    assert same.json()["not_before"] is None
+    assert datetime.fromisoformat(same.json()["due_at"]) < later
+    with sessions() as session:
+        lead = session.scalars(select(Lead)).one()
+        assert (lead.next_at, lead.note) == (None, "Invoice")
+    # A later time asked for does not put off what is owed.
+    again = await client("198.51.100.8").post(
+        URL, json={"number": "+15551230007", "preferred_time": later.isoformat()}, headers=HEADERS
+    )
+    assert again.json()["due_at"] == same.json()["due_at"]
 
 
 def _later(days: float) -> str:
@@ -272,7 +302,7 @@ async def test_the_limit_per_number(tight_client: Client, sessions: sessionmaker
     assert codes == [202, 202, 429]
     assert int(answer.headers["Retry-After"]) > 0
     assert "too many" in answer.json()["detail"]
-    assert stored(sessions)[0] == 2
+    assert stored(sessions)[0] == 1  # the second joined the first
     other = await tight_client("203.0.113.3").post(
         URL, json={"number": "+15551230002"}, headers=HEADERS
     )
