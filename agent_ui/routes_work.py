@@ -10,7 +10,6 @@ from anyio import from_thread
 from fastapi import APIRouter, Form, HTTPException, Query, status
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from agent_ui.console_state import LiveCall, card_of
 from agent_ui.pbx import ConsoleError
@@ -20,9 +19,9 @@ from agent_ui.runtime import ConsoleDep
 from callcenter.calls.dispositions import record_disposition
 from callcenter.deps import CurrentUser, SessionDep, SettingsDep, SignedInUser
 from crm.access import editor_of
-from crm.callbacks.models import Callback
-from crm.callbacks.schemas import CallbackCreate
-from crm.callbacks.service import request_callback
+from crm.callbacks.campaign import CallbackRules
+from crm.callbacks.schemas import CallbackCreate, CallbackOut
+from crm.callbacks.service import list_callbacks, request_callback
 from crm.customers.schemas import CustomerCreate, PhoneIn
 from crm.customers.service import create_customer
 from crm.enums import CallbackStatus, InteractionKind, TicketPriority
@@ -293,6 +292,10 @@ def kb_search(
     return HTMLResponse(fragment("_kb.html", articles=articles, query=q))
 
 
+# Open callbacks of one number looked at for a duplicate (more would be a list gone wrong).
+_DUPLICATES_SEEN = 500
+
+
 def _refuse_duplicate(session: SessionDep, data: CallbackCreate, region: str) -> None:
     """An open callback to the same number, customer, time and note exists: 409 saying so
     (a double click, or a second agent on the same request)."""
@@ -301,14 +304,11 @@ def _refuse_duplicate(session: SessionDep, data: CallbackCreate, region: str) ->
     except InvalidInput:
         return  # request_callback says what is wrong with it
     due = data.due_at.astimezone(UTC).replace(tzinfo=None) if data.due_at else None
-    open_ones = session.scalars(
-        select(Callback).where(
-            Callback.number == number,
-            Callback.status == str(CallbackStatus.OPEN),
-            Callback.customer_id.is_(None)
-            if data.customer_id is None
-            else Callback.customer_id == data.customer_id,
-        )
+    leads, _ = list_callbacks(
+        session, status=str(CallbackStatus.OPEN), number=number, limit=_DUPLICATES_SEEN
+    )
+    open_ones = (
+        CallbackOut.model_validate(lead) for lead in leads if lead.customer_id == data.customer_id
     )
     for callback in open_ones:
         stored = callback.due_at
@@ -348,12 +348,8 @@ def schedule_callback(
     except ValidationError as exc:
         raise _invalid(exc) from exc
     _refuse_duplicate(session, data, settings.default_region)
-    callback = request_callback(
-        session,
-        data,
-        settings.default_region,
-        settings.callback_due_minutes,
-        owner=user.username,
+    callback = CallbackOut.model_validate(
+        request_callback(session, data, CallbackRules.of(settings), owner=user.username)
     )
     when = f"{callback.due_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
     if due is not None and due.utcoffset():

@@ -22,6 +22,7 @@ from callcenter.agi.server import FastAgiServer
 from callcenter.bus import make_bus
 from callcenter.campaigns.dial_wiring import dialing
 from callcenter.campaigns.router import router as campaigns_router
+from callcenter.campaigns.web_callbacks import install_web_callbacks
 from callcenter.cti.adapter import LiveAdapter
 from callcenter.cti.checkpoint import Checkpoints
 from callcenter.db import make_engine, make_sessionmaker, pool_options
@@ -88,6 +89,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(queues_router, dependencies=[Depends(api_user)])
     # Outbound: campaigns, call lists, do-not-call lists (CRM errors, same sign-in).
     app.include_router(campaigns_router, dependencies=[Depends(api_user)])
+    # Web pages of the company's site ask for callbacks with the site's token, no session.
+    install_web_callbacks(app, settings)
     install_supervisor(app)  # before the console: its /static/supervisor mount must win
     install_console(app)
     install_desk(app)

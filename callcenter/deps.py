@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, cast
 from fastapi import Cookie, Depends, Header, HTTPException, Request, status
 from sqlalchemy.orm import Session
 
+from callcenter.forwarded import client_address
 from callcenter.queues.members import memberships_of
 from callcenter.settings import Settings
 from callcenter.users.auth import SESSION_COOKIE, SessionSigner, WebSession, csrf_matches
@@ -182,7 +183,18 @@ def require_role(*roles: Role) -> Callable[[SignedInUser], SignedInUser]:
 
 # "function" scope: the commit happens before the response is sent, so a client that
 # gets 201 can read its row back at once.
+def client_ip(
+    request: Request,
+    settings: Annotated[Settings, Depends(get_app_settings)],
+    x_forwarded_for: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> str:
+    """The client's address (X-Forwarded-For only from CALLCENTER_TRUSTED_PROXIES)."""
+    peer = request.client.host if request.client else None
+    return client_address(peer, x_forwarded_for, settings.trusted_proxies)
+
+
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+ClientAddressDep = Annotated[str, Depends(client_ip)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 ActorDep = Annotated[str, Depends(current_actor)]
 CurrentUser = Annotated[SignedInUser, Depends(api_user)]

@@ -19,7 +19,6 @@ MODEL_MODULES = (
     "crm.tickets.models",
     "crm.sla.models",
     "crm.kb.models",
-    "crm.callbacks.models",
     "callcenter.campaigns.models",
 )
 

@@ -136,6 +136,20 @@ class Settings(BaseSettings):
     wallboard_push_s: Annotated[float, Field(gt=0)] = 1.0
     # Business minutes within which an abandoned caller is owed a call back.
     callback_due_minutes: Annotated[int, Field(ge=0)] = 30
+    # The queue of the callback campaign (created with the first callback; unset: the
+    # default queue). Its agents work the callbacks the center owes.
+    callback_queue: Annotated[str | None, Field(pattern=r"^[A-Za-z0-9_.\-]{1,128}$")] = None
+    # "Call me back" from the company's web site (POST /api/callback-requests): the tokens
+    # the site's pages send, comma-separated (no default: unset, the endpoint is off); the
+    # origins whose pages may call it from a browser (JSON list, e.g.
+    # '["https://www.example.com"]'; none by default); requests allowed per number and per
+    # client address within the window; how many days ahead a caller may ask for.
+    web_callback_tokens: SecretStr | None = None
+    web_callback_origins: list[str] = Field(default_factory=list)
+    web_callback_limit_per_number: Annotated[int, Field(ge=1)] = 3
+    web_callback_limit_per_ip: Annotated[int, Field(ge=1)] = 20
+    web_callback_window_s: Annotated[float, Field(gt=0)] = 3600.0
+    web_callback_max_days: Annotated[int, Field(ge=1, le=366)] = 14
     # A resolved ticket can be reopened for this many days, then a new ticket is needed.
     ticket_reopen_days: Annotated[int, Field(ge=0)] = 7
     # How often the SLA job looks for breached tickets.
@@ -207,6 +221,37 @@ class Settings(BaseSettings):
                 "(make one with `callcenter session-key generate`)"
             )
         return value
+
+    @field_validator("web_callback_tokens", mode="before")
+    @classmethod
+    def _blank_tokens(cls, value: object) -> object:
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if text is None or (isinstance(text, str) and not text.replace(",", "").strip()):
+            return None
+        return value
+
+    @field_validator("web_callback_origins")
+    @classmethod
+    def _check_origins(cls, value: list[str]) -> list[str]:
+        origins = [origin.strip().rstrip("/") for origin in value if origin.strip()]
+        for origin in origins:
+            parts = urlsplit(origin)
+            if origin != "*" and (
+                parts.scheme not in ("http", "https") or not parts.netloc or parts.path
+            ):
+                raise ValueError(
+                    f"{origin!r} is not a web origin: use scheme and host, such as "
+                    "https://www.example.com"
+                )
+        return origins
+
+    @property
+    def web_callback_token_list(self) -> list[str]:
+        """The tokens web pages may send with a callback request (none: the endpoint is off)."""
+        if self.web_callback_tokens is None:
+            return []
+        tokens = self.web_callback_tokens.get_secret_value().split(",")
+        return [token.strip() for token in tokens if token.strip()]
 
     @field_validator("time_zone")
     @classmethod

@@ -88,3 +88,4 @@ class CallbackOrigin(StrEnum):
     ABANDONED_CALL = "abandoned_call"
     REQUESTED = "requested"
     MANUAL = "manual"
+    WEB = "web"  # "call me back" on the company's web site

@@ -14,6 +14,7 @@ from agent_ui.desk.render import templates
 from callcenter.deps import PageUser, SessionDep, SettingsDep, SignedInUser
 from callcenter.users.service import Role
 from crm.access import ACCOUNT_FIELDS, check_customer_fields, editor_of
+from crm.callbacks.schemas import CallbackOut
 from crm.callbacks.service import list_callbacks
 from crm.customers.merge import merge_customers
 from crm.customers.schemas import CustomerUpdate, PhoneIn
@@ -195,7 +196,8 @@ def _render(
     customer = get_customer(session, customer_id)
     tickets, _ = list_tickets(session, customer_id=customer_id, limit=HISTORY)
     history, _ = list_interactions(session, customer_id, limit=HISTORY, offset=0)
-    callbacks, _ = list_callbacks(session, customer_id=customer_id, limit=HISTORY)
+    leads, _ = list_callbacks(session, customer_id=customer_id, limit=HISTORY)
+    callbacks = [CallbackOut.model_validate(lead) for lead in leads]
     context: dict[str, Any] = {
         "user": user,
         "customer": customer,

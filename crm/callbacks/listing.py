@@ -9,9 +9,12 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from callcenter.campaigns.models import Lead
 from callcenter.queues.models import QueueMembership
 from callcenter.users.models import User
-from crm.callbacks.models import Callback
+from crm.callbacks.campaign import existing_callback_list_id
+from crm.callbacks.schemas import CallbackOut
+from crm.callbacks.states import LEAD_STATES
 from crm.enums import CallbackStatus
 
 
@@ -37,17 +40,21 @@ def owed_callbacks(
     owners: Collection[str] = (),
     status: str = CallbackStatus.OPEN,
     limit: int = 200,
-) -> list[Callback]:
+) -> list[CallbackOut]:
     """Callbacks owed in `queues` or promised by one of `owners` (queues None: every one),
     soonest due first."""
-    query = select(Callback).where(Callback.status == str(status))
+    list_id = existing_callback_list_id(session)
+    if list_id is None:
+        return []
+    query = select(Lead).where(
+        Lead.list_id == list_id, Lead.state.in_(LEAD_STATES[CallbackStatus(status)])
+    )
     if queues is not None:
-        query = query.where(
-            or_(Callback.queue.in_(sorted(queues)), Callback.owner.in_(sorted(owners)))
-        )
-    return list(session.scalars(query.order_by(Callback.due_at, Callback.id).limit(limit)))
+        query = query.where(or_(Lead.queue.in_(sorted(queues)), Lead.owner.in_(sorted(owners))))
+    rows = session.scalars(query.order_by(Lead.due_at, Lead.id).limit(limit))
+    return [CallbackOut.model_validate(lead) for lead in rows]
 
 
-def is_overdue(callback: Callback, now: datetime) -> bool:
+def is_overdue(callback: CallbackOut, now: datetime) -> bool:
     """An open callback whose due time has passed."""
-    return callback.status == str(CallbackStatus.OPEN) and callback.due_at < now
+    return callback.status == CallbackStatus.OPEN and callback.due_at < now

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, status
 
 from callcenter.deps import ActorDep, SessionDep, SettingsDep
 from crm.callbacks import service as callbacks
+from crm.callbacks.campaign import CallbackRules
 from crm.callbacks.schemas import (
     CallbackAttempt,
     CallbackCancel,
@@ -59,9 +60,7 @@ def request_callback(
     session: SessionDep, settings: SettingsDep, body: CallbackCreate
 ) -> CallbackOut:
     """Promise a call back (due on business hours unless `due_at` is given)."""
-    callback = callbacks.request_callback(
-        session, body, settings.default_region, settings.callback_due_minutes
-    )
+    callback = callbacks.request_callback(session, body, CallbackRules.of(settings))
     return CallbackOut.model_validate(callback)
 
 

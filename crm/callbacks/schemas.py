@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, model_validator
 
+from callcenter.campaigns.models import Lead
+from crm.callbacks.states import origin_of, status_of
 from crm.enums import CallbackOrigin, CallbackStatus
 from crm.schemas import Flag, Id, Input, Output, Patch, RawNumber, Text, iso_text
 
@@ -58,6 +60,8 @@ class CallbackCancel(Input):
 
 
 class CallbackOut(Output):
+    """A callback as clients see it: a lead of the callback campaign, in a callback's words."""
+
     id: int
     number: str
     customer_id: int | None
@@ -75,3 +79,34 @@ class CallbackOut(Output):
     created_at: datetime
     closed_at: datetime | None
     closed_by: str | None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_lead(cls, data: Any) -> Any:
+        if not isinstance(data, Lead):
+            return data
+        return {
+            **{name: getattr(data, name) for name in _LEAD_FIELDS},
+            "status": status_of(data.state),
+            "origin": origin_of(data.origin),
+        }
+
+
+# What a callback shows of its lead as it is (status and origin are read, not copied).
+_LEAD_FIELDS = [
+    "id",
+    "number",
+    "customer_id",
+    "contact_id",
+    "due_at",
+    "attempts",
+    "last_attempt_at",
+    "server",
+    "linkedid",
+    "queue",
+    "owner",
+    "note",
+    "created_at",
+    "closed_at",
+    "closed_by",
+]

@@ -1,4 +1,5 @@
-"""Callbacks the center owes: opened for missed calls or on request, tried, closed; flushes only."""
+"""Callbacks the center owes, as leads of the callback campaign: opened for missed calls, on
+request or from the web site, tried, closed; flushes only."""
 
 from __future__ import annotations
 
@@ -9,11 +10,19 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
 from callcenter.calls.records import CallRecord
+from callcenter.campaigns.enums import LeadOrigin, LeadState
+from callcenter.campaigns.models import Lead
 from callcenter.db import utc_now
-from crm.callbacks.models import Callback
+from crm.callbacks.campaign import (
+    CallbackRules,
+    callback_list_id,
+    existing_callback_list_id,
+    zone_of_number,
+)
 from crm.callbacks.schemas import CallbackAttempt, CallbackCreate, CallbackUpdate
+from crm.callbacks.states import LEAD_STATES, OPEN_STATES, status_of
 from crm.customers.models import Contact, Customer
-from crm.enums import CallbackOrigin, CallbackStatus
+from crm.enums import CallbackStatus
 from crm.exceptions import InvalidInput, NotFound
 from crm.interactions.models import Interaction
 from crm.lookup.service import Owner
@@ -24,12 +33,12 @@ from crm.sla.service import default_calendar, planned
 _CHUNK = 400
 
 
-def get_callback(session: Session, callback_id: int) -> Callback:
-    """The callback with `callback_id`, or NotFound."""
-    callback = session.get(Callback, callback_id)
-    if callback is None:
+def get_callback(session: Session, callback_id: int) -> Lead:
+    """The callback with `callback_id` (a lead of the callback list), or NotFound."""
+    lead = session.get(Lead, callback_id)
+    if lead is None or lead.list_id != existing_callback_list_id(session):
         raise NotFound("callback", callback_id)
-    return callback
+    return lead
 
 
 def list_callbacks(
@@ -40,33 +49,80 @@ def list_callbacks(
     customer_id: int | None = None,
     limit: int = 50,
     offset: int = 0,
-) -> tuple[list[Callback], int]:
+) -> tuple[list[Lead], int]:
     """A page of callbacks, soonest due first."""
-    query = select(Callback)
+    list_id = existing_callback_list_id(session)
+    if list_id is None:
+        return [], 0
+    query = select(Lead).where(Lead.list_id == list_id)
     if status is not None:
-        query = query.where(Callback.status == status)
+        query = query.where(Lead.state.in_(LEAD_STATES[CallbackStatus(status)]))
     if number is not None:
-        query = query.where(Callback.number == number)
+        query = query.where(Lead.number == number)
     if customer_id is not None:
-        query = query.where(Callback.customer_id == customer_id)
+        query = query.where(Lead.customer_id == customer_id)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(Callback.due_at, Callback.id).limit(limit).offset(offset))
+    rows = session.scalars(query.order_by(Lead.due_at, Lead.id).limit(limit).offset(offset))
     return list(rows), total
+
+
+def add_callback(
+    session: Session,
+    rules: CallbackRules,
+    *,
+    number: str,
+    due_at: datetime,
+    origin: LeadOrigin,
+    at: datetime | None = None,
+    not_before: datetime | None = None,
+    customer_id: int | None = None,
+    contact_id: int | None = None,
+    name: str | None = None,
+    owner: str | None = None,
+    queue: str | None = None,
+    server: str | None = None,
+    linkedid: str | None = None,
+    note: str | None = None,
+) -> Lead:
+    """A callback owed to `number` (E.164) by `due_at` (the promise, its SLA), on the
+    callback campaign's list; not dialled before `not_before` (the time the caller asked for),
+    at once when that is None."""
+    lead = Lead(
+        list_id=callback_list_id(session, rules.queue),
+        number=number,
+        name=name,
+        customer_id=customer_id,
+        contact_id=contact_id,
+        time_zone=zone_of_number(number, rules.site_zone),
+        state=str(LeadState.OPEN),
+        attempts=0,
+        next_at=not_before,
+        due_at=due_at,
+        owner=owner,
+        origin=str(origin),
+        server=server,
+        linkedid=linkedid,
+        queue=queue,
+        note=note,
+        created_at=at or utc_now(),
+    )
+    session.add(lead)
+    session.flush()
+    return lead
 
 
 def request_callback(
     session: Session,
     data: CallbackCreate,
-    region: str,
-    due_minutes: int,
+    rules: CallbackRules,
     now: datetime | None = None,
     *,
     owner: str | None = None,
-) -> Callback:
+) -> Lead:
     """A callback asked for by a person (due on business hours unless a time is given);
     `owner` is the agent who promised it."""
     now = now or utc_now()
-    number = normalize(data.number, region)
+    number = normalize(data.number, rules.region)
     if data.customer_id is not None and session.get(Customer, data.customer_id) is None:
         raise InvalidInput("customer_id", f"no customer with id {data.customer_id}")
     if data.contact_id is not None:
@@ -75,30 +131,32 @@ def request_callback(
             raise InvalidInput("contact_id", f"no contact with id {data.contact_id}")
         if data.customer_id is not None and contact.customer_id != data.customer_id:
             raise InvalidInput("contact_id", f"contact {data.contact_id} is not at that customer")
-    due = data.due_at or planned(default_calendar(session), now, due_minutes, "a callback")
-    callback = Callback(
+    due = data.due_at or planned(default_calendar(session), now, rules.due_minutes, "a callback")
+    return add_callback(
+        session,
+        rules,
         number=number,
+        due_at=due,
+        origin=LeadOrigin.AGENT if owner else LeadOrigin.API,
+        at=now,
+        not_before=data.due_at,
         customer_id=data.customer_id,
         contact_id=data.contact_id,
-        due_at=due,
-        status=str(CallbackStatus.OPEN),
-        origin=str(CallbackOrigin.REQUESTED),
-        note=data.note,
         owner=owner,
-        created_at=now,
+        note=data.note,
     )
-    session.add(callback)
-    session.flush()
-    return callback
 
 
-def update_callback(session: Session, callback_id: int, data: CallbackUpdate) -> Callback:
+def update_callback(session: Session, callback_id: int, data: CallbackUpdate) -> Lead:
     """Move the due time or change the note of an open callback."""
-    callback = _open(session, callback_id)
-    for name, value in data.changes().items():
-        setattr(callback, name, value)
+    lead = _open(session, callback_id)
+    changes = data.changes()
+    if "due_at" in changes and lead.next_at is not None:
+        lead.next_at = changes["due_at"]  # a time the caller asked for moves with it
+    for name, value in changes.items():
+        setattr(lead, name, value)
     session.flush()
-    return callback
+    return lead
 
 
 def record_attempt(
@@ -107,46 +165,53 @@ def record_attempt(
     data: CallbackAttempt,
     actor: str,
     now: datetime | None = None,
-) -> Callback:
+) -> Lead:
     """Count one try; reaching the caller closes the callback."""
     now = now or utc_now()
-    callback = _open(session, callback_id)
-    callback.attempts += 1
-    callback.last_attempt_at = now
+    lead = _open(session, callback_id)
+    lead.attempts += 1
+    lead.last_attempt_at = now
     if data.note:
-        callback.note = data.note
+        lead.note = data.note
     if data.reached:
-        callback.status = str(CallbackStatus.DONE)
-        callback.closed_at = now
-        callback.closed_by = actor
+        lead.state = str(LeadState.DONE)
+        lead.closed_at = now
+        lead.closed_by = actor
     session.flush()
-    return callback
+    return lead
 
 
 def cancel_callback(
     session: Session, callback_id: int, actor: str, note: str | None, now: datetime | None = None
-) -> Callback:
+) -> Lead:
     """Drop a callback that is no longer owed."""
-    callback = _open(session, callback_id)
-    callback.status = str(CallbackStatus.CANCELLED)
-    callback.closed_at = now or utc_now()
-    callback.closed_by = actor
+    lead = _open(session, callback_id)
+    lead.state = str(LeadState.CANCELLED)
+    lead.closed_at = now or utc_now()
+    lead.closed_by = actor
     if note:
-        callback.note = note
+        lead.note = note
     session.flush()
-    return callback
+    return lead
 
 
 def close_reached(session: Session, number: str, reached_at: datetime, by: str) -> int:
-    """Close the open callbacks of `number` owed since before `reached_at`; how many closed."""
+    """Close the open callbacks of `number` owed since before `reached_at`; how many closed.
+
+    Only those waiting to be dialled: one the dialer is calling right now ends with its call.
+    """
+    list_id = existing_callback_list_id(session)
+    if list_id is None:
+        return 0
     result = session.execute(
-        update(Callback)
+        update(Lead)
         .where(
-            Callback.number == number,
-            Callback.status == str(CallbackStatus.OPEN),
-            Callback.created_at <= reached_at,
+            Lead.list_id == list_id,
+            Lead.number == number,
+            Lead.state == str(LeadState.OPEN),
+            Lead.created_at <= reached_at,
         )
-        .values(status=str(CallbackStatus.DONE), closed_at=reached_at, closed_by=by)
+        .values(state=str(LeadState.DONE), closed_at=reached_at, closed_by=by)
         .execution_options(synchronize_session="fetch")
     )
     session.flush()
@@ -155,19 +220,36 @@ def close_reached(session: Session, number: str, reached_at: datetime, by: str) 
 
 def numbers_owed_a_callback(session: Session, numbers: Sequence[str]) -> set[str]:
     """Those of `numbers` with an open callback."""
+    list_id = existing_callback_list_id(session)
+    if list_id is None:
+        return set()
     found: set[str] = set()
     wanted = sorted(set(numbers))
     for start in range(0, len(wanted), _CHUNK):
         rows = session.scalars(
-            select(Callback.number)
+            select(Lead.number)
             .where(
-                Callback.number.in_(wanted[start : start + _CHUNK]),
-                Callback.status == str(CallbackStatus.OPEN),
+                Lead.list_id == list_id,
+                Lead.number.in_(wanted[start : start + _CHUNK]),
+                Lead.state.in_(OPEN_STATES),
             )
             .distinct()
         )
         found.update(rows)
     return found
+
+
+def waiting_callback(session: Session, number: str) -> Lead | None:
+    """The callback of `number` still waiting to be dialled (soonest due first), if any."""
+    list_id = existing_callback_list_id(session)
+    if list_id is None:
+        return None
+    return session.scalar(
+        select(Lead)
+        .where(Lead.list_id == list_id, Lead.number == number, Lead.state == str(LeadState.OPEN))
+        .order_by(Lead.due_at, Lead.id)
+        .limit(1)
+    )
 
 
 def open_for_missed_call(
@@ -176,7 +258,7 @@ def open_for_missed_call(
     number: str,
     matched: list[Owner],
     *,
-    due_minutes: int,
+    rules: CallbackRules,
     short_abandon_s: float,
 ) -> int:
     """Open a callback for a caller who gave up waiting: 1 when opened, else 0.
@@ -191,36 +273,28 @@ def open_for_missed_call(
     if wait < short_abandon_s:
         return 0
     if session.scalar(
-        select(
-            exists().where(Callback.server == record.server, Callback.linkedid == record.linkedid)
-        )
+        select(exists().where(Lead.server == record.server, Lead.linkedid == record.linkedid))
     ):
         return 0
     if _got_through_since(session, number, record):
         return 0
-    if session.scalar(
-        select(
-            exists().where(Callback.number == number, Callback.status == str(CallbackStatus.OPEN))
-        )
-    ):
+    if numbers_owed_a_callback(session, [number]):
         return 0  # one owed callback per number is enough; the queue sees the first
     owner = matched[0] if len(matched) == 1 else None
-    session.add(
-        Callback(
-            number=number,
-            customer_id=owner.customer_id if owner else None,
-            contact_id=owner.contact_ids[0] if owner and owner.contact_ids else None,
-            due_at=planned(default_calendar(session), record.ended_at, due_minutes, "a callback"),
-            status=str(CallbackStatus.OPEN),
-            origin=str(CallbackOrigin.ABANDONED_CALL),
-            server=record.server,
-            linkedid=record.linkedid,
-            queue=record.queue_visits[-1].queue if record.queue_visits else None,
-            # Owed from the moment the caller gave up (a later answered call closes it).
-            created_at=record.ended_at,
-        )
+    add_callback(
+        session,
+        rules,
+        number=number,
+        due_at=planned(default_calendar(session), record.ended_at, rules.due_minutes, "a callback"),
+        origin=LeadOrigin.ABANDONED,
+        # Owed from the moment the caller gave up (a later answered call closes it).
+        at=record.ended_at,
+        customer_id=owner.customer_id if owner else None,
+        contact_id=owner.contact_ids[0] if owner and owner.contact_ids else None,
+        server=record.server,
+        linkedid=record.linkedid,
+        queue=record.queue_visits[-1].queue if record.queue_visits else None,
     )
-    session.flush()
     return 1
 
 
@@ -240,8 +314,9 @@ def _got_through_since(session: Session, number: str, record: CallRecord) -> boo
     )
 
 
-def _open(session: Session, callback_id: int) -> Callback:
-    callback = get_callback(session, callback_id)
-    if callback.status != str(CallbackStatus.OPEN):
-        raise InvalidInput("status", f"callback {callback_id} is already {callback.status}")
-    return callback
+def _open(session: Session, callback_id: int) -> Lead:
+    lead = get_callback(session, callback_id)
+    status = status_of(lead.state)
+    if status != CallbackStatus.OPEN:
+        raise InvalidInput("status", f"callback {callback_id} is already {status}")
+    return lead

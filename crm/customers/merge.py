@@ -9,9 +9,9 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from callcenter.campaigns.models import Lead
 from callcenter.db import utc_now
 from crm.access import Editor, check_customer_merge
-from crm.callbacks.models import Callback
 from crm.customers.models import Contact, Customer, PhoneNumber
 from crm.enums import InteractionKind
 from crm.exceptions import InvalidInput, NotFound
@@ -56,7 +56,8 @@ def merge_customers(
         contacts=_move(session, Contact, keep_id, duplicate_id),
         tickets=_move(session, Ticket, keep_id, duplicate_id),
         interactions=_move(session, Interaction, keep_id, duplicate_id),
-        callbacks=_move(session, Callback, keep_id, duplicate_id),
+        # Callbacks are leads of the callback campaign; other campaigns' leads move too.
+        callbacks=_move(session, Lead, keep_id, duplicate_id),
     )
     session.execute(
         update(Customer)
@@ -114,7 +115,7 @@ def _move_phones(session: Session, keep_id: int, duplicate_id: int) -> int:
 
 def _move(
     session: Session,
-    table: type[PhoneNumber | Contact | Ticket | Interaction | Callback],
+    table: type[PhoneNumber | Contact | Ticket | Interaction | Lead],
     keep_id: int,
     duplicate_id: int,
 ) -> int:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from callcenter.calls.records import CallOutcome, CallRecord, Direction
 from callcenter.db import utc_now
+from crm.callbacks.campaign import CallbackRules
 from crm.callbacks.service import close_reached, numbers_owed_a_callback, open_for_missed_call
 from crm.customers.models import Contact
 from crm.customers.service import get_customer
@@ -34,6 +35,18 @@ class HistoryPolicy:
     region: str
     short_abandon_s: float
     callback_due_minutes: int
+    # The queue the callback campaign is created on, and the zone of numbers placed nowhere.
+    callback_queue: str
+    site_zone: str
+
+    def callback_rules(self) -> CallbackRules:
+        """Where and when this policy's callbacks are owed."""
+        return CallbackRules(
+            region=self.region,
+            due_minutes=self.callback_due_minutes,
+            queue=self.callback_queue,
+            site_zone=self.site_zone,
+        )
 
 
 @dataclass
@@ -144,7 +157,7 @@ def record_calls(
                 record,
                 number,
                 matched,
-                due_minutes=policy.callback_due_minutes,
+                rules=policy.callback_rules(),
                 short_abandon_s=policy.short_abandon_s,
             )
             if opened:

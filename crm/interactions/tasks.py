@@ -52,6 +52,8 @@ class CallHistory:
             region=settings.default_region,
             short_abandon_s=settings.short_abandon_s,
             callback_due_minutes=settings.callback_due_minutes,
+            callback_queue=settings.callback_queue or settings.default_queue,
+            site_zone=settings.time_zone,
         )
 
     def record(self, records: Sequence[CallRecord]) -> HistoryResult:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.calls.dispositions import dispositions_of
-from crm.callbacks.models import Callback
+from callcenter.campaigns.models import Lead
 from crm.customers.models import PhoneNumber
 from crm.interactions.models import Interaction
 from crm.kb.schemas import KBArticleIn
@@ -241,8 +241,9 @@ def test_a_callback_is_due_at_the_moment_the_agent_meant(
     assert response.status_code == 200, response.text
     assert f"{stored.replace('T', ' ')} UTC" in response.text
     with sessions() as session:
-        callback = session.scalars(select(Callback)).one()
+        callback = session.scalars(select(Lead)).one()
     assert (callback.number, callback.customer_id) == ("+15551230001", ann)
+    assert callback.due_at is not None
     assert callback.due_at.astimezone(UTC).isoformat().startswith(stored)
 
 

@@ -19,9 +19,12 @@ from callcenter.calls.records import (
     VisitOutcome,
 )
 from callcenter.calls.service import store_calls
+from callcenter.campaigns.enums import LeadOrigin
+from callcenter.campaigns.models import Lead
 from callcenter.queues.records import QueueFields, get_queue, update_queue
 from callcenter.users.models import User
-from crm.callbacks.models import Callback
+from crm.callbacks.campaign import CallbackRules
+from crm.callbacks.service import add_callback
 from crm.customers.models import Customer
 from crm.kb.models import KBArticle
 from crm.sla.models import BusinessHours
@@ -126,16 +129,13 @@ def seed_showcase(sessions: sessionmaker[Session]) -> Showcase:
         link_call(session, ticket.id, CallRef(server=SERVER, linkedid=calls[0].linkedid), "agent1")
         add_comment(session, ticket.id, "agent1", "Credit note asked from billing.", public=False)
         add_comment(session, ticket.id, "agent1", "We are correcting the invoice.", public=True)
-        session.add_all(
-            [
-                _callback(ann, "+15551230001", now + timedelta(minutes=40), "Invoice fixed?"),
-                _callback(
-                    _customer(session, "C-1005"),
-                    "+15551230005",
-                    now - timedelta(minutes=20),
-                    "Missed while waiting",
-                ),
-            ]
+        _callback(session, ann, "+15551230001", now + timedelta(minutes=40), "Invoice fixed?")
+        _callback(
+            session,
+            _customer(session, "C-1005"),
+            "+15551230005",
+            now - timedelta(minutes=20),
+            "Missed while waiting",
         )
         office = session.scalars(select(BusinessHours.id)).first()
         # The demo seeds both queues with its numbers; the pictures show a fuller record.
@@ -162,12 +162,14 @@ def _customer(session: Session, code: str) -> int:
     return session.scalars(select(Customer.id).where(Customer.code == code)).one()
 
 
-def _callback(customer: int, number: str, due: datetime, note: str) -> Callback:
-    return Callback(
+def _callback(session: Session, customer: int, number: str, due: datetime, note: str) -> Lead:
+    return add_callback(
+        session,
+        CallbackRules(region="US", due_minutes=30, queue="support", site_zone="UTC"),
         number=number,
         customer_id=customer,
         due_at=due,
-        origin="requested",
+        origin=LeadOrigin.API,
         queue="support",
         note=note,
     )

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from crm.callbacks.models import Callback
+from callcenter.campaigns.models import Lead
 from tests.agent_ui.live_stack import live_stack
 from tests.browser.test_console_reload import sign_in_and_take_a_call
 
@@ -29,7 +29,7 @@ def test_callback_needs_a_due_time_and_is_not_scheduled_twice(
         # No due time: the field says so, nothing is scheduled for "now + 30 min".
         assert page.eval_on_selector("[data-testid=callback-due]", "el => !el.validity.valid")
         with sessions() as session:
-            assert session.scalars(select(Callback)).all() == []
+            assert session.scalars(select(Lead)).all() == []
 
         due = (datetime.now() + timedelta(days=1)).replace(second=0, microsecond=0)
         page.fill("[data-testid=callback-due]", due.strftime("%Y-%m-%dT%H:%M"))
@@ -38,7 +38,7 @@ def test_callback_needs_a_due_time_and_is_not_scheduled_twice(
         page.click("[data-testid=callback-schedule]")
         page.wait_for_selector("#notice .error:has-text('already scheduled')")
         with sessions() as session:
-            assert len(session.scalars(select(Callback)).all()) == 1
+            assert len(session.scalars(select(Lead)).all()) == 1
 
         page.fill("[data-testid=notes]", "Explained the bill line by line")
         page.click("[data-testid=notes-save]")

@@ -22,11 +22,12 @@ from callcenter.calls.records import (
     QueueVisitRecord,
     VisitOutcome,
 )
+from callcenter.campaigns.models import CallList, Campaign, Lead
 from callcenter.cti.pipeline import Pipeline
 from callcenter.cti.record_writer import RecordWriter
 from callcenter.events import CallEnded
 from callcenter.settings import Settings
-from crm.callbacks.models import Callback
+from crm.callbacks.campaign import CallbackRules
 from crm.callbacks.schemas import CallbackCreate
 from crm.callbacks.service import request_callback
 from crm.interactions.models import Interaction
@@ -35,7 +36,13 @@ from crm.interactions.tasks import CallHistory
 from tests.conftest import FIXTURES
 from tests.crm.conftest import add_customer
 
-POLICY = HistoryPolicy(region="US", short_abandon_s=5.0, callback_due_minutes=30)
+POLICY = HistoryPolicy(
+    region="US",
+    short_abandon_s=5.0,
+    callback_due_minutes=30,
+    callback_queue="support",
+    site_zone="UTC",
+)
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
@@ -90,14 +97,23 @@ def test_abandon_capture_creates_a_callback_with_its_due_time(
     dan = seed(sessions, "Dan Customer", "555-123-0004")
     cara = seed(sessions, "Cara Customer", "555-123-0003")
     replay(sessions, "abandon")
-    (callback,) = rows(sessions, Callback)
-    assert (callback.number, callback.customer_id, callback.status, callback.origin) == (
+    (callback,) = rows(sessions, Lead)
+    assert (callback.number, callback.customer_id, callback.state, callback.origin) == (
         "+15551230004",
         dan,
         "open",
-        "abandoned_call",
+        "abandoned",
     )
     assert (callback.queue, callback.linkedid) == ("support", "1795441202.4")
+    # A lead of the callback campaign (made by the first callback), in the caller's zone
+    # or, for a fictional 555 number, the site's.
+    (campaign,) = rows(sessions, Campaign)
+    (call_list,) = rows(sessions, CallList)
+    assert (campaign.kind, campaign.mode, campaign.state, campaign.queue) == (
+        "callback", "preview", "draft", "support",
+    )  # fmt: skip
+    assert (call_list.source, callback.list_id) == ("callbacks", campaign.list_id)
+    assert (callback.time_zone, callback.next_at) == ("UTC", None)  # 555: placed nowhere
     gave_up = datetime.fromtimestamp(1795441210.37, UTC)
     assert abs(callback.due_at - (gave_up + timedelta(minutes=30))) < timedelta(seconds=1)
     history = {(i.customer_id, i.answered) for i in rows(sessions, Interaction)}
@@ -108,12 +124,12 @@ def test_an_abandon_shorter_than_the_threshold_owes_no_callback(
     sessions: sessionmaker[Session],
 ) -> None:
     replay(sessions, "abandon", short_abandon_s=10.0)  # Dan waited 8 s
-    assert rows(sessions, Callback) == []
+    assert rows(sessions, Lead) == []
 
 
 def test_a_queue_timeout_is_owed_a_callback(sessions: sessionmaker[Session]) -> None:
     replay(sessions, "queue_timeout")
-    assert [c.number for c in rows(sessions, Callback)] == ["+15551230006"]
+    assert [c.number for c in rows(sessions, Lead)] == ["+15551230006"]
 
 
 def test_outbound_capture_reaches_the_number_and_closes_its_callback(
@@ -124,13 +140,12 @@ def test_outbound_capture_reaches_the_number_and_closes_its_callback(
         request_callback(
             session,
             CallbackCreate(number="5559876543"),
-            "US",
-            30,
+            CallbackRules(region="US", due_minutes=30, queue="support", site_zone="UTC"),
             now=datetime(2026, 11, 23, 13, 0, tzinfo=UTC),
         )
     replay(sessions, "outbound")
-    (callback,) = rows(sessions, Callback)
-    assert (callback.status, callback.closed_by) == ("done", f"call {callback_linkedid()}")
+    (callback,) = rows(sessions, Lead)
+    assert (callback.state, callback.closed_by) == ("done", f"call {callback_linkedid()}")
     (entry,) = rows(sessions, Interaction)
     assert (entry.customer_id, entry.kind, entry.number) == (customer, "call_out", "+15559876543")
 
@@ -183,7 +198,7 @@ def test_a_later_answered_call_closes_the_callback(session: Session) -> None:
     later = call("b", "+15551230009", start=timedelta(minutes=5), outcome=ANSWERED)
     result = record_calls(session, [later], POLICY)
     assert result.callbacks_closed == 1
-    assert session.scalars(select(Callback.status)).all() == ["done"]
+    assert session.scalars(select(Lead.state)).all() == ["done"]
 
 
 def test_a_later_outbound_call_that_is_answered_closes_it(session: Session) -> None:
@@ -196,7 +211,7 @@ def test_a_later_outbound_call_that_is_answered_closes_it(session: Session) -> N
         direction=Direction.OUTBOUND,
     )
     record_calls(session, [dial_back], POLICY)
-    assert session.scalars(select(Callback.status)).all() == ["done"]
+    assert session.scalars(select(Lead.state)).all() == ["done"]
 
 
 def test_no_callback_when_the_caller_got_through_meanwhile(session: Session) -> None:

@@ -8,9 +8,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from callcenter.campaigns.enums import LeadOrigin
+from callcenter.campaigns.models import Lead
 from callcenter.users.service import Role
 from crm.access import Editor
-from crm.callbacks.models import Callback
+from crm.callbacks.campaign import CallbackRules
+from crm.callbacks.service import add_callback
 from crm.customers.merge import merge_customers
 from crm.customers.models import Customer, PhoneNumber
 from crm.customers.schemas import ContactCreate, CustomerCreate, PhoneIn
@@ -55,8 +58,13 @@ def pair(sessions: sessionmaker[Session]) -> tuple[int, int]:
                 kind="call_in", customer_id=dup.id, occurred_at=AT, body="Asked about invoice"
             )
         )
-        session.add(
-            Callback(number="+15551230002", customer_id=dup.id, due_at=AT, origin="requested")
+        add_callback(
+            session,
+            CallbackRules(region="US", due_minutes=30, queue="support", site_zone="UTC"),
+            number="+15551230002",
+            customer_id=dup.id,
+            due_at=AT,
+            origin=LeadOrigin.API,
         )
         return keep.id, dup.id
 
@@ -78,7 +86,7 @@ def test_everything_of_the_duplicate_moves_to_the_customer_kept(
         assert [p.e164 for p in keep.contacts[0].phones] == ["+15551230003"]
         assert (keep.code, keep.city, keep.notes) == ("ANN-7", "Leeds", "Pays late")
         assert session.scalar(select(Ticket.customer_id)) == keep_id
-        assert session.scalar(select(Callback.customer_id)) == keep_id
+        assert session.scalar(select(Lead.customer_id)) == keep_id
         history = session.scalars(
             select(Interaction).where(Interaction.customer_id == keep_id).order_by(Interaction.id)
         ).all()

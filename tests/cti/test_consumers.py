@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.app import create_app
 from callcenter.calls.service import list_calls
+from callcenter.campaigns.models import Lead
 from callcenter.cli import main
 from callcenter.settings import Settings
-from crm.callbacks.models import Callback
 from crm.interactions.models import Interaction
 from tests.conftest import FIXTURES
 from tests.crm.conftest import add_customer
@@ -42,8 +42,8 @@ def history(sessions: sessionmaker[Session]) -> tuple[set[tuple[object, ...]], s
     """(callbacks, interactions) as (customer, number, status, origin) and (customer, answered)."""
     with sessions() as session:
         callbacks = {
-            (c.customer_id, c.number, c.status, c.origin, c.linkedid)
-            for c in session.scalars(select(Callback))
+            (c.customer_id, c.number, c.state, c.origin, c.linkedid)
+            for c in session.scalars(select(Lead))
         }
         interactions = {(i.customer_id, i.answered) for i in session.scalars(select(Interaction))}
     return callbacks, interactions
@@ -52,7 +52,7 @@ def history(sessions: sessionmaker[Session]) -> tuple[set[tuple[object, ...]], s
 def expected(customers: dict[str, int]) -> tuple[set[tuple[object, ...]], set[object]]:
     dan, cara = customers["dan"], customers["cara"]
     return (
-        {(dan, "+15551230004", "open", "abandoned_call", "1795441202.4")},
+        {(dan, "+15551230004", "open", "abandoned", "1795441202.4")},
         {(dan, False), (cara, True)},
     )
 

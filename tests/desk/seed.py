@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.calls.models import Call, QueueVisit
-from crm.callbacks.models import Callback
+from callcenter.campaigns.enums import LeadOrigin
+from crm.callbacks.campaign import CallbackRules
+from crm.callbacks.service import add_callback
 from crm.customers.schemas import CustomerCreate, PhoneIn
 from crm.customers.service import create_customer
 from crm.enums import TicketPriority
@@ -17,6 +19,8 @@ from crm.tickets.schemas import CallRef, TicketCreate
 from crm.tickets.service import create_ticket
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+# Where the seeded callbacks land: the callback campaign on the support queue.
+RULES = CallbackRules(region="US", due_minutes=30, queue="support", site_zone="UTC")
 
 
 def seed_tickets(sessions: sessionmaker[Session]) -> dict[str, int]:
@@ -47,16 +51,16 @@ def seed_tickets(sessions: sessionmaker[Session]) -> dict[str, int]:
         ids["blue"] = _ticket(session, "Blue team's router", assignee="agent3", team="blue")
         ids["free"] = _ticket(session, "Nobody's modem", priority=TicketPriority.URGENT)
         ids["red"] = _ticket(session, "Red team's fax", team="red")
-        callback = Callback(
+        callback = add_callback(
+            session,
+            RULES,
             number="+15551230001",
             customer_id=customer.id,
             due_at=datetime.now(UTC) + timedelta(minutes=30),
-            origin="requested",
+            origin=LeadOrigin.API,
             queue="support",
             note="Wants to hear when the printer is fixed",
         )
-        session.add(callback)
-        session.flush()
         ids["callback"] = callback.id
     return ids
 

@@ -8,29 +8,33 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from crm.callbacks.models import Callback
+from callcenter.campaigns.enums import LeadOrigin
+from callcenter.campaigns.models import Lead
+from crm.callbacks.service import add_callback
 from tests.console_app import Staff, sign_in_as
-from tests.desk.seed import seed_tickets
+from tests.desk.seed import RULES, seed_tickets
 
 
 @pytest.fixture
 def ids(sessions: sessionmaker[Session], staff: Staff) -> dict[str, int]:
     ids = seed_tickets(sessions)
     with sessions() as session, session.begin():
-        late = Callback(
+        late = add_callback(
+            session,
+            RULES,
             number="+15551230002",
             due_at=datetime.now(UTC) - timedelta(minutes=20),
-            origin="abandoned_call",
+            origin=LeadOrigin.ABANDONED,
             queue="support",
         )
-        sales = Callback(
+        sales = add_callback(
+            session,
+            RULES,
             number="+15551230003",
             due_at=datetime.now(UTC) + timedelta(hours=1),
-            origin="requested",
+            origin=LeadOrigin.API,
             queue="sales",  # nobody of the staff answers sales
         )
-        session.add_all([late, sales])
-        session.flush()
         ids["late"], ids["sales"] = late.id, sales.id
     return ids
 
@@ -79,13 +83,13 @@ def test_done_closes_and_failed_counts_an_attempt(
     )
     assert failed.headers["location"] == "/desk/callbacks"
     with sessions() as session:
-        first = session.get(Callback, ids["callback"])
-        late = session.get(Callback, ids["late"])
+        first = session.get(Lead, ids["callback"])
+        late = session.get(Lead, ids["late"])
         assert first is not None and late is not None
-        assert (first.status, first.closed_by, first.note) == (
+        assert (first.state, first.closed_by, first.note) == (
             "done", "agent1", "Told them it is fixed",
         )  # fmt: skip
-        assert (late.status, late.attempts) == ("open", 1)
+        assert (late.state, late.attempts) == ("open", 1)
     assert listed(client.get("/desk/callbacks?status=done").text) == {"+15551230001"}
 
 
@@ -112,7 +116,7 @@ def test_a_callback_an_agent_promised_is_theirs_and_their_teams(
     )
     assert scheduled.status_code == 200, scheduled.text
     with sessions() as session:
-        promised = session.query(Callback).filter_by(number="+15551230009").one()
+        promised = session.query(Lead).filter_by(number="+15551230009").one()
         assert (promised.owner, promised.queue) == ("agent1", None)
 
     mine = client.get("/desk/callbacks").text
