@@ -286,3 +286,25 @@ class FloorSnapshot(DomainEvent):
     pbx_since: datetime | None = None
     pbx_detail: str = ""
     origin: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CampaignLeadOffered(DomainEvent):
+    """A campaign's lead is shown to an agent (a preview) or connected to them (a call)."""
+
+    agent: str  # the user's username
+    campaign_id: int
+    lead_id: int
+    attempt_id: int | None  # None for a preview not dialled yet
+    mode: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DialAttemptEnded(DomainEvent):
+    """A dial attempt of a campaign is over, with its outcome."""
+
+    campaign_id: int
+    lead_id: int
+    attempt_id: int
+    outcome: str
+    agent: str | None
