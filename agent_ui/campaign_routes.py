@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from anyio import from_thread
 from fastapi import APIRouter, Depends, Form, HTTPException, status
@@ -11,13 +11,13 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agent_ui.campaign_view import BadCallbackTime, lead_moment, zone_of
+from agent_ui.campaign_view import zone_of
 from agent_ui.pbx import ConsoleError
 from agent_ui.routes_console import notice
 from agent_ui.runtime import ConsoleDep
 from callcenter.campaigns import dispositions
+from callcenter.campaigns.enums import LeadState
 from callcenter.campaigns.models import Campaign, DialAttempt, Lead
-from callcenter.db import utc_now
 from callcenter.deps import SessionDep, SignedInUser, require_role
 from callcenter.users.service import Role
 
@@ -87,13 +87,22 @@ def _attempt_to_dispose(
     return attempt
 
 
-def _choice(campaign: Campaign, code: str) -> dict[str, Any]:
-    for choice in campaign.dispositions or []:
-        if choice.get("code") == code:
-            return choice
-    raise HTTPException(
-        status.HTTP_422_UNPROCESSABLE_CONTENT, f"{code!r} is not a disposition of {campaign.name}"
-    )
+def _wall_time(text: str) -> datetime | None:
+    """The call-back time as typed: a datetime-local value on the lead's clock ('' = none)."""
+    if not text.strip():
+        return None
+    try:
+        wall = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "callback_at is not a date and time"
+        ) from None
+    if wall.tzinfo is not None:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "callback_at is the time on the lead's clock, without an offset",
+        )
+    return wall
 
 
 @router.post("/console/campaigns/dispose", response_class=HTMLResponse)
@@ -109,46 +118,35 @@ def dispose_lead(
     keep_mine: Annotated[str, Form(max_length=8)] = "",
     note: Annotated[str, Form(max_length=20_000)] = "",
 ) -> HTMLResponse:
-    """The call's disposition, stored before the console is told; then the next lead."""
+    """The call's disposition, stored before the console is told; then the next lead.
+    A call back is given on the lead's own clock (their time zone) and must fall in the
+    campaign's calling hours there."""
     lead = session.get(Lead, lead_id)
     if lead is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"lead {lead_id} not found")
     attempt = _attempt_to_dispose(session, user, lead, attempt_id)
     campaign = session.get(Campaign, attempt.campaign_id)
     assert campaign is not None, "an attempt belongs to its campaign"
-    choice = _choice(campaign, code)
-    now = utc_now()
-    callback: datetime | None = None
-    if choice.get("callback"):
-        if not callback_at.strip():
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT, "callback_at: say when to call back"
-            )
-        try:
-            callback = lead_moment(callback_at, lead.time_zone, now)
-        except BadCallbackTime as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
-    dispositions.dispose(
+    keep = bool(keep_mine)
+    done = dispositions.dispose(
         session,
-        attempt_id=attempt.id,
-        code=code,
-        agent=user.username,
-        callback_at=callback,
-        keep_owner=bool(keep_mine) and callback is not None,
-        note=note.strip() or None,
-        now=now,
+        attempt.id,
+        code,
+        user.username,
+        callback_local=_wall_time(callback_at),
+        keep_as_owner=keep,
+        note=note,
     )
     # Stored before the console moves on: a restart never loses a disposition it showed saved.
     session.commit()
-    label = str(choice.get("label") or code)
     mode = campaign.mode
     from_thread.run(console.ops.campaign_disposed, user.id, user.username, lead.id, mode)
-    if callback is None:
-        return notice(f"Saved: {label}.")
+    if done.lead_state != LeadState.OPEN or done.next_at is None:
+        return notice(f"Saved: {done.label}.")
     zone = zone_of(lead.time_zone)
-    there = callback.astimezone(zone)
-    mine = " (your callback)" if keep_mine else ""
+    there = done.next_at.astimezone(zone)
+    mine = " (your callback)" if done.owner == user.username else ""
     return notice(
-        f"Saved: {label}. Call back {there:%a %Y-%m-%d %H:%M} {zone.key} time, "
-        f"{callback.astimezone(UTC):%H:%M} UTC{mine}."
+        f"Saved: {done.label}. Next call {there:%a %Y-%m-%d %H:%M} {zone.key} time, "
+        f"{done.next_at.astimezone(UTC):%H:%M} UTC{mine}."
     )

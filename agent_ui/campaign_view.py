@@ -12,7 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agent_ui.render import fragment
+from callcenter.campaigns.dispositions import dispositions_of
 from callcenter.campaigns.enums import AttemptState, CampaignState, LeadState, Outcome
+from callcenter.campaigns.hours import describe
 from callcenter.campaigns.models import Campaign, DialAttempt, Lead
 from callcenter.db import utc_now
 from callcenter.users.models import User
@@ -35,10 +37,6 @@ OUTCOME_WORDS = {
     Outcome.UNKNOWN.value: "The call was lost",
     Outcome.ANSWERED.value: "Answered",
 }
-
-
-class BadCallbackTime(ValueError):
-    """A call-back time that cannot be read, does not exist, or has passed (the sentence)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,33 +125,6 @@ def script_for(campaign: Campaign, lead: Lead, agent: str) -> str:
     return _PLACEHOLDER.sub(fill, campaign.script or "")
 
 
-def lead_moment(text: str, zone_name: str, now: datetime | None = None) -> datetime:
-    """The moment (UTC) a call-back time typed in the lead's own time zone means.
-
-    `text` is a datetime-local value (`2026-12-03T10:00`), read on the lead's wall clock: a
-    time the clocks skip (spring forward) does not exist and is refused; of a time that
-    happens twice (fall back) the first is meant. A time already past is refused too.
-    """
-    try:
-        wall = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise BadCallbackTime("the call-back time is not a date and time") from None
-    if wall.tzinfo is not None:
-        raise BadCallbackTime("give the call-back time on the lead's clock, without an offset")
-    zone = zone_of(zone_name)
-    local = wall.replace(tzinfo=zone)
-    moment = local.astimezone(UTC)
-    if moment.astimezone(zone).replace(tzinfo=None) != wall:
-        raise BadCallbackTime(
-            f"{wall:%Y-%m-%d %H:%M} does not exist in {zone.key} (the clocks skip it)"
-        )
-    current = now or utc_now()
-    current = current if current.tzinfo else current.replace(tzinfo=UTC)
-    if moment <= current:
-        raise BadCallbackTime("the call-back time has passed")
-    return moment
-
-
 def lead_panel(
     session: Session,
     *,
@@ -188,7 +159,8 @@ def lead_panel(
         "local_now": moment.astimezone(zone),
         "fields": sorted((lead.fields or {}).items()),
         "script": script_for(campaign, lead, agent),
-        "dispositions": campaign.dispositions or [],
+        "dispositions": dispositions_of(campaign),
+        "hours": describe(campaign),
     }
     return fragment("_campaign_lead.html", **context)
 
