@@ -74,6 +74,9 @@ class CampaignDesk:
         self.sessions = sessions
         self.server = server
         self.dialer: PreviewDialer | None = None
+        # Where to find the dialer when none is attached (one that starts after the consoles,
+        # such as the active `cti run`'s once the PBX link is up).
+        self.find_dialer: Callable[[], PreviewDialer | None] | None = None
         self._shown: dict[int, Shown] = {}
         self._locks: dict[int, asyncio.Lock] = {}
         self._user_ids: dict[str, int] = {}
@@ -328,9 +331,12 @@ class CampaignDesk:
             )
 
     def _dialer(self) -> PreviewDialer:
-        if self.dialer is None:
+        dialer = self.dialer
+        if dialer is None and self.find_dialer is not None:
+            dialer = self.find_dialer()
+        if dialer is None:
             raise NoDialer("the dialer is not running (is the PBX link up?)")
-        return self.dialer
+        return dialer
 
     def _lock(self, user_id: int) -> asyncio.Lock:
         return self._locks.setdefault(user_id, asyncio.Lock())
