@@ -26,7 +26,7 @@ pytestmark = pytest.mark.browser
 
 NEW_YORK = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")
-BOB, CAROL = "+12125550101", "+12125550102"
+BOB, CAROL, FRANK = "+12125550101", "+12125550102", "+12125550105"
 DAN, EVE = "+12125550103", "+12125550104"
 
 # The floor of the live stack, with the campaigns' queue and the people the PBX dials: each
@@ -52,7 +52,7 @@ machine_share = 0.0
     + "".join(
         f'\n[[outbound.number]]\nnumber = "{number}"\noutcome = "person"\n'
         "ring_s = 1\ntalk_s = 900\n"
-        for number in (BOB, CAROL, DAN, EVE)
+        for number in (BOB, CAROL, FRANK, DAN, EVE)
     )
 )
 
@@ -109,6 +109,7 @@ def campaigns(sessions: sessionmaker[Session], fast_password_hashing: None) -> N
                 campaign("Satisfaction", survey, "progressive", "paused"),
                 lead(renewals, BOB, "Bob Renewal", plan="Gold", renewal="2027-01-31"),
                 lead(renewals, CAROL, "Carol Next", plan="Silver", renewal="2027-02-28"),
+                lead(renewals, FRANK, "Frank Later", plan="Gold", renewal="2027-05-31"),
                 lead(survey, DAN, "Dan Survey", plan="Basic", renewal="2027-03-31"),
                 lead(survey, EVE, "Eve Survey", plan="Basic", renewal="2027-04-30"),
             ]
@@ -226,8 +227,11 @@ def test_an_agent_works_a_preview_then_a_progressive_campaign(
         assert (bob.state, bob.owner, bob.disposition) == ("open", "agent1", "callback")
         assert bob.next_at == instant
 
+        # Skipped, Carol goes behind the leads not tried yet.
         page.click("[data-testid=lead-skip]")
-        expect(page.locator("[data-testid=campaign-message]")).to_contain_text("No lead to call")
+        expect(
+            page.locator("[data-testid=campaign-lead][data-stage=preview] [data-testid=lead-name]")
+        ).to_have_text("Frank Later")
 
         # Progressive: the preview campaign stops, the progressive one starts.
         with sessions() as session, session.begin():
