@@ -25,7 +25,6 @@ from callcenter.campaigns.models import Campaign
 from callcenter.cti.protocol import AmiError
 from callcenter.events import CampaignLeadOffered, DialAttemptEnded, DomainEvent
 from callcenter.users.models import User
-from crm.exceptions import CrmError
 
 log = logging.getLogger(__name__)
 
@@ -368,9 +367,10 @@ class CampaignDesk:
 
 
 def _refusal(exc: Exception, what: str) -> Exception:
-    """The dialer's failure as the console's error: a PBX that did not accept the call, a
-    refusal the dialer explains (a blocked number, a lead no longer held), or as it was."""
-    if isinstance(exc, ConsoleError | CrmError):
+    """The dialer's failure as the console's error (one class a web worker of several knows
+    too): a PBX that did not accept the call, or a refusal the dialer explains (a blocked
+    number, a lead no longer held for the agent)."""
+    if isinstance(exc, ConsoleError):
         return exc
     if isinstance(exc, AmiError):
         return CallNotPlaced(f"{what}: the PBX said {exc}")

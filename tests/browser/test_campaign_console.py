@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from callcenter.campaigns.models import CallList, Campaign, DialAttempt, Lead
 from callcenter.users.service import Role, create_user
 from tests.agent_ui.live_stack import ONE_AGENT, live_stack
+from tests.browser.axe_check import readable, serious, violations
 from tests.browser.console_helpers import PASSWORD, eventually
 
 pytestmark = pytest.mark.browser
@@ -189,6 +190,8 @@ def test_an_agent_works_a_preview_then_a_progressive_campaign(
             re.compile(r"^\w{3} \d\d:\d\d$")
         )
         expect(page.locator("[data-testid=state]")).to_have_attribute("data-state", "available")
+        found = serious(violations(page))
+        assert found == [], readable("preview", found)
         with sessions() as session:
             assert session.scalars(select(DialAttempt)).all() == []
 
@@ -213,6 +216,8 @@ def test_an_agent_works_a_preview_then_a_progressive_campaign(
         expect(page.locator("[data-testid=callback-agent-time]")).to_contain_text(
             instant.astimezone(BERLIN).strftime("%H:%M")
         )
+        found = serious(violations(page))
+        assert found == [], readable("disposition", found)
         page.check("[data-testid=callback-mine]")
         page.fill("[data-testid=disposition-note]", "After the board meeting")
         page.click("[data-testid=disposition-save]")
