@@ -254,6 +254,13 @@ def test_an_agent_works_a_preview_then_a_progressive_campaign(
         )
         assert page.locator("[data-testid=lead-call]").count() == 0  # connected already
         page.wait_for_selector("[data-testid=state][data-state=on_call]")
+        # A reload mid-call shows the same lead, still in the call.
+        page.reload()
+        page.wait_for_selector("[data-testid=link]:has-text('live')")
+        expect(
+            page.locator("[data-testid=campaign-lead][data-stage=in_call] [data-testid=lead-name]")
+        ).to_have_text(first_name)
+        navigations.clear()
 
         hang_up_and_wait_for_the_disposition(page)
         page.check("[data-testid=disposition-sale]")
