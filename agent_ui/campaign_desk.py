@@ -23,7 +23,7 @@ from callcenter.bus import Bus
 from callcenter.campaigns.enums import Outcome
 from callcenter.campaigns.models import Campaign
 from callcenter.cti.protocol import AmiError
-from callcenter.events import CampaignLeadOffered, DialAttemptEnded, DomainEvent
+from callcenter.events import CampaignLeadOffered, DialAttemptEnded
 from callcenter.users.models import User
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,7 @@ class PreviewDialer(Protocol):
 
 
 Shown = dict[str, Any]
+CampaignEvent = CampaignLeadOffered | DialAttemptEnded
 
 
 class CampaignDesk:
@@ -79,7 +80,11 @@ class CampaignDesk:
         self._shown: dict[int, Shown] = {}
         self._locks: dict[int, asyncio.Lock] = {}
         self._user_ids: dict[str, int] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        # The dialer's events per agent, shown one after the other in the order published
+        # (a short call's end never overtakes its connection), one agent never waiting on
+        # another's.
+        self._inboxes: dict[str, asyncio.Queue[CampaignEvent]] = {}
+        self._workers: set[asyncio.Task[None]] = set()
         self._unsubscribe: list[Callable[[], None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -104,9 +109,9 @@ class CampaignDesk:
     async def stop(self) -> None:
         for unsubscribe in self._unsubscribe:
             unsubscribe()
-        pending = [*self._tasks]
-        for task in pending:
-            task.cancel()
+        pending = [*self._workers]
+        for worker in pending:
+            worker.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
 
     def snapshot(self, user_id: int) -> Shown | None:
@@ -181,27 +186,35 @@ class CampaignDesk:
 
     # -- the dialer's events --------------------------------------------------------------
 
-    def _received(self, event: DomainEvent) -> None:
+    def _received(self, event: CampaignEvent) -> None:
         if self.server is not None and event.server != self.server:
             return
         loop = self._loop
-        if loop is None:
+        if loop is None or event.agent is None:
             return
-        loop.call_soon_threadsafe(self._spawn, event)
+        loop.call_soon_threadsafe(self._deliver, event)
 
-    def _spawn(self, event: DomainEvent) -> None:
-        task = asyncio.create_task(self._follow(event))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    def _deliver(self, event: CampaignEvent) -> None:
+        agent = event.agent
+        assert agent is not None
+        inbox = self._inboxes.get(agent)
+        if inbox is None:
+            inbox = self._inboxes[agent] = asyncio.Queue()
+            worker = asyncio.create_task(self._follow(inbox))
+            self._workers.add(worker)
+            worker.add_done_callback(self._workers.discard)
+        inbox.put_nowait(event)
 
-    async def _follow(self, event: DomainEvent) -> None:
-        try:
-            if isinstance(event, CampaignLeadOffered):
-                await self._offered(event)
-            elif isinstance(event, DialAttemptEnded):
-                await self._ended(event)
-        except Exception:
-            log.exception("campaign console could not show %s", event)
+    async def _follow(self, inbox: asyncio.Queue[CampaignEvent]) -> None:
+        while True:
+            event = await inbox.get()
+            try:
+                if isinstance(event, CampaignLeadOffered):
+                    await self._offered(event)
+                elif isinstance(event, DialAttemptEnded):
+                    await self._ended(event)
+            except Exception:
+                log.exception("campaign console could not show %s", event)
 
     async def _offered(self, event: CampaignLeadOffered) -> None:
         """A preview shown, or a call connected to the agent: the lead's card and script."""
