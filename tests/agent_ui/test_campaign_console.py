@@ -38,6 +38,8 @@ from callcenter.queues.presence import Presence
 from callcenter.services import Services
 from callcenter.settings import AmiTarget
 from callcenter.users.session_key import session_keys
+from crm.customers.schemas import CustomerCreate, PhoneIn
+from crm.customers.service import create_customer
 from tests.cluster.console_loopback import loopback
 from tests.console_app import AT, Staff, publish, sign_in_as
 
@@ -126,6 +128,8 @@ class Floor:
 
 def seed(sessions: sessionmaker[Session], mode: str) -> tuple[int, int, int]:
     with sessions() as session, session.begin():
+        known = CustomerCreate(name="Robert Renewal Inc.", phones=[PhoneIn(number="+12125550101")])
+        customer = create_customer(session, known, "US")
         calls = CallList(name="renewals", source="csv")
         session.add(calls)
         session.flush()
@@ -133,6 +137,7 @@ def seed(sessions: sessionmaker[Session], mode: str) -> tuple[int, int, int]:
             list_id=calls.id,
             number="+12125550101",
             name="Bob Renewal",
+            customer_id=customer.id,
             time_zone=NEW_YORK,
             origin="csv",
             fields={"plan": "Gold", "renewal": "2027-01-31"},
@@ -257,6 +262,8 @@ def test_a_preview_shows_card_and_script_before_dialling_then_call_and_callback(
     assert "Hello Bob Renewal, your Gold plan renews soon. I am agent1." in html
     assert NEW_YORK in html and "Gold" in html and "2027-01-31" in html
     assert 'data-testid="lead-call"' in html and 'data-testid="lead-skip"' in html
+    assert 'href="/desk/customers/1"' in html and "Robert Renewal Inc." in html
+    assert "0 of 5" in html  # attempts so far, of the campaign's most
     assert floor.dialer.calls == []  # nothing dialled while the agent reads
     assert lead_row(sessions, floor.bob).owner == "agent1"
 
