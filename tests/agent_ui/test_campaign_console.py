@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,6 +25,7 @@ from starlette.testclient import WebSocketTestSession
 from agent_ui.campaign_desk import CallNotPlaced, CampaignRefused, NoDialer
 from agent_ui.console_ops import RemoteConsoleOps
 from agent_ui.hub import PopHub
+from agent_ui.pbx import CallChannels
 from agent_ui.projector import console_projector
 from callcenter.app import create_app
 from callcenter.bus import Bus
@@ -614,10 +615,12 @@ async def test_a_console_on_another_web_worker_works_the_campaign_over_the_rpc(
     )
     presence = Presence()
     hub = PopHub(settings.console_replay_frames)
+    # A link to no PBX (never started), and no calls: the dialer stands in for the PBX.
     connection = AmiConnection(AmiTarget(host="127.0.0.1", port=9, username="u", secret="s"))
+    no_calls = cast(CallChannels, None)
     agent = staff.ids["agent1"]
     try:
-        async with console_projector(services, presence, connection, None, hub) as (
+        async with console_projector(services, presence, connection, no_calls, hub) as (
             consoles,
             calls,
         ):
