@@ -125,6 +125,7 @@ class Floor:
     carol: int
     dialer: Dialer
     client: TestClient
+    mode: str
 
 
 def seed(sessions: sessionmaker[Session], mode: str) -> tuple[int, int, int]:
@@ -174,7 +175,7 @@ def floor(
     dialer = Dialer(sessions)
     consoles = client.app.state.callcenter.console.consoles  # type: ignore[attr-defined]
     consoles.campaigns.attach_dialer(dialer)
-    return Floor(campaign, bob, carol, dialer, client)
+    return Floor(campaign, bob, carol, dialer, client, request.param)
 
 
 def campaign_frame(ws: WebSocketTestSession, stage: str | None = None) -> dict[str, Any]:
@@ -396,23 +397,24 @@ def test_a_preview_not_reached_goes_back_and_offers_the_next(
     assert campaign_frame(ws, "preview")["lead_id"] == floor.carol
 
 
-@pytest.mark.parametrize("floor", ["progressive"], indirect=True)
-def test_a_progressive_call_pops_the_lead_and_a_sale_waits_for_the_next_call(
+@pytest.mark.parametrize("floor", ["progressive", "predictive"], indirect=True)
+def test_a_connected_call_pops_the_lead_and_a_sale_waits_for_the_next_call(
     client: TestClient,
     floor: Floor,
     agent1: tuple[WebSocketTestSession, str],
     sessions: sessionmaker[Session],
 ) -> None:
     ws, csrf = agent1
-    with sessions() as session, session.begin():  # the dialer dialled Bob for agent1
+    mode = floor.mode
+    with sessions() as session, session.begin():  # the dialer put Bob through to agent1
         lead = session.get(Lead, floor.bob)
         assert lead is not None
         lead.state, lead.attempts = LeadState.IN_CALL.value, 1
-        attempt = attempt_for(session, lead, "agent1", "progressive")
+        attempt = attempt_for(session, lead, "agent1", mode)
         attempt.state = AttemptState.CONNECTED.value
         attempt_id = attempt.id
 
-    connected(floor, floor.bob, attempt_id, mode="progressive")
+    connected(floor, floor.bob, attempt_id, mode=mode)
     card = campaign_frame(ws, "in_call")
     assert "Bob Renewal" in card["html"] and "Hello Bob Renewal" in card["html"]
     assert 'data-testid="lead-call"' not in card["html"]  # nothing to dial: it is connected
@@ -433,8 +435,8 @@ def test_a_progressive_call_pops_the_lead_and_a_sale_waits_for_the_next_call(
         lead = session.get(Lead, floor.carol)
         assert lead is not None
         lead.state, lead.attempts = LeadState.IN_CALL.value, 1
-        next_attempt = attempt_for(session, lead, "agent1", "progressive").id
-    connected(floor, floor.carol, next_attempt, mode="progressive")
+        next_attempt = attempt_for(session, lead, "agent1", mode).id
+    connected(floor, floor.carol, next_attempt, mode=mode)
     assert campaign_frame(ws, "in_call")["lead_id"] == floor.carol
 
 
