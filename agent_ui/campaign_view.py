@@ -23,8 +23,9 @@ from crm.customers.models import Customer
 RUNNING = CampaignState.RUNNING.value
 # Attempts that reached the lead and an agent (the ones a disposition is owed for).
 TALKED = (AttemptState.ANSWERED.value, AttemptState.CONNECTED.value, AttemptState.ENDED.value)
-# What the lead on an agent's screen is waiting for.
-STAGES = ("idle", "preview", "dialing", "in_call", "wrap", "missed", "waiting")
+# The stages of the lead on an agent's screen: idle (none), preview (read, then Call or Skip),
+# dialing (the PBX accepted the call), in_call (put through to the agent), wrap (the call is
+# over: its disposition), missed (not reached: back to the list), waiting (for the next call).
 # A placeholder of the campaign's script: {name}, {number}, {agent} or a CSV column.
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_ ]*)\}")
 OUTCOME_WORDS = {
