@@ -84,6 +84,24 @@ class ConsoleOps(Protocol):
         """A numbered frame of `kind` for the agent's consoles (a supervisor's notice)."""
         ...
 
+    async def campaign_next(self, user_id: int, username: str) -> Snapshot:
+        """The agent's next preview lead on their screen (the campaign frame shown)."""
+        ...
+
+    async def campaign_call(self, user_id: int, username: str, lead_id: int) -> int:
+        """Dial the previewed lead: the attempt, once the PBX accepted the call."""
+        ...
+
+    async def campaign_skip(self, user_id: int, username: str, lead_id: int) -> Snapshot:
+        """Put the previewed lead back; the next one on screen."""
+        ...
+
+    async def campaign_disposed(
+        self, user_id: int, username: str, lead_id: int, mode: str
+    ) -> Snapshot:
+        """The lead's disposition is stored: wrap-up over, the next lead (or wait for it)."""
+        ...
+
 
 class LocalConsoleOps:
     """The consoles of this process, asked on its event loop."""
@@ -131,6 +149,24 @@ class LocalConsoleOps:
 
     async def tell(self, user_id: int, kind: str, payload: dict[str, Any]) -> None:
         self.consoles.hub.publish(user_id, kind, payload)
+
+    async def campaign_next(self, user_id: int, username: str) -> Snapshot:
+        return await self.consoles.campaigns.next_lead(user_id, username)
+
+    async def campaign_call(self, user_id: int, username: str, lead_id: int) -> int:
+        return await self.consoles.campaigns.call(user_id, username, lead_id)
+
+    async def campaign_skip(self, user_id: int, username: str, lead_id: int) -> Snapshot:
+        return await self.consoles.campaigns.skip(user_id, username, lead_id)
+
+    async def campaign_disposed(
+        self, user_id: int, username: str, lead_id: int, mode: str
+    ) -> Snapshot:
+        screen = self.consoles.find(user_id)
+        if screen is not None and screen.wrap_up.active:
+            # The disposition was the after-call work: free for the next lead's call.
+            await self.consoles.finish_wrap_up(user_id)
+        return await self.consoles.campaigns.disposed(user_id, username, lead_id, mode)
 
 
 class RemoteConsoleOps:
@@ -207,6 +243,30 @@ class RemoteConsoleOps:
     async def tell(self, user_id: int, kind: str, payload: dict[str, Any]) -> None:
         await self._ask("tell", user_id=user_id, kind=kind, payload=payload)
 
+    async def campaign_next(self, user_id: int, username: str) -> Snapshot:
+        answer: Snapshot = await self._ask("campaign_next", user_id=user_id, username=username)
+        return answer
+
+    async def campaign_call(self, user_id: int, username: str, lead_id: int) -> int:
+        answer = await self._ask(
+            "campaign_call", user_id=user_id, username=username, lead_id=lead_id
+        )
+        return int(answer)
+
+    async def campaign_skip(self, user_id: int, username: str, lead_id: int) -> Snapshot:
+        answer: Snapshot = await self._ask(
+            "campaign_skip", user_id=user_id, username=username, lead_id=lead_id
+        )
+        return answer
+
+    async def campaign_disposed(
+        self, user_id: int, username: str, lead_id: int, mode: str
+    ) -> Snapshot:
+        answer: Snapshot = await self._ask(
+            "campaign_disposed", user_id=user_id, username=username, lead_id=lead_id, mode=mode
+        )
+        return answer
+
 
 def console_handlers(consoles: Consoles) -> dict[str, Handler]:
     """What the consoles' process answers, by method name: JSON-able arguments and answers,
@@ -241,4 +301,8 @@ def console_handlers(consoles: Consoles) -> dict[str, Handler]:
         "consoles.decline_offer": decline_offer,
         "consoles.show_card": show_card,
         "consoles.tell": ops.tell,
+        "consoles.campaign_next": ops.campaign_next,
+        "consoles.campaign_call": ops.campaign_call,
+        "consoles.campaign_skip": ops.campaign_skip,
+        "consoles.campaign_disposed": ops.campaign_disposed,
     }

@@ -11,6 +11,7 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
+from agent_ui.campaign_desk import CallNotPlaced, CampaignRefused, NoDialer
 from agent_ui.console_state import LiveCall, PopCard
 from agent_ui.pbx import ConsoleError, NoPbx, NotConfirmed, TransferFailed, UnknownTarget
 from crm.exceptions import Conflict, CrmError, Forbidden, InvalidInput, NotFound
@@ -34,6 +35,9 @@ KNOWN_ERRORS: dict[str, type[Exception]] = {
     cls.__name__: cls
     for cls in (
         ConsoleError,
+        CampaignRefused,
+        CallNotPlaced,
+        NoDialer,
         NoPbx,
         UnknownTarget,
         TransferFailed,

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from agent_ui.campaign_desk import CampaignDesk
 from agent_ui.console_state import AgentConsole, LiveCall, PopCard
 from agent_ui.console_users import ConsoleUsers, Seat
 from agent_ui.hub import ConsoleHub
@@ -86,6 +87,8 @@ class Consoles:
         self.clock = clock
         self.users = ConsoleUsers(sessions)
         self.pops = Pops(hub, sessions, settings.default_region)
+        # The campaign lead on each agent's screen (the dialer attaches itself to it).
+        self.campaigns = CampaignDesk(hub, sessions, server=server)
         self._screens: dict[int, AgentConsole] = {}
         self._locks: dict[int, asyncio.Lock] = {}
         self._workers: set[asyncio.Task[None]] = set()
@@ -111,6 +114,7 @@ class Consoles:
         self._unsubscribe.append(bus.subscribe(CallHeld, self._hold_reported))
         self._unsubscribe.append(bus.subscribe(CallUnheld, self._hold_reported))
         self.users.watch_users()
+        self.campaigns.start(bus)
 
     async def stop(self) -> None:
         """Unsubscribe, stop wrap-up timers and pending work."""
@@ -124,6 +128,7 @@ class Consoles:
         self.waiting.stop()
         await asyncio.gather(*pending, return_exceptions=True)
         await self.pops.stop()
+        await self.campaigns.stop()
 
     def consulting(self, user_id: int, target: str | None) -> None:
         """The agent's attended transfer to `target` is under way (None: it is over)."""
@@ -290,12 +295,14 @@ class Consoles:
                 "pop_html": None,
                 "pop_seq": None,
                 "waiting": [],
+                "campaign": self.campaigns.snapshot(user_id),
             }
         return {
             **screen.public(),
             "pop_html": screen.pop_html,
             "pop_seq": screen.pop_seq,
             "waiting": self.waiting.of(screen),
+            "campaign": self.campaigns.snapshot(user_id),
         }
 
     def call_of(self, user_id: int, linkedid: str) -> LiveCall | None:

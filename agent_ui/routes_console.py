@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from agent_ui import console_members
+from agent_ui.campaign_view import campaign_context
 from agent_ui.nav import landing
 from agent_ui.pbx import ConsoleError
 from agent_ui.render import fragment, templates
@@ -121,6 +122,7 @@ def console_page(
         snapshot,
         readonly=False,
         supervised=_supervised(session, user, snapshot),
+        campaign=campaign_context(session, user.username, snapshot),
     )
 
 
@@ -153,6 +155,7 @@ def watch_agent(
         snapshot,
         readonly=agent.id != user.id,
         supervised=_supervised(session, agent, snapshot),
+        campaign=campaign_context(session, agent.username, snapshot),
     )
 
 
@@ -165,8 +168,10 @@ def _render_console(
     *,
     readonly: bool,
     supervised: str | None = None,
+    campaign: dict[str, Any] | None = None,
 ) -> Response:
     context: dict[str, Any] = {
+        **(campaign or {"campaigns": [], "campaign_html": None}),
         "supervised": supervised,
         "user": user,
         "agent": agent,

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from agent_ui.campaign_routes import router as campaign_router
 from agent_ui.console_ops import LocalConsoleOps
 from agent_ui.consoles import Consoles
 from agent_ui.docs_page import router as docs_router
@@ -65,6 +66,7 @@ def install_console(app: FastAPI) -> None:
     app.include_router(auth_router)
     app.include_router(console_router)
     app.include_router(work_router)
+    app.include_router(campaign_router)
     app.include_router(ws_router)
     app.include_router(docs_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -212,10 +212,23 @@
     line.hidden = !message;
   }
 
+  // The campaign lead on screen: the server renders it (card, script, buttons, the
+  // disposition form); campaign.js keeps its clocks and the call-back time.
+  function showCampaign(shown) {
+    const slot = $("campaign-lead");
+    if (!slot || !shown || typeof shown.html !== "string") return;
+    slot.innerHTML = shown.html; // rendered and escaped by the server's templates
+    if (window.htmx) window.htmx.process(slot);
+    const panel = $("campaign-panel");
+    if (panel) panel.hidden = false;
+    document.dispatchEvent(new CustomEvent("campaign-shown", { detail: shown }));
+  }
+
   function handle(frame) {
     switch (frame.type) {
       case "hello":
         if (frame.snapshot) {
+          if (frame.snapshot.campaign) showCampaign(frame.snapshot.campaign);
           showState(frame.snapshot);
           popSeq = frame.snapshot.pop_seq ?? null;
           if (frame.snapshot.pop_html) showPop(frame.snapshot.pop_html);
@@ -231,6 +244,9 @@
         break;
       case "card":
         showCard(frame);
+        break;
+      case "campaign":
+        showCampaign(frame);
         break;
       case "answered":
         if (call && frame.call && call.linkedid === frame.call.linkedid) {

@@ -160,13 +160,15 @@ def live_stack(
     *,
     humans_logged_out: bool = False,
     local_channels: bool = False,
+    scenario: str = ONE_AGENT,
 ) -> Iterator[LiveStack]:
     """Start everything in a thread; stop it all afterwards.
 
     With `humans_logged_out`, agent1 (human) starts outside the queues, as in the demo: only
     the console's queue sign-in (QueueAdd) puts them where calls ring. With
     `local_channels`, every party is a Local channel pair as on the capture PBX (agent1's
-    interface is then `Local/1001@agents/n`).
+    interface is then `Local/1001@agents/n`). `scenario`: the PBX's floor (ONE_AGENT's queues
+    and people, or a variant of it).
     """
     del sessions  # the caller seeds the database before starting the stack
     ready: Future[LiveStack] = Future()
@@ -174,7 +176,7 @@ def live_stack(
     web_port = port_of(listening)
 
     async def main() -> None:
-        scenario = parse_scenario(ONE_AGENT, source="live_stack.toml")
+        floor = parse_scenario(scenario, source="live_stack.toml")
         options = PbxOptions(
             speed=speed,
             auto_arrivals=False,
@@ -182,7 +184,7 @@ def live_stack(
             humans_logged_out=humans_logged_out,
             local_channels=local_channels,
         )
-        pbx = SimulatedPbx(scenario, options)
+        pbx = SimulatedPbx(floor, options)
         await pbx.start("127.0.0.1", 0)
         settings = Settings(
             database_url=database_url,
