@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from agent_ui.hub_redis import RedisHub
 from agent_ui.projector import console_projector
+from callcenter.campaigns.dial_wiring import dialer_handlers, running_dialer
 from callcenter.cti.remote import serving_pbx
 from callcenter.queues.floor import FloorPublisher
 from callcenter.redis_link import async_client
@@ -37,8 +38,11 @@ async def pbx_service(active: ActivePbx) -> AsyncIterator[None]:
             hub,
             server=active.server,
         )
-        async with projector as (_, console_calls):
-            more = {**console_calls, **floor.handlers()}
+        async with projector as (consoles, console_calls):
+            # Campaign mode: the consoles (and the web workers' requests) reach the dialer
+            # this process runs beside the adapter.
+            consoles.campaigns.find_dialer = lambda: running_dialer(active.server)
+            more = {**console_calls, **floor.handlers(), **dialer_handlers(active.server)}
             url = settings.bus_url
             async with serving_pbx(
                 url, active.server, adapter.connection, adapter.pipeline.tracker, more

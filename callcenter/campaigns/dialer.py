@@ -21,7 +21,7 @@ from callcenter.bus import Bus
 from callcenter.calls.records import AgentState
 from callcenter.campaigns import dial_records
 from callcenter.campaigns.abandon_cap import WINDOW, AbandonCount, abandon_count, lines_within_cap
-from callcenter.campaigns.dial_rules import DialBlocked, Pacer, after_attempt, ensure_dialable
+from callcenter.campaigns.dnc import DialBlocked, ensure_dialable
 from callcenter.campaigns.enums import AttemptState, CampaignMode, CampaignState, LeadState, Outcome
 from callcenter.campaigns.models import Campaign, DialAttempt, Lead
 from callcenter.campaigns.outcomes import (
@@ -34,8 +34,10 @@ from callcenter.campaigns.outcomes import (
     stage_outcome,
     stage_report,
 )
+from callcenter.campaigns.pacing import Pacer
 from callcenter.campaigns.picking import Reservation, Seat, candidates, dialable, reserve
 from callcenter.campaigns.picking import reserve_lead as reserve_chosen
+from callcenter.campaigns.retry import after_attempt
 from callcenter.cti.ami_commands import AmiCommands
 from callcenter.cti.frames import Frame
 from callcenter.cti.protocol import AmiAction, AmiMessage, CommandError, NotConnected

@@ -332,7 +332,7 @@ class Pacer:
             def fits(m: int) -> bool:
                 new = max(m - flying, 0)
                 answers = in_flight + q * new
-                sd = math.sqrt(in_flight_var + new * q * (1.0 - q) + soon_var)
+                sd = math.sqrt(max(0.0, in_flight_var + new * q * (1.0 - q) + soon_var))
                 return _normal_excess(answers - available, sd) <= allowance * answers
 
             low, high = max(free, flying), upper

@@ -12,8 +12,9 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from callcenter.campaigns.dial_rules import blocked_reason, may_call
+from callcenter.campaigns.dnc import blocked_reason
 from callcenter.campaigns.enums import AttemptState, LeadState
+from callcenter.campaigns.hours import may_call
 from callcenter.campaigns.models import Campaign, DialAttempt, Lead
 
 # Leads looked at per lead wanted: some are outside calling hours or blocked.

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hmac
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
@@ -14,13 +13,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from callcenter.campaigns.dnc import blocked_reason
 from callcenter.campaigns.enums import LeadOrigin
-from callcenter.campaigns.models import DncEntry, Lead
+from callcenter.campaigns.models import Lead
 from callcenter.campaigns.rate_limit import (
     Allowance,
     MemoryRateLimiter,
@@ -34,7 +33,6 @@ from callcenter.errors import ErrorOut
 from callcenter.settings import Settings
 from crm.callbacks.campaign import CallbackRules, callback_campaign_id
 from crm.callbacks.service import add_callback, waiting_callback
-from crm.customers.models import Customer
 from crm.exceptions import InvalidInput
 from crm.lookup.service import owners
 from crm.phones import normalize
@@ -137,26 +135,13 @@ def preferred_time(
     return max(when, now)
 
 
-def refusal(session: Session, number: str, customer_ids: Sequence[int]) -> str | None:
-    """Why the center may not call `number` back (a do-not-call list, the wish of a customer
-    who has the number), None when it may."""
-    campaign_id = callback_campaign_id(session)
-    listed = session.scalar(
-        select(DncEntry.id)
-        .where(
-            DncEntry.number == number,
-            or_(DncEntry.campaign_id.is_(None), DncEntry.campaign_id == campaign_id),
-        )
-        .limit(1)
-    )
-    unwilling = session.scalar(
-        select(Customer.id)
-        .where(Customer.id.in_(customer_ids), Customer.do_not_call.is_(True))
-        .limit(1)
-    )
-    if listed is not None or unwilling is not None:
-        return "this number may not be called (it is on a do-not-call list): please call us"
-    return None
+def refusal(session: Session, number: str) -> str | None:
+    """Why the center may not call `number` back (the rules the dialer applies), None when
+    it may."""
+    reason = blocked_reason(session, number, callback_campaign_id(session), None)
+    if reason is None:
+        return None
+    return f"this number may not be called ({reason}): please call us"
 
 
 def accept(
@@ -189,7 +174,7 @@ def accept(
     matched = owners(session, [number])
     owner = matched[0] if len(matched) == 1 else None
     customer_id = owner.customer_id if owner else None
-    reason = refusal(session, number, [m.customer_id for m in matched])
+    reason = refusal(session, number)
     if reason is not None:
         raise InvalidInput("number", reason)
     calendar = default_calendar(session)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import phonenumbers
-from phonenumbers import NumberParseException, timezone
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -39,17 +37,6 @@ class CallbackRules:
             queue=settings.callback_queue or settings.default_queue,
             site_zone=settings.time_zone,
         )
-
-
-def zone_of_number(number: str, site_zone: str) -> str:
-    """The IANA zone a number's owner lives in: the one zone its prefix names, else the site's
-    (a country or area spanning several zones, or a number the library places nowhere)."""
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except NumberParseException:
-        return site_zone
-    zones = [z for z in timezone.time_zones_for_number(parsed) if z != timezone.UNKNOWN_TIMEZONE]
-    return zones[0] if len(zones) == 1 else site_zone
 
 
 def callback_campaign(session: Session, queue: str) -> Campaign:

@@ -12,12 +12,12 @@ from sqlalchemy.orm import Session
 from callcenter.calls.records import CallRecord
 from callcenter.campaigns.enums import LeadOrigin, LeadState
 from callcenter.campaigns.models import Lead
+from callcenter.campaigns.timezones import lead_time_zone
 from callcenter.db import utc_now
 from crm.callbacks.campaign import (
     CallbackRules,
     callback_list_id,
     existing_callback_list_id,
-    zone_of_number,
 )
 from crm.callbacks.schemas import CallbackAttempt, CallbackCreate, CallbackUpdate
 from crm.callbacks.states import LEAD_STATES, OPEN_STATES, status_of
@@ -93,7 +93,7 @@ def add_callback(
         name=name,
         customer_id=customer_id,
         contact_id=contact_id,
-        time_zone=zone_of_number(number, rules.site_zone),
+        time_zone=lead_time_zone(number, site_zone=rules.site_zone).zone,
         state=str(LeadState.OPEN),
         attempts=0,
         next_at=not_before,

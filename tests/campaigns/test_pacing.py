@@ -271,3 +271,14 @@ def test_bursts_that_abandon_every_extra_line_never_pass_the_cap(measured_rate: 
     assert extra[0] > 0
     assert pacer.abandon_rate(now) > 0.6 * 0.03  # into the back-off band
     assert sum(extra[-100:]) < sum(extra[:100])
+
+
+def test_every_dial_answered_still_paces() -> None:
+    """An answer rate of exactly 1 leaves no variance: the pacer still answers a number."""
+    pacer = Pacer(abandon_cap=0.03)
+    for i in range(200):
+        pacer.record_dial(float(i))
+        pacer.record_outcome(Outcome.ANSWERED, float(i) + 5.0, ring_s=5.0)
+        pacer.record_talk(100.0, float(i) + 105.0)
+    lines = pacer.lines_to_dial(free_agents=3, lines_in_progress=0, now=400.0)
+    assert 3 <= lines <= 15

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from callcenter.campaigns.enums import LeadOrigin, LeadState
 from callcenter.campaigns.models import CallList, Campaign, Lead
-from crm.callbacks.campaign import CallbackRules, callback_campaign, zone_of_number
+from callcenter.campaigns.timezones import lead_time_zone
+from crm.callbacks.campaign import CallbackRules, callback_campaign
 from crm.callbacks.schemas import CallbackAttempt, CallbackCreate, CallbackOut, CallbackUpdate
 from crm.callbacks.service import (
     add_callback,
@@ -159,9 +160,9 @@ def test_a_closed_callback_takes_no_more_attempts(session: Session) -> None:
         ("+4930123456", "Europe/Berlin"),
         ("+12125551234", "America/New_York"),
         ("+15551230001", "Europe/Paris"),  # a fictional range: the site's zone
-        ("+61412345678", "Europe/Paris"),  # a mobile anywhere in Australia: the site's zone
+        ("+61412345678", "Australia/Lord_Howe"),  # several zones: the country's first listed
         ("not a number", "Europe/Paris"),
     ],
 )
 def test_the_zone_of_a_number(number: str, zone: str) -> None:
-    assert zone_of_number(number, "Europe/Paris") == zone
+    assert lead_time_zone(number, site_zone="Europe/Paris").zone == zone
