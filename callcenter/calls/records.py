@@ -15,6 +15,16 @@ class Direction(StrEnum):
     INTERNAL = "internal"
 
 
+# The Uniqueid (and so the linkedid) the dialer gives each campaign call it originates
+# (AMI Originate `ChannelId`): a call whose linkedid starts so is an outbound attempt.
+CAMPAIGN_CALL_PREFIX = "cc-dial-"
+
+
+def is_campaign_call(linkedid: str) -> bool:
+    """Whether the call was originated by the dialer for a campaign attempt."""
+    return linkedid.startswith(CAMPAIGN_CALL_PREFIX)
+
+
 class CallOutcome(StrEnum):
     """How a whole call ended."""
 

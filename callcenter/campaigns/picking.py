@@ -12,6 +12,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from callcenter.calls.records import CAMPAIGN_CALL_PREFIX
 from callcenter.campaigns.dnc import blocked_reason
 from callcenter.campaigns.enums import AttemptState, LeadState
 from callcenter.campaigns.hours import may_call
@@ -147,7 +148,7 @@ def _reserve_one(
         state=AttemptState.RESERVED,
         agent=seat.agent if seat else None,
         dialed_number=lead.number,
-        action_id=f"cc-dial-{uuid.uuid4().hex}",
+        action_id=f"{CAMPAIGN_CALL_PREFIX}{uuid.uuid4().hex}",
         reserved_at=now,
     )
     try:

@@ -137,11 +137,10 @@ def preferred_time(
 
 def refusal(session: Session, number: str) -> str | None:
     """Why the center may not call `number` back (the rules the dialer applies), None when
-    it may."""
-    reason = blocked_reason(session, number, callback_campaign_id(session), None)
-    if reason is None:
+    it may; the sentence names no customer (the asker is anonymous)."""
+    if blocked_reason(session, number, callback_campaign_id(session), None) is None:
         return None
-    return f"this number may not be called ({reason}): please call us"
+    return "this number may not be called (it is on a do-not-call list): please call us"
 
 
 def accept(

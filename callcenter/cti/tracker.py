@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from callcenter.calls.records import Direction, VisitOutcome, WrapUpRecord
+from callcenter.calls.records import Direction, VisitOutcome, WrapUpRecord, is_campaign_call
 from callcenter.cti.agent_leg import agent_leg
 from callcenter.cti.numbers import is_external_number, normalize_number
 from callcenter.cti.pbx_events import (
@@ -290,8 +290,14 @@ class Tracker:
             self.queue.settle(visit, ended)
         call.undo_dropped_transfer()
         direction = self._direction(call)
-        if direction is not Direction.INBOUND and call.dial_exten:
-            call.dialed_number = call.dial_exten  # what the agent dialed, not their own line
+        # What the agent dialed, not their own line (a campaign call's number is its attempt's,
+        # named on the stored record).
+        if (
+            direction is not Direction.INBOUND
+            and call.dial_exten
+            and not is_campaign_call(call.linkedid)
+        ):
+            call.dialed_number = call.dial_exten
         record = build_record(
             call,
             server=self.server,
@@ -302,6 +308,8 @@ class Tracker:
         self.publish(CallEnded(at=record.ended_at, server=self.server, record=record))
 
     def _direction(self, call: TrackedCall) -> Direction:
+        if is_campaign_call(call.linkedid):
+            return Direction.OUTBOUND  # the customer's leg came first, but we called them
         if not self.agents.is_agent_device(call.first_device):
             return Direction.INBOUND
         dialed = call.dial_exten or call.dialed_number

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from callcenter.agi.variables import ROUTE_VARIABLES
+from callcenter.campaigns.dialer import CAMPAIGN_VARIABLES
 from callcenter.cti.adapter import RESYNC_ACTIONS
 from callcenter.cti.agent_leg import dialable_extension
 from callcenter.settings import Settings
@@ -67,9 +68,6 @@ ASTERISK_VARIABLES = {
     "AMDSTATUS": "AMD",
     "AMDCAUSE": "AMD",
 }
-# The channel variables the dialer's Originate sets on a campaign call (the attempt, its lead and
-# campaign, the campaign's queue, the reserved agent, whether to detect machines).
-CAMPAIGN_VARIABLES = ("CC_ATTEMPT", "CC_LEAD", "CC_CAMPAIGN", "CC_QUEUE", "CC_AGENT", "CC_AMD")
 CAMPAIGN_CONTEXT = "campaign-dial"
 VARIABLE = re.compile(r"\$\{(?P<name>[A-Za-z_]\w*)(?::[^}]*)?\}")
 SET_VARIABLE = re.compile(r"^_{0,2}(?P<name>[A-Za-z]\w*)=")
