@@ -13,6 +13,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import SecretStr
 
 from callcenter.app import create_app
 from callcenter.settings import Settings
@@ -63,10 +64,14 @@ def mutated(seed: dict[str, Any]) -> st.SearchStrategy[Any]:
     return changes.map(lambda c: {k: v for k, v in {**seed, **c}.items() if v is not ...})
 
 
+SITE_TOKEN = "site-token-for-the-fuzzer"
+
+
 @pytest.fixture
 def portal_client(settings: Settings, admin_token: str) -> Iterator[tuple[Any, httpx.AsyncClient]]:
-    # As an admin: every route, the admin-only ones too, gets as far as its input checks.
-    app = create_app(settings)
+    # As an admin: every route, the admin-only ones too, gets as far as its input checks; the
+    # web site's callback requests with the site's token (503 "not enabled" without one).
+    app = create_app(settings.model_copy(update={"web_callback_tokens": SecretStr(SITE_TOKEN)}))
     with (
         anyio.from_thread.start_blocking_portal() as portal,
         portal.wrap_async_context_manager(app.router.lifespan_context(app)),
@@ -74,7 +79,7 @@ def portal_client(settings: Settings, admin_token: str) -> Iterator[tuple[Any, h
         client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app),
             base_url="http://crm.test",
-            headers={"Authorization": f"Bearer {admin_token}"},
+            headers={"Authorization": f"Bearer {admin_token}", "X-Callback-Token": SITE_TOKEN},
         )
         yield portal, client
         portal.call(client.aclose)
