@@ -154,6 +154,6 @@ def _seed_callbacks(session: Session, region: str, site_zone: str, now: datetime
         )
     if not campaign.agents and not campaign.teams:
         campaign.agents = list(CALLBACK_AGENTS)
-        campaign.hours_start_min, campaign.hours_end_min = 0, 24 * 60 - 1
+        campaign.hours_start_min, campaign.hours_end_min = 0, 24 * 60
         campaign.weekdays = [1, 2, 3, 4, 5, 6, 7]
         start_campaign(session, campaign.id, now)
