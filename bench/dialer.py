@@ -34,6 +34,7 @@ import asyncio
 import json
 import logging
 import time
+from dataclasses import replace
 
 from callcenter.campaigns.enums import CampaignMode
 from callcenter.cli import UsageError
@@ -90,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         out["target_reached"] = reached
         if on_pbx:
             out["pbx"] = {mode.value: r.as_json() for mode, r in on_pbx.items()}
+            des = same_period(on_pbx, args)
+            out["des_same_period"] = {mode.value: r.as_json() for mode, r in des.items()}
         print(json.dumps(out))
         return 0
     extra = {"closed form": closed_forms(args), "simulated in": seconds}
@@ -101,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{pct(predictive.abandon_rate)} <= {args.cap:.0%}: {gain:+.1f} points, {verdict}"
     )
     if on_pbx:
-        print_pbx(on_pbx, results, args)
+        print_pbx(on_pbx, same_period(on_pbx, args), args)
     return 0
 
 
@@ -127,25 +130,36 @@ def pbx_runs(args: argparse.Namespace) -> dict[CampaignMode, PbxResult]:
     return found
 
 
+def same_period(
+    on_pbx: dict[CampaignMode, PbxResult], args: argparse.Namespace
+) -> dict[CampaignMode, OutboundResult]:
+    """The DES over the period each PBX run lasted (same cold start: the figures compare)."""
+    return {
+        mode: simulate_outbound(replace(config_from(args, mode), hours=run.period_s / 3600))
+        for mode, run in on_pbx.items()
+    }
+
+
 def print_pbx(
     on_pbx: dict[CampaignMode, PbxResult],
     des: dict[CampaignMode, OutboundResult],
     args: argparse.Namespace,
 ) -> None:
-    """The PBX's figures beside the DES day's, one line per mode."""
+    """The PBX's figures beside the DES's over the same period, one line per mode."""
     print(
         f"\nOn the simulated PBX with the product's dialer: {args.agents} agents, "
         f"{args.speed:g}x for {args.real_s:g} real s per mode"
     )
     header = f"{'':<12}{'simulated':>10}{'dials':>7}{'connects':>9}{'abandon':>9}"
-    print(f"{header}{'occupancy':>11}{'wait s':>8}{'ratio':>7}   DES: occupancy abandon wait s")
+    des_header = "DES, same period: occupancy abandon wait s"
+    print(f"{header}{'occupancy':>11}{'wait s':>8}{'ratio':>7}   {des_header}")
     for mode, run in on_pbx.items():
         day = des[mode]
         print(
             f"{mode.value:<12}{run.period_s / 60:>8.1f} m{run.dials:>7}{run.connects:>9}"
             f"{pct(run.abandon_rate):>9}{pct(run.occupancy):>11}"
             f"{run.wait_between_calls_s:>8.1f}{run.final_ratio:>7.2f}   "
-            f"{pct(day.occupancy):>14} {pct(day.abandon_rate):>7} {day.wait_between_calls_s:>6.1f}"
+            f"{pct(day.occupancy):>27} {pct(day.abandon_rate):>7} {day.wait_between_calls_s:>6.1f}"
         )
 
 
