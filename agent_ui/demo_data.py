@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from agent_ui.demo_outbound import CALLERS, QUEUE, TEAM, seed_outbound
 from callcenter.queues.models import ServiceQueue
 from callcenter.queues.records import QueueFields, create_queue
 from callcenter.users.models import User
@@ -40,10 +41,15 @@ class DemoUser:
 
 
 # agent1 is the person at a console in sim/scenarios/demo.toml (PJSIP/1001, human = true);
-# agent2 sits on billing-bot's phone, so signing in as agent2 watches a simulated colleague.
+# agent2 sits on billing-bot's phone, so signing in as agent2 watches a simulated colleague;
+# caller1..caller4 are the simulated callers of the renewals campaign (team "renewals").
 DEMO_USERS = (
     DemoUser("agent1", Role.AGENT, "front office", "PJSIP/1001", "agent1", (("support", 0),)),
     DemoUser("agent2", Role.AGENT, "front office", "PJSIP/1101", "billing-bot", (("billing", 0),)),
+    *(
+        DemoUser(name, Role.AGENT, TEAM, f"PJSIP/120{n}", name, ((QUEUE, 0),))
+        for n, name in enumerate(CALLERS, start=1)
+    ),
     DemoUser("supervisor1", Role.SUPERVISOR, "front office"),
     DemoUser("admin", Role.ADMIN, None),
 )
@@ -70,7 +76,11 @@ DEMO_TICKETS = (
 
 # The demo scenario's queues as records, with the DIDs its callers dial (sim/scenarios/demo.toml),
 # so routing finds each caller's queue by the number dialled.
-DEMO_QUEUES = (("support", "Support", ("5000",)), ("billing", "Billing", ("5001",)))
+DEMO_QUEUES = (
+    ("support", "Support", ("5000",)),
+    ("billing", "Billing", ("5001",)),
+    (QUEUE, "Renewals", ()),  # the renewals campaign's: nobody dials in
+)
 
 # Returning customers agent1 serves: routing offers their calls to agent1 first.
 DEMO_PREFERRED_AGENTS = {"C-1005": "agent1"}  # Eve's preferred agent
@@ -115,7 +125,9 @@ def users_not_of_the_demo(session: Session) -> list[str]:
     return sorted(set(session.scalars(select(User.username))) - demo)
 
 
-def seed_demo(session: Session, region: str, password: str | None) -> dict[str, str]:
+def seed_demo(
+    session: Session, region: str, password: str | None, site_zone: str = "UTC"
+) -> dict[str, str]:
     """Add what is missing of the demo data; returns each demo user's password.
 
     Running it again adds nothing twice; passwords are reset to `password` (or new random
@@ -155,6 +167,7 @@ def seed_demo(session: Session, region: str, password: str | None) -> dict[str, 
                 session,
                 KBArticleIn(title=title, problem=problem, solution=solution, tags=tags.split(",")),
             )
+    seed_outbound(session, region, site_zone)
     session.flush()
     return passwords
 

@@ -109,7 +109,7 @@ def prepare_database(settings: Settings, password: str | None) -> dict[str, str]
                     f"({', '.join(others[:3])}{', ...' if len(others) > 3 else ''}); give the "
                     "demo a database of its own: --database sqlite:///./var/demo.db"
                 )
-            return seed_demo(session, settings.default_region, password)
+            return seed_demo(session, settings.default_region, password, settings.time_zone)
     finally:
         engine.dispose()
 

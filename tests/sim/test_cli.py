@@ -36,7 +36,7 @@ queues = ["support", "spare"]
 def test_json_has_one_entry_per_queue(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sim", "run", "demo", "--calls", "300", "--seed", "3", "--json"]) == 0
     queues = json.loads(capsys.readouterr().out)["queues"]
-    assert set(queues) == {"support", "billing"}
+    assert set(queues) == {"support", "billing", "renewals"}
     assert all(set(q) == KEYS for q in queues.values())
     support = queues["support"]
     assert support["answered"] + support["abandoned"] <= support["offered"]
