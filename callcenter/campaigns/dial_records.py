@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from callcenter.calls.models import Call
-from callcenter.calls.records import Direction
+from callcenter.calls.records import CallOutcome, Direction
 from callcenter.campaigns.enums import Outcome
 from callcenter.campaigns.models import DialAttempt
 
@@ -74,7 +74,7 @@ def ensure_record(session: Session, attempt: DialAttempt) -> None:
         answered_at=attempt.answered_at,
         ended_at=attempt.ended_at or started,
         talk_s=attempt.talk_s,
-        outcome=attempt.outcome or Outcome.UNKNOWN,  # busy, no_answer, congestion...
+        outcome=call_outcome(attempt.outcome),
         agent=attempt.agent,
         campaign_id=attempt.campaign_id,
         lead_id=attempt.lead_id,
@@ -84,3 +84,14 @@ def ensure_record(session: Session, attempt: DialAttempt) -> None:
             session.add(row)
     except IntegrityError:  # the tracker's record was stored meanwhile
         stamp_calls(session, [(server, linkedid)])
+
+
+def call_outcome(outcome: str | None) -> CallOutcome:
+    """The call record's outcome for an attempt's: answered and abandoned as they are, every
+    call that reached nobody (busy, no answer, congestion, failed, a machine, unknown) failed;
+    the attempt keeps the precise one."""
+    if outcome == Outcome.ANSWERED:
+        return CallOutcome.ANSWERED
+    if outcome == Outcome.ABANDONED:
+        return CallOutcome.ABANDONED
+    return CallOutcome.FAILED

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.calls.models import Call
 from callcenter.calls.records import CallOutcome, CallRecord, Direction
-from callcenter.calls.service import store_calls
+from callcenter.calls.service import store_calls, to_record
 from callcenter.campaigns.dial_records import ensure_record, stamp_calls
 from callcenter.campaigns.models import Campaign, DialAttempt
 from callcenter.campaigns.picking import reserve
@@ -85,3 +85,21 @@ def test_a_record_stored_first_is_stamped_when_the_attempt_learns_its_call(
         session.commit()
         assert session.scalar(select(func.count()).select_from(Call)) == 1
         assert session.scalars(select(Call.lead_id)).one() == attempt.lead_id
+
+
+def test_an_attempt_that_reached_nobody_has_a_failed_record_that_reads_back(
+    sessions: sessionmaker[Session],
+) -> None:
+    attempt_id = reserved(sessions)
+    with sessions() as session:
+        attempt = session.get(DialAttempt, attempt_id)
+        assert attempt is not None
+        attempt.server, attempt.outcome, attempt.ended_at = "pbx1", "machine", NOON
+        ensure_record(session, attempt)
+        session.commit()
+        (call,) = session.scalars(select(Call)).all()
+        record = to_record(call)  # what reports and the board read back
+        assert record.outcome is CallOutcome.FAILED
+        assert record.direction is Direction.OUTBOUND
+        assert (call.campaign_id, call.lead_id) == (attempt.campaign_id, attempt.lead_id)
+        assert session.get(DialAttempt, attempt_id).outcome == "machine"  # type: ignore[union-attr]

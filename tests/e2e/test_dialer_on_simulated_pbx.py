@@ -12,7 +12,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.calls.models import Call
@@ -224,6 +224,12 @@ def test_both_campaigns_end_every_attempt_as_the_pbx_played_it(
         leads = {
             lead.id: lead for lead in session.scalars(select(Lead).where(Lead.list_id.in_(lists)))
         }
+        # The campaigns' unanswered calls are outbound from their first event: none of them
+        # opened a callback as if a caller had given up.
+        owed = session.scalar(
+            select(func.count()).select_from(Lead).where(Lead.origin == "abandoned")
+        )
+    assert owed == 0
     assert len(leads) == 2 * LEADS
     # Each attempt was originated once, and its outcome is the one the PBX played.
     assert sorted(int(t.attempt) for t in truth) == sorted(attempts)
