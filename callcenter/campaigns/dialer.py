@@ -374,17 +374,23 @@ class Dialer:
                     s, reservation.dialed_number, campaign.id, reservation.customer_id
                 )
             )
+            now = self.clock()
+            await self._db(
+                lambda s: _mark_dialing(
+                    s, reservation.attempt_id, self.server, reservation.action_id, now
+                )
+            )
         except DialBlocked as exc:
             log.info("attempt %d not dialled: %s", reservation.attempt_id, exc)
-            await self._db(lambda s: _blocked(s, reservation.attempt_id, self.clock()))
             self._forget(live)
+            await self._db(lambda s: _blocked(s, reservation.attempt_id, self.clock()))
             return False
-        now = self.clock()
-        await self._db(
-            lambda s: _mark_dialing(
-                s, reservation.attempt_id, self.server, reservation.action_id, now
-            )
-        )
+        except Exception:
+            # Nothing was sent: the attempt ends (its number used), its line and agent free.
+            log.exception("attempt %d not dialled", reservation.attempt_id)
+            live.outcome = Outcome.UNKNOWN
+            self._frames.put_nowait(("end", live))
+            return False
         action = AmiAction(
             {
                 "Action": "Originate",
