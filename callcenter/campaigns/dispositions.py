@@ -100,18 +100,24 @@ def callback_instant(campaign: Campaign, lead: Lead, local: datetime, now: datet
     Refused too: a time in the past, or outside the campaign's calling hours.
     """
     zone = ZoneInfo(lead.time_zone)
-    if local.tzinfo is not None:
-        at = local.astimezone(UTC)
-        wall = at.astimezone(zone).replace(tzinfo=None)
-    else:
-        wall = local.replace(second=0, microsecond=0)
-        at = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
-        if at.astimezone(zone).replace(tzinfo=None) != wall:
-            raise InvalidInput(
-                "callback_at",
-                f"{wall:%Y-%m-%d %H:%M} does not exist in {lead.time_zone}"
-                " (the clocks go forward then); choose another time",
-            )
+    try:
+        if local.tzinfo is not None:
+            at = local.astimezone(UTC)
+            wall = back = at.astimezone(zone).replace(tzinfo=None)
+        else:
+            wall = local.replace(second=0, microsecond=0)
+            at = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
+            back = at.astimezone(zone).replace(tzinfo=None)
+    except OverflowError:  # years 1 and 9999 at the calendar's ends
+        raise InvalidInput(
+            "callback_at", f"{local:%Y-%m-%d %H:%M} is not a date to call back on; choose one soon"
+        ) from None
+    if back != wall:
+        raise InvalidInput(
+            "callback_at",
+            f"{wall:%Y-%m-%d %H:%M} does not exist in {lead.time_zone}"
+            " (the clocks go forward then); choose another time",
+        )
     shown = f"{wall:%Y-%m-%d %H:%M} in {lead.time_zone}"
     if at <= now:
         local_now = now.astimezone(zone)

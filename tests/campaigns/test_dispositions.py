@@ -89,6 +89,23 @@ def test_a_call_back_in_the_past_or_outside_hours_is_refused(
     assert (lead.state, attempt.disposition) == ("in_call", None)
 
 
+@pytest.mark.parametrize(
+    ("zone", "local"),
+    [
+        ("America/Chicago", datetime(9999, 12, 31, 23, 59)),  # past the calendar's end in UTC
+        ("Europe/Berlin", datetime(1, 1, 1, 0, 0)),  # before its start
+        ("Europe/Berlin", datetime(9999, 12, 31, 23, 59, tzinfo=UTC)),
+    ],
+)
+def test_a_call_back_at_the_calendars_ends_is_refused(
+    session: Session, zone: str, local: datetime
+) -> None:
+    _, lead, attempt = answered(session, "+4930123456", zone)
+    with pytest.raises(InvalidInput, match="is not a date to call back on"):
+        dispose(session, attempt.id, "callback", "alice", callback_local=local, now=NOW)
+    assert (lead.state, attempt.disposition) == ("in_call", None)
+
+
 def test_do_not_call_joins_the_campaigns_list_and_blocks_the_lead(session: Session) -> None:
     campaign, lead, attempt = answered(session)
     done = dispose(session, attempt.id, "do_not_call", "alice", now=NOW)
