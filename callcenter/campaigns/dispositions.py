@@ -38,6 +38,10 @@ CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 # books a call back (the campaign's `retry_gaps_min["answered"]` when it has one).
 ANSWERED_GAP_MIN = 24 * 60
 
+# A call back is promised within a year, as every callback: a later date is a typo that
+# would park the lead for good.
+CALLBACK_HORIZON = timedelta(days=366)
+
 
 @dataclass(frozen=True, slots=True)
 class Disposed:
@@ -97,7 +101,8 @@ def callback_instant(campaign: Campaign, lead: Lead, local: datetime, now: datet
     """The UTC instant of a call back the agent typed as wall time in the lead's zone.
 
     A time the clocks skip is refused; a time the clocks pass twice is the first of the two.
-    Refused too: a time in the past, or outside the campaign's calling hours.
+    Refused too: a time in the past, outside the campaign's calling hours, or more than a
+    year ahead.
     """
     zone = ZoneInfo(lead.time_zone)
     try:
@@ -129,6 +134,10 @@ def callback_instant(campaign: Campaign, lead: Lead, local: datetime, now: datet
             "callback_at",
             f"{shown} is outside the campaign's calling hours ({describe(campaign)},"
             " the lead's local time)",
+        )
+    if at > now + CALLBACK_HORIZON:
+        raise InvalidInput(
+            "callback_at", f"{shown} is more than a year ahead; choose a date within a year"
         )
     return at
 

@@ -78,6 +78,7 @@ def test_a_call_back_is_the_wall_time_in_the_leads_zone(session: Session) -> Non
         (datetime(2026, 6, 21, 10, 0), "outside the campaign's calling hours"),  # a Sunday
         # The night Berlin's clocks go from 02:00 to 03:00.
         (datetime(2027, 3, 28, 2, 30), "does not exist in Europe/Berlin"),
+        (datetime(2027, 6, 17, 10, 0), "2027-06-17 10:00 in Europe/Berlin is more than a year"),
     ],
 )
 def test_a_call_back_in_the_past_or_outside_hours_is_refused(
