@@ -53,6 +53,8 @@ DIAL_CONTEXT = "campaign-dial"
 # a failed one (Reason 0) for the hangup cause that names the failure.
 ORIGINATE_GRACE_S = 5.0
 CAUSE_GRACE_S = 1.0
+# How soon an attempt whose end could not be stored (a database error) is ended again.
+END_RETRY_S = 5.0
 RECENT_KEPT = 1000
 # The channel variables every campaign Originate sets (the `[campaign-dial]` dialplan reads them).
 CAMPAIGN_VARIABLES = ("CC_ATTEMPT", "CC_LEAD", "CC_CAMPAIGN", "CC_QUEUE", "CC_AGENT", "CC_AMD")
@@ -653,6 +655,18 @@ class Dialer:
         self._settling.add(task)
         task.add_done_callback(self._settling.discard)
 
+    def _end_later(self, live: LiveAttempt, after_s: float) -> None:
+        """End the attempt again after `after_s` (its outcome could not be stored)."""
+
+        async def again() -> None:
+            await asyncio.sleep(after_s)
+            if live.attempt_id in self.live:
+                self._frames.put_nowait(("end", live))
+
+        task = asyncio.create_task(again())
+        self._settling.add(task)
+        task.add_done_callback(self._settling.discard)
+
     async def _learnt(
         self, attempt_id: int, uniqueid: str | None, linkedid: str | None, channel: str | None
     ) -> None:
@@ -715,17 +729,23 @@ class Dialer:
             outcome = Outcome.ABANDONED if live.stage_answered else Outcome.FAILED
         now = self.clock()
         server = self.server
-        await self._db(
-            lambda s: _close(
-                s,
-                attempt_id=live.attempt_id,
-                outcome=outcome,
-                now=now,
-                server=server,
-                reason=reason,
-                cause=live.cause,
+        try:
+            await self._db(
+                lambda s: _close(
+                    s,
+                    attempt_id=live.attempt_id,
+                    outcome=outcome,
+                    now=now,
+                    server=server,
+                    reason=reason,
+                    cause=live.cause,
+                )
             )
-        )
+        except Exception:
+            # Not stored: tried again shortly, so the line and its agent are not held for good.
+            live.ending = False
+            self._end_later(live, END_RETRY_S)
+            raise
         self._forget(live)  # only now: the abandon cap counts it from the database
         if live.linkedid:
             self._recent[live.linkedid] = live.attempt_id

@@ -273,6 +273,34 @@ async def test_a_database_error_before_the_originate_ends_the_attempt_and_frees_
         assert pbx.originated == []
 
 
+async def test_an_end_that_could_not_be_stored_is_stored_on_a_later_try(
+    sessions: sessionmaker[Session], pbx: DialPbx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    agents(sessions, "ann")
+    campaign(sessions, 1)
+    floor = Floor()
+    floor.available("ann")
+    monkeypatch.setattr(dialer_module, "END_RETRY_S", 0.05)
+    close = dialer_module._close
+    failures: list[int] = []
+
+    def flaky(session: Session, **values: Any) -> None:
+        if not failures:
+            failures.append(values["attempt_id"])
+            raise OperationalError("UPDATE dial_attempts", {}, Exception("connection lost"))
+        close(session, **values)
+
+    monkeypatch.setattr(dialer_module, "_close", flaky)
+    async with dialer(sessions, pbx, floor) as running:
+        await until(lambda: len(pbx.originated) == 1)
+        (call,) = pbx.originated
+        pbx.fail(call, reason=5, cause=None)  # busy
+        await until(lambda: attempt(sessions, call.attempt).state == "ended")
+        assert failures == [call.attempt]
+        assert attempt(sessions, call.attempt).outcome == "busy"
+        await until(lambda: call.attempt not in running.live)  # ann is free again
+
+
 async def test_a_preview_is_held_then_dialled_for_the_agent_and_refused_when_blocked(
     sessions: sessionmaker[Session], pbx: DialPbx
 ) -> None:
