@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -265,7 +265,7 @@ class Dialer:
         if not wanted:
             return
         now = self.clock()
-        reserved = await self._db(lambda s: reserve(s, s.merge(campaign), wanted, now))
+        reserved = await self._db(lambda s: _reserve_running(s, campaign.id, wanted, now))
         for reservation in reserved:
             seats.pop(reservation.agent or "", None)
             await self._dial(campaign, reservation)
@@ -313,7 +313,9 @@ class Dialer:
             lines_in_progress=in_progress,
         )
         if lines > 0:
-            reserved = await self._db(lambda s: reserve(s, s.merge(campaign), [None] * lines, now))
+            reserved = await self._db(
+                lambda s: _reserve_running(s, campaign.id, [None] * lines, now)
+            )
             for reservation in reserved:
                 pacer.record_dial(time.time())
                 await self._dial(campaign, reservation)
@@ -876,6 +878,17 @@ def _running_campaigns(session: Session) -> list[Campaign]:
     rows = session.scalars(select(Campaign).where(Campaign.state == CampaignState.RUNNING)).all()
     session.expunge_all()
     return list(rows)
+
+
+def _reserve_running(
+    session: Session, campaign_id: int, seats: Sequence[Seat | None], now: datetime
+) -> list[Reservation]:
+    """Reserve leads for the campaign as it is stored now: none once it was paused or stopped
+    since the round began (and that pause stays)."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None or campaign.state != CampaignState.RUNNING:
+        return []
+    return reserve(session, campaign, seats, now)
 
 
 def _users_of(session: Session, interfaces: list[str]) -> list[tuple[str, str, str | None]]:

@@ -301,6 +301,28 @@ async def test_an_end_that_could_not_be_stored_is_stored_on_a_later_try(
         await until(lambda: call.attempt not in running.live)  # ann is free again
 
 
+async def test_a_campaign_paused_during_a_round_stays_paused_and_is_not_dialled(
+    sessions: sessionmaker[Session], pbx: DialPbx
+) -> None:
+    agents(sessions, "ann")
+    cid = campaign(sessions, 2)
+    floor = Floor()
+    async with dialer(sessions, pbx, floor) as running:
+        async with running._lock:  # the round, step by step
+            (read,) = await running._db(dialer_module._running_campaigns)
+            with sessions() as session:  # the supervisor pauses it meanwhile
+                row = session.get(Campaign, cid)
+                assert row is not None
+                row.state = "paused"
+                session.commit()
+            floor.available("ann")
+            await running._progressive(read, await running._free_seats())
+        assert pbx.originated == []
+        with sessions() as session:
+            assert session.scalar(select(Campaign.state).where(Campaign.id == cid)) == "paused"
+            assert session.scalars(select(DialAttempt)).all() == []
+
+
 async def test_a_preview_is_held_then_dialled_for_the_agent_and_refused_when_blocked(
     sessions: sessionmaker[Session], pbx: DialPbx
 ) -> None:
