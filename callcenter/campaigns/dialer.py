@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -53,6 +53,8 @@ DIAL_CONTEXT = "campaign-dial"
 # a failed one (Reason 0) for the hangup cause that names the failure.
 ORIGINATE_GRACE_S = 5.0
 CAUSE_GRACE_S = 1.0
+# How soon an attempt whose end could not be stored (a database error) is ended again.
+END_RETRY_S = 5.0
 RECENT_KEPT = 1000
 # The channel variables every campaign Originate sets (the `[campaign-dial]` dialplan reads them).
 CAMPAIGN_VARIABLES = ("CC_ATTEMPT", "CC_LEAD", "CC_CAMPAIGN", "CC_QUEUE", "CC_AGENT", "CC_AMD")
@@ -263,7 +265,7 @@ class Dialer:
         if not wanted:
             return
         now = self.clock()
-        reserved = await self._db(lambda s: reserve(s, s.merge(campaign), wanted, now))
+        reserved = await self._db(lambda s: _reserve_running(s, campaign.id, wanted, now))
         for reservation in reserved:
             seats.pop(reservation.agent or "", None)
             await self._dial(campaign, reservation)
@@ -311,7 +313,9 @@ class Dialer:
             lines_in_progress=in_progress,
         )
         if lines > 0:
-            reserved = await self._db(lambda s: reserve(s, s.merge(campaign), [None] * lines, now))
+            reserved = await self._db(
+                lambda s: _reserve_running(s, campaign.id, [None] * lines, now)
+            )
             for reservation in reserved:
                 pacer.record_dial(time.time())
                 await self._dial(campaign, reservation)
@@ -374,17 +378,23 @@ class Dialer:
                     s, reservation.dialed_number, campaign.id, reservation.customer_id
                 )
             )
+            now = self.clock()
+            await self._db(
+                lambda s: _mark_dialing(
+                    s, reservation.attempt_id, self.server, reservation.action_id, now
+                )
+            )
         except DialBlocked as exc:
             log.info("attempt %d not dialled: %s", reservation.attempt_id, exc)
-            await self._db(lambda s: _blocked(s, reservation.attempt_id, self.clock()))
             self._forget(live)
+            await self._db(lambda s: _blocked(s, reservation.attempt_id, self.clock()))
             return False
-        now = self.clock()
-        await self._db(
-            lambda s: _mark_dialing(
-                s, reservation.attempt_id, self.server, reservation.action_id, now
-            )
-        )
+        except Exception:
+            # Nothing was sent: the attempt ends (its number used), its line and agent free.
+            log.exception("attempt %d not dialled", reservation.attempt_id)
+            live.outcome = Outcome.UNKNOWN
+            self._frames.put_nowait(("end", live))
+            return False
         action = AmiAction(
             {
                 "Action": "Originate",
@@ -647,6 +657,18 @@ class Dialer:
         self._settling.add(task)
         task.add_done_callback(self._settling.discard)
 
+    def _end_later(self, live: LiveAttempt, after_s: float) -> None:
+        """End the attempt again after `after_s` (its outcome could not be stored)."""
+
+        async def again() -> None:
+            await asyncio.sleep(after_s)
+            if live.attempt_id in self.live:
+                self._frames.put_nowait(("end", live))
+
+        task = asyncio.create_task(again())
+        self._settling.add(task)
+        task.add_done_callback(self._settling.discard)
+
     async def _learnt(
         self, attempt_id: int, uniqueid: str | None, linkedid: str | None, channel: str | None
     ) -> None:
@@ -709,17 +731,23 @@ class Dialer:
             outcome = Outcome.ABANDONED if live.stage_answered else Outcome.FAILED
         now = self.clock()
         server = self.server
-        await self._db(
-            lambda s: _close(
-                s,
-                attempt_id=live.attempt_id,
-                outcome=outcome,
-                now=now,
-                server=server,
-                reason=reason,
-                cause=live.cause,
+        try:
+            await self._db(
+                lambda s: _close(
+                    s,
+                    attempt_id=live.attempt_id,
+                    outcome=outcome,
+                    now=now,
+                    server=server,
+                    reason=reason,
+                    cause=live.cause,
+                )
             )
-        )
+        except Exception:
+            # Not stored: tried again shortly, so the line and its agent are not held for good.
+            live.ending = False
+            self._end_later(live, END_RETRY_S)
+            raise
         self._forget(live)  # only now: the abandon cap counts it from the database
         if live.linkedid:
             self._recent[live.linkedid] = live.attempt_id
@@ -850,6 +878,17 @@ def _running_campaigns(session: Session) -> list[Campaign]:
     rows = session.scalars(select(Campaign).where(Campaign.state == CampaignState.RUNNING)).all()
     session.expunge_all()
     return list(rows)
+
+
+def _reserve_running(
+    session: Session, campaign_id: int, seats: Sequence[Seat | None], now: datetime
+) -> list[Reservation]:
+    """Reserve leads for the campaign as it is stored now: none once it was paused or stopped
+    since the round began (and that pause stays)."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None or campaign.state != CampaignState.RUNNING:
+        return []
+    return reserve(session, campaign, seats, now)
 
 
 def _users_of(session: Session, interfaces: list[str]) -> list[tuple[str, str, str | None]]:

@@ -38,6 +38,10 @@ CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 # books a call back (the campaign's `retry_gaps_min["answered"]` when it has one).
 ANSWERED_GAP_MIN = 24 * 60
 
+# A call back is promised within a year, as every callback: a later date is a typo that
+# would park the lead for good.
+CALLBACK_HORIZON = timedelta(days=366)
+
 
 @dataclass(frozen=True, slots=True)
 class Disposed:
@@ -97,21 +101,28 @@ def callback_instant(campaign: Campaign, lead: Lead, local: datetime, now: datet
     """The UTC instant of a call back the agent typed as wall time in the lead's zone.
 
     A time the clocks skip is refused; a time the clocks pass twice is the first of the two.
-    Refused too: a time in the past, or outside the campaign's calling hours.
+    Refused too: a time in the past, outside the campaign's calling hours, or more than a
+    year ahead.
     """
     zone = ZoneInfo(lead.time_zone)
-    if local.tzinfo is not None:
-        at = local.astimezone(UTC)
-        wall = at.astimezone(zone).replace(tzinfo=None)
-    else:
-        wall = local.replace(second=0, microsecond=0)
-        at = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
-        if at.astimezone(zone).replace(tzinfo=None) != wall:
-            raise InvalidInput(
-                "callback_at",
-                f"{wall:%Y-%m-%d %H:%M} does not exist in {lead.time_zone}"
-                " (the clocks go forward then); choose another time",
-            )
+    try:
+        if local.tzinfo is not None:
+            at = local.astimezone(UTC)
+            wall = back = at.astimezone(zone).replace(tzinfo=None)
+        else:
+            wall = local.replace(second=0, microsecond=0)
+            at = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
+            back = at.astimezone(zone).replace(tzinfo=None)
+    except OverflowError:  # years 1 and 9999 at the calendar's ends
+        raise InvalidInput(
+            "callback_at", f"{local:%Y-%m-%d %H:%M} is not a date to call back on; choose one soon"
+        ) from None
+    if back != wall:
+        raise InvalidInput(
+            "callback_at",
+            f"{wall:%Y-%m-%d %H:%M} does not exist in {lead.time_zone}"
+            " (the clocks go forward then); choose another time",
+        )
     shown = f"{wall:%Y-%m-%d %H:%M} in {lead.time_zone}"
     if at <= now:
         local_now = now.astimezone(zone)
@@ -123,6 +134,10 @@ def callback_instant(campaign: Campaign, lead: Lead, local: datetime, now: datet
             "callback_at",
             f"{shown} is outside the campaign's calling hours ({describe(campaign)},"
             " the lead's local time)",
+        )
+    if at > now + CALLBACK_HORIZON:
+        raise InvalidInput(
+            "callback_at", f"{shown} is more than a year ahead; choose a date within a year"
         )
     return at
 

@@ -78,6 +78,7 @@ def test_a_call_back_is_the_wall_time_in_the_leads_zone(session: Session) -> Non
         (datetime(2026, 6, 21, 10, 0), "outside the campaign's calling hours"),  # a Sunday
         # The night Berlin's clocks go from 02:00 to 03:00.
         (datetime(2027, 3, 28, 2, 30), "does not exist in Europe/Berlin"),
+        (datetime(2027, 6, 17, 10, 0), "2027-06-17 10:00 in Europe/Berlin is more than a year"),
     ],
 )
 def test_a_call_back_in_the_past_or_outside_hours_is_refused(
@@ -85,6 +86,23 @@ def test_a_call_back_in_the_past_or_outside_hours_is_refused(
 ) -> None:
     _, lead, attempt = answered(session, "+4930123456", "Europe/Berlin")
     with pytest.raises(InvalidInput, match=message.replace("(", r"\(").replace(")", r"\)")):
+        dispose(session, attempt.id, "callback", "alice", callback_local=local, now=NOW)
+    assert (lead.state, attempt.disposition) == ("in_call", None)
+
+
+@pytest.mark.parametrize(
+    ("zone", "local"),
+    [
+        ("America/Chicago", datetime(9999, 12, 31, 23, 59)),  # past the calendar's end in UTC
+        ("Europe/Berlin", datetime(1, 1, 1, 0, 0)),  # before its start
+        ("Europe/Berlin", datetime(9999, 12, 31, 23, 59, tzinfo=UTC)),
+    ],
+)
+def test_a_call_back_at_the_calendars_ends_is_refused(
+    session: Session, zone: str, local: datetime
+) -> None:
+    _, lead, attempt = answered(session, "+4930123456", zone)
+    with pytest.raises(InvalidInput, match="is not a date to call back on"):
         dispose(session, attempt.id, "callback", "alice", callback_local=local, now=NOW)
     assert (lead.state, attempt.disposition) == ("in_call", None)
 

@@ -13,11 +13,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.calls.models import Call
 from callcenter.calls.records import AgentState
 from callcenter.campaigns import dial_wiring
+from callcenter.campaigns import dialer as dialer_module
 from callcenter.campaigns.abandon_cap import abandon_count
 from callcenter.campaigns.dial_wiring import (
     RemoteDialer,
@@ -246,6 +248,81 @@ async def test_a_number_put_on_do_not_call_after_import_is_never_originated(
         assert set(session.scalars(select(Lead.state))) == {"blocked"}
 
 
+async def test_a_database_error_before_the_originate_ends_the_attempt_and_frees_its_line(
+    sessions: sessionmaker[Session], pbx: DialPbx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    agents(sessions, "ann")
+    cid = campaign(sessions, 2, retry_gaps_min={"unknown": 0})
+    floor = Floor()  # nobody free: the dialer dials only what the test hands it
+    async with dialer(sessions, pbx, floor) as running:
+        with sessions() as session:
+            row = session.get(Campaign, cid)
+            assert row is not None
+            (reservation,) = reserve(session, row, [None], NOON)
+            session.expunge(row)
+
+        def lost(*_: Any, **__: Any) -> None:
+            raise OperationalError("UPDATE dial_attempts", {}, Exception("connection lost"))
+
+        monkeypatch.setattr(dialer_module, "_mark_dialing", lost)
+        assert await running._dial(row, reservation) is False
+        await until(lambda: attempt(sessions, reservation.attempt_id).state == "ended")
+        assert running.live == {}  # no line counted in progress, no agent held
+        assert attempt(sessions, reservation.attempt_id).outcome == "unknown"
+        assert lead_of(sessions, reservation.attempt_id).state == "open"  # dialled again later
+        assert pbx.originated == []
+
+
+async def test_an_end_that_could_not_be_stored_is_stored_on_a_later_try(
+    sessions: sessionmaker[Session], pbx: DialPbx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    agents(sessions, "ann")
+    campaign(sessions, 1)
+    floor = Floor()
+    floor.available("ann")
+    monkeypatch.setattr(dialer_module, "END_RETRY_S", 0.05)
+    close = dialer_module._close
+    failures: list[int] = []
+
+    def flaky(session: Session, **values: Any) -> None:
+        if not failures:
+            failures.append(values["attempt_id"])
+            raise OperationalError("UPDATE dial_attempts", {}, Exception("connection lost"))
+        close(session, **values)
+
+    monkeypatch.setattr(dialer_module, "_close", flaky)
+    async with dialer(sessions, pbx, floor) as running:
+        await until(lambda: len(pbx.originated) == 1)
+        (call,) = pbx.originated
+        pbx.fail(call, reason=5, cause=None)  # busy
+        await until(lambda: attempt(sessions, call.attempt).state == "ended")
+        assert failures == [call.attempt]
+        assert attempt(sessions, call.attempt).outcome == "busy"
+        await until(lambda: call.attempt not in running.live)  # ann is free again
+
+
+async def test_a_campaign_paused_during_a_round_stays_paused_and_is_not_dialled(
+    sessions: sessionmaker[Session], pbx: DialPbx
+) -> None:
+    agents(sessions, "ann")
+    cid = campaign(sessions, 2)
+    floor = Floor()
+    async with dialer(sessions, pbx, floor) as running:
+        async with running._lock:  # the round, step by step
+            (read,) = await running._db(dialer_module._running_campaigns)
+            with sessions() as session:  # the supervisor pauses it meanwhile
+                row = session.get(Campaign, cid)
+                assert row is not None
+                row.state = "paused"
+                session.commit()
+            floor.available("ann")
+            await running._progressive(read, await running._free_seats())
+        assert pbx.originated == []
+        with sessions() as session:
+            assert session.scalar(select(Campaign.state).where(Campaign.id == cid)) == "paused"
+            assert session.scalars(select(DialAttempt)).all() == []
+
+
 async def test_a_preview_is_held_then_dialled_for_the_agent_and_refused_when_blocked(
     sessions: sessionmaker[Session], pbx: DialPbx
 ) -> None:
@@ -401,11 +478,9 @@ async def test_an_attempt_without_a_channel_gets_its_own_call_record(
         await until(lambda: attempt(sessions, call.attempt).state == "ended")
     with sessions() as session:
         record = session.scalars(select(Call)).one()
-        assert (record.direction, record.campaign_id, record.outcome) == (
-            "outbound",
-            cid,
-            "congestion",
-        )
+        # The record reads back as a call that reached nobody; the attempt keeps the reason.
+        assert (record.direction, record.campaign_id, record.outcome) == ("outbound", cid, "failed")
+        assert attempt(sessions, call.attempt).outcome == "congestion"
         assert record.dialed_number == "+4930100000"
         assert record.linkedid == call.action_id
         assert session.scalars(select(Lead.state)).one() == "exhausted"
