@@ -16,15 +16,17 @@ also show the closed-form occupancy their runs must match.
 The target: predictive occupancy >= progressive + 25 points, with abandons <= the cap.
 
 `--pbx` also runs the progressive and predictive campaigns with the product's own dialer and
-the whole app on the simulated PBX over TCP AMI (`sim.outbound_pbx`), each for `--real-s` real
-seconds at `--speed` times real time, and prints the figures the PBX measured beside the DES
-ones. Preview is left out there: it needs a person pressing Call. The dialer reacts in real
-time (a round per real second): at `--speed` 10 it is ten times slower in simulated seconds than
-on a real PBX, which costs occupancy; the short period also starts from a cold pacer.
+the whole app on the simulated PBX over TCP AMI (`sim.outbound_pbx`), each for the same day
+(`--hours`) at `--speed` times real time (8 hours at 60x: 8 real minutes per mode), and prints
+the figures the PBX measured beside the DES ones over the same period. The dialer keeps the
+PBX's clock (`CALLCENTER_PBX_CLOCK_SPEED`): its rounds, ring and talk times and rolling day are
+in the PBX's seconds; the agents' wrap-up is the console's pause. Preview is left out there: it
+needs a person pressing Call. `--real-s` cuts the run shorter (the start of the day only, when
+the abandon cap's rolling day has too few answers to allow more lines than free agents).
 
 Run: .venv/bin/python bench/dialer.py [--agents 50] [--answer-rate 0.3] [--talk-s 120]
      [--hours 8] [--cap 0.03] [--wrap-s 10] [--machine-share 0] [--seed 1] [--json]
-     [--pbx [--speed 10] [--real-s 90]]
+     [--pbx [--speed 60] [--real-s S]]
 """
 
 from __future__ import annotations
@@ -62,12 +64,17 @@ def main(argv: list[str] | None = None) -> int:
         "--pbx", action="store_true", help="also run the real dialer on the simulated PBX"
     )
     parser.add_argument(
-        "--speed", type=float, default=10.0, help="simulated PBX seconds per real second (10)"
+        "--speed", type=float, default=60.0, help="simulated PBX seconds per real second (60)"
     )
     parser.add_argument(
-        "--real-s", type=float, default=90.0, help="real seconds per mode on the PBX (90)"
+        "--real-s",
+        type=float,
+        default=None,
+        help="real seconds per mode on the PBX (default: the whole day, --hours at --speed)",
     )
     args = parser.parse_args(argv)
+    if args.real_s is None:
+        args.real_s = args.hours * 3600 / args.speed
     if args.pbx and (args.speed <= 0 or args.real_s <= 0):
         parser.exit(2, "--speed and --real-s must be positive\n")
     try:
@@ -148,7 +155,8 @@ def print_pbx(
     """The PBX's figures beside the DES's over the same period, one line per mode."""
     print(
         f"\nOn the simulated PBX with the product's dialer: {args.agents} agents, "
-        f"{args.speed:g}x for {args.real_s:g} real s per mode"
+        f"{args.speed:g}x for {args.real_s:g} real s ({args.real_s * args.speed / 3600:.2f} "
+        "simulated hours) per mode"
     )
     header = f"{'':<12}{'simulated':>10}{'dials':>7}{'connects':>9}{'abandon':>9}"
     des_header = "DES, same period: occupancy abandon wait s"

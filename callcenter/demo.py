@@ -138,8 +138,9 @@ async def simulated_pbx(speed: float, agi_url: str | None = None) -> AsyncIterat
         await pbx.close()
 
 
-def demo_settings(base: Settings, pbx_port: int, server: str) -> Settings:
-    """The app's settings pointed at the simulated PBX.
+def demo_settings(base: Settings, pbx_port: int, server: str, speed: float = 1.0) -> Settings:
+    """The app's settings pointed at the simulated PBX (whose clock runs `speed` times real
+    time: the dialer keeps to it).
 
     Session cookies are signed with the key kept beside the demo database (or
     CALLCENTER_SECRET_KEY), so a restarted demo keeps its users signed in.
@@ -148,6 +149,7 @@ def demo_settings(base: Settings, pbx_port: int, server: str) -> Settings:
         update={
             "ami_url": f"ami://{AMI_USER}:{AMI_SECRET}@127.0.0.1:{pbx_port}",
             "pbx_name": server,
+            "pbx_clock_speed": speed,
         }
     )
 
@@ -211,7 +213,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
     async def serve() -> None:
         async with simulated_pbx(args.speed, agi_url) as pbx:
-            settings = demo_settings(base, pbx.port, pbx.scenario.server)
+            settings = demo_settings(base, pbx.port, pbx.scenario.server, args.speed)
             config = uvicorn.Config(
                 create_app(settings),
                 host=args.host,

@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     default_region: str = "US"
     # The channel a campaign's Originate dials the customer on; {number} is the E.164 number.
     dial_trunk: str = "PJSIP/{number}@trunk"
+    # PBX seconds per real second: 1 for a real PBX; the simulated PBX's `--speed` when it runs
+    # faster, so the dialer paces on the PBX's clock (its events' Timestamp headers).
+    pbx_clock_speed: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)] = 1.0
     # Signs session cookies. No default: unset, a SQLite deployment generates one and keeps
     # it beside its database; any other database refuses to start (callcenter.users.session_key).
     secret_key: SecretStr | None = None

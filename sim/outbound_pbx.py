@@ -8,9 +8,12 @@ Figures come from the PBX's own ground truth (`SimulatedPbx.campaign_calls`), in
 seconds: occupancy = (talk + wrap-up) / staffed time, abandon rate = abandoned / answered by a
 person, wait between calls = an agent's idle seconds from free to the next connect.
 
-The dialer itself runs in real time (its round every second, the pacer's clock `time.time()`):
-at `speed` 10 a round is 10 simulated seconds, so its reactions are `speed` times slower than
-they would be on a real PBX, and the figures are the worse for it (not the better).
+The dialer keeps the PBX's clock (`Settings.pbx_clock_speed`): a round every simulated second,
+ring and talk times and the abandon cap's rolling day in simulated seconds. The agents' after-
+call work is the console's wrap-up pause (`wrap_s`, in real seconds `wrap_s / speed`), as on a
+real floor; the queue itself has none, so it is not counted twice. The app's own work (AMI,
+records, the database) still takes real time: at a speed the machine cannot keep up with, the
+dialer reacts late and the figures are the worse for it (not the better).
 """
 
 from __future__ import annotations
@@ -117,7 +120,7 @@ server = "{SERVER}"
 [[queue]]
 name = "{QUEUE}"
 arrival_rate_per_hour = 0
-wrap_up_s = {day.wrap_s}
+wrap_up_s = 0
 talk = {{ distribution = "exponential", mean_s = {day.talk_s} }}
 
 [[agent]]
@@ -250,6 +253,20 @@ async def run_app(settings: Settings, pbx: SimulatedPbx, real_s: float) -> Snaps
     return snapshot
 
 
+def app_settings(url: str, pbx: SimulatedPbx, day: PbxDay) -> Settings:
+    """The app's settings for a run: its database, the PBX's AMI port and clock, the agents'
+    after-call work as the console's wrap-up pause (`wrap_s` of the PBX's seconds)."""
+    return Settings(
+        database_url=url,
+        ami_url=f"ami://crm:crmsecret@127.0.0.1:{pbx.port}",
+        pbx_name=SERVER,
+        secret_key="bench-dialer-secret-of-at-least-32-chars",
+        sla_check_interval_s=3600,
+        pbx_clock_speed=day.speed,
+        console_wrap_up_default_s=day.wrap_s / day.speed,
+    )
+
+
 async def run_on_pbx(day: PbxDay) -> PbxResult:
     """One run of `day.mode`'s campaign on a fresh simulated PBX and database."""
     with tempfile.TemporaryDirectory() as folder:
@@ -260,13 +277,7 @@ async def run_on_pbx(day: PbxDay) -> PbxResult:
         pbx = SimulatedPbx(scenario, options)
         await pbx.start("127.0.0.1", 0)
         try:
-            settings = Settings(
-                database_url=url,
-                ami_url=f"ami://crm:crmsecret@127.0.0.1:{pbx.port}",
-                pbx_name=SERVER,
-                secret_key="bench-dialer-secret-of-at-least-32-chars",
-                sla_check_interval_s=3600,
-            )
+            settings = app_settings(url, pbx, day)
             snapshot = await run_app(settings, pbx, day.real_s)
         finally:
             await pbx.close()

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.bus import Bus
 from callcenter.campaigns.dialer import Dialer, DialRefused, LeadOffer
+from callcenter.campaigns.pbx_clock import PbxClock
 from callcenter.cti.ami_commands import AmiCommands
 from callcenter.queues.presence import Presence
 from callcenter.rpc import RpcUnavailable
@@ -50,6 +51,7 @@ async def dialing(
         presence=presence,
         server=server,
         dial_trunk=settings.dial_trunk,
+        pbx_clock=PbxClock(settings.pbx_clock_speed),
     )
     await dialer.start()
     _RUNNING[server] = dialer

@@ -35,13 +35,13 @@ from callcenter.campaigns.outcomes import (
     stage_report,
 )
 from callcenter.campaigns.pacing import Pacer
+from callcenter.campaigns.pbx_clock import PbxClock
 from callcenter.campaigns.picking import Reservation, Seat, candidates, dialable, reserve
 from callcenter.campaigns.picking import reserve_lead as reserve_chosen
 from callcenter.campaigns.retry import after_attempt
 from callcenter.cti.ami_commands import AmiCommands
 from callcenter.cti.frames import Frame
 from callcenter.cti.protocol import AmiAction, AmiMessage, CommandError, NotConnected
-from callcenter.db import utc_now
 from callcenter.events import CallAnswered, CampaignLeadOffered, DialAttemptEnded
 from callcenter.queues.presence import Presence
 from callcenter.users.models import User
@@ -126,7 +126,8 @@ class Dialer:
         server: str,
         dial_trunk: str = "PJSIP/{number}@trunk",
         tick_s: float = 1.0,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Callable[[], datetime] | None = None,
+        pbx_clock: PbxClock | None = None,
         pacer_factory: Callable[..., Pacer] = Pacer,
     ) -> None:
         self.pbx = pbx
@@ -135,8 +136,11 @@ class Dialer:
         self.presence = presence
         self.server = server
         self.dial_trunk = dial_trunk
-        self.tick_s = tick_s
-        self.clock = clock
+        self.tick_s = tick_s  # the PBX's seconds between rounds
+        # The PBX's time: rounds, rolling windows, ring and talk times and stored times.
+        self.pbx_clock = pbx_clock or PbxClock()
+        self.clock = clock or self.pbx_clock.now
+        self._seconds = self.pbx_clock.seconds
         self.pacer_factory = pacer_factory
         self.live: dict[int, LiveAttempt] = {}
         self._by_action: dict[str, LiveAttempt] = {}
@@ -159,6 +163,7 @@ class Dialer:
         """Reconcile what a previous run left, then follow frames and work the campaigns."""
         self._unsubscribe = self.bus.subscribe(CallAnswered, self._on_answered)
         self._ensure_watching()
+        await self._set_clock()
         await self.reconcile()
         # Paced campaigns resume where they were: the stored ratio and the day's attempts.
         for campaign in await self._db(_running_campaigns):
@@ -186,13 +191,26 @@ class Dialer:
             try:
                 if self._ensure_watching():  # a new AMI session: frames may be lost
                     async with self._lock:
+                        await self._set_clock()
                         await self.reconcile()
                 await self.tick()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("the dialer's round failed; it goes on")
-            await asyncio.sleep(self.tick_s)
+            await self.pbx_clock.sleep(self.tick_s)
+
+    async def _set_clock(self) -> None:
+        """A PBX whose clock runs faster than the wall's is asked its time (a Ping's answer
+        carries its Timestamp) before anything is dialled or stored."""
+        if not self.pbx_clock.follows_pbx:
+            return
+        try:
+            answer = await self.pbx.request({"Action": "Ping"}, timeout=5.0)
+        except (CommandError, TimeoutError) as exc:
+            log.warning("the PBX's time is not known yet (%s); its next event tells it", exc)
+            return
+        self.pbx_clock.heard(answer.get("Timestamp"))
 
     def _ensure_watching(self) -> bool:
         """Watch the current AMI session's frames; True when it is a new session (frames may
@@ -284,7 +302,7 @@ class Dialer:
         in_progress = sum(
             1 for live in mine if not live.connected and live.agent is None and live.outcome is None
         )
-        clock = time.time()
+        clock = self._seconds()
         try:
             wanted = pacer.lines_to_dial(
                 free_agents=free,
@@ -317,7 +335,7 @@ class Dialer:
                 lambda s: _reserve_running(s, campaign.id, [None] * lines, now)
             )
             for reservation in reserved:
-                pacer.record_dial(time.time())
+                pacer.record_dial(self._seconds())
                 await self._dial(campaign, reservation)
         if abs(pacer.ratio - campaign.dial_ratio) > 1e-6:
             ratio = pacer.ratio
@@ -370,6 +388,7 @@ class Dialer:
             # Linkedid (every later frame of the call names it; the call record's key).
             uniqueid=reservation.action_id,
             linkedid=reservation.action_id,
+            dialled_at=self._seconds(),
         )
         self._track(live)
         try:
@@ -502,6 +521,7 @@ class Dialer:
     # following the frames
 
     def _on_frame(self, frame: Frame) -> None:
+        self.pbx_clock.heard(frame.get("Timestamp"))
         name = frame.get("Event")
         if name in (
             "OriginateResponse",
@@ -552,7 +572,7 @@ class Dialer:
                 return
             if report.answered:
                 live.answered = True
-                live.ring_s = live.ring_s or time.time() - live.dialled_at
+                live.ring_s = live.ring_s or self._seconds() - live.dialled_at
                 at, attempt_id, channel = self.clock(), live.attempt_id, report.channel
                 live.channel = live.channel or channel
                 await self._db(
@@ -585,7 +605,7 @@ class Dialer:
             if stage.linkedid and not live.linkedid:
                 await self._learnt(live.attempt_id, stage.uniqueid, stage.linkedid, stage.channel)
             if live.ring_s is None:
-                live.ring_s = time.time() - live.dialled_at
+                live.ring_s = self._seconds() - live.dialled_at
             if stage.stage is Stage.ANSWERED:
                 live.stage_answered = True
                 live.answered = True
@@ -690,7 +710,7 @@ class Dialer:
         if live.connected or live.attempt_id not in self.live:
             return
         live.connected = True
-        live.connected_at = time.time()
+        live.connected_at = self._seconds()
         pacer = self.pacers.get(live.campaign_id)
         if pacer is not None:
             pacer.record_outcome(Outcome.ANSWERED, live.connected_at, ring_s=live.ring_s)
@@ -755,7 +775,7 @@ class Dialer:
                 self._recent.pop(next(iter(self._recent)))
         pacer = self.pacers.get(live.campaign_id)
         if pacer is not None:
-            ended = time.time()
+            ended = self._seconds()
             if live.connected_at is not None:
                 pacer.record_talk(ended - live.connected_at, ended)
             elif outcome != Outcome.ANSWERED:  # an answered one was told at its connect
@@ -847,6 +867,7 @@ class Dialer:
                 answered=row.state in (AttemptState.ANSWERED, AttemptState.CONNECTED),
                 connected=row.state == AttemptState.CONNECTED,
                 outcome=Outcome.ANSWERED if row.state == AttemptState.CONNECTED else None,
+                dialled_at=self._seconds(),
             )
             self._track(live)
             log.info("adopted attempt %d (%s) from the PBX", row.id, live.channel)
