@@ -1,8 +1,8 @@
 """Screen pops: a ring shown at once from the PBX's event, the customer card as a second frame.
 
 A ring is shown in two frames: the pop (caller, queue, wait: all in the PBX's event) leaves
-at once; the customer card is looked up in a worker thread and follows as a `card` frame
-naming the pop's sequence number.
+at once; the customer card is looked up (in a worker thread on a server database, on the
+event loop on SQLite) and follows as a `card` frame naming the pop's sequence number.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent_ui.console_state import (
@@ -37,6 +38,22 @@ log = logging.getLogger(__name__)
 # Card lookups at once: each holds the GIL for most of its few milliseconds, so more threads
 # only take turns with the event loop (which sends every pop) without finishing sooner.
 CARD_LOOKUP_THREADS = 2
+
+
+def lookups_on_loop(sessions: sessionmaker[Session]) -> bool:
+    """Whether customer cards are looked up on the event loop rather than in worker threads:
+    on SQLite, whose reads (WAL) wait for no server and no writer.
+
+    SQLite lets go of the GIL at every statement and row, and a worker thread then waits for
+    the busy loop to give it back, up to a switch interval each time: under a floor's load the
+    lookups fall behind, and the backlog of threads wanting the GIL in turn delays the loop
+    and every pop (bench/scale.py, 200 calls/s: cards' p50 often 0.5-1.5 s late and pops'
+    200-300 ms in threads, 26-40 ms and 22-35 ms on the loop). A server database's round
+    trips would stop the loop: there the threads stay.
+    """
+    bind = sessions.kw.get("bind")
+    return isinstance(bind, Engine) and bind.dialect.name == "sqlite"
+
 
 # The events a console shows without waiting for anything (no lookup, no PBX command).
 POP_EVENTS = (AgentRinging, AgentDialled, AgentRingNoAnswer, CallAnswered)
@@ -118,17 +135,21 @@ class Pops:
     async def _card(
         self, screen: AgentConsole, call: LiveCall, event: AgentRinging | LiveCall, pop: int
     ) -> None:
-        """Look the caller up off the event loop, then send the card as the pop's second frame.
+        """Look the caller up, then send the card as the pop's second frame.
 
-        Off the loop because under load the queries wait on the database and the loop must
-        keep reading the PBX and sending pops meanwhile. A failed lookup still sends a card
-        frame (saying so), so the console never waits for one that will not come.
+        Off the loop on a server database, because under load the queries wait on it and the
+        loop must keep reading the PBX and sending pops meanwhile; on SQLite in this task,
+        after the pop has left (`lookups_on_loop`). A failed lookup still sends a card frame
+        (saying so), so the console never waits for one that will not come.
         """
         loop = asyncio.get_running_loop()
         try:
-            found: PopCard | None = await loop.run_in_executor(
-                self._lookups, build_card, self.sessions, self.region, event
-            )
+            if lookups_on_loop(self.sessions):
+                found: PopCard | None = build_card(self.sessions, self.region, event)
+            else:
+                found = await loop.run_in_executor(
+                    self._lookups, build_card, self.sessions, self.region, event
+                )
         except Exception:
             log.exception("customer card for %s (call %s) failed", screen.username, call.linkedid)
             found = None

@@ -15,6 +15,10 @@ from callcenter.queues.presence import Presence
 WAITING_PUSH_S = 1.0
 # Consoles sent their queues' update per turn of the loop.
 WAITING_SLICE = 50
+# A queue's members get its update spread over this share of WAITING_PUSH_S, a slice at a
+# time: a whole floor's frames at once would hold the pops behind them on every worker and
+# every tab's link for a visible moment each second.
+WAITING_SPREAD = 0.5
 
 Row = dict[str, Any]
 
@@ -27,6 +31,8 @@ class QueueWaiting:
     into a queue of 1,000 agents, a frame per caller joining or leaving would be 200,000
     frames a second. The frames carry no sequence (the next one replaces them and a
     reconnect's snapshot has them), and agents with the same queues share one encoded frame.
+    The members of a big queue get the update in slices spread over half the push interval,
+    always in the same order, so each of them still gets it once per interval.
     """
 
     def __init__(
@@ -37,6 +43,7 @@ class QueueWaiting:
         self.screens = screens
         self._due: dict[str, asyncio.TimerHandle] = {}  # queues due to be shown, and when
         self._shown: dict[str, Row] = {}  # each queue's row as its members last got it
+        self._spreads: dict[str, asyncio.TimerHandle] = {}  # each queue's next slice due
 
     def changed(self, queue: str) -> None:
         """Callers joined or left `queue` (call on the consoles' loop)."""
@@ -46,9 +53,10 @@ class QueueWaiting:
 
     def stop(self) -> None:
         """Show nothing more."""
-        for due in self._due.values():
+        for due in [*self._due.values(), *self._spreads.values()]:
             due.cancel()
         self._due.clear()
+        self._spreads.clear()
 
     def of(self, screen: AgentConsole) -> list[Row]:
         """The agent's queues with the callers waiting now and when the longest-waiting joined."""
@@ -74,13 +82,23 @@ class QueueWaiting:
             for screen in self.screens()
             if screen.presence is not None and queue in screen.presence.queues
         ]
-        self._publish_some(members, {queue: row}, {})
+        late = self._spreads.pop(queue, None)
+        if late is not None:  # the previous figures' last slices: the new ones replace them
+            late.cancel()
+        slices = -(-len(members) // WAITING_SLICE)
+        gap_s = WAITING_PUSH_S * WAITING_SPREAD / slices if slices > 1 else 0.0
+        self._publish_some(queue, members, {queue: row}, {}, gap_s)
 
     def _publish_some(
-        self, members: list[AgentConsole], rows: dict[str, Row], texts: dict[tuple[str, ...], str]
+        self,
+        queue: str,
+        members: list[AgentConsole],
+        rows: dict[str, Row],
+        texts: dict[tuple[str, ...], str],
+        gap_s: float,
     ) -> None:
-        """Send to a slice of `members`, then let the loop run (a pop waiting behind a whole
-        floor's frames would be late) before the next slice."""
+        """Send `queue`'s update to a slice of `members`, then let the loop run for `gap_s`
+        (a pop waiting behind a whole floor's frames would be late) before the next slice."""
         for screen in members[:WAITING_SLICE]:
             queues = tuple(sorted(screen.presence.queues)) if screen.presence else ()
             text = texts.get(queues)
@@ -89,8 +107,12 @@ class QueueWaiting:
                 text = texts[queues] = json.dumps(frame, separators=(",", ":"))
             self.hub.show(screen.user_id, text)
         rest = members[WAITING_SLICE:]
-        if rest:
-            asyncio.get_running_loop().call_soon(self._publish_some, rest, rows, texts)
+        if not rest:
+            self._spreads.pop(queue, None)
+            return
+        self._spreads[queue] = asyncio.get_running_loop().call_later(
+            gap_s, self._publish_some, queue, rest, rows, texts, gap_s
+        )
 
     def _cached(self, queue: str, rows: dict[str, Row]) -> Row:
         row = rows.get(queue)

@@ -238,7 +238,8 @@ class RedisBus(Bus):
                 self._deliver(entries)
 
     def _deliver(self, entries: Iterable[tuple[bytes, dict[bytes, bytes]]]) -> None:
-        """Hand other processes' events to this process's handlers; count the gaps."""
+        """Hand other processes' events to this process's handlers; count the gaps. An event
+        of a type no handler here takes is not decoded: only its server is passed on."""
         origin, lost = self.origin.encode(), 0
         for entry_id, fields in entries:
             self._last_id = entry_id
@@ -247,18 +248,29 @@ class RedisBus(Bus):
                 continue
             try:
                 seq = int(fields[b"n"])
-                event = self._codec.decode(fields[b"e"])
-            except (KeyError, ValueError, CodecError) as exc:
+            except (KeyError, ValueError) as exc:
                 log.warning("bus entry %s skipped: %s", entry_id, exc)
                 continue
             last = self._seen.get(sender)
             if last is not None and seq <= last:
                 continue  # a batch sent again after a failed pipeline
+            kind = self._codec.kind(fields.get(b"k", b"").decode(errors="replace"))
+            if kind is not None and not self.wants(kind):
+                event: DomainEvent | None = None
+            else:
+                try:
+                    event = self._codec.decode(fields[b"e"])
+                except (KeyError, ValueError, CodecError) as exc:
+                    log.warning("bus entry %s skipped: %s", entry_id, exc)
+                    continue
             if last is not None:
                 lost += seq - last - 1
             self._seen[sender] = seq
             self.received += 1
-            Bus.publish(self, event)
+            if event is None:
+                self._server_seen(fields.get(b"s", b"").decode(errors="replace"))
+            else:
+                Bus.publish(self, event)
         if lost:
             log.warning("bus: %d events of other processes lost", lost)
             self._announce(up=True, lost=lost)
@@ -306,6 +318,10 @@ class RedisBus(Bus):
             except (TypeError, KeyError):
                 log.exception("bus: %s cannot be sent to other processes", type(event).__name__)
                 continue
-            fields: dict[Any, Any] = {"e": data, "o": self.origin, "n": seq}
+            # The type and server beside the event: a reader skips what it has no handler for
+            # without decoding it.
+            kind = type(event).__name__
+            fields: dict[Any, Any] = {"e": data, "o": self.origin, "n": seq, "k": kind}
+            fields["s"] = event.server
             pipe.xadd(STREAM, fields, maxlen=self.maxlen, approximate=True)
         await pipe.execute()

@@ -149,6 +149,14 @@ class EventCodec:
             shape = self._by_class[type(event)]
         return json.dumps([shape.cls.__name__, shape.encode(event)], separators=(",", ":")).encode()
 
+    def kind(self, name: str) -> type[DomainEvent] | None:
+        """The event type named `name`, None when this codec knows none by that name."""
+        shape = self._by_name.get(name)
+        if shape is None and name:
+            self._learn()
+            shape = self._by_name.get(name)
+        return None if shape is None else shape.cls
+
     def decode(self, data: bytes | str) -> DomainEvent:
         try:
             name, fields = json.loads(data)

@@ -27,6 +27,7 @@ class Bus:
     def __init__(self) -> None:
         self._handlers: dict[type[DomainEvent], list[Handler]] = defaultdict(list)
         self._routes: dict[type[DomainEvent], tuple[Handler, ...]] = {}
+        self._server_handlers: list[Callable[[str], None]] = []
 
     async def start(self) -> None:
         """Nothing to start in one process (a Redis bus connects here)."""
@@ -47,8 +48,26 @@ class Bus:
 
         return unsubscribe
 
+    def subscribe_servers(self, handler: Callable[[str], None]) -> Callable[[], None]:
+        """Call `handler` with the server of every event, of any type (no other field of the
+        event: a shared bus need not decode the events nothing here takes); returns the
+        unsubscribe function."""
+        self._server_handlers.append(handler)
+
+        def unsubscribe() -> None:
+            if handler in self._server_handlers:
+                self._server_handlers.remove(handler)
+
+        return unsubscribe
+
+    def wants(self, kind: type[DomainEvent]) -> bool:
+        """Whether a handler here takes events of `kind` (or of a base type)."""
+        route = self._routes.get(kind)
+        return bool(route if route is not None else self._route(kind))
+
     def publish(self, event: DomainEvent) -> None:
         """Hand `event` to every interested handler."""
+        self._server_seen(event.server)
         kind = type(event)
         route = self._routes.get(kind)
         if route is None:
@@ -77,6 +96,13 @@ class Bus:
                 loop.call_soon_threadsafe(q.put_nowait, event)
 
         return q, self.subscribe(event_type, put)
+
+    def _server_seen(self, server: str) -> None:
+        for handler in self._server_handlers:
+            try:
+                handler(server)
+            except Exception:
+                log.exception("bus server handler %r failed on %r", handler, server)
 
     def _route(self, kind: type[DomainEvent]) -> tuple[Handler, ...]:
         route = tuple(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberFormat
@@ -13,6 +14,8 @@ from crm.exceptions import InvalidInput
 # trunk prefix inside an international number.
 _SEPARATORS = re.compile(r"[\s\-./]|\(0\)|[()]")
 _DIALABLE = re.compile(r"\+?\d{1,30}")
+# Presented numbers whose readings are kept (a few hundred bytes each).
+READINGS_KEPT = 8192
 
 
 def normalize(raw: str, region: str, *, field: str = "number") -> str:
@@ -42,17 +45,24 @@ def candidates(presented: str, region: str) -> list[str]:
     number of possible length is returned; the caller looks all of them up and shows every
     match rather than guessing. Extensions and anonymous callers give an empty list.
     """
+    return list(_readings(presented, region))
+
+
+# Parsing costs a screen pop more than its database lookups; a number's readings never
+# change, and callers call again.
+@lru_cache(maxsize=READINGS_KEPT)
+def _readings(presented: str, region: str) -> tuple[str, ...]:
     text = presented.strip()
     if text.lower().startswith("tel:"):
         text = text[4:]
     digits = _SEPARATORS.sub("", text)
     if not _DIALABLE.fullmatch(digits):
-        return []
+        return ()
     found: list[str] = []
     _add(found, _parse(text, region))
     if digits.startswith("+"):
         _add(found, _parse(digits, region))
-        return found
+        return tuple(found)
     if digits.startswith("00"):
         # International prefix 00 even where the region dials abroad otherwise (011 in the US).
         _add(found, _parse("+" + digits[2:], region))
@@ -62,7 +72,7 @@ def candidates(presented: str, region: str) -> list[str]:
         country = phonenumbers.country_code_for_region(region)
         if country:
             _add(found, PhoneNumber(country_code=country, national_number=int(digits)))
-    return found
+    return tuple(found)
 
 
 def _parse(text: str, region: str | None) -> PhoneNumber | None:

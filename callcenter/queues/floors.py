@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Callable, Iterable
 
 from callcenter.bus import Bus
-from callcenter.events import DomainEvent
 from callcenter.queues.floor import Call, FloorFollower, follow_floor
 
 
@@ -35,10 +34,10 @@ class FloorsFollower:
         self._loop = asyncio.get_running_loop()
         for server in self.servers:
             self.follow(server)
-        self._unsubscribe = self.bus.subscribe(DomainEvent, self.on_event)
+        self._unsubscribe = self.bus.subscribe_servers(self.on_server)
 
-    def on_event(self, event: DomainEvent) -> None:
-        server = event.server
+    def on_server(self, server: str) -> None:
+        """An event of `server` came: follow its floor if it is new."""
         if not server or server in self.followers or self._loop is None:
             return
         try:

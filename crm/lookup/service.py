@@ -19,8 +19,9 @@ from crm.tickets.workflow import ACTIVE
 HISTORY_LENGTH = 10
 
 # The screen pop sits between the PBX ringing an agent and the agent saying hello, so the
-# lookup is three prepared Core statements (no ORM identity map, no per-call statement
-# building): owners with their card fields, open tickets, and the latest history.
+# lookup is three prepared Core statements run on the session's connection (no ORM identity
+# map, no ORM compilation, no per-call statement building): owners with their card fields,
+# open tickets, and the latest history.
 
 _OwnerContact = aliased(Contact)
 _owner_id = func.coalesce(PhoneNumber.customer_id, _OwnerContact.customer_id)
@@ -61,8 +62,11 @@ def lookup(session: Session, presented: str, region: str) -> LookupCard:
     numbers = candidates(presented, region)
     if not numbers:
         return LookupCard(number=presented, candidates=numbers, matches=[])
+    if session.autoflush:
+        session.flush()  # what the session changed is seen, as an ORM query would
+    connection = session.connection()
     matches: dict[int, LookupMatch] = {}
-    for row in session.execute(_OWNERS, {"numbers": numbers}).mappings():
+    for row in connection.execute(_OWNERS, {"numbers": numbers}).mappings():
         customer_id = row["customer_id"]
         match = matches.get(customer_id)
         if match is None:
@@ -82,10 +86,10 @@ def lookup(session: Session, presented: str, region: str) -> LookupCard:
             match.matched_numbers.append(row["e164"])
     if matches:
         ids = list(matches)
-        for row in session.execute(_OPEN_TICKETS, {"customers": ids}).mappings():
+        for row in connection.execute(_OPEN_TICKETS, {"customers": ids}).mappings():
             matches[row["customer_id"]].open_tickets.append(TicketBrief.model_validate(dict(row)))
         for customer_id, match in matches.items():
-            for row in session.execute(_HISTORY, {"customer": customer_id}).mappings():
+            for row in connection.execute(_HISTORY, {"customer": customer_id}).mappings():
                 match.interactions.append(InteractionOut.model_validate(dict(row)))
     return LookupCard(number=presented, candidates=numbers, matches=list(matches.values()))
 

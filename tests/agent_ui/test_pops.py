@@ -14,11 +14,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import WebSocketTestSession
 
 import agent_ui.pops
 from agent_ui.console_state import PopCard, build_card
+from agent_ui.pops import lookups_on_loop
 from callcenter.events import AgentRinging
 from tests.console_app import Staff, publish, ringing, sign_in_as
 
@@ -56,7 +58,8 @@ def rings(ws: WebSocketTestSession, count: int) -> dict[str, tuple[dict[str, Any
 
 
 class CardGate:
-    """Holds the customer lookups of chosen calls until released (a slow database)."""
+    """Holds the customer lookups of chosen calls until released (a slow server database,
+    whose lookups run in worker threads)."""
 
     def __init__(self, *held: str) -> None:
         self.held = set(held)
@@ -74,6 +77,7 @@ class CardGate:
 def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[CardGate]:
     held = CardGate("slow")
     monkeypatch.setattr(agent_ui.pops, "build_card", held)
+    monkeypatch.setattr(agent_ui.pops, "lookups_on_loop", lambda _sessions: False)
     yield held
     held.release.set()
 
@@ -257,6 +261,33 @@ def test_an_unknown_number_offers_a_new_customer(client: TestClient, staff: Staf
     assert "No customer has this number" in card["html"]
     assert 'name="number" value="+15559990001"' in card["html"]
     assert card["call"]["customer_id"] is None
+
+
+def test_cards_are_looked_up_on_the_loop_on_sqlite_and_in_threads_on_a_server_database(
+    client: TestClient, staff: Staff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: list[int] = []
+
+    def looked_up(sessions: sessionmaker[Session], region: str, event: AgentRinging) -> PopCard:
+        threads.append(threading.get_ident())
+        return build_card(sessions, region, event)
+
+    monkeypatch.setattr(agent_ui.pops, "build_card", looked_up)
+    sign_in_as(client, staff, "agent1")
+    with client.websocket_connect("/ws/console") as ws:
+        publish(client, ringing("PJSIP/1001", "1700000000.1"))
+        ring(ws)
+        monkeypatch.setattr(agent_ui.pops, "lookups_on_loop", lambda _sessions: False)
+        publish(client, ringing("PJSIP/1001", "1700000000.2"))
+        ring(ws)
+        assert client.portal is not None
+        loop_thread = client.portal.call(threading.get_ident)
+    assert threads[0] == loop_thread  # SQLite: in the pop's own task
+    assert threads[1] != loop_thread  # a server database: in a worker thread
+
+    sqlite = sessionmaker(bind=create_engine("sqlite://"))
+    server = sessionmaker(bind=create_engine("postgresql+psycopg://cc:cc@127.0.0.1:1/cc"))
+    assert lookups_on_loop(sqlite) and not lookups_on_loop(server)
 
 
 def test_a_call_without_a_number_needs_no_card(client: TestClient, staff: Staff) -> None:

@@ -127,3 +127,43 @@ async def test_a_pop_after_waiting_updates_replays_alone(monkeypatch: pytest.Mon
     attachment = await hub.attach(1, pop.seq - 1)
     assert not attachment.resync
     assert [frame.seq for frame in attachment.replay] == [pop.seq]
+
+
+async def test_a_big_queue_gets_its_figures_in_slices_the_newest_replacing_the_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(queue_waiting, "WAITING_PUSH_S", 0.05)
+    monkeypatch.setattr(queue_waiting, "WAITING_SLICE", 2)
+    hub, presence = PopHub(), Presence()
+    screens = [_agent(presence, number, ["support"]) for number in range(1, 7)]
+    waiting = QueueWaiting(hub, presence, lambda: screens)
+    tabs = [await _frames(hub, screen.user_id) for screen in screens]
+
+    def callers(tab: asyncio.Queue[ConsoleFrame | None]) -> list[int]:
+        shown = []
+        while not tab.empty():
+            frame = tab.get_nowait()
+            assert frame is not None
+            shown.append(json.loads(frame.text)["waiting"][0]["callers"])
+        return shown
+
+    _queued(presence, "c1", "support", 1)
+    waiting._publish("support")  # the push interval is over
+    # The first slice at once, the others after the loop ran a while.
+    assert [callers(tab) for tab in tabs] == [[1], [1], [], [], [], []]
+    await asyncio.sleep(0)
+    assert all(tab.empty() for tab in tabs[2:])
+
+    # New figures before the last slice: its members get the new ones only.
+    while tabs[3].empty():
+        await asyncio.sleep(0.005)
+    assert [callers(tab) for tab in tabs[2:4]] == [[1], [1]]
+    _queued(presence, "c2", "support", 2)
+    waiting._publish("support")
+    assert [callers(tab) for tab in tabs[:2]] == [[2], [2]]
+    while tabs[5].empty():
+        await asyncio.sleep(0.005)
+    await asyncio.sleep(0.05)  # a late slice of the old figures would have come by now
+    assert [callers(tab) for tab in tabs] == [[], [], [2], [2], [2], [2]]
+
+    waiting.stop()

@@ -13,7 +13,13 @@ import pytest
 
 from callcenter.bus import Bus, make_bus
 from callcenter.bus_redis import RedisBus
-from callcenter.events import BusLinkChanged, CallHeld, CallUnheld, KpiAlertRaised
+from callcenter.events import (
+    AgentRingNoAnswer,
+    BusLinkChanged,
+    CallHeld,
+    CallUnheld,
+    KpiAlertRaised,
+)
 from callcenter.settings import Settings
 from tests.redis_server import RedisServer
 
@@ -82,6 +88,38 @@ async def test_each_sees_the_others_events_in_order_and_its_own_once(nodes: Any)
     assert len(b.unheld) == 1 and alerts == []  # alerts stay where they are worked out
     assert a.links() == b.links() == []
     assert a.bus.sent == 200 and b.bus.received == 200
+
+
+async def test_events_nothing_here_takes_are_not_decoded_but_their_server_is_seen(
+    nodes: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = await nodes(), await nodes()
+    servers: list[str] = []
+    b.bus.subscribe_servers(servers.append)
+    decoded: list[bytes | str] = []
+    real_decode = b.bus._codec.decode
+
+    def counting_decode(data: bytes | str) -> Any:
+        decoded.append(data)
+        return real_decode(data)
+
+    monkeypatch.setattr(b.bus._codec, "decode", counting_decode)
+    ringing = AgentRingNoAnswer(
+        at=AT, server="pbx2", linkedid="r1", queue="q", agent="ann", interface="PJSIP/1", ring_s=5.0
+    )
+    a.bus.publish(ringing)  # no handler of B takes it
+    a.bus.publish(held(1))
+    await until(lambda: len(b.held) == 1)
+    assert servers == ["pbx2", "pbx1"]
+    assert len(decoded) == 1  # the held call only
+    assert b.bus.received == 2 and b.links() == []
+
+    # A handler subscribed since gets the next ones, decoded.
+    missed: list[AgentRingNoAnswer] = []
+    b.bus.subscribe(AgentRingNoAnswer, missed.append)
+    a.bus.publish(ringing)
+    await until(lambda: len(missed) == 1)
+    assert missed == [ringing] and servers[-1] == "pbx2"
 
 
 async def test_a_worker_thread_publishes(nodes: Any) -> None:

@@ -128,3 +128,10 @@ def test_ambiguous_digits_show_every_reading_that_matches(session: Session) -> N
     lower_saxony = add_customer(session, "Niedersachsen AG", "+49 4930 123456")
     card = lookup(session, "4930123456", "DE")
     assert {m.customer.id for m in card.matches} == {berlin.id, lower_saxony.id}
+
+
+def test_a_number_presented_again_reads_the_same_whatever_the_caller_did_with_the_list() -> None:
+    first = candidates("030 1234567", "DE")
+    first.append("+10000000000")  # a caller's own list: the next pop's readings stay whole
+    assert candidates("030 1234567", "DE") == ["+49301234567"]
+    assert candidates("030 1234567", "AT") != candidates("030 1234567", "DE")  # per region

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from callcenter.queues.routing.decision import RouteDecision
@@ -146,16 +146,24 @@ def store_decisions(
         session.execute(insert(RouteDecisionRow), rows)
 
 
+# The screen pop asks for one call's decision at every ring: a prepared Core statement (no
+# ORM objects) on the session's connection.
+_DECISIONS = RouteDecisionRow.__table__
+_DECISION_OF_CALL = (
+    select(*(_DECISIONS.c[name] for name in StoredDecision.__dataclass_fields__))
+    .where(_DECISIONS.c.uniqueid == bindparam("linkedid"))
+    .order_by(_DECISIONS.c.decided_at.desc(), _DECISIONS.c.id.desc())
+    .limit(1)
+)
+
+
 def decision_for_call(session: Session, linkedid: str) -> StoredDecision | None:
     """The latest routing decision of the call `linkedid` (its caller's channel's uniqueid,
     which is the linkedid of a call from a trunk), None when it was not routed."""
-    row = session.scalar(
-        select(RouteDecisionRow)
-        .where(RouteDecisionRow.uniqueid == linkedid)
-        .order_by(RouteDecisionRow.decided_at.desc(), RouteDecisionRow.id.desc())
-        .limit(1)
-    )
-    return None if row is None else _stored(row)
+    if session.autoflush:
+        session.flush()  # what the session added is seen, as an ORM query would
+    row = session.connection().execute(_DECISION_OF_CALL, {"linkedid": linkedid}).first()
+    return None if row is None else StoredDecision(*row)
 
 
 def decisions_for_calls(session: Session, linkedids: Collection[str]) -> dict[str, StoredDecision]:
