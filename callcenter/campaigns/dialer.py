@@ -322,22 +322,13 @@ class Dialer:
             wanted = max(free - in_progress, 0)
         now = self.clock()
         stored = await self._db(lambda s: abandon_count(s, campaign.id, now))
-        count = AbandonCount(
-            stored.answered + dropped, stored.abandoned + dropped, stored.dialled + dropped
-        )
-        # Answered and seeking an agent: certain to need one; the others still ring.
-        waiting = sum(
-            1
-            for live in mine
-            if live.answered and not live.connected and live.agent is None and live.outcome is None
-        )
+        count = AbandonCount(stored.answered + dropped, stored.abandoned + dropped)
         lines = lines_within_cap(
             count,
             campaign.abandon_cap,
             wanted=wanted,
             free_agents=free,
-            lines_in_progress=in_progress - waiting,
-            answered_waiting=waiting,
+            lines_in_progress=in_progress,
         )
         if lines > 0:
             reserved = await self._db(
