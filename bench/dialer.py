@@ -17,7 +17,7 @@ The target: predictive occupancy >= progressive + 25 points, with abandons <= th
 
 `--pbx` also runs the progressive and predictive campaigns with the product's own dialer and
 the whole app on the simulated PBX over TCP AMI (`sim.outbound_pbx`), each for the same day
-(`--hours`) at `--speed` times real time (8 hours at 60x: 8 real minutes per mode), and prints
+(`--hours`) at `--speed` times real time (8 hours at 30x: 16 real minutes per mode), and prints
 the figures the PBX measured beside the DES ones over the same period. The dialer keeps the
 PBX's clock (`CALLCENTER_PBX_CLOCK_SPEED`): its rounds, ring and talk times and rolling day are
 in the PBX's seconds; the agents' wrap-up is the console's pause. Preview is left out there: it
@@ -26,7 +26,7 @@ the abandon cap's rolling day has too few answers to allow more lines than free 
 
 Run: .venv/bin/python bench/dialer.py [--agents 50] [--answer-rate 0.3] [--talk-s 120]
      [--hours 8] [--cap 0.03] [--wrap-s 10] [--machine-share 0] [--seed 1] [--json]
-     [--pbx [--speed 60] [--real-s S]]
+     [--pbx [--speed 30] [--real-s S]]
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         "--pbx", action="store_true", help="also run the real dialer on the simulated PBX"
     )
     parser.add_argument(
-        "--speed", type=float, default=60.0, help="simulated PBX seconds per real second (60)"
+        "--speed", type=float, default=30.0, help="simulated PBX seconds per real second (30)"
     )
     parser.add_argument(
         "--real-s",
