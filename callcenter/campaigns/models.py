@@ -47,6 +47,8 @@ class Lead(Base):
     __table_args__ = (
         # The dialer's pick: the open leads of a list whose time has come.
         Index("ix_leads_list_state_next", "list_id", "state", "next_at"),
+        # Which of a list's time zones are in calling hours: its open leads' zones.
+        Index("ix_leads_list_state_zone", "list_id", "state", "time_zone"),
         Index("ix_leads_number_state", "number", "state"),
         # One lead per abandoned call: replaying the same call never doubles it.
         UniqueConstraint("server", "linkedid"),

@@ -49,11 +49,16 @@ class Seat:
 def candidates(
     session: Session, campaign: Campaign, now: datetime, limit: int, *, owner: str | None = None
 ) -> Sequence[Lead]:
-    """Open leads of the campaign's list whose time has come, due callbacks first; on
-    PostgreSQL locked rows (another dialer picking them) are skipped."""
+    """Open leads of the campaign's list whose time has come and whose local time is inside
+    the calling hours, due callbacks first; on PostgreSQL locked rows (another dialer picking
+    them) are skipped."""
+    zones = callable_zones(session, campaign, now)
+    if not zones:
+        return []
     query = (
         select(Lead)
         .where(Lead.list_id == campaign.list_id, Lead.state == LeadState.OPEN)
+        .where(Lead.time_zone.in_(zones))
         .where(or_(Lead.next_at.is_(None), Lead.next_at <= now))
         .where(
             Lead.owner.is_(None)
@@ -68,6 +73,17 @@ def candidates(
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=Lead)
     return session.scalars(query).all()
+
+
+def callable_zones(session: Session, campaign: Campaign, now: datetime) -> list[str]:
+    """The time zones of the list's open leads where it is calling hours now: a list whose
+    first leads live where it is night still gets its other leads dialled."""
+    zones = session.scalars(
+        select(Lead.time_zone)
+        .where(Lead.list_id == campaign.list_id, Lead.state == LeadState.OPEN)
+        .distinct()
+    )
+    return sorted(zone for zone in zones if may_call(campaign, zone, now))
 
 
 def dialable(session: Session, campaign: Campaign, lead: Lead, now: datetime) -> bool:

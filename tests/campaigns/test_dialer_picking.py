@@ -73,6 +73,33 @@ def test_outside_calling_hours_nothing_is_reserved(sessions: sessionmaker[Sessio
         assert set(session.scalars(select(Lead.state))) == {"open"}
 
 
+def test_leads_where_it_is_night_do_not_hide_those_in_calling_hours(
+    sessions: sessionmaker[Session],
+) -> None:
+    """The list's first hundred leads live in Berlin (22:00: closed), the last three in New
+    York (16:00): the round dials New York rather than nothing."""
+    cid = campaign(sessions, 100)
+    with sessions() as session:
+        row = session.get(Campaign, cid)
+        assert row is not None
+        for n in range(3):
+            session.add(
+                Lead(
+                    list_id=row.list_id,
+                    number=f"+1212555010{n}",
+                    time_zone="America/New_York",
+                    origin="csv",
+                )
+            )
+        session.commit()
+    late = NOON + timedelta(hours=9)  # 22:00 in Berlin, 16:00 in New York
+    got = reserve_now(sessions, cid, [None, None, None, None], now=late)
+    assert sorted(r.dialed_number for r in got) == [f"+1212555010{n}" for n in range(3)]
+    with sessions() as session:
+        berlin = set(session.scalars(select(Lead.state).where(Lead.time_zone == "Europe/Berlin")))
+        assert berlin == {"open"}
+
+
 def test_a_lead_waits_for_its_retry_time(sessions: sessionmaker[Session]) -> None:
     cid = campaign(sessions, 1)
     with sessions() as session:
