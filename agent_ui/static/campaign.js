@@ -73,7 +73,22 @@
     const target = event.target;
     if (target instanceof HTMLInputElement && target.classList.contains("lead-local")) showAgentTime(target);
   });
+  // On a campaign call the lead's disposition form is the call's wrap-up: the inbound
+  // disposition and callback forms step aside (a ticket and the knowledge base stay).
+  function showInboundWrapUp() {
+    const lead = document.querySelector("#campaign-lead [data-testid=campaign-lead]");
+    const onCampaignCall = Boolean(lead && ["in_call", "wrap"].includes(lead.dataset.stage));
+    ["notes-form", "callback-form"].forEach((id) => {
+      const form = document.getElementById(id);
+      if (!form) return;
+      form.hidden = onCampaignCall;
+      form.inert = onCampaignCall;
+    });
+  }
+
   document.addEventListener("campaign-shown", showLeadClocks);
+  document.addEventListener("campaign-shown", showInboundWrapUp);
   showLeadClocks();
+  showInboundWrapUp();
   setInterval(showLeadClocks, 15000);
 })();

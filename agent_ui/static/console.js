@@ -343,13 +343,16 @@
   });
   document.body.addEventListener("change", noteOffset);
   // Answer-side shortcuts (listed on the page): Alt+A available, Alt+P pause, Alt+W wrap-up
-  // done, Alt+S save the notes. A button that is off stays off.
+  // done, Alt+S save the notes (on a campaign call, the lead's disposition). A button that is
+  // off stays off.
   const SHORTCUTS = { KeyA: "available", KeyP: "pause", KeyW: "wrapup-done", KeyS: "notes-save" };
   document.addEventListener("keydown", (event) => {
     if (!event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
     const testid = SHORTCUTS[event.code];
     if (!testid) return;
-    const button = document.querySelector('[data-testid="' + testid + '"]');
+    const button =
+      (testid === "notes-save" && document.querySelector('[data-testid="disposition-save"]')) ||
+      document.querySelector('[data-testid="' + testid + '"]');
     if (!button) return;
     event.preventDefault();
     if (!button.disabled) button.click();

@@ -207,6 +207,11 @@ def test_an_agent_works_a_preview_then_a_progressive_campaign(
         page.wait_for_selector("[data-testid=campaign-lead][data-stage=in_call]")
         page.wait_for_selector("[data-testid=state][data-state=on_call]")
         expect(page.locator("[data-testid=lead-name]")).to_have_text("Bob Renewal")
+        # The lead's disposition is the call's wrap-up: the inbound one steps aside, a ticket
+        # for the call stays at hand.
+        expect(page.locator("#notes-form")).to_be_hidden()
+        expect(page.locator("#callback-form")).to_be_hidden()
+        expect(page.locator("#ticket-form")).to_be_visible()
 
         hang_up_and_wait_for_the_disposition(page)
         page.check("[data-testid=disposition-callback]")
@@ -223,10 +228,12 @@ def test_an_agent_works_a_preview_then_a_progressive_campaign(
         page.click("[data-testid=disposition-save]")
         page.wait_for_selector(f"#notice:has-text('{when:%a %Y-%m-%d} 10:00 America/New_York')")
 
-        # The next lead, on the same page.
+        # The next lead, on the same page; between calls the inbound forms are back.
         expect(
             page.locator("[data-testid=campaign-lead][data-stage=preview] [data-testid=lead-name]")
         ).to_have_text("Carol Next")
+        expect(page.locator("#notes-form")).to_be_visible()
+        expect(page.locator("#callback-form")).to_be_visible()
         assert navigations == []
         bob = lead_named(sessions, "Bob Renewal")
         assert (bob.state, bob.owner, bob.disposition) == ("open", "agent1", "callback")
@@ -263,8 +270,9 @@ def test_an_agent_works_a_preview_then_a_progressive_campaign(
         navigations.clear()
 
         hang_up_and_wait_for_the_disposition(page)
+        expect(page.locator("#notes-form")).to_be_hidden()  # after the reload too
         page.check("[data-testid=disposition-sale]")
-        page.click("[data-testid=disposition-save]")
+        page.keyboard.press("Alt+S")  # the shortcut saves the lead's disposition
         page.wait_for_selector("#notice:has-text('Saved: Sale.')")
         # The next call comes by itself, its lead's card with it.
         second = page.locator("[data-testid=campaign-lead][data-stage=in_call]")
