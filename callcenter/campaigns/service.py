@@ -16,6 +16,7 @@ from callcenter.campaigns.lists import lead_counts
 from callcenter.campaigns.models import CallList, Campaign
 from callcenter.campaigns.schemas import CampaignCreate, CampaignUpdate
 from callcenter.db import utc_now
+from callcenter.queues.models import PbxQueue
 from crm.exceptions import Conflict, InvalidInput, NotFound
 
 EDITABLE = (CampaignState.DRAFT, CampaignState.PAUSED)
@@ -132,6 +133,7 @@ def start_campaign(session: Session, campaign_id: int, now: datetime | None = No
         )
     if not campaign.agents and not campaign.teams:
         raise InvalidInput("agents", "name the agents or teams who work the campaign first")
+    _check_queue(session, campaign.queue)
     other = session.scalar(
         select(Campaign.name).where(
             Campaign.list_id == campaign.list_id,
@@ -146,6 +148,16 @@ def start_campaign(session: Session, campaign_id: int, now: datetime | None = No
         campaign.started_at = now or utc_now()
     session.flush()
     return campaign
+
+
+def _check_queue(session: Session, queue: str) -> None:
+    """The campaign's queue must be one the PBX listed (a campaign on a queue no PBX has would
+    dial nobody's calls); before any PBX has listed its queues, any name goes."""
+    known = sorted(set(session.scalars(select(PbxQueue.queue))))
+    if known and queue not in known:
+        raise InvalidInput(
+            "queue", f"the PBX has no queue {queue!r}: its queues are {', '.join(known)}"
+        )
 
 
 def pause_campaign(session: Session, campaign_id: int) -> Campaign:

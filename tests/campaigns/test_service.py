@@ -12,12 +12,15 @@ from callcenter.campaigns.schemas import CampaignCreate, CampaignUpdate
 from callcenter.campaigns.service import (
     create_campaign,
     delete_campaign,
+    get_campaign,
     pause_campaign,
     progress,
     start_campaign,
     stop_campaign,
     update_campaign,
 )
+from callcenter.db import utc_now
+from callcenter.queues.models import PbxQueue
 from crm.exceptions import Conflict, InvalidInput
 from tests.campaigns.conftest import add_lead, add_list
 
@@ -76,6 +79,20 @@ def test_a_draft_is_deleted_not_stopped_and_needs_agents_to_start(session: Sessi
     with pytest.raises(InvalidInput, match="agents or teams"):
         start_campaign(session, campaign_id)
     delete_campaign(session, campaign_id)
+
+
+def test_a_campaign_starts_only_on_a_queue_the_pbx_has(session: Session) -> None:
+    campaign_id = new(session, queue="renewal")  # a typo for the PBX's "renewals"
+    start_campaign(session, campaign_id)  # no PBX has listed its queues yet: not known
+    pause_campaign(session, campaign_id)
+    for queue in ("support", "renewals"):
+        session.add(PbxQueue(server="pbx-a", queue=queue, seen_at=utc_now()))
+    session.flush()
+    with pytest.raises(InvalidInput, match="the PBX has no queue 'renewal': its queues are "):
+        start_campaign(session, campaign_id)
+    assert get_campaign(session, campaign_id).state == "paused"
+    update_campaign(session, campaign_id, CampaignUpdate(queue="renewals"))
+    assert start_campaign(session, campaign_id).state == "running"
 
 
 def test_one_running_campaign_per_list_and_unique_names(session: Session) -> None:
