@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String, delete, insert, inspect, select, tuple_
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from callcenter.calls.models import AgentStateInterval, Call, QueueVisit
@@ -115,9 +116,20 @@ def store_calls(
     if not latest:
         return 0
     replaced, kept_wrap_ups = _stored_visits(session, stored)
-    for chunk in chunks(list(stored), 400):
-        session.execute(delete(Call).where(Call.id.in_(chunk)))
-    visits = _insert_calls(session, latest, kept_wrap_ups)
+    _delete_calls(session, list(stored))
+    try:
+        with session.begin_nested():
+            visits = _insert_calls(session, latest, kept_wrap_ups)
+    except IntegrityError:
+        # A row of one of these keys was stored since they were read (the dialer's own record
+        # of an attempt, written as its outcome came): replaced as any stored row is.
+        meanwhile, _ = _stored_ids(session, list(latest))
+        late = {call_id: key for call_id, key in meanwhile.items() if call_id not in stored}
+        late_places, late_wrap_ups = _stored_visits(session, late)
+        replaced += late_places
+        kept_wrap_ups |= late_wrap_ups
+        _delete_calls(session, list(late))
+        visits = _insert_calls(session, latest, kept_wrap_ups)
     # A dial attempt's call: outbound, with its campaign and lead (known from the attempt).
     stamp_calls(session, list(latest))
     if visits:
@@ -131,6 +143,11 @@ def store_calls(
         listener.calls_stored(session, written)
     session.flush()
     return len(latest)
+
+
+def _delete_calls(session: Session, call_ids: list[int]) -> None:
+    for chunk in chunks(call_ids, 400):
+        session.execute(delete(Call).where(Call.id.in_(chunk)))
 
 
 def _insert_calls(

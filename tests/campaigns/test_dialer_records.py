@@ -3,17 +3,21 @@ whichever of the record and the attempt's call id is stored first; never twice."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from callcenter.calls import service
 from callcenter.calls.models import Call
 from callcenter.calls.records import CallOutcome, CallRecord, Direction
 from callcenter.calls.service import store_calls, to_record
 from callcenter.campaigns.dial_records import ensure_record, stamp_calls
 from callcenter.campaigns.models import Campaign, DialAttempt
 from callcenter.campaigns.picking import reserve
+from callcenter.db import make_engine, make_sessionmaker
 from tests.campaigns.dialer_data import NOON, campaign
 
 
@@ -103,3 +107,57 @@ def test_an_attempt_that_reached_nobody_has_a_failed_record_that_reads_back(
         assert record.direction is Direction.OUTBOUND
         assert (call.campaign_id, call.lead_id) == (attempt.campaign_id, attempt.lead_id)
         assert session.get(DialAttempt, attempt_id).outcome == "machine"  # type: ignore[union-attr]
+
+
+def test_the_dialers_own_record_stored_while_the_writer_writes_is_replaced_not_a_failure(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer reads which calls are stored, then the dialer stores its own record of the
+    attempt (its outcome came first), then the writer inserts the tracker's record of the same
+    call: one row, the tracker's, stamped; the batch does not fail."""
+    writer_and_dialer_race(sessions, monkeypatch)
+
+
+def test_the_same_race_on_postgresql(pg_database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = make_engine(pg_database_url)
+    try:
+        writer_and_dialer_race(make_sessionmaker(engine), monkeypatch)
+    finally:
+        engine.dispose()
+
+
+def writer_and_dialer_race(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    attempt_id = reserved(sessions)
+    with sessions() as session:
+        attempt = session.get(DialAttempt, attempt_id)
+        assert attempt is not None
+        attempt.server, attempt.linkedid = "pbx1", "1764690000.7"
+        attempt.outcome, attempt.ended_at = "answered", NOON + timedelta(minutes=2)
+        session.commit()
+    read = service._stored_ids
+    raced: list[bool] = []
+
+    def read_then_the_dialer_writes(
+        session: Session, keys: Sequence[tuple[str, str]]
+    ) -> tuple[dict[int, tuple[str, str]], set[tuple[str, str]]]:
+        found = read(session, keys)
+        if not raced:
+            raced.append(True)
+            with sessions() as dialer:
+                ended = dialer.get(DialAttempt, attempt_id)
+                assert ended is not None
+                ensure_record(dialer, ended)
+                dialer.commit()
+        return found
+
+    monkeypatch.setattr(service, "_stored_ids", read_then_the_dialer_writes)
+    with sessions() as writer:
+        assert store_calls(writer, [tracker_record("1764690000.7")], after_store=()) == 1
+        writer.commit()
+    assert raced
+    with sessions() as session:
+        (call,) = session.scalars(select(Call)).all()
+        assert (call.agent, call.caller_number) == ("ann", "+4930100000")  # the tracker's
+        assert (call.direction, call.lead_id) == ("outbound", attempt.lead_id)
