@@ -56,6 +56,11 @@ CAUSE_GRACE_S = 1.0
 # How soon an attempt whose end could not be stored (a database error) is ended again.
 END_RETRY_S = 5.0
 RECENT_KEPT = 1000
+# Attempts whose frames may have been lost (an Originate whose answer never came, a hangup
+# missed): every SWEEP_EVERY_S the PBX is asked for its channels, and an attempt dialled more
+# than its ring timeout + STALE_AFTER_S ago whose call it no longer has is ended. PBX seconds.
+SWEEP_EVERY_S = 30.0
+STALE_AFTER_S = 30.0
 # The channel variables every campaign Originate sets (the `[campaign-dial]` dialplan reads them).
 CAMPAIGN_VARIABLES = ("CC_ATTEMPT", "CC_LEAD", "CC_CAMPAIGN", "CC_QUEUE", "CC_AGENT", "CC_AMD")
 OPEN_STATES = (
@@ -108,6 +113,7 @@ class LiveAttempt:
     reason: int | None = None
     awaiting_cause: bool = False
     ring_s: float | None = None  # Originate to the customer's answer
+    ring_timeout_s: float = 0.0  # the Originate's Timeout
 
 
 Work = Callable[[Session], Any]
@@ -129,6 +135,8 @@ class Dialer:
         clock: Callable[[], datetime] | None = None,
         pbx_clock: PbxClock | None = None,
         pacer_factory: Callable[..., Pacer] = Pacer,
+        sweep_every_s: float = SWEEP_EVERY_S,
+        stale_after_s: float = STALE_AFTER_S,
     ) -> None:
         self.pbx = pbx
         self.sessions = sessions
@@ -142,6 +150,9 @@ class Dialer:
         self.clock = clock or self.pbx_clock.now
         self._seconds = self.pbx_clock.seconds
         self.pacer_factory = pacer_factory
+        self.sweep_every_s = sweep_every_s
+        self.stale_after_s = stale_after_s
+        self._next_sweep = 0.0
         self.live: dict[int, LiveAttempt] = {}
         self._by_action: dict[str, LiveAttempt] = {}
         self._by_linkedid: dict[str, LiveAttempt] = {}
@@ -194,6 +205,9 @@ class Dialer:
                         await self._set_clock()
                         await self.reconcile()
                 await self.tick()
+                if self._seconds() >= self._next_sweep:
+                    self._next_sweep = self._seconds() + self.sweep_every_s
+                    await self.sweep()
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -389,6 +403,7 @@ class Dialer:
             uniqueid=reservation.action_id,
             linkedid=reservation.action_id,
             dialled_at=self._seconds(),
+            ring_timeout_s=campaign.ring_timeout_s,
         )
         self._track(live)
         try:
@@ -792,6 +807,43 @@ class Dialer:
             )
         )
 
+    async def sweep(self) -> None:
+        """End the live attempts the PBX no longer has a call of, once they are older than
+        their ring timeout and a margin: their frames were lost (an Originate whose answer
+        never came, a hangup missed), and without this their lines and agents stay held."""
+        now = self._seconds()
+        stale = [
+            live
+            for live in self.live.values()
+            if not live.ending and now - live.dialled_at > live.ring_timeout_s + self.stale_after_s
+        ]
+        if not stale:
+            return
+        async with self._lock:
+            try:
+                channels = await self.pbx.request_list({"Action": "CoreShowChannels"})
+            except (CommandError, TimeoutError) as exc:
+                log.warning("the PBX's channels are not known (%s); the next sweep asks", exc)
+                return
+            on_pbx = {c.get("Linkedid") for c in channels if c.get("Event") == "CoreShowChannel"}
+            for live in stale:
+                if live.attempt_id not in self.live or live.linkedid in on_pbx:
+                    continue
+                live.outcome = live.outcome or self._lost_outcome(live)
+                log.warning(
+                    "attempt %d: the PBX has no call of it and told nothing; ended as %s",
+                    live.attempt_id,
+                    live.outcome,
+                )
+                await self._end(live)
+
+    @staticmethod
+    def _lost_outcome(live: LiveAttempt) -> Outcome:
+        """What an attempt whose end was not heard is known to have been."""
+        if live.connected:
+            return Outcome.ANSWERED
+        return Outcome.ABANDONED if live.stage_answered else Outcome.UNKNOWN
+
     # restarts
 
     async def reconcile(self) -> None:
@@ -824,13 +876,7 @@ class Dialer:
             if known is not None:
                 if row.id not in claimed:
                     # Its call ended while the AMI session was down: its frames are lost.
-                    known.outcome = known.outcome or (
-                        Outcome.ANSWERED
-                        if known.connected
-                        else Outcome.ABANDONED
-                        if known.stage_answered
-                        else Outcome.UNKNOWN
-                    )
+                    known.outcome = known.outcome or self._lost_outcome(known)
                     await self._end(known)
                 continue
             found = claimed.get(row.id)

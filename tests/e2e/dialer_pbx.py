@@ -32,6 +32,8 @@ class DialPbx:
     # uniqueid -> (channel, linkedid, CC_ATTEMPT value)
     channels: dict[str, tuple[str, str, str]] = field(default_factory=dict)
     refuse_originate: bool = False
+    # Originates taken with no answer at all (an answer lost on the way).
+    silent_originate: bool = False
     server: asyncio.Server | None = None
     writers: list[asyncio.StreamWriter] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -229,6 +231,8 @@ class DialPbx:
                 return
             variables = json.loads(frame["__variables__"])
             self.originated.append(Originated(action_id, frame["Channel"], variables, frame))
+            if self.silent_originate:
+                return
             respond("Response: Success", "Message: Originate successfully queued")
         elif action == "CoreShowChannels":
             respond("Response: Success", "EventList: start", "Message: Channels will follow")

@@ -109,11 +109,18 @@ class Greedy:
 
 @contextlib.asynccontextmanager
 async def dialer(
-    sessions: sessionmaker[Session], pbx: DialPbx, floor: Floor, **options: Any
+    sessions: sessionmaker[Session],
+    pbx: DialPbx,
+    floor: Floor,
+    action_timeout: float = 10.0,
+    **options: Any,
 ) -> AsyncIterator[Dialer]:
     assert pbx.server is not None
     port = pbx.server.sockets[0].getsockname()[1]
-    connection = AmiConnection(AmiTarget(host="127.0.0.1", port=port, username="u", secret="s"))
+    connection = AmiConnection(
+        AmiTarget(host="127.0.0.1", port=port, username="u", secret="s"),
+        action_timeout=action_timeout,
+    )
     await connection.start()
     running = Dialer(
         pbx=connection,
@@ -599,6 +606,37 @@ async def test_a_lost_ami_session_is_reconciled_when_the_link_comes_back(
         await until(lambda: len(pbx.originated) == 2)
         pbx.fail(pbx.originated[1], reason=0, cause=17)
         await until(lambda: attempt(sessions, pbx.originated[1].attempt).outcome == "busy")
+
+
+async def test_an_attempt_whose_answer_and_frames_were_lost_frees_its_agent_after_its_timeout(
+    sessions: sessionmaker[Session], pbx: DialPbx
+) -> None:
+    """Both Originates get no answer; the PBX made bob's call and lost ann's. Once their ring
+    timeout and the margin are over, ann's attempt ends `unknown` and ann gets the next lead;
+    bob's call, which the PBX still has, is left to its frames."""
+    agents(sessions, "ann", "bob")
+    campaign(sessions, 4, ring_timeout_s=1)
+    floor = Floor()
+    floor.available("ann", "bob")
+    pbx.silent_originate = True
+    options = {"action_timeout": 0.5, "sweep_every_s": 0.1, "stale_after_s": 0.5}
+    async with dialer(sessions, pbx, floor, **options) as running:
+        await until(lambda: len(pbx.originated) == 2)
+        pbx.silent_originate = False
+        lost, made = sorted(pbx.originated, key=lambda c: c.variables["CC_AGENT"])
+        assert (lost.variables["CC_AGENT"], made.variables["CC_AGENT"]) == (
+            "PJSIP/ann",
+            "PJSIP/bob",
+        )
+        pbx.channel_up(made)
+        await until(lambda: attempt(sessions, lost.attempt).state == "ended")
+        assert attempt(sessions, lost.attempt).outcome == "unknown"
+        assert lead_of(sessions, lost.attempt).state == "open"  # tried again later
+        await until(lambda: len(pbx.originated) == 3)
+        assert pbx.originated[2].variables["CC_AGENT"] == "PJSIP/ann"
+        await asyncio.sleep(1.0)  # sweeps go on: bob's call is on the PBX
+        assert made.attempt in running.live
+        assert attempt(sessions, made.attempt).state == "dialing"
 
 
 async def test_a_predictive_call_answered_in_the_queue_is_offered_to_the_agent_who_took_it(
