@@ -39,9 +39,16 @@ from callcenter.campaigns.pbx_clock import PbxClock
 from callcenter.campaigns.picking import Reservation, Seat, candidates, dialable, reserve
 from callcenter.campaigns.picking import reserve_lead as reserve_chosen
 from callcenter.campaigns.retry import after_attempt
+from callcenter.cti.actions import pause_member, unpause_member
 from callcenter.cti.ami_commands import AmiCommands
 from callcenter.cti.frames import Frame
-from callcenter.cti.protocol import AmiAction, AmiMessage, CommandError, NotConnected
+from callcenter.cti.protocol import (
+    ActionRefused,
+    AmiAction,
+    AmiMessage,
+    CommandError,
+    NotConnected,
+)
 from callcenter.events import CallAnswered, CampaignLeadOffered, DialAttemptEnded
 from callcenter.queues.presence import Presence
 from callcenter.users.models import User
@@ -61,6 +68,10 @@ RECENT_KEPT = 1000
 # than its ring timeout + STALE_AFTER_S ago whose call it no longer has is ended. PBX seconds.
 SWEEP_EVERY_S = 30.0
 STALE_AFTER_S = 30.0
+# The pause that holds an agent's phone for the customer a campaign dials for them (progressive
+# and preview): no queue call rings them meanwhile. A queue pause does not stop the dialplan's
+# Dial() of their phone; it is lifted once the customer is put through or the attempt ends.
+HOLD_REASON = "Campaign call"
 # The channel variables every campaign Originate sets (the `[campaign-dial]` dialplan reads them).
 CAMPAIGN_VARIABLES = ("CC_ATTEMPT", "CC_LEAD", "CC_CAMPAIGN", "CC_QUEUE", "CC_AGENT", "CC_AMD")
 OPEN_STATES = (
@@ -114,6 +125,7 @@ class LiveAttempt:
     awaiting_cause: bool = False
     ring_s: float | None = None  # Originate to the customer's answer
     ring_timeout_s: float = 0.0  # the Originate's Timeout
+    held: bool = False  # the agent's phone paused for this attempt (HOLD_REASON)
 
 
 Work = Callable[[Session], Any]
@@ -429,6 +441,10 @@ class Dialer:
             live.outcome = Outcome.UNKNOWN
             self._frames.put_nowait(("end", live))
             return False
+        if not await self._hold(live):
+            live.outcome = Outcome.UNKNOWN
+            self._frames.put_nowait(("end", live))
+            return False
         action = AmiAction(
             {
                 "Action": "Originate",
@@ -472,6 +488,40 @@ class Dialer:
                 self._frames.put_nowait(("end", live))
             return False
         return True
+
+    async def _hold(self, live: LiveAttempt) -> bool:
+        """Pause the reserved agent in their queues while their customer is dialled; False
+        when there is no PBX to ask (nothing is dialled then)."""
+        if not live.interface:
+            return True
+        live.held = True  # from here on the attempt's end lifts it, whatever the answer
+        try:
+            await pause_member(self.pbx, interface=live.interface, reason=HOLD_REASON)
+        except NotConnected as exc:
+            log.warning("attempt %d not dialled: %s", live.attempt_id, exc)
+            return False
+        except ActionRefused as exc:  # not a member of any queue: no queue call can ring them
+            live.held = False
+            log.info("attempt %d: %s's phone not held: %s", live.attempt_id, live.agent, exc)
+        except CommandError as exc:  # the answer lost: the PBX may hold them; lifted at the end
+            log.warning("attempt %d: hold of %s unconfirmed: %s", live.attempt_id, live.agent, exc)
+        return True
+
+    async def _release(self, live: LiveAttempt) -> None:
+        """Lift the attempt's hold of its agent, unless the agent paused for a reason of their
+        own meanwhile."""
+        if not live.held or not live.interface:
+            return
+        live.held = False
+        now = self.presence.of_interface(live.interface)
+        if now is not None and now.state is AgentState.PAUSED and now.reason != HOLD_REASON:
+            return
+        try:
+            await unpause_member(self.pbx, interface=live.interface)
+        except CommandError as exc:
+            log.warning(
+                "hold of %s for attempt %d not lifted: %s", live.agent, live.attempt_id, exc
+            )
 
     def _track(self, live: LiveAttempt) -> None:
         self.live[live.attempt_id] = live
@@ -731,6 +781,7 @@ class Dialer:
             pacer.record_outcome(Outcome.ANSWERED, live.connected_at, ring_s=live.ring_s)
         live.agent = agent
         live.outcome = Outcome.ANSWERED
+        await self._release(live)  # on the call now: no queue call rings a busy phone
         now = self.clock()
         await self._db(
             lambda s: _set_attempt(
@@ -784,6 +835,7 @@ class Dialer:
             self._end_later(live, END_RETRY_S)
             raise
         self._forget(live)  # only now: the abandon cap counts it from the database
+        await self._release(live)
         if live.linkedid:
             self._recent[live.linkedid] = live.attempt_id
             while len(self._recent) > RECENT_KEPT:
@@ -811,6 +863,7 @@ class Dialer:
         """End the live attempts the PBX no longer has a call of, once they are older than
         their ring timeout and a margin: their frames were lost (an Originate whose answer
         never came, a hangup missed), and without this their lines and agents stay held."""
+        await self._lift_stale_holds()
         now = self._seconds()
         stale = [
             live
@@ -836,6 +889,21 @@ class Dialer:
                     live.outcome,
                 )
                 await self._end(live)
+
+    async def _lift_stale_holds(self) -> None:
+        """Agents this PBX holds for a campaign call that no live attempt is for (a run that
+        ended during the attempt) are made available again."""
+        dialling = {live.interface for live in self.live.values() if live.interface}
+        for agent in self.presence.agents_of(self.server):
+            if agent.state is not AgentState.PAUSED or agent.reason != HOLD_REASON:
+                continue
+            if agent.interface in dialling:
+                continue
+            try:
+                await unpause_member(self.pbx, interface=agent.interface)
+                log.info("%s was held for a campaign call no longer dialled: released", agent.name)
+            except CommandError as exc:
+                log.warning("stale hold of %s not lifted: %s", agent.name, exc)
 
     @staticmethod
     def _lost_outcome(live: LiveAttempt) -> Outcome:

@@ -34,6 +34,10 @@ class DialPbx:
     refuse_originate: bool = False
     # Originates taken with no answer at all (an answer lost on the way).
     silent_originate: bool = False
+    # Every action but Login, Ping and the list actions, in arrival order.
+    actions: list[dict[str, str]] = field(default_factory=list)
+    # Interfaces whose QueuePause Asterisk refuses (not a member of any queue).
+    not_members: set[str] = field(default_factory=set)
     server: asyncio.Server | None = None
     writers: list[asyncio.StreamWriter] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -222,6 +226,11 @@ class DialPbx:
         def respond(*lines: str) -> None:
             writer.write(("\r\n".join([*lines, f"ActionID: {action_id}"]) + "\r\n\r\n").encode())
 
+        if action not in ("Login", "Ping", "CoreShowChannels", "Getvar"):
+            self.actions.append({k: v for k, v in frame.items() if k != "__variables__"})
+        if action == "QueuePause" and frame.get("Interface") in self.not_members:
+            respond("Response: Error", "Message: Interface not found")
+            return
         if action == "Login":
             respond("Response: Success", "Message: Authentication accepted")
             self.writers.append(writer)

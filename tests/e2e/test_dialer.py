@@ -222,6 +222,129 @@ async def test_progressive_dials_one_line_per_free_agent_and_never_abandons(
         assert "abandoned" not in outcomes
 
 
+def holds(pbx: DialPbx) -> list[tuple[str, str, str]]:
+    """The QueuePause actions sent, in order: (interface, Paused, Reason)."""
+    return [
+        (a["Interface"], a["Paused"], a.get("Reason", ""))
+        for a in pbx.actions
+        if a["Action"] == "QueuePause"
+    ]
+
+
+async def test_the_reserved_agent_is_held_from_the_dial_until_put_through_or_the_end(
+    sessions: sessionmaker[Session], pbx: DialPbx
+) -> None:
+    """While their customer rings, the agent's phone is paused in their queues (an inbound
+    call could take them, and the answered customer would find them busy); the pause is lifted
+    once the customer is put through, or when the attempt ends without them."""
+    agents(sessions, "ann", "bob")
+    campaign(sessions, 4)
+    floor = Floor()
+    floor.available("ann", "bob")
+    async with dialer(sessions, pbx, floor):
+        await until(lambda: len(pbx.originated) == 2)
+        first, second = sorted(pbx.originated, key=lambda c: c.variables["CC_AGENT"])
+        for call in (first, second):
+            interface = call.variables["CC_AGENT"]
+            pause = pbx.actions.index(
+                next(a for a in pbx.actions if a.get("Interface") == interface)
+            )
+            assert pbx.actions[pause] | {"ActionID": ""} == {
+                "Action": "QueuePause",
+                "Interface": interface,
+                "Paused": "true",
+                "Reason": "Campaign call",
+                "ActionID": "",
+            }
+            assert "Queue" not in pbx.actions[pause]  # in every queue of theirs
+            originate = next(
+                i
+                for i, a in enumerate(pbx.actions)
+                if a["Action"] == "Originate" and a["ActionID"] == call.action_id
+            )
+            assert pause < originate
+        # ann's customer answers and is put through: ann's hold is lifted.
+        name, uniqueid = pbx.answer(first)
+        pbx.bridge_agent(uniqueid, "PJSIP/ann")
+        await until(lambda: ("PJSIP/ann", "false", "") in holds(pbx))
+        assert attempt(sessions, first.attempt).state == "connected"
+        # bob's number is busy: bob's hold is lifted with the attempt's end.
+        pbx.fail(second, reason=5, cause=17)
+        await until(lambda: ("PJSIP/bob", "false", "") in holds(pbx))
+        assert attempt(sessions, second.attempt).outcome == "busy"
+        pbx.hangup(name, uniqueid)
+        await until(lambda: attempt(sessions, first.attempt).state == "ended")
+    assert holds(pbx).count(("PJSIP/ann", "false", "")) == 1  # not again at the end
+
+
+async def test_an_agent_paused_by_themselves_meanwhile_stays_paused(
+    sessions: sessionmaker[Session], pbx: DialPbx
+) -> None:
+    agents(sessions, "ann")
+    campaign(sessions, 2)
+    floor = Floor()
+    floor.available("ann")
+    async with dialer(sessions, pbx, floor):
+        await until(lambda: len(pbx.originated) == 1)
+        (call,) = pbx.originated
+        floor.bus.publish(
+            AgentStateChanged(
+                at=NOON,
+                server=SERVER,
+                agent="ann",
+                interface="PJSIP/ann",
+                state=AgentState.PAUSED,
+                reason="Lunch",
+                queue="sales",
+                queues=("sales",),
+            )
+        )
+        pbx.fail(call, reason=3, cause=19)
+        await until(lambda: attempt(sessions, call.attempt).state == "ended")
+        await asyncio.sleep(0.1)
+    assert holds(pbx) == [("PJSIP/ann", "true", "Campaign call")]
+
+
+async def test_an_agent_in_no_queue_is_dialled_for_without_a_hold(
+    sessions: sessionmaker[Session], pbx: DialPbx
+) -> None:
+    agents(sessions, "ann")
+    campaign(sessions, 2)
+    floor = Floor()
+    floor.available("ann")
+    pbx.not_members.add("PJSIP/ann")
+    async with dialer(sessions, pbx, floor):
+        await until(lambda: len(pbx.originated) == 1)
+        (call,) = pbx.originated
+        pbx.fail(call, reason=3, cause=19)
+        await until(lambda: attempt(sessions, call.attempt).state == "ended")
+        await asyncio.sleep(0.1)
+    # Refused (each lead's try asks again); nothing to lift.
+    assert set(holds(pbx)) == {("PJSIP/ann", "true", "Campaign call")}
+
+
+async def test_a_hold_left_by_a_run_that_ended_mid_attempt_is_lifted(
+    sessions: sessionmaker[Session], pbx: DialPbx
+) -> None:
+    agents(sessions, "ann")
+    campaign(sessions, 0)
+    floor = Floor()
+    floor.bus.publish(
+        AgentStateChanged(
+            at=NOON,
+            server=SERVER,
+            agent="ann",
+            interface="PJSIP/ann",
+            state=AgentState.PAUSED,
+            reason="Campaign call",
+            queue="sales",
+            queues=("sales",),
+        )
+    )
+    async with dialer(sessions, pbx, floor, sweep_every_s=0.1):
+        await until(lambda: holds(pbx) == [("PJSIP/ann", "false", "")])
+
+
 async def test_a_number_put_on_do_not_call_after_import_is_never_originated(
     sessions: sessionmaker[Session], pbx: DialPbx
 ) -> None:
@@ -274,7 +397,7 @@ async def test_a_database_error_before_the_originate_ends_the_attempt_and_frees_
         monkeypatch.setattr(dialer_module, "_mark_dialing", lost)
         assert await running._dial(row, reservation) is False
         await until(lambda: attempt(sessions, reservation.attempt_id).state == "ended")
-        assert running.live == {}  # no line counted in progress, no agent held
+        await until(lambda: running.live == {})  # no line counted in progress, no agent held
         assert attempt(sessions, reservation.attempt_id).outcome == "unknown"
         assert lead_of(sessions, reservation.attempt_id).state == "open"  # dialled again later
         assert pbx.originated == []

@@ -94,12 +94,12 @@ class Stack:
 
 
 @contextlib.contextmanager
-def dialling_stack(database_url: str) -> Iterator[Stack]:
+def dialling_stack(database_url: str, scenario_text: str = SCENARIO) -> Iterator[Stack]:
     ready: Future[Stack] = Future()
     listening = bound_socket()
 
     async def main() -> None:
-        scenario = parse_scenario(SCENARIO, source="dialer_stack.toml")
+        scenario = parse_scenario(scenario_text, source="dialer_stack.toml")
         pbx = SimulatedPbx(scenario, PbxOptions(auto_arrivals=False, hold_share=0))
         await pbx.start("127.0.0.1", 0)
         settings = Settings(
