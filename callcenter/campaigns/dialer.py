@@ -967,6 +967,8 @@ class Dialer:
                     )
                 )
                 continue
+            agent = row.agent
+            interface = await self._db(partial(_interface_of, agent=agent)) if agent else None
             live = LiveAttempt(
                 attempt_id=row.id,
                 action_id=row.action_id or f"cc-adopted-{row.id}",
@@ -974,7 +976,7 @@ class Dialer:
                 lead_id=row.lead_id,
                 mode=row.mode,
                 agent=row.agent,
-                interface=None,
+                interface=interface,
                 uniqueid=row.linkedid or found.get("Uniqueid"),
                 linkedid=found.get("Linkedid"),
                 channel=row.channel or found.get("Channel"),
@@ -982,6 +984,8 @@ class Dialer:
                 connected=row.state == AttemptState.CONNECTED,
                 outcome=Outcome.ANSWERED if row.state == AttemptState.CONNECTED else None,
                 dialled_at=self._seconds(),
+                # The previous run held the agent until the customer was put through.
+                held=interface is not None and row.state != AttemptState.CONNECTED,
             )
             self._track(live)
             log.info("adopted attempt %d (%s) from the PBX", row.id, live.channel)

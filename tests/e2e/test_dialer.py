@@ -345,6 +345,42 @@ async def test_a_hold_left_by_a_run_that_ended_mid_attempt_is_lifted(
         await until(lambda: holds(pbx) == [("PJSIP/ann", "false", "")])
 
 
+async def test_an_attempt_adopted_after_a_restart_keeps_its_agent_held_until_put_through(
+    sessions: sessionmaker[Session], pbx: DialPbx
+) -> None:
+    agents(sessions, "ann")
+    campaign(sessions, 1)
+    floor = Floor()
+    floor.available("ann")
+    async with dialer(sessions, pbx, floor):
+        await until(lambda: len(pbx.originated) == 1)
+        (call,) = pbx.originated
+        channel = pbx.channel_up(call)  # ringing when the run ends
+        await until(lambda: attempt(sessions, call.attempt).linkedid is not None)
+    assert holds(pbx) == [("PJSIP/ann", "true", "Campaign call")]
+    floor2 = Floor()
+    floor2.bus.publish(
+        AgentStateChanged(
+            at=NOON,
+            server=SERVER,
+            agent="ann",
+            interface="PJSIP/ann",
+            state=AgentState.PAUSED,
+            reason="Campaign call",
+            queue="sales",
+            queues=("sales",),
+        )
+    )
+    async with dialer(sessions, pbx, floor2, sweep_every_s=0.05) as second:
+        assert call.attempt in second.live  # adopted: the PBX still has its call
+        await asyncio.sleep(0.3)  # sweeps: ann is held for an attempt still live
+        assert holds(pbx) == [("PJSIP/ann", "true", "Campaign call")]
+        _, uniqueid = pbx.answer(call, channel=channel)
+        pbx.bridge_agent(uniqueid, "PJSIP/ann")
+        await until(lambda: ("PJSIP/ann", "false", "") in holds(pbx))
+        assert attempt(sessions, call.attempt).state == "connected"
+
+
 async def test_a_number_put_on_do_not_call_after_import_is_never_originated(
     sessions: sessionmaker[Session], pbx: DialPbx
 ) -> None:
