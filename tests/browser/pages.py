@@ -35,9 +35,9 @@ def console_live(page: Any, stack: LiveStack) -> None:
 @dataclass(frozen=True)
 class Page:
     """A page: its screenshot's name, path ({ticket}, {customer}, {agent}, {team}, {hours},
-    {article}, {day_from}, {day_to} are filled from the showcase), the role signed in (None:
-    nobody), a caption, a selector shown once it is rendered, the HTTP status it answers,
-    and an action to bring it to the state shown."""
+    {article}, {day_from}, {day_to}, {campaign}, {call_list} are filled from the showcase), the
+    role signed in (None: nobody), a caption, a selector shown once it is rendered, the HTTP
+    status it answers, and an action to bring it to the state shown."""
 
     name: str
     path: str
@@ -87,6 +87,15 @@ PAGES = (
     Page("admin-article", "/admin/kb/{article}", "admin", "Admin: an article"),
     Page("admin-routing", "/admin/routing?caller=%2B15551230001&did=100", "admin",
          "Admin: routing rules, and what happens to a caller now"),
+    Page("admin-campaigns", "/admin/campaigns", "admin", "Outbound: campaigns"),
+    Page("admin-campaign", "/admin/campaigns/{campaign}", "admin",
+         "Outbound: a campaign, its mode, hours, retries, dispositions and script"),
+    Page("admin-call-lists", "/admin/call-lists", "admin", "Outbound: call lists"),
+    Page("admin-call-list", "/admin/call-lists/{call_list}", "admin",
+         "Outbound: a call list's leads"),
+    Page("admin-dnc", "/admin/dnc", "admin", "Outbound: do-not-call"),
+    Page("outbound-report", "/supervisor/reports/outbound?from={day_from}&to={day_to}",
+         "supervisor1", "Outbound report by campaign, with charts"),
 )  # fmt: skip
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent_ui.demo_data import seed_demo
+from agent_ui.demo_outbound import CAMPAIGN_NAME
 from callcenter.calls.records import (
     CallOutcome,
     CallRecord,
@@ -20,7 +21,7 @@ from callcenter.calls.records import (
 )
 from callcenter.calls.service import store_calls
 from callcenter.campaigns.enums import LeadOrigin
-from callcenter.campaigns.models import Lead
+from callcenter.campaigns.models import Campaign, Lead
 from callcenter.queues.records import QueueFields, get_queue, update_queue
 from callcenter.users.models import User
 from crm.callbacks.campaign import CallbackRules
@@ -61,6 +62,8 @@ class Showcase:
     article: int  # a knowledge-base article
     day_from: str
     day_to: str
+    campaign: int  # the demo's renewals campaign
+    call_list: int  # its call list
 
     def fill(self, path: str) -> str:
         return path.format(
@@ -72,6 +75,8 @@ class Showcase:
             article=self.article,
             day_from=quote(self.day_from, safe=""),
             day_to=quote(self.day_to, safe=""),
+            campaign=self.campaign,
+            call_list=self.call_list,
         )
 
 
@@ -145,6 +150,7 @@ def seed_showcase(sessions: sessionmaker[Session]) -> Showcase:
                      QueueFields("Billing", open=False, numbers=("5001",)))  # fmt: skip
         first = now.replace(hour=0, minute=0, second=0)
         agent1 = session.scalars(select(User).where(User.username == "agent1")).one()
+        renewals = session.scalars(select(Campaign).where(Campaign.name == CAMPAIGN_NAME)).one()
         assert agent1.team_id is not None
         return Showcase(
             ticket=ticket.id,
@@ -155,6 +161,8 @@ def seed_showcase(sessions: sessionmaker[Session]) -> Showcase:
             article=session.scalars(select(KBArticle.id)).first() or 0,
             day_from=first.isoformat(),
             day_to=(first + timedelta(days=1)).isoformat(),
+            campaign=renewals.id,
+            call_list=renewals.list_id,
         )
 
 
