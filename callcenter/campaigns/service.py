@@ -17,6 +17,7 @@ from callcenter.campaigns.models import CallList, Campaign
 from callcenter.campaigns.schemas import CampaignCreate, CampaignUpdate
 from callcenter.db import utc_now
 from callcenter.queues.models import PbxQueue
+from callcenter.users.models import Team, User
 from crm.exceptions import Conflict, InvalidInput, NotFound
 
 EDITABLE = (CampaignState.DRAFT, CampaignState.PAUSED)
@@ -134,6 +135,7 @@ def start_campaign(session: Session, campaign_id: int, now: datetime | None = No
     if not campaign.agents and not campaign.teams:
         raise InvalidInput("agents", "name the agents or teams who work the campaign first")
     _check_queue(session, campaign.queue)
+    _check_staff(session, campaign.agents or [], campaign.teams or [])
     other = session.scalar(
         select(Campaign.name).where(
             Campaign.list_id == campaign.list_id,
@@ -158,6 +160,17 @@ def _check_queue(session: Session, queue: str) -> None:
         raise InvalidInput(
             "queue", f"the PBX has no queue {queue!r}: its queues are {', '.join(known)}"
         )
+
+
+def _check_staff(session: Session, agents: list[str], teams: list[str]) -> None:
+    """Every agent and team a campaign names must exist: a misspelt name would leave the
+    campaign running with nobody to work it."""
+    known = set(session.scalars(select(User.username).where(User.username.in_(agents))))
+    if missing := [name for name in agents if name not in known]:
+        raise InvalidInput("agents", f"no user is called {', '.join(map(repr, missing))}")
+    known = set(session.scalars(select(Team.name).where(Team.name.in_(teams))))
+    if missing := [name for name in teams if name not in known]:
+        raise InvalidInput("teams", f"no team is called {', '.join(map(repr, missing))}")
 
 
 def pause_campaign(session: Session, campaign_id: int) -> Campaign:

@@ -34,7 +34,7 @@ def test_a_supervisor_runs_a_progressive_campaign_from_a_csv_list(
     assert errors == []
     with sessions() as session:
         campaign = session.scalars(select(Campaign)).one()
-    assert (campaign.state, campaign.mode, campaign.queue) == ("paused", "progressive", "renewals")
+    assert (campaign.state, campaign.mode, campaign.queue) == ("paused", "progressive", "support")
     assert campaign.agents == ["agent1"] and campaign.teams == ["red"]
     assert campaign.weekdays == [1, 2, 3, 4, 5] and campaign.abandon_cap == 0.025
     assert campaign.retry_gaps_min == {"busy": 15}
@@ -99,6 +99,15 @@ def work_the_pages(page: Any, base_url: str, tmp_path: Path) -> list[str]:
     expect(page.locator("[data-testid=campaign-title]")).to_have_text("Spring renewals")
     expect(page.locator("[data-testid=campaign-state]")).to_have_text("draft")
 
+    # The PBX has no queue "renewals": the start is refused, naming the PBX's queues.
+    page.click("[data-testid=campaign-start]")
+    expect(page.locator("[data-testid=notice]")).to_have_text(
+        "the PBX has no queue 'renewals': its queues are billing, support"
+    )
+    expect(page.locator("[data-testid=campaign-state]")).to_have_text("draft")
+    page.fill("[data-testid=field-queue]", "support")
+    page.click("[data-testid=campaign-save]")
+    expect(page.locator("[data-testid=done]")).to_have_text("Saved.")
     page.click("[data-testid=campaign-start]")
     expect(page.locator("[data-testid=done]")).to_have_text("Campaign started.")
     expect(page.locator("[data-testid=campaign-state]")).to_have_text("running")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callcenter.campaigns.leads import list_leads
@@ -21,12 +22,22 @@ from callcenter.campaigns.service import (
 )
 from callcenter.db import utc_now
 from callcenter.queues.models import PbxQueue
+from callcenter.users.models import Team, User
 from crm.exceptions import Conflict, InvalidInput
 from tests.campaigns.conftest import add_lead, add_list
 
 
+def agent(session: Session, username: str) -> None:
+    """A user `username` (an agent), once."""
+    if session.scalar(select(User.id).where(User.username == username)) is None:
+        session.add(User(username=username, display_name=username, role="agent", password_hash="x"))
+        session.flush()
+
+
 def new(session: Session, **fields: object) -> int:
     call_list = add_list(session, str(fields.pop("list_name", "spring")))
+    for username in ("alice", "bob"):
+        agent(session, username)
     data = CampaignCreate.model_validate(
         {
             "name": "Renewals",
@@ -92,6 +103,18 @@ def test_a_campaign_starts_only_on_a_queue_the_pbx_has(session: Session) -> None
         start_campaign(session, campaign_id)
     assert get_campaign(session, campaign_id).state == "paused"
     update_campaign(session, campaign_id, CampaignUpdate(queue="renewals"))
+    assert start_campaign(session, campaign_id).state == "running"
+
+
+def test_a_campaign_starts_only_with_agents_and_teams_that_exist(session: Session) -> None:
+    campaign_id = new(session, agents=["alice", "alcie"], teams=["blue"])
+    with pytest.raises(InvalidInput, match="no user is called 'alcie'"):
+        start_campaign(session, campaign_id)
+    update_campaign(session, campaign_id, CampaignUpdate(agents=["alice"]))
+    with pytest.raises(InvalidInput, match="no team is called 'blue'"):
+        start_campaign(session, campaign_id)
+    session.add(Team(name="blue"))
+    session.flush()
     assert start_campaign(session, campaign_id).state == "running"
 
 
