@@ -21,7 +21,7 @@ from callcenter.calls.records import (
 )
 from callcenter.calls.service import store_calls
 from callcenter.campaigns.enums import LeadOrigin
-from callcenter.campaigns.models import Campaign, Lead
+from callcenter.campaigns.models import Campaign, DialAttempt, Lead
 from callcenter.queues.records import QueueFields, get_queue, update_queue
 from callcenter.users.models import User
 from crm.callbacks.campaign import CallbackRules
@@ -121,9 +121,77 @@ def todays_calls(now: datetime) -> list[CallRecord]:
     return records
 
 
+# The renewals campaign's morning so far: (outcome, disposition, talk seconds), one attempt each
+# on its first leads.
+RENEWAL_ATTEMPTS = [
+    ("answered", "sale", 260),
+    ("no_answer", None, None),
+    ("answered", "not_interested", 95),
+    ("busy", None, None),
+    ("machine", None, None),
+    ("answered", "callback", 140),
+    ("no_answer", None, None),
+    ("no_answer", None, None),
+    ("answered", "sale", 310),
+    ("failed", None, None),
+    ("no_answer", None, None),
+    ("answered", "not_interested", 70),
+]
+
+
+def renewal_attempts(session: Session, campaign: Campaign, now: datetime) -> None:
+    """Ended attempts of the campaign over the last hours of today, with their dispositions."""
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    first = max(midnight, now - timedelta(hours=3))
+    step = (now - first - timedelta(minutes=10)) / len(RENEWAL_ATTEMPTS)
+    leads = session.scalars(
+        select(Lead)
+        .where(Lead.list_id == campaign.list_id, Lead.state == "open")
+        .order_by(Lead.id)
+        .limit(len(RENEWAL_ATTEMPTS))
+    ).all()
+    for index, (lead, (outcome, disposition, talk)) in enumerate(
+        zip(leads, RENEWAL_ATTEMPTS, strict=True)
+    ):
+        dialled = (first + step * index).replace(microsecond=0)
+        answered = dialled + timedelta(seconds=9) if talk else None
+        ended = dialled + timedelta(seconds=9 + (talk or 21))
+        session.add(
+            DialAttempt(
+                campaign_id=campaign.id,
+                lead_id=lead.id,
+                number=1,
+                mode=campaign.mode,
+                state="ended",
+                agent=f"caller{index % 4 + 1}" if talk else None,
+                dialed_number=lead.number,
+                action_id=f"cc-dial-showcase-{index}",
+                server=SERVER,
+                linkedid=f"cc-dial-showcase-{index}",
+                reserved_at=dialled,
+                dialed_at=dialled,
+                answered_at=answered,
+                connected_at=answered if talk else None,
+                ended_at=ended,
+                outcome=outcome,
+                talk_s=talk,
+                disposition=disposition,
+                disposed_at=ended + timedelta(seconds=20) if disposition else None,
+                disposed_by=f"caller{index % 4 + 1}" if disposition else None,
+            )
+        )
+        lead.attempts, lead.last_outcome, lead.last_attempt_at = 1, outcome, dialled
+        lead.disposition = disposition
+        if disposition in ("sale", "not_interested"):
+            lead.state, lead.closed_at = "done", ended
+        else:
+            lead.next_at = ended + timedelta(hours=1)
+
+
 def seed_showcase(sessions: sessionmaker[Session]) -> Showcase:
     """The demo's users (one password), customers, tickets and articles; today's calls, a
-    call and comments on Ann's ticket, callbacks due and overdue, and two queue records."""
+    call and comments on Ann's ticket, callbacks due and overdue, two queue records, and the
+    renewals campaign's attempts so far."""
     now = datetime.now(UTC).replace(microsecond=0)
     with sessions() as session, session.begin():
         seed_demo(session, "US", PASSWORD)
@@ -151,6 +219,7 @@ def seed_showcase(sessions: sessionmaker[Session]) -> Showcase:
         first = now.replace(hour=0, minute=0, second=0)
         agent1 = session.scalars(select(User).where(User.username == "agent1")).one()
         renewals = session.scalars(select(Campaign).where(Campaign.name == CAMPAIGN_NAME)).one()
+        renewal_attempts(session, renewals, now)
         assert agent1.team_id is not None
         return Showcase(
             ticket=ticket.id,
