@@ -15,6 +15,11 @@ from callcenter.calls.records import CallOutcome, Direction
 from callcenter.campaigns.enums import Outcome
 from callcenter.campaigns.models import DialAttempt
 
+# Attempts whose call reached no person: their call records are `failed`, whatever the tracker
+# made of a call no agent took.
+REACHED_NOBODY = frozenset(
+    {Outcome.BUSY, Outcome.NO_ANSWER, Outcome.CONGESTION, Outcome.FAILED, Outcome.MACHINE}
+)
 # The linkedid of a record the dialer writes for an attempt that never got a ChannelId (one
 # reserved and closed before its Originate was sent).
 OWN_PREFIX = "dial-attempt-"
@@ -33,19 +38,22 @@ def stamp_calls(session: Session, keys: Sequence[tuple[str, str]]) -> int:
             DialAttempt.campaign_id,
             DialAttempt.lead_id,
             DialAttempt.dialed_number,
+            DialAttempt.outcome,
         ).where(tuple_(DialAttempt.server, DialAttempt.linkedid).in_(list(keys)))
     ).all()
     stamped = 0
-    for server, linkedid, campaign_id, lead_id, number in attempts:
+    for server, linkedid, campaign_id, lead_id, number, outcome in attempts:
+        values: dict[str, object] = {
+            "campaign_id": campaign_id,
+            "lead_id": lead_id,
+            "direction": Direction.OUTBOUND,
+            "dialed_number": number,
+        }
+        if outcome in REACHED_NOBODY:
+            # The tracker sees a call no agent took; the attempt knows nobody was reached.
+            values["outcome"] = CallOutcome.FAILED
         result = session.execute(
-            update(Call)
-            .where(Call.server == server, Call.linkedid == linkedid)
-            .values(
-                campaign_id=campaign_id,
-                lead_id=lead_id,
-                direction=Direction.OUTBOUND,
-                dialed_number=number,
-            )
+            update(Call).where(Call.server == server, Call.linkedid == linkedid).values(values)
         )
         stamped += result.rowcount  # type: ignore[attr-defined]
     return stamped

@@ -161,3 +161,35 @@ def writer_and_dialer_race(
         (call,) = session.scalars(select(Call)).all()
         assert (call.agent, call.caller_number) == ("ann", "+4930100000")  # the tracker's
         assert (call.direction, call.lead_id) == ("outbound", attempt.lead_id)
+
+
+@pytest.mark.parametrize("record_first", [True, False])
+def test_a_call_that_reached_nobody_is_failed_whatever_the_tracker_made_of_it(
+    sessions: sessionmaker[Session], record_first: bool
+) -> None:
+    """The tracker records an unanswered campaign call as a call no agent took (abandoned);
+    the attempt knows the number was busy: the record says failed, in either order."""
+    attempt_id = reserved(sessions)
+    gone = CallRecord(
+        server="pbx1",
+        linkedid="1764690000.8",
+        direction=Direction.INBOUND,
+        started_at=NOON,
+        ended_at=NOON + timedelta(seconds=20),
+        outcome=CallOutcome.ABANDONED,
+        caller_number="+4930100000",
+    )
+    with sessions() as session:
+        if record_first:
+            store_calls(session, [gone], after_store=())
+        attempt = session.get(DialAttempt, attempt_id)
+        assert attempt is not None
+        attempt.server, attempt.linkedid = "pbx1", "1764690000.8"
+        attempt.outcome, attempt.ended_at = "busy", NOON + timedelta(seconds=20)
+        if record_first:
+            ensure_record(session, attempt)  # the attempt's end
+        else:
+            store_calls(session, [gone], after_store=())
+        session.commit()
+        call = session.scalars(select(Call)).one()
+        assert (call.outcome, call.direction) == ("failed", "outbound")

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.calls.models import Call
+from callcenter.campaigns.dial_records import call_outcome
 from callcenter.campaigns.enums import CampaignMode, LeadOrigin, ListSource, Outcome
 from callcenter.campaigns.leads import create_lead
 from callcenter.campaigns.lists import create_list
@@ -254,6 +255,7 @@ def test_both_campaigns_end_every_attempt_as_the_pbx_played_it(
     for attempt in attempts.values():
         [record] = by_linkedid[attempt.linkedid]
         assert record.direction == "outbound"
+        assert record.outcome == call_outcome(attempt.outcome), attempt.outcome
         assert (record.campaign_id, record.lead_id) == (attempt.campaign_id, attempt.lead_id)
     assert all(c.direction == "outbound" for c in calls)  # nothing dialled in
     # The far ends did all they can, in both campaigns.
