@@ -267,7 +267,7 @@ async def test_the_reserved_agent_is_held_from_the_dial_until_put_through_or_the
         name, uniqueid = pbx.answer(first)
         pbx.bridge_agent(uniqueid, "PJSIP/ann")
         await until(lambda: ("PJSIP/ann", "false", "") in holds(pbx))
-        assert attempt(sessions, first.attempt).state == "connected"
+        await until(lambda: attempt(sessions, first.attempt).state == "connected")
         # bob's number is busy: bob's hold is lifted with the attempt's end.
         pbx.fail(second, reason=5, cause=17)
         await until(lambda: ("PJSIP/bob", "false", "") in holds(pbx))
@@ -378,7 +378,7 @@ async def test_an_attempt_adopted_after_a_restart_keeps_its_agent_held_until_put
         _, uniqueid = pbx.answer(call, channel=channel)
         pbx.bridge_agent(uniqueid, "PJSIP/ann")
         await until(lambda: ("PJSIP/ann", "false", "") in holds(pbx))
-        assert attempt(sessions, call.attempt).state == "connected"
+        await until(lambda: attempt(sessions, call.attempt).state == "connected")
 
 
 async def test_a_number_put_on_do_not_call_after_import_is_never_originated(
