@@ -116,19 +116,22 @@ def store_calls(
     if not latest:
         return 0
     replaced, kept_wrap_ups = _stored_visits(session, stored)
-    _delete_calls(session, list(stored))
+    # By key, not by the ids just read: a row of these keys stored since (the dialer's own
+    # record of an attempt, written as its outcome came) goes too. The statement also opens
+    # the write transaction on SQLite before the savepoint below (a savepoint that opened it
+    # would commit the calls on its release, before their visits).
+    _delete_keys(session, list(latest))
     try:
         with session.begin_nested():
             visits = _insert_calls(session, latest, kept_wrap_ups)
     except IntegrityError:
-        # A row of one of these keys was stored since they were read (the dialer's own record
-        # of an attempt, written as its outcome came): replaced as any stored row is.
+        # Stored between the delete and the insert (PostgreSQL lets another transaction do
+        # that; SQLite's write lock does not): replaced as any stored row is.
         meanwhile, _ = _stored_ids(session, list(latest))
-        late = {call_id: key for call_id, key in meanwhile.items() if call_id not in stored}
-        late_places, late_wrap_ups = _stored_visits(session, late)
+        late_places, late_wrap_ups = _stored_visits(session, meanwhile)
         replaced += late_places
         kept_wrap_ups |= late_wrap_ups
-        _delete_calls(session, list(late))
+        _delete_keys(session, list(latest))
         visits = _insert_calls(session, latest, kept_wrap_ups)
     # A dial attempt's call: outbound, with its campaign and lead (known from the attempt).
     stamp_calls(session, list(latest))
@@ -145,9 +148,9 @@ def store_calls(
     return len(latest)
 
 
-def _delete_calls(session: Session, call_ids: list[int]) -> None:
-    for chunk in chunks(call_ids, 400):
-        session.execute(delete(Call).where(Call.id.in_(chunk)))
+def _delete_keys(session: Session, keys: list[tuple[str, str]]) -> None:
+    for chunk in chunks(keys, 400):
+        session.execute(delete(Call).where(tuple_(Call.server, Call.linkedid).in_(chunk)))
 
 
 def _insert_calls(

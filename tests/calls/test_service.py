@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from callcenter.calls.models import Call, QueueVisit
 from callcenter.calls.records import (
     AgentState,
     AgentStateRecord,
@@ -64,6 +66,20 @@ def test_store_twice_keeps_one_row_per_call(sessions: sessionmaker[Session]) -> 
         calls = list_calls(session)
     assert [c.linkedid for c in calls] == ["1.0", "2.0"]
     assert calls[0] == _call("1.0")
+
+
+def test_nothing_of_a_batch_is_seen_before_it_commits(sessions: sessionmaker[Session]) -> None:
+    """A call and its queue visits become visible together, when the batch commits (a
+    reader seeing the call without its visits would count it wrong)."""
+    for talk in (5.0, 9.0):  # a new call, then the same call replaced
+        with transaction(sessions) as writer:
+            store_calls(writer, [_call("1.1", talk=talk)], after_store=())
+            with sessions() as reader:
+                seen = reader.scalars(select(Call.talk_s)).all()
+                assert seen == ([] if talk == 5.0 else [5.0])
+        with sessions() as reader:
+            assert reader.scalars(select(Call.talk_s)).all() == [talk]
+            assert reader.scalar(select(func.count()).select_from(QueueVisit)) == 1
 
 
 def test_later_record_of_same_call_replaces_the_earlier(sessions: sessionmaker[Session]) -> None:
