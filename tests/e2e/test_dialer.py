@@ -73,18 +73,24 @@ class Floor:
 
     def available(self, *names: str, queue: str = "sales") -> None:
         for name in names:
-            self.bus.publish(
-                AgentStateChanged(
-                    at=NOON,
-                    server=SERVER,
-                    agent=name,
-                    interface=f"PJSIP/{name}",
-                    state=AgentState.AVAILABLE,
-                    reason=None,
-                    queue=queue,
-                    queues=(queue,),
-                )
+            self.state(name, AgentState.AVAILABLE, queue=queue)
+
+    def state(
+        self, name: str, state: AgentState, reason: str | None = None, queue: str = "sales"
+    ) -> None:
+        """The PBX reports agent `name` (phone PJSIP/<name>) in `state`."""
+        self.bus.publish(
+            AgentStateChanged(
+                at=NOON,
+                server=SERVER,
+                agent=name,
+                interface=f"PJSIP/{name}",
+                state=state,
+                reason=reason,
+                queue=queue,
+                queues=(queue,),
             )
+        )
 
     def of(self, kind: type) -> list:
         return [e for e in self.events if isinstance(e, kind)]
@@ -287,18 +293,7 @@ async def test_an_agent_paused_by_themselves_meanwhile_stays_paused(
     async with dialer(sessions, pbx, floor):
         await until(lambda: len(pbx.originated) == 1)
         (call,) = pbx.originated
-        floor.bus.publish(
-            AgentStateChanged(
-                at=NOON,
-                server=SERVER,
-                agent="ann",
-                interface="PJSIP/ann",
-                state=AgentState.PAUSED,
-                reason="Lunch",
-                queue="sales",
-                queues=("sales",),
-            )
-        )
+        floor.state("ann", AgentState.PAUSED, "Lunch")
         pbx.fail(call, reason=3, cause=19)
         await until(lambda: attempt(sessions, call.attempt).state == "ended")
         await asyncio.sleep(0.1)
@@ -329,18 +324,7 @@ async def test_a_hold_left_by_a_run_that_ended_mid_attempt_is_lifted(
     agents(sessions, "ann")
     campaign(sessions, 0)
     floor = Floor()
-    floor.bus.publish(
-        AgentStateChanged(
-            at=NOON,
-            server=SERVER,
-            agent="ann",
-            interface="PJSIP/ann",
-            state=AgentState.PAUSED,
-            reason="Campaign call",
-            queue="sales",
-            queues=("sales",),
-        )
-    )
+    floor.state("ann", AgentState.PAUSED, "Campaign call")
     async with dialer(sessions, pbx, floor, sweep_every_s=0.1):
         await until(lambda: holds(pbx) == [("PJSIP/ann", "false", "")])
 
@@ -359,18 +343,7 @@ async def test_an_attempt_adopted_after_a_restart_keeps_its_agent_held_until_put
         await until(lambda: attempt(sessions, call.attempt).linkedid is not None)
     assert holds(pbx) == [("PJSIP/ann", "true", "Campaign call")]
     floor2 = Floor()
-    floor2.bus.publish(
-        AgentStateChanged(
-            at=NOON,
-            server=SERVER,
-            agent="ann",
-            interface="PJSIP/ann",
-            state=AgentState.PAUSED,
-            reason="Campaign call",
-            queue="sales",
-            queues=("sales",),
-        )
-    )
+    floor2.state("ann", AgentState.PAUSED, "Campaign call")
     async with dialer(sessions, pbx, floor2, sweep_every_s=0.05) as second:
         assert call.attempt in second.live  # adopted: the PBX still has its call
         await asyncio.sleep(0.3)  # sweeps: ann is held for an attempt still live
