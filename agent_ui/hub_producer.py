@@ -2,9 +2,9 @@
 
 It lives in the console projector (the active adapter's process). `publish` stays cheap: the
 sequence is kept in memory (continued from Redis by `load()` when the process becomes active)
-and the frame is queued; a background writer appends queued frames, in pipelined
-transactions, to the agent's replay log `cc:console:<uid>:log`, the last sequences in
-`cc:console:seq` and the fan-out stream `cc:frames` that every web worker's relay follows.
+and the frame is queued; a background writer appends queued frames, a batch per script call,
+to the agent's replay log `cc:console:<uid>:log`, the last sequences in `cc:console:seq` and
+the fan-out stream `cc:frames` that every web worker's relay follows.
 """
 
 from __future__ import annotations
@@ -37,6 +37,38 @@ LAST_RETRY_S = 2.0
 
 # What a Redis out of reach raises (a cancelled command may surface as one of these too).
 REDIS_DOWN = (RedisError, OSError)
+
+# A batch of frames in one script call, so logs, sequences and stream move together for every
+# reader (a script runs whole, like a transaction) at one reply per batch: a pipelined
+# transaction costs the producer's event loop a reply per command, ten times the CPU.
+# KEYS: the stream, the sequences' hash, then the agents' logs. ARGV: the stream's length,
+# the frames a log keeps, the number of shows; per show its user ids and text; per frame its
+# user id, sequence, kind, text and its log's index in KEYS (0: not logged).
+_WRITE_FRAMES = """
+local maxlen, keep, shows = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local i = 4
+for _ = 1, shows do
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxlen, '*',
+    'uid', 0, 'uids', ARGV[i], 'seq', 0, 'kind', '', 'text', ARGV[i + 1])
+  i = i + 2
+end
+local tops = {}
+while i <= #ARGV do
+  local logged = tonumber(ARGV[i + 4])
+  if logged > 0 then
+    redis.call('RPUSH', KEYS[logged], ARGV[i + 3])
+    tops[ARGV[i]] = {ARGV[i + 1], logged}
+  end
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxlen, '*',
+    'uid', ARGV[i], 'seq', ARGV[i + 1], 'kind', ARGV[i + 2], 'text', ARGV[i + 3])
+  i = i + 5
+end
+for user_id, top in pairs(tops) do
+  redis.call('LTRIM', KEYS[top[2]], -keep, -1)
+  redis.call('HSET', KEYS[2], user_id, top[1])
+end
+return 0
+"""
 
 
 def log_key(user_id: int) -> str:
@@ -74,6 +106,7 @@ class FrameProducer:
         self.outbox_limit = outbox_limit
         self.loaded = False
         self._client = client
+        self._write_script = client.register_script(_WRITE_FRAMES)
         self._seqs: dict[int, int] = {}
         self._outbox: deque[tuple[int, ConsoleFrame]] = deque()
         # Unnumbered frames (callers waiting) by text: one stream entry for every agent shown
@@ -175,24 +208,21 @@ class FrameProducer:
     async def _write(
         self, batch: list[tuple[int, ConsoleFrame]], shows: dict[str, list[int]]
     ) -> None:
-        """One transaction: logs, sequences and stream move together for every reader."""
-        pipe = self._client.pipeline(transaction=True)
+        """One script call: logs, sequences and stream move together for every reader."""
+        keys: list[str] = [FRAMES_STREAM, SEQ_HASH]
+        logs: dict[int, int] = {}
+        args: list[str | int] = [self.stream_max_frames, self.replay_frames, len(shows)]
         for text, user_ids in shows.items():
-            uids = ",".join(map(str, user_ids))
-            fields = {"uid": 0, "uids": uids, "seq": 0, "kind": "", "text": text}
-            pipe.xadd(FRAMES_STREAM, fields, maxlen=self.stream_max_frames, approximate=True)  # type: ignore[arg-type]
-        tops: dict[int, int] = {}
+            args += [",".join(map(str, user_ids)), text]
         for user_id, frame in batch:
+            logged = 0
             if frame.seq:
-                pipe.rpush(log_key(user_id), frame.text)
-                tops[user_id] = frame.seq
-            fields = {"uid": user_id, "seq": frame.seq, "kind": frame.kind, "text": frame.text}
-            pipe.xadd(FRAMES_STREAM, fields, maxlen=self.stream_max_frames, approximate=True)  # type: ignore[arg-type]
-        for user_id in tops:
-            pipe.ltrim(log_key(user_id), -self.replay_frames, -1)
-        if tops:
-            pipe.hset(SEQ_HASH, mapping=tops)  # type: ignore[arg-type]
-        await pipe.execute()
+                logged = logs.get(user_id, 0)
+                if not logged:
+                    keys.append(log_key(user_id))
+                    logged = logs[user_id] = len(keys)
+            args += [user_id, frame.seq, frame.kind, frame.text, logged]
+        await self._write_script(keys=keys, args=args)
 
     def last_seq(self, user_id: int) -> int:
         """The agent's latest sequence number."""

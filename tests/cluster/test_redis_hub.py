@@ -329,3 +329,37 @@ async def test_only_the_producer_numbers_frames(redis_url: str, make_hub: MakeHu
     relay = await make_hub(redis_url, relay=True)
     with pytest.raises(RuntimeError, match="numbered by the producer only"):
         relay.publish(AGENT, "supervised", {"message": "paused"})
+
+
+async def test_one_batch_of_many_agents_keeps_each_log_sequence_and_order(
+    redis_url: str, make_hub: MakeHub
+) -> None:
+    """Frames of several agents interleaved, and a figure shown to all, written together:
+    each log keeps its last frames in order, each sequence its last number, each tab its own
+    frames once and the shown figure once."""
+    producer = await make_hub(redis_url, produce=True, replay_frames=16)
+    relay = await make_hub(redis_url, relay=True)
+    agents = [AGENT, AGENT + 1, AGENT + 2]
+    tabs = {agent: await relay.attach(agent, None) for agent in agents}
+    producer.show(AGENT, '{"type":"waiting","waiting":[1]}')
+    producer.show(AGENT + 1, '{"type":"waiting","waiting":[1]}')
+    for number in range(1, 21):  # one go: the writer takes them as one batch
+        for agent in agents:
+            producer.publish(agent, "pop", {"call": {"linkedid": f"{agent}-{number}"}})
+    assert await producer.flushed(10)
+    for agent in agents:
+        seen, shown = [], []
+        while len(seen) < 20:
+            frame = await asyncio.wait_for(tabs[agent].tab.queue.get(), 10)
+            assert frame is not None
+            if frame.seq:
+                assert f'"{agent}-{frame.seq}"' in frame.text
+                seen.append(frame.seq)
+            else:
+                shown.append(frame.text)
+        assert seen == list(range(1, 21))
+        assert shown == (['{"type":"waiting","waiting":[1]}'] if agent != AGENT + 2 else [])
+        await _stored(redis_url, SEQ_HASH, agent, 20)
+        resumed = await relay.attach(agent, 10)
+        assert [frame.seq for frame in resumed.replay] == list(range(11, 21))
+        assert (await relay.attach(agent, 3)).resync  # 4 left the log of 16
