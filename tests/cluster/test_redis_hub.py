@@ -348,7 +348,8 @@ async def test_one_batch_of_many_agents_keeps_each_log_sequence_and_order(
             producer.publish(agent, "pop", {"call": {"linkedid": f"{agent}-{number}"}})
     assert await producer.flushed(10)
     for agent in agents:
-        seen, shown = [], []
+        seen: list[int] = []
+        shown: list[str] = []
         while len(seen) < 20:
             frame = await asyncio.wait_for(tabs[agent].tab.queue.get(), 10)
             assert frame is not None
