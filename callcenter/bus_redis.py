@@ -35,6 +35,18 @@ LOCAL_EVENTS: frozenset[type[DomainEvent]] = frozenset(
     {BusLinkChanged, KpiAlertRaised, KpiAlertCleared}
 )
 LINK_ERRORS = (RedisError, OSError)
+# A batch of events in one script call: one reply per batch rather than one per XADD (the
+# publishing process's event loop parses every reply), and the batch is in the stream whole
+# or not at all. KEYS: the stream. ARGV: its length, the origin, then per event its sequence,
+# type, server and encoded body.
+_SEND = """
+local maxlen, origin = ARGV[1], ARGV[2]
+for i = 3, #ARGV, 4 do
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxlen, '*',
+    'e', ARGV[i + 3], 'o', origin, 'n', ARGV[i], 'k', ARGV[i + 1], 's', ARGV[i + 2])
+end
+return 0
+"""
 
 
 def stream_id(value: bytes | str) -> tuple[int, int]:
@@ -48,10 +60,10 @@ class RedisBus(Bus):
     """A Bus whose events also reach every other process on the same Redis, and theirs it.
 
     `publish` (any thread) delivers to this process's handlers at once, as `Bus` does, and
-    queues the event for the stream; a writer task sends the queue in pipelined batches. A
-    reader task reads the stream from where it was and delivers the other processes' events
-    on the event loop, each origin's in the order it published them. The link going down
-    and coming back is published here as BusLinkChanged.
+    queues the event for the stream; a writer task sends the queue in batches, one script
+    call each. A reader task reads the stream from where it was and delivers the other
+    processes' events on the event loop, each origin's in the order it published them. The
+    link going down and coming back is published here as BusLinkChanged.
     """
 
     def __init__(
@@ -98,6 +110,7 @@ class RedisBus(Bus):
         self._stopping = False
         self._loop_thread = threading.get_ident()
         self._client = redis_link.async_client(self.url)
+        self._send_script = self._client.register_script(_SEND)
         self._reader = redis_link.async_client(
             self.url, command_timeout_s=self.block_s + redis_link.COMMAND_TIMEOUT_S
         )
@@ -253,7 +266,7 @@ class RedisBus(Bus):
                 continue
             last = self._seen.get(sender)
             if last is not None and seq <= last:
-                continue  # a batch sent again after a failed pipeline
+                continue  # a batch sent again when its reply was lost
             kind = self._codec.kind(fields.get(b"k", b"").decode(errors="replace"))
             if kind is not None and not self.wants(kind):
                 event: DomainEvent | None = None
@@ -311,7 +324,7 @@ class RedisBus(Bus):
                 self._dropped += 1
 
     async def _send(self, batch: list[tuple[int, DomainEvent]]) -> None:
-        pipe = self._client.pipeline(transaction=False)
+        args: list[Any] = [self.maxlen, self.origin]
         for seq, event in batch:
             try:
                 data = self._codec.encode(event)
@@ -320,8 +333,6 @@ class RedisBus(Bus):
                 continue
             # The type and server beside the event: a reader skips what it has no handler for
             # without decoding it.
-            kind = type(event).__name__
-            fields: dict[Any, Any] = {"e": data, "o": self.origin, "n": seq, "k": kind}
-            fields["s"] = event.server
-            pipe.xadd(STREAM, fields, maxlen=self.maxlen, approximate=True)
-        await pipe.execute()
+            args += [seq, type(event).__name__, event.server, data]
+        if len(args) > 2:
+            await self._send_script(keys=[STREAM], args=args)
