@@ -21,6 +21,7 @@ from callcenter.bus import Bus
 from callcenter.calls.records import AgentState
 from callcenter.campaigns import dial_records
 from callcenter.campaigns.abandon_cap import WINDOW, AbandonCount, abandon_count, lines_within_cap
+from callcenter.campaigns.agent_hold import phone_taken, withdraw
 from callcenter.campaigns.dnc import DialBlocked, ensure_dialable
 from callcenter.campaigns.enums import AttemptState, CampaignMode, CampaignState, LeadState, Outcome
 from callcenter.campaigns.models import Campaign, DialAttempt, Lead
@@ -72,6 +73,12 @@ STALE_AFTER_S = 30.0
 # and preview): no queue call rings them meanwhile. A queue pause does not stop the dialplan's
 # Dial() of their phone; it is lifted once the customer is put through or the attempt ends.
 HOLD_REASON = "Campaign call"
+# How long an agent found on another call after their hold is passed over (PBX seconds): their
+# presence says so by then, and a queue call lasts longer than this anyway.
+TAKEN_BACKOFF_S = 5.0
+# Why `_dial` sent nothing (or nothing the PBX took), in the agent's words.
+NOT_ACCEPTED = "the PBX did not accept the call"
+AGENT_TAKEN = "your phone took another call first; call this lead again when you are free"
 # The channel variables every campaign Originate sets (the `[campaign-dial]` dialplan reads them).
 CAMPAIGN_VARIABLES = ("CC_ATTEMPT", "CC_LEAD", "CC_CAMPAIGN", "CC_QUEUE", "CC_AGENT", "CC_AMD")
 OPEN_STATES = (
@@ -149,6 +156,7 @@ class Dialer:
         pacer_factory: Callable[..., Pacer] = Pacer,
         sweep_every_s: float = SWEEP_EVERY_S,
         stale_after_s: float = STALE_AFTER_S,
+        taken_backoff_s: float = TAKEN_BACKOFF_S,
     ) -> None:
         self.pbx = pbx
         self.sessions = sessions
@@ -164,6 +172,10 @@ class Dialer:
         self.pacer_factory = pacer_factory
         self.sweep_every_s = sweep_every_s
         self.stale_after_s = stale_after_s
+        self.taken_backoff_s = taken_backoff_s
+        # Agents whose phone was found taken after their hold: username -> PBX second until
+        # which no line is dialled for them (the queue call's AgentCalled is on its way).
+        self._taken: dict[str, float] = {}
         self._next_sweep = 0.0
         self.live: dict[int, LiveAttempt] = {}
         self._by_action: dict[str, LiveAttempt] = {}
@@ -285,9 +297,11 @@ class Dialer:
             return {}
         rows = await self._db(lambda s: _users_of(s, list(available)))
         held = {live.agent for live in self.live.values() if live.agent}
+        now = self._seconds()
+        self._taken = {name: until for name, until in self._taken.items() if until > now}
         free = {}
         for username, interface, team in rows:
-            if username in held:
+            if username in held or username in self._taken:
                 continue
             free[username] = (Seat(username, interface), available[interface].queues, team)
         return free
@@ -400,8 +414,11 @@ class Dialer:
 
     # dialling
 
-    async def _dial(self, campaign: Campaign, reservation: Reservation) -> bool:
-        """Send the Originate of a stored attempt; True once the PBX accepted it."""
+    async def _dial(
+        self, campaign: Campaign, reservation: Reservation, *, owner: str | None = None
+    ) -> str | None:
+        """Send the Originate of a stored attempt; None once the PBX accepted it, else why
+        not (a preview's lead given back stays held for `owner`)."""
         live = LiveAttempt(
             attempt_id=reservation.attempt_id,
             action_id=reservation.action_id,
@@ -434,17 +451,19 @@ class Dialer:
             log.info("attempt %d not dialled: %s", reservation.attempt_id, exc)
             self._forget(live)
             await self._db(lambda s: _blocked(s, reservation.attempt_id, self.clock()))
-            return False
+            return "this number is on a do-not-call list; it may not be dialled"
         except Exception:
             # Nothing was sent: the attempt ends (its number used), its line and agent free.
             log.exception("attempt %d not dialled", reservation.attempt_id)
             live.outcome = Outcome.UNKNOWN
             self._frames.put_nowait(("end", live))
-            return False
+            return NOT_ACCEPTED
         if not await self._hold(live):
             live.outcome = Outcome.UNKNOWN
             self._frames.put_nowait(("end", live))
-            return False
+            return NOT_ACCEPTED
+        if live.held and live.interface and await phone_taken(self.pbx, live.interface):
+            return await self._give_back(live, owner)
         action = AmiAction(
             {
                 "Action": "Originate",
@@ -473,12 +492,12 @@ class Dialer:
             log.warning("attempt %d not dialled: %s", reservation.attempt_id, exc)
             live.outcome = Outcome.UNKNOWN
             self._frames.put_nowait(("end", live))
-            return False
+            return NOT_ACCEPTED
         except CommandError as exc:
             # Not re-sent: the PBX may have it (a lost answer); the frames or the next
             # reconcile settle it.
             log.warning("Originate of attempt %d: %s", reservation.attempt_id, exc)
-            return False
+            return NOT_ACCEPTED
         assert isinstance(answer, AmiMessage)
         if answer.frame.get("Response") != "Success":
             message = answer.frame.get("Message") or "no reason given"
@@ -486,8 +505,30 @@ class Dialer:
             if live.outcome is None:
                 live.outcome = Outcome.FAILED
                 self._frames.put_nowait(("end", live))
-            return False
-        return True
+            return NOT_ACCEPTED
+        return None
+
+    async def _give_back(self, live: LiveAttempt, owner: str | None) -> str:
+        """The held agent's phone was taken before the hold: nothing is dialled, the hold is
+        lifted and the attempt given back as if never reserved (the lead is dialled again
+        once an agent is free)."""
+        log.info(
+            "attempt %d not dialled: %s took another call before the hold",
+            live.attempt_id,
+            live.agent,
+        )
+        try:
+            await self._db(lambda s: withdraw(s, live.attempt_id, owner))
+        except Exception:
+            log.exception("attempt %d could not be given back", live.attempt_id)
+            live.outcome = Outcome.UNKNOWN
+            self._frames.put_nowait(("end", live))
+            return AGENT_TAKEN
+        self._forget(live)
+        await self._release(live)
+        if live.agent:
+            self._taken[live.agent] = self._seconds() + self.taken_backoff_s
+        return AGENT_TAKEN
 
     async def _hold(self, live: LiveAttempt) -> bool:
         """Pause the reserved agent in their queues while their customer is dialled; False
@@ -579,8 +620,9 @@ class Dialer:
             raise DialRefused(found)
         campaign, reservation = found
         async with self._lock:
-            if not await self._dial(campaign, reservation):
-                raise DialRefused("the PBX did not accept the call")
+            refused = await self._dial(campaign, reservation, owner=agent)
+        if refused is not None:
+            raise DialRefused(refused)
         return reservation.attempt_id
 
     # following the frames

@@ -1,12 +1,13 @@
 """A small AMI server over TCP for the dialer's tests: it logs in, accepts Originate and
-answers CoreShowChannels and Getvar, and sends the events a test scripts, in Asterisk's words
-(OriginateResponse, VarSet, UserEvent CampaignCall, BridgeEnter, Hangup)."""
+answers CoreShowChannels, QueueStatus and Getvar, and sends the events a test scripts, in
+Asterisk's words (OriginateResponse, VarSet, UserEvent CampaignCall, BridgeEnter, Hangup)."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -38,6 +39,8 @@ class DialPbx:
     actions: list[dict[str, str]] = field(default_factory=list)
     # Interfaces whose QueuePause Asterisk refuses (not a member of any queue).
     not_members: set[str] = field(default_factory=set)
+    # The device state QueueStatus reports per member interface (absent: 1, NOT_INUSE).
+    device_states: dict[str, int] = field(default_factory=dict)
     server: asyncio.Server | None = None
     writers: list[asyncio.StreamWriter] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -226,7 +229,7 @@ class DialPbx:
         def respond(*lines: str) -> None:
             writer.write(("\r\n".join([*lines, f"ActionID: {action_id}"]) + "\r\n\r\n").encode())
 
-        if action not in ("Login", "Ping", "CoreShowChannels", "Getvar"):
+        if action not in ("Login", "Ping", "CoreShowChannels", "Getvar", "QueueStatus"):
             self.actions.append({k: v for k, v in frame.items() if k != "__variables__"})
         if action == "QueuePause" and frame.get("Interface") in self.not_members:
             respond("Response: Error", "Message: Interface not found")
@@ -257,6 +260,8 @@ class DialPbx:
                 "EventList: Complete",
                 f"ListItems: {len(self.channels)}",
             )
+        elif action == "QueueStatus":
+            self._queue_status(frame.get("Member", ""), respond)
         elif action == "Getvar":
             value = next((a for c, _, a in self.channels.values() if c == frame.get("Channel")), "")
             respond("Response: Success", f"Variable: {frame.get('Variable')}", f"Value: {value}")
@@ -264,3 +269,26 @@ class DialPbx:
             respond("Response: Goodbye", "Message: Thanks for all the fish.")
         else:
             respond("Response: Success", "Message: ok")
+
+    def _queue_status(self, member: str, respond: Callable[..., None]) -> None:
+        """One queue, "sales", with the member asked for (as Asterisk lists a member)."""
+        respond("Response: Success", "EventList: start", "Message: Queue status will follow")
+        items = 0
+        if member and member not in self.not_members:
+            status = self.device_states.get(member, 1)
+            respond(
+                "Event: QueueMember",
+                "Queue: sales",
+                f"Name: {member}",
+                f"Location: {member}",
+                f"StateInterface: {member}",
+                "Membership: dynamic",
+                "Penalty: 0",
+                "CallsTaken: 0",
+                f"InCall: {1 if status == 2 else 0}",
+                f"Status: {status}",
+                "Paused: 1",
+                "PausedReason: Campaign call",
+            )
+            items = 1
+        respond("Event: QueueStatusComplete", "EventList: Complete", f"ListItems: {items}")

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.calls.models import Call
+from callcenter.campaigns.dialer import HOLD_REASON
 from callcenter.campaigns.enums import CampaignMode, LeadOrigin, ListSource, Outcome
 from callcenter.campaigns.leads import create_lead
 from callcenter.campaigns.lists import create_list
@@ -112,7 +113,17 @@ def test_a_caller_ringing_in_while_the_agents_customer_rings_waits_for_the_agent
 
     with dialling_stack(database_url, SCENARIO) as stack:
         asyncio.run(until(lambda: (a := attempt()) is not None and a.state == "dialing", 30))
-        # The customer's phone rings; a caller rings in to support, rob's other queue.
+
+        async def held() -> bool:
+            rob = stack.pbx.board.queues["support"].members.get("rob")
+            return rob is not None and rob.paused and rob.paused_reason == HOLD_REASON
+
+        asyncio.run(
+            until(lambda: asyncio.run_coroutine_threadsafe(held(), stack.loop).result(5), 30)
+        )
+        # The customer's phone rings, rob is held; a caller rings in to support, his other
+        # queue. (A caller who reaches him before the hold is confirmed takes him, and the
+        # customer is not dialled: tests/e2e/test_dialer.py.)
         stack.loop.call_soon_threadsafe(
             lambda: stack.pbx.originate(
                 f"Local/{CALLER}@customer/n", "support", "queues", f'"Ann" <{CALLER}>', None

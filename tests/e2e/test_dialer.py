@@ -318,6 +318,66 @@ async def test_an_agent_in_no_queue_is_dialled_for_without_a_hold(
     assert set(holds(pbx)) == {("PJSIP/ann", "true", "Campaign call")}
 
 
+def leads(sessions: sessionmaker[Session]) -> list[tuple[str, int, str | None]]:
+    """(state, attempts, owner) of every lead, by id."""
+    with sessions() as session:
+        rows = session.scalars(select(Lead).order_by(Lead.id))
+        return [(lead.state, lead.attempts, lead.owner) for lead in rows]
+
+
+async def test_an_agent_rung_by_a_queue_call_before_the_hold_is_not_dialled_for(
+    sessions: sessionmaker[Session], pbx: DialPbx
+) -> None:
+    """A queue call may ring the agent between the dialer reading them free and the PBX
+    confirming their hold (a pause does not stop a ring under way). Their customer is then not
+    dialled: the hold is lifted, the attempt given back untouched, and the lead dialled for
+    them once their phone is free again."""
+    agents(sessions, "ann")
+    campaign(sessions, 2)
+    floor = Floor()
+    pbx.device_states["PJSIP/ann"] = 6  # RINGING: a support call reached her first
+    floor.available("ann")  # her presence has not heard of it yet
+    async with dialer(sessions, pbx, floor, taken_backoff_s=0.3) as running:
+        await until(lambda: ("PJSIP/ann", "false", "") in holds(pbx))
+        assert pbx.originated == [] and running.live == {}
+        with sessions() as session:
+            assert session.scalars(select(DialAttempt)).all() == []
+        assert leads(sessions) == [("open", 0, None), ("open", 0, None)]
+        # Passed over for a while: no hold after hold while her presence catches up.
+        await asyncio.sleep(0.1)
+        assert holds(pbx) == [("PJSIP/ann", "true", "Campaign call"), ("PJSIP/ann", "false", "")]
+        # She took that call and is free again: her customer is dialled, as attempt 1.
+        pbx.device_states.pop("PJSIP/ann")
+        await until(lambda: len(pbx.originated) == 1)
+        (call,) = pbx.originated
+        assert attempt(sessions, call.attempt).number == 1
+        assert sorted(leads(sessions)) == [("dialing", 1, None), ("open", 0, None)]
+
+
+async def test_a_preview_call_refused_while_the_agents_phone_rings_keeps_the_lead_for_them(
+    sessions: sessionmaker[Session], pbx: DialPbx
+) -> None:
+    agents(sessions, "ann")
+    campaign(sessions, 1, mode="preview")
+    floor = Floor()
+    floor.available("ann")
+    async with dialer(sessions, pbx, floor) as running:
+        offer = await running.preview_next("ann")
+        assert offer is not None
+        pbx.device_states["PJSIP/ann"] = 2  # INUSE: on a queue call already
+        with pytest.raises(DialRefused, match="took another call first"):
+            await running.dial_preview("ann", offer.lead_id)
+        assert pbx.originated == []
+        assert holds(pbx) == [("PJSIP/ann", "true", "Campaign call"), ("PJSIP/ann", "false", "")]
+        assert leads(sessions) == [("reserved", 0, "ann")]
+        assert await running.preview_next("ann") == offer  # still hers, after a reload too
+        pbx.device_states.clear()
+        attempt_id = await running.dial_preview("ann", offer.lead_id)
+        await until(lambda: len(pbx.originated) == 1)
+        assert pbx.originated[0].attempt == attempt_id
+        assert attempt(sessions, attempt_id).number == 1
+
+
 async def test_a_hold_left_by_a_run_that_ended_mid_attempt_is_lifted(
     sessions: sessionmaker[Session], pbx: DialPbx
 ) -> None:
@@ -381,7 +441,10 @@ async def test_a_number_put_on_do_not_call_after_import_is_never_originated(
             session.add(DncEntry(number="+4930100002", campaign_id=None, reason="asked"))
             session.commit()
             session.expunge(row)
-        assert await running._dial(row, late) is False
+        assert (
+            await running._dial(row, late)
+            == "this number is on a do-not-call list; it may not be dialled"
+        )
         assert len(pbx.originated) == 1
     with sessions() as session:
         assert set(session.scalars(select(Lead.state))) == {"blocked"}
@@ -404,7 +467,7 @@ async def test_a_database_error_before_the_originate_ends_the_attempt_and_frees_
             raise OperationalError("UPDATE dial_attempts", {}, Exception("connection lost"))
 
         monkeypatch.setattr(dialer_module, "_mark_dialing", lost)
-        assert await running._dial(row, reservation) is False
+        assert await running._dial(row, reservation) == "the PBX did not accept the call"
         await until(lambda: attempt(sessions, reservation.attempt_id).state == "ended")
         await until(lambda: running.live == {})  # no line counted in progress, no agent held
         assert attempt(sessions, reservation.attempt_id).outcome == "unknown"
