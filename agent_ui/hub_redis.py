@@ -157,16 +157,24 @@ class RedisHub:
         for _stream, entries in answer or ():
             for entry_id, fields in entries:
                 last_id = entry_id
+                shown_to = fields.get(b"uids")
+                if shown_to is None:
+                    user_id, seq = int(fields[b"uid"]), int(fields[b"seq"])
+                    if user_id not in self._tabs:  # another worker's agent: its sequence only
+                        if seq > self._seen.get(user_id, 0):
+                            self._seen[user_id] = seq
+                        continue
+                    users = [user_id]
+                else:  # one unnumbered frame for many agents
+                    users = [int(u) for u in shown_to.split(b",") if int(u) in self._tabs]
+                    if not users:
+                        continue
+                # Decoded only for the agents with a tab here (a worker holds a share of them).
                 frame = ConsoleFrame(
                     int(fields[b"seq"]), fields[b"kind"].decode(), fields[b"text"].decode()
                 )
-                shown_to = fields.get(b"uids")
-                if shown_to is not None:  # one unnumbered frame for many agents
-                    for user_id in shown_to.split(b","):
-                        if int(user_id) in self._tabs:
-                            self._deliver(int(user_id), frame)
-                    continue
-                self._deliver(int(fields[b"uid"]), frame)
+                for user_id in users:
+                    self._deliver(user_id, frame)
         return last_id
 
     def _deliver(self, user_id: int, frame: ConsoleFrame) -> None:
