@@ -3,8 +3,6 @@ queue call rings, or that is on one, is taken; an idle one, or an unknown interf
 
 from __future__ import annotations
 
-import asyncio
-
 from callcenter.campaigns.agent_hold import phone_taken
 from callcenter.cti.connection import AmiConnection
 from callcenter.settings import AmiTarget
