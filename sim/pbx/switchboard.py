@@ -52,6 +52,8 @@ class Switchboard:
         self.truth = GroundTruth(server, epoch)
         self.queues: dict[str, PbxQueue] = {}
         self.devices: dict[str, Device] = {}
+        # Each queue interface and state interface -> the first device declared with it.
+        self._by_interface: dict[str, Device] = {}
         self.channels: dict[str, Channel] = {}
         self.calls: dict[object, PbxCall] = {}
         self.dialplan = Dialplan(
@@ -83,8 +85,19 @@ class Switchboard:
     def add_device(self, agent: str, interface: str | None, exten: str) -> Device:
         """Declare an agent's phone."""
         device = self.factory.device_for(agent, interface, exten)
+        replaced = agent in self.devices
         self.devices[agent] = device
+        if replaced:  # the agent's old phone no longer answers to its interfaces
+            self._by_interface.clear()
+            for known in self.devices.values():
+                self._index(known)
+        else:
+            self._index(device)
         return device
+
+    def _index(self, device: Device) -> None:
+        self._by_interface.setdefault(device.interface, device)
+        self._by_interface.setdefault(device.state_interface, device)
 
     # -- timers: things the PBX itself does later (voicemail ends, a far party hangs up) --
 
@@ -106,10 +119,7 @@ class Switchboard:
 
     def device_by_interface(self, interface: str) -> Device | None:
         """The device whose queue interface or state interface is `interface`."""
-        for device in self.devices.values():
-            if interface in (device.interface, device.state_interface):
-                return device
-        return None
+        return self._by_interface.get(interface)
 
     def memberships(self, device: Device) -> list[Member]:
         """Every queue membership of a device, in queue order."""
