@@ -27,6 +27,7 @@ from callcenter.campaigns.enums import AttemptState, CampaignMode, CampaignState
 from callcenter.campaigns.models import Campaign, DialAttempt, Lead
 from callcenter.campaigns.outcomes import (
     ATTEMPT_VARIABLE,
+    USER_EVENT,
     Stage,
     attempt_of_varset,
     hangup_cause,
@@ -42,7 +43,7 @@ from callcenter.campaigns.picking import reserve_lead as reserve_chosen
 from callcenter.campaigns.retry import after_attempt
 from callcenter.cti.actions import pause_member, unpause_member
 from callcenter.cti.ami_commands import AmiCommands
-from callcenter.cti.frames import Frame
+from callcenter.cti.frames import Frame, Wants
 from callcenter.cti.protocol import (
     ActionRefused,
     AmiAction,
@@ -76,6 +77,16 @@ HOLD_REASON = "Campaign call"
 # How long an agent found on another call after their hold is passed over (PBX seconds): their
 # presence says so by then, and a queue call lasts longer than this anyway.
 TAKEN_BACKOFF_S = 5.0
+
+# The events the dialer follows its calls by; of the busiest (VarSet, UserEvent) only its own.
+FOLLOWED_EVENTS: Wants = {
+    "OriginateResponse": None,
+    "UserEvent": f"\r\nUserEvent: {USER_EVENT}\r\n".encode(),
+    "VarSet": f"\r\nVariable: {ATTEMPT_VARIABLE}\r\n".encode(),
+    "Hangup": None,
+    "BridgeEnter": None,
+    "AgentConnect": None,
+}
 # Why `_dial` sent nothing (or nothing the PBX took), in the agent's words.
 NOT_ACCEPTED = "the PBX did not accept the call"
 AGENT_TAKEN = "your phone took another call first; call this lead again when you are free"
@@ -258,7 +269,7 @@ class Dialer:
             return False
         self._watch.close()
         self._watch = contextlib.ExitStack()
-        self._watch.enter_context(self.pbx.watching(self._on_frame))
+        self._watch.enter_context(self.pbx.watching(self._on_frame, FOLLOWED_EVENTS))
         fresh = self._watched is not None
         self._watched = protocol
         return fresh
@@ -630,14 +641,7 @@ class Dialer:
     def _on_frame(self, frame: Frame) -> None:
         self.pbx_clock.heard(frame.get("Timestamp"))
         name = frame.get("Event")
-        if name in (
-            "OriginateResponse",
-            "UserEvent",
-            "VarSet",
-            "Hangup",
-            "BridgeEnter",
-            "AgentConnect",
-        ):
+        if name in FOLLOWED_EVENTS:
             self._frames.put_nowait(("frame", frame))
 
     def _on_answered(self, event: CallAnswered) -> None:

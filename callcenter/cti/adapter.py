@@ -14,10 +14,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from callcenter.bus import Bus
 from callcenter.cti import checkpoint
 from callcenter.cti.connection import AmiConnection, AmiListener, reconnect_delays
-from callcenter.cti.frames import BadHeader, Frame
+from callcenter.cti.frames import BadHeader, Frame, Wants
 from callcenter.cti.pipeline import Pipeline
 from callcenter.cti.protocol import ActionRefused, AmiAction, AmiMessage, NotConnected
 from callcenter.cti.tracker_clock import parse_timestamp
+from callcenter.cti.translate import FRAME_FILTERS
 from callcenter.settings import DEFAULT_WRAP_UP_REASON, AmiTarget
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,11 @@ class PipelineFeed(AmiListener):
     app_queue loads) or fails is asked again with a growing delay for as long as the
     session lasts, and at once when FullyBooted arrives; meanwhile the pipeline is told the
     resync is pending, which the board shows as a data gap.
+
+    Only the events the pipeline translates (and FullyBooted) are decoded off the wire.
     """
+
+    wanted_events: Wants = {**FRAME_FILTERS, "FullyBooted": None}
 
     def __init__(
         self,

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Protocol
 
-from callcenter.cti.frames import Frame
+from callcenter.cti.frames import Frame, Wants
 from callcenter.cti.protocol import ActionRefused, AmiAction, AmiMessage, Headers
 
 
@@ -34,7 +34,9 @@ class AmiCommands(Protocol):
         self, action: AmiAction, *, timeout: float | None = None
     ) -> tuple[AmiMessage, asyncio.Future[Frame]]: ...
 
-    def watching(self, watcher: Callable[[Frame], None]) -> AbstractContextManager[None]: ...
+    def watching(
+        self, watcher: Callable[[Frame], None], events: Wants | None = None
+    ) -> AbstractContextManager[None]: ...
 
 
 class Requests:

@@ -15,7 +15,7 @@ from typing import Any
 from panoramisk import Manager
 
 from callcenter.cti.ami_commands import Requests
-from callcenter.cti.frames import Frame
+from callcenter.cti.frames import Frame, Wants
 from callcenter.cti.protocol import (
     AmiAction,
     AmiMessage,
@@ -51,7 +51,12 @@ def reconnect_delays(
 
 
 class AmiListener:
-    """What a connection tells its owner, in wire order; every method is a no-op by default."""
+    """What a connection tells its owner, in wire order; every method is a no-op by default.
+
+    `wanted_events`: the events `event_received` reads (None, the default: every event).
+    """
+
+    wanted_events: Wants | None = None
 
     def transport_opened(self) -> None:
         """A TCP connection to the PBX opened; its banner comes next."""
@@ -221,19 +226,25 @@ class AmiConnection(Requests, Manager):
         return answer, follow_up
 
     @contextlib.contextmanager
-    def watching(self, watcher: Callable[[Frame], None]) -> Iterator[None]:
-        """Show `watcher` every event of the current session, in wire order, until the block
+    def watching(
+        self, watcher: Callable[[Frame], None], events: Wants | None = None
+    ) -> Iterator[None]:
+        """Show `watcher` the events of the current session, in wire order, until the block
         ends (it stops with the session: a reconnect starts without it, and while
-        disconnected it sees nothing, as any action sent meanwhile fails)."""
+        disconnected it sees nothing, as any action sent meanwhile fails).
+
+        `events`: the events it reads (None: all). Frames nobody reads are not decoded, so
+        the watcher may not see them; it still gets every frame someone else wants.
+        """
         protocol: AmiProtocol | None = self.protocol
         if protocol is None:
             yield
             return
-        protocol.watchers.add(watcher)
+        protocol.watch(watcher, events)
         try:
             yield
         finally:
-            protocol.watchers.discard(watcher)
+            protocol.unwatch(watcher)
 
     async def _wait_connected(self, limit: float) -> None:
         if self._closing:

@@ -8,9 +8,13 @@ from collections.abc import Mapping
 log = logging.getLogger(__name__)
 
 Frame = dict[str, str]
+# Event names to decode, each with the bytes (or alternatives) one of which a frame of that
+# name must carry to be decoded, or None for every frame of the name.
+Wants = Mapping[str, bytes | tuple[bytes, ...] | None]
 
 _SEPARATOR = b"\r\n\r\n"
 _BANNER_PREFIX = b"Asterisk Call Manager/"
+_ACTION_ID = b"\r\nActionID: "
 
 
 class MalformedStream(ValueError):
@@ -52,31 +56,39 @@ class FrameParser:
         self,
         ignore: frozenset[str] = frozenset(),
         *,
-        wanted: Mapping[str, bytes | None] | None = None,
+        wanted: Wants | None = None,
     ) -> None:
         """Fast paths: frames not decoded, only counted in `ignored`.
 
         `ignore`: event names to skip. `wanted`: when given, the only event names decoded
-        (a whitelist); a name may map to bytes that must also occur in the frame, so a busy
-        event is decoded only when it carries something of interest. Responses and frames
-        that do not open with `Event:` are always decoded.
+        (a whitelist); a name may map to bytes (or alternatives) of which one must also occur
+        in the frame, so a busy event is decoded only when it carries something of interest.
+        Responses, frames that do not open with `Event:` and events that answer an action
+        (they carry an `ActionID`) are always decoded.
         """
         self._buffer = b""
         self._started = False
         self._ignore = frozenset(b"Event: " + name.encode() + b"\r\n" for name in ignore)
-        self._wanted: dict[bytes, bytes | None] | None = None
+        self._wanted: dict[bytes, tuple[bytes, ...] | None] | None = None
         self._wanted_heads: frozenset[bytes] = frozenset()
-        self._needles: dict[bytes, bytes] = {}
-        if wanted is not None:
-            self._wanted = {
-                b"Event: " + name.encode() + b"\r\n": needle for name, needle in wanted.items()
-            }
-            self._wanted_heads = frozenset(self._wanted)
-            self._needles = {head: n for head, n in self._wanted.items() if n is not None}
+        self._needles: dict[bytes, tuple[bytes, ...]] = {}
+        self.set_wanted(wanted)
         self.banner: str | None = None
         self.skipped = 0
         self.ignored = 0
         self.decoded = 0
+
+    def set_wanted(self, wanted: Wants | None) -> None:
+        """Decode from now on only the events `wanted` names (None: every event)."""
+        if wanted is None:
+            self._wanted, self._wanted_heads, self._needles = None, frozenset(), {}
+            return
+        self._wanted = {
+            b"Event: " + name.encode() + b"\r\n": _alternatives(needle)
+            for name, needle in wanted.items()
+        }
+        self._wanted_heads = frozenset(self._wanted)
+        self._needles = {head: n for head, n in self._wanted.items() if n is not None}
 
     def feed(self, data: bytes) -> list[Frame]:
         """The frames completed by `data` (possibly none)."""
@@ -91,13 +103,16 @@ class FrameParser:
         total = len(parts)
         wanted = self._wanted
         if wanted is not None:
-            # One pass in a comprehension (the hot loop of a busy PBX): keep wanted events
-            # and anything that is not an event; needles then thin out the few that have one.
+            # One pass in a comprehension (the hot loop of a busy PBX): keep wanted events,
+            # anything that is not an event and an action's answer; needles then thin out
+            # the few that have one.
             keep = self._wanted_heads
             parts = [
                 raw
                 for raw in parts
-                if raw[: raw.find(b"\r\n") + 2] in keep or not raw.startswith(b"Event: ")
+                if raw[: raw.find(b"\r\n") + 2] in keep
+                or not raw.startswith(b"Event: ")
+                or _ACTION_ID in raw
             ]
             if self._needles:
                 parts = [raw for raw in parts if self._has_needle(raw)]
@@ -111,8 +126,10 @@ class FrameParser:
         return frames
 
     def _has_needle(self, raw: bytes) -> bool:
-        needle = self._needles.get(raw[: raw.find(b"\r\n") + 2])
-        return needle is None or needle in raw
+        needles = self._needles.get(raw[: raw.find(b"\r\n") + 2])
+        if needles is None:
+            return True
+        return any(needle in raw for needle in needles) or _ACTION_ID in raw
 
     def close(self) -> list[Frame]:
         """Frames still in the buffer at end of stream (a last frame without its blank line)."""
@@ -181,6 +198,27 @@ class FrameParser:
     def _skip(self, text: str) -> None:
         self.skipped += 1
         log.warning("skipped a malformed AMI frame: %r", text[:200])
+
+
+def _alternatives(needle: bytes | tuple[bytes, ...] | None) -> tuple[bytes, ...] | None:
+    return (needle,) if isinstance(needle, bytes) else needle
+
+
+def merged_wants(*wants: Wants | None) -> dict[str, bytes | tuple[bytes, ...] | None] | None:
+    """What several readers of one stream want together (None: one of them reads everything)."""
+    merged: dict[str, bytes | tuple[bytes, ...] | None] = {}
+    for want in wants:
+        if want is None:
+            return None
+        for name, needle in want.items():
+            if name in merged and merged[name] is None:
+                continue
+            found = _alternatives(needle)
+            if found is None:
+                merged[name] = None
+            else:
+                merged[name] = (*(_alternatives(merged.get(name)) or ()), *found)
+    return merged
 
 
 def parse_stream(data: bytes) -> list[Frame]:

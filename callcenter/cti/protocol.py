@@ -12,13 +12,20 @@ from panoramisk.actions import Action
 from panoramisk.ami_protocol import AMIProtocol
 from panoramisk.message import Message
 
-from callcenter.cti.frames import Frame, FrameParser
+from callcenter.cti.frames import Frame, FrameParser, Wants, merged_wants
 
 log = logging.getLogger(__name__)
 
 
 class WireListener(Protocol):
-    """What the protocol tells as bytes arrive (callcenter.cti.connection.AmiListener is one)."""
+    """What the protocol tells as bytes arrive (callcenter.cti.connection.AmiListener is one).
+
+    `wanted_events`: the events `event_received` needs (None: all); the others are not
+    decoded unless a watcher wants them.
+    """
+
+    @property
+    def wanted_events(self) -> Wants | None: ...
 
     def transport_opened(self) -> None: ...
 
@@ -197,11 +204,30 @@ class AmiProtocol(AMIProtocol):
         self.closed = False
         self.factory: Any = None
         self.listener = listener
-        self.parser = FrameParser()
+        self.parser = FrameParser(wanted=self._listener_wants())
         self.lost: asyncio.Future[BaseException | None] | None = None
         self.event_waiters: dict[str, asyncio.Future[Frame]] = {}
-        # Who else reads every event as it arrives (a console awaiting a transfer's outcome).
-        self.watchers: set[Callable[[Frame], None]] = set()
+        # Who else reads events as they arrive (a console awaiting a transfer's outcome),
+        # with the events each one needs (None: all).
+        self.watchers: dict[Callable[[Frame], None], Wants | None] = {}
+
+    def _listener_wants(self) -> Wants | None:
+        return None if self.listener is None else self.listener.wanted_events
+
+    def watch(self, watcher: Callable[[Frame], None], events: Wants | None = None) -> None:
+        """Show `watcher` the events it names (None: every event) from the next bytes read."""
+        self.watchers[watcher] = events
+        self._want()
+
+    def unwatch(self, watcher: Callable[[Frame], None]) -> None:
+        if watcher in self.watchers:
+            del self.watchers[watcher]
+            self._want()
+
+    def _want(self) -> None:
+        """Decode only what the listener or a watcher reads: on a real PBX most frames are
+        VarSet, Newexten and device states nobody here reads."""
+        self.parser.set_wanted(merged_wants(self._listener_wants(), *self.watchers.values()))
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)

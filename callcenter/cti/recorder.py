@@ -6,6 +6,7 @@ import logging
 from typing import BinaryIO
 
 from callcenter.cti.connection import AmiListener
+from callcenter.cti.frames import Wants
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,8 @@ class StreamRecorder(AmiListener):
     frames, up to their blank line, are written, so a half frame never merges with the next
     connection's bytes). Everything else is byte for byte what the PBX sent.
     """
+
+    wanted_events: Wants = {}  # the bytes are written as read: no event is decoded
 
     def __init__(self, out: BinaryIO) -> None:
         self._out = out

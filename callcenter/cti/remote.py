@@ -15,7 +15,7 @@ import redis.asyncio as aioredis
 
 from callcenter.cti.ami_commands import Requests
 from callcenter.cti.connection import AmiConnection
-from callcenter.cti.frames import Frame
+from callcenter.cti.frames import Frame, Wants
 from callcenter.cti.pbx_link import POLL_S, CallLegs, PbxLink
 from callcenter.cti.protocol import (
     ActionRefused,
@@ -252,9 +252,14 @@ class RemoteAmi(Requests):
         return answer, follow_up
 
     @contextlib.contextmanager
-    def watching(self, watcher: Callable[[Frame], None]) -> Iterator[None]:
+    def watching(
+        self, watcher: Callable[[Frame], None], events: Wants | None = None
+    ) -> Iterator[None]:
         """Show `watcher` the PBX's events from the next command sent in this block (it is
-        opened on the PBX's side before that command is written) until the block ends."""
+        opened on the PBX's side before that command is written) until the block ends.
+
+        `events` is not sent: the PBX's side collects every event while the watch lasts
+        (a transfer's few seconds) and the watcher picks what it reads."""
         watch = _RemoteWatch(self, watcher)
         token = _OPENING.set((*_OPENING.get(), watch))
         try:

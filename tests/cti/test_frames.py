@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from callcenter.cti.frames import FrameParser, MalformedStream, parse_stream
+from callcenter.cti.frames import FrameParser, MalformedStream, merged_wants, parse_stream
 
 STREAM = (
     "Asterisk Call Manager/11.0.0\r\n"
@@ -76,3 +76,59 @@ def test_ignored_events_are_counted_not_decoded() -> None:
 def test_something_else_entirely_is_not_an_ami_stream() -> None:
     with pytest.raises(MalformedStream):
         parse_stream(b"<html><body>hello</body></html>\r\n\r\n")
+
+
+WANTED_STREAM = (
+    b"Event: Newexten\r\nChannel: PJSIP/trunk-01\r\nApplication: Queue\r\n\r\n"
+    b"Event: VarSet\r\nChannel: PJSIP/trunk-01\r\nVariable: RTPAUDIOQOS\r\nValue: x\r\n\r\n"
+    b"Event: VarSet\r\nChannel: PJSIP/trunk-01\r\nVariable: QUEUESTATUS\r\nValue: TIMEOUT\r\n\r\n"
+    b"Event: VarSet\r\nChannel: Local/7@d-01\r\nVariable: CC_ATTEMPT\r\nValue: 12\r\n\r\n"
+    b"Event: QueueMember\r\nActionID: 7\r\nQueue: support\r\nName: PJSIP/1001\r\n\r\n"
+    b"Event: Hangup\r\nChannel: PJSIP/trunk-01\r\nCause: 16\r\n\r\n"
+)
+
+
+def _names(frames: list[dict[str, str]]) -> list[str]:
+    return [f["Event"] + (":" + f["Variable"] if "Variable" in f else "") for f in frames]
+
+
+def test_an_answer_to_an_action_is_decoded_even_when_its_event_is_not_wanted() -> None:
+    parser = FrameParser(wanted={"Hangup": None, "VarSet": b"\r\nVariable: QUEUESTATUS\r\n"})
+    frames = parser.feed(WANTED_STREAM)
+    assert _names(frames) == ["VarSet:QUEUESTATUS", "QueueMember", "Hangup"]
+    assert parser.ignored == 3
+
+
+def test_a_needle_may_have_alternatives() -> None:
+    needles = (b"\r\nVariable: QUEUESTATUS\r\n", b"\r\nVariable: CC_ATTEMPT\r\n")
+    parser = FrameParser(wanted={"VarSet": needles})
+    assert _names(parser.feed(WANTED_STREAM)) == [
+        "VarSet:QUEUESTATUS",
+        "VarSet:CC_ATTEMPT",
+        "QueueMember",
+    ]
+
+
+def test_what_is_wanted_can_change_between_reads() -> None:
+    parser = FrameParser(wanted={"Hangup": None})
+    half = WANTED_STREAM.index(b"Event: VarSet\r\nChannel: Local")
+    assert _names(parser.feed(WANTED_STREAM[:half])) == []
+    parser.set_wanted(None)
+    assert _names(parser.feed(WANTED_STREAM[half:])) == [
+        "VarSet:CC_ATTEMPT",
+        "QueueMember",
+        "Hangup",
+    ]
+    parser.set_wanted({})
+    assert _names(parser.feed(WANTED_STREAM)) == ["QueueMember"]
+
+
+def test_wants_merge_by_name_and_anyone_reading_everything_wins() -> None:
+    pipeline = {"Hangup": None, "VarSet": b"\r\nVariable: QUEUESTATUS\r\n"}
+    dialer = {"Hangup": b"\r\nCause: 16\r\n", "VarSet": b"\r\nVariable: CC_ATTEMPT\r\n"}
+    assert merged_wants(pipeline, dialer) == {
+        "Hangup": None,
+        "VarSet": (b"\r\nVariable: QUEUESTATUS\r\n", b"\r\nVariable: CC_ATTEMPT\r\n"),
+    }
+    assert merged_wants(pipeline, None, dialer) is None
+    assert merged_wants() == {}

@@ -98,8 +98,8 @@ async def test_impossible_frames_over_tcp_change_no_record_and_warn_once_per_kin
     assert {event.record.linkedid: event.record for event in ended} == replayed(body)
     pipeline = adapter.pipeline
     assert pipeline.failed == 0
-    # (copies of events the tracker never decodes, like most VarSets, are not even read)
-    assert pipeline.skipped > 50
+    # (copies of events nothing reads, like most VarSets, are not even decoded off the wire)
+    assert pipeline.skipped > 30
     kinds = warnings_by_kind(caplog)
     assert kinds and set(kinds.values()) == {1}
     assert sum(kinds.values()) < pipeline.skipped  # held back, not one per frame
