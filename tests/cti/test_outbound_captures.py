@@ -16,8 +16,10 @@ from dataclasses import dataclass
 import pytest
 
 from callcenter.calls.records import CallOutcome, Direction, VisitOutcome
+from callcenter.campaigns.dialer import FOLLOWED_EVENTS
 from callcenter.campaigns.enums import Outcome
-from callcenter.cti.frames import Frame, parse_stream
+from callcenter.campaigns.outcomes import attempt_of_varset, stage_report
+from callcenter.cti.frames import Frame, FrameParser, parse_stream
 from tests.cti.captures import CAPTURES, capture_bytes, replay_capture
 
 CAPTURE_NAMES = [
@@ -332,3 +334,23 @@ def test_failed_originates_make_a_record_only_when_a_channel_existed() -> None:
     assert attempts["108"].channel_id not in linkedids
     assert len(calls) == 2
     assert all(call.outcome is CallOutcome.ABANDONED for call in calls)
+
+
+def _dialer_reads(frame: Frame) -> bool:
+    """Whether the dialer acts on `frame` (what its `_frame` looks at)."""
+    if frame.get("Event") in ("OriginateResponse", "Hangup", "BridgeEnter", "AgentConnect"):
+        return True
+    return attempt_of_varset(frame) is not None or stage_report(frame) is not None
+
+
+@pytest.mark.parametrize("capture", CAPTURE_NAMES)
+def test_the_dialer_s_filter_keeps_every_frame_it_acts_on(capture: str) -> None:
+    """On the live connection the dialer decodes only FOLLOWED_EVENTS (of VarSet and UserEvent
+    only its own): on Asterisk's own bytes that loses none of the frames it reads."""
+    data = capture_bytes(capture)
+    everything = [f for f in parse_stream(data) if _dialer_reads(f)]
+    parser = FrameParser(wanted=FOLLOWED_EVENTS)
+    filtered = [f for f in parser.feed(data) + parser.close() if _dialer_reads(f)]
+    assert filtered == everything
+    assert any(attempt_of_varset(f) for f in filtered)
+    assert parser.ignored > len(filtered)  # most of the call's frames are not decoded
