@@ -12,12 +12,12 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent_ui.render import fragment
-from agent_ui.route_note import route_note
+from agent_ui.route_note import RoutingFacts, route_note
 from callcenter.calls.records import AgentState
 from callcenter.db import utc_now
 from callcenter.events import AgentRinging
 from callcenter.queues.presence import AgentPresence
-from callcenter.queues.routing.store import StoredDecision, decision_for_call
+from callcenter.queues.routing.store import decision_for_call
 from callcenter.queues.wrap_up import WrapUp
 from callcenter.users.models import User
 from crm.access import editor_of
@@ -169,7 +169,7 @@ class PopCard:
         return matches[0].customer.id if len(matches) == 1 else None
 
 
-def _routed_ticket(card: LookupCard, decision: StoredDecision | None) -> int | None:
+def _routed_ticket(card: LookupCard, decision: RoutingFacts | None) -> int | None:
     """The open ticket routing chose the agent by, when the card lists it."""
     if decision is None or decision.ticket_id is None:
         return None
@@ -178,20 +178,33 @@ def _routed_ticket(card: LookupCard, decision: StoredDecision | None) -> int | N
 
 
 def build_card(
-    sessions: sessionmaker[Session], region: str, event: AgentRinging | LiveCall
+    sessions: sessionmaker[Session],
+    region: str,
+    event: AgentRinging | LiveCall,
+    route: RoutingFacts | None = None,
 ) -> PopCard:
     """Look up the caller's number (blocking database work: run it off the event loop)."""
     with sessions() as session:
-        return card_of(session, region, event)
+        return card_of(session, region, event, route)
 
 
-def card_of(session: Session, region: str, event: AgentRinging | LiveCall) -> PopCard:
-    """The card as `session` sees the customers now (after an agent's change, uncommitted)."""
+def card_of(
+    session: Session,
+    region: str,
+    event: AgentRinging | LiveCall,
+    route: RoutingFacts | None = None,
+) -> PopCard:
+    """The card as `session` sees the customers now (after an agent's change, uncommitted).
+
+    `route`: the call's routing decision as the routing server announced it, when this
+    process heard it (it is stored a moment after the caller has it: the phone may ring
+    first); else the stored one is read.
+    """
     number = event.caller_number
     if not number:
         raise ValueError("a call without a caller number has no card to look up")
     card = lookup(session, number, region)
-    decision = decision_for_call(session, event.linkedid)
+    decision = route if route is not None else decision_for_call(session, event.linkedid)
     note = route_note(decision, card, event.interface)
     chosen = getattr(event, "customer_id", None)
     routed = _routed_ticket(card, decision)
@@ -212,7 +225,11 @@ def card_of(session: Session, region: str, event: AgentRinging | LiveCall) -> Po
 
 
 def link_offered_ticket(
-    sessions: sessionmaker[Session], region: str, screen: AgentConsole, call: LiveCall
+    sessions: sessionmaker[Session],
+    region: str,
+    screen: AgentConsole,
+    call: LiveCall,
+    route: RoutingFacts | None = None,
 ) -> PopCard | None:
     """Link the answered `call` to the ticket its pop offered, as the agent (blocking database
     work: run it off the event loop); the fresh card, or None when the agent may not change
@@ -234,4 +251,4 @@ def link_offered_ticket(
         except CrmError as exc:
             log.info("call %s not linked to ticket %s: %s", call.linkedid, call.offered_ticket, exc)
             return None
-        return card_of(session, region, call) if call.caller_number else None
+        return card_of(session, region, call, route) if call.caller_number else None

@@ -34,6 +34,7 @@ from callcenter.events import (
     AgentRingNoAnswer,
     CallAnswered,
     CallHeld,
+    CallRouted,
     CallUnheld,
     DomainEvent,
 )
@@ -113,6 +114,7 @@ class Consoles:
         )
         self._unsubscribe.append(bus.subscribe(CallHeld, self._hold_reported))
         self._unsubscribe.append(bus.subscribe(CallUnheld, self._hold_reported))
+        self._unsubscribe.append(bus.subscribe(CallRouted, self._call_routed))
         self.users.watch_users()
         self.campaigns.start(bus)
 
@@ -140,6 +142,13 @@ class Consoles:
     def _hold_reported(self, event: CallHeld | CallUnheld) -> None:
         if self._ours(event):
             self._on_loop(self._show_hold, event)
+
+    def _call_routed(self, event: CallRouted) -> None:
+        if self._ours(event):
+            self._on_loop(self._show_route, event)
+
+    def _show_route(self, event: CallRouted) -> None:
+        self.pops.routed(self._screens.values(), event)
 
     def _show_hold(self, event: CallHeld | CallUnheld) -> None:
         """The PBX held or resumed a party of a call: the consoles showing it say so (a caller

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -25,11 +25,13 @@ from agent_ui.console_state import (
     pop_header,
 )
 from agent_ui.hub import ConsoleHub
+from agent_ui.recent_routes import RecentRoutes
 from callcenter.events import (
     AgentDialled,
     AgentRinging,
     AgentRingNoAnswer,
     CallAnswered,
+    CallRouted,
     DomainEvent,
 )
 
@@ -70,6 +72,12 @@ class Pops:
         self._lookups = ThreadPoolExecutor(
             max_workers=CARD_LOOKUP_THREADS, thread_name_prefix="pop-card"
         )
+        # The routing decisions announced lately: a card need not wait for them to be stored.
+        self.routes = RecentRoutes()
+        # The latest card lookup begun for each agent's pop: when a late route starts another
+        # one, the earlier lookup (still in flight, without the route) is not shown.
+        self._latest_card: dict[tuple[int, int], int] = {}
+        self._cards_begun = 0
 
     async def stop(self) -> None:
         """Stop card lookups in flight."""
@@ -89,6 +97,21 @@ class Pops:
             self.ring_over(screen, event.linkedid)
         elif isinstance(event, CallAnswered):
             self.answered(screen, event)
+
+    def routed(self, screens: Iterable[AgentConsole], event: CallRouted) -> None:
+        """The routing server's decision for a call: remembered for its pops; a pop already
+        on screen (the announcement came late, from another process) gets its card again,
+        now saying how the call was routed."""
+        self.routes.add(event)
+        for screen in screens:
+            call = screen.call
+            if (
+                call is not None
+                and call.linkedid == event.uniqueid
+                and call.caller_number
+                and screen.pop_seq is not None
+            ):
+                self._spawn(self._card(screen, call, call, screen.pop_seq))
 
     def ringing(self, screen: AgentConsole, event: AgentRinging) -> None:
         call = LiveCall(
@@ -143,16 +166,23 @@ class Pops:
         (saying so), so the console never waits for one that will not come.
         """
         loop = asyncio.get_running_loop()
+        self._cards_begun += 1
+        key = (screen.user_id, pop)
+        mine = self._latest_card[key] = self._cards_begun
+        route = self.routes.get(call.linkedid)
         try:
             if lookups_on_loop(self.sessions):
-                found: PopCard | None = build_card(self.sessions, self.region, event)
+                found: PopCard | None = build_card(self.sessions, self.region, event, route)
             else:
                 found = await loop.run_in_executor(
-                    self._lookups, build_card, self.sessions, self.region, event
+                    self._lookups, build_card, self.sessions, self.region, event, route
                 )
         except Exception:
             log.exception("customer card for %s (call %s) failed", screen.username, call.linkedid)
             found = None
+        if self._latest_card.get(key) != mine:
+            return  # a later lookup for this pop (a late route) shows its own card
+        del self._latest_card[key]
         if found is None:
             html = '<p class="error">The customer card could not be loaded.</p>'
         else:
@@ -195,7 +225,13 @@ class Pops:
         loop = asyncio.get_running_loop()
         try:
             found = await loop.run_in_executor(
-                self._lookups, link_offered_ticket, self.sessions, self.region, screen, call
+                self._lookups,
+                link_offered_ticket,
+                self.sessions,
+                self.region,
+                screen,
+                call,
+                self.routes.get(call.linkedid),
             )
         except Exception:
             log.exception("linking call %s to ticket %s failed", call.linkedid, ticket_id)

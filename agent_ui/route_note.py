@@ -3,10 +3,30 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from callcenter.queues.routing.decision import Reason
-from callcenter.queues.routing.store import StoredDecision
 from crm.lookup.schemas import LookupCard
+
+
+class RoutingFacts(Protocol):
+    """What a pop reads of a call's routing decision: the stored row
+    (`StoredDecision`) or the routing server's event (`CallRouted`) before it is stored."""
+
+    @property
+    def dialed(self) -> str: ...
+    @property
+    def queue(self) -> str: ...
+    @property
+    def preferred_member(self) -> str | None: ...
+    @property
+    def preferred_username(self) -> str | None: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def rule(self) -> str | None: ...
+    @property
+    def ticket_id(self) -> int | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +38,7 @@ class RouteNote:
 
 
 def route_note(
-    decision: StoredDecision | None, card: LookupCard | None, interface: str | None
+    decision: RoutingFacts | None, card: LookupCard | None, interface: str | None
 ) -> RouteNote | None:
     """The pop's line for `decision` as seen by the agent on `interface`; None for plain
     routing (a queue's number, the default queue, no decision)."""

@@ -71,6 +71,17 @@ class Console:
             if frame["type"] == kind and all(frame.get(k) == v for k, v in fields.items()):
                 return frame
 
+    def until_each(self, *wants: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+        """For each of `wants`, the first frame it accepts, in whatever order they arrive: a
+        card built while the phone rings may reach the socket after the agent's state."""
+        found: list[dict[str, Any] | None] = [None] * len(wants)
+        while None in found:
+            frame = json.loads(self.ws.recv(timeout=30))
+            for index, want in enumerate(wants):
+                if found[index] is None and want(frame):
+                    found[index] = frame
+        return [frame for frame in found if frame is not None]
+
     def close(self) -> None:
         self._exits.close()
 

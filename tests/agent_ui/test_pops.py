@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import WebSocketTestSession
 
 import agent_ui.pops
-from agent_ui.console_state import PopCard, build_card
+from agent_ui.console_state import LiveCall, PopCard, build_card
 from agent_ui.pops import lookups_on_loop
+from agent_ui.route_note import RoutingFacts
 from callcenter.events import AgentRinging
 from tests.console_app import Staff, publish, ringing, sign_in_as
 
@@ -66,11 +67,15 @@ class CardGate:
         self.release = threading.Event()
 
     def __call__(
-        self, sessions: sessionmaker[Session], region: str, event: AgentRinging
+        self,
+        sessions: sessionmaker[Session],
+        region: str,
+        event: AgentRinging | LiveCall,
+        route: RoutingFacts | None = None,
     ) -> PopCard:
         if event.linkedid in self.held:
             assert self.release.wait(timeout=30), "the test never released the lookup"
-        return build_card(sessions, region, event)
+        return build_card(sessions, region, event, route)
 
 
 @pytest.fixture
@@ -268,9 +273,14 @@ def test_cards_are_looked_up_on_the_loop_on_sqlite_and_in_threads_on_a_server_da
 ) -> None:
     threads: list[int] = []
 
-    def looked_up(sessions: sessionmaker[Session], region: str, event: AgentRinging) -> PopCard:
+    def looked_up(
+        sessions: sessionmaker[Session],
+        region: str,
+        event: AgentRinging | LiveCall,
+        route: RoutingFacts | None = None,
+    ) -> PopCard:
         threads.append(threading.get_ident())
-        return build_card(sessions, region, event)
+        return build_card(sessions, region, event, route)
 
     monkeypatch.setattr(agent_ui.pops, "build_card", looked_up)
     sign_in_as(client, staff, "agent1")
