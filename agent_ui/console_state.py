@@ -38,7 +38,7 @@ class LiveCall:
     server: str
     linkedid: str
     uniqueid: str
-    queue: str | None  # None: the agent's own outbound call
+    queue: str | None  # None: the agent's own outbound call; "": a caller rang the phone directly
     caller_number: str | None  # of an outbound call: the customer dialled
     caller_name: str | None
     waited_s: float | None
@@ -62,14 +62,18 @@ class LiveCall:
 
     @property
     def origin(self) -> str:
-        """Where the call came from, in words: `queue support` or `outbound`."""
-        return f"queue {self.queue}" if self.queue is not None else "outbound"
+        """Where the call came from, in words: `queue support`, `direct` or `outbound`."""
+        if self.queue is None:
+            return "outbound"
+        return f"queue {self.queue}" if self.queue else "direct"
 
     def summary(self) -> str:
         """One line for a ticket about this call."""
         number = self.caller_number or "unknown"
         if self.queue is None:
             return f"Outbound call to {number}."
+        if not self.queue:
+            return f"Caller {number} rang the agent's phone directly."
         return f"Caller {number} in queue {self.queue}."
 
     def public(self) -> dict[str, Any]:

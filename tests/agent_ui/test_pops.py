@@ -23,7 +23,7 @@ from agent_ui.console_state import LiveCall, PopCard, build_card
 from agent_ui.pops import lookups_on_loop
 from agent_ui.route_note import RoutingFacts
 from callcenter.events import AgentRinging
-from tests.console_app import Staff, publish, ringing, sign_in_as
+from tests.console_app import AT, Staff, publish, ringing, sign_in_as
 
 
 def receive(ws: WebSocketTestSession) -> dict[str, Any]:
@@ -313,3 +313,40 @@ def test_a_call_without_a_number_needs_no_card(client: TestClient, staff: Staff)
     assert "unknown number" in pop["html"]
     assert "No customer has this number" in pop["html"]
     assert (following["type"], following["call"]["linkedid"]) == ("pop", "numbered")
+
+
+def test_a_caller_who_rings_the_phone_directly_is_shown_as_a_direct_inbound_call(
+    client: TestClient, staff: Staff, ann: int
+) -> None:
+    """Routing may ring a preferred agent's phone before any queue: no queue, not outbound."""
+    sign_in_as(client, staff, "agent1")
+    with client.websocket_connect("/ws/console") as ws:
+        publish(client, ringing("PJSIP/1001", "1700000000.8", queue=""))
+        pop, card = ring(ws)
+    assert "direct call" in pop["html"] and "outbound call" not in pop["html"]
+    assert "waited 0:12" in pop["html"]
+    assert pop["call"]["direction"] == "inbound"
+    assert card["call"]["direction"] == "inbound" and "Ann Customer" in card["html"]
+
+
+def test_a_ticket_about_a_call_names_where_it_came_from() -> None:
+    def call(queue: str | None) -> LiveCall:
+        return LiveCall(
+            server="sim",
+            linkedid="1700000000.9",
+            uniqueid="1700000000.9",
+            queue=queue,
+            caller_number="+15551230001",
+            caller_name=None,
+            waited_s=None,
+            rang_at=AT,
+        )
+
+    assert (call("support").origin, call("").origin, call(None).origin) == (
+        "queue support",
+        "direct",
+        "outbound",
+    )
+    assert call("support").summary() == "Caller +15551230001 in queue support."
+    assert call("").summary() == "Caller +15551230001 rang the agent's phone directly."
+    assert call(None).summary() == "Outbound call to +15551230001."

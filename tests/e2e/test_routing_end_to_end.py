@@ -157,6 +157,8 @@ def test_a_returning_customer_rings_the_assignee_of_their_open_ticket_first(
     pop = console.until("pop")
     linkedid = pop["call"]["linkedid"]
     assert pop["call"]["caller_number"] == RETURNING
+    # Routing rang agent1's phone itself, before the queue: an inbound call, said so.
+    assert pop["call"]["direction"] == "inbound" and "direct call" in pop["html"]
     card, _, _ = console.until_each(
         lambda frame: frame["type"] == "card" and "routed to you" in frame["html"],
         lambda frame: frame["type"] == "state" and frame.get("state") == "on_call",
