@@ -17,7 +17,7 @@ from callcenter.calls.records import AgentState
 from callcenter.db import utc_now
 from callcenter.events import AgentRinging
 from callcenter.queues.presence import AgentPresence
-from callcenter.queues.routing.store import decision_for_call
+from callcenter.queues.routing.store import StoredDecision, decision_for_call
 from callcenter.queues.wrap_up import WrapUp
 from callcenter.users.models import User
 from crm.access import editor_of
@@ -190,6 +190,12 @@ def build_card(
     """Look up the caller's number (blocking database work: run it off the event loop)."""
     with sessions() as session:
         return card_of(session, region, event, route)
+
+
+def stored_decision(sessions: sessionmaker[Session], linkedid: str) -> StoredDecision | None:
+    """The call's routing decision as stored (blocking database work)."""
+    with sessions() as session:
+        return decision_for_call(session, linkedid)
 
 
 def card_of(

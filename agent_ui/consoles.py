@@ -115,6 +115,7 @@ class Consoles:
         self._unsubscribe.append(bus.subscribe(CallHeld, self._hold_reported))
         self._unsubscribe.append(bus.subscribe(CallUnheld, self._hold_reported))
         self._unsubscribe.append(bus.subscribe(CallRouted, self._call_routed))
+        self.pops.hears_routes = bus.follows_others
         self.users.watch_users()
         self.campaigns.start(bus)
 
@@ -148,7 +149,7 @@ class Consoles:
             self._on_loop(self._show_route, event)
 
     def _show_route(self, event: CallRouted) -> None:
-        self.pops.routed(self._screens.values(), event)
+        self.pops.routed(event)
 
     def _show_hold(self, event: CallHeld | CallUnheld) -> None:
         """The PBX held or resumed a party of a call: the consoles showing it say so (a caller

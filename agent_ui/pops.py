@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Iterable
+from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -23,6 +23,7 @@ from agent_ui.console_state import (
     build_card,
     link_offered_ticket,
     pop_header,
+    stored_decision,
 )
 from agent_ui.hub import ConsoleHub
 from agent_ui.recent_routes import RecentRoutes
@@ -57,6 +58,12 @@ def lookups_on_loop(sessions: sessionmaker[Session]) -> bool:
     return isinstance(bind, Engine) and bind.dialect.name == "sqlite"
 
 
+# How long after a card found without a routing decision it is looked for again (where the
+# routing server's announcements do not reach the consoles' process).
+ROUTE_RECHECK_S = 1.0
+# A card lookup's generation once a fresher card was shown over its pop.
+SHOWN = -1
+
 # The events a console shows without waiting for anything (no lookup, no PBX command).
 POP_EVENTS = (AgentRinging, AgentDialled, AgentRingNoAnswer, CallAnswered)
 
@@ -74,8 +81,14 @@ class Pops:
         )
         # The routing decisions announced lately: a card need not wait for them to be stored.
         self.routes = RecentRoutes()
-        # The latest card lookup begun for each agent's pop: when a late route starts another
-        # one, the earlier lookup (still in flight, without the route) is not shown.
+        # Whether the routing server's announcements reach this process (its own router, or a
+        # bus that brings other processes' events). Where they do not (the PBX's process of
+        # several), a card found with no decision looks again once `route_recheck_s` later:
+        # the routing server stores its decision a moment after the caller has it.
+        self.hears_routes = True
+        self.route_recheck_s = ROUTE_RECHECK_S
+        # The latest card lookup begun for each agent's pop (SHOWN: a fresher card was shown
+        # meanwhile): an earlier lookup still in flight is not shown over it.
         self._latest_card: dict[tuple[int, int], int] = {}
         self._cards_begun = 0
 
@@ -98,20 +111,10 @@ class Pops:
         elif isinstance(event, CallAnswered):
             self.answered(screen, event)
 
-    def routed(self, screens: Iterable[AgentConsole], event: CallRouted) -> None:
-        """The routing server's decision for a call: remembered for its pops; a pop already
-        on screen (the announcement came late, from another process) gets its card again,
-        now saying how the call was routed."""
-        self.routes.add(event)
-        for screen in screens:
-            call = screen.call
-            if (
-                call is not None
-                and call.linkedid == event.uniqueid
-                and call.caller_number
-                and screen.pop_seq is not None
-            ):
-                self._spawn(self._card(screen, call, call, screen.pop_seq))
+    def routed(self, event: CallRouted) -> None:
+        """The routing server's decision for a call, announced in this process before the
+        PBX queues the caller: remembered for the call's pops."""
+        self.routes.add(event.uniqueid, event)
 
     def ringing(self, screen: AgentConsole, event: AgentRinging) -> None:
         call = LiveCall(
@@ -177,12 +180,14 @@ class Pops:
                 found = await loop.run_in_executor(
                     self._lookups, build_card, self.sessions, self.region, event, route
                 )
+        except asyncio.CancelledError:
+            self._card_done(key, mine)
+            raise
         except Exception:
             log.exception("customer card for %s (call %s) failed", screen.username, call.linkedid)
             found = None
-        if self._latest_card.get(key) != mine:
-            return  # a later lookup for this pop (a late route) shows its own card
-        del self._latest_card[key]
+        if not self._card_done(key, mine):
+            return  # a fresher card of this pop is on screen already
         if found is None:
             html = '<p class="error">The customer card could not be loaded.</p>'
         else:
@@ -198,6 +203,40 @@ class Pops:
         self.hub.publish(screen.user_id, "card", payload)
         if call.answered_at is not None:  # answered before the card came: link now
             self._link_offered(screen, call)
+        if found is not None and route is None and call.queue is not None and not self.hears_routes:
+            self._spawn(self._route_recheck(screen, call, pop))
+
+    def _card_done(self, key: tuple[int, int], mine: int) -> bool:
+        """Whether the lookup `mine` of pop `key` is the one to show (and forget it)."""
+        latest = self._latest_card.get(key)
+        if latest in (mine, SHOWN):
+            del self._latest_card[key]
+        return latest == mine
+
+    async def _route_recheck(self, screen: AgentConsole, call: LiveCall, pop: int) -> None:
+        """A moment after an inbound call's card was shown with no routing decision: when the
+        routing server has stored one since, the card again, saying how the call came. The
+        ticket the decision names is then the one offered, unless the agent chose already."""
+        await asyncio.sleep(self.route_recheck_s)
+        if screen.call is not call or screen.pop_seq != pop:
+            return
+        try:
+            if lookups_on_loop(self.sessions):
+                decision = stored_decision(self.sessions, call.linkedid)
+            else:
+                loop = asyncio.get_running_loop()
+                decision = await loop.run_in_executor(
+                    self._lookups, stored_decision, self.sessions, call.linkedid
+                )
+        except Exception:
+            log.exception("routing decision of call %s could not be read", call.linkedid)
+            return
+        if decision is None or screen.call is not call or screen.pop_seq != pop:
+            return
+        self.routes.add(call.linkedid, decision)
+        if call.answered_at is None and call.link_on_answer and decision.ticket_id is not None:
+            call.offered_ticket = None  # offered again: the routed ticket comes first
+        await self._card(screen, call, call, pop)
 
     def ring_over(self, screen: AgentConsole, linkedid: str) -> None:
         call = screen.call
@@ -244,6 +283,9 @@ class Pops:
         False when the call left the screen."""
         if screen.call is not call or screen.pop_seq is None:
             return False
+        key = (screen.user_id, screen.pop_seq)
+        if key in self._latest_card:  # a lookup begun before this change: not shown over it
+            self._latest_card[key] = SHOWN
         call.matches = len(found.card.matches)
         if call.offered_ticket is None:  # the agent chose the caller among several
             call.offered_ticket = found.offered_ticket

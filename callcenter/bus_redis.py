@@ -223,6 +223,10 @@ class RedisBus(Bus):
             return {}
         return {k.decode() if isinstance(k, bytes) else k: v for k, v in info.items()}
 
+    @property
+    def follows_others(self) -> bool:
+        return self.follow
+
     # The reader.
     async def _read(self) -> None:
         delay = self.backoff_s[0]

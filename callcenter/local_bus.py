@@ -29,6 +29,12 @@ class Bus:
         self._routes: dict[type[DomainEvent], tuple[Handler, ...]] = {}
         self._server_handlers: list[Callable[[str], None]] = []
 
+    @property
+    def follows_others(self) -> bool:
+        """Whether every event published anywhere reaches this bus's handlers (in one
+        process, always; a Redis bus that only publishes does not read other processes')."""
+        return True
+
     async def start(self) -> None:
         """Nothing to start in one process (a Redis bus connects here)."""
 

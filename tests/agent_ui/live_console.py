@@ -75,8 +75,13 @@ class Console:
         """For each of `wants`, the first frame it accepts, in whatever order they arrive: a
         card built while the phone rings may reach the socket after the agent's state."""
         found: list[dict[str, Any] | None] = [None] * len(wants)
+        deadline = time.monotonic() + 60
         while None in found:
-            frame = json.loads(self.ws.recv(timeout=30))
+            left = deadline - time.monotonic()
+            assert left > 0, (
+                f"frames still awaited: {[i for i, f in enumerate(found) if f is None]}"
+            )
+            frame = json.loads(self.ws.recv(timeout=left))
             for index, want in enumerate(wants):
                 if found[index] is None and want(frame):
                     found[index] = frame

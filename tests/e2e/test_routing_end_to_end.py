@@ -7,7 +7,7 @@ rings the assignee of their open ticket first, whose pop says so and links the c
 from __future__ import annotations
 
 import asyncio
-import time
+import threading
 from collections.abc import Callable, Iterator, Sequence
 
 import pytest
@@ -183,19 +183,22 @@ def test_a_returning_customer_rings_the_assignee_of_their_open_ticket_first(
 
 
 @pytest.fixture
-def slow_decision_store(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The routing server's decisions reach the database 3 s after the caller has them (a
-    busy database): agent1's phone rings 1 s after the call is queued, before that."""
+def held_decision_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """The routing server's decisions reach the database only once the test sets the event
+    (a busy database): agent1's phone rings before that."""
+    release = threading.Event()
 
     def store_late(session: Session, decided: Sequence[Decided]) -> None:
-        time.sleep(3)
+        release.wait(timeout=30)
         store_decisions(session, decided)
 
     monkeypatch.setattr(callcenter.routing_wiring, "store_decisions", store_late)
+    yield release
+    release.set()
 
 
 def test_the_pop_says_the_call_came_to_the_assignee_before_the_decision_is_stored(
-    slow_decision_store: None,
+    held_decision_store: threading.Event,
     stack: RoutedStack,
     console: Console,
     sessions: sessionmaker[Session],
@@ -209,6 +212,7 @@ def test_the_pop_says_the_call_came_to_the_assignee_before_the_decision_is_store
     linkedid = pop["call"]["linkedid"]
     card = console.until("card")  # the first card, built while the phone rings
     assert decision(sessions, linkedid) is None  # not stored yet
+    held_decision_store.set()
     assert card["pop"] == pop["seq"]
     assert "Open ticket" in card["html"] and "routed to you, its assignee" in card["html"]
     console.until("state", state="on_call")
