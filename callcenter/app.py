@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DBAPIError
 
 from agent_ui.admin.wiring import install_admin
 from agent_ui.console_remote import start_remote_console, stop_remote_console
@@ -26,6 +27,7 @@ from callcenter.campaigns.web_callbacks import install_web_callbacks
 from callcenter.cti.adapter import LiveAdapter
 from callcenter.cti.checkpoint import Checkpoints
 from callcenter.db import make_engine, make_sessionmaker, pool_options
+from callcenter.db_busy import database_busy
 from callcenter.deps import api_user
 from callcenter.errors import queue_error_handler
 from callcenter.gc_tuning import long_lived_objects_frozen
@@ -83,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(CrmError, crm_error)
+    app.add_exception_handler(DBAPIError, database_busy)
     # Every CRM route needs a signed-in user or a bearer token.
     app.include_router(crm_router, dependencies=[Depends(api_user)])
     app.add_exception_handler(QueueError, queue_error_handler)

@@ -65,6 +65,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_savepoint_writes(connection: Connection, _name: str) -> None:
+    """A SAVEPOINT that would open the transaction opens it as BEGIN IMMEDIATE instead.
+
+    pysqlite begins a transaction only before a write, so a SAVEPOINT can be the outermost
+    statement: it then opens a deferred transaction, the reads under it take a snapshot, and
+    the first write must turn that read into a write. SQLite refuses that at once with
+    "database is locked" when another connection writes meanwhile, never waiting out the
+    busy timeout; and the outermost SAVEPOINT's RELEASE would commit. Taking the write lock
+    first waits for its turn like any other write, and the session's commit ends it."""
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection is not None and not dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for `url`; SQLite files get WAL mode and their folder is created.
 
@@ -81,6 +95,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "savepoint", _sqlite_savepoint_writes)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 

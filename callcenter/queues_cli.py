@@ -16,7 +16,6 @@ from typing import Any
 import tomli_w
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from callcenter.cli import UsageError, add_database_option, settings_from
 from callcenter.cli_tables import Column, TextTable, print_tables
@@ -105,7 +104,6 @@ def _import(args: argparse.Namespace) -> int:
     engine = _engine(args)
     try:
         with make_sessionmaker(engine)() as session:
-            _begin(session)
             report = import_queues(session, data)
             if report.errors:
                 session.rollback()  # all or nothing
@@ -130,13 +128,6 @@ def _import(args: argparse.Namespace) -> int:
 
 def _queues(count: int) -> str:
     return f"{count} queue" if count == 1 else f"{count} queues"
-
-
-def _begin(session: Session) -> None:
-    """Open the transaction now: pysqlite opens one only before a write, so each entry's
-    SAVEPOINT would be the outermost one and its RELEASE would commit the entry for good."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.connection().exec_driver_sql("BEGIN")
 
 
 def _export(args: argparse.Namespace) -> int:

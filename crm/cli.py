@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from callcenter.cli import UsageError, add_database_option, settings_from
 from callcenter.db import make_sessionmaker, open_database
@@ -74,7 +73,6 @@ def _import(args: argparse.Namespace) -> int:
     engine = open_database(settings.database_url, need=CUSTOMERS)
     try:
         with make_sessionmaker(engine)() as session:
-            _begin(session)
             report = import_rows(session, numbered_rows(reader, header), settings.default_region)
             if report.errors:
                 session.rollback()  # all or nothing: a half-imported file is hard to repair
@@ -96,13 +94,6 @@ def _import(args: argparse.Namespace) -> int:
         f"{report.contacts} contact rows"
     )
     return 0
-
-
-def _begin(session: Session) -> None:
-    """Open the transaction now: pysqlite opens one only before a write, so each row's
-    SAVEPOINT would be the outermost one and its RELEASE would commit the row for good."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.connection().exec_driver_sql("BEGIN")
 
 
 def _export(args: argparse.Namespace) -> int:
