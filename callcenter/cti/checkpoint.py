@@ -37,7 +37,7 @@ FORMAT = 1
 def _fields(obj: object, skip: tuple[str, ...] = ()) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name in type(obj).__slots__:  # type: ignore[attr-defined]
-        if name in skip:
+        if name in skip or name == "__weakref__":
             continue
         value = getattr(obj, name)
         if isinstance(value, Enum):
@@ -53,7 +53,7 @@ def document(tracker: Tracker, at: float) -> dict[str, Any]:
     calls = []
     for call in tracker.calls.values():
         entry = _fields(call, skip=("visits",))
-        entry["visits"] = [_fields(visit, skip=("call",)) for visit in call.visits]
+        entry["visits"] = [_fields(visit, skip=("_call",)) for visit in call.visits]
         calls.append(entry)
     channels = []
     for channel in tracker.channels.values():

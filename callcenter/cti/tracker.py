@@ -286,7 +286,8 @@ class Tracker:
         ended = call.ended_at if call.ended_at is not None else self.clock.now
         call.ended_at = ended
         call.stop_talk(ended)
-        for visit in call.visits:
+        for seq, visit in enumerate(call.visits, start=1):
+            visit.seq = seq
             self.queue.settle(visit, ended)
         call.undo_dropped_transfer()
         direction = self._direction(call)
@@ -329,17 +330,19 @@ class Tracker:
         While the call is still in flight (the caller went on, e.g. after a transfer) its
         record will carry them; once the record is out they follow it as WrapUpEnded."""
         visit.wrap_up_s = (visit.wrap_up_s or 0.0) + seconds
-        call = visit.call
-        if self.calls.get(call.linkedid) is call:
+        call = visit.tracked_call()
+        if call is not None and self.calls.get(call.linkedid) is call:
             return
+        if visit.seq is None:
+            return  # close_call numbers the visits of every call whose record is out
         self.publish(
             WrapUpEnded(
                 at=to_datetime(at),
                 server=self.server,
                 record=WrapUpRecord(
                     server=self.server,
-                    linkedid=call.linkedid,
-                    seq=call.visits.index(visit) + 1,
+                    linkedid=visit.linkedid,
+                    seq=visit.seq,
                     queue=visit.queue,
                     uniqueid=visit.uniqueid,
                     entered_at=to_datetime(visit.entered_at),

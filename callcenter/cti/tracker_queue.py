@@ -335,7 +335,9 @@ class QueueCallHandlers:
             if visit.estimated:
                 _correct_estimates(visit, at, event.hold_time, talk)
             visit.complete(at, talk, event.reason)
-            self._after_completion(visit.call, at)
+            call = visit.tracked_call()
+            if call is not None:  # else closed already
+                self._after_completion(call, at)
         tracker.agents.completed(event.interface, event.queue, event.member_uniqueid, at)
 
     def _after_completion(self, call: TrackedCall, at: float) -> None:
@@ -368,7 +370,9 @@ def _correct_estimates(visit: Visit, at: float, hold: float | None, talk: float 
     if hold is not None:
         visit.entered_at = connected - hold
         visit.wait_s = hold
-    call = visit.call
+    call = visit.tracked_call()
+    if call is None:
+        return  # its record is out already
     if call.answered_at == estimate:
         call.answered_at = connected
     if call.connected_since == estimate:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import weakref
 from datetime import UTC, datetime
 from enum import Enum
 
@@ -66,8 +67,8 @@ class Visit:
     """One stay of a caller channel in one queue."""
 
     __slots__ = (
+        "_call",
         "agent",
-        "call",
         "connected_at",
         "ended_at",
         "entered_at",
@@ -76,6 +77,7 @@ class Visit:
         "hangup_by",
         "hold_s",
         "interface",
+        "linkedid",
         "member_uniqueid",
         "outcome",
         "phase",
@@ -83,6 +85,7 @@ class Visit:
         "queue",
         "ring_no_answer",
         "ring_s",
+        "seq",
         "talk_s",
         "transfer_target",
         "uniqueid",
@@ -93,7 +96,12 @@ class Visit:
     def __init__(
         self, call: TrackedCall, queue: str, uniqueid: str, entered_at: float, position: int | None
     ) -> None:
-        self.call = call
+        # The call holds its visits; a visit only points back at it, so a closed call is
+        # freed when its last reference goes (no reference cycle for every call, which only
+        # the garbage collector's full passes would free).
+        self._call = weakref.ref(call)
+        self.linkedid = call.linkedid
+        self.seq: int | None = None  # place among the call's visits, set as the call closes
         self.queue = queue
         self.uniqueid = uniqueid
         self.entered_at = entered_at
@@ -116,6 +124,18 @@ class Visit:
         self.wrap_up_s: float | None = None  # the agent's wrap-up after it, once measured
         # Entered and connected at times a resync estimated (AgentComplete corrects them).
         self.estimated = False
+
+    @property
+    def call(self) -> TrackedCall:
+        """The call this visit belongs to, while the tracker still holds it."""
+        call = self._call()
+        if call is None:
+            raise LookupError(f"the call {self.linkedid} of visit {self.uniqueid} is closed")
+        return call
+
+    def tracked_call(self) -> TrackedCall | None:
+        """The call, or None once it was closed and let go."""
+        return self._call()
 
     @property
     def is_open(self) -> bool:
@@ -211,6 +231,7 @@ class TrackedCall:
     """Everything known about one call (one Linkedid) while it is in flight."""
 
     __slots__ = (
+        "__weakref__",
         "agent_device",
         "answered_at",
         "answered_device",
