@@ -27,9 +27,8 @@ from callcenter.campaigns.web_callbacks import install_web_callbacks
 from callcenter.cti.adapter import LiveAdapter
 from callcenter.cti.checkpoint import Checkpoints
 from callcenter.db import make_engine, make_sessionmaker, pool_options
-from callcenter.db_busy import database_busy
 from callcenter.deps import api_user
-from callcenter.errors import queue_error_handler
+from callcenter.errors import database_busy, queue_error_handler
 from callcenter.gc_tuning import long_lived_objects_frozen
 from callcenter.queues.exceptions import QueueError
 from callcenter.queues.floors import follow_floors

@@ -9,13 +9,7 @@ answer says that, and that sending the same request again is safe.
 
 from __future__ import annotations
 
-import logging
-
-from fastapi import Request
-from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError
-
-log = logging.getLogger(__name__)
 
 RETRY_AFTER_S = 2
 BUSY_MESSAGE = (
@@ -34,17 +28,3 @@ def is_busy(error: DBAPIError) -> bool:
         return True
     message = str(error.orig).lower()
     return any(text in message for text in _SQLITE_BUSY)
-
-
-async def database_busy(request: Request, exc: Exception) -> Response:
-    """503 with Retry-After for a busy database; any other database error stays a 500."""
-    assert isinstance(exc, DBAPIError)
-    if not is_busy(exc):
-        raise exc
-    log.warning("%s %s: database busy, answered 503 (%s)", request.method, request.url.path,
-                exc.orig)  # fmt: skip
-    return JSONResponse(
-        {"detail": BUSY_MESSAGE, "errors": []},
-        status_code=503,
-        headers={"Retry-After": str(RETRY_AFTER_S)},
-    )

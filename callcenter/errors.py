@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
 
+from callcenter.db_busy import BUSY_MESSAGE, RETRY_AFTER_S, is_busy
 from callcenter.queues.exceptions import DuplicateQueue, QueueError, QueueNotFound
 from crm.exceptions import CrmError, InvalidInput
 
@@ -53,3 +56,20 @@ async def queue_error_handler(request: Request, exc: Exception) -> JSONResponse:
     code = 409 if isinstance(exc, DuplicateQueue) else 422
     errors = [{"field": exc.field, "message": str(exc), "type": "invalid"}] if exc.field else []
     return JSONResponse({"detail": str(exc), "errors": errors}, status_code=code)
+
+
+log = logging.getLogger(__name__)
+
+
+async def database_busy(request: Request, exc: Exception) -> Response:
+    """503 with Retry-After for a busy database; any other database error stays a 500."""
+    assert isinstance(exc, DBAPIError)
+    if not is_busy(exc):
+        raise exc
+    log.warning("%s %s: database busy, answered 503 (%s)", request.method, request.url.path,
+                exc.orig)  # fmt: skip
+    return JSONResponse(
+        {"detail": BUSY_MESSAGE, "errors": []},
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
