@@ -1,8 +1,8 @@
 """Screen pops: a ring shown at once from the PBX's event, the customer card as a second frame.
 
 A ring is shown in two frames: the pop (caller, queue, wait: all in the PBX's event) leaves
-at once; the customer card is looked up (in a worker thread on a server database, on the
-event loop on SQLite) and follows as a `card` frame naming the pop's sequence number.
+at once; the customer card is looked up (in a child process, `card_process`; in place for an
+in-memory database) and follows as a `card` frame naming the pop's sequence number.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from agent_ui.card_process import CardLookups, lookups_in_a_process
 from agent_ui.console_state import (
     AgentConsole,
     LiveCall,
@@ -44,8 +45,9 @@ CARD_LOOKUP_THREADS = 2
 
 
 def lookups_on_loop(sessions: sessionmaker[Session]) -> bool:
-    """Whether customer cards are looked up on the event loop rather than in worker threads:
-    on SQLite, whose reads (WAL) wait for no server and no writer.
+    """Where cards are looked up in this process (`lookups_in_a_process` says no): whether on
+    the event loop rather than in worker threads: on SQLite, whose reads (WAL) wait for no
+    server and no writer.
 
     SQLite lets go of the GIL at every statement and row, and a worker thread then waits for
     the busy loop to give it back, up to a switch interval each time: under a floor's load the
@@ -91,6 +93,7 @@ class Pops:
         # meanwhile): an earlier lookup still in flight is not shown over it.
         self._latest_card: dict[tuple[int, int], int] = {}
         self._cards_begun = 0
+        self._lookup_process: CardLookups | None = None
 
     async def stop(self) -> None:
         """Stop card lookups in flight."""
@@ -99,6 +102,16 @@ class Pops:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
         self._lookups.shutdown(wait=False, cancel_futures=True)
+        if self._lookup_process is not None:
+            await self._lookup_process.stop()
+
+    def lookup_process(self) -> CardLookups | None:
+        """The child process that looks cards up, where the database allows one."""
+        if not lookups_in_a_process(self.sessions):
+            return None
+        if self._lookup_process is None:
+            self._lookup_process = CardLookups(self.sessions)
+        return self._lookup_process
 
     def show(self, screen: AgentConsole, event: DomainEvent) -> None:
         """Show one of POP_EVENTS."""
@@ -163,9 +176,9 @@ class Pops:
     ) -> None:
         """Look the caller up, then send the card as the pop's second frame.
 
-        Off the loop on a server database, because under load the queries wait on it and the
-        loop must keep reading the PBX and sending pops meanwhile; on SQLite in this task,
-        after the pop has left (`lookups_on_loop`). A failed lookup still sends a card frame
+        In a child process (`lookup_process`), because the lookup is most of a pop's work
+        and the loop must keep reading the PBX and sending pops meanwhile; in place for an
+        in-memory database (`lookups_on_loop`). A failed lookup still sends a card frame
         (saying so), so the console never waits for one that will not come.
         """
         loop = asyncio.get_running_loop()
@@ -173,9 +186,12 @@ class Pops:
         key = (screen.user_id, pop)
         mine = self._latest_card[key] = self._cards_begun
         route = self.routes.get(call.linkedid)
+        process = self.lookup_process()
         try:
-            if lookups_on_loop(self.sessions):
-                found: PopCard | None = build_card(self.sessions, self.region, event, route)
+            if process is not None:
+                found: PopCard | None = await process.card(self.region, event, route)
+            elif lookups_on_loop(self.sessions):
+                found = build_card(self.sessions, self.region, event, route)
             else:
                 found = await loop.run_in_executor(
                     self._lookups, build_card, self.sessions, self.region, event, route
@@ -220,8 +236,11 @@ class Pops:
         await asyncio.sleep(self.route_recheck_s)
         if screen.call is not call or screen.pop_seq != pop:
             return
+        process = self.lookup_process()
         try:
-            if lookups_on_loop(self.sessions):
+            if process is not None:
+                decision = await process.decision(call.linkedid)
+            elif lookups_on_loop(self.sessions):
                 decision = stored_decision(self.sessions, call.linkedid)
             else:
                 loop = asyncio.get_running_loop()

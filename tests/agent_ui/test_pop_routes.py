@@ -228,6 +228,7 @@ def test_a_lookup_begun_before_the_agents_change_is_not_shown_over_its_card(
 ) -> None:
     held = HeldLookups()
     monkeypatch.setattr(agent_ui.pops, "build_card", held)
+    monkeypatch.setattr(agent_ui.pops, "lookups_in_a_process", lambda _sessions: False)
     monkeypatch.setattr(agent_ui.pops, "lookups_on_loop", lambda _sessions: False)
     consoles = consoles_of(client)
     agent1 = staff.ids["agent1"]

@@ -7,6 +7,7 @@ names the pop it belongs to. Both are numbered, acknowledged and replayed alike.
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -19,10 +20,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import WebSocketTestSession
 
 import agent_ui.pops
+from agent_ui.card_process import lookups_in_a_process
 from agent_ui.console_state import LiveCall, PopCard, build_card
 from agent_ui.pops import lookups_on_loop
 from agent_ui.route_note import RoutingFacts
 from callcenter.events import AgentRinging
+from tests.agent_ui.test_pop_routes import consoles_of
 from tests.console_app import AT, Staff, publish, ringing, sign_in_as
 
 
@@ -82,6 +85,7 @@ class CardGate:
 def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[CardGate]:
     held = CardGate("slow")
     monkeypatch.setattr(agent_ui.pops, "build_card", held)
+    monkeypatch.setattr(agent_ui.pops, "lookups_in_a_process", lambda _sessions: False)
     monkeypatch.setattr(agent_ui.pops, "lookups_on_loop", lambda _sessions: False)
     yield held
     held.release.set()
@@ -268,10 +272,10 @@ def test_an_unknown_number_offers_a_new_customer(client: TestClient, staff: Staf
     assert card["call"]["customer_id"] is None
 
 
-def test_cards_are_looked_up_on_the_loop_on_sqlite_and_in_threads_on_a_server_database(
-    client: TestClient, staff: Staff, monkeypatch: pytest.MonkeyPatch
+def test_cards_are_looked_up_in_a_child_process_where_the_database_can_be_shared(
+    client: TestClient, staff: Staff, ann: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    threads: list[int] = []
+    in_place: list[int] = []
 
     def looked_up(
         sessions: sessionmaker[Session],
@@ -279,25 +283,35 @@ def test_cards_are_looked_up_on_the_loop_on_sqlite_and_in_threads_on_a_server_da
         event: AgentRinging | LiveCall,
         route: RoutingFacts | None = None,
     ) -> PopCard:
-        threads.append(threading.get_ident())
+        in_place.append(threading.get_ident())
         return build_card(sessions, region, event, route)
 
     monkeypatch.setattr(agent_ui.pops, "build_card", looked_up)
+    pops = consoles_of(client).pops
     sign_in_as(client, staff, "agent1")
     with client.websocket_connect("/ws/console") as ws:
         publish(client, ringing("PJSIP/1001", "1700000000.1"))
+        _, card = ring(ws)
+        assert "Ann Customer" in card["html"]
+        assert in_place == []  # a SQLite file: the child process looked it up
+        child = pops.lookup_process()
+        assert child is not None and child.process.is_alive()
+        assert child.process.pid != os.getpid()
+        monkeypatch.setattr(agent_ui.pops, "lookups_in_a_process", lambda _sessions: False)
+        publish(client, ringing("PJSIP/1001", "1700000000.2"))
         ring(ws)
         monkeypatch.setattr(agent_ui.pops, "lookups_on_loop", lambda _sessions: False)
-        publish(client, ringing("PJSIP/1001", "1700000000.2"))
+        publish(client, ringing("PJSIP/1001", "1700000000.3"))
         ring(ws)
         assert client.portal is not None
         loop_thread = client.portal.call(threading.get_ident)
-    assert threads[0] == loop_thread  # SQLite: in the pop's own task
-    assert threads[1] != loop_thread  # a server database: in a worker thread
+    assert in_place[0] == loop_thread  # in-memory SQLite: in the pop's own task
+    assert in_place[1] != loop_thread  # no child, a server database: in a worker thread
 
     sqlite = sessionmaker(bind=create_engine("sqlite://"))
     server = sessionmaker(bind=create_engine("postgresql+psycopg://cc:cc@127.0.0.1:1/cc"))
     assert lookups_on_loop(sqlite) and not lookups_on_loop(server)
+    assert not lookups_in_a_process(sqlite) and lookups_in_a_process(server)
 
 
 def test_a_call_without_a_number_needs_no_card(client: TestClient, staff: Staff) -> None:
