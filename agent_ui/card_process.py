@@ -7,10 +7,10 @@ each lookup to a child process over a socket (a length-prefixed pickle each way)
 written by the event loop itself, so the parent's share of a card is two pickles.
 
 The child opens the database by URL (a SQLite file or a server; an in-memory database lives in
-one process and keeps its lookups in place, see `lookups_in_a_process`) and answers requests in
-order, one at a time. It exits when the parent goes away (end of file on its socket). A child
-that dies fails the lookups it had (their cards say they could not be loaded) and the next
-lookup starts a new one.
+one process and keeps its lookups in place, see `lookups_in_a_process`) and answers requests
+(one at a time on SQLite, a few at once on a server database). It exits when the parent goes
+away (end of file on its socket). A child that dies fails the lookups it had (their cards say
+they could not be loaded) and the next lookup starts a new one.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ import pickle
 import signal
 import socket
 import struct
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -36,6 +38,8 @@ from callcenter.queues.routing.store import StoredDecision
 log = logging.getLogger(__name__)
 
 _LENGTH = struct.Struct("!I")
+# Lookups a child runs at once on a server database (each waits on its round trips).
+SERVER_LOOKUPS_AT_ONCE = 4
 # Seconds a stopping parent waits for its child to exit once its socket is closed.
 STOP_WAIT_S = 5.0
 
@@ -184,13 +188,17 @@ def _received(channel: socket.socket, length: int) -> bytes | None:
 
 
 def serve(url: str, channel: socket.socket) -> None:
-    """The child: answer each lookup in order until the parent closes the socket."""
+    """The child: answer each lookup until the parent closes the socket (in order on SQLite,
+    whose reads wait for nothing; several at once on a server, whose round trips do)."""
     from callcenter.db import make_engine, make_sessionmaker
 
     # Ctrl-C reaches the whole process group: the parent decides when this process ends.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
+    at_once = 1 if engine.dialect.name == "sqlite" else SERVER_LOOKUPS_AT_ONCE
+    lookups = ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="card-lookup")
+    sending = threading.Lock()
     try:
         while True:
             header = _received(channel, _LENGTH.size)
@@ -199,19 +207,27 @@ def serve(url: str, channel: socket.socket) -> None:
             body = _received(channel, _LENGTH.unpack(header)[0])
             if body is None:
                 return
-            number, kind, args = pickle.loads(body)
-            try:
-                if kind == "card":
-                    result: Any = build_card(sessions, *args)
-                else:
-                    result = stored_decision(sessions, *args)
-                answer = pickle.dumps((number, True, result), pickle.HIGHEST_PROTOCOL)
-            except Exception as exc:
-                log.exception("card lookup %s failed", kind)
-                answer = pickle.dumps((number, False, f"{type(exc).__name__}: {exc}"))
-            channel.sendall(_LENGTH.pack(len(answer)) + answer)
-    except (ConnectionError, OSError):
+            lookups.submit(_answer, sessions, channel, sending, body)
+    except OSError:
         return  # the parent went away
     finally:
+        lookups.shutdown(wait=False, cancel_futures=True)
         engine.dispose()
         channel.close()
+
+
+def _answer(
+    sessions: sessionmaker[Session], channel: socket.socket, sending: threading.Lock, body: bytes
+) -> None:
+    number, kind, args = pickle.loads(body)
+    try:
+        if kind == "card":
+            result: Any = build_card(sessions, *args)
+        else:
+            result = stored_decision(sessions, *args)
+        answer = pickle.dumps((number, True, result), pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:
+        log.exception("card lookup %s failed", kind)
+        answer = pickle.dumps((number, False, f"{type(exc).__name__}: {exc}"))
+    with sending, contextlib.suppress(OSError):  # a parent gone: nobody to answer
+        channel.sendall(_LENGTH.pack(len(answer)) + answer)

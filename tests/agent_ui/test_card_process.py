@@ -8,10 +8,14 @@ import signal
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent_ui.card_process import CardLookupFailed, CardLookups
-from agent_ui.console_state import build_card
+from agent_ui.console_state import build_card, stored_decision
+from callcenter.db import make_engine, make_sessionmaker
+from crm.customers.schemas import CustomerCreate, PhoneIn
+from crm.customers.service import create_customer
 from tests.agent_ui.test_pop_routes import store_decision
 from tests.console_app import ringing
 
@@ -111,3 +115,32 @@ async def test_a_lookup_cancelled_while_its_child_starts_leaves_nothing_open(
     if lookups.process is not None and lookups.process.pid is not None:
         await asyncio.to_thread(lookups.process.join, 5)
         assert not lookups.process.is_alive()
+
+
+async def test_on_postgresql_a_lookup_waiting_on_the_server_holds_up_no_other(
+    pg_database_url: str,
+) -> None:
+    engine = make_engine(pg_database_url)
+    sessions = make_sessionmaker(engine)
+    with sessions() as session, session.begin():
+        data = CustomerCreate(name="Ann Customer", phones=[PhoneIn(number="+15551230001")])
+        ann = create_customer(session, data, "US").id
+    store_decision(sessions, "1700000000.1")
+    stored = stored_decision(sessions, "1700000000.1")  # a card given its route reads none
+    lookups = CardLookups(sessions)
+    try:
+        with engine.connect() as locker:
+            locker.execute(text("LOCK TABLE route_decisions IN ACCESS EXCLUSIVE MODE"))
+            waiting = asyncio.create_task(lookups.decision("1700000000.1"))
+            await asyncio.sleep(0.5)
+            assert not waiting.done()  # it waits for the lock
+            found = await asyncio.wait_for(
+                lookups.card("US", ringing("PJSIP/1001", "other"), stored), 10
+            )
+            assert found.customer_id == ann and not waiting.done()
+            locker.rollback()
+        decision = await asyncio.wait_for(waiting, 10)
+        assert decision is not None and decision.queue == "support"
+    finally:
+        await lookups.stop()
+        engine.dispose()
