@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -312,6 +313,31 @@ def test_cards_are_looked_up_in_a_child_process_where_the_database_can_be_shared
     server = sessionmaker(bind=create_engine("postgresql+psycopg://cc:cc@127.0.0.1:1/cc"))
     assert lookups_on_loop(sqlite) and not lookups_on_loop(server)
     assert not lookups_in_a_process(sqlite) and lookups_in_a_process(server)
+
+
+def test_after_the_card_child_dies_the_next_callers_card_still_comes(
+    client: TestClient, staff: Staff, ann: int
+) -> None:
+    pops = consoles_of(client).pops
+    sign_in_as(client, staff, "agent1")
+    with client.websocket_connect("/ws/console") as ws:
+        publish(client, ringing("PJSIP/1001", "1700000000.1"))
+        ring(ws)
+        child = pops.lookup_process()
+        assert child is not None
+        first = child.process
+        os.kill(first.pid, signal.SIGSTOP)  # the next caller's lookup is in flight when it dies
+        publish(client, ringing("PJSIP/1001", "1700000000.2"))
+        pop = next_of(ws, "pop")
+        time.sleep(0.3)
+        os.kill(first.pid, signal.SIGKILL)
+        failed = next_of(ws, "card")
+        publish(client, ringing("PJSIP/1001", "1700000000.3"))
+        _, card = ring(ws)
+    assert (failed["pop"], failed["linkedid"]) == (pop["seq"], "1700000000.2")
+    assert "could not be loaded" in failed["html"]
+    assert card["call"]["customer_id"] == ann and "Ann Customer" in card["html"]
+    assert child.process is not first
 
 
 def test_a_call_without_a_number_needs_no_card(client: TestClient, staff: Staff) -> None:
