@@ -44,6 +44,10 @@ SERVER_LOOKUPS_AT_ONCE = 4
 STOP_WAIT_S = 5.0
 
 
+# The lookups a child owes: their number -> the asker's future.
+Pending = dict[int, "asyncio.Future[Any]"]
+
+
 class CardLookupFailed(Exception):
     """The child could not answer a lookup (it failed there, or the child is gone)."""
 
@@ -55,7 +59,7 @@ def lookups_in_a_process(sessions: sessionmaker[Session]) -> bool:
 
 class CardLookups:
     """The parent's side: one child process, started on the first lookup (and again after it
-    died), answering lookups in the order they were asked."""
+    died); each answer names its lookup."""
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         url = shareable(sessions)
@@ -66,7 +70,7 @@ class CardLookups:
         self._writer: asyncio.StreamWriter | None = None
         self._answers: asyncio.Task[None] | None = None
         self._launch: asyncio.Future[None] | None = None
-        self._pending: dict[int, asyncio.Future[Any]] = {}
+        self._pending: Pending = {}
         self._asked = 0
         self._starting = asyncio.Lock()
         self._stopped = False
@@ -84,27 +88,29 @@ class CardLookups:
         return found
 
     async def _ask(self, kind: str, *args: Any) -> Any:
-        writer = await self._running()
+        writer, pending = await self._running()
         self._asked += 1
         number = self._asked
         answer = asyncio.get_running_loop().create_future()
-        self._pending[number] = answer
+        pending[number] = answer
         payload = pickle.dumps((number, kind, args), pickle.HIGHEST_PROTOCOL)
         writer.write(_LENGTH.pack(len(payload)) + payload)
         try:
             return await answer
         finally:
-            self._pending.pop(number, None)
+            pending.pop(number, None)
 
-    async def _running(self) -> asyncio.StreamWriter:
+    async def _running(self) -> tuple[asyncio.StreamWriter, Pending]:
+        """The live child's socket and the lookups it owes (a child is started if none is)."""
         async with self._starting:
             if self._stopped:
                 raise CardLookupFailed("the card lookups are stopped")
             if self._writer is None or self._writer.is_closing():
-                self._writer = await self._start()
-            return self._writer
+                self._pending = {}  # a dead child's lookups are failed by its own reader
+                self._writer = await self._start(self._pending)
+            return self._writer, self._pending
 
-    async def _start(self) -> asyncio.StreamWriter:
+    async def _start(self, pending: Pending) -> asyncio.StreamWriter:
         mine, theirs = socket.socketpair()
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["callcenter.cti.writer_process", __name__])
@@ -124,15 +130,20 @@ class CardLookups:
         except BaseException:
             mine.close()
             raise
-        self._answers = asyncio.create_task(self._read_answers(reader), name="card-answers")
+        self._answers = asyncio.create_task(
+            self._read_answers(reader, writer, pending), name="card-answers"
+        )
         return writer
 
-    async def _read_answers(self, reader: asyncio.StreamReader) -> None:
+    async def _read_answers(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, pending: Pending
+    ) -> None:
+        """Hand each answer of one child to its asker; when the child ends, fail the rest."""
         try:
             while True:
                 (length,) = _LENGTH.unpack(await reader.readexactly(_LENGTH.size))
                 number, ok, result = pickle.loads(await reader.readexactly(length))
-                answer = self._pending.get(number)
+                answer = pending.get(number)
                 if answer is None or answer.done():
                     continue  # its asker was cancelled
                 if ok:
@@ -144,9 +155,8 @@ class CardLookups:
                 log.error("the card lookup process ended (%s); the next lookup starts another",
                           type(exc).__name__)  # fmt: skip
         finally:
-            if self._writer is not None:
-                self._writer.close()
-            for answer in self._pending.values():
+            writer.close()
+            for answer in pending.values():
                 if not answer.done():
                     answer.set_exception(CardLookupFailed("the card lookup process ended"))
 
