@@ -208,6 +208,8 @@ async def _consoles(
                 additional_headers={"Cookie": f"{SESSION_COOKIE}={cookie}"},
                 max_queue=None,
                 open_timeout=60,
+                # A browser answers the server's pings and sends none of its own.
+                ping_interval=None,
             )
             await ws.recv()  # hello
         async with ws:
@@ -216,15 +218,13 @@ async def _consoles(
                 ready.set()
             async for text in ws:
                 arrived = time.monotonic()
-                if '"type":"pop"' in text:
-                    frame = json.loads(text)
+                frame = json.loads(text)
+                if frame["type"] == "pop":
                     received.append((interface, frame["call"]["linkedid"], arrived))
-                elif '"type":"card"' in text:
-                    frame = json.loads(text)
+                elif frame["type"] == "card":
                     cards.append((interface, frame["linkedid"], arrived))
-                else:
-                    continue
-                await ws.send(json.dumps({"ack": frame["seq"]}))
+                if frame.get("seq"):  # as the console does: every numbered frame is acked
+                    await ws.send(json.dumps({"ack": frame["seq"]}))
 
     ready = asyncio.Event()
     tasks = [

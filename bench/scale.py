@@ -64,6 +64,16 @@ def _children(pid: int) -> list[int]:
     return sorted(found)
 
 
+def _descendants(pid: int) -> list[int]:
+    """Every process below `pid` (its fork server, records writer and card lookups)."""
+    found, todo = [], [pid]
+    while todo:
+        children = _children(todo.pop())
+        found += children
+        todo += children
+    return sorted(found)
+
+
 def _cmdline(pid: int) -> str:
     with contextlib.suppress(OSError):
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
@@ -158,18 +168,26 @@ def _measure(phase: Phase, bus_url: str | None) -> Callable[[float, float], Awai
     async def measure(seconds: float, warmup: float) -> tuple[float, float, str]:
         await asyncio.sleep(warmup)
         pids = dict(phase.pids)
+        # The PBX process's helpers, started by then: the fork server, the records writer
+        # and the card lookups (counted together, as that process's children).
+        parent = phase.pids.get("cti run") or phase.pids.get("serve (adapter + web)", 0)
+        helpers = [pid for pid in _descendants(parent) if "resource_tracker" not in _cmdline(pid)]
         pids["consoles (this process)"] = os.getpid()
         before = {name: _cpu_s(pid) for name, pid in pids.items()}
+        helpers_before = sum(_cpu_s(pid) for pid in helpers)
         machine = floor._cpu_times()
         commands = _redis_commands(bus_url) if bus_url else 0
         start = time.monotonic()
         await asyncio.sleep(seconds)
         end = time.monotonic()
         after = {name: _cpu_s(pid) for name, pid in pids.items()}
+        helpers_s = sum(_cpu_s(pid) for pid in helpers) - helpers_before
         load = floor._machine_load(machine, floor._cpu_times())
         cpu = ", ".join(
             f"{name} {(after[name] - before[name]) * 100 / (end - start):.0f} %" for name in pids
         )
+        helpers_cpu = helpers_s * 100 / (end - start)
+        cpu += f", the PBX process's {len(helpers)} helpers together {helpers_cpu:.0f} %"
         phase.lines.append(f"CPU per process: {cpu}")
         if bus_url:
             phase.lines.append(f"redis commands: {_redis_commands(bus_url) - commands}")

@@ -35,9 +35,25 @@ class Session:
     events: bool = True
     peer: str = ""
     closed: bool = field(default=False)
+    # What was sent during this turn of the event loop, written together at its end: a
+    # call's events come in bursts, and one write per event was most of the PBX's system
+    # time (and as many reads for the client).
+    pending: list[bytes] = field(default_factory=list)
 
     def send(self, data: bytes) -> None:
         """Queue bytes for the client (dropping it when it stops reading)."""
+        if self.closed:
+            return
+        if not self.pending:
+            asyncio.get_running_loop().call_soon(self.flush)
+        self.pending.append(data)
+
+    def flush(self) -> None:
+        """Write what was queued (dropping the client when it stops reading)."""
+        if not self.pending:
+            return
+        data = b"".join(self.pending)
+        self.pending.clear()
         if self.closed:
             return
         transport = self.writer.transport
@@ -173,6 +189,7 @@ class AmiServer:
             pass
         finally:
             self.sessions.discard(session)
+            session.flush()  # a Logoff's Goodbye
             session.closed = True
             writer.close()
             if task is not None:
