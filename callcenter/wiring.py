@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from callcenter.bus import Bus
 from callcenter.calls.records import CallRecord
 from callcenter.cti.record_writer import RecordWriter
-from callcenter.cti.writer_process import writer_for
+from callcenter.cti.writer_process import ProcessRecordWriter, writer_for
 from callcenter.events import CallEnded
 from callcenter.queues.service_levels import PbxServiceLevels
 from callcenter.settings import Settings
 from crm.interactions.service import HistoryResult
-from crm.interactions.tasks import CallHistory
+from crm.interactions.tasks import CallHistory, HistoryOfEndedCalls, history_policy
 from kpi.rollups.keeping import rollup_listener
 from kpi.thresholds import thresholds_from_settings
 
@@ -65,8 +65,9 @@ class Consumers:
             self._unsubscribe = bus.subscribe(CallEnded, self._on_call_ended)
 
     async def start(self) -> None:
-        """Live: start the history and the periodic hand-over of records."""
-        if self.store_history:
+        """Live: start the history (unless the record writer's process writes it) and the
+        periodic hand-over of records."""
+        if self.store_history and not (self.records is not None and self.records.writes_history):
             self._tasks.append(asyncio.create_task(self.history.run(self.bus), name="crm-history"))
         if self.records is not None:
             self._tasks.append(asyncio.create_task(self._flush_periodically(), name="flusher"))
@@ -136,7 +137,8 @@ def wire_consumers(
 
     Calls, agent intervals and wrap-ups are stored in batches (live: by a writer process, or
     a thread for an in-memory database), kpi's queue rollups kept in each batch's transaction;
-    ended calls become interactions and abandons callbacks; each queue's service-level
+    ended calls become interactions and abandons callbacks (live, by the writer process after
+    each batch it stored, or a task off the event loop); each queue's service-level
     threshold, as the PBX reports it at every resync, is kept (`service_levels`) and stored.
     `store_records=False` when nothing in this process publishes records (a web app without
     a PBX): no idle writer. `store_history=False` where another process writes the history
@@ -147,7 +149,12 @@ def wire_consumers(
     records: RecordWriter | None = None
     if store_records:
         writer = writer_for(sessions) if live else RecordWriter
-        records = writer(bus, sessions, batch_size, after_store)
+        if writer is ProcessRecordWriter and store_history:
+            # The history too, after each batch and off this process's event loop.
+            history = HistoryOfEndedCalls(history_policy(settings))
+            records = ProcessRecordWriter(bus, sessions, batch_size, after_store, history)
+        else:
+            records = writer(bus, sessions, batch_size, after_store)
     return Consumers(
         bus,
         records,

@@ -1,6 +1,7 @@
-"""What else changes in the transaction that stores call records: listeners the caller hands
-to `store_calls` and `store_wrap_ups` (kpi's queue interval rollups, filled in by the
-composition root), so this package never knows what is derived from the visits."""
+"""What else changes with stored call records: listeners the caller hands to `store_calls` and
+`store_wrap_ups` (kpi's queue interval rollups, in the same transaction) and to a writer process
+(the CRM's history of ended calls, after it), filled in by the composition root, so this package
+never knows what is derived from the calls."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy.orm import Session
+
+from callcenter.calls.records import CallRecord
 
 # (queue, entered_at) of one queue visit: where a figure kept per queue and time counts it.
 VisitPlace = tuple[str, datetime]
@@ -43,3 +46,12 @@ class StoreListener(Protocol):
     def calls_stored(self, session: Session, stored: StoredVisits) -> None: ...
 
     def wrap_ups_stored(self, session: Session, added: Sequence[WrapUpAdded]) -> None: ...
+
+
+class EndedCallsListener(Protocol):
+    """Writes what else ended calls leave (their customers' history), in a transaction of its
+    own right after the one that stored them: never about a call not stored yet.
+
+    Handed to a writer process: a picklable object (a frozen dataclass)."""
+
+    def calls_ended(self, session: Session, records: Sequence[CallRecord]) -> None: ...

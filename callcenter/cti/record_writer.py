@@ -123,6 +123,8 @@ class RecordWriter:
         self.wrap_ups: list[WrapUpRecord] = []
         self.written_calls = 0
         self.written_states = 0
+        # Whether this writer also writes the ended calls' history (a writer process does).
+        self.writes_history = False
         self._counts = threading.Lock()
         self._retrying = RetryingStore(sessions, after_store)
         self._unsubscribe = (

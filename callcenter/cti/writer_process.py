@@ -38,13 +38,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.bus import Bus
-from callcenter.calls.store_listeners import StoreListener
+from callcenter.calls.records import CallRecord
+from callcenter.calls.store_listeners import EndedCallsListener, StoreListener
 from callcenter.cti.record_writer import (
     RecordWriter,
     RetryingStore,
     ThreadedRecordWriter,
     log_lost,
 )
+from callcenter.db import transaction
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +89,9 @@ def prepare_writer_processes() -> None:
 class ProcessRecordWriter(RecordWriter):
     """A RecordWriter whose batches are written by a child process, in order.
 
-    `written_calls` and `written_states` count what the child reports written."""
+    `written_calls` and `written_states` count what the child reports written. With
+    `after_calls` the child also writes what ended calls leave (the CRM's history), each
+    batch's after the batch is stored (`writes_history`)."""
 
     def __init__(
         self,
@@ -95,18 +99,20 @@ class ProcessRecordWriter(RecordWriter):
         sessions: sessionmaker[Session],
         batch_size: int = 500,
         after_store: Sequence[StoreListener] = (),
+        after_calls: EndedCallsListener | None = None,
     ) -> None:
         url = shareable(sessions)
         if url is None:
             raise ValueError("an in-memory database cannot be written from another process")
         super().__init__(bus, sessions, batch_size, after_store)
+        self.writes_history = after_calls is not None
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([__name__])
         batches_in, self._batches = context.Pipe(duplex=False)
         self._answers, answers_out = context.Pipe(duplex=False)
         self.process = context.Process(
             target=serve,
-            args=(url, tuple(after_store), batches_in, answers_out),
+            args=(url, tuple(after_store), after_calls, batches_in, answers_out),
             name="record-writer",
             daemon=True,
         )
@@ -118,7 +124,7 @@ class ProcessRecordWriter(RecordWriter):
         self._handed = 0  # batches handed over (sequence numbers 1, 2, ...)
         self._answered = 0
         self._waiting: list[tuple[int, Future[None]]] = []
-        self._stopped: Future[tuple[int, int, int]] = Future()
+        self._stopped: Future[tuple[int, int, int, int]] = Future()
         self._closed = False
         self._sender = threading.Thread(target=self._send, name="record-writer-send", daemon=True)
         self._receiver = threading.Thread(
@@ -177,6 +183,14 @@ class ProcessRecordWriter(RecordWriter):
                     error,
                 )
                 self._answer(sequence)
+            elif kind == "history failed":
+                _, kept, error = answer
+                log.error(
+                    "writing the history of %d ended calls failed (%s); retrying with the "
+                    "next batch",
+                    kept,
+                    error,
+                )
             elif kind == "stopped" and not self._stopped.done():
                 self._stopped.set_result(tuple(answer[1:]))
 
@@ -218,7 +232,9 @@ class ProcessRecordWriter(RecordWriter):
             unsubscribe()
         self._outbox.put(("stop",))
         try:
-            log_lost(*self._stopped.result())
+            calls, states, wrap_ups, history = self._stopped.result()
+            log_lost(calls, states, wrap_ups)
+            log_history_lost(history)
         except RuntimeError:
             log.error("the record writer process ended before writing everything handed to it")
         self._closed = True
@@ -230,7 +246,11 @@ class ProcessRecordWriter(RecordWriter):
 
 
 def serve(
-    url: str, after_store: Sequence[StoreListener], batches: Connection, answers: Connection
+    url: str,
+    after_store: Sequence[StoreListener],
+    after_calls: EndedCallsListener | None,
+    batches: Connection,
+    answers: Connection,
 ) -> None:
     """The child: write each batch received, answer, until told to stop or the parent is gone."""
     from callcenter.db import make_engine, make_sessionmaker
@@ -247,28 +267,75 @@ def serve(
     ending: list[float] = []
     signal.signal(signal.SIGTERM, lambda *_: ending.append(time.monotonic() + TERM_GRACE_S))
     engine = make_engine(url)
-    writer = RetryingStore(make_sessionmaker(engine), after_store)
+    sessions = make_sessionmaker(engine)
+    writer = RetryingStore(sessions, after_store)
+    history = EndedCallsAfter(sessions, after_calls)
+
+    def write(
+        calls: list[CallRecord], states: list[Any], wrap_ups: list[Any], sequence: int = 0
+    ) -> tuple[Any, ...]:
+        answer = writer.write(calls, states, wrap_ups, sequence)
+        error = history.follow(calls, stored=answer[0] == "written")
+        if error is not None:
+            answers.send(("history failed", len(history.kept), error))
+        return answer
+
     try:
         while True:
             if not batches.poll(1.0):
                 if ending and time.monotonic() >= ending[0]:
                     log.error("record writer: no stop from the web process %.0f s after "
                               "SIGTERM; ending", TERM_GRACE_S)  # fmt: skip
-                    writer.write([], [], [])
+                    write([], [], [])
                     return
                 continue
             try:
                 message = batches.recv()
             except (EOFError, OSError):
-                writer.write([], [], [])  # the parent is gone: one last try for a failed batch
+                write([], [], [])  # the parent is gone: one last try for a failed batch
                 return
             if message[0] == "stop":
-                writer.write([], [], [])  # one last attempt for a batch that failed before
-                answers.send(("stopped", *writer.failed_counts()))
+                write([], [], [])  # one last attempt for a batch that failed before
+                answers.send(("stopped", *writer.failed_counts(), len(history.kept)))
                 return
             _, sequence, calls, states, wrap_ups = message
-            answers.send(writer.write(calls, states, wrap_ups, sequence))
+            answers.send(write(calls, states, wrap_ups, sequence))
     except (BrokenPipeError, EOFError):
         return  # the parent went away while we answered
     finally:
         engine.dispose()
+
+
+class EndedCallsAfter:
+    """In the child: hands each stored batch's ended calls to the listener, in a transaction
+    of their own. Calls whose batch failed wait for it; calls the listener failed on are kept
+    and handed again, in front of the next batch's."""
+
+    def __init__(
+        self, sessions: sessionmaker[Session], listener: EndedCallsListener | None
+    ) -> None:
+        self._sessions = sessions
+        self._listener = listener
+        self.kept: list[CallRecord] = []
+
+    def follow(self, calls: Sequence[CallRecord], *, stored: bool) -> str | None:
+        """After a batch's write: the error the listener failed with, or None."""
+        if self._listener is None:
+            return None
+        self.kept += calls
+        if not stored or not self.kept:
+            return None
+        batch, self.kept = self.kept, []
+        try:
+            with transaction(self._sessions) as session:
+                self._listener.calls_ended(session, batch)
+        except Exception as error:
+            self.kept = batch
+            return repr(error)
+        return None
+
+
+def log_history_lost(calls: int) -> None:
+    """At close: the ended calls whose history could not be written (nothing, normally)."""
+    if calls:
+        log.error("the history of %d ended calls could not be written and is lost", calls)

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,6 +26,32 @@ _LINGER_S = 0.5
 # After a failed write (a locked or unreachable database) the batch is retried with the next
 # one, or on its own after this pause, doubled after every failure up to the cap.
 _RETRY_S = (0.5, 30.0)
+
+
+def history_policy(settings: Settings) -> HistoryPolicy:
+    """The history settings of `settings`."""
+    return HistoryPolicy(
+        region=settings.default_region,
+        short_abandon_s=settings.short_abandon_s,
+        callback_due_minutes=settings.callback_due_minutes,
+        callback_queue=settings.callback_queue or settings.default_queue,
+        site_zone=settings.time_zone,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryOfEndedCalls:
+    """The history as the live adapter's record writer process keeps it (an
+    `EndedCallsListener`): each batch's ended calls, after the batch is stored.
+
+    There, the CRM's queries and ORM work for a busy floor's calls run off the process that
+    sends screen pops: a thread of that process would take its interpreter lock from the
+    event loop for as long as each batch lasts."""
+
+    policy: HistoryPolicy
+
+    def calls_ended(self, session: Session, records: Sequence[CallRecord]) -> None:
+        record_calls(session, records, self.policy)
 
 
 class CallHistory:
@@ -48,13 +75,7 @@ class CallHistory:
         self.retry_s = retry_s
         # Records a write failed on, oldest first; only the event loop touches them.
         self.unwritten: list[CallRecord] = []
-        self._policy = HistoryPolicy(
-            region=settings.default_region,
-            short_abandon_s=settings.short_abandon_s,
-            callback_due_minutes=settings.callback_due_minutes,
-            callback_queue=settings.callback_queue or settings.default_queue,
-            site_zone=settings.time_zone,
-        )
+        self._policy = history_policy(settings)
 
     def record(self, records: Sequence[CallRecord]) -> HistoryResult:
         """Write one batch in one transaction."""
