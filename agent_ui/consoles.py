@@ -115,7 +115,7 @@ class Consoles:
         self._unsubscribe.append(bus.subscribe(CallHeld, self._hold_reported))
         self._unsubscribe.append(bus.subscribe(CallUnheld, self._hold_reported))
         self._unsubscribe.append(bus.subscribe(CallRouted, self._call_routed))
-        self.pops.hears_routes = bus.follows_others
+        self.pops.hears_routes = bus.hears(CallRouted)
         self.users.watch_users()
         self.campaigns.start(bus)
 

@@ -27,7 +27,8 @@ from agent_ui.console_state import (
     stored_decision,
 )
 from agent_ui.hub import ConsoleHub
-from agent_ui.recent_routes import RecentRoutes
+from agent_ui.recent_routes import CardsWithoutRoute, RecentRoutes
+from agent_ui.route_note import RoutingFacts
 from callcenter.events import (
     AgentDialled,
     AgentRinging,
@@ -84,11 +85,13 @@ class Pops:
         # The routing decisions announced lately: a card need not wait for them to be stored.
         self.routes = RecentRoutes()
         # Whether the routing server's announcements reach this process (its own router, or a
-        # bus that brings other processes' events). Where they do not (the PBX's process of
-        # several), a card found with no decision looks again once `route_recheck_s` later:
-        # the routing server stores its decision a moment after the caller has it.
+        # bus that brings them from other processes). Where they do, a decision heard just
+        # after its call's card was looked up is shown on it; where they do not, a card found
+        # with no decision looks again once `route_recheck_s` later: the routing server stores
+        # its decision a moment after the caller has it.
         self.hears_routes = True
         self.route_recheck_s = ROUTE_RECHECK_S
+        self.unrouted: CardsWithoutRoute[tuple[AgentConsole, LiveCall, int]] = CardsWithoutRoute()
         # The latest card lookup begun for each agent's pop (SHOWN: a fresher card was shown
         # meanwhile): an earlier lookup still in flight is not shown over it.
         self._latest_card: dict[tuple[int, int], int] = {}
@@ -125,9 +128,12 @@ class Pops:
             self.answered(screen, event)
 
     def routed(self, event: CallRouted) -> None:
-        """The routing server's decision for a call, announced in this process before the
-        PBX queues the caller: remembered for the call's pops."""
+        """The routing server's decision for a call, announced in this process (in one process
+        before the PBX queues the caller): remembered for the call's pops, and shown on the
+        cards that were looked up without it."""
         self.routes.add(event.uniqueid, event)
+        for screen, call, pop in self.unrouted.take(event.uniqueid):
+            self._route_found(screen, call, pop, event)
 
     def ringing(self, screen: AgentConsole, event: AgentRinging) -> None:
         call = LiveCall(
@@ -219,8 +225,14 @@ class Pops:
         self.hub.publish(screen.user_id, "card", payload)
         if call.answered_at is not None:  # answered before the card came: link now
             self._link_offered(screen, call)
-        if found is not None and route is None and call.queue is not None and not self.hears_routes:
-            self._spawn(self._route_recheck(screen, call, pop))
+        if found is not None and route is None and call.queue is not None:
+            heard = self.routes.get(call.linkedid)
+            if heard is not None:  # announced while the card was looked up
+                self._route_found(screen, call, pop, heard)
+            elif self.hears_routes:
+                self.unrouted.add(call.linkedid, (screen, call, pop))
+            else:
+                self._spawn(self._route_recheck(screen, call, pop))
 
     def _card_done(self, key: tuple[int, int], mine: int) -> bool:
         """Whether the lookup `mine` of pop `key` is the one to show (and forget it)."""
@@ -231,8 +243,7 @@ class Pops:
 
     async def _route_recheck(self, screen: AgentConsole, call: LiveCall, pop: int) -> None:
         """A moment after an inbound call's card was shown with no routing decision: when the
-        routing server has stored one since, the card again, saying how the call came. The
-        ticket the decision names is then the one offered, unless the agent chose already."""
+        routing server has stored one since, the card again (`_route_found`)."""
         await asyncio.sleep(self.route_recheck_s)
         if screen.call is not call or screen.pop_seq != pop:
             return
@@ -250,12 +261,21 @@ class Pops:
         except Exception:
             log.exception("routing decision of call %s could not be read", call.linkedid)
             return
-        if decision is None or screen.call is not call or screen.pop_seq != pop:
+        if decision is not None:
+            self.routes.add(call.linkedid, decision)
+            self._route_found(screen, call, pop, decision)
+
+    def _route_found(
+        self, screen: AgentConsole, call: LiveCall, pop: int, decision: RoutingFacts
+    ) -> None:
+        """A decision for a call whose card was shown without one: the card again, saying how
+        the call came. The ticket the decision names is then the one offered, unless the agent
+        chose already."""
+        if screen.call is not call or screen.pop_seq != pop:
             return
-        self.routes.add(call.linkedid, decision)
         if call.answered_at is None and call.link_on_answer and decision.ticket_id is not None:
             call.offered_ticket = None  # offered again: the routed ticket comes first
-        await self._card(screen, call, call, pop)
+        self._spawn(self._card(screen, call, call, pop))
 
     def ring_over(self, screen: AgentConsole, linkedid: str) -> None:
         call = screen.call

@@ -1,10 +1,12 @@
-"""The routing decisions this process heard announced lately, by call, for the pops."""
+"""The routing decisions this process heard announced lately, and the cards shown without
+one, by call, for the pops."""
 
 from __future__ import annotations
 
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Generic, TypeVar
 
 from agent_ui.route_note import RoutingFacts
 
@@ -12,6 +14,10 @@ from agent_ui.route_note import RoutingFacts
 # already ring an agent: the announcement covers that moment; after it the stored row does.
 KEEP_S = 120.0
 MOST = 50_000
+# A decision heard after its call's card was looked up comes within moments of the ring.
+CARD_KEEP_S = 10.0
+
+Shown = TypeVar("Shown")
 
 
 class RecentRoutes:
@@ -48,4 +54,44 @@ class RecentRoutes:
         found = self._routes.get(linkedid)
         if found is None or found[0] < self._clock() - self.keep_s:
             return None
+        return found[1]
+
+
+class CardsWithoutRoute(Generic[Shown]):
+    """What was shown in the last `keep_s` seconds (at most `most`) with no routing decision,
+    by call: a decision heard just after its call's card was looked up is then shown too."""
+
+    def __init__(
+        self,
+        keep_s: float = CARD_KEEP_S,
+        most: int = MOST,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.keep_s = keep_s
+        self.most = most
+        self._clock = clock
+        self._shown: OrderedDict[str, tuple[float, list[Shown]]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._shown)
+
+    def add(self, linkedid: str, shown: Shown) -> None:
+        """Remember `shown` (one agent's card) for the call `linkedid`."""
+        now = self._clock()
+        found = self._shown.get(linkedid)
+        if found is None or found[0] < now - self.keep_s:
+            self._shown[linkedid] = (now, [shown])
+        else:
+            found[1].append(shown)
+        self._shown.move_to_end(linkedid)
+        while self._shown and (
+            len(self._shown) > self.most or next(iter(self._shown.values()))[0] < now - self.keep_s
+        ):
+            self._shown.popitem(last=False)
+
+    def take(self, linkedid: str) -> list[Shown]:
+        """What was shown lately for the call `linkedid` with no decision (and forget it)."""
+        found = self._shown.pop(linkedid, None)
+        if found is None or found[0] < self._clock() - self.keep_s:
+            return []
         return found[1]

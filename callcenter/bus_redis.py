@@ -20,6 +20,7 @@ from callcenter.event_codec import CodecError, codec
 from callcenter.events import (
     AgentStateClosed,
     BusLinkChanged,
+    CallRouted,
     DomainEvent,
     KpiAlertCleared,
     KpiAlertRaised,
@@ -42,16 +43,26 @@ BATCH = 500
 LOCAL_EVENTS: frozenset[type[DomainEvent]] = frozenset(
     {BusLinkChanged, KpiAlertRaised, KpiAlertCleared, AgentStateClosed}
 )
+# What also goes to a stream of its own, read by a process that does not follow the whole
+# stream: the PBX's process hears the routing server's decisions there (a customer card says
+# how its call came the first time it is shown) without decoding every other event.
+APART_EVENTS: frozenset[type[DomainEvent]] = frozenset({CallRouted})
+APART_STREAM = redis_link.key("events", "apart")
+APART_MAXLEN = 10_000  # a decision matters for the seconds before its call rings
 LINK_ERRORS = (RedisError, OSError)
 # A batch of events in one script call: one reply per batch rather than one per XADD (the
 # publishing process's event loop parses every reply), and the batch is in the stream whole
-# or not at all. KEYS: the stream. ARGV: its length, the origin, then per event its sequence,
-# type, server and encoded body.
+# or not at all. KEYS: the stream, the stream apart. ARGV: their lengths, the origin, then per
+# event its sequence, type, server, encoded body and whether it also goes apart ("1").
 _SEND = """
-local maxlen, origin = ARGV[1], ARGV[2]
-for i = 3, #ARGV, 4 do
+local maxlen, apart_maxlen, origin = ARGV[1], ARGV[2], ARGV[3]
+for i = 4, #ARGV, 5 do
   redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxlen, '*',
     'e', ARGV[i + 3], 'o', origin, 'n', ARGV[i], 'k', ARGV[i + 1], 's', ARGV[i + 2])
+  if ARGV[i + 4] == '1' then
+    redis.call('XADD', KEYS[2], 'MAXLEN', '~', apart_maxlen, '*',
+      'e', ARGV[i + 3], 'o', origin, 'n', ARGV[i], 'k', ARGV[i + 1], 's', ARGV[i + 2])
+  end
 end
 return 0
 """
@@ -86,9 +97,11 @@ class RedisBus(Bus):
         follow: bool = True,
     ) -> None:
         super().__init__()
-        # follow=False: publish only (the active PBX process, whose consumers take only its
-        # own PBX's events): it does not read and decode every other process's events.
+        # follow=False: the active PBX process, whose consumers take only its own PBX's
+        # events: of other processes' events it reads only those kept apart (APART_EVENTS),
+        # not every one.
         self.follow = follow
+        self._stream = STREAM if follow else APART_STREAM
         self.url = url
         self.origin = uuid.uuid4().hex
         self.outbox_limit, self.maxlen = outbox_limit, maxlen
@@ -226,14 +239,13 @@ class RedisBus(Bus):
 
     async def _stream_info(self) -> dict[str, Any]:
         try:
-            info = await self._client.xinfo_stream(STREAM)
+            info = await self._client.xinfo_stream(self._stream)
         except ResponseError:  # no such stream yet
             return {}
         return {k.decode() if isinstance(k, bytes) else k: v for k, v in info.items()}
 
-    @property
-    def follows_others(self) -> bool:
-        return self.follow
+    def hears(self, kind: type[DomainEvent]) -> bool:
+        return self.follow or kind in APART_EVENTS
 
     # The reader.
     async def _read(self) -> None:
@@ -249,12 +261,8 @@ class RedisBus(Bus):
                     continue
                 delay = self.backoff_s[0]
             try:
-                if not self.follow:  # only watch the link
-                    await asyncio.sleep(self.block_s)
-                    await self._reader.ping()
-                    continue
                 reply: Any = await self._reader.xread(
-                    {STREAM: self._last_id}, count=BATCH, block=int(self.block_s * 1000)
+                    {self._stream: self._last_id}, count=BATCH, block=int(self.block_s * 1000)
                 )
             except LINK_ERRORS as exc:
                 self._link_lost(exc)
@@ -263,7 +271,8 @@ class RedisBus(Bus):
                 self._deliver(entries)
 
     def _deliver(self, entries: Iterable[tuple[bytes, dict[bytes, bytes]]]) -> None:
-        """Hand other processes' events to this process's handlers; count the gaps. An event
+        """Hand other processes' events to this process's handlers; count the gaps (on the
+        whole stream: an origin's events kept apart skip the numbers of the others). An event
         of a type no handler here takes is not decoded: only its server is passed on."""
         origin, lost = self.origin.encode(), 0
         for entry_id, fields in entries:
@@ -288,7 +297,7 @@ class RedisBus(Bus):
                 except (KeyError, ValueError, CodecError) as exc:
                     log.warning("bus entry %s skipped: %s", entry_id, exc)
                     continue
-            if last is not None:
+            if last is not None and self.follow:
                 lost += seq - last - 1
             self._seen[sender] = seq
             self.received += 1
@@ -336,7 +345,7 @@ class RedisBus(Bus):
                 self._dropped += 1
 
     async def _send(self, batch: list[tuple[int, DomainEvent]]) -> None:
-        args: list[Any] = [self.maxlen, self.origin]
+        args: list[Any] = [self.maxlen, APART_MAXLEN, self.origin]
         for seq, event in batch:
             try:
                 data = self._codec.encode(event)
@@ -345,6 +354,7 @@ class RedisBus(Bus):
                 continue
             # The type and server beside the event: a reader skips what it has no handler for
             # without decoding it.
-            args += [seq, type(event).__name__, event.server, data]
-        if len(args) > 2:
-            await self._send_script(keys=[STREAM], args=args)
+            apart = "1" if type(event) in APART_EVENTS else "0"
+            args += [seq, type(event).__name__, event.server, data, apart]
+        if len(args) > 3:
+            await self._send_script(keys=[STREAM, APART_STREAM], args=args)

@@ -29,10 +29,9 @@ class Bus:
         self._routes: dict[type[DomainEvent], tuple[Handler, ...]] = {}
         self._server_handlers: list[Callable[[str], None]] = []
 
-    @property
-    def follows_others(self) -> bool:
-        """Whether every event published anywhere reaches this bus's handlers (in one
-        process, always; a Redis bus that only publishes does not read other processes')."""
+    def hears(self, kind: type[DomainEvent]) -> bool:
+        """Whether events of `kind` published in other processes reach this bus's handlers
+        (in one process, every event does)."""
         return True
 
     async def start(self) -> None:

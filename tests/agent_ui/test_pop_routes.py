@@ -22,7 +22,7 @@ from agent_ui.console_state import LiveCall, PopCard, build_card, card_of
 from agent_ui.consoles import Consoles
 from agent_ui.hub import PopHub
 from agent_ui.pbx import PbxControl
-from agent_ui.recent_routes import RecentRoutes
+from agent_ui.recent_routes import CardsWithoutRoute, RecentRoutes
 from agent_ui.route_note import RoutingFacts
 from callcenter.bus import Bus
 from callcenter.events import AgentRinging, CallRouted
@@ -155,6 +155,42 @@ def test_where_decisions_are_heard_no_card_looks_again(
         publish(client, ringing("PJSIP/1001", "1700000000.4", number=None, name=None))
         following = next_of(ws, "pop")  # no second card came before it
     assert following["call"]["linkedid"] == "1700000000.4"
+
+
+def test_a_decision_heard_after_the_card_was_looked_up_is_shown_on_it(
+    client: TestClient, staff: Staff, ann: int
+) -> None:
+    """The PBX's process of several hears the routing server through Redis: a decision that
+    comes just after its call's card shows on that card, with no second lookup of its own,
+    and only on that call's."""
+    pops = consoles_of(client).pops
+    assert pops.hears_routes
+    sign_in_as(client, staff, "agent1")
+    with client.websocket_connect("/ws/console") as ws:
+        publish(client, ringing("PJSIP/1001", "1700000000.5"))
+        pop = next_of(ws, "pop")
+        first = next_of(ws, "card")
+        publish(client, routed("1700000000.9"))  # another call's: nothing here changes
+        publish(client, routed("1700000000.5"))
+        again = next_of(ws, "card")
+    assert VIP_NOTE not in first["html"]
+    assert (again["pop"], again["linkedid"]) == (pop["seq"], "1700000000.5")
+    assert VIP_NOTE in again["html"] and "Ann Customer" in again["html"]
+    assert len(pops.unrouted) == 0
+
+
+def test_cards_without_a_route_are_kept_for_moments_per_call() -> None:
+    now = [100.0]
+    shown: CardsWithoutRoute[str] = CardsWithoutRoute(keep_s=10, most=2, clock=lambda: now[0])
+    shown.add("a", "agent1")
+    shown.add("a", "agent2")  # a call ringing two agents at once
+    assert shown.take("a") == ["agent1", "agent2"] and shown.take("a") == []
+    shown.add("b", "agent1")
+    now[0] = 111.0
+    assert shown.take("b") == []  # heard too late to matter
+    for linkedid in "cde":
+        shown.add(linkedid, "agent1")
+    assert len(shown) == 2 and shown.take("c") == []
 
 
 def test_recent_routes_keep_the_latest_decision_per_call_for_a_while() -> None:

@@ -14,7 +14,7 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 import msgspec
 import pytest
 
-from callcenter.bus_redis import LOCAL_EVENTS
+from callcenter.bus_redis import APART_EVENTS, LOCAL_EVENTS
 from callcenter.calls.records import (
     CallOutcome,
     CallRecord,
@@ -147,6 +147,11 @@ def test_docs_say_whether_every_event_travels() -> None:
     assert {cls.__name__ for cls in EVENTS} - named == set()
     stay = {cls.__name__ for cls in LOCAL_EVENTS}
     assert {n.strip() for r in rows if "| no |" in r for n in r.split("|")[1].split(",")} == stay
+    apart = {cls.__name__ for cls in APART_EVENTS}
+    named_apart = {
+        n.strip() for r in rows if "and apart |" in r for n in r.split("|")[1].split(",")
+    }
+    assert named_apart == apart
 
 
 def test_a_call_ended_takes_microseconds() -> None:

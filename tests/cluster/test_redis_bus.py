@@ -17,6 +17,7 @@ from callcenter.events import (
     AgentRingNoAnswer,
     BusLinkChanged,
     CallHeld,
+    CallRouted,
     CallUnheld,
     KpiAlertRaised,
 )
@@ -225,3 +226,47 @@ async def test_redis_down_at_the_start(redis_server: RedisServer) -> None:
 def test_make_bus_picks_redis_only_with_a_bus_url(redis_url: str) -> None:
     assert type(make_bus(Settings(bus_url=None))) is Bus
     assert isinstance(make_bus(Settings(bus_url=redis_url)), RedisBus)
+
+
+def decided(n: int) -> CallRouted:
+    return CallRouted(
+        at=AT,
+        server="pbx1",
+        uniqueid=f"call-{n}",
+        caller="+15551230001",
+        dialed="+15550100",
+        queue="support",
+        priority=10,
+        customer_id=None,
+        preferred_member=None,
+        preferred_username=None,
+        reason="vip",
+        rule="",
+        ticket_id=None,
+    )
+
+
+async def test_a_bus_that_does_not_follow_hears_the_routing_decisions_only(
+    nodes: Any,
+) -> None:
+    """The PBX's process (follow=False) reads the decisions apart, in order, once each, and
+    the other events between them are neither delivered nor counted as lost."""
+    router, pbx, web = await nodes(), await nodes(follow=False), await nodes()
+    heard: dict[str, list[CallRouted]] = {"pbx": [], "web": []}
+    pbx.bus.subscribe(CallRouted, heard["pbx"].append)
+    web.bus.subscribe(CallRouted, heard["web"].append)
+    assert pbx.bus.hears(CallRouted) and not pbx.bus.hears(CallHeld)
+    assert web.bus.hears(CallHeld) and Bus().hears(CallHeld)
+    for n in range(50):
+        router.bus.publish(held(n))
+        if n % 10 == 0:
+            router.bus.publish(decided(n))
+    await until(lambda: len(heard["web"]) == 5 and len(web.held) == 50)
+    await until(lambda: len(heard["pbx"]) == 5)
+    pbx.bus.publish(held(99))  # the PBX's own events still reach every follower
+    await until(lambda: numbers(web.held)[-1:] == [99])
+    await asyncio.sleep(0.3)  # a second read finds nothing more
+    assert [e.uniqueid for e in heard["pbx"]] == [f"call-{n}" for n in range(0, 50, 10)]
+    assert heard["pbx"] == heard["web"]
+    assert pbx.held == [held(99)] and pbx.bus.received == 5
+    assert pbx.links() == web.links() == []
