@@ -18,9 +18,42 @@ MOST = 50_000
 CARD_KEEP_S = 10.0
 
 Shown = TypeVar("Shown")
+Kept = TypeVar("Kept")
 
 
-class RecentRoutes:
+class _Lately(Generic[Kept]):
+    """Values by call, each kept `keep_s` seconds from when it was stored, at most `most`."""
+
+    def __init__(
+        self,
+        keep_s: float,
+        most: int = MOST,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.keep_s = keep_s
+        self.most = most
+        self._clock = clock
+        self._kept: OrderedDict[str, tuple[float, Kept]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def _fresh(self, found: tuple[float, Kept] | None) -> Kept | None:
+        if found is None or found[0] < self._clock() - self.keep_s:
+            return None
+        return found[1]
+
+    def _store(self, key: str, value: Kept, at: float, now: float) -> None:
+        """Keep `value` for `key` as stored at `at`, last; drop the expired at `now` and the
+        oldest past `most`."""
+        kept = self._kept
+        kept[key] = (at, value)
+        kept.move_to_end(key)
+        while kept and (len(kept) > self.most or next(iter(kept.values()))[0] < now - self.keep_s):
+            kept.popitem(last=False)
+
+
+class RecentRoutes(_Lately[RoutingFacts]):
     """Routing decisions heard in the last `keep_s` seconds (at most `most`), by the caller's
     channel (the linkedid of a call from a trunk)."""
 
@@ -30,34 +63,19 @@ class RecentRoutes:
         most: int = MOST,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.keep_s = keep_s
-        self.most = most
-        self._clock = clock
-        self._routes: OrderedDict[str, tuple[float, RoutingFacts]] = OrderedDict()
-
-    def __len__(self) -> int:
-        return len(self._routes)
+        super().__init__(keep_s, most, clock)
 
     def add(self, uniqueid: str, decision: RoutingFacts) -> None:
         """Remember the decision for the call `uniqueid` (a later one replaces it)."""
         now = self._clock()
-        self._routes[uniqueid] = (now, decision)
-        self._routes.move_to_end(uniqueid)
-        routes = self._routes
-        while routes and (
-            len(routes) > self.most or next(iter(routes.values()))[0] < now - self.keep_s
-        ):
-            routes.popitem(last=False)
+        self._store(uniqueid, decision, now, now)
 
     def get(self, linkedid: str) -> RoutingFacts | None:
         """The decision announced for the call `linkedid`, if heard lately."""
-        found = self._routes.get(linkedid)
-        if found is None or found[0] < self._clock() - self.keep_s:
-            return None
-        return found[1]
+        return self._fresh(self._kept.get(linkedid))
 
 
-class CardsWithoutRoute(Generic[Shown]):
+class CardsWithoutRoute(_Lately[list[Shown]]):
     """What was shown in the last `keep_s` seconds (at most `most`) with no routing decision,
     by call: a decision heard just after its call's card was looked up is then shown too."""
 
@@ -67,31 +85,19 @@ class CardsWithoutRoute(Generic[Shown]):
         most: int = MOST,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.keep_s = keep_s
-        self.most = most
-        self._clock = clock
-        self._shown: OrderedDict[str, tuple[float, list[Shown]]] = OrderedDict()
-
-    def __len__(self) -> int:
-        return len(self._shown)
+        super().__init__(keep_s, most, clock)
 
     def add(self, linkedid: str, shown: Shown) -> None:
         """Remember `shown` (one agent's card) for the call `linkedid`."""
         now = self._clock()
-        found = self._shown.get(linkedid)
-        if found is None or found[0] < now - self.keep_s:
-            self._shown[linkedid] = (now, [shown])
+        found = self._kept.get(linkedid)
+        shown_before = self._fresh(found)
+        if found is None or shown_before is None:
+            self._store(linkedid, [shown], now, now)
         else:
-            found[1].append(shown)
-        self._shown.move_to_end(linkedid)
-        while self._shown and (
-            len(self._shown) > self.most or next(iter(self._shown.values()))[0] < now - self.keep_s
-        ):
-            self._shown.popitem(last=False)
+            shown_before.append(shown)
+            self._store(linkedid, shown_before, found[0], now)
 
     def take(self, linkedid: str) -> list[Shown]:
         """What was shown lately for the call `linkedid` with no decision (and forget it)."""
-        found = self._shown.pop(linkedid, None)
-        if found is None or found[0] < self._clock() - self.keep_s:
-            return []
-        return found[1]
+        return self._fresh(self._kept.pop(linkedid, None)) or []

@@ -22,6 +22,7 @@ from callcenter.events import (
     KpiAlertRaised,
 )
 from callcenter.settings import Settings
+from tests.agent_ui.test_pop_routes import routed
 from tests.redis_server import RedisServer
 
 AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -228,24 +229,6 @@ def test_make_bus_picks_redis_only_with_a_bus_url(redis_url: str) -> None:
     assert isinstance(make_bus(Settings(bus_url=redis_url)), RedisBus)
 
 
-def decided(n: int) -> CallRouted:
-    return CallRouted(
-        at=AT,
-        server="pbx1",
-        uniqueid=f"call-{n}",
-        caller="+15551230001",
-        dialed="+15550100",
-        queue="support",
-        priority=10,
-        customer_id=None,
-        preferred_member=None,
-        preferred_username=None,
-        reason="vip",
-        rule="",
-        ticket_id=None,
-    )
-
-
 async def test_a_bus_that_does_not_follow_hears_the_routing_decisions_only(
     nodes: Any,
 ) -> None:
@@ -260,7 +243,7 @@ async def test_a_bus_that_does_not_follow_hears_the_routing_decisions_only(
     for n in range(50):
         router.bus.publish(held(n))
         if n % 10 == 0:
-            router.bus.publish(decided(n))
+            router.bus.publish(routed(f"call-{n}", server="pbx1"))
     await until(lambda: len(heard["web"]) == 5 and len(web.held) == 50)
     await until(lambda: len(heard["pbx"]) == 5)
     pbx.bus.publish(held(99))  # the PBX's own events still reach every follower
