@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 
 READ_COUNT = 1000
 READ_BLOCK_MS = 1000
+# Acks arriving within this many seconds go to Redis in one script call: a busy worker's
+# consoles ack every frame, and the stored figure only ever serves a tab attaching later.
+ACK_GATHER_S = 0.05
 
 # An ack only ever raises an agent's acknowledged sequence, whichever worker sends it.
 _MAX_ACKS = """
@@ -273,6 +276,7 @@ class RedisHub:
                 self._acks_wake.clear()
                 await self._acks_wake.wait()
                 continue
+            await asyncio.sleep(ACK_GATHER_S)
             due, self._acks_due = self._acks_due, {}
             args = [part for user_id, seq in due.items() for part in (user_id, seq)]
             try:

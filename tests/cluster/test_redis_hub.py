@@ -291,6 +291,34 @@ async def test_acks_keep_the_highest_across_relays(redis_url: str, make_hub: Mak
     assert relay_a.acked(AGENT) == 10
 
 
+async def test_acks_of_many_consoles_at_once_go_to_redis_together(
+    redis_url: str, make_hub: MakeHub
+) -> None:
+    """A floor's consoles ack each pop as it lands: a worker writes them in one script call,
+    not one per console."""
+    producer = await make_hub(redis_url, produce=True)
+    relay = await make_hub(redis_url, relay=True)
+    agents = range(100, 140)
+    tabs = {agent: (await relay.attach(agent, None)).tab for agent in agents}
+    script = relay._max_acks
+    calls: list[int] = []
+
+    async def counted(*, keys: list[str], args: list[int]) -> object:
+        calls.append(len(args) // 2)
+        return await script(keys=keys, args=args)
+
+    relay._max_acks = counted  # type: ignore[assignment]
+    for agent in agents:
+        producer.publish(agent, "pop", {"call": {"linkedid": f"c{agent}"}})
+    for tab in tabs.values():
+        await _until(tab, 1)
+        relay.ack(tab, 1)
+    for agent in agents:
+        await _stored(redis_url, ACKED_HASH, agent, 1)
+    assert sum(calls) == len(agents) and len(calls) <= 2
+    assert all(relay.acked(agent) == 1 for agent in agents)
+
+
 async def test_a_tab_that_does_not_read_is_dropped(
     redis_url: str, make_hub: MakeHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
