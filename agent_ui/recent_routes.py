@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import ClassVar, Generic, TypeVar
 
 from agent_ui.route_note import RoutingFacts
 
@@ -24,13 +24,15 @@ Kept = TypeVar("Kept")
 class _Lately(Generic[Kept]):
     """Values by call, each kept `keep_s` seconds from when it was stored, at most `most`."""
 
+    default_keep_s: ClassVar[float]
+
     def __init__(
         self,
-        keep_s: float,
+        keep_s: float | None = None,
         most: int = MOST,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.keep_s = keep_s
+        self.keep_s = self.default_keep_s if keep_s is None else keep_s
         self.most = most
         self._clock = clock
         self._kept: OrderedDict[str, tuple[float, Kept]] = OrderedDict()
@@ -57,13 +59,7 @@ class RecentRoutes(_Lately[RoutingFacts]):
     """Routing decisions heard in the last `keep_s` seconds (at most `most`), by the caller's
     channel (the linkedid of a call from a trunk)."""
 
-    def __init__(
-        self,
-        keep_s: float = KEEP_S,
-        most: int = MOST,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        super().__init__(keep_s, most, clock)
+    default_keep_s = KEEP_S
 
     def add(self, uniqueid: str, decision: RoutingFacts) -> None:
         """Remember the decision for the call `uniqueid` (a later one replaces it)."""
@@ -79,13 +75,7 @@ class CardsWithoutRoute(_Lately[list[Shown]]):
     """What was shown in the last `keep_s` seconds (at most `most`) with no routing decision,
     by call: a decision heard just after its call's card was looked up is then shown too."""
 
-    def __init__(
-        self,
-        keep_s: float = CARD_KEEP_S,
-        most: int = MOST,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        super().__init__(keep_s, most, clock)
+    default_keep_s = CARD_KEEP_S
 
     def add(self, linkedid: str, shown: Shown) -> None:
         """Remember `shown` (one agent's card) for the call `linkedid`."""
