@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.bus import Bus
@@ -334,7 +334,9 @@ class Dialer:
         if not wanted:
             return
         now = self.clock()
-        reserved = await self._db(lambda s: _reserve_running(s, campaign.id, wanted, now))
+        reserved = await self._db(
+            lambda s: _reserve_running(s, campaign.id, wanted, now, self.server)
+        )
         for reservation in reserved:
             seats.pop(reservation.agent or "", None)
             await self._dial(campaign, reservation)
@@ -383,7 +385,7 @@ class Dialer:
         )
         if lines > 0:
             reserved = await self._db(
-                lambda s: _reserve_running(s, campaign.id, [None] * lines, now)
+                lambda s: _reserve_running(s, campaign.id, [None] * lines, now, self.server)
             )
             for reservation in reserved:
                 pacer.record_dial(self._seconds())
@@ -626,7 +628,9 @@ class Dialer:
         if not interface:
             raise DialRefused(f"the user {agent!r} has no phone to take the call")
         now = self.clock()
-        found = await self._db(lambda s: _reserve_preview(s, agent, lead_id, interface, now))
+        found = await self._db(
+            lambda s: _reserve_preview(s, agent, lead_id, interface, now, self.server)
+        )
         if isinstance(found, str):
             raise DialRefused(found)
         campaign, reservation = found
@@ -964,7 +968,7 @@ class Dialer:
         """Settle the attempts a previous run (or a lost AMI session) left open: adopt those
         whose call the PBX still has, close the others (`unknown`, or `answered` when an
         agent had it), and never dial any of them again."""
-        open_attempts = await self._db(_open_attempts)
+        open_attempts = await self._db(partial(_open_attempts, server=self.server))
         if not open_attempts:
             return
         channels = await self.pbx.request_list({"Action": "CoreShowChannels"})
@@ -1066,14 +1070,18 @@ def _running_campaigns(session: Session) -> list[Campaign]:
 
 
 def _reserve_running(
-    session: Session, campaign_id: int, seats: Sequence[Seat | None], now: datetime
+    session: Session,
+    campaign_id: int,
+    seats: Sequence[Seat | None],
+    now: datetime,
+    server: str,
 ) -> list[Reservation]:
     """Reserve leads for the campaign as it is stored now: none once it was paused or stopped
     since the round began (and that pause stays)."""
     campaign = session.get(Campaign, campaign_id)
     if campaign is None or campaign.state != CampaignState.RUNNING:
         return []
-    return reserve(session, campaign, seats, now)
+    return reserve(session, campaign, seats, now, server=server)
 
 
 def _users_of(session: Session, interfaces: list[str]) -> list[tuple[str, str, str | None]]:
@@ -1204,8 +1212,15 @@ def _close(
     session.commit()
 
 
-def _open_attempts(session: Session) -> list[DialAttempt]:
-    rows = session.scalars(select(DialAttempt).where(DialAttempt.state.in_(OPEN_STATES))).all()
+def _open_attempts(session: Session, server: str) -> list[DialAttempt]:
+    """This PBX's open attempts (another PBX's dialer settles its own), and those stored
+    with no PBX at all."""
+    rows = session.scalars(
+        select(DialAttempt).where(
+            DialAttempt.state.in_(OPEN_STATES),
+            or_(DialAttempt.server == server, DialAttempt.server.is_(None)),
+        )
+    ).all()
     session.expunge_all()
     return list(rows)
 
@@ -1287,7 +1302,7 @@ def _skip_preview(session: Session, agent: str, lead_id: int, now: datetime) -> 
 
 
 def _reserve_preview(
-    session: Session, agent: str, lead_id: int, interface: str, now: datetime
+    session: Session, agent: str, lead_id: int, interface: str, now: datetime, server: str
 ) -> tuple[Campaign, Reservation] | str:
     lead = session.get(Lead, lead_id)
     if lead is None or lead.state != LeadState.RESERVED or lead.owner != agent:
@@ -1295,7 +1310,9 @@ def _reserve_preview(
     campaign = next((c for c in _campaigns_of(session, agent) if c.list_id == lead.list_id), None)
     if campaign is None:
         return "no running preview campaign of yours has this lead"
-    reservation = reserve_chosen(session, campaign, lead, Seat(agent, interface), now)
+    reservation = reserve_chosen(
+        session, campaign, lead, Seat(agent, interface), now, server=server
+    )
     if reservation is None:
         session.commit()
         if lead.state == LeadState.BLOCKED:

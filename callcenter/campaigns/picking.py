@@ -106,9 +106,12 @@ def reserve(
     campaign: Campaign,
     seats: Sequence[Seat | None],
     now: datetime,
+    *,
+    server: str | None = None,
 ) -> list[Reservation]:
     """Reserve one lead for each of `seats` (a Seat: that agent's call; None: the queue's),
-    commit, and return what was reserved (fewer when the list runs dry)."""
+    on the PBX `server` that will dial them, commit, and return what was reserved (fewer
+    when the list runs dry)."""
     if not seats:
         return []
     wanted = list(seats)
@@ -119,7 +122,7 @@ def reserve(
             break
         if not dialable(session, campaign, lead, now):
             continue
-        reservation = _reserve_one(session, campaign, lead, wanted[len(found)], now)
+        reservation = _reserve_one(session, campaign, lead, wanted[len(found)], now, server=server)
         if reservation is not None:
             found.append(reservation)
     session.commit()
@@ -127,13 +130,19 @@ def reserve(
 
 
 def reserve_lead(
-    session: Session, campaign: Campaign, lead: Lead, seat: Seat | None, now: datetime
+    session: Session,
+    campaign: Campaign,
+    lead: Lead,
+    seat: Seat | None,
+    now: datetime,
+    *,
+    server: str | None = None,
 ) -> Reservation | None:
     """Reserve an attempt of one lead already chosen (a preview the agent calls); the caller
     commits. None when another process took it, or it may not be dialled now."""
     if not dialable(session, campaign, lead, now):
         return None
-    return _reserve_one(session, campaign, lead, seat, now, expect=lead.state)
+    return _reserve_one(session, campaign, lead, seat, now, expect=lead.state, server=server)
 
 
 def _reserve_one(
@@ -144,6 +153,7 @@ def _reserve_one(
     now: datetime,
     *,
     expect: str = LeadState.OPEN,
+    server: str | None = None,
 ) -> Reservation | None:
     number = lead.attempts + 1
     # Compare and set: the lead moves only if nobody moved it since it was read.
@@ -166,6 +176,7 @@ def _reserve_one(
         dialed_number=lead.number,
         action_id=f"{CAMPAIGN_CALL_PREFIX}{uuid.uuid4().hex}",
         reserved_at=now,
+        server=server,
     )
     try:
         with session.begin_nested():

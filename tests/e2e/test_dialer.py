@@ -119,6 +119,7 @@ async def dialer(
     pbx: DialPbx,
     floor: Floor,
     action_timeout: float = 10.0,
+    server: str = SERVER,
     **options: Any,
 ) -> AsyncIterator[Dialer]:
     assert pbx.server is not None
@@ -133,7 +134,7 @@ async def dialer(
         sessions=sessions,
         bus=floor.bus,
         presence=floor.presence,
-        server=SERVER,
+        server=server,
         tick_s=0.01,
         clock=lambda: NOON,
         **options,
@@ -664,6 +665,37 @@ async def test_a_restart_mid_campaign_never_dials_an_attempt_twice(
         rows = session.execute(select(DialAttempt.lead_id, DialAttempt.number)).all()
         assert len(rows) == len(set(rows))
         assert unsent.attempt_id not in sent
+
+
+async def test_a_dialer_starting_for_another_pbx_leaves_this_pbxs_calls_alone(
+    sessions: sessionmaker[Session], pbx: DialPbx
+) -> None:
+    """Two PBXs' dialers share the database: one that starts (or restarts) settles its own
+    PBX's open attempts only, never a call still ringing on the other PBX."""
+    agents(sessions, "ann")
+    campaign(sessions, 1)
+    floor = Floor()
+    floor.available("ann")
+    other = DialPbx()
+    await other.start()
+    try:
+        async with dialer(sessions, pbx, floor):
+            await until(lambda: len(pbx.originated) == 1)
+            (call,) = pbx.originated
+            channel = pbx.channel_up(call)  # ringing on this PBX
+            await until(lambda: attempt(sessions, call.attempt).linkedid is not None)
+            async with dialer(sessions, other, Floor(), server="pbx2"):
+                ringing = attempt(sessions, call.attempt)
+                assert (ringing.state, ringing.outcome, ringing.server) == ("dialing", None, SERVER)
+            name, uniqueid = pbx.answer(call, channel=channel)
+            pbx.bridge_agent(uniqueid, "PJSIP/ann")
+            await until(lambda: attempt(sessions, call.attempt).state == "connected")
+            pbx.hangup(name, uniqueid)
+            await until(lambda: attempt(sessions, call.attempt).state == "ended")
+    finally:
+        await other.stop()
+    assert attempt(sessions, call.attempt).outcome == "answered"
+    assert other.originated == []  # the other PBX's dialer had no free agent of its own
 
 
 async def test_an_attempt_without_a_channel_gets_its_own_call_record(
