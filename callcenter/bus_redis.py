@@ -9,7 +9,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,6 +36,8 @@ EPOCH = redis_link.key("events", "epoch")
 OUTBOX_LIMIT = 100_000
 STREAM_MAXLEN = 200_000  # approximate: Redis trims whole nodes, cheaply
 BATCH = 500
+# Events of one read delivered before the loop gets a turn (a screen pop to relay, a socket).
+DELIVER_SLICE_S = 0.002
 # What each process works out for itself from the events it sees (sending it on would have
 # every process receive every other process's copy), and what only the publishing process
 # takes: an agent's finished state interval is stored by the PBX's process that closed it
@@ -268,46 +270,61 @@ class RedisBus(Bus):
                 self._link_lost(exc)
                 continue
             for _, entries in reply or ():
-                self._deliver(entries)
+                await self._deliver_in_slices(entries)
 
-    def _deliver(self, entries: Iterable[tuple[bytes, dict[bytes, bytes]]]) -> None:
-        """Hand other processes' events to this process's handlers; count the gaps (on the
-        whole stream: an origin's events kept apart skip the numbers of the others). An event
-        of a type no handler here takes is not decoded: only its server is passed on."""
-        origin, lost = self.origin.encode(), 0
+    async def _deliver_in_slices(self, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
+        """Deliver a read a slice at a time, the loop getting a turn between slices: what
+        else this process relays (a screen pop from Redis) waits for a slice, not a read."""
+        pending = iter(entries)
+        while self._deliver(pending, time.perf_counter() + DELIVER_SLICE_S):
+            await asyncio.sleep(0)
+
+    def _deliver(self, entries: Iterator[tuple[bytes, dict[bytes, bytes]]], until: float) -> bool:
+        """Hand other processes' events to this process's handlers until `until` (perf
+        counter); whether entries may remain. Counts the gaps (on the whole stream: an
+        origin's events kept apart skip the numbers of the others)."""
+        origin, lost, more = self.origin.encode(), 0, False
         for entry_id, fields in entries:
-            self._last_id = entry_id
-            sender = fields.get(b"o", b"")
-            if sender == origin:
-                continue
-            try:
-                seq = int(fields[b"n"])
-            except (KeyError, ValueError) as exc:
-                log.warning("bus entry %s skipped: %s", entry_id, exc)
-                continue
-            last = self._seen.get(sender)
-            if last is not None and seq <= last:
-                continue  # a batch sent again when its reply was lost
-            kind = self._codec.kind(fields.get(b"k", b"").decode(errors="replace"))
-            if kind is not None and not self.wants(kind):
-                event: DomainEvent | None = None
-            else:
-                try:
-                    event = self._codec.decode(fields[b"e"])
-                except (KeyError, ValueError, CodecError) as exc:
-                    log.warning("bus entry %s skipped: %s", entry_id, exc)
-                    continue
-            if last is not None and self.follow:
-                lost += seq - last - 1
-            self._seen[sender] = seq
-            self.received += 1
-            if event is None:
-                self._server_seen(fields.get(b"s", b"").decode(errors="replace"))
-            else:
-                Bus.publish(self, event)
+            lost += self._deliver_one(entry_id, fields, origin)
+            if time.perf_counter() > until:
+                more = True
+                break
         if lost:
             log.warning("bus: %d events of other processes lost", lost)
             self._announce(up=True, lost=lost)
+        return more
+
+    def _deliver_one(self, entry_id: bytes, fields: dict[bytes, bytes], origin: bytes) -> int:
+        """One entry to this process's handlers; the sender's events found missing before
+        it. An event of a type no handler here takes is not decoded: only its server is
+        passed on."""
+        self._last_id = entry_id
+        sender = fields.get(b"o", b"")
+        if sender == origin:
+            return 0
+        try:
+            seq = int(fields[b"n"])
+        except (KeyError, ValueError) as exc:
+            log.warning("bus entry %s skipped: %s", entry_id, exc)
+            return 0
+        last = self._seen.get(sender)
+        if last is not None and seq <= last:
+            return 0  # a batch sent again when its reply was lost
+        kind = self._codec.kind(fields.get(b"k", b"").decode(errors="replace"))
+        event: DomainEvent | None = None
+        if kind is None or self.wants(kind):
+            try:
+                event = self._codec.decode(fields[b"e"])
+            except (KeyError, ValueError, CodecError) as exc:
+                log.warning("bus entry %s skipped: %s", entry_id, exc)
+                return 0
+        self._seen[sender] = seq
+        self.received += 1
+        if event is None:
+            self._server_seen(fields.get(b"s", b"").decode(errors="replace"))
+        else:
+            Bus.publish(self, event)
+        return seq - last - 1 if last is not None and self.follow else 0
 
     # The writer.
     async def _write(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
@@ -15,6 +16,9 @@ from panoramisk.message import Message
 from callcenter.cti.frames import Frame, FrameParser, Wants, merged_wants
 
 log = logging.getLogger(__name__)
+
+# Frames of one read routed before the loop gets a turn (other tasks' writes, replies read).
+WORK_SLICE_S = 0.002
 
 
 class WireListener(Protocol):
@@ -210,6 +214,8 @@ class AmiProtocol(AMIProtocol):
         # Who else reads events as they arrive (a console awaiting a transfer's outcome),
         # with the events each one needs (None: all).
         self.watchers: dict[Callable[[Frame], None], Wants | None] = {}
+        self._backlog: deque[tuple[Frame, float]] = deque()
+        self._working = False
 
     def _listener_wants(self) -> Wants | None:
         return None if self.listener is None else self.listener.wanted_events
@@ -269,8 +275,39 @@ class AmiProtocol(AMIProtocol):
         listener = self.listener
         if listener is not None:
             listener.raw_received(data)
-        for frame in self.parser.feed(data):
-            self.frame_received(frame, received_at)
+        self._backlog.extend((frame, received_at) for frame in self.parser.feed(data))
+        if not self._working:
+            self._work()
+
+    def _work(self) -> None:
+        """Route the frames read so far, a slice at a time: a long burst pauses reading and
+        goes on at the loop's next turn, so what its first frames published (a screen pop on
+        its way to Redis) leaves before the rest is worked through."""
+        backlog = self._backlog
+        deadline = time.perf_counter() + WORK_SLICE_S
+        try:
+            while backlog:
+                self.frame_received(*backlog.popleft())
+                if backlog and time.perf_counter() > deadline:
+                    self._working = True
+                    if not self.closed:
+                        self.transport.pause_reading()
+                    asyncio.get_running_loop().call_soon(self._work_on)
+                    return
+        except BaseException:
+            backlog.clear()  # as a failed read did: the rest of it is dropped with the link
+            raise
+
+    def _work_on(self) -> None:
+        self._working = False
+        try:
+            self._work()
+        except Exception:
+            log.exception("a frame from the PBX could not be routed; reconnecting to resync")
+            self.transport.abort()
+            return
+        if not self._working and not self.closed:
+            self.transport.resume_reading()
 
     def frame_received(self, frame: Frame, received_at: float) -> None:
         """Route one frame: to the action it answers, else to the listener as an event."""
@@ -293,6 +330,8 @@ class AmiProtocol(AMIProtocol):
             log.debug("dropped an answer nobody waits for: %r", frame)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        while self._backlog:  # what was read comes before the loss, as it happened
+            self.frame_received(*self._backlog.popleft())
         was_open = not self.closed
         self._fail_pending("the connection to the PBX was lost")
         self.closed = True

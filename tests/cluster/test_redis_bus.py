@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from callcenter import bus_redis
 from callcenter.bus import Bus, make_bus
 from callcenter.bus_redis import RedisBus
 from callcenter.events import (
@@ -253,3 +254,29 @@ async def test_a_bus_that_does_not_follow_hears_the_routing_decisions_only(
     assert heard["pbx"] == heard["web"]
     assert pbx.held == [held(99)] and pbx.bus.received == 5
     assert pbx.links() == web.links() == []
+
+
+async def test_a_long_read_is_delivered_in_slices_with_turns_for_the_rest_of_the_process(
+    nodes: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A web worker's relay (a screen pop) runs between slices of a long read, and every
+    event still arrives once, in order, with the gaps counted across slices."""
+    monkeypatch.setattr(bus_redis, "DELIVER_SLICE_S", 0.0)
+    a, b = await nodes(), await nodes()
+    turn_at: list[int] = []
+
+    def first(event: CallHeld) -> None:
+        if event.linkedid == "0":
+            asyncio.get_running_loop().call_soon(lambda: turn_at.append(len(b.held)))
+
+    b.bus.subscribe(CallHeld, first)
+    for n in range(300):  # one batch, one script call: in the stream at once, read at once
+        a.bus.publish(held(n))
+    await until(lambda: len(b.held) == 300)
+    assert numbers(b.held) == list(range(300))
+    assert turn_at and turn_at[0] < 300  # all at once, the callback would run after 300
+    a.bus._seq += 5  # five events that never reach the stream
+    for n in range(300, 310):
+        a.bus.publish(held(n))
+    await until(lambda: len(b.held) == 310)
+    assert b.links() == [(True, 5)]
