@@ -330,8 +330,12 @@ class AmiProtocol(AMIProtocol):
             log.debug("dropped an answer nobody waits for: %r", frame)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        while self._backlog:  # what was read comes before the loss, as it happened
-            self.frame_received(*self._backlog.popleft())
+        try:
+            while self._backlog:  # what was read comes before the loss, as it happened
+                self.frame_received(*self._backlog.popleft())
+        except Exception:
+            self._backlog.clear()
+            log.exception("a frame from the PBX could not be routed as the link went down")
         was_open = not self.closed
         self._fail_pending("the connection to the PBX was lost")
         self.closed = True

@@ -42,10 +42,19 @@ class Turns(Recorded):
         self.turn_at: int | None = None
         self.lost_at: int | None = None
         self.fail_on: int | None = None
+        self.close_on: int | None = None
+        self.connection: AmiConnection | None = None
+
+    def session_started(self, connection: AmiConnection) -> None:
+        self.connection = connection
+        super().session_started(connection)
 
     def event_received(self, frame: Frame, received_at: float) -> None:
         if frame.get("N") == "1":
             asyncio.get_running_loop().call_soon(self._turn)
+        if self.close_on is not None and frame.get("N") == str(self.close_on):
+            assert self.connection is not None
+            self.connection.protocol.transport.close()  # as a link found dead does
         if self.fail_on is not None and frame.get("N") == str(self.fail_on):
             raise RuntimeError("a handler failed")
         super().event_received(frame, received_at)
@@ -133,3 +142,18 @@ async def test_a_frame_that_fails_mid_burst_drops_the_link_to_resync(
     turns.fail_on = None
     await server.send(burst(BURST + 1, 3))
     await until(lambda: numbered(turns)[-3:] == [BURST + 1, BURST + 2, BURST + 3])
+
+
+@pytest.mark.usefixtures("every_frame_a_slice")
+async def test_a_frame_that_fails_while_a_lost_link_is_settled_still_lets_it_reconnect(
+    server: AmiServer, turns: Turns, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The link closes mid-burst: what was read is routed first; a frame failing then is
+    logged and the rest dropped, and the loss is still handled (the connection comes back)."""
+    turns.close_on, turns.fail_on = 2, 5
+    with caplog.at_level(logging.ERROR):
+        await server.send(burst())
+        await until(lambda: turns.sessions == 2)
+    assert numbered(turns) == [1, 2, 3, 4]
+    assert turns.lost_at == 4
+    assert "could not be routed as the link went down" in caplog.text
