@@ -137,8 +137,12 @@ async def test_cti_run_stopped_by_sigterm_mid_traffic_and_started_again_keeps_on
         pbx.hangup(next(c.caller.name for c in live(pbx) if c.agent_member is not None))
         await until(lambda: bool(just_answered(pbx)), timeout=60)
         in_flight = {call.truth.linkedid for call in live(pbx)}
+        ended_before = {r.linkedid for r in pbx.records}
         stopped_at = pbx_now(pbx)
         await terminate(first, log)
+        # Callers keep arriving while the process settles its stop: those are in flight too.
+        in_flight |= {call.truth.linkedid for call in live(pbx)}
+        in_flight |= {r.linkedid for r in pbx.records} - ended_before
 
         # The stop: one record per call in flight, flagged, and the checkpoint to resume.
         at_stop = stored()
